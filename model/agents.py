@@ -1,0 +1,290 @@
+"""The agent engine: a Mesa model whose Person agents step by readable rules.
+
+It is the reference the rules are checked against. One cycle (a month by default) runs, in order:
+1. exits: reaching state pension age, then death or moving away (one uniform);
+2. inflow: young people enter, by the policy's entry route;
+3. moves: each person present at the start of the cycle may move (one uniform), including the
+   policy's referrals into the waiting list and job starts from supported employment;
+4. the employment budget for the cycle (money following the person after its lag) and the places it buys;
+5. the waiting list is served first come, first served (ties by id);
+6. day centres close if attendance has fallen;
+7. costs and outcomes of the cycle land in the ledgers; then everyone ages and time in state grows.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from model import population, streams
+from model.ledger import CycleLedger, record_columns
+from model.policy import BudgetLedger, DayCentres, admit
+from model.schema import Scenario
+from model.spec import Spec, build_spec
+from model.transitions import choose
+
+
+class Person(mesa.Agent):
+    """An adult with a learning disability known to the council."""
+
+    def __init__(self, model: "DayshiftModel", pid: int, band: int, age: float, state: int,
+                 wants_work: bool, personal_budget: bool, cycle: int):
+        super().__init__(model)
+        self.pid = pid
+        self.band = band
+        self.age = age
+        self.state = state
+        self.months_in_state = 0
+        self.wants_work = bool(wants_work)
+        self.personal_budget = bool(personal_budget)
+        self.service_model = -1  # which employment-support model, while supported
+        self.spot = False  # supported on a personal budget, outside the block places
+        self.origin = state  # where the person entered the employment pathway from
+        self.hours = 0.0
+        self.joined_queue = 0
+        self.entered_cycle = cycle
+        self.is_new = True
+        self.one_off = 0.0  # one-off move costs this cycle
+        self.totals = dict(cost=0.0, cost_disc=0.0, outcomes=0.0, outcomes_disc=0.0, job_starts=0)
+        self.cycles_in = np.zeros(model.spec.n_live, dtype=np.int64)
+
+    # --- rules ---------------------------------------------------------------------------------
+    def exit_to(self, u: float) -> int | None:
+        """The exit this person takes this cycle, if any: pension age, then death or moving away."""
+        spec = self.model.spec
+        ex = spec.exit_index
+        if self.age >= spec.pension_age:
+            return ex["retired"]
+        p_death = spec.death_p[spec.age_band(self.age), self.band]
+        if u < p_death:
+            return ex["died"]
+        if u < p_death + spec.move_p:
+            return ex["moved_away"]
+        return None
+
+    def chances(self) -> list[float]:
+        """Per-cycle chances of moving to each state, the policy's moves included."""
+        spec, pol = self.model.spec, self.model.spec.policy
+        seg = int(np.searchsorted(spec.tis_edges, self.months_in_state, side="right") - 1)
+        row = spec.P[self.state, self.band, spec.age_band(self.age), seg].copy()
+        if pol is not None:
+            if pol.referral_from[self.state] and self.wants_work and pol.eligible_band[self.band]:
+                row[pol.waiting] += pol.referral_p
+            if self.state == pol.support:
+                row[pol.work] += pol.job_p[self.service_model]
+        return row.tolist()
+
+    def cycle_cost(self) -> float:
+        """What this person's state costs the council this cycle (one-off move costs included)."""
+        spec, pol = self.model.spec, self.model.spec.policy
+        seg = int(np.searchsorted(spec.tis_edges, self.months_in_state, side="right") - 1)
+        cost = spec.state_cost[self.state, self.band] * spec.state_cost_tis[self.state, seg]
+        if pol is not None and self.state == pol.support:
+            cost += pol.place_cost[self.service_model]
+        return float(cost + self.one_off)
+
+    def enter(self, state: int, charge: bool = True) -> None:
+        """Move into a state: time in state restarts, and the move's one-off cost is charged."""
+        spec = self.model.spec
+        pol = spec.policy
+        if charge:
+            self.one_off += spec.move_cost[self.state, state]
+        if pol is not None:
+            pathway = (pol.waiting, pol.support, pol.work)
+            if state in pathway and self.state not in pathway:
+                self.origin = self.state
+            elif state not in pathway:
+                self.origin = state
+            if self.state == pol.support:
+                self.service_model, self.spot = -1, False
+        self.state = state
+        self.months_in_state = 0
+
+    def advance(self, cycle_months: int) -> None:
+        """The cycle has passed: a cycle older, a cycle longer in the state."""
+        self.cycles_in[self.state] += 1
+        self.months_in_state += cycle_months
+        self.age += cycle_months / 12.0
+        self.is_new = False
+        self.one_off = 0.0
+
+
+class DayshiftModel(mesa.Model):
+    """The whole council: its people, its policy and its ledgers, one cycle per step."""
+
+    def __init__(self, config: Scenario | Spec, rng: int | np.random.Generator | None = None,
+                 n_cycles: int | None = None):
+        spec = config if isinstance(config, Spec) else build_spec(config)
+        if n_cycles is not None and n_cycles != spec.n_cycles:
+            spec = spec.with_cycles(n_cycles)
+        self.seed_used = streams.seed_from(rng, spec.scenario.seed)
+        super().__init__(rng=self.seed_used)
+        self.spec = spec
+        self.cycle = 0
+        self.create_u = streams.creation_uniforms(self.seed_used, spec.n_ids)
+        self.next_id = 0
+        self.queue: list[tuple[int, int]] = []
+        self.finished: list[dict] = []
+        self.exits_total = {name: 0 for name in spec.exit_index}
+        pol = spec.policy
+        self.budget = BudgetLedger(pol) if pol is not None else None
+        self.centres = DayCentres(**spec.day_centres) if spec.day_centres else None
+        self.record: dict = {}
+        self.datacollector = mesa.DataCollector(model_reporters={c: _reporter(c) for c in record_columns(spec)})
+        self._add_people(population.initial_people(spec, self.create_u), initial=True)
+        self.running = spec.n_cycles > 0
+
+    # --- people ------------------------------------------------------------------------------
+    def people(self) -> list[Person]:
+        """Everyone in the model, in id order."""
+        return sorted(self.agents, key=lambda a: a.pid)
+
+    def _add_people(self, batch: population.People, initial: bool = False) -> None:
+        pol = self.spec.policy
+        for i in range(len(batch)):
+            p = Person(self, int(batch.ids[i]), int(batch.band[i]), float(batch.age[i]), int(batch.state[i]),
+                       bool(batch.wants_work[i]), bool(batch.personal_budget[i]), self.cycle)
+            self.next_id = p.pid + 1
+            u = self.create_u[p.pid]
+            if initial:
+                if pol is not None and p.state == pol.work:
+                    p.hours = _hours(self.spec, u[streams.CREATE_ENTRY])
+                if pol is not None and p.state in (pol.support, pol.waiting):
+                    p.state = pol.waiting  # placed by the first admission round, in id order
+                    self.queue.append((-1, p.pid))
+                    p.joined_queue = -1
+            elif pol is not None and pol.employment_first and p.wants_work and pol.eligible_band[p.band]:
+                self._refer(p, charge=False)
+                p.origin = -1  # straight from education, never in day services
+
+    def _refer(self, p: Person, charge: bool = True) -> int:
+        """Into the employment pathway: straight in on a usable personal budget, else the waiting list."""
+        pol = self.spec.policy
+        if pol.personal_budgets_usable and p.personal_budget:
+            p.enter(pol.support, charge)
+            p.service_model, p.spot = 0, True
+        else:
+            p.enter(pol.waiting, charge)
+            p.joined_queue = self.cycle
+            self.queue.append((self.cycle, p.pid))
+        return p.state
+
+    def _leave(self, p: Person, exit_state: int) -> None:
+        self.exits_total[self.spec.states[exit_state]] += 1
+        self.queue = [q for q in self.queue if q[1] != p.pid]
+        self.finished.append(_person_row(p, self.spec.states[exit_state], self.cycle))
+        p.remove()
+
+    # --- one cycle ---------------------------------------------------------------------------
+    def step(self) -> None:
+        """One cycle of the council: exits, inflow, moves, budget, waiting list, centres, costs."""
+        spec, pol, m = self.spec, self.spec.policy, self.cycle
+        led = CycleLedger(spec, m)
+        n_inflow = int(spec.inflow[m])
+        u = streams.cycle_uniforms(self.seed_used, m, self.next_id + n_inflow)
+
+        # 1. exits
+        for p in self.people():
+            ex = p.exit_to(u[p.pid, streams.DECIDE_EXIT])
+            if ex is not None:
+                led.exits[spec.states[ex]] += 1
+                self._leave(p, ex)
+
+        # 2. inflow
+        self._add_people(population.entrants(spec, self.next_id, n_inflow, self.create_u))
+        led.inflow = n_inflow
+
+        # 3. moves, all decided on the state at the start of the cycle
+        stayers = [p for p in self.people() if not p.is_new]
+        decisions = [(p, choose(p.chances(), u[p.pid, streams.DECIDE_MOVE])) for p in stayers]
+        for p, dst in decisions:
+            if dst < 0:
+                continue
+            src = p.state
+            if pol is not None and dst == pol.waiting:
+                led.referrals += 1
+                led.moves[src, self._refer(p)] += 1
+                continue
+            led.moves[src, dst] += 1
+            p.enter(dst)
+            if pol is not None and dst == pol.work:
+                p.hours = _hours(spec, u[p.pid, streams.DECIDE_HOURS])
+                origin = p.origin if src == pol.support else src
+                led.job_start(origin)
+                p.totals["job_starts"] += 1
+                if origin == pol.day:
+                    self.budget.release(m, float(spec.state_cost[pol.day, p.band]))
+            if pol is not None and src == pol.work:
+                led.job_exits += 1
+
+        # 4-5. the budget, the places it buys, and the waiting list
+        if pol is not None:
+            budget = self.budget.budget(m)
+            places = pol.places(budget)
+            occupied = np.zeros(len(places))
+            by_id = {p.pid: p for p in self.agents}
+            for p in by_id.values():
+                if p.state == pol.support and not p.spot:
+                    occupied[p.service_model] += 1
+            for pid, k in admit(self.queue, places - occupied):
+                p = by_id[pid]
+                initial = p.joined_queue < 0  # supported at the start: no start-up cost, no move
+                led.admitted(0 if initial else m - p.joined_queue)
+                if not initial:
+                    led.moves[pol.waiting, pol.support] += 1
+                p.enter(pol.support, charge=not initial)
+                p.service_model = k
+                occupied[k] += 1
+            led.policy_cycle(self.budget.split(m), budget, places, occupied,
+                             [m - j for j, _ in self.queue])
+
+        # 6. day centres
+        if self.centres is not None:
+            attendance = sum(1 for p in self.agents if p.state == spec.day_state)
+            self.centres.update(attendance, m)
+            led.centres(self.centres.costs(m), self.centres.open)
+
+        # 7. costs and outcomes, then time passes
+        for p in self.people():
+            cost = p.cycle_cost()
+            spot = pol is not None and p.state == pol.support and p.spot
+            led.person(p.state, p.band, cost, p.hours if pol is not None and p.state == pol.work else 0.0, spot)
+            if pol is not None and p.state == pol.support and not p.spot:
+                led.employment_spend += pol.place_cost[p.service_model]
+            p.totals["cost"] += cost
+            p.totals["cost_disc"] += cost * spec.df_costs[m]
+            w = spec.outcome_weight[p.state]
+            p.totals["outcomes"] += w
+            p.totals["outcomes_disc"] += w * spec.df_outcomes[m]
+            p.advance(spec.cycle_months)
+        self.record = led.close(self.exits_total)
+        self.datacollector.collect(self)
+        self.cycle += 1
+        if self.cycle >= spec.n_cycles or (spec.scenario.horizon == "lifetime" and self._empty_for_good()):
+            self.running = False
+
+    def _empty_for_good(self) -> bool:
+        return len(self.agents) == 0 and int(self.spec.inflow[self.cycle:].sum()) == 0
+
+    def person_rows(self) -> list[dict]:
+        """One row per person ever in the model: those who left, then those still here."""
+        still = [_person_row(p, self.spec.states[p.state], None) for p in self.people()]
+        return sorted(self.finished + still, key=lambda r: r["id"])
+
+
+def _reporter(column: str):
+    return lambda m: m.record[column]
+
+
+def _hours(spec: Spec, u: float) -> float:
+    return float(spec.hours_values[population.pick(spec.hours_cum, np.array([u]))[0]])
+
+
+def _person_row(p: Person, final_state: str, exit_cycle: int | None) -> dict:
+    spec = p.model.spec
+    row = dict(id=p.pid, band=spec.bands[p.band], wants_work=p.wants_work, personal_budget=p.personal_budget,
+               entered_cycle=p.entered_cycle, exit_cycle=-1 if exit_cycle is None else exit_cycle,
+               final_state=final_state, **p.totals)
+    for i, s in enumerate(spec.states[: spec.n_live]):
+        row[f"months_{s}"] = int(p.cycles_in[i]) * spec.cycle_months
+    return row

@@ -1,0 +1,126 @@
+"""The commissioning policy: employment-support places bought by a budget, the first-come-first-served
+waiting list, money following the person out of day services, and day centres that close in steps.
+
+These act on council-level quantities, not on individuals, so both engines share them as they are.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class PolicyParams:
+    """A scenario's policy section, compiled to per-cycle numbers and state indices."""
+
+    day: int
+    waiting: int
+    support: int
+    work: int
+    referral_p: float
+    referral_from: np.ndarray  # bool over states
+    eligible_band: np.ndarray  # bool over bands
+    model_names: tuple[str, ...]
+    job_p: np.ndarray  # per-cycle chance of a job start, by service model
+    place_cost: np.ndarray  # cost of one place for one cycle, by service model
+    spend_share: np.ndarray
+    base_budget: float  # employment budget per cycle at the start
+    money_follows: bool
+    lag_cycles: int
+    personal_budgets_usable: bool
+    employment_first: bool
+
+    def places(self, budget: float) -> np.ndarray:
+        """Places each service model's share of a per-cycle budget buys (whole places)."""
+        out = np.empty(len(self.place_cost))
+        for k, (share, cost) in enumerate(zip(self.spend_share, self.place_cost)):
+            out[k] = math.inf if cost <= 0 else math.floor(budget * share / cost + 1e-9)
+        return out
+
+
+def admit(queue: list[tuple[int, int]], free: np.ndarray) -> list[tuple[int, int]]:
+    """Serve a waiting list first come, first served: (join cycle, id) in order, the first model first.
+
+    Returns (person id, service model) for each admission, and removes them from `queue`.
+    """
+    queue.sort()
+    admitted: list[tuple[int, int]] = []
+    free = free.copy()
+    k = 0
+    while queue and k < len(free):
+        if free[k] >= 1:
+            _, pid = queue.pop(0)
+            admitted.append((pid, k))
+            free[k] -= 1
+        else:
+            k += 1
+    return admitted
+
+
+@dataclass
+class BudgetLedger:
+    """Where the day-service packages of people who leave for work go.
+
+    Each cycle: released = moved + saving (money is never created), and the employment budget
+    (base + moved) = employment spend + underspend.
+    """
+
+    params: PolicyParams
+    releases: list[tuple[int, float]] = field(default_factory=list)
+
+    def release(self, cycle: int, amount: float) -> None:
+        """Record a package (per cycle) freed from day services at `cycle`."""
+        self.releases.append((cycle, amount))
+
+    def split(self, cycle: int) -> tuple[float, float, float]:
+        """(released, moved, saving) per cycle, as of `cycle`."""
+        released = moved = 0.0
+        for when, amount in self.releases:
+            if when <= cycle:
+                released += amount
+                if self.params.money_follows and when + self.params.lag_cycles <= cycle:
+                    moved += amount
+        return released, moved, released - moved
+
+    def budget(self, cycle: int) -> float:
+        """The employment budget for this cycle."""
+        return self.params.base_budget + self.split(cycle)[1]
+
+
+@dataclass
+class DayCentres:
+    """Centres with fixed costs, closing one at a time when attendance falls; a closed centre's
+    fixed costs run on for a double-running period."""
+
+    count: int
+    places_each: int
+    fixed_per_cycle: float
+    close_below: float
+    double_running_cycles: int
+    open: int = -1
+    closed_at: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.open < 0:
+            self.open = self.count
+
+    def update(self, attendance: int, cycle: int) -> int:
+        """Close centres attendance no longer needs; returns how many closed this cycle."""
+        closed = 0
+        while (
+            self.open > 0
+            and attendance < self.close_below * self.open * self.places_each
+            and attendance <= (self.open - 1) * self.places_each
+        ):
+            self.open -= 1
+            self.closed_at.append(cycle)
+            closed += 1
+        return closed
+
+    def costs(self, cycle: int) -> tuple[float, float]:
+        """(fixed cost of open centres, double-running cost of recently closed ones) this cycle."""
+        running = sum(1 for c in self.closed_at if cycle < c + self.double_running_cycles)
+        return self.open * self.fixed_per_cycle, running * self.fixed_per_cycle

@@ -1,0 +1,104 @@
+"""Population synthesis: who is there at the start, and who enters each cycle.
+
+Counts are deterministic (largest-remainder rounding of the scenario's shares), so two scenarios with
+the same population section create the same ids; attributes that are chances (band of an entrant, age
+within an age band, wanting work, holding a personal budget, entry state) come from the creation
+stream's row for that id (see `model.streams`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from model import streams
+
+
+def allocate(total: int, weights: np.ndarray) -> np.ndarray:
+    """Split a whole number by weights, largest remainders first (ties to the lower index)."""
+    w = np.asarray(weights, dtype=float)
+    if total == 0 or w.sum() <= 0:
+        return np.zeros(len(w), dtype=np.int64)
+    exact = total * w / w.sum()
+    base = np.floor(exact + 1e-9).astype(np.int64)
+    short = total - int(base.sum())
+    order = np.argsort(-(exact - base), kind="stable")
+    base[order[:short]] += 1
+    return base
+
+
+def inflow_counts(per_year: float, until_year: int | None, n_cycles: int, cycle_months: int) -> np.ndarray:
+    """Entrants per cycle: the running total floor(per_year x years elapsed), differenced."""
+    years_end = np.arange(1, n_cycles + 1) * cycle_months / 12.0
+    if until_year is not None:
+        years_end = np.minimum(years_end, float(until_year))
+    cum = np.floor(np.round(per_year * years_end, 9)).astype(np.int64)
+    return np.diff(np.concatenate([[0], cum]))
+
+
+@dataclass(frozen=True)
+class People:
+    """Attributes of a batch of new people, as arrays in id order."""
+
+    ids: np.ndarray
+    band: np.ndarray
+    age: np.ndarray
+    state: np.ndarray
+    wants_work: np.ndarray
+    personal_budget: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def pick(cum_shares: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """The category each uniform falls in, given cumulative shares ending at 1."""
+    return np.minimum(np.searchsorted(cum_shares, u, side="right"), len(cum_shares) - 1)
+
+
+def initial_people(spec, create_u: np.ndarray) -> People:
+    """The initial stock: group by group, band by band, age band by age band, in id order."""
+    bands, ages, states = [], [], []
+    lo_edges, hi_edges = spec.age_lo, spec.age_hi
+    for group in spec.initial_groups:
+        cells = allocate(group.count, np.outer(group.band_mix, group.age_mix).ravel())
+        for cell, n in enumerate(cells):
+            b, a = divmod(cell, len(group.age_mix))
+            bands += [b] * n
+            ages += [a] * n
+            states += [group.state] * n
+    n = len(bands)
+    u = create_u[:n]
+    band = np.array(bands, dtype=np.int64)
+    age_band = np.array(ages, dtype=np.int64)
+    age = lo_edges[age_band] + u[:, streams.CREATE_AGE] * (hi_edges[age_band] - lo_edges[age_band])
+    return People(
+        ids=np.arange(n, dtype=np.int64),
+        band=band,
+        age=age,
+        state=np.array(states, dtype=np.int64),
+        wants_work=u[:, streams.CREATE_WANTS_WORK] < spec.wants_work[band],
+        personal_budget=u[:, streams.CREATE_PERSONAL_BUDGET] < spec.personal_budget_share,
+    )
+
+
+def entrants(spec, first_id: int, n: int, create_u: np.ndarray) -> People:
+    """`n` young people entering services, ids from first_id, before the policy's entry route."""
+    u = create_u[first_id : first_id + n]
+    band = pick(spec.inflow_band_cum, u[:, streams.CREATE_BAND])
+    return People(
+        ids=np.arange(first_id, first_id + n, dtype=np.int64),
+        band=band,
+        age=np.full(n, spec.inflow_age),
+        state=spec.entry_states[pick(spec.inflow_entry_cum, u[:, streams.CREATE_ENTRY])],
+        wants_work=u[:, streams.CREATE_WANTS_WORK] < spec.wants_work[band],
+        personal_budget=u[:, streams.CREATE_PERSONAL_BUDGET] < spec.personal_budget_share,
+    )
+
+
+def lifetime_cycles(inflow_until_year: int | None, youngest_age: float, pension_age: float, cycle_months: int) -> int:
+    """Cycles until everyone has left: the last entrant reaches pension age by then."""
+    years = (inflow_until_year or 0) + max(0.0, pension_age - youngest_age) + 1
+    return int(math.ceil(years * 12 / cycle_months))

@@ -1,0 +1,145 @@
+"""A run's results: the monthly, financial-year and per-person tables, and the summary figures."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from model.spec import Spec
+
+# Flow and money columns are summed over a financial year; counts and rates take the year's last month.
+_LAST = ("n_", "places_", "supported_", "queue_length", "centres_open", "mean_wait_queue_months", "discount_factor")
+
+
+@dataclass
+class SimulationResult:
+    """The outcome of one run of one scenario with one seed."""
+
+    spec: Spec
+    seed: int
+    engine: str
+    monthly: pd.DataFrame
+    people: pd.DataFrame
+    _yearly: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def scenario_name(self) -> str:
+        return self.spec.scenario.name
+
+    @property
+    def yearly(self) -> pd.DataFrame:
+        """The monthly table by financial year (April to March)."""
+        if self._yearly is None:
+            self._yearly = financial_years(self.monthly)
+        return self._yearly
+
+    def in_work_at(self, years: float) -> int:
+        """People in paid work at the end of the cycle that closes `years` years in."""
+        work = self.spec.policy.work if self.spec.policy is not None else self.spec.states.index("paid_work")
+        cycle = min(len(self.monthly), int(round(years * 12 / self.spec.cycle_months))) - 1
+        return int(self.monthly[f"n_{self.spec.states[work]}"].iloc[cycle])
+
+    def summary(self) -> dict:
+        """The headline figures of the run."""
+        return summarise(self)
+
+    def plot_states(self, ax=None):
+        """People per state over time, stacked."""
+        from model import plots
+
+        return plots.states(self, ax=ax)
+
+    def plot_budget_shift(self, ax=None):
+        """The proactive share of spend, by financial year."""
+        from model import plots
+
+        return plots.budget_shift(self, ax=ax)
+
+    def plot_costs(self, ax=None):
+        """Costs by service, by financial year."""
+        from model import plots
+
+        return plots.costs(self, ax=ax)
+
+
+def financial_years(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Aggregate a monthly table by financial year: flows and money summed, stocks at year end."""
+    numeric = [c for c in monthly.columns if c not in ("cycle", "month", "date", "fiscal_year", "year")]
+    agg = {c: ("last" if c.startswith(_LAST) else "sum") for c in numeric}
+    agg["month"] = "count"
+    out = monthly.groupby("fiscal_year", sort=False).agg(agg).rename(columns={"month": "months"})
+    out["proactive_share"] = _share(out["cost_proactive"], out["cost_reactive"])
+    if "mean_wait_admitted_months" in out:
+        waits = monthly["mean_wait_admitted_months"] * monthly["admissions"]
+        total = waits.groupby(monthly["fiscal_year"], sort=False).sum()
+        out["mean_wait_admitted_months"] = (total / out["admissions"].where(out["admissions"] > 0)).fillna(0.0)
+    return out.reset_index()
+
+
+def _share(pro: pd.Series, re: pd.Series) -> pd.Series:
+    total = pro + re
+    return (pro / total.where(total > 0)).astype(float)
+
+
+def summarise(res: SimulationResult) -> dict:
+    """The figures of `summary.json`."""
+    spec, m = res.spec, res.monthly
+    live = spec.states[: spec.n_live]
+    last = m.iloc[-1]
+    yearly = res.yearly
+    out = dict(
+        scenario=spec.scenario.name,
+        seed=res.seed,
+        engine=res.engine,
+        start=spec.scenario.start,
+        price_year=spec.scenario.price_year,
+        cycle_months=spec.cycle_months,
+        horizon_months=int(len(m) * spec.cycle_months),
+        people_at_start=int(sum(g.count for g in spec.initial_groups)),
+        entrants_total=int(m["inflow"].sum()),
+        final_counts={s: int(last[f"n_{s}"]) for s in spec.states},
+        job_starts_total=int(m["job_starts"].sum()),
+        job_starts_from_day_service=int(m[f"job_starts_from_{live[spec.day_state]}"].sum()) if spec.day_state >= 0 else 0,
+        job_starts_by_origin={c[len("job_starts_from_"):]: int(m[c].sum()) for c in m if c.startswith("job_starts_from_")},
+        job_exits_total=int(m["job_exits"].sum()),
+        cost_total_undiscounted=float(m["cost_council"].sum()),
+        cost_total_discounted=float(m["cost_council_disc"].sum()),
+        cost_by_service={s: float(m[f"cost_{s}"].sum()) for s in spec.services},
+        public_purse_total_undiscounted=float(m["cost_public_purse"].sum()),
+        public_purse_total_discounted=float(m["cost_public_purse_disc"].sum()),
+        outcomes_total_discounted=float(m["outcomes_disc"].sum()),
+        proactive_share_by_year={fy: _clean(v) for fy, v in zip(yearly["fiscal_year"], yearly["proactive_share"])},
+        cost_by_year={fy: float(v) for fy, v in zip(yearly["fiscal_year"], yearly["cost_council"])},
+    )
+    work = f"n_{live[spec.policy.work]}" if spec.policy is not None else ("n_paid_work" if "n_paid_work" in m else None)
+    if work is not None:
+        out["in_work_by_year"] = {int(y): int(m[work].iloc[min(len(m), y * 12 // spec.cycle_months) - 1])
+                                  for y in range(1, len(m) * spec.cycle_months // 12 + 1)}
+    if spec.policy is not None:
+        out["max_queue_length"] = int(m["queue_length"].max())
+        out["mean_wait_admitted_months"] = float(
+            (m["mean_wait_admitted_months"] * m["admissions"]).sum() / max(1, m["admissions"].sum()))
+        out["money_released_total"] = float(m["released"].sum())
+        out["money_moved_total"] = float(m["moved"].sum())
+        out["money_saving_total"] = float(m["saving"].sum())
+    return out
+
+
+def _clean(v: float) -> float | None:
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+def people_frame(rows: list[dict]) -> pd.DataFrame:
+    """The per-person lifetime table from engine rows."""
+    df = pd.DataFrame(rows)
+    if len(df):
+        df = df.sort_values("id").reset_index(drop=True)
+    return df
+
+
+def concat_monthly(rows: list[dict]) -> pd.DataFrame:
+    """The monthly table from engine rows."""
+    return pd.DataFrame(rows).reset_index(drop=True).astype({"cycle": np.int64})

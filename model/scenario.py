@@ -1,0 +1,421 @@
+"""Reading scenario files: safe YAML, schema validation, cross-field checks, and readable errors."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from model.schema import EXIT_STATES, Scenario, Transition
+
+
+@dataclass
+class Problem:
+    """One thing wrong with a scenario: where, what value, and what would be allowed."""
+
+    path: str
+    message: str
+    value: Any = None
+    has_value: bool = False
+
+    def __str__(self) -> str:
+        where = self.path or "(top level)"
+        shown = f" (got {_short(self.value)})" if self.has_value else ""
+        return f"{where}: {self.message}{shown}"
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be run, with every problem found in it."""
+
+    def __init__(self, source: str, problems: list[Problem]):
+        self.source = source
+        self.problems = problems
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        n = len(self.problems)
+        head = f"{self.source}: {n} problem{'s' if n != 1 else ''} in the scenario"
+        return "\n".join([head] + [f"  - {p}" for p in self.problems])
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def read_text(path: str | Path) -> str:
+    """Read a scenario file's text, or raise ScenarioError naming the file."""
+    p = Path(path)
+    if not p.exists():
+        raise ScenarioError(str(path), [Problem("", "file not found")])
+    if p.is_dir():
+        raise ScenarioError(str(path), [Problem("", "is a folder, not a scenario file")])
+    try:
+        return p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(str(path), [Problem("", f"cannot be read: {exc}")]) from None
+
+
+def parse_yaml(text: str, source: str) -> dict:
+    """Parse YAML with the safe loader only; tags that would construct objects are errors."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        what = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(source, [Problem(where, f"not valid YAML: {what}")]) from None
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            source, [Problem("", "a scenario must be a YAML mapping of keys to values", data, True)]
+        )
+    return data
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and fully validate a scenario file."""
+    return parse_scenario(read_text(path), str(path))
+
+
+def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
+    """Validate scenario YAML text; raise ScenarioError listing every problem."""
+    return validate_scenario(parse_yaml(text, source), source)
+
+
+def validate_scenario(data: dict, source: str = "<scenario>") -> Scenario:
+    """Validate a scenario given as a mapping (as read from YAML)."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(source, _pydantic_problems(exc, data)) from None
+    except (TypeError, ValueError, RecursionError) as exc:  # pragma: no cover - defensive
+        raise ScenarioError(source, [Problem("", f"cannot be read as a scenario: {exc}")]) from None
+    problems = check_cross_fields(scenario)
+    if problems:
+        raise ScenarioError(source, problems)
+    # The compiled tables hold the last checks (leaving chances after all multipliers).
+    from model.spec import build_spec
+
+    build_spec(scenario, source=source)
+    return scenario
+
+
+def json_schema() -> dict:
+    """The JSON Schema of scenario files, for editors."""
+    schema = Scenario.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "dayshift scenario"
+    return schema
+
+
+# --- turning pydantic's errors into problems -------------------------------------------------
+
+
+def _pydantic_problems(exc: ValidationError, data: dict) -> list[Problem]:
+    seen: dict[str, Problem] = {}
+    for err in exc.errors():
+        path, value, has_value, branch = _walk(data, err["loc"])
+        if branch is not None and not _branch_fits(branch, value if has_value else None):
+            continue
+        if err["type"] == "extra_forbidden":
+            key = path[-1]
+            allowed = _allowed_keys(path[:-1])
+            msg = f"unknown field '{key}'"
+            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+            if close:
+                msg += f"; did you mean '{close[0]}'?"
+            if allowed:
+                msg += f" Allowed here: {', '.join(allowed)}"
+            problem = Problem(_dotted(path), msg)
+        else:
+            msg = _plain(err)
+            allowed = _literal_choices(err)
+            if allowed:
+                msg += f"; allowed: {allowed}"
+            problem = Problem(_dotted(path), msg, value, has_value)
+        seen.setdefault(problem.path + "|" + problem.message, problem)
+    problems = list(seen.values())
+    if not problems:  # every error belonged to a union branch that does not fit: report them all plainly
+        problems = [Problem(_dotted(_walk(data, e["loc"])[0]), _plain(e)) for e in exc.errors()]
+    # A path reported with a specific error makes the union's generic errors at the same path noise.
+    by_path: dict[str, list[Problem]] = {}
+    for p in problems:
+        by_path.setdefault(p.path, []).append(p)
+    return [p for ps in by_path.values() for p in ps]
+
+
+def _walk(data: Any, loc: tuple) -> tuple[list, Any, bool, str | None]:
+    """Follow a pydantic location through the input, separating real keys from union branch tags."""
+    path: list = []
+    cur: Any = data
+    present = True
+    branch = None
+    for part in loc:
+        if isinstance(cur, dict) and part in cur:
+            cur = cur[part]
+            path.append(part)
+        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            cur = cur[part]
+            path.append(part)
+        elif isinstance(part, str) and present and _is_tag(part):
+            branch = part
+        else:
+            path.append(part)
+            present = False
+    return path, cur, present, branch
+
+
+def _is_tag(part: str) -> bool:
+    return any(ch in part for ch in "[]-") or part[:1].isupper() or part in {"float", "int", "str", "bool"}
+
+
+def _branch_fits(branch: str, value: Any) -> bool:
+    """Whether a union branch is the one the user meant, judged by the value's type."""
+    if branch.startswith("dict["):
+        return isinstance(value, dict)
+    if branch.startswith("literal["):
+        return isinstance(value, str)
+    if branch[:1].isupper():  # a model class
+        return isinstance(value, dict)
+    return not isinstance(value, dict)
+
+
+def _dotted(path: list) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (("." if out else "") + str(part))
+    return out
+
+
+def _plain(err: dict) -> str:
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if err["type"] == "missing":
+        return "required field is missing"
+    ctx = err.get("ctx") or {}
+    if err["type"] in ("less_than_equal", "greater_than_equal", "greater_than", "less_than"):
+        return msg[0].lower() + msg[1:]
+    if ctx.get("pattern"):
+        return f"does not match the required form {ctx['pattern']}"
+    return msg[0].lower() + msg[1:] if msg else msg
+
+
+def _literal_choices(err: dict) -> str:
+    ctx = err.get("ctx") or {}
+    return str(ctx.get("expected", "")) if err["type"] == "literal_error" else ""
+
+
+def _allowed_keys(path: list) -> list[str]:
+    """The keys a scenario block at `path` accepts, by walking the schema's annotations."""
+    tp: Any = Scenario
+    for part in path:
+        tp = _step(tp, part)
+        if tp is None:
+            return []
+    model = _as_model(tp)
+    if model is None:
+        return []
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _unwrap(tp: Any) -> list:
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(tp)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [x for a in typing.get_args(tp) for x in _unwrap(a)]
+    return [tp]
+
+
+def _as_model(tp: Any) -> type[BaseModel] | None:
+    for cand in _unwrap(tp):
+        if isinstance(cand, type) and issubclass(cand, BaseModel):
+            return cand
+    return None
+
+
+def _step(tp: Any, part: Any) -> Any:
+    for cand in _unwrap(tp):
+        if isinstance(cand, type) and issubclass(cand, BaseModel):
+            for name, f in cand.model_fields.items():
+                if part in (name, f.alias):
+                    return f.annotation
+        origin = typing.get_origin(cand)
+        if origin is dict and not isinstance(part, int):
+            return typing.get_args(cand)[1]
+        if origin is list and isinstance(part, int):
+            return typing.get_args(cand)[0]
+    return None
+
+
+# --- checks that relate fields to each other ---------------------------------------------------
+
+
+def age_labels(edges: list[int]) -> list[str]:
+    """Labels of the age bands: '18-24', ..., '55+'."""
+    labels = [f"{a}-{b - 1}" for a, b in zip(edges, edges[1:])]
+    return labels + [f"{edges[-1]}+"]
+
+
+@dataclass
+class _Checker:
+    sc: Scenario
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, path: str, message: str, value: Any = None, has_value: bool = True) -> None:
+        self.problems.append(Problem(path, message, value, has_value))
+
+    def name_in(self, path: str, name: str, allowed: list[str], what: str) -> bool:
+        if name in allowed:
+            return True
+        close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        self.add(path, f"unknown {what} '{name}'{hint} Allowed: {', '.join(allowed)}", has_value=False)
+        return False
+
+    def keys_in(self, path: str, mapping: dict, allowed: list[str], what: str) -> None:
+        for key in mapping:
+            self.name_in(f"{path}.{key}", key, allowed, what)
+
+    def by_band(self, path: str, value: Any, bands: list[str]) -> None:
+        if isinstance(value, dict):
+            self.keys_in(path, value, bands, "band")
+            missing = [b for b in bands if b not in value]
+            if missing:
+                self.add(path, f"give a value for every band; missing: {', '.join(missing)}", has_value=False)
+
+    def shares(self, path: str, mapping: dict, allowed: list[str], what: str) -> None:
+        self.keys_in(path, mapping, allowed, what)
+        if mapping and sum(mapping.values()) <= 0:
+            self.add(path, "shares must have a positive sum", mapping)
+
+
+def check_cross_fields(sc: Scenario) -> list[Problem]:
+    """Checks that relate one part of a scenario to another (names, bands, policy states)."""
+    c = _Checker(sc)
+    states = list(sc.states)
+    bands = list(sc.population.bands)
+    ages = age_labels(sc.population.age_bands)
+    pop = sc.population
+
+    for s in states:
+        if s in EXIT_STATES:
+            c.add(f"states.{s}", f"'{s}' is an exit state the model adds itself; choose another name", has_value=False)
+    services = list(sc.services)
+    for s, d in sc.states.items():
+        if d.service is not None and services:
+            c.name_in(f"states.{s}.service", d.service, services, "service")
+    if len(set(bands)) != len(bands):
+        c.add("population.bands", "band names must be unique", bands)
+
+    c.shares("population.band_mix", pop.band_mix, bands, "band")
+    if pop.age_mix is not None:
+        c.shares("population.age_mix", pop.age_mix, ages, "age band")
+    c.by_band("population.wants_work", pop.wants_work, bands)
+    for i, g in enumerate(pop.initial):
+        c.name_in(f"population.initial[{i}].state", g.state, states, "state")
+        if g.band_mix is not None:
+            c.shares(f"population.initial[{i}].band_mix", g.band_mix, bands, "band")
+        if g.age_mix is not None:
+            c.shares(f"population.initial[{i}].age_mix", g.age_mix, ages, "age band")
+    if pop.inflow is not None:
+        if pop.inflow.band_mix is not None:
+            c.shares("population.inflow.band_mix", pop.inflow.band_mix, bands, "band")
+        c.shares("population.inflow.entry", pop.inflow.entry, states, "state")
+        if pop.inflow.age >= pop.state_pension_age:
+            c.add("population.inflow.age", "entrants must be younger than state_pension_age", pop.inflow.age)
+    if pop.mortality is not None:
+        c.keys_in("population.mortality.annual_by_age", pop.mortality.annual_by_age, ages, "age band")
+        missing = [a for a in ages if a not in pop.mortality.annual_by_age]
+        if missing:
+            c.add("population.mortality.annual_by_age", f"give a value for every age band; missing: {', '.join(missing)}", has_value=False)
+        c.keys_in("population.mortality.band_ratio", pop.mortality.band_ratio, bands, "band")
+    if pop.age_bands[0] >= pop.state_pension_age:
+        c.add("population.age_bands", "the first age band must start below state_pension_age", pop.age_bands)
+    if sc.horizon == "lifetime" and pop.inflow is not None and pop.inflow.per_year > 0 and pop.inflow.until_year is None:
+        c.add("population.inflow.until_year", "a lifetime horizon needs the inflow to stop: set until_year", has_value=False)
+
+    for src, targets in sc.transitions.items():
+        if not c.name_in(f"transitions.{src}", src, states, "state"):
+            continue
+        for dst, t in targets.items():
+            path = f"transitions.{src}.{dst}"
+            c.name_in(path, dst, states, "state")
+            if dst == src:
+                c.add(path, "a transition must lead to another state", has_value=False)
+            for kind in ("annual", "monthly", "rate"):
+                c.by_band(f"{path}.{kind}", getattr(t, kind), bands)
+            if t.by_age:
+                c.keys_in(f"{path}.by_age", t.by_age, ages, "age band")
+        _check_leaving_sum(c, src, targets, bands)
+
+    for s, cost in sc.costs.states.items():
+        if c.name_in(f"costs.states.{s}", s, states, "state"):
+            c.by_band(f"costs.states.{s}.weekly", cost.weekly, bands)
+    for i, tc in enumerate(sc.costs.transitions):
+        c.name_in(f"costs.transitions[{i}].from", tc.source, states, "state")
+        c.name_in(f"costs.transitions[{i}].to", tc.to, states, "state")
+    c.keys_in("outcome_weights", sc.outcome_weights, states, "state")
+    for k, v in sc.outcome_weights.items():
+        if not math.isfinite(v):
+            c.add(f"outcome_weights.{k}", "must be a finite number", v)
+    if sc.public_purse is not None:
+        for s, v in sc.public_purse.benefits_weekly.items():
+            if c.name_in(f"public_purse.benefits_weekly.{s}", s, states, "state"):
+                c.by_band(f"public_purse.benefits_weekly.{s}", v, bands)
+
+    pol = sc.policy
+    if pol is not None:
+        ps = pol.states
+        for role in ("day", "waiting", "support", "work"):
+            c.name_in(f"policy.states.{role}", getattr(ps, role), states, "state")
+        if len({ps.day, ps.waiting, ps.support, ps.work}) != 4:
+            c.add("policy.states", "day, waiting, support and work must be four different states", ps.model_dump())
+        for i, s in enumerate(pol.referral.source):
+            c.name_in(f"policy.referral.from[{i}]", s, states, "state")
+            if s in (ps.waiting, ps.support, ps.work):
+                c.add(f"policy.referral.from[{i}]", "referral must come from a state outside the employment pathway", s)
+        if pol.referral.eligible_bands is not None:
+            for i, b in enumerate(pol.referral.eligible_bands):
+                c.name_in(f"policy.referral.eligible_bands[{i}]", b, bands, "band")
+        for role in ("waiting", "support"):
+            st = getattr(ps, role)
+            for dst in sc.transitions.get(st, {}):
+                if role == "waiting" or dst == ps.work:
+                    c.add(
+                        f"transitions.{st}.{dst}",
+                        f"moves out of '{st}' into '{dst}' are set by the policy "
+                        + ("(the waiting list)" if role == "waiting" else "(service_models job_outcome_rate)"),
+                        has_value=False,
+                    )
+            for dst in sc.transitions.get(ps.day, {}) if role == "waiting" else []:
+                if dst in (ps.waiting, ps.support):
+                    c.add(f"transitions.{ps.day}.{dst}", "referrals are set by policy.referral", has_value=False)
+    return c.problems
+
+
+def _check_leaving_sum(c: _Checker, src: str, targets: dict[str, Transition], bands: list[str]) -> None:
+    """Declared leaving chances from one state must not sum past 1, in each band."""
+    for kind in ("annual", "monthly"):
+        for band in bands:
+            total = 0.0
+            for t in targets.values():
+                v = getattr(t, kind)
+                if v is not None:
+                    total += v.get(band, 0.0) if isinstance(v, dict) else v
+            if total > 1.0 + 1e-12:
+                c.add(
+                    f"transitions.{src}",
+                    f"{kind} leaving chances sum to {total:.4g} for band '{band}'; they may sum to at most 1",
+                    {k: getattr(t, kind) for k, t in targets.items() if getattr(t, kind) is not None},
+                )
+                return

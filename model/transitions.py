@@ -1,0 +1,94 @@
+"""Transition rules: how a scenario's chances become per-cycle probabilities, and how a move is chosen.
+
+Conventions (both engines follow them):
+- An annual probability p becomes 1 - (1 - p)^(c/12) for a cycle of c months; a monthly one
+  1 - (1 - p)^c; an annual rate r becomes 1 - exp(-r c / 12).
+- Band values pick the person's band; `by_age` and `time_in_state` multiply the per-cycle probability.
+- From one state the per-cycle chances of every target are laid out in state order and one uniform
+  u picks the first target whose cumulative chance exceeds u; u beyond the total means staying.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from model.schema import Scenario, TimeInState, Transition
+
+
+def per_cycle(value: float, kind: str, cycle_months: int) -> float:
+    """Convert one chance to a probability per cycle of `cycle_months` months."""
+    if kind == "annual":
+        return 1.0 - (1.0 - value) ** (cycle_months / 12.0)
+    if kind == "monthly":
+        return 1.0 - (1.0 - value) ** cycle_months
+    if kind == "rate":
+        return 1.0 - math.exp(-value * cycle_months / 12.0)
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+def tis_edges(tables: list[TimeInState]) -> np.ndarray:
+    """The union of all time-in-state breakpoints (months), always starting at 0."""
+    edges = {0}
+    for t in tables:
+        edges.update(t.months)
+    return np.array(sorted(edges), dtype=np.int64)
+
+
+def tis_ratios(table: TimeInState | None, edges: np.ndarray) -> np.ndarray:
+    """A table's multiplier on each global time-in-state segment."""
+    if table is None:
+        return np.ones(len(edges))
+    idx = np.searchsorted(np.array(table.months), edges, side="right") - 1
+    return np.array(table.ratio, dtype=float)[idx]
+
+
+def tis_segment(months_in_state: np.ndarray | int, edges: np.ndarray) -> np.ndarray | int:
+    """The time-in-state segment index for months already spent in the state."""
+    return np.searchsorted(edges, months_in_state, side="right") - 1
+
+
+def by_band(value: float | dict, bands: list[str]) -> np.ndarray:
+    """One number or a per-band mapping, as an array over bands."""
+    if isinstance(value, dict):
+        return np.array([float(value[b]) for b in bands])
+    return np.full(len(bands), float(value))
+
+
+def transition_tables(sc: Scenario, states: list[str], age_labels: list[str], edges: np.ndarray, cycle_months: int) -> np.ndarray:
+    """P[src, band, age band, tis segment, dst]: per-cycle probability of each scenario transition."""
+    bands = sc.population.bands
+    S, B, A, T = len(states), len(bands), len(age_labels), len(edges)
+    P = np.zeros((S, B, A, T, S))
+    for src, targets in sc.transitions.items():
+        i = states.index(src)
+        for dst, t in targets.items():
+            j = states.index(dst)
+            P[i, :, :, :, j] = _one_transition(t, bands, age_labels, edges, cycle_months)
+    return P
+
+
+def _one_transition(t: Transition, bands: list[str], ages: list[str], edges: np.ndarray, c: int) -> np.ndarray:
+    kind = next(k for k in ("annual", "monthly", "rate") if getattr(t, k) is not None)
+    base = np.array([per_cycle(v, kind, c) for v in by_band(getattr(t, kind), bands)])
+    age_mult = np.array([float((t.by_age or {}).get(a, 1.0)) for a in ages])
+    return base[:, None, None] * age_mult[None, :, None] * tis_ratios(t.time_in_state, edges)[None, None, :]
+
+
+def choose(row: np.ndarray, u: float) -> int:
+    """The target a uniform u picks from a row of per-cycle chances, or -1 to stay."""
+    total = 0.0
+    for j, p in enumerate(row):
+        total += p
+        if p > 0.0 and u < total:
+            return j
+    return -1
+
+
+def choose_many(rows: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """`choose` for many people at once: rows (n, S), u (n,); -1 where they stay."""
+    cum = np.cumsum(rows, axis=1)
+    hit = (u[:, None] < cum) & (rows > 0.0)
+    first = hit.argmax(axis=1)
+    return np.where(hit.any(axis=1), first, -1)
