@@ -1,0 +1,128 @@
+"""The `dayshift` command line: run, validate, schema."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from model.scenario import ScenarioError, json_schema, parse_scenario, read_text
+
+EXIT_BAD_INPUT = 2
+EXIT_REFUSED = 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="dayshift",
+        description="Project adults with learning disabilities between day services, supported employment and paid work.",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run a scenario and write a results folder")
+    run.add_argument("scenario", help="scenario YAML file")
+    run.add_argument("--out", help="results folder (default: results/<scenario name>)")
+    run.add_argument("--seed", type=int, help="root seed (default: the scenario's seed)")
+    run.add_argument("--force", action="store_true", help="replace an existing results folder")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    val = sub.add_parser("validate", help="check a scenario file without running it")
+    val.add_argument("scenario", nargs="+", help="scenario YAML file(s)")
+    sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `dayshift` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        return {"run": _run, "validate": _validate, "schema": _schema}[args.command](args)
+    except ScenarioError as exc:
+        print(f"dayshift: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("dayshift: interrupted; no results were written", file=sys.stderr)
+        return 130
+
+
+def _schema(args) -> int:
+    print(json.dumps(json_schema(), indent=2))
+    return 0
+
+
+def _validate(args) -> int:
+    bad = 0
+    for path in args.scenario:
+        try:
+            sc = parse_scenario(read_text(path), path)
+            print(f"{path}: valid scenario '{sc.name}'")
+        except ScenarioError as exc:
+            print(f"dayshift: {exc}", file=sys.stderr)
+            bad += 1
+    return EXIT_BAD_INPUT if bad else 0
+
+
+def _run(args) -> int:
+    from model.simulate import simulate
+    from model.writer import ResultsExistError, check_target, write_results
+
+    text = read_text(args.scenario)
+    scenario = parse_scenario(text, args.scenario)
+    if args.seed is not None and args.seed < 0:
+        print("dayshift: --seed must be a non-negative whole number", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out = Path(args.out) if args.out else Path("results") / scenario.name
+    try:
+        check_target(out, args.force)  # refuse before spending time on the run
+    except ResultsExistError as exc:
+        print(f"dayshift: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+
+    bar = _progress(not args.no_progress, scenario.name)
+    t0 = time.perf_counter()
+    try:
+        result = simulate(scenario, seed=args.seed, progress=bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
+    seconds = time.perf_counter() - t0
+    try:
+        write_results(result, out, text, args.scenario, force=args.force, seconds=seconds)
+    except ResultsExistError as exc:
+        print(f"dayshift: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    s = result.summary()
+    print(f"{scenario.name}: {s['horizon_months'] // 12} years, seed {result.seed}, {seconds:.1f} s")
+    for y in (5, 10, 20):
+        if y in s.get("in_work_by_year", {}):
+            print(f"  people in paid work after {y:>2} years: {s['in_work_by_year'][y]}")
+    print(f"  job starts: {s['job_starts_total']} ({s['job_starts_from_day_service']} from day services)")
+    print(f"  council cost: GBP {s['cost_total_undiscounted'] / 1e6:,.1f}m undiscounted, "
+          f"GBP {s['cost_total_discounted'] / 1e6:,.1f}m discounted ({scenario.price_year} prices)")
+    print(f"  results: {out}/")
+    return 0
+
+
+class _Bar:
+    def __init__(self, name: str):
+        from tqdm import tqdm
+
+        self._tqdm = tqdm(total=None, desc=name, unit="cycle", leave=False, disable=None)
+        self._done = 0
+
+    def update(self, done: int, total: int) -> None:
+        if self._tqdm.total is None:
+            self._tqdm.total = total
+        self._tqdm.update(done - self._done)
+        self._done = done
+
+    def close(self) -> None:
+        self._tqdm.close()
+
+
+def _progress(enabled: bool, name: str) -> _Bar | None:
+    return _Bar(name) if enabled else None
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
