@@ -72,6 +72,8 @@ def parse_yaml(text: str, source: str) -> dict:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         what = getattr(exc, "problem", None) or str(exc)
+        if "constructor for the tag" in what:
+            what += " (tags that build Python objects are not allowed; write plain values)"
         raise ScenarioError(source, [Problem(where, f"not valid YAML: {what}")]) from None
     if not isinstance(data, dict):
         raise ScenarioError(
@@ -121,9 +123,10 @@ def json_schema() -> dict:
 
 def _pydantic_problems(exc: ValidationError, data: dict) -> list[Problem]:
     seen: dict[str, Problem] = {}
+    misspelt: set[str] = set()  # fields reported missing because a near-miss key stands in their place
     for err in exc.errors():
         path, value, has_value, branch = _walk(data, err["loc"])
-        if branch is not None and not _branch_fits(branch, value if has_value else None):
+        if branch is not None and not _branch_fits(*branch):
             continue
         if err["type"] == "extra_forbidden":
             key = path[-1]
@@ -132,17 +135,18 @@ def _pydantic_problems(exc: ValidationError, data: dict) -> list[Problem]:
             close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
             if close:
                 msg += f"; did you mean '{close[0]}'?"
+                misspelt.add(_dotted(path[:-1] + [close[0]]))
             if allowed:
                 msg += f" Allowed here: {', '.join(allowed)}"
             problem = Problem(_dotted(path), msg)
         else:
             msg = _plain(err)
             allowed = _literal_choices(err)
-            if allowed:
+            if allowed and allowed not in msg:
                 msg += f"; allowed: {allowed}"
             problem = Problem(_dotted(path), msg, value, has_value)
         seen.setdefault(problem.path + "|" + problem.message, problem)
-    problems = list(seen.values())
+    problems = [p for p in seen.values() if not (p.path in misspelt and p.message == "required field is missing")]
     if not problems:  # every error belonged to a union branch that does not fit: report them all plainly
         problems = [Problem(_dotted(_walk(data, e["loc"])[0]), _plain(e)) for e in exc.errors()]
     # A path reported with a specific error makes the union's generic errors at the same path noise.
@@ -152,8 +156,12 @@ def _pydantic_problems(exc: ValidationError, data: dict) -> list[Problem]:
     return [p for ps in by_path.values() for p in ps]
 
 
-def _walk(data: Any, loc: tuple) -> tuple[list, Any, bool, str | None]:
-    """Follow a pydantic location through the input, separating real keys from union branch tags."""
+def _walk(data: Any, loc: tuple) -> tuple[list, Any, bool, tuple[str, Any] | None]:
+    """Follow a pydantic location through the input, separating real keys from union branch tags.
+
+    Returns the real path, the value there, whether it is present, and the first union branch taken
+    with the value it was tried on.
+    """
     path: list = []
     cur: Any = data
     present = True
@@ -166,7 +174,7 @@ def _walk(data: Any, loc: tuple) -> tuple[list, Any, bool, str | None]:
             cur = cur[part]
             path.append(part)
         elif isinstance(part, str) and present and _is_tag(part):
-            branch = part
+            branch = branch or (part, cur)
         else:
             path.append(part)
             present = False

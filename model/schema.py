@@ -23,7 +23,7 @@ EXIT_STATES = ("retired", "died", "moved_away")
 class Strict(BaseModel):
     """Base for every scenario block: unknown keys are errors, not silently ignored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # A value that is either one number for everyone or a number per support-need band.
@@ -139,7 +139,7 @@ class TransitionCost(Strict):
     to: Name
     cost: NonNegative
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 class DayCentres(Strict):
@@ -201,7 +201,7 @@ class Referral(Strict):
     source: list[Name] = Field(default_factory=lambda: ["day_service"], alias="from")
     eligible_bands: list[Name] | None = Field(None, description="Bands that may be referred; default all.")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 class EmploymentSupport(Strict):

@@ -1,0 +1,234 @@
+"""Bad scenarios are rejected before anything runs, with the file, the field, the value and what is allowed."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import SMALL, small, write_yaml
+from model.cli import main
+from model.scenario import ScenarioError, validate_scenario
+from model.simulate import simulate
+
+
+def _reject(tmp_path, capsys, data_or_text, *expected: str, command: str = "validate") -> str:
+    """Run the command line on a bad scenario: exit 2, no traceback, and each expected text in the message."""
+    if isinstance(data_or_text, str):
+        path = tmp_path / "bad.yaml"
+        path.write_text(data_or_text)
+    else:
+        path = write_yaml(tmp_path, data_or_text, "bad.yaml")
+    args = [command, str(path)] + (["--out", str(tmp_path / "out"), "--no-progress"] if command == "run" else [])
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert str(path) in err
+    for text in expected:
+        assert text in err, f"{text!r} not in:\n{err}"
+    assert not (tmp_path / "out").exists()
+    return err
+
+
+def test_unknown_key_suggests_the_right_name(tmp_path, capsys):
+    d = small()
+    d["policy"]["referal"] = d["policy"].pop("referral")
+    err = _reject(tmp_path, capsys, d, "policy.referal", "did you mean 'referral'", "Allowed here:", "entry_route")
+    assert "required field is missing" not in err
+
+
+def test_unknown_top_level_key(tmp_path, capsys):
+    _reject(tmp_path, capsys, small(horizn={"years": 3}), "horizn", "did you mean 'horizon'")
+
+
+def test_wrong_type(tmp_path, capsys):
+    _reject(tmp_path, capsys, small(horizon={"years": "twenty"}), "horizon.years", "valid integer", "'twenty'")
+
+
+@pytest.mark.parametrize("value", [1.5, -0.1])
+def test_probability_outside_0_1(tmp_path, capsys, value):
+    d = small()
+    d["transitions"]["paid_work"]["no_service"]["annual"] = value
+    _reject(tmp_path, capsys, d, "transitions.paid_work.no_service.annual", str(value))
+
+
+def test_leaving_chances_that_sum_past_1(tmp_path, capsys):
+    d = small()
+    d["transitions"]["day_service"] = {"community_day": {"annual": 0.7}, "no_service": {"annual": 0.6}}
+    _reject(tmp_path, capsys, d, "transitions.day_service", "sum to 1.3", "at most 1")
+
+
+def test_leaving_chances_past_1_after_multipliers(tmp_path, capsys):
+    d = small()
+    d["transitions"]["paid_work"]["day_service"] = {
+        "monthly": 0.5, "time_in_state": {"months": [0, 6], "ratio": [2.5, 1.0]}}
+    _reject(tmp_path, capsys, d, "transitions.paid_work", "at most 1", "from month 0")
+
+
+def test_negative_cost(tmp_path, capsys):
+    d = small()
+    d["costs"]["states"]["community_day"]["weekly"] = -5
+    _reject(tmp_path, capsys, d, "costs.states.community_day.weekly", "greater than or equal to 0", "-5")
+
+
+def test_negative_budget(tmp_path, capsys):
+    d = small()
+    d["policy"]["employment_support"]["budget_per_year"] = -1000
+    _reject(tmp_path, capsys, d, "policy.employment_support.budget_per_year", "-1000")
+
+
+def test_transition_to_unknown_state(tmp_path, capsys):
+    d = small()
+    d["transitions"]["day_service"] = {"comunity_day": {"annual": 0.1}}
+    _reject(tmp_path, capsys, d, "transitions.day_service.comunity_day", "unknown state", "did you mean 'community_day'",
+            "Allowed: day_service")
+
+
+def test_transition_from_unknown_state(tmp_path, capsys):
+    d = small()
+    d["transitions"]["day_servise"] = d["transitions"].pop("day_service")
+    _reject(tmp_path, capsys, d, "transitions.day_servise", "did you mean 'day_service'")
+
+
+def test_zero_horizon(tmp_path, capsys):
+    _reject(tmp_path, capsys, small(horizon={"years": 0}), "horizon.years", "greater than 0", "(got 0)")
+
+
+def test_unknown_band(tmp_path, capsys):
+    d = small()
+    d["population"]["band_mix"] = {"low": 0.5, "hihg": 0.5}
+    _reject(tmp_path, capsys, d, "population.band_mix.hihg", "did you mean 'high'")
+
+
+def test_wrong_choice(tmp_path, capsys):
+    d = small()
+    d["policy"]["entry_route"] = "employment-first"
+    _reject(tmp_path, capsys, d, "policy.entry_route", "'day_service' or 'employment_first'", "'employment-first'")
+
+
+def test_missing_file(tmp_path, capsys):
+    path = tmp_path / "nowhere.yaml"
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "file not found" in err and "Traceback" not in err
+
+
+def test_missing_file_on_run(tmp_path, capsys):
+    path = tmp_path / "nowhere.yaml"
+    assert main(["run", str(path), "--no-progress"]) == 2
+    assert "file not found" in capsys.readouterr().err
+
+
+def test_invalid_yaml(tmp_path, capsys):
+    _reject(tmp_path, capsys, "name: x\nstates: [1, 2\n", "not valid YAML", "line 3")
+
+
+def test_yaml_tags_that_construct_objects(tmp_path, capsys):
+    marker = tmp_path / "pwned"
+    text = f"name: !!python/object/apply:os.system ['touch {marker}']\n"
+    _reject(tmp_path, capsys, text, "not allowed", "python/object/apply")
+    assert not marker.exists()
+
+
+def test_top_level_must_be_a_mapping(tmp_path, capsys):
+    _reject(tmp_path, capsys, "- 1\n- 2\n", "YAML mapping")
+
+
+def test_run_rejects_bad_input_before_running(tmp_path, capsys):
+    _reject(tmp_path, capsys, small(horizon={"years": 0}), "horizon.years", command="run")
+
+
+def test_policy_state_that_does_not_exist(tmp_path, capsys):
+    d = small()
+    d["policy"]["states"] = {"waiting": "queue"}
+    _reject(tmp_path, capsys, d, "policy.states.waiting", "unknown state 'queue'")
+
+
+def test_lifetime_needs_inflow_to_stop(tmp_path, capsys):
+    _reject(tmp_path, capsys, small(horizon="lifetime"), "population.inflow.until_year")
+
+
+def test_shipped_scenarios_are_valid(capsys):
+    from conftest import SCENARIOS
+
+    paths = sorted(str(p) for p in SCENARIOS.glob("*.yaml"))
+    assert main(["validate", *paths]) == 0, capsys.readouterr().err
+
+
+# --- breaking valid scenarios in many ways ----------------------------------------------------
+
+
+def _paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _paths(v, prefix + (i,))
+
+
+ALL_PATHS = [p for p in _paths(SMALL) if p]
+VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12), st.lists(st.integers(-3, 3), max_size=3),
+    st.dictionaries(st.text(max_size=6), st.floats(-2, 2), max_size=3),
+    st.sampled_from(["day_service", "low", "lifetime", "annual", "green_book", -1, 0, 1, 2, 0.5, 1e308, "2024-13"]),
+)
+
+
+@st.composite
+def broken(draw):
+    data = copy.deepcopy(SMALL)
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(ALL_PATHS))
+        parent = data
+        try:
+            for part in path[:-1]:
+                parent = parent[part]
+            key = path[-1]
+            action = draw(st.sampled_from(["replace", "delete", "rename", "add"]))
+            if action == "replace":
+                parent[key] = draw(VALUES)
+            elif action == "delete":
+                del parent[key]
+            elif action == "rename" and isinstance(parent, dict):
+                parent[draw(st.text(min_size=1, max_size=8))] = parent.pop(key)
+            elif action == "add" and isinstance(parent, dict):
+                parent[draw(st.text(min_size=1, max_size=8))] = draw(VALUES)
+        except (KeyError, IndexError, TypeError):
+            continue
+    return data
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(broken())
+def test_broken_scenarios_give_only_the_scenario_error(data):
+    try:
+        scenario = validate_scenario(data, "fuzz.yaml")
+    except ScenarioError as exc:
+        text = str(exc)
+        assert text.startswith("fuzz.yaml: ")
+        assert exc.problems
+        return
+    # What validation lets through must run.
+    simulate(scenario, n_cycles=2)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_gives_only_the_scenario_error(text):
+    from model.scenario import parse_scenario
+
+    try:
+        parse_scenario(text, "text.yaml")
+    except ScenarioError:
+        pass
+
+
+def test_yaml_roundtrip_of_small_is_valid():
+    validate_scenario(yaml.safe_load(yaml.safe_dump(SMALL)), "small.yaml")
