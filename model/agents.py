@@ -42,6 +42,7 @@ class Person(mesa.Agent):
         self.origin = state  # where the person entered the employment pathway from
         self.hours = 0.0
         self.joined_queue = 0
+        self.admitted_cycle = -1
         self.entered_cycle = cycle
         self.is_new = True
         self.one_off = 0.0  # one-off move costs this cycle
@@ -147,6 +148,7 @@ class DayshiftModel(mesa.Model):
             self.next_id = p.pid + 1
             u = self.create_u[p.pid]
             if initial:
+                p.is_new = False  # present at the start: moves from the first cycle
                 if pol is not None and p.state == pol.work:
                     p.hours = _hours(self.spec, u[streams.CREATE_ENTRY])
                 if pol is not None and p.state in (pol.support, pol.waiting):
@@ -234,6 +236,7 @@ class DayshiftModel(mesa.Model):
                     led.moves[pol.waiting, pol.support] += 1
                 p.enter(pol.support, charge=not initial)
                 p.service_model = k
+                p.admitted_cycle = m
                 occupied[k] += 1
             led.policy_cycle(self.budget.split(m), budget, places, occupied,
                              [m - j for j, _ in self.queue])
