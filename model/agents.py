@@ -291,3 +291,16 @@ def _person_row(p: Person, final_state: str, exit_cycle: int | None) -> dict:
     for i, s in enumerate(spec.states[: spec.n_live]):
         row[f"months_{s}"] = int(p.cycles_in[i]) * spec.cycle_months
     return row
+
+
+def run_batch(config: Scenario | Spec, seeds: list[int], number_processes: int = 1, **kwargs) -> list[dict]:
+    """`mesa.batch_run` over seeds, the same on Mesa 3.3 (seeds as a parameter) and 3.4+ (its `rng` argument)."""
+    import inspect
+
+    spec = config if isinstance(config, Spec) else build_spec(config)
+    params = {"config": spec, **{k: v for k, v in kwargs.pop("parameters", {}).items()}}
+    common = dict(number_processes=number_processes, data_collection_period=-1, max_steps=spec.n_cycles + 1,
+                  display_progress=False, **kwargs)
+    if "rng" in inspect.signature(mesa.batch_run).parameters:
+        return mesa.batch_run(DayshiftModel, parameters=params, rng=list(seeds), **common)
+    return mesa.batch_run(DayshiftModel, parameters={**params, "rng": list(seeds)}, iterations=1, **common)

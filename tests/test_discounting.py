@@ -1,0 +1,81 @@
+"""Costs and discounting against hand calculation."""
+
+from __future__ import annotations
+
+import pytest
+
+from model import simulate, validate_scenario
+from model.costs import GREEN_BOOK, cycle_times, discount_factor
+
+
+def test_green_book_factors_by_hand():
+    assert discount_factor(GREEN_BOOK, 0) == 1.0
+    assert discount_factor(GREEN_BOOK, 1) == pytest.approx(1 / 1.035)
+    assert discount_factor(GREEN_BOOK, 30) == pytest.approx(1.035 ** -30)
+    assert discount_factor(GREEN_BOOK, 31) == pytest.approx(1.035 ** -30 / 1.03)
+    assert discount_factor(GREEN_BOOK, 75) == pytest.approx(1.035 ** -30 * 1.03 ** -45)
+    assert discount_factor(GREEN_BOOK, 76) == pytest.approx(1.035 ** -30 * 1.03 ** -45 / 1.025)
+    assert discount_factor(GREEN_BOOK, 30.5) == pytest.approx(1.035 ** -30 * 1.03 ** -0.5)
+    assert discount_factor(((0, 0.05),), 2.25) == pytest.approx(1.05 ** -2.25)
+
+
+def test_cycle_times_conventions():
+    assert cycle_times(14, 1, "annual").tolist() == [0] * 12 + [1, 1]
+    assert cycle_times(2, 1, "start").tolist() == pytest.approx([0, 1 / 12])
+    assert cycle_times(2, 1, "middle").tolist() == pytest.approx([0.5 / 12, 1.5 / 12])
+    assert cycle_times(2, 12, "end").tolist() == pytest.approx([1, 2])
+
+
+def _constant(timing: str, discounting: dict, cycle: str = "month", years: int = 3) -> dict:
+    """Ten people in one state that costs GBP 100 a week, for `years` years, nothing else happening."""
+    return {
+        "name": "constant", "horizon": {"years": years}, "cycle": cycle,
+        "states": {"day_service": {}},
+        "population": {"bands": ["b"], "band_mix": {"b": 1}, "age_bands": [18, 30], "age_mix": {"18-29": 1},
+                       "initial": [{"state": "day_service", "count": 10}]},
+        "costs": {"weeks_per_year": 52, "states": {"day_service": {"weekly": 100}}},
+        "outcome_weights": {"day_service": 0.5},
+        "discounting": {**discounting, "timing": timing},
+    }
+
+
+def test_scenario_costs_and_green_book_discounting_by_hand():
+    res = simulate(validate_scenario(_constant("annual", {"costs": "green_book", "outcomes": "green_book"})))
+    year = 10 * 100 * 52
+    s = res.summary()
+    assert s["cost_total_undiscounted"] == pytest.approx(3 * year)
+    assert s["cost_total_discounted"] == pytest.approx(year * (1 + 1 / 1.035 + 1 / 1.035 ** 2))
+    assert s["outcomes_total_discounted"] == pytest.approx(10 * 0.5 * (1 + 1 / 1.035 + 1 / 1.035 ** 2))
+    assert res.monthly["cost_council"].iloc[0] == pytest.approx(10 * 100 * 52 / 12)
+
+
+def test_costs_and_outcomes_discounted_separately_mid_cycle():
+    d = {"costs": {"rate": 0.05}, "outcomes": {"rate": 0.015}}
+    res = simulate(validate_scenario(_constant("middle", d, years=2)))
+    month = 10 * 100 * 52 / 12
+    want_cost = sum(month * 1.05 ** -((m + 0.5) / 12) for m in range(24))
+    want_out = sum(10 * 0.5 / 12 * 1.015 ** -((m + 0.5) / 12) for m in range(24))
+    s = res.summary()
+    assert s["cost_total_discounted"] == pytest.approx(want_cost, rel=1e-12)
+    assert s["outcomes_total_discounted"] == pytest.approx(want_out, rel=1e-12)
+
+
+def test_yearly_cycle_costs_a_year_per_cycle():
+    res = simulate(validate_scenario(_constant("end", {"costs": {"rate": 0.035}}, cycle="year")))
+    assert len(res.monthly) == 3
+    assert res.summary()["cost_total_discounted"] == pytest.approx(
+        sum(52000 * 1.035 ** -(y + 1) for y in range(3)))
+
+
+def test_no_discounting():
+    res = simulate(validate_scenario(_constant("annual", {"costs": "none", "outcomes": "none"})))
+    s = res.summary()
+    assert s["cost_total_discounted"] == pytest.approx(s["cost_total_undiscounted"])
+
+
+def test_step_costs_by_time_in_state_by_hand():
+    d = _constant("annual", {"costs": "none"}, years=1)
+    d["costs"]["states"]["day_service"]["time_in_state"] = {"months": [0, 3], "ratio": [1.0, 0.5]}
+    m = simulate(validate_scenario(d)).monthly
+    month = 10 * 100 * 52 / 12
+    assert m["cost_council"].tolist() == pytest.approx([month] * 3 + [month / 2] * 9)
