@@ -93,9 +93,9 @@ def _run(args) -> int:
         return EXIT_REFUSED
     s = result.summary()
     print(f"{scenario.name}: {s['horizon_months'] // 12} years, seed {result.seed}, {seconds:.1f} s")
-    for y in (5, 10, 20):
-        if y in s.get("in_work_by_year", {}):
-            print(f"  people in paid work after {y:>2} years: {s['in_work_by_year'][y]}")
+    by_year = s.get("in_work_by_year", {})
+    for y in sorted({y for y in (5, 10, 20) if y in by_year} | ({max(by_year)} if by_year else set())):
+        print(f"  people in paid work after {y:>2} years: {by_year[y]}")
     print(f"  job starts: {s['job_starts_total']} ({s['job_starts_from_day_service']} from day services)")
     print(f"  council cost: GBP {s['cost_total_undiscounted'] / 1e6:,.1f}m undiscounted, "
           f"GBP {s['cost_total_discounted'] / 1e6:,.1f}m discounted ({scenario.price_year} prices)")

@@ -303,8 +303,8 @@ class _Checker:
 
     def shares(self, path: str, mapping: dict, allowed: list[str], what: str) -> None:
         self.keys_in(path, mapping, allowed, what)
-        if mapping and sum(mapping.values()) <= 0:
-            self.add(path, "shares must have a positive sum", mapping)
+        if sum(mapping.values()) <= 0:
+            self.add(path, f"give a positive share for at least one {what}", mapping)
 
 
 def check_cross_fields(sc: Scenario) -> list[Problem]:
