@@ -85,13 +85,14 @@ class ServiceDef(Strict):
 
 class InitialGroup(Strict):
     state: Name
-    count: Count
+    count: Annotated[int, Field(ge=0, le=10_000_000)]
     band_mix: dict[Name, NonNegative] | None = Field(None, description="Shares by band; default population.band_mix.")
     age_mix: dict[str, NonNegative] | None = Field(None, description="Shares by age band label; default population.age_mix.")
 
 
 class Inflow(Strict):
-    per_year: NonNegative = Field(description="Young people entering services each year (spread evenly over months).")
+    per_year: Annotated[float, Field(ge=0, le=1_000_000)] = Field(
+        description="Young people entering services each year (spread evenly over months).")
     until_year: Count | None = Field(None, description="Inflow stops after this many years; required for a lifetime horizon.")
     age: Annotated[float, Field(ge=16, le=70)] = 18.0
     band_mix: dict[Name, NonNegative] | None = None
