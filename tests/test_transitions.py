@@ -1,0 +1,66 @@
+"""Transition rules: conversions to per-cycle chances, band, age and time-in-state effects, choosing a move."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from conftest import small
+from model import build_spec, simulate, validate_scenario
+from model.transitions import choose, choose_many, per_cycle
+
+
+def test_per_cycle_conversions_by_hand():
+    assert per_cycle(0.43, "annual", 1) == pytest.approx(1 - 0.57 ** (1 / 12))
+    assert per_cycle(0.43, "annual", 12) == pytest.approx(0.43)
+    assert per_cycle(0.1, "monthly", 1) == pytest.approx(0.1)
+    assert per_cycle(0.1, "monthly", 12) == pytest.approx(1 - 0.9 ** 12)
+    assert per_cycle(0.5, "rate", 1) == pytest.approx(1 - math.exp(-0.5 / 12))
+
+
+def test_band_age_and_time_in_state_multiply_the_chance():
+    d = small()
+    d["transitions"]["day_service"]["community_day"] = {
+        "annual": {"low": 0.2, "high": 0.1}, "by_age": {"55+": 0.5},
+        "time_in_state": {"months": [0, 12], "ratio": [1.0, 0.25]}}
+    spec = build_spec(validate_scenario(d))
+    i, j = spec.states.index("day_service"), spec.states.index("community_day")
+    base_low, base_high = per_cycle(0.2, "annual", 1), per_cycle(0.1, "annual", 1)
+    old, late = spec.age_labels.index("55+"), int(np.searchsorted(spec.tis_edges, 12))
+    assert spec.P[i, 0, 0, 0, j] == pytest.approx(base_low)
+    assert spec.P[i, 1, 0, 0, j] == pytest.approx(base_high)
+    assert spec.P[i, 0, old, 0, j] == pytest.approx(base_low * 0.5)
+    assert spec.P[i, 0, old, late, j] == pytest.approx(base_low * 0.5 * 0.25)
+
+
+def test_choose_takes_the_first_target_whose_cumulative_chance_exceeds_u():
+    row = [0.0, 0.2, 0.0, 0.3]
+    assert [choose(row, u) for u in (0.0, 0.19, 0.2, 0.49, 0.5, 0.99)] == [1, 1, 3, 3, -1, -1]
+    u = np.array([0.0, 0.19, 0.2, 0.49, 0.5, 0.99])
+    assert choose_many(np.tile(row, (6, 1)), u).tolist() == [1, 1, 3, 3, -1, -1]
+
+
+def test_job_loss_falls_with_tenure():
+    d = small(horizon={"years": 6})
+    d["population"]["initial"] = [{"state": "paid_work", "count": 2000}]
+    d["population"].pop("inflow")
+    d["transitions"]["paid_work"] = {"day_service": {
+        "annual": 0.3, "time_in_state": {"months": [0, 12], "ratio": [3.0, 0.2]}}}
+    people = simulate(validate_scenario(d), seed=1).monthly
+    # The initial stock starts at tenure 0: high exits in year 1, low after.
+    exits = people["flow_paid_work_to_day_service"]
+    assert exits.iloc[:12].sum() > 4 * exits.iloc[12:24].sum()
+
+
+def test_lifetime_runs_until_everyone_has_left():
+    d = small(horizon="lifetime")
+    d["population"]["inflow"]["until_year"] = 1
+    d["population"]["initial"] = [{"state": "day_service", "count": 40}]
+    res = simulate(validate_scenario(d), seed=3)
+    last = res.monthly.iloc[-1]
+    live = [f"n_{s}" for s in res.spec.states[: res.spec.n_live]]
+    assert last[live].sum() == 0
+    assert len(res.monthly) < res.spec.n_cycles + 1
+    assert res.summary()["final_counts"]["retired"] > 0
