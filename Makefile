@@ -19,7 +19,8 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/dayshift run $(SCENARIO) --out $(OUT) $(if $(FORCE),--force,)
+	@$(VENV)/bin/dayshift run $(SCENARIO) --out $(OUT) $(if $(FORCE),--force,) || \
+	  { code=$$?; [ $$code -ne 1 ] || echo "dayshift: with make, replace them with: make run FORCE=1" >&2; exit $$code; }
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -q
