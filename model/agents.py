@@ -9,6 +9,12 @@ It is the reference the rules are checked against. One cycle (a month by default
 5. the waiting list is served first come, first served (ties by id);
 6. day centres close if attendance has fallen;
 7. costs and outcomes of the cycle land in the ledgers; then everyone ages and time in state grows.
+
+Time in a state has two clocks. Costs read `months_in_state`, which counts the cycle someone entered
+in (they are charged for it). The chance of leaving reads `exposure`, the months of decisions already
+survived in the state: someone who entered during a cycle meets their first decision at exposure 0,
+so a `time_in_state` table's first step covers their first month of risk. A package moves from day
+services at most once per person: someone who returns to day services is paid for by day services again.
 """
 
 from __future__ import annotations
@@ -35,6 +41,10 @@ class Person(mesa.Agent):
         self.age = age
         self.state = state
         self.months_in_state = 0
+        self.exposure = 0
+        self.entered_now = True
+        self.exposure = 0  # months of leaving decisions survived in this state
+        self.entered_now = False
         self.wants_work = bool(wants_work)
         self.personal_budget = bool(personal_budget)
         self.service_model = -1  # which employment-support model, while supported
@@ -66,7 +76,7 @@ class Person(mesa.Agent):
     def chances(self) -> list[float]:
         """Per-cycle chances of moving to each state, the policy's moves included."""
         spec, pol = self.model.spec, self.model.spec.policy
-        seg = int(np.searchsorted(spec.tis_edges, self.months_in_state, side="right") - 1)
+        seg = int(np.searchsorted(spec.tis_edges, self.exposure, side="right") - 1)
         row = spec.P[self.state, self.band, spec.age_band(self.age), seg].copy()
         if pol is not None:
             if pol.referral_from[self.state] and self.wants_work and pol.eligible_band[self.band]:
@@ -100,10 +110,15 @@ class Person(mesa.Agent):
                 self.service_model, self.spot = -1, False
         self.state = state
         self.months_in_state = 0
+        self.exposure = 0
+        self.entered_now = True
 
     def advance(self, cycle_months: int) -> None:
         """The cycle has passed: a cycle older, a cycle longer in the state."""
         self.cycles_in[self.state] += 1
+        if not (self.is_new or self.entered_now):
+            self.exposure += cycle_months
+        self.entered_now = False
         self.months_in_state += cycle_months
         self.age += cycle_months / 12.0
         self.is_new = False
@@ -131,8 +146,10 @@ class DayshiftModel(mesa.Model):
         self.budget = BudgetLedger(pol) if pol is not None else None
         self.centres = DayCentres(**spec.day_centres) if spec.day_centres else None
         self.record: dict = {}
+        self.led: CycleLedger | None = None
         self.datacollector = mesa.DataCollector(model_reporters={c: _reporter(c) for c in record_columns(spec)})
         self._add_people(population.initial_people(spec, self.create_u), initial=True)
+        self.initial_counts = np.bincount([p.state for p in self.agents], minlength=spec.n_live)
         self.running = spec.n_cycles > 0
 
     # --- people ------------------------------------------------------------------------------
@@ -149,15 +166,33 @@ class DayshiftModel(mesa.Model):
             u = self.create_u[p.pid]
             if initial:
                 p.is_new = False  # present at the start: moves from the first cycle
+                p.months_in_state = p.exposure = int(batch.months_in_state[i])
                 if pol is not None and p.state == pol.work:
                     p.hours = _hours(self.spec, u[streams.CREATE_ENTRY])
                 if pol is not None and p.state in (pol.support, pol.waiting):
-                    p.state = pol.waiting  # placed by the first admission round, in id order
-                    self.queue.append((-1, p.pid))
-                    p.joined_queue = -1
+                    self.queue.append((0, p.pid))  # placed below, in id order
             elif pol is not None and pol.employment_first and p.wants_work and pol.eligible_band[p.band]:
                 self._refer(p, charge=False)
                 p.origin = -1  # straight from education, never in day services
+            if self.led is not None:
+                self.led.entered(p.state)
+        if initial and pol is not None:
+            self._place_initial()
+
+    def _place_initial(self) -> None:
+        """The starting supported-employment stock takes the places the starting budget buys, in id
+        order; those beyond them, and the starting waiting list, wait in id order."""
+        pol = self.spec.policy
+        by_id = {p.pid: p for p in self.agents}
+        supported = [q for q in self.queue if by_id[q[1]].state == pol.support]
+        self.queue = [q for q in self.queue if by_id[q[1]].state != pol.support]
+        for pid, k in admit(supported, pol.places(pol.base_budget)):
+            by_id[pid].service_model = k
+        for _, pid in supported:  # no place: on the waiting list from the start
+            by_id[pid].state = pol.waiting
+            by_id[pid].origin = pol.waiting
+        self.queue += supported
+        self.queue.sort()
 
     def _refer(self, p: Person, charge: bool = True) -> int:
         """Into the employment pathway: straight in on a usable personal budget, else the waiting list."""
@@ -173,6 +208,7 @@ class DayshiftModel(mesa.Model):
 
     def _leave(self, p: Person, exit_state: int) -> None:
         self.exits_total[self.spec.states[exit_state]] += 1
+        self.led.exited(p.state, self.spec.states[exit_state])
         self.queue = [q for q in self.queue if q[1] != p.pid]
         self.finished.append(_person_row(p, self.spec.states[exit_state], self.cycle))
         p.remove()
@@ -181,7 +217,7 @@ class DayshiftModel(mesa.Model):
     def step(self) -> None:
         """One cycle of the council: exits, inflow, moves, budget, waiting list, centres, costs."""
         spec, pol, m = self.spec, self.spec.policy, self.cycle
-        led = CycleLedger(spec, m)
+        led = self.led = CycleLedger(spec, m)
         n_inflow = int(spec.inflow[m])
         u = streams.cycle_uniforms(self.seed_used, m, self.next_id + n_inflow)
 
@@ -189,7 +225,6 @@ class DayshiftModel(mesa.Model):
         for p in self.people():
             ex = p.exit_to(u[p.pid, streams.DECIDE_EXIT])
             if ex is not None:
-                led.exits[spec.states[ex]] += 1
                 self._leave(p, ex)
 
         # 2. inflow
@@ -215,7 +250,7 @@ class DayshiftModel(mesa.Model):
                 led.job_start(origin)
                 p.totals["job_starts"] += 1
                 if origin == pol.day:
-                    self.budget.release(m, float(spec.state_cost[pol.day, p.band]))
+                    self.budget.release(p.pid, m, float(spec.state_cost[pol.day, p.band]))
             if pol is not None and src == pol.work:
                 led.job_exits += 1
 
@@ -230,11 +265,9 @@ class DayshiftModel(mesa.Model):
                     occupied[p.service_model] += 1
             for pid, k in admit(self.queue, places - occupied):
                 p = by_id[pid]
-                initial = p.joined_queue < 0  # supported at the start: no start-up cost, no move
-                led.admitted(0 if initial else m - p.joined_queue)
-                if not initial:
-                    led.moves[pol.waiting, pol.support] += 1
-                p.enter(pol.support, charge=not initial)
+                led.admitted(m - p.joined_queue)
+                led.moves[pol.waiting, pol.support] += 1
+                p.enter(pol.support)
                 p.service_model = k
                 p.admitted_cycle = m
                 occupied[k] += 1
@@ -261,6 +294,7 @@ class DayshiftModel(mesa.Model):
             p.totals["outcomes_disc"] += w * spec.df_outcomes[m]
             p.advance(spec.cycle_months)
         self.record = led.close(self.exits_total)
+        self.led = None
         self.datacollector.collect(self)
         self.cycle += 1
         if self.cycle >= spec.n_cycles or (spec.scenario.horizon == "lifetime" and self._empty_for_good()):

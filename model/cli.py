@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -12,6 +13,7 @@ from model.scenario import ScenarioError, json_schema, parse_scenario, read_text
 
 EXIT_BAD_INPUT = 2
 EXIT_REFUSED = 1
+EXIT_INTERNAL = 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,6 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dayshift: interrupted; no results were written", file=sys.stderr)
         return 130
+    except Exception as exc:  # a fault of dayshift's, not of the input: one paragraph, not a traceback
+        if os.environ.get("DAYSHIFT_DEBUG"):
+            raise
+        print(f"dayshift: internal error ({type(exc).__name__}: {exc}). No results were written. This is a "
+              "fault in dayshift, not in your scenario; rerun with DAYSHIFT_DEBUG=1 for the details and "
+              "report them.", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 def _schema(args) -> int:

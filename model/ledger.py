@@ -35,6 +35,7 @@ def record_columns(spec: Spec) -> list[str]:
     cols = list(_month_info(spec, 0))
     cols += [f"n_{s}" for s in spec.states]
     cols += ["inflow"] + [f"exits_{e}" for e in EXIT_STATES]
+    cols += [f"inflow_to_{s}" for s in live] + [f"exits_from_{s}" for s in live]
     cols += [f"flow_{a}_to_{b}" for a in live for b in live if a != b]
     cols += ["referrals", "admissions", "job_starts"] + [f"job_starts_from_{o}" for o in origins(spec)]
     cols += ["job_exits", "queue_length", "mean_wait_admitted_months", "mean_wait_queue_months"]
@@ -58,6 +59,8 @@ class CycleLedger:
         self.cycle = cycle
         S = spec.n_live
         self.exits = {e: 0 for e in EXIT_STATES}
+        self.exits_from = np.zeros(S, dtype=np.int64)
+        self.inflow_to = np.zeros(S, dtype=np.int64)
         self.inflow = 0
         self.moves = np.zeros((S, S), dtype=np.int64)
         self.referrals = 0
@@ -76,6 +79,15 @@ class CycleLedger:
         self.pb_spend = 0.0
         self.policy_row: dict = {}
         self.centre_row = dict(centres_open=0, day_centre_fixed=0.0, day_centre_double_running=0.0)
+
+    def entered(self, state: int) -> None:
+        """Someone entered the model into `state` (after the policy's entry route)."""
+        self.inflow_to[state] += 1
+
+    def exited(self, state: int, exit_name: str) -> None:
+        """Someone left the model from `state`."""
+        self.exits_from[state] += 1
+        self.exits[exit_name] += 1
 
     def job_start(self, origin: int) -> None:
         """A job start, by the state the person came from (-1: straight from the inflow)."""
@@ -127,6 +139,8 @@ class CycleLedger:
         row.update({f"n_{e}": int(exits_total[e]) for e in EXIT_STATES})
         row["inflow"] = int(self.inflow)
         row.update({f"exits_{e}": int(self.exits[e]) for e in EXIT_STATES})
+        row.update({f"inflow_to_{s}": int(n) for s, n in zip(live, self.inflow_to)})
+        row.update({f"exits_from_{s}": int(n) for s, n in zip(live, self.exits_from)})
         row.update({f"flow_{a}_to_{b}": int(self.moves[i, j]) for i, a in enumerate(live)
                     for j, b in enumerate(live) if i != j})
         row["referrals"] = int(self.referrals)

@@ -69,16 +69,16 @@ class BudgetLedger:
     """
 
     params: PolicyParams
-    releases: list[tuple[int, float]] = field(default_factory=list)
+    releases: dict[int, tuple[int, float]] = field(default_factory=dict)
 
-    def release(self, cycle: int, amount: float) -> None:
-        """Record a package (per cycle) freed from day services at `cycle`."""
-        self.releases.append((cycle, amount))
+    def release(self, pid: int, cycle: int, amount: float) -> None:
+        """Record person `pid`'s package (per cycle) freed from day services at `cycle`; once per person."""
+        self.releases.setdefault(pid, (cycle, amount))
 
     def split(self, cycle: int) -> tuple[float, float, float]:
         """(released, moved, saving) per cycle, as of `cycle`."""
         released = moved = 0.0
-        for when, amount in self.releases:
+        for when, amount in self.releases.values():
             if when <= cycle:
                 released += amount
                 if self.params.money_follows and when + self.params.lag_cycles <= cycle:

@@ -48,6 +48,7 @@ class People:
     state: np.ndarray
     wants_work: np.ndarray
     personal_budget: np.ndarray
+    months_in_state: np.ndarray
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -60,7 +61,7 @@ def pick(cum_shares: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 def initial_people(spec, create_u: np.ndarray) -> People:
     """The initial stock: group by group, band by band, age band by age band, in id order."""
-    bands, ages, states = [], [], []
+    bands, ages, states, tenure = [], [], [], []
     lo_edges, hi_edges = spec.age_lo, spec.age_hi
     for group in spec.initial_groups:
         cells = allocate(group.count, np.outer(group.band_mix, group.age_mix).ravel())
@@ -69,6 +70,7 @@ def initial_people(spec, create_u: np.ndarray) -> People:
             bands += [b] * n
             ages += [a] * n
             states += [group.state] * n
+            tenure += [group.months_in_state] * n
     n = len(bands)
     u = create_u[:n]
     band = np.array(bands, dtype=np.int64)
@@ -81,6 +83,7 @@ def initial_people(spec, create_u: np.ndarray) -> People:
         state=np.array(states, dtype=np.int64),
         wants_work=u[:, streams.CREATE_WANTS_WORK] < spec.wants_work[band],
         personal_budget=u[:, streams.CREATE_PERSONAL_BUDGET] < spec.personal_budget_share,
+        months_in_state=np.array(tenure, dtype=np.int64),
     )
 
 
@@ -95,6 +98,7 @@ def entrants(spec, first_id: int, n: int, create_u: np.ndarray) -> People:
         state=spec.entry_states[pick(spec.inflow_entry_cum, u[:, streams.CREATE_ENTRY])],
         wants_work=u[:, streams.CREATE_WANTS_WORK] < spec.wants_work[band],
         personal_budget=u[:, streams.CREATE_PERSONAL_BUDGET] < spec.personal_budget_share,
+        months_in_state=np.zeros(n, dtype=np.int64),
     )
 
 

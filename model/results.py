@@ -23,6 +23,7 @@ class SimulationResult:
     engine: str
     monthly: pd.DataFrame
     people: pd.DataFrame
+    initial_counts: dict[str, int] = field(default_factory=dict)
     _yearly: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
@@ -70,7 +71,7 @@ def financial_years(monthly: pd.DataFrame) -> pd.DataFrame:
     numeric = [c for c in monthly.columns if c not in ("cycle", "month", "date", "fiscal_year", "year")]
     agg = {c: ("last" if c.startswith(_LAST) else "sum") for c in numeric}
     agg["month"] = "count"
-    out = monthly.groupby("fiscal_year", sort=False).agg(agg).rename(columns={"month": "months"})
+    out = monthly.groupby("fiscal_year", sort=False).agg(agg).rename(columns={"month": "months"}).copy()
     out["proactive_share"] = _share(out["cost_proactive"], out["cost_reactive"])
     if "mean_wait_admitted_months" in out:
         waits = monthly["mean_wait_admitted_months"] * monthly["admissions"]
@@ -99,6 +100,7 @@ def summarise(res: SimulationResult) -> dict:
         cycle_months=spec.cycle_months,
         horizon_months=int(len(m) * spec.cycle_months),
         people_at_start=int(sum(g.count for g in spec.initial_groups)),
+        initial_counts=dict(res.initial_counts),
         entrants_total=int(m["inflow"].sum()),
         final_counts={s: int(last[f"n_{s}"]) for s in spec.states},
         job_starts_total=int(m["job_starts"].sum()),

@@ -64,10 +64,24 @@ def read_text(path: str | Path) -> str:
         raise ScenarioError(str(path), [Problem("", f"cannot be read: {exc}")]) from None
 
 
+class _Loader(yaml.SafeLoader):
+    """The safe loader, refusing a key given twice in one mapping (YAML would keep only the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key '{key}' is given twice in one mapping", key_node.start_mark)
+            seen.add(key) if isinstance(key, (str, int, float, bool)) else None
+        return super().construct_mapping(node, deep=deep)
+
+
 def parse_yaml(text: str, source: str) -> dict:
     """Parse YAML with the safe loader only; tags that would construct objects are errors."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -210,6 +224,8 @@ def _plain(err: dict) -> str:
     if err["type"] == "missing":
         return "required field is missing"
     ctx = err.get("ctx") or {}
+    if err["type"] == "string_type" and isinstance(err.get("input"), bool):
+        return msg[0].lower() + msg[1:] + " (YAML reads yes/no/on/off/true/false as true or false: quote the name)"
     if err["type"] in ("less_than_equal", "greater_than_equal", "greater_than", "less_than"):
         return msg[0].lower() + msg[1:]
     if ctx.get("pattern"):
@@ -268,6 +284,9 @@ def _step(tp: Any, part: Any) -> Any:
 # --- checks that relate fields to each other ---------------------------------------------------
 
 
+RESERVED_SERVICES = ("council", "proactive", "reactive", "public_purse")
+
+
 def age_labels(edges: list[int]) -> list[str]:
     """Labels of the age bands: '18-24', ..., '55+'."""
     labels = [f"{a}-{b - 1}" for a, b in zip(edges, edges[1:])]
@@ -316,8 +335,12 @@ def check_cross_fields(sc: Scenario) -> list[Problem]:
     pop = sc.population
 
     for s in states:
-        if s in EXIT_STATES:
-            c.add(f"states.{s}", f"'{s}' is an exit state the model adds itself; choose another name", has_value=False)
+        if s in EXIT_STATES or s == "inflow":
+            c.add(f"states.{s}", f"'{s}' is a name the model uses itself; choose another name", has_value=False)
+    for s in sc.services:
+        if s in RESERVED_SERVICES:
+            c.add(f"services.{s}", f"'{s}' is a name the model uses itself (cost_{s} is a total); choose another",
+                  has_value=False)
     services = list(sc.services)
     for s, d in sc.states.items():
         if d.service is not None and services:
@@ -339,16 +362,19 @@ def check_cross_fields(sc: Scenario) -> list[Problem]:
         if pop.inflow.band_mix is not None:
             c.shares("population.inflow.band_mix", pop.inflow.band_mix, bands, "band")
         c.shares("population.inflow.entry", pop.inflow.entry, states, "state")
-        if pop.inflow.age >= pop.state_pension_age:
-            c.add("population.inflow.age", "entrants must be younger than state_pension_age", pop.inflow.age)
+        if not pop.age_bands[0] <= pop.inflow.age < pop.state_pension_age:
+            c.add("population.inflow.age",
+                  f"entrants' age must be within the age bands ({pop.age_bands[0]} or more) and below "
+                  f"state_pension_age ({pop.state_pension_age:g})", pop.inflow.age)
     if pop.mortality is not None:
         c.keys_in("population.mortality.annual_by_age", pop.mortality.annual_by_age, ages, "age band")
         missing = [a for a in ages if a not in pop.mortality.annual_by_age]
         if missing:
             c.add("population.mortality.annual_by_age", f"give a value for every age band; missing: {', '.join(missing)}", has_value=False)
         c.keys_in("population.mortality.band_ratio", pop.mortality.band_ratio, bands, "band")
-    if pop.age_bands[0] >= pop.state_pension_age:
-        c.add("population.age_bands", "the first age band must start below state_pension_age", pop.age_bands)
+    if pop.age_bands[-1] >= pop.state_pension_age:
+        c.add("population.age_bands", f"every age band must start below state_pension_age ({pop.state_pension_age:g})",
+              pop.age_bands)
     if sc.horizon == "lifetime" and pop.inflow is not None and pop.inflow.per_year > 0 and pop.inflow.until_year is None:
         c.add("population.inflow.until_year", "a lifetime horizon needs the inflow to stop: set until_year", has_value=False)
 
@@ -395,19 +421,27 @@ def check_cross_fields(sc: Scenario) -> list[Problem]:
         if pol.referral.eligible_bands is not None:
             for i, b in enumerate(pol.referral.eligible_bands):
                 c.name_in(f"policy.referral.eligible_bands[{i}]", b, bands, "band")
-        for role in ("waiting", "support"):
-            st = getattr(ps, role)
-            for dst in sc.transitions.get(st, {}):
-                if role == "waiting" or dst == ps.work:
-                    c.add(
-                        f"transitions.{st}.{dst}",
-                        f"moves out of '{st}' into '{dst}' are set by the policy "
-                        + ("(the waiting list)" if role == "waiting" else "(service_models job_outcome_rate)"),
-                        has_value=False,
-                    )
-            for dst in sc.transitions.get(ps.day, {}) if role == "waiting" else []:
-                if dst in (ps.waiting, ps.support):
-                    c.add(f"transitions.{ps.day}.{dst}", "referrals are set by policy.referral", has_value=False)
+        for src, targets in sc.transitions.items():
+            for dst in targets:
+                path = f"transitions.{src}.{dst}"
+                if src == ps.waiting:
+                    c.add(path, f"moves out of '{src}' are set by the policy's waiting list", has_value=False)
+                elif dst in (ps.waiting, ps.support):
+                    c.add(path, f"moves into '{dst}' are set by the policy (policy.referral, the waiting list "
+                          "and the places the budget buys)", has_value=False)
+                elif src == ps.support and dst == ps.work:
+                    c.add(path, "job starts from supported employment are set by the policy's service_models "
+                          "job_outcome_rate", has_value=False)
+        if pop.inflow is not None:
+            for s in pop.inflow.entry:
+                if s in (ps.waiting, ps.support, ps.work):
+                    c.add(f"population.inflow.entry.{s}", "entrants reach the employment pathway through "
+                          "policy.entry_route: employment_first, not as an entry state", has_value=False)
+        for k in pol.employment_support.service_models:
+            if k == "spot":
+                c.add(f"policy.employment_support.service_models.{k}",
+                      "'spot' is a name the model uses itself (places bought on personal budgets); choose another",
+                      has_value=False)
     return c.problems
 
 

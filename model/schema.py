@@ -15,6 +15,7 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 Count = Annotated[int, Field(ge=0)]
+Months = Annotated[int, Field(ge=0, le=1200)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 EXIT_STATES = ("retired", "died", "moved_away")
@@ -34,7 +35,7 @@ ByBandMoney = Union[NonNegative, dict[Name, NonNegative]]
 class TimeInState(Strict):
     """A step table of multipliers by months already spent in the state: ratio[i] applies from months[i]."""
 
-    months: list[Count] = Field(min_length=1)
+    months: list[Months] = Field(min_length=1)
     ratio: list[NonNegative] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -88,12 +89,13 @@ class InitialGroup(Strict):
     count: Annotated[int, Field(ge=0, le=10_000_000)]
     band_mix: dict[Name, NonNegative] | None = Field(None, description="Shares by band; default population.band_mix.")
     age_mix: dict[str, NonNegative] | None = Field(None, description="Shares by age band label; default population.age_mix.")
+    months_in_state: Months = Field(0, description="Months the group has already spent in its state (e.g. job tenure).")
 
 
 class Inflow(Strict):
     per_year: Annotated[float, Field(ge=0, le=1_000_000)] = Field(
         description="Young people entering services each year (spread evenly over months).")
-    until_year: Count | None = Field(None, description="Inflow stops after this many years; required for a lifetime horizon.")
+    until_year: Annotated[int, Field(ge=0, le=120)] | None = Field(None, description="Inflow stops after this many years; required for a lifetime horizon.")
     age: Annotated[float, Field(ge=16, le=70)] = 18.0
     band_mix: dict[Name, NonNegative] | None = None
     entry: dict[Name, NonNegative] = Field(
@@ -150,7 +152,7 @@ class DayCentres(Strict):
     close_below: Probability = Field(
         0.5, description="A centre closes when attendance falls below this share of the places in open centres."
     )
-    double_running_months: Count = Field(6, description="Months a closed centre's fixed costs still run.")
+    double_running_months: Months = Field(6, description="Months a closed centre's fixed costs still run.")
 
 
 class Costs(Strict):
@@ -219,7 +221,7 @@ class EmploymentSupport(Strict):
 
 class Funding(Strict):
     model: Literal["block", "money_follows_person"] = "block"
-    lag_months: Count = 0
+    lag_months: Months = 0
 
 
 class PersonalBudgets(Strict):
@@ -243,7 +245,7 @@ class Policy(Strict):
 
 
 class RateStep(Strict):
-    from_year: Count
+    from_year: Annotated[int, Field(ge=0, le=1000)]
     rate: Annotated[float, Field(ge=0.0, le=0.5)]
 
 

@@ -36,4 +36,5 @@ def simulate(
             progress(model.cycle, spec.n_cycles)
     monthly = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     return SimulationResult(spec=spec, seed=model.seed_used, engine=engine, monthly=monthly,
-                            people=people_frame(model.person_rows()))
+                            people=people_frame(model.person_rows()),
+                            initial_counts={s: int(n) for s, n in zip(spec.states, model.initial_counts)})

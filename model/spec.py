@@ -20,6 +20,7 @@ class Group:
     count: int
     band_mix: np.ndarray
     age_mix: np.ndarray
+    months_in_state: int
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,8 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
     default_band = _mix(pop.band_mix, bands, None)
     default_age = _mix(pop.age_mix, labels, np.full(len(labels), 1.0 / len(labels)))
     groups = tuple(
-        Group(live.index(g.state), g.count, _mix(g.band_mix, bands, default_band), _mix(g.age_mix, labels, default_age))
+        Group(live.index(g.state), g.count, _mix(g.band_mix, bands, default_band), _mix(g.age_mix, labels, default_age),
+              g.months_in_state)
         for g in pop.initial
     )
     if pop.inflow is not None:

@@ -235,3 +235,54 @@ def test_any_text_gives_only_the_scenario_error(text):
 
 def test_yaml_roundtrip_of_small_is_valid():
     validate_scenario(yaml.safe_load(yaml.safe_dump(SMALL)), "small.yaml")
+
+
+def test_moves_into_supported_employment_outside_the_policy(tmp_path, capsys):
+    d = small()
+    d["transitions"]["community_day"]["supported_employment"] = {"annual": 0.1}
+    _reject(tmp_path, capsys, d, "transitions.community_day.supported_employment", "set by the policy")
+
+
+def test_entry_into_the_waiting_list_as_an_entry_state(tmp_path, capsys):
+    d = small()
+    d["population"]["inflow"]["entry"] = {"waiting": 1.0}
+    _reject(tmp_path, capsys, d, "population.inflow.entry.waiting", "entry_route")
+
+
+def test_inflow_age_below_the_age_bands(tmp_path, capsys):
+    d = small()
+    d["population"]["inflow"]["age"] = 16
+    _reject(tmp_path, capsys, d, "population.inflow.age", "within the age bands")
+
+
+def test_age_band_above_pension_age(tmp_path, capsys):
+    d = small()
+    d["population"]["age_bands"] = [18, 25, 35, 45, 55, 70]
+    d["population"]["mortality"]["annual_by_age"]["55-69"] = d["population"]["mortality"]["annual_by_age"].pop("55+")
+    d["population"]["mortality"]["annual_by_age"]["70+"] = 0.05
+    _reject(tmp_path, capsys, d, "population.age_bands", "below state_pension_age")
+
+
+@pytest.mark.parametrize("where,name", [("services", "council"), ("states", "inflow"), ("states", "died")])
+def test_reserved_names(tmp_path, capsys, where, name):
+    d = small()
+    d[where][name] = {}
+    _reject(tmp_path, capsys, d, f"{where}.{name}", "the model uses itself")
+
+
+def test_huge_numbers_are_rejected_not_crashed(tmp_path, capsys):
+    d = small()
+    d["transitions"]["paid_work"]["day_service"]["time_in_state"]["months"] = [0, 6, 10**20]
+    d["transitions"]["paid_work"]["day_service"]["time_in_state"]["ratio"] = [2.0, 1.0, 0.5]
+    _reject(tmp_path, capsys, d, "time_in_state.months", "less than or equal to 1200")
+
+
+def test_a_key_given_twice(tmp_path, capsys):
+    text = write_yaml(tmp_path, small()).read_text().replace("transitions:\n", "transitions:\n  paid_work: {}\n", 1)
+    _reject(tmp_path, capsys, text, "given twice", "paid_work")
+
+
+def test_yaml_booleans_as_names_get_a_hint(tmp_path, capsys):
+    d = small()
+    text = yaml.safe_dump(d).replace("- high\n", "- no\n", 1)
+    _reject(tmp_path, capsys, text, "bands", "quote the name", "(got false)")

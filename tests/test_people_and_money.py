@@ -172,3 +172,64 @@ def test_day_centres_close_in_steps_with_double_running():
     for c in closes:
         assert m["day_centre_double_running"].iloc[c] >= fixed - 1e-6
     assert np.allclose(m["day_centre_fixed"], opened * fixed)
+
+
+def test_every_states_stock_change_is_its_flows(run):
+    """n_s[t] - n_s[t-1] = entrants into s + moves in - moves out - exits from s, from the opening stock."""
+    m, spec = run.monthly, run.spec
+    live = spec.states[: spec.n_live]
+    for s in live:
+        before = np.concatenate([[run.initial_counts[s]], m[f"n_{s}"].to_numpy()[:-1]])
+        moves_in = sum(m[f"flow_{o}_to_{s}"] for o in live if o != s)
+        moves_out = sum(m[f"flow_{s}_to_{o}"] for o in live if o != s)
+        change = m[f"n_{s}"] - before
+        assert (change == m[f"inflow_to_{s}"] + moves_in - moves_out - m[f"exits_from_{s}"]).all(), s
+
+
+def test_a_package_moves_once_per_person_and_is_the_leavers_own():
+    d = small(horizon={"years": 5})
+    d["transitions"]["paid_work"]["day_service"]["annual"] = 0.5  # many return to day services
+    model = DayshiftModel(validate_scenario(d), rng=8)
+    while model.running:
+        model.step()
+    df = model.datacollector.get_model_vars_dataframe()
+    spec = model.spec
+    releases = model.budget.releases
+    bands = {r["id"]: spec.bands.index(r["band"]) for r in model.person_rows()}
+    assert len(releases) > 20
+    for pid, (_, amount) in releases.items():
+        assert amount == spec.state_cost[spec.policy.day, bands[pid]]
+    for m in range(spec.n_cycles):
+        released = sum(a for c, a in releases.values() if c <= m)
+        moved = sum(a for c, a in releases.values() if c + spec.policy.lag_cycles <= m)
+        assert df["released"].iloc[m] == pytest.approx(released)
+        assert df["moved"].iloc[m] == pytest.approx(moved)
+    returners = sum(1 for r in model.person_rows() if r["job_starts"] > 1)
+    assert returners > 0, "the test should have people who start a job twice"
+
+
+def test_the_starting_supported_stock_beyond_the_places_waits():
+    d = small()
+    d["population"]["initial"] = [{"state": "supported_employment", "count": 30},
+                                  {"state": "waiting", "count": 5}]
+    res = simulate(validate_scenario(d), seed=1)
+    pol = res.spec.policy
+    places = pol.places(pol.base_budget)
+    assert res.initial_counts["supported_employment"] == sum(places)
+    assert res.initial_counts["waiting"] == 35 - sum(places)
+    first = res.monthly.iloc[0]
+    assert first["mean_wait_admitted_months"] == 0.0
+
+
+def test_the_first_decision_in_a_state_reads_the_first_step_of_time_in_state():
+    d = small(horizon={"years": 1})
+    d["population"] = {**d["population"], "initial": [{"state": "paid_work", "count": 3000}],
+                       "mortality": None, "moving_away_annual": 0.0}
+    d["population"].pop("inflow")
+    d["population"].pop("mortality")
+    d["transitions"]["paid_work"] = {"day_service": {"monthly": 0.2, "time_in_state": {"months": [0, 1], "ratio": [1.0, 0.0]}}}
+    d["policy"]["referral"]["annual"] = 0.0
+    m = simulate(validate_scenario(d), seed=1).monthly
+    # Risk only in the first month of exposure: everyone in work at the start meets it in month 0, once.
+    out = m["flow_paid_work_to_day_service"]
+    assert 500 < out.iloc[0] < 700 and out.iloc[1:].sum() == 0
