@@ -127,6 +127,7 @@ def summarise(res: SimulationResult) -> dict:
         out["money_released_total"] = float(m["released"].sum())
         out["money_moved_total"] = float(m["moved"].sum())
         out["money_saving_total"] = float(m["saving"].sum())
+        out["employment_underspend_total"] = float(m["employment_underspend"].sum())
     return out
 
 
