@@ -40,9 +40,7 @@ class Person(mesa.Agent):
         self.band = band
         self.age = age
         self.state = state
-        self.months_in_state = 0
-        self.exposure = 0
-        self.entered_now = True
+        self.months_in_state = 0  # counts the cycle of entry: costs read it
         self.exposure = 0  # months of leaving decisions survived in this state
         self.entered_now = False
         self.wants_work = bool(wants_work)
