@@ -27,7 +27,7 @@ from model.ledger import CycleLedger, record_columns
 from model.policy import BudgetLedger, DayCentres, admit
 from model.schema import Scenario
 from model.spec import Spec, build_spec
-from model.transitions import choose
+from model.transitions import choose_cum
 
 
 class Person(mesa.Agent):
@@ -71,17 +71,20 @@ class Person(mesa.Agent):
             return ex["moved_away"]
         return None
 
-    def chances(self) -> list[float]:
-        """Per-cycle chances of moving to each state, the policy's moves included."""
-        spec, pol = self.model.spec, self.model.spec.policy
+    def variant(self) -> int:
+        """Which of the policy's moves apply: none (0), a referral (1), or a job start at my model's rate (2 + k)."""
+        pol = self.model.spec.policy
+        if pol is None:
+            return 0
+        if self.state == pol.support:
+            return 2 + self.service_model
+        return int(bool(pol.referral_from[self.state] and self.wants_work and pol.eligible_band[self.band]))
+
+    def choose_move(self, u: float) -> int:
+        """Where this person moves this cycle (-1: nowhere): the first state whose running chance exceeds u."""
+        spec = self.model.spec
         seg = int(np.searchsorted(spec.tis_edges, self.exposure, side="right") - 1)
-        row = spec.P[self.state, self.band, spec.age_band(self.age), seg].copy()
-        if pol is not None:
-            if pol.referral_from[self.state] and self.wants_work and pol.eligible_band[self.band]:
-                row[pol.waiting] += pol.referral_p
-            if self.state == pol.support:
-                row[pol.work] += pol.job_p[self.service_model]
-        return row.tolist()
+        return int(choose_cum(spec.cum[self.state, self.band, spec.age_band(self.age), seg, self.variant()], u))
 
     def cycle_cost(self) -> float:
         """What this person's state costs the council this cycle (one-off move costs included)."""
@@ -231,7 +234,7 @@ class DayshiftModel(mesa.Model):
 
         # 3. moves, all decided on the state at the start of the cycle
         stayers = [p for p in self.people() if not p.is_new]
-        decisions = [(p, choose(p.chances(), u[p.pid, streams.DECIDE_MOVE])) for p in stayers]
+        decisions = [(p, p.choose_move(u[p.pid, streams.DECIDE_MOVE])) for p in stayers]
         for p, dst in decisions:
             if dst < 0:
                 continue

@@ -70,7 +70,7 @@ class CycleLedger:
         self.wait_admitted = 0.0
         self.queue_waits: list[int] = []
         self.counts = np.zeros(S, dtype=np.int64)
-        self.by_service = np.zeros(len(spec.services))
+        self.by_service = np.zeros(len(spec.services))  # people's costs; centres are added at close
         self.benefits = 0.0
         self.tax = 0.0
         self.hours = 0.0
@@ -79,6 +79,7 @@ class CycleLedger:
         self.pb_spend = 0.0
         self.policy_row: dict = {}
         self.centre_row = dict(centres_open=0, day_centre_fixed=0.0, day_centre_double_running=0.0)
+        self.centre_service = None
 
     def entered(self, state: int) -> None:
         """Someone entered the model into `state` (after the policy's entry route)."""
@@ -111,6 +112,20 @@ class CycleLedger:
         if spot:
             self.pb_spend += spec.policy.place_cost[0]
 
+    def people(self, state: np.ndarray, band: np.ndarray, cost: np.ndarray, hours: np.ndarray,
+               spot: np.ndarray, place: np.ndarray) -> None:
+        """Everyone's cycle at once, in id order: the same sums, in the same order, as `person` one by one."""
+        spec = self.spec
+        self.counts += np.bincount(state, minlength=spec.n_live)
+        self.by_service += np.bincount(spec.state_service[state], weights=cost, minlength=len(spec.services))
+        self.benefits = _seq_sum(self.benefits, spec.benefits[state, band])
+        self.tax = _seq_sum(self.tax, hours * spec.tax_per_hour_cycle)
+        self.hours = _seq_sum(self.hours, hours)
+        self.outcomes = _seq_sum(self.outcomes, spec.outcome_weight[state])
+        if spec.policy is not None:
+            self.pb_spend = _seq_sum(self.pb_spend, np.full(int(spot.sum()), spec.policy.place_cost[0]))
+            self.employment_spend = _seq_sum(self.employment_spend, place)
+
     def policy_cycle(self, split: tuple[float, float, float], budget: float, places: np.ndarray,
                      occupied: np.ndarray, queue_waits: list[int]) -> None:
         """The policy's figures for the cycle; the employment spend is added person by person."""
@@ -127,8 +142,7 @@ class CycleLedger:
         fixed, double = costs
         self.centre_row = dict(centres_open=n_open, day_centre_fixed=fixed, day_centre_double_running=double)
         svc = self.spec.state_service[self.spec.day_state] if self.spec.day_state >= 0 else None
-        if svc is not None:
-            self.by_service[svc] += fixed + double
+        self.centre_service = svc
 
     def close(self, exits_total: dict[str, int]) -> dict:
         """The cycle's row of the monthly table."""
@@ -168,11 +182,14 @@ class CycleLedger:
             for key in ("released", "moved", "saving", "employment_budget"):
                 row.setdefault(key, 0.0)
         row.update(self.centre_row)
-        row.update({f"cost_{s}": float(v) for s, v in zip(spec.services, self.by_service)})
-        council = float(self.by_service.sum())
+        by_service = self.by_service.copy()
+        if self.centre_service is not None:
+            by_service[self.centre_service] += self.centre_row["day_centre_fixed"] + self.centre_row["day_centre_double_running"]
+        row.update({f"cost_{s}": float(v) for s, v in zip(spec.services, by_service)})
+        council = float(by_service.sum())
         kinds = np.array(spec.service_kind)
-        proactive = float(self.by_service[kinds == "proactive"].sum())
-        reactive = float(self.by_service[kinds == "reactive"].sum())
+        proactive = float(by_service[kinds == "proactive"].sum())
+        reactive = float(by_service[kinds == "reactive"].sum())
         row["cost_council"] = council
         row["cost_proactive"] = proactive
         row["cost_reactive"] = reactive
@@ -188,3 +205,10 @@ class CycleLedger:
         row["cost_public_purse_disc"] = row["cost_public_purse"] * df
         row["outcomes_disc"] = float(self.outcomes) * float(spec.df_outcomes[m])
         return row
+
+
+def _seq_sum(start: float, values: np.ndarray) -> float:
+    """start + v0 + v1 + ..., added one after another as a loop over people would (not pairwise)."""
+    if len(values) == 0:
+        return start
+    return float(np.add.accumulate(np.concatenate([[start], values]))[-1])

@@ -65,25 +65,39 @@ class BudgetLedger:
     """Where the day-service packages of people who leave for work go.
 
     Each cycle: released = moved + saving (money is never created), and the employment budget
-    (base + moved) = employment spend + underspend.
+    (base + moved) = employment spend + underspend. Totals are exact sums (math.fsum) of each cycle's
+    packages, so they do not depend on the order in which an engine records them.
     """
 
     params: PolicyParams
     releases: dict[int, tuple[int, float]] = field(default_factory=dict)
+    _new: dict[int, list[float]] = field(default_factory=dict)
+    _released: float = 0.0
+    _moved: float = 0.0
+    _folded: int = -1
 
     def release(self, pid: int, cycle: int, amount: float) -> None:
         """Record person `pid`'s package (per cycle) freed from day services at `cycle`; once per person."""
-        self.releases.setdefault(pid, (cycle, amount))
+        if pid not in self.releases:
+            self.releases[pid] = (cycle, float(amount))
+            self._new.setdefault(cycle, []).append(float(amount))
+
+    def release_many(self, pids: np.ndarray, cycle: int, amounts: np.ndarray) -> None:
+        """`release` for many people at once (ids all different)."""
+        new = [(int(pid), float(a)) for pid, a in zip(pids, amounts) if int(pid) not in self.releases]
+        self.releases.update((pid, (cycle, a)) for pid, a in new)
+        if new:
+            self._new.setdefault(cycle, []).extend(a for _, a in new)
 
     def split(self, cycle: int) -> tuple[float, float, float]:
-        """(released, moved, saving) per cycle, as of `cycle`."""
-        released = moved = 0.0
-        for when, amount in self.releases.values():
-            if when <= cycle:
-                released += amount
-                if self.params.money_follows and when + self.params.lag_cycles <= cycle:
-                    moved += amount
-        return released, moved, released - moved
+        """(released, moved, saving) per cycle, as of `cycle` (cycles are asked for in order)."""
+        lag = self.params.lag_cycles
+        for c in range(self._folded + 1, cycle + 1):
+            self._released = math.fsum([self._released, *self._new.get(c, ())])
+            if self.params.money_follows and c - lag >= 0:
+                self._moved = math.fsum([self._moved, *self._new.get(c - lag, ())])
+        self._folded = max(self._folded, cycle)
+        return self._released, self._moved, self._released - self._moved
 
     def budget(self, cycle: int) -> float:
         """The employment budget for this cycle."""

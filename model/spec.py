@@ -39,6 +39,7 @@ class Spec:
     start_month: int
     tis_edges: np.ndarray
     P: np.ndarray  # [src, band, age band, tis segment, dst] per-cycle chances (live states)
+    cum: np.ndarray  # [src, band, age band, tis segment, policy variant, dst] running sums, policy included
     death_p: np.ndarray  # [age band, band] per cycle
     move_p: float
     pension_age: float
@@ -222,6 +223,7 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
         start_month=m,
         tis_edges=tis,
         P=P,
+        cum=transitions.cumulative_chances(P, policy),
         death_p=death,
         move_p=move_p,
         pension_age=float(pop.state_pension_age),

@@ -92,3 +92,34 @@ def choose_many(rows: np.ndarray, u: np.ndarray) -> np.ndarray:
     hit = (u[:, None] < cum) & (rows > 0.0)
     first = hit.argmax(axis=1)
     return np.where(hit.any(axis=1), first, -1)
+
+
+def cumulative_chances(P: np.ndarray, policy) -> np.ndarray:
+    """CUM[src, band, age, tis, variant, dst]: running sums of a person's per-cycle chances.
+
+    The variant adds the policy's moves: 0 none; 1 a referral into the waiting list (for someone the
+    referral applies to); 2 + k a job start at service model k's rate (for someone supported). Both
+    engines read these tables, so they sum the same numbers in the same order.
+    """
+    n_models = 0 if policy is None else len(policy.job_p)
+    rows = np.repeat(P[:, :, :, :, None, :], 2 + n_models, axis=4)
+    if policy is not None:
+        rows[:, :, :, :, 1, policy.waiting] += policy.referral_p * policy.referral_from[:, None, None, None]
+        for k in range(n_models):
+            rows[policy.support, :, :, :, 2 + k, policy.work] += policy.job_p[k]
+    return np.cumsum(rows, axis=-1)
+
+
+def variant(state, refer_ok, model_k, policy):
+    """Which policy variant of the chance tables applies to each person (see `cumulative_chances`)."""
+    if policy is None:
+        return np.zeros_like(state)
+    v = np.where(policy.referral_from[state] & refer_ok, 1, 0)
+    return np.where(state == policy.support, 2 + model_k, v)
+
+
+def choose_cum(cum: np.ndarray, u: np.ndarray | float):
+    """The first target whose running chance exceeds u, or -1 (u beyond the total) to stay."""
+    cum = np.asarray(cum)
+    hit = np.asarray(u)[..., None] < cum
+    return np.where(hit.any(axis=-1), hit.argmax(axis=-1), -1)
