@@ -27,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="results folder (default: results/<scenario name>)")
     run.add_argument("--seed", type=int, help="root seed (default: the scenario's seed)")
     run.add_argument("--force", action="store_true", help="replace an existing results folder")
+    run.add_argument("--engine", choices=("vectorised", "agents"), default="vectorised",
+                     help="vectorised (default, fast) or agents (the Mesa model, person by person); same results")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     val = sub.add_parser("validate", help="check a scenario file without running it")
     val.add_argument("scenario", nargs="+", help="scenario YAML file(s)")
@@ -90,7 +92,7 @@ def _run(args) -> int:
     bar = _progress(not args.no_progress, scenario.name)
     t0 = time.perf_counter()
     try:
-        result = simulate(scenario, seed=args.seed, progress=bar.update if bar else None)
+        result = simulate(scenario, seed=args.seed, engine=args.engine, progress=bar.update if bar else None)
     finally:
         if bar:
             bar.close()
@@ -101,7 +103,7 @@ def _run(args) -> int:
         print(f"dayshift: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     s = result.summary()
-    print(f"{scenario.name}: {s['horizon_months'] // 12} years, seed {result.seed}, {seconds:.1f} s")
+    print(f"{scenario.name}: {s['horizon_months'] // 12} years, seed {result.seed}, {args.engine} engine, {seconds:.1f} s")
     by_year = s.get("in_work_by_year", {})
     for y in sorted({y for y in (5, 10, 20) if y in by_year} | ({max(by_year)} if by_year else set())):
         print(f"  people in paid work after {y:>2} years: {by_year[y]}")

@@ -37,7 +37,9 @@ class PolicyParams:
         """Places each service model's share of a per-cycle budget buys (whole places)."""
         out = np.empty(len(self.place_cost))
         for k, (share, cost) in enumerate(zip(self.spend_share, self.place_cost)):
-            out[k] = math.inf if cost <= 0 else math.floor(budget * share / cost + 1e-9)
+            with np.errstate(over="ignore", divide="ignore"):
+                n = np.float64(budget) * share / cost if cost > 0 else math.inf
+            out[k] = math.floor(n + 1e-9) if math.isfinite(n) else math.inf  # a place costing ~nothing: no limit
         return out
 
 

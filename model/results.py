@@ -135,12 +135,15 @@ def _clean(v: float) -> float | None:
     return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
 
-def people_frame(rows: list[dict]) -> pd.DataFrame:
-    """The per-person lifetime table from engine rows."""
-    df = pd.DataFrame(rows)
-    if len(df):
-        df = df.sort_values("id").reset_index(drop=True)
-    return df
+PERSON_COLUMNS = ("id", "band", "wants_work", "personal_budget", "entered_cycle", "exit_cycle", "final_state",
+                  "cost", "cost_disc", "outcomes", "outcomes_disc", "job_starts")
+
+
+def people_frame(spec: Spec, rows: list[dict] | dict) -> pd.DataFrame:
+    """The per-person lifetime table from engine rows (a list of dicts, or a dict of columns)."""
+    columns = list(PERSON_COLUMNS) + [f"months_{s}" for s in spec.states[: spec.n_live]]
+    df = pd.DataFrame(rows, columns=columns)
+    return df.sort_values("id").reset_index(drop=True) if len(df) else df
 
 
 def concat_monthly(rows: list[dict]) -> pd.DataFrame:

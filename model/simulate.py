@@ -46,5 +46,5 @@ def simulate(
                 progress(run.cycle, spec.n_cycles)
         monthly, used = run.datacollector.get_model_vars_dataframe().reset_index(drop=True), run.seed_used
     return SimulationResult(spec=spec, seed=used, engine=engine, monthly=monthly,
-                            people=people_frame(run.person_rows()),
+                            people=people_frame(spec, run.person_rows()),
                             initial_counts={s: int(n) for s, n in zip(spec.states, run.initial_counts)})

@@ -110,3 +110,14 @@ def test_console_script_runs_as_a_process(tmp_path, scenario_file):
     assert bad.returncode == 2 and "file not found" in bad.stderr and "Traceback" not in bad.stderr
     ok = subprocess.run(cmd + ["validate", str(scenario_file)], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
+
+
+def test_engines_write_the_same_numbers(tmp_path, scenario_file):
+    for engine in ("agents", "vectorised"):
+        assert main(["run", str(scenario_file), "--out", str(tmp_path / engine), "--engine", engine,
+                     "--no-progress"]) == 0
+    a = json.loads((tmp_path / "agents" / "summary.json").read_text())
+    v = json.loads((tmp_path / "vectorised" / "summary.json").read_text())
+    assert a.pop("engine") == "agents" and v.pop("engine") == "vectorised"
+    assert a["final_counts"] == v["final_counts"]
+    assert a["cost_total_discounted"] == pytest.approx(v["cost_total_discounted"], rel=1e-9)
