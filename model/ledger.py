@@ -112,19 +112,19 @@ class CycleLedger:
         if spot:
             self.pb_spend += spec.policy.place_cost[0]
 
-    def people(self, state: np.ndarray, band: np.ndarray, cost: np.ndarray, hours: np.ndarray,
-               spot: np.ndarray, place: np.ndarray) -> None:
-        """Everyone's cycle at once, in id order: the same sums, in the same order, as `person` one by one."""
-        spec = self.spec
-        self.counts += np.bincount(state, minlength=spec.n_live)
-        self.by_service += np.bincount(spec.state_service[state], weights=cost, minlength=len(spec.services))
-        self.benefits = _seq_sum(self.benefits, spec.benefits[state, band])
-        self.tax = _seq_sum(self.tax, hours * spec.tax_per_hour_cycle)
-        self.hours = _seq_sum(self.hours, hours)
-        self.outcomes = _seq_sum(self.outcomes, spec.outcome_weight[state])
-        if spec.policy is not None:
-            self.pb_spend = _seq_sum(self.pb_spend, np.full(int(spot.sum()), spec.policy.place_cost[0]))
-            self.employment_spend = _seq_sum(self.employment_spend, place)
+    def people_sums(self, counts: np.ndarray, by_service: np.ndarray, benefits: float, hours: np.ndarray,
+                    outcomes: float, spot: int, place: np.ndarray) -> None:
+        """Everyone's cycle at once, as sums (equal to `person` one by one, up to rounding)."""
+        self.counts += counts
+        self.by_service += by_service
+        self.benefits += benefits
+        total_hours = float(hours.sum())
+        self.hours += total_hours
+        self.tax += total_hours * self.spec.tax_per_hour_cycle
+        self.outcomes += outcomes
+        if self.spec.policy is not None:
+            self.pb_spend += spot * self.spec.policy.place_cost[0]
+            self.employment_spend += float(place.sum())
 
     def policy_cycle(self, split: tuple[float, float, float], budget: float, places: np.ndarray,
                      occupied: np.ndarray, queue_waits: list[int]) -> None:
@@ -206,9 +206,3 @@ class CycleLedger:
         row["outcomes_disc"] = float(self.outcomes) * float(spec.df_outcomes[m])
         return row
 
-
-def _seq_sum(start: float, values: np.ndarray) -> float:
-    """start + v0 + v1 + ..., added one after another as a loop over people would (not pairwise)."""
-    if len(values) == 0:
-        return start
-    return float(np.add.accumulate(np.concatenate([[start], values]))[-1])
