@@ -23,9 +23,13 @@ _INT = np.int64
 _FIELDS = dict(
     ids=_INT, band=_INT, age=float, age_band=_INT, state=_INT, mis=_INT, exposure=_INT, wants=bool, pb=bool,
     refer_ok=bool, model_k=_INT, variant=_INT, spot=bool, origin=_INT, hours=float, entered=_INT, first_move=_INT,
-    one_off=float,
-    state_start=_INT, cost=float, cost_disc=float, outcomes=float, outcomes_disc=float, job_starts=_INT,
+    one_off=float, state_start=_INT, cost=float, cost_disc=float, outcomes=float, outcomes_disc=float,
+    job_starts=_INT,
+    # Cached from the fields above, refreshed (`_refresh`) only for rows that change:
+    key=_INT, eseg=_INT, death=float, exit2=float, next_age=float, next_mis=_INT, next_exposure=_INT, monthly_cost=float,
+    block_cost=float, spot_supported=bool, benefit=float, weight=float, service=_INT, work_hours=float,
 )
+_NEVER = np.iinfo(np.int64).max // 2
 _COMPACT_SHARE = 0.05  # compact the arrays once this share of rows belongs to people who have left
 
 
@@ -73,8 +77,12 @@ class VectorisedEngine:
         S = spec.n_live
         self.GONE = S
         # Tables with one more state, GONE, that costs nothing and never moves.
-        self.cum = np.concatenate([spec.cum, np.zeros((1,) + spec.cum.shape[1:])])
-        self.total = self.cum[..., -1]
+        # Chance tables laid out [state, band, age band, variant, tis segment] so one flat key per person
+        # finds their row: key = (((state * B + band) * A + age band) * V + variant) * T + segment.
+        cum = np.concatenate([spec.cum, np.zeros((1,) + spec.cum.shape[1:])]).transpose(0, 1, 2, 4, 3, 5)
+        self.dims = cum.shape[1:5]  # B, A, V, T
+        self.cum = np.ascontiguousarray(cum).reshape(-1, cum.shape[-1])
+        self.total = np.ascontiguousarray(self.cum[:, -1])
         self.state_cost = np.vstack([spec.state_cost, np.zeros((1, spec.state_cost.shape[1]))])
         self.state_cost_tis = np.vstack([spec.state_cost_tis, np.ones((1, spec.state_cost_tis.shape[1]))])
         self.benefits = np.vstack([spec.benefits, np.zeros((1, spec.benefits.shape[1]))])
@@ -82,7 +90,9 @@ class VectorisedEngine:
         self.service = np.append(spec.state_service, len(spec.services))
         self.referral_from = np.append(pol.referral_from, False) if pol is not None else None
         self.tis_lut = np.searchsorted(spec.tis_edges, np.arange(spec.tis_edges[-1] + 1), side="right") - 1
-        self.next_age = np.append(spec.age_edges[1:], np.inf)
+        self.next_edge = np.append(spec.tis_edges[1:], _NEVER)
+        self.next_age_edge = np.append(spec.age_edges[1:], np.inf)
+        self._fresh: list[np.ndarray] = []  # rows that entered a state this cycle
 
         self.create_u = streams.creation_uniforms(self.seed, spec.n_ids)
         self.next_id = 0
@@ -112,6 +122,50 @@ class VectorisedEngine:
         v = (self.referral_from[state] & refer_ok).astype(_INT)
         return np.where(state == pol.support, 2 + model_k, v)
 
+    def _refresh(self, at: np.ndarray) -> None:
+        """Recompute the cached quantities of the rows at positions `at` from their state, band, age,
+        time in state and service model."""
+        spec, pol, p = self.spec, self.pol, self.p
+        st, band, ab = p.state[at], p.band[at], p.age_band[at]
+        gone = st == self.GONE
+        eseg, cseg = self._seg(p.exposure[at]), self._seg(p.mis[at])
+        v = self._variant(st, p.refer_ok[at], p.model_k[at])
+        B, A, V, T = self.dims
+        p.variant[at] = v
+        p.eseg[at] = eseg
+        p.key[at] = (((st * B + band) * A + ab) * V + v) * T + eseg
+        p.next_exposure[at] = np.where(gone, _NEVER, self.next_edge[eseg])
+        self._refresh_age(at, gone)
+        self._refresh_cost(at, cseg)
+        p.next_mis[at] = np.where(gone, _NEVER, p.next_mis[at])
+        p.benefit[at] = self.benefits[st, band]
+        p.weight[at] = self.outcome_weight[st]
+        p.service[at] = self.service[st]
+
+    def _refresh_age(self, at: np.ndarray, gone: np.ndarray) -> None:
+        """What depends on the age band: exit chances, and when the next band starts."""
+        spec, p = self.spec, self.p
+        ab, band = p.age_band[at], p.band[at]
+        death = np.where(gone, 0.0, spec.death_p[np.minimum(ab, len(spec.age_labels) - 1), band])
+        p.death[at] = death
+        p.exit2[at] = np.where(gone, 0.0, death + spec.move_p)
+        p.next_age[at] = np.where(gone, np.inf, self.next_age_edge[ab])
+
+    def _refresh_cost(self, at: np.ndarray, cseg: np.ndarray) -> None:
+        """What depends on months in the state: the cycle's cost, and when the next cost step starts."""
+        pol, p = self.pol, self.p
+        st, band = p.state[at], p.band[at]
+        p.next_mis[at] = self.next_edge[cseg]
+        cost = self.state_cost[st, band] * self.state_cost_tis[st, cseg]
+        if pol is not None:
+            supported = st == pol.support
+            mk = p.model_k[at]
+            cost = cost + np.where(supported, pol.place_cost[mk], 0.0)  # model_k is -1 only where unsupported
+            p.block_cost[at] = np.where(supported & ~p.spot[at], pol.place_cost[mk], 0.0)
+            p.spot_supported[at] = supported & p.spot[at]
+            p.work_hours[at] = np.where(st == pol.work, p.hours[at], 0.0)
+        p.monthly_cost[at] = cost
+
     # --- people entering ---------------------------------------------------------------------
     def _add(self, batch: population.People, initial: bool = False) -> None:
         spec, pol, m = self.spec, self.pol, self.cycle
@@ -140,11 +194,15 @@ class VectorisedEngine:
             first = np.flatnonzero(new["refer_ok"])
             self._refer(new, first, charge=False)
             new["origin"][first] = -1  # straight from education, never in day services
-        new["variant"] = self._variant(new["state"], new["refer_ok"], new["model_k"])
+        start = self.p.n
         self.p.append(new)
+        at = np.arange(start, self.p.n)
+        if not initial:
+            self._fresh.append(at)  # entrants: no leaving decision in this cycle
         if initial and pol is not None:
             self._place_initial()
-        elif self.led is not None:
+        self._refresh(at)
+        if not initial and self.led is not None:
             self.led.inflow_to += np.bincount(new["state"], minlength=spec.n_live)
 
     def _place_initial(self) -> None:
@@ -162,7 +220,6 @@ class VectorisedEngine:
         keep = ~supported
         keep[np.flatnonzero(supported)[~placed]] = True
         self.q_pid, self.q_join = self.q_pid[keep], self.q_join[keep]
-        p.variant[:] = self._variant(p.state, p.refer_ok, p.model_k)
 
     def _refer(self, rows, at: np.ndarray, charge: bool) -> np.ndarray:
         """Send the people at positions `at` into the pathway: a usable personal budget buys a place at
@@ -216,12 +273,9 @@ class VectorisedEngine:
 
         # 3. moves, decided on the state at the start of the cycle (entrants wait for the next)
         u_move = u_all[p.ids, streams.DECIDE_MOVE]
-        seg = self._seg(p.exposure)
-        total = self.total[p.state, p.band, p.age_band, seg, p.variant]
-        movers = np.flatnonzero((u_move < total) & (p.first_move <= m))
+        movers = np.flatnonzero((u_move < self.total[p.key]) & (p.first_move <= m))
         if len(movers):
-            cum = self.cum[p.state[movers], p.band[movers], p.age_band[movers], seg[movers], p.variant[movers]]
-            dst = (u_move[movers][:, None] < cum).argmax(axis=1)
+            dst = (u_move[movers][:, None] < self.cum[p.key[movers]]).argmax(axis=1)
             self._moves(movers, dst, u_all[p.ids[movers], streams.DECIDE_HOURS], led)
 
         # 4-5. the budget, the places it buys, and the waiting list
@@ -234,26 +288,16 @@ class VectorisedEngine:
             led.centres(self.centres.costs(m), self.centres.open)
 
         # 7. costs and outcomes, then time passes
-        cost = self.state_cost[p.state, p.band] * self.state_cost_tis[p.state, self._seg(p.mis)]
-        if pol is not None:
-            supported = p.state == pol.support
-            cost += np.where(supported, pol.place_cost[p.model_k], 0.0)  # model_k -1 only where unsupported
-            hours = np.where(p.state == pol.work, p.hours, 0.0)
-            spot = np.count_nonzero(supported & p.spot)
-            place = pol.place_cost[p.model_k[supported & ~p.spot]]
-        else:
-            hours, spot, place = np.zeros(p.n), 0, np.zeros(0)
-        cost += p.one_off
-        w = self.outcome_weight[p.state]
+        cost = p.monthly_cost + p.one_off
         led.people_sums(
             counts=np.bincount(p.state, minlength=self.GONE + 1)[: self.GONE],
-            by_service=np.bincount(self.service[p.state], weights=cost, minlength=len(spec.services) + 1)[:-1],
-            benefits=float(self.benefits[p.state, p.band].sum()), hours=hours, outcomes=float(w.sum()),
-            spot=spot, place=place)
+            by_service=np.bincount(p.service, weights=cost, minlength=len(spec.services) + 1)[:-1],
+            benefits=float(p.benefit.sum()), hours=p.work_hours, outcomes=float(p.weight.sum()),
+            spot=int(np.count_nonzero(p.spot_supported)), place=p.block_cost)
         p.cost += cost
         p.cost_disc += cost * spec.df_costs[m]
-        p.outcomes += w
-        p.outcomes_disc += w * spec.df_outcomes[m]
+        p.outcomes += p.weight
+        p.outcomes_disc += p.weight * spec.df_outcomes[m]
         self._advance()
         self.rows.append(led.close(self.exits_total))
         self.led = None
@@ -261,16 +305,13 @@ class VectorisedEngine:
 
     def _exits(self, u: np.ndarray, led: CycleLedger) -> None:
         spec, p = self.spec, self.p
-        alive = p.state < self.GONE
-        p_death = spec.death_p[p.age_band, p.band]
-        retire = p.age >= spec.pension_age
-        die = ~retire & (u < p_death)
-        move = ~retire & ~die & (u < p_death + spec.move_p)
-        leaving = np.flatnonzero((retire | die | move) & alive)
+        retire = p.age >= spec.pension_age  # rows of people who left have age -inf and exit chances 0
+        leaving = np.flatnonzero(retire | (u < p.exit2))
         if not len(leaving):
             return
+        die = u[leaving] < p.death[leaving]
         ex = spec.exit_index
-        exit_to = np.where(retire[leaving], ex["retired"], np.where(die[leaving], ex["died"], ex["moved_away"]))
+        exit_to = np.where(retire[leaving], ex["retired"], np.where(die, ex["died"], ex["moved_away"]))
         for name, k in ex.items():
             n = int(np.count_nonzero(exit_to == k))
             self.exits_total[name] += n
@@ -279,7 +320,8 @@ class VectorisedEngine:
         p.cycles_in[leaving, p.state[leaving]] += self.cycle - np.maximum(p.state_start[leaving], 0)
         self.finished.append(dict(p.rows(leaving), exit_state=exit_to, exit_cycle=np.full(len(leaving), self.cycle)))
         p.state[leaving] = self.GONE
-        p.variant[leaving] = 0
+        p.age[leaving] = -np.inf
+        self._refresh(leaving)
         if len(self.q_pid):
             stay = ~np.isin(self.q_pid, p.ids[leaving])
             self.q_pid, self.q_join = self.q_pid[stay], self.q_join[stay]
@@ -289,6 +331,11 @@ class VectorisedEngine:
             self.gone = 0
 
     def _moves(self, movers: np.ndarray, dst: np.ndarray, u_hours: np.ndarray, led: CycleLedger) -> None:
+        self._moves_apply(movers, dst, u_hours, led)
+        self._fresh.append(movers)
+        self._refresh(movers)
+
+    def _moves_apply(self, movers: np.ndarray, dst: np.ndarray, u_hours: np.ndarray, led: CycleLedger) -> None:
         spec, pol, m, p = self.spec, self.pol, self.cycle, self.p
         src = p.state[movers]
         p.cycles_in[movers, src] += m - np.maximum(p.state_start[movers], 0)
@@ -298,11 +345,9 @@ class VectorisedEngine:
                 led.referrals += int(refer.sum())
                 went = self._refer(p.__dict__, movers[refer], charge=True)
                 np.add.at(led.moves, (src[refer], went), 1)
-                p.variant[movers[refer]] = self._variant(went, p.refer_ok[movers[refer]], p.model_k[movers[refer]])
             movers, dst, src, u_hours = movers[~refer], dst[~refer], src[~refer], u_hours[~refer]
         np.add.at(led.moves, (src, dst), 1)
         self._enter(p.__dict__, movers, dst)
-        p.variant[movers] = self._variant(dst, p.refer_ok[movers], p.model_k[movers])
         if pol is None:
             return
         job = dst == pol.work
@@ -334,20 +379,38 @@ class VectorisedEngine:
             p.cycles_in[at, pol.waiting] += m - np.maximum(p.state_start[at], 0)
             self._enter(p.__dict__, at, np.full(len(at), pol.support, dtype=_INT))
             p.model_k[at] = models[taken]
-            p.variant[at] = 2 + models[taken]
+            self._fresh.append(at)
+            self._refresh(at)
             occupied += np.bincount(models[taken], minlength=len(places))
             self.q_pid, self.q_join = self.q_pid[~taken], self.q_join[~taken]
         led.policy_cycle(self.budget.split(m), budget, places, occupied, m - self.q_join)
 
     def _advance(self) -> None:
         """The cycle has passed: everyone a cycle older and a cycle longer in their state."""
-        spec, p, m = self.spec, self.p, self.cycle
+        spec, p = self.spec, self.p
         c = spec.cycle_months
-        p.exposure += np.where((p.first_move > m) | (p.state_start == m), 0, c)
+        fresh = np.unique(np.concatenate(self._fresh)) if self._fresh else np.zeros(0, dtype=_INT)
+        self._fresh = []
+        p.exposure += c
+        p.exposure[fresh] = 0  # entered this cycle: no leaving decision survived in the state yet
+        p.one_off[fresh] = 0.0
         p.mis += c
         p.age += c / 12.0
-        p.age_band += p.age >= self.next_age[p.age_band]
-        p.one_off[:] = 0.0
+        B, A, V, T = self.dims
+        older = np.flatnonzero(p.age >= p.next_age)
+        if len(older):  # a new age band: one band further along the chance tables
+            p.age_band[older] += 1
+            p.key[older] += V * T
+            self._refresh_age(older, np.zeros(len(older), dtype=bool))
+        longer = np.flatnonzero(p.mis >= p.next_mis)
+        if len(longer):
+            self._refresh_cost(longer, self._seg(p.mis[longer]))
+        exposed = np.flatnonzero(p.exposure >= p.next_exposure)
+        if len(exposed):
+            eseg = self._seg(p.exposure[exposed])
+            p.key[exposed] += eseg - p.eseg[exposed]
+            p.eseg[exposed] = eseg
+            p.next_exposure[exposed] = self.next_edge[eseg]
 
     # --- a whole run -------------------------------------------------------------------------
     def run(self, progress: Callable[[int, int], None] | None = None) -> None:
