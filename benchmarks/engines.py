@@ -1,0 +1,118 @@
+"""Speed and scale of the engines, run on demand (not in the test suite's timings).
+
+    python benchmarks/engines.py            # the full benchmark
+    python benchmarks/engines.py --quick    # a small version, for a smoke test
+
+In one process, on one scenario (essex_live scaled up): the Mesa agent engine, the vectorised engine,
+and a bare numpy generation of the same random numbers the vectorised engine draws. Then an
+England-scale run (135,000 adults at the start, about 2,900 entrants a year, monthly, 45 years) in a
+child process, so that its peak memory is its own. The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent), str(HERE)]
+
+import numpy as np  # noqa: E402
+
+from england import england, scaled  # noqa: E402
+from model import simulate  # noqa: E402
+from model.spec import build_spec  # noqa: E402
+from model.streams import creation_uniforms, cycle_uniforms  # noqa: E402
+
+
+def person_months(result) -> int:
+    """People present, summed over the cycles of a run."""
+    spec = result.spec
+    return int(result.monthly[[f"n_{s}" for s in spec.states[: spec.n_live]]].to_numpy().sum())
+
+
+def timed(fn, repeats: int = 1) -> tuple[float, object]:
+    """The best of `repeats` wall-clock times of fn(), and its last result."""
+    best, out = float("inf"), None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def bare_random_numbers(spec, seed: int) -> None:
+    """Generate exactly the uniforms a vectorised run draws, and nothing else."""
+    creation_uniforms(seed, spec.n_ids)
+    rows = sum(g.count for g in spec.initial_groups) + np.cumsum(spec.inflow)
+    for m in range(spec.n_cycles):
+        cycle_uniforms(seed, m, int(rows[m]))
+
+
+def england_child(years: int, people: int | None) -> dict:
+    """Run the England-scale scenario here and report its time and this process's peak memory."""
+    sc = england(years) if people is None else scaled(people, years)
+    spec = build_spec(sc)
+    seconds, res = timed(lambda: simulate(spec, seed=1))
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rng_seconds, _ = timed(lambda: bare_random_numbers(spec, 1))
+    return dict(seconds=seconds, peak_rss_mib=peak_kib / 1024, person_months=person_months(res),
+                people_at_start=sum(g.count for g in spec.initial_groups), years=years,
+                rng_fraction=rng_seconds / seconds)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Run the benchmark and print its figures; the last line is JSON."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    ap.add_argument("--england-child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--years", type=int, default=45, help=argparse.SUPPRESS)
+    ap.add_argument("--people", type=int, default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.england_child:
+        out = england_child(args.years, args.people)
+        print(json.dumps(out))
+        return out
+
+    people, years = (1_000, 1) if args.quick else (20_000, 5)
+    spec = build_spec(scaled(people, years))
+    seed = 1
+    print(f"engines on essex_live scaled to {people:,} people, {years} years ({spec.n_cycles} cycles)")
+    t_mesa, res_mesa = timed(lambda: simulate(spec, seed=seed, engine="agents"))
+    t_vec, res_vec = timed(lambda: simulate(spec, seed=seed, engine="vectorised"), repeats=3)
+    t_rng, _ = timed(lambda: bare_random_numbers(spec, seed), repeats=3)
+    pm = person_months(res_vec)
+    assert pm == person_months(res_mesa), "the engines disagree"
+    print(f"  person-months: {pm:,}")
+    print(f"  mesa engine:        {t_mesa:8.3f} s  {pm / t_mesa:14,.0f} person-months/s")
+    print(f"  vectorised engine:  {t_vec:8.3f} s  {pm / t_vec:14,.0f} person-months/s")
+    print(f"  bare random numbers:{t_rng:8.3f} s  {pm / t_rng:14,.0f} person-months/s")
+
+    child = [sys.executable, str(Path(__file__).resolve()), "--england-child"]
+    if args.quick:
+        child += ["--years", "2", "--people", "13500"]
+    eng = json.loads(subprocess.run(child, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    print(f"england scale: {eng['people_at_start']:,} people at the start, {eng['years']} years, "
+          f"{eng['person_months']:,} person-months: {eng['seconds']:.2f} s, peak RSS {eng['peak_rss_mib']:.0f} MiB, "
+          f"random numbers {100 * eng['rng_fraction']:.0f}% of the time")
+    out = dict(
+        quick=bool(args.quick),
+        mesa_person_months_per_s=round(pm / t_mesa),
+        vectorised_person_months_per_s=round(pm / t_vec),
+        speedup=round(t_mesa / t_vec, 1),
+        rng_fraction=round(t_rng / t_vec, 3),
+        england_seconds=round(eng["seconds"], 3),
+        england_peak_rss_mib=round(eng["peak_rss_mib"], 1),
+        england_rng_fraction=round(eng["rng_fraction"], 3),
+    )
+    print(json.dumps(out))
+    return out
+
+
+if __name__ == "__main__":
+    main()
