@@ -7,10 +7,10 @@ paid work, under a council's commissioning policy.
 """
 
 from model.scenario import ScenarioError, load_scenario, parse_scenario, validate_scenario
-from model.simulate import simulate
+from model.simulate import simulate, simulate_draws
 from model.results import SimulationResult
 from model.spec import build_spec
 
 __all__ = ["ScenarioError", "SimulationResult", "build_spec", "load_scenario", "parse_scenario", "simulate",
-           "validate_scenario"]
+           "simulate_draws", "validate_scenario"]
 __version__ = "0.1.0"

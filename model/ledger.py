@@ -112,19 +112,19 @@ class CycleLedger:
         if spot:
             self.pb_spend += spec.policy.place_cost[0]
 
-    def people_sums(self, counts: np.ndarray, by_service: np.ndarray, benefits: float, hours: np.ndarray,
-                    outcomes: float, spot: int, place: np.ndarray) -> None:
-        """Everyone's cycle at once, as sums (equal to `person` one by one, up to rounding)."""
+    def people_sums(self, counts: np.ndarray, by_service: np.ndarray, benefits: float, hours: float,
+                    outcomes: float, spot: int, place: float) -> None:
+        """Everyone's cycle at once, as sums (equal to `person` one by one, up to rounding): hours worked,
+        people supported on personal budgets, and the block places' cost."""
         self.counts += counts
         self.by_service += by_service
         self.benefits += benefits
-        total_hours = float(hours.sum())
-        self.hours += total_hours
-        self.tax += total_hours * self.spec.tax_per_hour_cycle
+        self.hours += hours
+        self.tax += hours * self.spec.tax_per_hour_cycle
         self.outcomes += outcomes
         if self.spec.policy is not None:
             self.pb_spend += spot * self.spec.policy.place_cost[0]
-            self.employment_spend += float(place.sum())
+            self.employment_spend += place
 
     def policy_cycle(self, split: tuple[float, float, float], budget: float, places: np.ndarray,
                      occupied: np.ndarray, queue_waits: list[int]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from model.agents import DayshiftModel
@@ -17,6 +18,7 @@ from model.schema import Scenario
 from model.spec import Spec, build_spec
 
 ENGINES = ("vectorised", "agents")
+MAX_ROWS = 2_000_000  # rows (people x draws) held at once by simulate_draws: about 0.8 GB
 
 
 def simulate(
@@ -37,7 +39,7 @@ def simulate(
     if engine == "vectorised":
         run = VectorisedEngine(spec, seed_from(seed, spec.scenario.seed))
         run.run(progress)
-        monthly, used = pd.DataFrame(run.rows, columns=record_columns(spec)), run.seed
+        monthly, used = pd.DataFrame(run.rows[0], columns=record_columns(spec)), run.seed
     else:
         run = DayshiftModel(spec, rng=seed)
         while run.running:
@@ -47,4 +49,36 @@ def simulate(
         monthly, used = run.datacollector.get_model_vars_dataframe().reset_index(drop=True), run.seed_used
     return SimulationResult(spec=spec, seed=used, engine=engine, monthly=monthly,
                             people=people_frame(spec, run.person_rows()),
-                            initial_counts={s: int(n) for s, n in zip(spec.states, run.initial_counts)})
+                            initial_counts={s: int(n) for s, n in zip(spec.states, np.ravel(run.initial_counts))})
+
+
+def simulate_draws(
+    specs: list[Spec],
+    seed: int | None = None,
+    chunk: int | None = None,
+    people: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[SimulationResult]:
+    """Run many parameter sets (draws) of one scenario over the same people and random numbers.
+
+    Draws run together on the vectorised engine, `chunk` at a time (default: as many as keep about
+    MAX_ROWS rows in memory); each draw's result equals `simulate(spec, seed)` for that draw.
+    """
+    if not specs:
+        return []
+    root = seed_from(seed, specs[0].scenario.seed)
+    chunk = chunk or max(1, MAX_ROWS // max(1, specs[0].n_ids))
+    out: list[SimulationResult] = []
+    for start in range(0, len(specs), chunk):
+        part = specs[start : start + chunk]
+        run = VectorisedEngine(part, root)
+        run.run(None if progress is None else lambda done, total: progress(start * total + done * len(part),
+                                                                            len(specs) * total))
+        for d, spec in enumerate(part):
+            rows = run.person_rows(d) if people else []
+            out.append(SimulationResult(
+                spec=spec, seed=root, engine="vectorised",
+                monthly=pd.DataFrame(run.rows[d], columns=record_columns(spec)),
+                people=people_frame(spec, rows),
+                initial_counts={s: int(n) for s, n in zip(spec.states, run.initial_counts[d])}))
+    return out

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import SCENARIOS, small
-from model import ScenarioError, load_scenario, simulate, validate_scenario
+from model import ScenarioError, build_spec, load_scenario, simulate, simulate_draws, validate_scenario
 
 MONEY = ("cost_", "benefits", "tax_", "employment_", "released", "moved", "saving", "pb_", "day_centre_",
          "outcomes", "hours_worked", "proactive_share", "discount_factor")
@@ -117,3 +117,45 @@ def test_random_scenarios_agree(data):
         assert all("at most 1" in p.message for p in exc.problems), exc
         assume(False)
     assert_same(sc)
+
+
+def _draw(i: int) -> dict:
+    """Parameter set i of the small scenario: the same people layout, other numbers."""
+    d = small(horizon={"years": 3})
+    d["policy"]["referral"]["annual"] = [0.5, 0.1, 0.9, 0.3][i]
+    d["policy"]["employment_support"]["budget_per_year"] = [30000, 5000, 90000, 20000][i]
+    d["policy"]["employment_support"]["service_models"]["evidence_based"]["job_outcome_rate"] = [0.6, 0.3, 0.9, 0.43][i]
+    d["policy"]["funding"] = {"model": ["money_follows_person", "block"][i % 2], "lag_months": i}
+    d["policy"]["entry_route"] = ["employment_first", "day_service"][i % 2]
+    d["policy"]["personal_budgets"]["usable_for_employment"] = i != 1
+    d["population"]["wants_work"] = {"low": 0.8 - 0.1 * i, "high": 0.4}
+    d["population"]["mortality"]["annual_by_age"]["55+"] = 0.04 * (1 + i)
+    d["costs"]["states"]["day_service"]["weekly"] = {"low": 120 + 10 * i, "high": 240}
+    d["costs"]["day_centres"]["fixed_per_year"] = 100000 + 5000 * i
+    d["hours"]["weights"] = [0.5, 0.3 + 0.1 * i, 0.2]
+    d["discounting"] = {"costs": {"rate": 0.035 + 0.01 * i}}
+    return d
+
+
+def test_many_draws_in_one_call_equal_single_runs():
+    specs = [build_spec(validate_scenario(_draw(i))) for i in range(4)]
+    together = simulate_draws(specs, seed=13)
+    chunked = simulate_draws(specs, seed=13, chunk=3)
+    for spec, res, res2 in zip(specs, together, chunked):
+        alone = simulate(spec, seed=13)
+        for other in (res, res2):
+            for col in alone.monthly.columns:
+                if col.startswith(MONEY):
+                    np.testing.assert_allclose(other.monthly[col].to_numpy(float), alone.monthly[col].to_numpy(float),
+                                               rtol=1e-9, atol=0, err_msg=col)
+                else:
+                    assert other.monthly[col].tolist() == alone.monthly[col].tolist(), col
+            pd.testing.assert_frame_equal(other.people, alone.people, check_dtype=False, rtol=1e-9, atol=0)
+    assert len({r.monthly["n_paid_work"].iloc[-1] for r in together}) > 1, "the draws should differ"
+
+
+def test_draws_must_share_the_people_layout():
+    a = build_spec(validate_scenario(small()))
+    b = build_spec(validate_scenario(small(horizon={"years": 4})))
+    with pytest.raises(ValueError, match="share"):
+        simulate_draws([a, b])
