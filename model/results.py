@@ -144,8 +144,3 @@ def people_frame(spec: Spec, rows: list[dict] | dict) -> pd.DataFrame:
     columns = list(PERSON_COLUMNS) + [f"months_{s}" for s in spec.states[: spec.n_live]]
     df = pd.DataFrame(rows, columns=columns)
     return df.sort_values("id").reset_index(drop=True) if len(df) else df
-
-
-def concat_monthly(rows: list[dict]) -> pd.DataFrame:
-    """The monthly table from engine rows."""
-    return pd.DataFrame(rows).reset_index(drop=True).astype({"cycle": np.int64})

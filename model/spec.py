@@ -74,10 +74,6 @@ class Spec:
         return {name: self.n_live + i for i, name in enumerate(EXIT_STATES)}
 
     @property
-    def horizon_months(self) -> int:
-        return self.n_cycles * self.cycle_months
-
-    @property
     def n_ids(self) -> int:
         """Every person id a run creates: the initial stock and all entrants."""
         return sum(g.count for g in self.initial_groups) + int(self.inflow.sum())

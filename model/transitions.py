@@ -4,8 +4,9 @@ Conventions (both engines follow them):
 - An annual probability p becomes 1 - (1 - p)^(c/12) for a cycle of c months; a monthly one
   1 - (1 - p)^c; an annual rate r becomes 1 - exp(-r c / 12).
 - Band values pick the person's band; `by_age` and `time_in_state` multiply the per-cycle probability.
-- From one state the per-cycle chances of every target are laid out in state order and one uniform
-  u picks the first target whose cumulative chance exceeds u; u beyond the total means staying.
+- From one state the per-cycle chances of every target (the policy's referral or job start included)
+  are laid out in state order as running sums (`cumulative_chances`), and one uniform u picks the first
+  target whose running sum exceeds u (`choose_cum`); u beyond the total means staying.
 """
 
 from __future__ import annotations
@@ -44,9 +45,6 @@ def tis_ratios(table: TimeInState | None, edges: np.ndarray) -> np.ndarray:
     return np.array(table.ratio, dtype=float)[idx]
 
 
-def tis_segment(months_in_state: np.ndarray | int, edges: np.ndarray) -> np.ndarray | int:
-    """The time-in-state segment index for months already spent in the state."""
-    return np.searchsorted(edges, months_in_state, side="right") - 1
 
 
 def by_band(value: float | dict, bands: list[str]) -> np.ndarray:
@@ -76,22 +74,8 @@ def _one_transition(t: Transition, bands: list[str], ages: list[str], edges: np.
     return base[:, None, None] * age_mult[None, :, None] * tis_ratios(t.time_in_state, edges)[None, None, :]
 
 
-def choose(row: np.ndarray, u: float) -> int:
-    """The target a uniform u picks from a row of per-cycle chances, or -1 to stay."""
-    total = 0.0
-    for j, p in enumerate(row):
-        total += p
-        if p > 0.0 and u < total:
-            return j
-    return -1
 
 
-def choose_many(rows: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """`choose` for many people at once: rows (n, S), u (n,); -1 where they stay."""
-    cum = np.cumsum(rows, axis=1)
-    hit = (u[:, None] < cum) & (rows > 0.0)
-    first = hit.argmax(axis=1)
-    return np.where(hit.any(axis=1), first, -1)
 
 
 def cumulative_chances(P: np.ndarray, policy) -> np.ndarray:
@@ -110,12 +94,6 @@ def cumulative_chances(P: np.ndarray, policy) -> np.ndarray:
     return np.cumsum(rows, axis=-1)
 
 
-def variant(state, refer_ok, model_k, policy):
-    """Which policy variant of the chance tables applies to each person (see `cumulative_chances`)."""
-    if policy is None:
-        return np.zeros_like(state)
-    v = np.where(policy.referral_from[state] & refer_ok, 1, 0)
-    return np.where(state == policy.support, 2 + model_k, v)
 
 
 def choose_cum(cum: np.ndarray, u: np.ndarray | float):

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import small
 from model import build_spec, simulate, validate_scenario
-from model.transitions import choose, choose_many, per_cycle
+from model.transitions import choose_cum, cumulative_chances, per_cycle
 
 
 def test_per_cycle_conversions_by_hand():
@@ -35,11 +35,23 @@ def test_band_age_and_time_in_state_multiply_the_chance():
     assert spec.P[i, 0, old, late, j] == pytest.approx(base_low * 0.5 * 0.25)
 
 
-def test_choose_takes_the_first_target_whose_cumulative_chance_exceeds_u():
-    row = [0.0, 0.2, 0.0, 0.3]
-    assert [choose(row, u) for u in (0.0, 0.19, 0.2, 0.49, 0.5, 0.99)] == [1, 1, 3, 3, -1, -1]
+def test_choose_takes_the_first_target_whose_running_chance_exceeds_u():
+    cum = np.cumsum([0.0, 0.2, 0.0, 0.3])
     u = np.array([0.0, 0.19, 0.2, 0.49, 0.5, 0.99])
-    assert choose_many(np.tile(row, (6, 1)), u).tolist() == [1, 1, 3, 3, -1, -1]
+    assert [int(choose_cum(cum, x)) for x in u] == [1, 1, 3, 3, -1, -1]
+    assert choose_cum(np.tile(cum, (6, 1)), u).tolist() == [1, 1, 3, 3, -1, -1]
+
+
+def test_policy_variants_add_the_referral_and_job_start_chances():
+    spec = build_spec(validate_scenario(small()))
+    pol = spec.policy
+    day, wait, sup, work = pol.day, pol.waiting, pol.support, pol.work
+    cum = cumulative_chances(spec.P, pol)
+    chances = np.diff(cum, axis=-1, prepend=0.0)
+    assert np.allclose(chances[day, ..., 0, :], spec.P[day])  # variant 0: no policy move
+    assert np.allclose(chances[day, ..., 1, wait], pol.referral_p)  # variant 1: referred
+    for k in range(len(pol.job_p)):
+        assert np.allclose(chances[sup, ..., 2 + k, work], pol.job_p[k])  # 2 + k: job start at model k's rate
 
 
 def test_job_loss_falls_with_tenure():
