@@ -33,6 +33,17 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check a scenario file without running it")
     val.add_argument("scenario", nargs="+", help="scenario YAML file(s)")
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    cmp = sub.add_parser("compare", help="compare policies with a baseline on the same people and random numbers")
+    cmp.add_argument("baseline", help="baseline scenario YAML file")
+    cmp.add_argument("policies", nargs="+", help="policy scenario YAML file(s)")
+    cmp.add_argument("--reps", type=int, default=1, help="replications with independent seeds (default 1)")
+    cmp.add_argument("--psa", type=int, default=0, help="parameter draws for probabilistic sensitivity analysis")
+    cmp.add_argument("--seed", type=int, help="root seed (default: the baseline's seed)")
+    cmp.add_argument("--out", help="results folder (default: results/<baseline>_vs_<policy>)")
+    cmp.add_argument("--force", action="store_true", help="replace an existing results folder")
+    cmp.add_argument("--no-progress", action="store_true", help="no progress bar")
+    rpt = sub.add_parser("report", help="write report.html for a results folder")
+    rpt.add_argument("results", help="a results folder written by run or compare")
     return p
 
 
@@ -40,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `dayshift` console script."""
     args = _parser().parse_args(argv)
     try:
-        return {"run": _run, "validate": _validate, "schema": _schema}[args.command](args)
+        commands = {"run": _run, "validate": _validate, "schema": _schema, "compare": _compare, "report": _report}
+        return commands[args.command](args)
     except ScenarioError as exc:
         print(f"dayshift: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -111,6 +123,61 @@ def _run(args) -> int:
     print(f"  council cost: GBP {s['cost_total_undiscounted'] / 1e6:,.1f}m undiscounted, "
           f"GBP {s['cost_total_discounted'] / 1e6:,.1f}m discounted ({scenario.price_year} prices)")
     print(f"  results: {out}/")
+    return 0
+
+
+def _compare(args) -> int:
+    from model.compare import compare
+    from model.writer import ResultsExistError, check_target, write_comparison
+
+    texts = {path: read_text(path) for path in [args.baseline, *args.policies]}
+    scenarios = [parse_scenario(texts[path], path) for path in [args.baseline, *args.policies]]
+    for flag in ("reps", "psa"):
+        if getattr(args, flag) < (1 if flag == "reps" else 0):
+            print(f"dayshift: --{flag} must be {'at least 1' if flag == 'reps' else '0 or more'}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    if args.psa and not any(sc.uncertain for sc in scenarios):
+        print("dayshift: --psa needs at least one value written as a distribution, e.g. "
+              "job_outcome_rate: {dist: beta, a: 43, b: 57}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    names = [sc.name for sc in scenarios]
+    if len(set(names)) != len(names):
+        print(f"dayshift: the scenarios' names must differ (got {', '.join(names)})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out = Path(args.out) if args.out else Path("results") / f"{names[0]}_vs_{'_'.join(names[1:])}"
+    try:
+        check_target(out, args.force)
+    except ResultsExistError as exc:
+        print(f"dayshift: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    bar = _progress(not args.no_progress, "compare")
+    t0 = time.perf_counter()
+    try:
+        comp = compare(scenarios[0], scenarios[1:], reps=args.reps, psa=args.psa, seed=args.seed,
+                       progress=bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
+    seconds = time.perf_counter() - t0
+    try:
+        write_comparison(comp, out, {sc.name: (path, texts[path]) for sc, path in zip(scenarios, texts)},
+                         force=args.force, seconds=seconds, settings=dict(reps=args.reps, psa=args.psa))
+    except ResultsExistError as exc:
+        print(f"dayshift: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(comp.headline())
+    print(f"  {seconds:.1f} s; results and report: {out}/report.html")
+    return 0
+
+
+def _report(args) -> int:
+    from model.report import write_report
+
+    folder = Path(args.results)
+    if not (folder / "summary.json").exists():
+        print(f"dayshift: {folder} is not a results folder (no summary.json)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(write_report(folder))
     return 0
 
 

@@ -78,3 +78,123 @@ def save_all(res, folder) -> list[str]:
         plt.close(ax.figure)
         names.append(name)
     return names
+
+
+# --- comparisons -------------------------------------------------------------------------------
+
+def _by_year_interval(comp, column: str, policy: str):
+    y = comp.yearly[comp.yearly["policy"] == policy].groupby("year")[column]
+    return (y.mean().index.to_numpy(), y.mean().to_numpy(), y.quantile(0.025).to_numpy(), y.quantile(0.975).to_numpy())
+
+
+def compare_states(comp):
+    """People per state under the baseline and the first policy (first run), side by side."""
+    names = [comp.baseline, comp.policies[0]]
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8), sharey=True)
+    for ax, name in zip(axes, names):
+        states(comp.first[name], ax=ax)
+        ax.set_title(f"People by service: {name}")
+        if ax is axes[0]:
+            ax.get_legend().remove()
+    fig.tight_layout()
+    return axes[0]
+
+
+def compare_budget_shift(comp):
+    """The proactive share of spend by projection year, baseline against policy."""
+    ax = plt.subplots(figsize=(9, 4))[1]
+    policy = comp.policies[0]
+    for col, label, colour in (("proactive_share_baseline", comp.baseline, _PALETTE[5]),
+                               ("proactive_share_policy", policy, _PALETTE[0])):
+        x, mean, _, _ = _by_year_interval(comp, col, policy)
+        ax.plot(comp.start_year + x, 100 * mean, marker="o", label=label, color=colour)
+    ax.set_title("Budget shift: proactive (employment) share of spend")
+    ax.set_ylabel("Proactive share of spend (%)")
+    ax.set_xlabel("Year ending")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.legend(frameon=False)
+    ax.figure.tight_layout()
+    return ax
+
+
+def budget_impact(comp):
+    """What the council saves (positive) or spends extra (negative) each year, undiscounted, with 95% intervals."""
+    ax = plt.subplots(figsize=(9, 4))[1]
+    x, mean, low, high = _by_year_interval(comp, "saving_undiscounted", comp.policies[0])
+    colours = [_PALETTE[1] if v >= 0 else _PALETTE[3] for v in mean]
+    ax.bar(comp.start_year + x, mean / 1e6, color=colours,
+           yerr=[(mean - low) / 1e6, (high - mean) / 1e6], capsize=2, error_kw=dict(lw=0.8))
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_title(f"Yearly budget impact of {comp.policies[0]} against {comp.baseline} (undiscounted)")
+    ax.set_ylabel("Council saving, GBP million a year")
+    ax.set_xlabel("Year ending")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.figure.tight_layout()
+    return ax
+
+
+def ce_plane(comp):
+    """Cost-effectiveness plane: discounted incremental council cost against extra people in work, a point per run."""
+    ax = plt.subplots(figsize=(7, 5.5))[1]
+    r = comp.runs[comp.runs["policy"] == comp.policies[0]]
+    ax.scatter(r["extra_in_work_final"], -r["npv_saving"] / 1e6, s=10, alpha=0.5, color=_PALETTE[0])
+    ax.axhline(0, color="black", lw=0.8)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel("Extra people in paid work at the horizon")
+    ax.set_ylabel("Incremental council cost, GBP million (discounted)")
+    ax.set_title("Cost-effectiveness plane (below the line: the policy saves money)")
+    ax.figure.tight_layout()
+    return ax
+
+
+def acceptability(comp):
+    """The chance that the cost per extra job is below a threshold, across thresholds."""
+    ax = plt.subplots(figsize=(7, 4.5))[1]
+    r = comp.runs[comp.runs["policy"] == comp.policies[0]]
+    incremental = -r["npv_saving"].to_numpy()
+    jobs = r["extra_job_starts"].to_numpy()
+    thresholds = np.linspace(0, 60000, 121)
+    # Net benefit at threshold t: t * extra jobs - incremental cost; acceptable where it is non-negative.
+    prob = [(t * jobs - incremental >= 0).mean() for t in thresholds]
+    ax.plot(thresholds / 1000, prob, color=_PALETTE[0])
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("Willingness to pay per extra job start, GBP thousand")
+    ax.set_ylabel("Chance the policy is worth it")
+    ax.set_title("Acceptability curve")
+    ax.figure.tight_layout()
+    return ax
+
+
+def tornado(comp):
+    """One-way sensitivity of the discounted saving to each uncertain parameter (2.5% to 97.5% points)."""
+    t = comp.tornado.head(12).iloc[::-1]
+    ax = plt.subplots(figsize=(9, 0.45 * len(t) + 1.5))[1]
+    centre = float(t["npv_saving_centre"].iloc[0]) / 1e6 if len(t) else 0.0
+    for i, row in enumerate(t.itertuples()):
+        lo, hi = row.npv_saving_low / 1e6, row.npv_saving_high / 1e6
+        ax.barh(i, lo - centre, left=centre, color=_PALETTE[3])
+        ax.barh(i, hi - centre, left=centre, color=_PALETTE[1])
+    ax.set_yticks(range(len(t)), [p.split(".")[-2] + "." + p.split(".")[-1] if p.count(".") else p for p in t["parameter"]],
+                  fontsize=8)
+    ax.axvline(centre, color="black", lw=0.8)
+    ax.set_xlabel("Discounted council saving, GBP million (red: parameter at 2.5%, green: at 97.5%)")
+    ax.set_title("Tornado: what the saving depends on")
+    ax.figure.tight_layout()
+    return ax
+
+
+def save_comparison(comp, folder) -> list[str]:
+    """Write a comparison's figures as PNG; returns the file names."""
+    figures = [("compare_states.png", compare_states), ("compare_budget_shift.png", compare_budget_shift),
+               ("budget_impact.png", budget_impact), ("ce_plane.png", ce_plane)]
+    if comp.mode == "psa":
+        figures.append(("acceptability.png", acceptability))
+    if comp.tornado is not None and len(comp.tornado):
+        figures.append(("tornado.png", tornado))
+    names = []
+    for name, fn in figures:
+        ax = fn(comp)
+        ax.figure.savefig(f"{folder}/{name}", dpi=100, bbox_inches="tight")
+        plt.close(ax.figure)
+        names.append(name)
+    return names

@@ -107,7 +107,40 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
 
 
 def validate_scenario(data: dict, source: str = "<scenario>") -> Scenario:
-    """Validate a scenario given as a mapping (as read from YAML)."""
+    """Validate a scenario given as a mapping (as read from YAML); values written as distributions are
+    checked, the scenario takes their means, and their extremes must make valid scenarios too."""
+    from model import uncertainty
+
+    found = uncertainty.find_distributions(data)
+    if not found:
+        return _validate_plain(data, source)
+    problems, uncertain = [], []
+    for path, raw in found:
+        try:
+            uncertain.append(uncertainty.Uncertain(path, uncertainty.parse_distribution(raw)))
+        except ValueError as exc:
+            problems.append(Problem(_dotted(list(path)), str(exc), raw, True))
+    if problems:
+        raise ScenarioError(source, problems)
+    means = {u.path: u.mean() for u in uncertain}
+    scenario = _validate_plain(uncertainty.substitute(data, means), source)
+    for u in uncertain:
+        for q, label in ((0.0, "lowest"), (1.0, "highest")):
+            value = float(u.quantile(q))
+            try:
+                _validate_plain(uncertainty.substitute(data, {**means, u.path: value}), source)
+            except ScenarioError as exc:
+                problems.append(Problem(u.name, f"the distribution's {label} draw ({value:.6g}, at the "
+                                        f"{100 * uncertainty.TAIL:g}% tail) is not allowed: {exc.problems[0]}"))
+    if problems:
+        raise ScenarioError(source, problems)
+    scenario._uncertain = uncertain
+    scenario._raw = data
+    return scenario
+
+
+def _validate_plain(data: dict, source: str) -> Scenario:
+    """Validate a scenario with plain numbers only."""
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:

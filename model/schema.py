@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
@@ -305,3 +305,12 @@ class Scenario(Strict):
     policy: Policy | None = None
     discounting: Discounting = Discounting()
     sources: dict[str, str] = Field(default_factory=dict, description="Where each parameter comes from.")
+
+    # Set by the loader: values written as distributions, and the data as read (for drawing them).
+    _uncertain: list = PrivateAttr(default_factory=list)
+    _raw: dict | None = PrivateAttr(default=None)
+
+    @property
+    def uncertain(self) -> list:
+        """The scenario's values written as distributions (`model.uncertainty.Uncertain`)."""
+        return list(self._uncertain)

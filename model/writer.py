@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -82,27 +83,71 @@ def check_target(out: Path, force: bool) -> None:
         )
 
 
-def write_results(result: SimulationResult, out: str | Path, scenario_text: str, scenario_path: str | None = None,
-                  force: bool = False, seconds: float = 0.0) -> Path:
-    """Write the complete results folder for one run, atomically."""
+@contextmanager
+def atomic_folder(out: str | Path, force: bool = False):
+    """Yield a temporary folder beside `out`; rename it to `out` only if the block finishes."""
     out = Path(out)
     check_target(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}-{int(time.time() * 1000)}"
     try:
         tmp.mkdir()
-        tables = {"monthly": result.monthly, "yearly": result.yearly, "people": result.people}
-        for name, df in tables.items():
-            df.to_parquet(tmp / f"{name}.parquet", index=False)
-            df.to_csv(tmp / f"{name}.csv", index=False)
-        _dump(tmp / "summary.json", result.summary())
-        _dump(tmp / "manifest.json", manifest(result, scenario_text, scenario_path, seconds))
-        plots.save_all(result, tmp)
+        yield tmp
         _swap_in(tmp, out, force)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-    return out
+
+
+def write_table(folder: Path, name: str, df) -> None:
+    """A table as Parquet and CSV."""
+    df.to_parquet(folder / f"{name}.parquet", index=False)
+    df.to_csv(folder / f"{name}.csv", index=False)
+
+
+def write_results(result: SimulationResult, out: str | Path, scenario_text: str, scenario_path: str | None = None,
+                  force: bool = False, seconds: float = 0.0) -> Path:
+    """Write the complete results folder for one run, atomically."""
+    from model import report
+
+    with atomic_folder(out, force) as tmp:
+        for name, df in (("monthly", result.monthly), ("yearly", result.yearly), ("people", result.people)):
+            write_table(tmp, name, df)
+        _dump(tmp / "summary.json", result.summary())
+        _dump(tmp / "manifest.json", manifest(result, scenario_text, scenario_path, seconds))
+        plots.save_all(result, tmp)
+        report.write_report(tmp)
+    return Path(out)
+
+
+def write_comparison(comp, out: str | Path, scenarios: dict[str, tuple[str, str]], force: bool = False,
+                     seconds: float = 0.0, settings: dict | None = None) -> Path:
+    """Write the complete results folder of a comparison, atomically; `scenarios` maps each scenario's
+    name to (path, text)."""
+    from model import report
+
+    with atomic_folder(out, force) as tmp:
+        write_table(tmp, "comparison_yearly", comp.yearly)
+        write_table(tmp, "comparison_runs", comp.runs)
+        if comp.draws is not None and len(comp.draws.columns):
+            write_table(tmp, "psa_draws", comp.draws)
+        if comp.tornado is not None:
+            write_table(tmp, "tornado", comp.tornado)
+        for name, res in comp.first.items():
+            write_table(tmp, f"monthly_{name}", res.monthly)
+        summary = comp.summary()
+        summary["headline"] = comp.headline()
+        _dump(tmp / "summary.json", summary)
+        _dump(tmp / "manifest.json", dict(
+            kind="comparison", baseline=comp.baseline, policies=comp.policies, mode=comp.mode, seed=comp.seed,
+            settings=settings or {},
+            scenarios={name: dict(path=path, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), text=text)
+                       for name, (path, text) in scenarios.items()},
+            versions=versions(), git=git_commit(), command=sys.argv, platform=platform.platform(),
+            created_utc=datetime.now(timezone.utc).isoformat(timespec="seconds"), run_seconds=round(seconds, 3)))
+        plots.save_comparison(comp, tmp)
+        report.write_report(tmp)
+    return Path(out)
 
 
 def _swap_in(tmp: Path, out: Path, force: bool) -> None:

@@ -1,0 +1,163 @@
+"""Uncertainty: seeds for replications, and parameters written as distributions.
+
+Any number in a scenario may be written as a distribution, for example
+`job_outcome_rate: {dist: beta, a: 43, b: 57}`. The scenario itself uses the distribution's mean; a
+probabilistic sensitivity analysis draws values. The draws for one parameter come from a stream keyed
+by its path in the scenario, so two scenarios that share a parameter draw the same values for it
+(paired draws). Draws are kept within the 0.05% and 99.95% quantiles, and both of those extremes are
+checked against the scenario's rules when the file is loaded, so no draw can make an invalid scenario.
+"""
+
+from __future__ import annotations
+
+import copy
+import zlib
+from dataclasses import dataclass
+from typing import Any, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from scipy import stats
+
+TAIL = 0.0005  # draws are kept between this quantile and 1 - TAIL
+
+
+class _Dist(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class Beta(_Dist):
+    dist: Literal["beta"]
+    a: float = Field(gt=0)
+    b: float = Field(gt=0)
+
+    def frozen(self):
+        return stats.beta(self.a, self.b)
+
+
+class Gamma(_Dist):
+    dist: Literal["gamma"]
+    shape: float = Field(gt=0)
+    scale: float = Field(gt=0)
+
+    def frozen(self):
+        return stats.gamma(self.shape, scale=self.scale)
+
+
+class Lognormal(_Dist):
+    dist: Literal["lognormal"]
+    meanlog: float
+    sdlog: float = Field(gt=0)
+
+    def frozen(self):
+        return stats.lognorm(self.sdlog, scale=np.exp(self.meanlog))
+
+
+class Normal(_Dist):
+    dist: Literal["normal"]
+    mean: float
+    sd: float = Field(gt=0)
+
+    def frozen(self):
+        return stats.norm(self.mean, self.sd)
+
+
+class Uniform(_Dist):
+    dist: Literal["uniform"]
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _order(self) -> "Uniform":
+        if not self.high > self.low:
+            raise ValueError("high must be above low")
+        return self
+
+    def frozen(self):
+        return stats.uniform(self.low, self.high - self.low)
+
+
+class Triangular(_Dist):
+    dist: Literal["triangular"]
+    low: float
+    mode: float
+    high: float
+
+    @model_validator(mode="after")
+    def _order(self) -> "Triangular":
+        if not (self.low <= self.mode <= self.high and self.high > self.low):
+            raise ValueError("need low <= mode <= high and high > low")
+        return self
+
+    def frozen(self):
+        return stats.triang((self.mode - self.low) / (self.high - self.low), loc=self.low, scale=self.high - self.low)
+
+
+Distribution = Union[Beta, Gamma, Lognormal, Normal, Uniform, Triangular]
+DIST_NAMES = ("beta", "gamma", "lognormal", "normal", "uniform", "triangular")
+_BY_NAME = dict(zip(DIST_NAMES, (Beta, Gamma, Lognormal, Normal, Uniform, Triangular)))
+
+
+@dataclass(frozen=True)
+class Uncertain:
+    """One scenario value written as a distribution."""
+
+    path: tuple
+    dist: Distribution
+
+    @property
+    def name(self) -> str:
+        return ".".join(str(p) for p in self.path)
+
+    def mean(self) -> float:
+        return float(self.dist.frozen().mean())
+
+    def quantile(self, q: np.ndarray | float) -> np.ndarray:
+        """Values at quantiles q, kept within [TAIL, 1 - TAIL]."""
+        return self.dist.frozen().ppf(np.clip(q, TAIL, 1 - TAIL))
+
+    def draws(self, n: int, seed: int) -> np.ndarray:
+        """n paired draws: the same path and seed give the same values in any scenario."""
+        key = zlib.crc32(self.name.encode("utf-8"))
+        u = np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed), key]))).random(n)
+        return self.quantile(u)
+
+
+def find_distributions(data: Any, path: tuple = ()) -> list[tuple[tuple, dict]]:
+    """Every mapping with a `dist` key in raw scenario data, with its path."""
+    if isinstance(data, dict):
+        if "dist" in data:
+            return [(path, data)]
+        return [x for k, v in data.items() for x in find_distributions(v, path + (k,))]
+    if isinstance(data, list):
+        return [x for i, v in enumerate(data) for x in find_distributions(v, path + (i,))]
+    return []
+
+
+def parse_distribution(raw: dict) -> Distribution:
+    """A distribution from its mapping; raises ValueError with what is allowed."""
+    name = raw.get("dist")
+    if name not in _BY_NAME:
+        raise ValueError(f"unknown distribution {name!r}; allowed: {', '.join(DIST_NAMES)}")
+    try:
+        return _BY_NAME[name].model_validate(raw)
+    except ValidationError as exc:
+        fields = [k for k in _BY_NAME[name].model_fields if k != "dist"]
+        detail = "; ".join(f"{'.'.join(map(str, e['loc'])) or name}: {e['msg']}" for e in exc.errors())
+        raise ValueError(f"{detail} (a {name} distribution takes {', '.join(fields)})") from None
+
+
+def substitute(data: dict, values: dict[tuple, float]) -> dict:
+    """A copy of raw scenario data with the values at the given paths replaced."""
+    out = copy.deepcopy(data)
+    for path, value in values.items():
+        node = out
+        for part in path[:-1]:
+            node = node[part]
+        node[path[-1]] = float(value)
+    return out
+
+
+def replication_seeds(root: int, n: int) -> list[int]:
+    """Independent seeds for n replications, spawned from one root seed."""
+    return [int(s.generate_state(1, np.uint64)[0] >> np.uint64(1)) for s in np.random.SeedSequence(int(root)).spawn(n)]
