@@ -255,30 +255,33 @@ def draw_specs(scenario: Scenario, n: int, seed: int) -> tuple[list[Spec], pd.Da
 
 
 def one_way(baseline: Scenario, policy: Scenario, seed: int, low: float = 0.025, high: float = 0.975) -> pd.DataFrame:
-    """One-way sensitivity: each uncertain parameter at its 2.5% and 97.5% points, the others at their
-    means, in both scenarios where they share it; the discounted saving and the extra people in work."""
-    params: dict[str, uncertainty.Uncertain] = {}
+    """One-way sensitivity: each uncertain parameter at its 2.5% and 97.5% points (each scenario at its
+    own distribution's point where both have the parameter), the others at their means; the discounted
+    saving and the extra people in work at the horizon."""
+    names: dict[str, None] = {}
     for sc in (baseline, policy):
         for u in sc.uncertain:
-            params.setdefault(u.name, u)
+            names.setdefault(u.name)
 
-    def run(values: dict[str, float]) -> dict:
+    def run(name: str | None, q: float) -> dict:
         pair = []
         for sc in (baseline, policy):
             if sc.uncertain:
-                means = {u.path: u.mean() for u in sc.uncertain}
-                means.update({u.path: values[u.name] for u in sc.uncertain if u.name in values})
-                sc = validate_scenario(uncertainty.substitute(sc._raw, means), sc.name)
+                values = {u.path: (float(u.quantile(q)) if u.name == name else u.mean()) for u in sc.uncertain}
+                sc = validate_scenario(uncertainty.substitute(sc._raw, values), sc.name)
             pair.append(simulate(build_spec(sc), seed=seed))
         _, totals = pair_metrics(*pair)
         return totals
 
-    centre = run({})
+    def value(name: str, q: float) -> float:
+        u = next(u for sc in (policy, baseline) for u in sc.uncertain if u.name == name)
+        return float(u.quantile(q))
+
+    centre = run(None, 0.5)
     rows = []
-    for name, u in params.items():
-        lo_v, hi_v = float(u.quantile(low)), float(u.quantile(high))
-        lo, hi = run({name: lo_v}), run({name: hi_v})
-        rows.append(dict(parameter=name, low_value=lo_v, high_value=hi_v,
+    for name in names:
+        lo, hi = run(name, low), run(name, high)
+        rows.append(dict(parameter=name, low_value=value(name, low), high_value=value(name, high),
                          npv_saving_low=lo["npv_saving"], npv_saving_high=hi["npv_saving"],
                          extra_in_work_low=lo["extra_in_work_final"], extra_in_work_high=hi["extra_in_work_final"],
                          npv_saving_centre=centre["npv_saving"], extra_in_work_centre=centre["extra_in_work_final"]))

@@ -168,16 +168,18 @@ def acceptability(comp):
 def tornado(comp):
     """One-way sensitivity of the discounted saving to each uncertain parameter (2.5% to 97.5% points)."""
     t = comp.tornado.head(12).iloc[::-1]
-    ax = plt.subplots(figsize=(9, 0.45 * len(t) + 1.5))[1]
+    ax = plt.subplots(figsize=(10, 0.45 * len(t) + 1.5))[1]
     centre = float(t["npv_saving_centre"].iloc[0]) / 1e6 if len(t) else 0.0
     for i, row in enumerate(t.itertuples()):
         lo, hi = row.npv_saving_low / 1e6, row.npv_saving_high / 1e6
         ax.barh(i, lo - centre, left=centre, color=_PALETTE[3])
         ax.barh(i, hi - centre, left=centre, color=_PALETTE[1])
-    ax.set_yticks(range(len(t)), [p.split(".")[-2] + "." + p.split(".")[-1] if p.count(".") else p for p in t["parameter"]],
-                  fontsize=8)
+    # The path without its section ('transitions.', 'costs.', 'policy.'), which the rest makes clear.
+    labels = [p.split(".", 1)[1] if p.count(".") > 1 else p for p in t["parameter"]]
+    ax.set_yticks(range(len(t)), labels, fontsize=8)
     ax.axvline(centre, color="black", lw=0.8)
-    ax.set_xlabel("Discounted council saving, GBP million (red: parameter at 2.5%, green: at 97.5%)")
+    ax.set_xlabel("Discounted council saving, GBP million (red: parameter at its 2.5% point, green: at 97.5%;\n"
+                  "a parameter in both scenarios is set to each scenario's own point)")
     ax.set_title("Tornado: what the saving depends on")
     ax.figure.tight_layout()
     return ax

@@ -1,0 +1,145 @@
+"""Comparing policies: paired runs, replications, PSA, the summary and the report."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+
+from conftest import small, write_yaml
+from model import validate_scenario
+from model.cli import main
+from model.compare import compare
+from model.scenario import ScenarioError
+
+
+def _pair():
+    base = small(name="base", horizon={"years": 3})
+    base["policy"]["entry_route"] = "day_service"
+    base["policy"]["referral"]["annual"] = 0.1
+    base["policy"]["funding"] = {"model": "block"}
+    pol = small(name="policy", horizon={"years": 3})
+    return base, pol
+
+
+def test_a_policy_identical_to_the_baseline_differs_by_exactly_zero():
+    base, _ = _pair()
+    same = dict(base, name="same")
+    comp = compare(validate_scenario(base), [validate_scenario(same)], reps=3)
+    diffs = comp.yearly.filter(regex="^(extra_|saving_)")
+    assert (diffs.to_numpy() == 0).all()
+    assert (comp.runs[["extra_job_starts", "npv_saving", "saving_undiscounted_total"]].to_numpy() == 0).all()
+
+
+def test_common_random_numbers_narrow_the_interval_of_the_difference():
+    base, pol = _pair()
+    base["policy"] = pol["policy"] = dict(pol["policy"], funding={"model": "block"})
+    pol = dict(pol, policy=dict(pol["policy"], employment_support=dict(
+        pol["policy"]["employment_support"], budget_per_year=60000)))  # one lever: a bigger budget
+    b, p = validate_scenario(base), validate_scenario(pol)
+    paired = compare(b, [p], reps=16, tornado=False).runs
+    apart = compare(b, [p], reps=16, common_random_numbers=False, tornado=False).runs
+    width = lambda v: np.percentile(v, 97.5) - np.percentile(v, 2.5)  # noqa: E731
+    assert width(paired["npv_saving"]) < 0.5 * width(apart["npv_saving"])
+    assert paired["npv_saving"].std() < 0.5 * apart["npv_saving"].std()
+    assert width(paired["extra_job_starts"]) <= width(apart["extra_job_starts"])
+
+
+def test_replications_use_independent_seeds_from_one_root():
+    base, pol = (validate_scenario(d) for d in _pair())
+    comp = compare(base, [pol], reps=4, seed=99, tornado=False)
+    assert comp.runs["extra_job_starts"].nunique() > 1
+    again = compare(base, [pol], reps=4, seed=99, tornado=False)
+    assert comp.runs.equals(again.runs)
+
+
+def test_distributions_take_their_mean_and_draw_paired_by_path():
+    base, pol = _pair()
+    for d in (base, pol):
+        d["policy"]["employment_support"]["service_models"]["evidence_based"]["job_outcome_rate"] = {
+            "dist": "beta", "a": 43, "b": 57}
+    pol["policy"]["referral"]["annual"] = {"dist": "triangular", "low": 0.3, "mode": 0.5, "high": 0.7}
+    b, p = validate_scenario(base), validate_scenario(pol)
+    assert b.policy.employment_support.service_models["evidence_based"].job_outcome_rate == pytest.approx(0.43)
+    assert p.policy.referral.annual == pytest.approx(0.5)
+    ub = {u.name: u for u in b.uncertain}
+    up = {u.name: u for u in p.uncertain}
+    path = "policy.employment_support.service_models.evidence_based.job_outcome_rate"
+    assert np.array_equal(ub[path].draws(50, 7), up[path].draws(50, 7))
+    assert not np.array_equal(ub[path].draws(50, 7), ub[path].draws(50, 8))
+
+
+@pytest.mark.parametrize("bad,expected", [
+    ({"dist": "normal", "mean": 0.5, "sd": 0.3}, "lowest draw"),
+    ({"dist": "betta", "a": 1, "b": 1}, "unknown distribution 'betta'"),
+    ({"dist": "beta", "a": -1, "b": 2}, "greater than 0"),
+])
+def test_bad_distributions_are_scenario_errors(bad, expected):
+    d = small()
+    d["policy"]["referral"]["annual"] = bad
+    with pytest.raises(ScenarioError, match="policy.referral.annual") as err:
+        validate_scenario(d, "x.yaml")
+    assert expected in str(err.value)
+
+
+class _Images(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.figures, self.text = [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "figure":
+            self.figures.append(a.get("id"))
+        if tag == "img":
+            assert a["src"].startswith("data:image/png;base64,") and len(a["src"]) > 1000
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_compare_command_with_psa_writes_summary_figures_and_report(tmp_path, capsys):
+    base, pol = _pair()
+    for d in (base, pol):
+        d["transitions"]["supported_employment"]["day_service"]["annual"] = {"dist": "beta", "a": 20, "b": 80}
+    b, p = write_yaml(tmp_path, base, "base.yaml"), write_yaml(tmp_path, pol, "pol.yaml")
+    out = tmp_path / "cmp"
+    assert main(["compare", str(b), str(p), "--psa", "12", "--out", str(out), "--no-progress"]) == 0
+    assert "more people are in paid work" in capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text())
+    for key in ("extra_in_work_by_year", "saving_undiscounted_by_year", "npv_saving", "prob_saves_money",
+                "cost_per_extra_job"):
+        assert key in summary
+    year = summary["extra_in_work_by_year"]["3"]
+    assert year["low"] <= year["mean"] <= year["high"]
+    assert 0 <= summary["prob_saves_money"] <= 1
+    assert summary["runs"] == 12
+    parser = _Images()
+    parser.feed((out / "report.html").read_text())
+    assert set(parser.figures) >= {"compare_states", "compare_budget_shift", "budget_impact", "ce_plane",
+                                    "acceptability", "tornado"}
+    assert "more people are in paid work" in "".join(parser.text)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert set(manifest["scenarios"]) == {"base", "policy"} and manifest["seed"] == 7
+    assert main(["compare", str(b), str(p), "--out", str(out), "--no-progress"]) == 1  # no overwrite
+
+
+def test_report_command_rewrites_the_report(tmp_path, capsys):
+    path = write_yaml(tmp_path, small(horizon={"years": 1}))
+    out = tmp_path / "run"
+    assert main(["run", str(path), "--out", str(out), "--no-progress"]) == 0
+    (out / "report.html").unlink()
+    assert main(["report", str(out)]) == 0
+    parser = _Images()
+    parser.feed((out / "report.html").read_text())
+    assert set(parser.figures) == {"states", "budget_shift", "costs"}
+    assert main(["report", str(tmp_path)]) == 2
+
+
+def test_psa_needs_a_distribution(tmp_path, capsys):
+    base, pol = _pair()
+    b, p = write_yaml(tmp_path, base, "base.yaml"), write_yaml(tmp_path, pol, "pol.yaml")
+    assert main(["compare", str(b), str(p), "--psa", "5", "--no-progress", "--out", str(tmp_path / "o")]) == 2
+    assert "distribution" in capsys.readouterr().err
