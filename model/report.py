@@ -38,13 +38,17 @@ figure { margin: 1.5rem 0; } figure img { max-width: 100%; } figcaption { color:
 
 
 def _money(v) -> str:
-    return "n/a" if v is None else f"£{v / 1e6:,.2f}m"
+    return "n/a" if v is None else f"{'-' if v < 0 else ''}£{abs(v) / 1e6:,.2f}m"
 
 
-def _range(d: dict, money: bool = False) -> str:
+def _pounds(v) -> str:
+    return "n/a" if v is None else f"{'-' if v < 0 else ''}£{abs(v):,.0f}"
+
+
+def _range(d: dict, money: bool = False, pounds: bool = False) -> str:
     if not d or d.get("mean") is None:
         return "n/a"
-    f = _money if money else (lambda v: f"{v:,.0f}")
+    f = _pounds if pounds else _money if money else (lambda v: f"{v:,.0f}")
     if d.get("low") is None or d["low"] == d["high"]:
         return f(d["mean"])
     return f"{f(d['mean'])} ({f(d['low'])} to {f(d['high'])})"
@@ -77,7 +81,7 @@ def _comparison_page(summary: dict) -> tuple[str, str, list[tuple[str, str]]]:
             ("Discounted saving to the council (NPV)", _range(summary["npv_saving"], money=True)),
             ("Discounted saving to the public purse", _range(summary["npv_saving_public_purse"], money=True)),
             ("Chance the policy saves the council money", f"{100 * summary['prob_saves_money']:.0f}%"),
-            ("Council cost per extra job start (negative: a saving)", _range(summary["cost_per_extra_job"], money=True)),
+            ("Council cost per extra job start (negative: a saving)", _range(summary["cost_per_extra_job"], pounds=True)),
             ("Break-even year (from which the cumulative saving stays positive)", _range(summary["break_even_year"]))]
     title = f"{', '.join(summary['policies'])} compared with {summary['baseline']}"
     return title, summary["headline"], rows
