@@ -159,10 +159,34 @@ def _validate_plain(data: dict, source: str) -> Scenario:
 
 def json_schema() -> dict:
     """The JSON Schema of scenario files, for editors."""
+    from pydantic import TypeAdapter
+
+    from model.uncertainty import Distribution
+
     schema = Scenario.model_json_schema(by_alias=True)
+    dist = TypeAdapter(Distribution).json_schema()
+    schema.setdefault("$defs", {}).update(dist.pop("$defs", {}))
+    schema["$defs"]["Distribution"] = dist
+    _numbers_or_distributions(schema)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "dayshift scenario"
     return schema
+
+
+def _numbers_or_distributions(node: Any) -> None:
+    """Let every number in the schema be written as a distribution instead."""
+    if isinstance(node, dict):
+        for key, value in list(node.items()):
+            if isinstance(value, dict) and value.get("type") == "number":
+                node[key] = {"anyOf": [value, {"$ref": "#/$defs/Distribution"}]}
+            else:
+                _numbers_or_distributions(value)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            if isinstance(value, dict) and value.get("type") == "number":
+                node[i] = {"anyOf": [value, {"$ref": "#/$defs/Distribution"}]}
+            else:
+                _numbers_or_distributions(value)
 
 
 # --- turning pydantic's errors into problems -------------------------------------------------

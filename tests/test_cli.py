@@ -121,3 +121,19 @@ def test_engines_write_the_same_numbers(tmp_path, scenario_file):
     assert a.pop("engine") == "agents" and v.pop("engine") == "vectorised"
     assert a["final_counts"] == v["final_counts"]
     assert a["cost_total_discounted"] == pytest.approx(v["cost_total_discounted"], rel=1e-9)
+
+
+def test_shipped_scenarios_follow_the_json_schema_editors_use(capsys):
+    import jsonschema
+    import yaml
+
+    from conftest import SCENARIOS
+
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    for path in SCENARIOS.glob("*.yaml"):
+        jsonschema.validate(yaml.safe_load(path.read_text()), schema)
+    bad = yaml.safe_load((SCENARIOS / "essex_live.yaml").read_text())
+    bad["policy"]["referal"] = 0.1
+    with pytest.raises(jsonschema.ValidationError, match="referal"):
+        jsonschema.validate(bad, schema)
