@@ -87,14 +87,14 @@ def _validate(args) -> int:
 
 def _run(args) -> int:
     from model.simulate import simulate
-    from model.writer import ResultsExistError, check_target, write_results
+    from model.writer import ResultsExistError, check_target, safe_name, write_results
 
     text = read_text(args.scenario)
     scenario = parse_scenario(text, args.scenario)
     if args.seed is not None and args.seed < 0:
         print("dayshift: --seed must be a non-negative whole number", file=sys.stderr)
         return EXIT_BAD_INPUT
-    out = Path(args.out) if args.out else Path("results") / scenario.name
+    out = Path(args.out) if args.out else Path("results") / safe_name(scenario.name)
     try:
         check_target(out, args.force)  # refuse before spending time on the run
     except ResultsExistError as exc:
@@ -128,7 +128,7 @@ def _run(args) -> int:
 
 def _compare(args) -> int:
     from model.compare import compare
-    from model.writer import ResultsExistError, check_target, write_comparison
+    from model.writer import ResultsExistError, check_target, safe_name, write_comparison
 
     texts = {path: read_text(path) for path in [args.baseline, *args.policies]}
     scenarios = [parse_scenario(texts[path], path) for path in [args.baseline, *args.policies]]
@@ -140,11 +140,19 @@ def _compare(args) -> int:
         print("dayshift: --psa needs at least one value written as a distribution, e.g. "
               "job_outcome_rate: {dist: beta, a: 43, b: 57}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.reps > 1 and args.psa:
+        print("dayshift: give --reps or --psa, not both (PSA draws share one seed; replications vary the seed)",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.seed is not None and args.seed < 0:
+        print("dayshift: --seed must be a non-negative whole number", file=sys.stderr)
+        return EXIT_BAD_INPUT
     names = [sc.name for sc in scenarios]
     if len(set(names)) != len(names):
         print(f"dayshift: the scenarios' names must differ (got {', '.join(names)})", file=sys.stderr)
         return EXIT_BAD_INPUT
-    out = Path(args.out) if args.out else Path("results") / f"{names[0]}_vs_{'_'.join(names[1:])}"
+    safe = [safe_name(n) for n in names]
+    out = Path(args.out) if args.out else Path("results") / f"{safe[0]}_vs_{'_'.join(safe[1:])}"
     try:
         check_target(out, args.force)
     except ResultsExistError as exc:
@@ -177,7 +185,12 @@ def _report(args) -> int:
     if not (folder / "summary.json").exists():
         print(f"dayshift: {folder} is not a results folder (no summary.json)", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(write_report(folder))
+    try:
+        print(write_report(folder))
+    except (ValueError, KeyError, TypeError) as exc:  # JSON that is not a dayshift summary
+        print(f"dayshift: {folder} is not a dayshift results folder: its summary.json cannot be read "
+              f"({type(exc).__name__}: {exc})", file=sys.stderr)
+        return EXIT_BAD_INPUT
     return 0
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from model import uncertainty
 from model.results import SimulationResult
-from model.scenario import validate_scenario
+from model.scenario import Problem, ScenarioError, validate_scenario
 from model.schema import Scenario
 from model.simulate import simulate, simulate_draws
 from model.spec import Spec, build_spec
@@ -29,6 +29,22 @@ from model.streams import seed_from
 def _work_col(spec: Spec) -> str:
     live = spec.states[: spec.n_live]
     return f"n_{live[spec.policy.work]}" if spec.policy is not None else "n_paid_work"
+
+
+def check_comparable(baseline: Scenario, policies: list[Scenario]) -> None:
+    """A comparison needs the same calendar: start, horizon and cycle; and a state of paid work."""
+    problems = []
+    for p in policies:
+        for field_ in ("start", "horizon", "cycle"):
+            if getattr(p, field_) != getattr(baseline, field_):
+                problems.append(Problem(field_, f"{p.name} has {getattr(p, field_)!r} but the baseline "
+                                        f"{baseline.name} has {getattr(baseline, field_)!r}; they must match"))
+    for sc in (baseline, *policies):
+        if sc.policy is None and "paid_work" not in sc.states:
+            problems.append(Problem("states", f"{sc.name} has no policy and no 'paid_work' state, so there is no "
+                                    "paid work to compare"))
+    if problems:
+        raise ScenarioError("comparison", problems)
 
 
 def _year_end(monthly: pd.DataFrame, spec: Spec, column: str) -> np.ndarray:
@@ -54,7 +70,9 @@ def _leaving_day(monthly: pd.DataFrame, spec: Spec) -> str | None:
 def pair_metrics(base: SimulationResult, pol: SimulationResult) -> tuple[pd.DataFrame, dict]:
     """Year-by-year and whole-horizon differences of one policy run from its paired baseline run."""
     bs, ps = base.spec, pol.spec
-    bm, pm = base.monthly, pol.monthly
+    # Lifetime runs end when everyone has left, which may differ by a few cycles: compare the common span.
+    n = min(len(base.monthly), len(pol.monthly))
+    bm, pm = base.monthly.iloc[:n], pol.monthly.iloc[:n]
     years = np.arange(1, len(_year_end(bm, bs, "cycle")) + 1)
     yearly = pd.DataFrame({"year": years})
     yearly["in_work_baseline"] = _year_end(bm, bs, _work_col(bs))
@@ -63,9 +81,13 @@ def pair_metrics(base: SimulationResult, pol: SimulationResult) -> tuple[pd.Data
     yearly["extra_job_starts"] = _by_year(pm, ps, "job_starts") - _by_year(bm, bs, "job_starts")
     day = _leaving_day(bm, bs)
     if day is not None:
-        out_b = sum(_by_year(bm, bs, c) for c in bm if c.startswith(f"flow_{day}_to_"))
-        out_p = sum(_by_year(pm, ps, c) for c in pm if c.startswith(f"flow_{day}_to_"))
-        yearly["extra_leaving_day_services"] = out_p - out_b
+        # Leaving day services: moves out of the day state into a state billed to another service
+        # (a referral into a waiting list still paid for by day services does not count).
+        live = bs.states[: bs.n_live]
+        day_service = bs.state_service[bs.day_state]
+        away = [s for i, s in enumerate(live) if bs.state_service[i] != day_service]
+        yearly["extra_leaving_day_services"] = sum(
+            _by_year(pm, ps, f"flow_{day}_to_{s}") - _by_year(bm, bs, f"flow_{day}_to_{s}") for s in away)
     yearly["cost_baseline"] = _by_year(bm, bs, "cost_council")
     yearly["cost_policy"] = _by_year(pm, ps, "cost_council")
     yearly["saving_undiscounted"] = yearly["cost_baseline"] - yearly["cost_policy"]
@@ -147,6 +169,7 @@ class Comparison:
                 prob_saves_money=float(r["saves_money"].mean()) if len(r) else None,
                 cost_per_extra_job=dict(interval(r["cost_per_extra_job"]), ratio_of_means=mean_ratio),
                 break_even_year=interval(r["break_even_year"]),
+                share_never_breaking_even=float(r["break_even_year"].isna().mean()) if len(r) else None,
             )
         first = per[self.policies[0]]
         return dict(baseline=self.baseline, policies=per, mode=self.mode, seed=self.seed, start_year=self.start_year,
@@ -164,17 +187,25 @@ class Comparison:
         w = s["extra_in_work_by_year"][last]
         save5 = s["saving_undiscounted_by_year"][y5]["mean"]
         npv = s["npv_saving"]
-        more_less = "less" if save5 >= 0 else "more"
-        lines = [
-            f"By {self.start_year + last}, {w['mean']:.0f} more people are in paid work under {name} than under "
-            f"{self.baseline} (95% interval {w['low']:.0f} to {w['high']:.0f}).",
-            f"The council spends £{abs(save5) / 1e6:.2f}m {more_less} in year {y5}; over {last} years the discounted "
-            f"{'saving' if npv['mean'] >= 0 else 'extra cost'} is £{abs(npv['mean']) / 1e6:.1f}m "
-            f"(95% interval £{npv['low'] / 1e6:.1f}m to £{npv['high'] / 1e6:.1f}m saved).",
-            f"The policy saves the council money in {100 * s['prob_saves_money']:.0f}% of "
-            f"{'parameter draws' if self.mode == 'psa' else 'replications'}.",
-        ]
-        return " ".join(lines)
+        what = "parameter draws" if self.mode == "psa" else "replications" if s["runs"] > 1 else "runs"
+        people = f"{abs(w['mean']):,.0f} {'more' if w['mean'] >= 0 else 'fewer'} people are in paid work"
+        spend = ("about the same" if abs(save5) < 5000 else
+                 f"£{abs(save5) / 1e6:.2f}m {'less' if save5 >= 0 else 'more'}")
+        total = (f"the discounted {'saving' if npv['mean'] >= 0 else 'extra cost'} is "
+                 f"£{abs(npv['mean']) / 1e6:.1f}m")
+        return " ".join([
+            f"By {self.start_year + last}, {people} under {name} than under {self.baseline}"
+            + _interval_words(w, lambda v: f"{v:,.0f}") + ".",
+            f"The council spends {spend} in year {y5}; over {last} years {total}"
+            + _interval_words(npv, lambda v: f"{'-' if v < 0 else ''}£{abs(v) / 1e6:.1f}m", " saved") + ".",
+            f"The policy saves the council money in {100 * s['prob_saves_money']:.0f}% of {what}.",
+        ])
+
+
+def _interval_words(d: dict, fmt, unit: str = "") -> str:
+    if d["low"] is None or d["low"] == d["high"]:
+        return ""
+    return f" (95% interval {fmt(d['low'])} to {fmt(d['high'])}{unit})"
 
 
 def _metrics(name: str, run: int, base: SimulationResult, pol: SimulationResult) -> tuple[pd.DataFrame, dict]:
@@ -193,6 +224,7 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
             progress: Callable[[int, int], None] | None = None) -> Comparison:
     """Run a baseline and its policies paired, over replications or PSA draws, and difference them."""
     tick = progress or (lambda done, total: None)
+    check_comparable(baseline, policies)
     root = seed_from(seed, baseline.seed)
     base_spec = build_spec(baseline)
     pol_specs = [build_spec(p) for p in policies]
@@ -250,7 +282,12 @@ def draw_specs(scenario: Scenario, n: int, seed: int) -> tuple[list[Spec], pd.Da
     specs = []
     for i in range(n):
         data = uncertainty.substitute(scenario._raw, {p: v[i] for p, v in values.items()})
-        specs.append(build_spec(validate_scenario(data, scenario.name)))
+        try:
+            specs.append(build_spec(validate_scenario(data, scenario.name)))
+        except ScenarioError as exc:
+            drawn = ", ".join(f"{'.'.join(map(str, p))} = {v[i]:.6g}" for p, v in values.items())
+            raise ScenarioError(scenario.name, [Problem("", f"PSA draw {i} ({drawn}) makes the scenario invalid: "
+                                                        f"{exc.problems[0]}. Narrow the distributions.")]) from None
     return specs, pd.DataFrame({".".join(map(str, p)): v for p, v in values.items()})
 
 

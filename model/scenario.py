@@ -116,6 +116,10 @@ def validate_scenario(data: dict, source: str = "<scenario>") -> Scenario:
         return _validate_plain(data, source)
     problems, uncertain = [], []
     for path, raw in found:
+        if _fixed_path(path):
+            problems.append(Problem(_dotted(list(path)), "cannot be a distribution: it changes who is in the model "
+                                    "or when, and every draw of a PSA runs over the same people and cycles", raw, True))
+            continue
         try:
             uncertain.append(uncertainty.Uncertain(path, uncertainty.parse_distribution(raw)))
         except ValueError as exc:
@@ -132,11 +136,31 @@ def validate_scenario(data: dict, source: str = "<scenario>") -> Scenario:
             except ScenarioError as exc:
                 problems.append(Problem(u.name, f"the distribution's {label} draw ({value:.6g}, at the "
                                         f"{100 * uncertainty.TAIL:g}% tail) is not allowed: {exc.problems[0]}"))
+    if not problems and len(uncertain) > 1:  # values that are fine alone may not be together (sums, shares)
+        for q, label in ((0.0, "lowest"), (1.0, "highest")):
+            try:
+                _validate_plain(uncertainty.substitute(data, {u.path: float(u.quantile(q)) for u in uncertain}), source)
+            except ScenarioError as exc:
+                problems.append(Problem("", f"with every distribution at its {label} draw together the scenario "
+                                        f"is not allowed: {exc.problems[0]}"))
     if problems:
         raise ScenarioError(source, problems)
     scenario._uncertain = uncertain
     scenario._raw = data
     return scenario
+
+
+_FIXED = (("horizon",), ("cycle",), ("start",), ("population", "inflow", "per_year"),
+          ("population", "inflow", "until_year"), ("population", "age_bands"), ("population", "bands"))
+
+
+def _fixed_path(path: tuple) -> bool:
+    """Values that decide who is in the model and when; they cannot vary between PSA draws."""
+    if any(path[: len(f)] == f for f in _FIXED):
+        return True
+    if path[:2] == ("population", "initial") and path[-1] in ("count", "state"):
+        return True
+    return "time_in_state" in path and "months" in path
 
 
 def _validate_plain(data: dict, source: str) -> Scenario:

@@ -4,8 +4,11 @@ Any number in a scenario may be written as a distribution, for example
 `job_outcome_rate: {dist: beta, a: 43, b: 57}`. The scenario itself uses the distribution's mean; a
 probabilistic sensitivity analysis draws values. The draws for one parameter come from a stream keyed
 by its path in the scenario, so two scenarios that share a parameter draw the same values for it
-(paired draws). Draws are kept within the 0.05% and 99.95% quantiles, and both of those extremes are
-checked against the scenario's rules when the file is loaded, so no draw can make an invalid scenario.
+(paired draws). Draws are kept within the 0.05% and 99.95% quantiles. When the file is loaded each
+distribution's extremes are checked against the scenario's rules, alone and with all the others at
+theirs. That catches most draws that would break a rule but not every combination: a draw that does is
+reported as a scenario error naming the draw. Values that decide who is in the model and when (counts,
+inflow, horizon, age bands, time-in-state steps) cannot be distributions.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,11 @@ from model import plots
 from model.results import SimulationResult
 
 PACKAGES = ("dayshift", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "matplotlib", "pyyaml", "networkx")
+
+
+def safe_name(name: str) -> str:
+    """A scenario name made safe as part of a file name."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "scenario"
 
 
 class ResultsExistError(Exception):
@@ -134,7 +140,7 @@ def write_comparison(comp, out: str | Path, scenarios: dict[str, tuple[str, str]
         if comp.tornado is not None:
             write_table(tmp, "tornado", comp.tornado)
         for name, res in comp.first.items():
-            write_table(tmp, f"monthly_{name}", res.monthly)
+            write_table(tmp, f"monthly_{safe_name(name)}", res.monthly)
         summary = comp.summary()
         summary["headline"] = comp.headline()
         _dump(tmp / "summary.json", summary)

@@ -143,3 +143,61 @@ def test_psa_needs_a_distribution(tmp_path, capsys):
     b, p = write_yaml(tmp_path, base, "base.yaml"), write_yaml(tmp_path, pol, "pol.yaml")
     assert main(["compare", str(b), str(p), "--psa", "5", "--no-progress", "--out", str(tmp_path / "o")]) == 2
     assert "distribution" in capsys.readouterr().err
+
+
+def test_scenarios_on_different_calendars_are_refused(tmp_path, capsys):
+    base, pol = _pair()
+    pol["horizon"] = {"years": 2}
+    b, p = write_yaml(tmp_path, base, "base.yaml"), write_yaml(tmp_path, pol, "pol.yaml")
+    assert main(["compare", str(b), str(p), "--no-progress", "--out", str(tmp_path / "o")]) == 2
+    assert "horizon" in capsys.readouterr().err
+
+
+def test_lifetime_runs_of_different_lengths_compare_over_their_common_span():
+    base, pol = _pair()
+    for d, until in ((base, 0), (pol, 1)):
+        d["horizon"] = "lifetime"
+        d["population"].update(state_pension_age=50, age_bands=[18, 45], age_mix={"18-44": 0.1, "45+": 1.0},
+                               mortality={"annual_by_age": {"18-44": 0.01, "45+": 0.02}})
+        d["population"]["inflow"]["until_year"] = until
+    comp = compare(validate_scenario(base), [validate_scenario(pol)], reps=2, tornado=False)
+    assert len(comp.yearly) > 0 and comp.summary()["runs"] == 2
+
+
+@pytest.mark.parametrize("path", [("population", "inflow", "per_year"), ("population", "initial", 0, "count")])
+def test_values_that_decide_who_is_in_the_model_cannot_be_distributions(path):
+    d = small()
+    node = d
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = {"dist": "uniform", "low": 10, "high": 20}
+    with pytest.raises(ScenarioError, match="cannot be a distribution"):
+        validate_scenario(d)
+
+
+def test_distributions_that_break_a_rule_together_are_caught_when_read():
+    d = small()
+    d["transitions"]["supported_employment"] = {"day_service": {"annual": {"dist": "uniform", "low": 0, "high": 0.6}},
+                                                "no_service": {"annual": {"dist": "uniform", "low": 0, "high": 0.6}}}
+    with pytest.raises(ScenarioError, match="every distribution at its highest draw together"):
+        validate_scenario(d)
+
+
+def test_awkward_names_and_bad_arguments(tmp_path, capsys):
+    base, pol = _pair()
+    pol["name"] = "a/b <two>"
+    b, p = write_yaml(tmp_path, base, "base.yaml"), write_yaml(tmp_path, pol, "pol.yaml")
+    assert main(["compare", str(b), str(p), "--no-progress", "--out", str(tmp_path / "o")]) == 0
+    assert (tmp_path / "o" / "monthly_a_b_two.parquet").exists()
+    for extra in (["--seed", "-5"], ["--reps", "2", "--psa", "2"]):
+        assert main(["compare", str(b), str(p), "--no-progress", "--out", str(tmp_path / "x"), *extra]) == 2
+    (tmp_path / "o" / "summary.json").write_text("{not json")
+    assert main(["report", str(tmp_path / "o")]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_headline_words_follow_the_sign():
+    base, pol = _pair()
+    comp = compare(validate_scenario(pol), [validate_scenario(base)], reps=3, tornado=False)  # reversed: fewer jobs
+    text = comp.headline()
+    assert "fewer people are in paid work" in text and "-" not in text.split("fewer")[0]
