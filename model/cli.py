@@ -42,6 +42,13 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--out", help="results folder (default: results/<baseline>_vs_<policy>)")
     cmp.add_argument("--force", action="store_true", help="replace an existing results folder")
     cmp.add_argument("--no-progress", action="store_true", help="no progress bar")
+    swp = sub.add_parser("sweep", help="run a parameter sweep on Dask (resumable) with global sensitivity")
+    swp.add_argument("sweep", help="sweep YAML file")
+    swp.add_argument("--out", help="results folder (default: results/sweep_<name>)")
+    swp.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
+    swp.add_argument("--scheduler", help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    swp.add_argument("--force", action="store_true", help="discard an existing folder and start again")
+    swp.add_argument("--no-progress", action="store_true", help="no progress bar")
     rpt = sub.add_parser("report", help="write report.html for a results folder")
     rpt.add_argument("results", help="a results folder written by run or compare")
     return p
@@ -51,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `dayshift` console script."""
     args = _parser().parse_args(argv)
     try:
-        commands = {"run": _run, "validate": _validate, "schema": _schema, "compare": _compare, "report": _report}
+        commands = {"run": _run, "validate": _validate, "schema": _schema, "compare": _compare, "report": _report,
+                    "sweep": _sweep}
         return commands[args.command](args)
     except ScenarioError as exc:
         print(f"dayshift: {exc}", file=sys.stderr)
@@ -175,6 +183,39 @@ def _compare(args) -> int:
         return EXIT_REFUSED
     print(comp.headline())
     print(f"  {seconds:.1f} s; results and report: {out}/report.html")
+    return 0
+
+
+def _sweep(args) -> int:
+    from model import sweep as sw
+    from model.writer import ResultsExistError
+
+    s = sw.load_sweep(args.sweep)
+    if args.workers is not None and args.workers < 1:
+        print("dayshift: --workers must be at least 1", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out = Path(args.out) if args.out else Path("results") / f"sweep_{s.spec.name}"
+    bar = _progress(not args.no_progress, f"sweep {s.spec.name}")
+    try:
+        info = sw.run_sweep(s, out, workers=args.workers, scheduler=args.scheduler, force=args.force,
+                            progress=bar.update if bar else None)
+    except ResultsExistError as exc:
+        print(f"dayshift: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    finally:
+        if bar:
+            bar.close()
+    print(f"{s.spec.name}: {info['runs']} runs ({len(s.points)} points x {s.spec.replications} replications); "
+          f"{info['already_done']} were done before, {info['ran']} ran now in {info['seconds']:.1f} s")
+    runs = sw.read_runs(out)
+    table = sw.sensitivity(s, runs)
+    if table is not None:
+        table.to_csv(out / "sensitivity.csv", index=False)
+        sw.plot_sensitivity(table, s.spec.design, out / "sensitivity.png")
+        print("top drivers:")
+        for line in sw.top_drivers(table, s.spec.design):
+            print(f"  {line}")
+    print(f"  results: {out}/runs (Parquet dataset, one row per run)")
     return 0
 
 

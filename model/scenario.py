@@ -216,7 +216,7 @@ def _numbers_or_distributions(node: Any) -> None:
 # --- turning pydantic's errors into problems -------------------------------------------------
 
 
-def _pydantic_problems(exc: ValidationError, data: dict) -> list[Problem]:
+def _pydantic_problems(exc: ValidationError, data: dict, root: type[BaseModel] = Scenario) -> list[Problem]:
     seen: dict[str, Problem] = {}
     misspelt: set[str] = set()  # fields reported missing because a near-miss key stands in their place
     for err in exc.errors():
@@ -225,7 +225,7 @@ def _pydantic_problems(exc: ValidationError, data: dict) -> list[Problem]:
             continue
         if err["type"] == "extra_forbidden":
             key = path[-1]
-            allowed = _allowed_keys(path[:-1])
+            allowed = _allowed_keys(path[:-1], root)
             msg = f"unknown field '{key}'"
             close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
             if close:
@@ -319,9 +319,9 @@ def _literal_choices(err: dict) -> str:
     return str(ctx.get("expected", "")) if err["type"] == "literal_error" else ""
 
 
-def _allowed_keys(path: list) -> list[str]:
-    """The keys a scenario block at `path` accepts, by walking the schema's annotations."""
-    tp: Any = Scenario
+def _allowed_keys(path: list, root: type[BaseModel] = Scenario) -> list[str]:
+    """The keys a block at `path` accepts, by walking the schema's annotations from `root`."""
+    tp: Any = root
     for part in path:
         tp = _step(tp, part)
         if tp is None:
