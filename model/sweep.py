@@ -90,8 +90,7 @@ class Sweep:
         self.base_text, self.base_data = base_text, base_data
         self.paths = [tuple(int(x) if x.isdigit() else x for x in p.path.split(".")) for p in spec.parameters]
         self.points = design_points(spec)
-        self.integer = [isinstance(_get(base_data, p), int) and not isinstance(_get(base_data, p), bool)
-                        for p in self.paths]
+        self.integer = [_is_int(base_data, p) for p in self.paths]
 
     @property
     def n_runs(self) -> int:
@@ -111,6 +110,15 @@ class Sweep:
         point, rep = divmod(index, self.spec.replications)
         return dict(index=index, point=point, replication=rep, seed=replication_seed(self.spec.seed, rep),
                     values=self.values(point))
+
+
+def _is_int(data: Any, path: tuple) -> bool:
+    """Whether the base value at `path` is a whole number (so sweep values are rounded)."""
+    try:
+        value = _get(data, path)
+    except (KeyError, IndexError, TypeError):
+        return False
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _get(data: Any, path: tuple) -> Any:
@@ -304,8 +312,11 @@ def prepare(sweep: Sweep, out: Path, force: bool) -> None:
 
 def run_sweep(sweep: Sweep, out: str | Path, workers: int | None = None, scheduler: str | None = None,
               force: bool = False, progress: Callable[[int, int], None] | None = None,
-              retries: int = 3) -> dict:
-    """Run the sweep's missing runs on Dask and commit them in batches; return counts and timings."""
+              retries: int = 3, client=None) -> dict:
+    """Run the sweep's missing runs on Dask and commit them in batches; return counts and timings.
+
+    Uses `client` if given (it is left open), else the scheduler at `scheduler`, else a local cluster.
+    """
     from dask.distributed import Client, LocalCluster, as_completed
 
     out = Path(out)
@@ -315,9 +326,12 @@ def run_sweep(sweep: Sweep, out: str | Path, workers: int | None = None, schedul
     outputs = list(sweep.spec.outputs or OUTPUTS)
     t0 = time.perf_counter()
     if todo:
-        if scheduler:
+        own = client is None
+        cluster = None
+        if client is not None:
+            pass
+        elif scheduler:
             client = Client(scheduler)
-            cluster = None
         else:
             cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
                                    dashboard_address=None, silence_logs=40)
@@ -343,7 +357,8 @@ def run_sweep(sweep: Sweep, out: str | Path, workers: int | None = None, schedul
             if rows:
                 _commit(out, rows, monthly)
         finally:
-            client.close()
+            if own:
+                client.close()
             if cluster is not None:
                 cluster.close()
     seconds = time.perf_counter() - t0
