@@ -67,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dayshift: interrupted; no results were written", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into a program that stopped reading (e.g. head)
+        sys.stderr.close()
+        return 141
     except Exception as exc:  # a fault of dayshift's, not of the input: one paragraph, not a traceback
         if os.environ.get("DAYSHIFT_DEBUG"):
             raise

@@ -102,8 +102,39 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
-    """Validate scenario YAML text; raise ScenarioError listing every problem."""
-    return validate_scenario(parse_yaml(text, source), source)
+    """Validate scenario YAML text; raise ScenarioError listing every problem.
+
+    A scenario may start from another with `extends: other.yaml` (relative to its own file): its values
+    are laid over the other's, mappings merged key by key and anything else (lists included) replaced.
+    """
+    return validate_scenario(resolve_extends(parse_yaml(text, source), source), source)
+
+
+def resolve_extends(data: dict, source: str, seen: tuple = ()) -> dict:
+    """The scenario data with any chain of `extends` merged in."""
+    if "extends" not in data:
+        return data
+    parent = data["extends"]
+    if not isinstance(parent, str):
+        raise ScenarioError(source, [Problem("extends", "must be the path of another scenario file", parent, True)])
+    path = (Path(source).parent / parent) if source and not source.startswith("<") else Path(parent)
+    key = str(path.resolve())
+    if key in seen:
+        raise ScenarioError(source, [Problem("extends", "scenarios extend each other in a loop", parent, True)])
+    try:
+        base = resolve_extends(parse_yaml(read_text(path), str(path)), str(path), seen + (key,))
+    except ScenarioError as exc:
+        raise ScenarioError(source, [Problem("extends", f"{parent}: {p}") for p in exc.problems]) from None
+    return _merge(base, {k: v for k, v in data.items() if k != "extends"})
+
+
+def _merge(base: Any, over: Any) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = _merge(base[k], v) if k in base else v
+        return out
+    return over
 
 
 def validate_scenario(data: dict, source: str = "<scenario>") -> Scenario:
@@ -111,9 +142,12 @@ def validate_scenario(data: dict, source: str = "<scenario>") -> Scenario:
     checked, the scenario takes their means, and their extremes must make valid scenarios too."""
     from model import uncertainty
 
+    data = resolve_extends(data, source)
     found = uncertainty.find_distributions(data)
     if not found:
-        return _validate_plain(data, source)
+        scenario = _validate_plain(data, source)
+        scenario._raw = data
+        return scenario
     problems, uncertain = [], []
     for path, raw in found:
         if _fixed_path(path):
@@ -192,6 +226,12 @@ def json_schema() -> dict:
     schema.setdefault("$defs", {}).update(dist.pop("$defs", {}))
     schema["$defs"]["Distribution"] = dist
     _numbers_or_distributions(schema)
+    # A scenario that extends another holds only what it changes, so any part may be partial: such a file
+    # is checked in full by dayshift once merged, and the editor's schema accepts it as it is.
+    defs = schema.pop("$defs")
+    full = dict(schema)
+    schema = {"$defs": defs, "title": full.get("title"), "if": {"required": ["extends"]},
+              "then": {"type": "object", "properties": {"extends": {"type": "string"}}}, "else": full}
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "dayshift scenario"
     return schema

@@ -27,7 +27,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from model import uncertainty
-from model.scenario import Problem, ScenarioError, _pydantic_problems, parse_yaml, read_text, validate_scenario
+from model.scenario import (Problem, ScenarioError, _pydantic_problems, parse_scenario, parse_yaml, read_text,
+                            validate_scenario)
 
 OUTPUTS = ("in_work_at_end", "job_starts_total", "job_starts_from_day_service", "cost_total_undiscounted",
            "cost_total_discounted", "public_purse_total_discounted", "proactive_share_last_year",
@@ -166,8 +167,8 @@ def load_sweep(path: str | Path) -> Sweep:
         raise ScenarioError(str(path), _pydantic_problems(exc, data, SweepFile)) from None
     base_path = (path.parent / spec.base)
     base_text = read_text(base_path)
-    base = validate_scenario(parse_yaml(base_text, str(base_path)), str(base_path))
-    base_data = base._raw if base.uncertain else parse_yaml(base_text, str(base_path))
+    base = parse_scenario(base_text, str(base_path))
+    base_data = base._raw  # `extends` resolved
     if base.uncertain:  # a sweep varies numbers around the base's means
         base_data = uncertainty.substitute(base_data, {u.path: u.mean() for u in base.uncertain})
     sweep = Sweep(spec, path, text, base_text, base_data)

@@ -68,6 +68,7 @@ def manifest(result: SimulationResult, scenario_text: str, scenario_path: str | 
         scenario_path=scenario_path,
         scenario_sha256=hashlib.sha256(scenario_text.encode("utf-8")).hexdigest(),
         scenario_text=scenario_text,
+        scenario_resolved=result.spec.scenario._raw,  # after `extends`, as validated
         seed=result.seed,
         engine=result.engine,
         n_cycles=result.spec.n_cycles,

@@ -286,3 +286,26 @@ def test_yaml_booleans_as_names_get_a_hint(tmp_path, capsys):
     d = small()
     text = yaml.safe_dump(d).replace("- high\n", "- no\n", 1)
     _reject(tmp_path, capsys, text, "bands", "quote the name", "(got false)")
+
+
+def test_extends_merges_mappings_and_replaces_lists(tmp_path):
+    from model import load_scenario
+
+    write_yaml(tmp_path, small(), "base.yaml")
+    child = {"extends": "base.yaml", "name": "child",
+             "policy": {"referral": {"annual": 0.9}},
+             "population": {"initial": [{"state": "day_service", "count": 5}]}}
+    write_yaml(tmp_path, child, "child.yaml")
+    sc = load_scenario(tmp_path / "child.yaml")
+    assert sc.name == "child" and sc.policy.referral.annual == 0.9
+    assert sc.policy.referral.source == ["day_service", "community_day"]  # kept from the base
+    assert [g.count for g in sc.population.initial] == [5]  # lists are replaced
+
+
+def test_extends_errors(tmp_path, capsys):
+    write_yaml(tmp_path, {"extends": "b.yaml", "name": "a"}, "a.yaml")
+    write_yaml(tmp_path, {"extends": "a.yaml", "name": "b"}, "b.yaml")
+    _reject(tmp_path, capsys, (tmp_path / "a.yaml").read_text().replace("b.yaml", "missing.yaml"), "extends",
+            "file not found")
+    assert main(["validate", str(tmp_path / "a.yaml")]) == 2
+    assert "loop" in capsys.readouterr().err

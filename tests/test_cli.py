@@ -99,8 +99,8 @@ def test_a_crash_while_forcing_keeps_the_old_results(tmp_path, scenario_file, mo
 def test_schema_is_json_schema_with_the_scenario_fields(capsys):
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
-    assert {"states", "population", "policy", "horizon"} <= set(schema["properties"])
-    assert schema["additionalProperties"] is False
+    assert {"states", "population", "policy", "horizon"} <= set(schema["else"]["properties"])
+    assert schema["else"]["additionalProperties"] is False
 
 
 def test_console_script_runs_as_a_process(tmp_path, scenario_file):
