@@ -49,6 +49,14 @@ def _parser() -> argparse.ArgumentParser:
     swp.add_argument("--scheduler", help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786")
     swp.add_argument("--force", action="store_true", help="discard an existing folder and start again")
     swp.add_argument("--no-progress", action="store_true", help="no progress bar")
+    cal = sub.add_parser("calibrate", help="fit free parameters of a scenario to published figures")
+    cal.add_argument("targets", help="targets YAML file")
+    cal.add_argument("--out", help="results folder (default: results/calibration_<name>)")
+    cal.add_argument("--force", action="store_true", help="replace an existing results folder")
+    cal.add_argument("--no-progress", action="store_true", help="no progress bar")
+    val = sub.add_parser("validation", help="write scenarios/VALIDATION.md: published figures against the model")
+    val.add_argument("--out", default="scenarios/VALIDATION.md", help="where to write the page")
+    val.add_argument("--scenarios", default="scenarios", help="the scenario folder")
     rpt = sub.add_parser("report", help="write report.html for a results folder")
     rpt.add_argument("results", help="a results folder written by run or compare")
     return p
@@ -59,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         commands = {"run": _run, "validate": _validate, "schema": _schema, "compare": _compare, "report": _report,
-                    "sweep": _sweep}
+                    "sweep": _sweep, "calibrate": _calibrate, "validation": _validation}
         return commands[args.command](args)
     except ScenarioError as exc:
         print(f"dayshift: {exc}", file=sys.stderr)
@@ -219,6 +227,42 @@ def _sweep(args) -> int:
         for line in sw.top_drivers(table, s.spec.design):
             print(f"  {line}")
     print(f"  results: {out}/runs (Parquet dataset, one row per run)")
+    return 0
+
+
+def _calibrate(args) -> int:
+    from model import calibrate as cb
+    from model.writer import ResultsExistError, check_target
+
+    cal = cb.load_targets(args.targets)
+    out = Path(args.out) if args.out else Path("results") / f"calibration_{cal.spec.name}"
+    try:
+        check_target(out, args.force)
+    except ResultsExistError as exc:
+        print(f"dayshift: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    bar = _progress(not args.no_progress, f"calibrate {cal.spec.name}")
+    try:
+        fit = cb.calibrate(cal, progress=bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
+    cb.write_calibration(cal, fit, out, force=args.force)
+    print(f"{cal.spec.name}: {fit['evaluations']} runs in {fit['seconds']:.1f} s ({fit['method']}); "
+          f"objective {fit['objective']:.3g}")
+    for path, value in fit["fitted"].items():
+        print(f"  {path} = {value:.6g}")
+    for row in fit["table"].itertuples():
+        mark = "within" if row.within else "OUTSIDE"
+        print(f"  {row.target} ({row.role}): observed {row.observed:g}, model {row.model:.4g} ({mark} +/-{row.tolerance:g})")
+    print(f"  results: {out}/ (calibrated_scenario.yaml, targets.csv, fit.json)")
+    return 0
+
+
+def _validation(args) -> int:
+    from model import validation
+
+    print(validation.write(args.out, args.scenarios))
     return 0
 
 

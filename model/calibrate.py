@@ -1,0 +1,252 @@
+"""Calibration: find values of free parameters that reproduce published figures.
+
+A targets file names a scenario, the free parameters (paths in the scenario, with bounds) and observed
+values of model outputs, each with a tolerance. Every evaluation runs the scenario with the same seed
+(common random numbers), so the objective, the sum of ((model - observed) / tolerance)^2, moves only with
+the parameters. scipy's differential evolution searches the bounds (the objective is a step function of
+the parameters, so gradient methods do not apply); Nelder-Mead can be asked for instead.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from scipy import optimize
+
+from model import uncertainty
+from model.scenario import Problem, ScenarioError, _pydantic_problems, parse_scenario, parse_yaml, read_text
+from model.scenario import validate_scenario
+from model.simulate import simulate
+from model.spec import build_spec
+
+Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class Free(_Strict):
+    path: str
+    bounds: tuple[float, float]
+
+    @model_validator(mode="after")
+    def _order(self) -> "Free":
+        if not self.bounds[1] > self.bounds[0]:
+            raise ValueError("bounds must be [low, high] with high above low")
+        return self
+
+
+class Target(_Strict):
+    name: str
+    source: str = Field(description="Where the observed value comes from.")
+    kind: Literal["sum", "value", "share", "yearly"] = Field(
+        description="sum: a monthly column summed over [from, to]; value: a monthly column at `at`; share: "
+                    "`column` over the sum of `of` at `at`; yearly: a financial-year column in `year`.")
+    column: str
+    of: list[str] | None = None
+    start: Month | None = Field(None, alias="from")
+    to: Month | None = None
+    at: Month | None = None
+    year: str | None = Field(None, pattern=r"^\d{4}-\d{2}$")
+    observed: float
+    tolerance: float = Field(gt=0)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _fields(self) -> "Target":
+        need = {"sum": ("start", "to"), "value": ("at",), "share": ("at", "of"), "yearly": ("year",)}[self.kind]
+        missing = [n if n != "start" else "from" for n in need if getattr(self, n) is None]
+        if missing:
+            raise ValueError(f"a {self.kind} target needs {', '.join(missing)}")
+        return self
+
+    @property
+    def last_month(self) -> str:
+        if self.kind == "sum":
+            return self.to
+        if self.kind == "yearly":
+            return f"{int(self.year[:4]) + 1}-03"
+        return self.at
+
+
+class TargetsFile(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    scenario: str = Field(description="The scenario to calibrate, relative to this file.")
+    free: list[Free] = Field(min_length=1)
+    targets: list[Target] = Field(min_length=1)
+    method: Literal["differential_evolution", "nelder_mead"] = "differential_evolution"
+    max_evaluations: Annotated[int, Field(ge=10, le=100_000)] = 400
+    seed: Annotated[int, Field(ge=0)] = 0
+    validation_only: list[Target] = Field(default_factory=list, description="Figures reported, not fitted.")
+
+
+@dataclass
+class Calibration:
+    """A targets file with its scenario, ready to evaluate."""
+
+    spec: TargetsFile
+    path: Path
+    scenario_path: Path
+    base_data: dict
+    paths: list[tuple]
+    integer: list[bool]
+    n_cycles: int
+
+    def scenario_at(self, x: np.ndarray):
+        values = {p: (round(v) if i else float(v)) for p, v, i in zip(self.paths, x, self.integer)}
+        return validate_scenario(uncertainty.substitute(self.base_data, values), str(self.scenario_path))
+
+    def model_values(self, x: np.ndarray, targets: list[Target] | None = None) -> list[float]:
+        res = simulate(build_spec(self.scenario_at(x)).with_cycles(self.n_cycles), seed=self.spec.seed)
+        return [target_value(t, res.monthly, res.yearly) for t in (targets or self.spec.targets)]
+
+    def objective(self, x: np.ndarray) -> float:
+        model = self.model_values(x)
+        return float(sum(((m - t.observed) / t.tolerance) ** 2 for m, t in zip(model, self.spec.targets)))
+
+
+def target_value(t: Target, monthly: pd.DataFrame, yearly: pd.DataFrame) -> float:
+    """A target's model value from a run's tables."""
+    if t.kind == "sum":
+        rows = monthly[(monthly["date"] >= t.start) & (monthly["date"] <= t.to)]
+        return float(rows[t.column].sum())
+    if t.kind == "yearly":
+        row = yearly[yearly["fiscal_year"] == t.year]
+        return float(row[t.column].iloc[0]) if len(row) else float("nan")
+    row = monthly[monthly["date"] == t.at]
+    if not len(row):
+        return float("nan")
+    if t.kind == "value":
+        return float(row[t.column].iloc[0])
+    return float(row[t.column].iloc[0] / row[t.of].iloc[0].sum())
+
+
+def load_targets(path: str | Path) -> Calibration:
+    """Read and check a targets file and its scenario; ScenarioError on any problem."""
+    path = Path(path)
+    data = parse_yaml(read_text(path), str(path))
+    try:
+        spec = TargetsFile.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(str(path), _pydantic_problems(exc, data, TargetsFile)) from None
+    scenario_path = path.parent / spec.scenario
+    scenario = parse_scenario(read_text(scenario_path), str(scenario_path))
+    base = scenario._raw
+    if scenario.uncertain:
+        base = uncertainty.substitute(base, {u.path: u.mean() for u in scenario.uncertain})
+    paths = [tuple(int(x) if x.isdigit() else x for x in f.path.split(".")) for f in spec.free]
+    problems, integer = [], []
+    for f, p in zip(spec.free, paths):
+        try:
+            value = base
+            for part in p:
+                value = value[part]
+        except (KeyError, IndexError, TypeError):
+            problems.append(Problem(f"free.{f.path}", "no such value in the scenario"))
+            integer.append(False)
+            continue
+        integer.append(isinstance(value, int) and not isinstance(value, bool))
+        for v in f.bounds:
+            try:
+                validate_scenario(uncertainty.substitute(base, {p: v}), str(scenario_path))
+            except ScenarioError as exc:
+                problems.append(Problem(f"free.{f.path}", f"{v:g} makes the scenario invalid: {exc.problems[0]}"))
+                break
+    spec_ = build_spec(scenario)
+    start = spec_.start_year * 12 + spec_.start_month - 1
+    columns = set(_columns(scenario))
+    last = 0
+    for i, t in enumerate([*spec.targets, *spec.validation_only]):
+        y, m = (int(v) for v in t.last_month.split("-"))
+        last = max(last, y * 12 + m - 1 - start + 1)
+        for col in [t.column, *(t.of or [])]:
+            if col not in columns:
+                problems.append(Problem(f"targets[{i}].column", f"unknown output column '{col}'", col, True))
+    if last <= 0:
+        problems.append(Problem("targets", "every target is before the scenario's start"))
+    if problems:
+        raise ScenarioError(str(path), problems)
+    n_cycles = int(np.ceil(last / spec_.cycle_months))
+    return Calibration(spec, path, scenario_path, base, paths, integer, n_cycles)
+
+
+def _columns(scenario) -> list[str]:
+    from model.ledger import record_columns
+
+    return record_columns(build_spec(scenario)) + ["months"]
+
+
+def calibrate(cal: Calibration, progress=None) -> dict:
+    """Fit the free parameters; returns the fit, the target table and timings."""
+    bounds = [f.bounds for f in cal.spec.free]
+    evaluations = {"n": 0}
+
+    def f(x: np.ndarray) -> float:
+        evaluations["n"] += 1
+        if progress is not None:
+            progress(evaluations["n"], cal.spec.max_evaluations)
+        return cal.objective(np.asarray(x))
+
+    start = np.array([np.mean(b) for b in bounds])
+    t0 = time.perf_counter()
+    if cal.spec.method == "differential_evolution":
+        popsize = 8
+        maxiter = max(1, cal.spec.max_evaluations // (popsize * len(bounds)) - 1)
+        res = optimize.differential_evolution(f, bounds, seed=cal.spec.seed, popsize=popsize, maxiter=maxiter,
+                                              polish=False, tol=1e-6, init="sobol")
+    else:
+        res = optimize.minimize(f, start, method="Nelder-Mead", bounds=bounds,
+                                options=dict(maxfev=cal.spec.max_evaluations, xatol=1e-4, fatol=1e-3))
+    x = np.asarray(res.x)
+    fitted = {fr.path: (round(v) if i else float(v)) for fr, v, i in zip(cal.spec.free, x, cal.integer)}
+    model = cal.model_values(x, [*cal.spec.targets, *cal.spec.validation_only])
+    rows = []
+    for t, m, role in zip([*cal.spec.targets, *cal.spec.validation_only], model,
+                          ["fitted"] * len(cal.spec.targets) + ["not fitted"] * len(cal.spec.validation_only)):
+        rows.append(dict(target=t.name, role=role, observed=t.observed, model=m, gap=m - t.observed,
+                         tolerance=t.tolerance, within=bool(abs(m - t.observed) <= t.tolerance), source=t.source))
+    return dict(fitted=fitted, objective=float(res.fun), evaluations=evaluations["n"],
+                seconds=time.perf_counter() - t0, table=pd.DataFrame(rows), method=cal.spec.method)
+
+
+def calibrated_yaml(cal: Calibration, fitted: dict, out_dir: Path) -> str:
+    """A scenario file that extends the calibrated one with the fitted values."""
+    import os
+
+    import yaml
+
+    over: dict = {}
+    for path, value in fitted.items():
+        node = over
+        parts = path.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    rel = os.path.relpath(cal.scenario_path.resolve(), out_dir.resolve())
+    head = (f"# {cal.spec.name}: calibrated by `dayshift calibrate {cal.path}`.\n"
+            "# The fitted values below are laid over the original scenario, which keeps its sources.\n")
+    name = f"{parse_scenario(read_text(cal.scenario_path), str(cal.scenario_path)).name}_calibrated"
+    return head + yaml.safe_dump({"extends": rel, "name": name, **over}, sort_keys=False)
+
+
+def write_calibration(cal: Calibration, fit: dict, out: str | Path, force: bool = False) -> Path:
+    """Write the fit, the table of targets against the model, and a calibrated copy of the scenario."""
+    from model.writer import atomic_folder, versions, write_table
+
+    out = Path(out)
+    with atomic_folder(out, force) as tmp:
+        write_table(tmp, "targets", fit["table"])
+        info = {k: v for k, v in fit.items() if k != "table"}
+        info.update(targets_file=str(cal.path), scenario=str(cal.scenario_path), versions=versions())
+        (tmp / "fit.json").write_text(json.dumps(info, indent=2) + "\n")
+        (tmp / "calibrated_scenario.yaml").write_text(calibrated_yaml(cal, fit["fitted"], out))
+    return out

@@ -1,0 +1,94 @@
+"""Calibration: targets files, recovering a known value, and the calibrated scenario."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from conftest import small, write_yaml
+from model import load_scenario, simulate
+from model.calibrate import calibrate, load_targets, target_value
+from model.cli import main
+
+
+def _targets(tmp_path, observed: float, **extra) -> object:
+    write_yaml(tmp_path, small(horizon={"years": 3}), "base.yaml")
+    data = dict(name="t", scenario="base.yaml", seed=7, max_evaluations=60, method="differential_evolution",
+                free=[{"path": "policy.referral.annual", "bounds": [0.05, 0.95]}],
+                targets=[{"name": "jobs", "source": "made up", "kind": "sum", "column": "job_starts",
+                          "from": "2024-04", "to": "2025-09", "observed": observed, "tolerance": 2}])
+    data.update(extra)
+    path = tmp_path / "targets.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_calibration_recovers_a_value_it_was_given(tmp_path):
+    # Make the observation from a known referral rate, then fit it back.
+    sc = load_scenario(write_yaml(tmp_path, {**small(horizon={"years": 3}),
+                                             "policy": {**small()["policy"], "referral": {
+                                                 **small()["policy"]["referral"], "annual": 0.3}}}, "truth.yaml"))
+    res = simulate(sc, seed=7, n_cycles=18)
+    truth = res.monthly[(res.monthly["date"] >= "2024-04") & (res.monthly["date"] <= "2025-09")]["job_starts"].sum()
+    cal = load_targets(_targets(tmp_path, float(truth)))
+    assert cal.n_cycles == 18
+    fit = calibrate(cal)
+    assert fit["table"]["within"].all()
+    assert abs(fit["table"]["gap"].iloc[0]) <= 2
+
+
+@pytest.mark.parametrize("change,expected", [
+    (dict(free=[{"path": "policy.referal.annual", "bounds": [0.1, 0.2]}]), "no such value"),
+    (dict(free=[{"path": "policy.referral.annual", "bounds": [0.1, 1.5]}]), "makes the scenario invalid"),
+    (dict(targets=[{"name": "x", "source": "s", "kind": "sum", "column": "job_startz", "from": "2024-04",
+                    "to": "2024-06", "observed": 1, "tolerance": 1}]), "unknown output column 'job_startz'"),
+    (dict(targets=[{"name": "x", "source": "s", "kind": "value", "column": "job_starts", "observed": 1,
+                    "tolerance": 1}]), "needs at"),
+])
+def test_bad_targets_files(tmp_path, capsys, change, expected):
+    path = _targets(tmp_path, 10, **change)
+    assert main(["calibrate", str(path), "--out", str(tmp_path / "o"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err
+
+
+def test_calibrate_command_writes_fit_table_and_a_calibrated_scenario(tmp_path, capsys):
+    path = _targets(tmp_path, 30, method="nelder_mead", max_evaluations=20)
+    out = tmp_path / "cal"
+    assert main(["calibrate", str(path), "--out", str(out), "--no-progress"]) == 0
+    fit = json.loads((out / "fit.json").read_text())
+    assert set(fit["fitted"]) == {"policy.referral.annual"}
+    calibrated = load_scenario(out / "calibrated_scenario.yaml")  # extends the original
+    assert calibrated.policy.referral.annual == pytest.approx(fit["fitted"]["policy.referral.annual"])
+    assert calibrated.name == "small_calibrated"
+    assert (out / "targets.csv").exists()
+
+
+def test_target_kinds():
+    res = simulate(load_scenario_small(), seed=1, n_cycles=24)
+    from model.calibrate import Target
+
+    m, y = res.monthly, res.yearly
+    share = Target(name="s", source="x", kind="share", column="n_paid_work", of=["n_paid_work", "n_day_service"],
+                   at="2024-06", observed=0, tolerance=1)
+    row = m[m["date"] == "2024-06"].iloc[0]
+    assert target_value(share, m, y) == pytest.approx(row["n_paid_work"] / (row["n_paid_work"] + row["n_day_service"]))
+    yearly = Target(name="y", source="x", kind="yearly", column="cost_council", year="2024-25", observed=0, tolerance=1)
+    assert target_value(yearly, m, y) == pytest.approx(m[m["fiscal_year"] == "2024-25"]["cost_council"].sum())
+
+
+def load_scenario_small():
+    from model import validate_scenario
+
+    return validate_scenario(small(horizon={"years": 2}))
+
+
+def test_validation_page_lists_every_published_figure(tmp_path):
+    out = tmp_path / "VALIDATION.md"
+    assert main(["validation", "--out", str(out)]) == 0
+    page = out.read_text()
+    for figure in ("Essex: into paid work", "Essex: from day services", "Essex: budget shift", "NDTi", "Kent", "ASCOF"):
+        assert figure in page
+    assert "calibrated to" in page and "predicted" in page
