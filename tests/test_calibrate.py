@@ -89,6 +89,7 @@ def test_validation_page_lists_every_published_figure(tmp_path):
     out = tmp_path / "VALIDATION.md"
     assert main(["validation", "--out", str(out)]) == 0
     page = out.read_text()
-    for figure in ("Essex: into paid work", "Essex: from day services", "Essex: budget shift", "NDTi", "Kent", "ASCOF"):
+    for figure in ("Essex: into paid work", "Essex: from day services", "Essex: budget shift", "NDTi", "Kent",
+                   "England: ascof 2012 13", "England: ascof 2021 22", "England: ascof 2017 18"):
         assert figure in page
     assert "calibrated to" in page and "predicted" in page
