@@ -9,11 +9,18 @@ import sys
 import time
 from pathlib import Path
 
+from model.errors import ResultsExistError
 from model.scenario import ScenarioError, json_schema, parse_scenario, read_text
 
 EXIT_BAD_INPUT = 2
 EXIT_REFUSED = 1
 EXIT_INTERNAL = 3
+
+
+def _output_options(p: argparse.ArgumentParser, default: str, force: str = "replace an existing results folder") -> None:
+    p.add_argument("--out", help=f"results folder (default: {default})")
+    p.add_argument("--force", action="store_true", help=force)
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,12 +31,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a scenario and write a results folder")
     run.add_argument("scenario", help="scenario YAML file")
-    run.add_argument("--out", help="results folder (default: results/<scenario name>)")
     run.add_argument("--seed", type=int, help="root seed (default: the scenario's seed)")
-    run.add_argument("--force", action="store_true", help="replace an existing results folder")
     run.add_argument("--engine", choices=("vectorised", "agents"), default="vectorised",
                      help="vectorised (default, fast) or agents (the Mesa model, person by person); same results")
-    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _output_options(run, "results/<scenario name>")
     val = sub.add_parser("validate", help="check a scenario file without running it")
     val.add_argument("scenario", nargs="+", help="scenario YAML file(s)")
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
@@ -39,21 +44,15 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--reps", type=int, default=1, help="replications with independent seeds (default 1)")
     cmp.add_argument("--psa", type=int, default=0, help="parameter draws for probabilistic sensitivity analysis")
     cmp.add_argument("--seed", type=int, help="root seed (default: the baseline's seed)")
-    cmp.add_argument("--out", help="results folder (default: results/<baseline>_vs_<policy>)")
-    cmp.add_argument("--force", action="store_true", help="replace an existing results folder")
-    cmp.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _output_options(cmp, "results/<baseline>_vs_<policy>")
     swp = sub.add_parser("sweep", help="run a parameter sweep on Dask (resumable) with global sensitivity")
     swp.add_argument("sweep", help="sweep YAML file")
-    swp.add_argument("--out", help="results folder (default: results/sweep_<name>)")
     swp.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
     swp.add_argument("--scheduler", help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786")
-    swp.add_argument("--force", action="store_true", help="discard an existing folder and start again")
-    swp.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _output_options(swp, "results/sweep_<name>", force="discard an existing folder and start again")
     cal = sub.add_parser("calibrate", help="fit free parameters of a scenario to published figures")
     cal.add_argument("targets", help="targets YAML file")
-    cal.add_argument("--out", help="results folder (default: results/calibration_<name>)")
-    cal.add_argument("--force", action="store_true", help="replace an existing results folder")
-    cal.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _output_options(cal, "results/calibration_<name>")
     val = sub.add_parser("validation", help="write scenarios/VALIDATION.md: published figures against the model")
     val.add_argument("--out", default="scenarios/VALIDATION.md", help="where to write the page")
     val.add_argument("--scenarios", default="scenarios", help="the scenario folder")
@@ -72,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"dayshift: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except ResultsExistError as exc:
+        print(f"dayshift: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
     except KeyboardInterrupt:
         print("dayshift: interrupted; no results were written", file=sys.stderr)
         return 130
@@ -106,7 +108,7 @@ def _validate(args) -> int:
 
 def _run(args) -> int:
     from model.simulate import simulate
-    from model.writer import ResultsExistError, check_target, safe_name, write_results
+    from model.writer import check_target, safe_name, write_results
 
     text = read_text(args.scenario)
     scenario = parse_scenario(text, args.scenario)
@@ -114,11 +116,7 @@ def _run(args) -> int:
         print("dayshift: --seed must be a non-negative whole number", file=sys.stderr)
         return EXIT_BAD_INPUT
     out = Path(args.out) if args.out else Path("results") / safe_name(scenario.name)
-    try:
-        check_target(out, args.force)  # refuse before spending time on the run
-    except ResultsExistError as exc:
-        print(f"dayshift: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
+    check_target(out, args.force)  # refuse before spending time on the run
 
     bar = _progress(not args.no_progress, scenario.name)
     t0 = time.perf_counter()
@@ -128,11 +126,7 @@ def _run(args) -> int:
         if bar:
             bar.close()
     seconds = time.perf_counter() - t0
-    try:
-        write_results(result, out, text, args.scenario, force=args.force, seconds=seconds)
-    except ResultsExistError as exc:
-        print(f"dayshift: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
+    write_results(result, out, text, args.scenario, force=args.force, seconds=seconds)
     s = result.summary()
     print(f"{scenario.name}: {s['horizon_months'] // 12} years, seed {result.seed}, {args.engine} engine, {seconds:.1f} s")
     by_year = s.get("in_work_by_year", {})
@@ -147,7 +141,7 @@ def _run(args) -> int:
 
 def _compare(args) -> int:
     from model.compare import compare
-    from model.writer import ResultsExistError, check_target, safe_name, write_comparison
+    from model.writer import check_target, safe_name, write_comparison
 
     texts = {path: read_text(path) for path in [args.baseline, *args.policies]}
     scenarios = [parse_scenario(texts[path], path) for path in [args.baseline, *args.policies]]
@@ -172,11 +166,7 @@ def _compare(args) -> int:
         return EXIT_BAD_INPUT
     safe = [safe_name(n) for n in names]
     out = Path(args.out) if args.out else Path("results") / f"{safe[0]}_vs_{'_'.join(safe[1:])}"
-    try:
-        check_target(out, args.force)
-    except ResultsExistError as exc:
-        print(f"dayshift: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
+    check_target(out, args.force)
     bar = _progress(not args.no_progress, "compare")
     t0 = time.perf_counter()
     try:
@@ -186,12 +176,8 @@ def _compare(args) -> int:
         if bar:
             bar.close()
     seconds = time.perf_counter() - t0
-    try:
-        write_comparison(comp, out, {sc.name: (path, texts[path]) for sc, path in zip(scenarios, texts)},
-                         force=args.force, seconds=seconds, settings=dict(reps=args.reps, psa=args.psa))
-    except ResultsExistError as exc:
-        print(f"dayshift: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
+    write_comparison(comp, out, {sc.name: (path, texts[path]) for sc, path in zip(scenarios, texts)},
+                     force=args.force, seconds=seconds, settings=dict(reps=args.reps, psa=args.psa))
     print(comp.headline())
     print(f"  {seconds:.1f} s; results and report: {out}/report.html")
     return 0
@@ -199,7 +185,6 @@ def _compare(args) -> int:
 
 def _sweep(args) -> int:
     from model import sweep as sw
-    from model.writer import ResultsExistError
 
     s = sw.load_sweep(args.sweep)
     if args.workers is not None and args.workers < 1:
@@ -210,9 +195,6 @@ def _sweep(args) -> int:
     try:
         info = sw.run_sweep(s, out, workers=args.workers, scheduler=args.scheduler, force=args.force,
                             progress=bar.update if bar else None)
-    except ResultsExistError as exc:
-        print(f"dayshift: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
     finally:
         if bar:
             bar.close()
@@ -232,15 +214,11 @@ def _sweep(args) -> int:
 
 def _calibrate(args) -> int:
     from model import calibrate as cb
-    from model.writer import ResultsExistError, check_target
+    from model.writer import check_target
 
     cal = cb.load_targets(args.targets)
     out = Path(args.out) if args.out else Path("results") / f"calibration_{cal.spec.name}"
-    try:
-        check_target(out, args.force)
-    except ResultsExistError as exc:
-        print(f"dayshift: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
+    check_target(out, args.force)
     bar = _progress(not args.no_progress, f"calibrate {cal.spec.name}")
     try:
         fit = cb.calibrate(cal, progress=bar.update if bar else None)

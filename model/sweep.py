@@ -285,7 +285,8 @@ def read_runs(out: str | Path) -> pd.DataFrame:
 
 def prepare(sweep: Sweep, out: Path, force: bool) -> None:
     """Start a new results folder, or check that an existing one belongs to this very sweep (to resume)."""
-    from model.writer import ResultsExistError, git_commit, versions
+    from model.errors import ResultsExistError
+    from model.writer import git_commit, versions
 
     manifest = out / "manifest.json"
     if out.exists() and not force:

@@ -22,6 +22,7 @@ from importlib import metadata
 from pathlib import Path
 
 from model import plots
+from model.errors import ResultsExistError
 from model.results import SimulationResult
 
 PACKAGES = ("dayshift", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "matplotlib", "pyyaml", "networkx")
@@ -30,10 +31,6 @@ PACKAGES = ("dayshift", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic
 def safe_name(name: str) -> str:
     """A scenario name made safe as part of a file name."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "scenario"
-
-
-class ResultsExistError(Exception):
-    """The results folder exists and overwriting was not asked for."""
 
 
 def versions() -> dict[str, str]:

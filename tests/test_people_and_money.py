@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from conftest import small
-from model import build_spec, validate_scenario
+from model import validate_scenario
 from model.agents import DayshiftModel
 from model.policy import admit
 from model.simulate import simulate

@@ -19,7 +19,6 @@ from conftest import ROOT, small, write_yaml
 from model import build_spec, simulate, validate_scenario
 from model.agents import run_batch
 from model.cli import main
-from model.scenario import ScenarioError
 from model.sweep import design_points, load_sweep, read_runs, run_sweep
 
 
