@@ -336,7 +336,7 @@ def run_sweep(sweep: Sweep, out: str | Path, workers: int | None = None, schedul
             client = Client(scheduler)
         else:
             cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=40)
+                                   dashboard_address=":0", silence_logs=40)
             client = Client(cluster)
         try:
             base = client.scatter(sweep.base_data, broadcast=True)

@@ -104,7 +104,7 @@ def test_a_dead_worker_is_replaced_and_its_runs_retried(tmp_path):
     reference = tmp_path / "reference"
     run_sweep(load_sweep(path), reference, workers=1)
     out = tmp_path / "worker_lost"
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                       silence_logs=50) as cluster, Client(cluster) as client:
         pids = list(client.run(os.getpid).values())
         killed = []
