@@ -117,7 +117,7 @@ class DayCentres:
     close_below: float
     double_running_cycles: int
     open: int = -1
-    closed_at: list[int] = field(default_factory=list)
+    closed_at: list[tuple[int, int]] = field(default_factory=list)  # (cycle, centres closed then)
 
     def __post_init__(self) -> None:
         if self.open < 0:
@@ -132,11 +132,12 @@ class DayCentres:
             and attendance <= (self.open - 1) * self.places_each
         ):
             self.open -= 1
-            self.closed_at.append(cycle)
             closed += 1
+        if closed:
+            self.closed_at.append((cycle, closed))
         return closed
 
     def costs(self, cycle: int) -> tuple[float, float]:
         """(fixed cost of open centres, double-running cost of recently closed ones) this cycle."""
-        running = sum(1 for c in self.closed_at if cycle < c + self.double_running_cycles)
+        running = sum(n for c, n in self.closed_at if cycle < c + self.double_running_cycles)
         return self.open * self.fixed_per_cycle, running * self.fixed_per_cycle

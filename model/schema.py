@@ -146,8 +146,8 @@ class TransitionCost(Strict):
 
 
 class DayCentres(Strict):
-    count: Count
-    places_each: Annotated[int, Field(gt=0)]
+    count: Annotated[int, Field(ge=0, le=100_000)]
+    places_each: Annotated[int, Field(gt=0, le=1_000_000)]
     fixed_per_year: NonNegative = Field(description="Fixed cost of one open centre a year (building, staff base).")
     close_below: Probability = Field(
         0.5, description="A centre closes when attendance falls below this share of the places in open centres."

@@ -129,7 +129,7 @@ class Uncertain:
 def find_distributions(data: Any, path: tuple = ()) -> list[tuple[tuple, dict]]:
     """Every mapping with a `dist` key in raw scenario data, with its path."""
     if isinstance(data, dict):
-        if "dist" in data:
+        if path and isinstance(data.get("dist"), str):  # a value written as {dist: name, ...}
             return [(path, data)]
         return [x for k, v in data.items() for x in find_distributions(v, path + (k,))]
     if isinstance(data, list):
@@ -140,7 +140,7 @@ def find_distributions(data: Any, path: tuple = ()) -> list[tuple[tuple, dict]]:
 def parse_distribution(raw: dict) -> Distribution:
     """A distribution from its mapping; raises ValueError with what is allowed."""
     name = raw.get("dist")
-    if name not in _BY_NAME:
+    if not isinstance(name, str) or name not in _BY_NAME:
         raise ValueError(f"unknown distribution {name!r}; allowed: {', '.join(DIST_NAMES)}")
     try:
         return _BY_NAME[name].model_validate(raw)

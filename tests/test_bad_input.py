@@ -181,6 +181,9 @@ VALUES = st.one_of(
 )
 
 
+KEYS = st.one_of(st.text(min_size=1, max_size=8), st.sampled_from(["dist", "extends"]))  # keys the loader reads specially
+
+
 @st.composite
 def broken(draw):
     data = copy.deepcopy(SMALL)
@@ -197,9 +200,9 @@ def broken(draw):
             elif action == "delete":
                 del parent[key]
             elif action == "rename" and isinstance(parent, dict):
-                parent[draw(st.text(min_size=1, max_size=8))] = parent.pop(key)
+                parent[draw(KEYS)] = parent.pop(key)
             elif action == "add" and isinstance(parent, dict):
-                parent[draw(st.text(min_size=1, max_size=8))] = draw(VALUES)
+                parent[draw(KEYS)] = draw(VALUES)
         except (KeyError, IndexError, TypeError):
             continue
     return data

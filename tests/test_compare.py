@@ -201,3 +201,14 @@ def test_headline_words_follow_the_sign():
     comp = compare(validate_scenario(pol), [validate_scenario(base)], reps=3, tornado=False)  # reversed: fewer jobs
     text = comp.headline()
     assert "fewer people are in paid work" in text and "-" not in text.split("fewer")[0]
+
+
+def test_a_key_named_dist_is_not_taken_for_a_distribution():
+    d = small()
+    d["dist"] = d.pop("horizon")  # the fuzz test's find: a top-level key renamed 'dist'
+    with pytest.raises(ScenarioError, match="dist"):
+        validate_scenario(d)
+    d = small()
+    d["policy"]["referral"]["annual"] = {"dist": {"a": 1}}
+    with pytest.raises(ScenarioError):
+        validate_scenario(d)
