@@ -109,8 +109,8 @@ class Sweep:
     def run_args(self, index: int) -> dict:
         """What a worker needs for run `index` (point = index // replications)."""
         point, rep = divmod(index, self.spec.replications)
-        return dict(index=index, point=point, replication=rep, seed=replication_seed(self.spec.seed, rep),
-                    values=self.values(point))
+        seed = uncertainty.replication_seed(self.spec.seed, rep)
+        return dict(index=index, point=point, replication=rep, seed=seed, values=self.values(point))
 
 
 def _is_int(data: Any, path: tuple) -> bool:
@@ -126,11 +126,6 @@ def _get(data: Any, path: tuple) -> Any:
     for part in path:
         data = data[part]
     return data
-
-
-def replication_seed(root: int, replication: int) -> int:
-    """The seed of a replication, from the sweep's root seed."""
-    return int(np.random.SeedSequence([int(root), int(replication)]).generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 
 def salib_problem(spec: SweepFile) -> dict:

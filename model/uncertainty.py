@@ -161,6 +161,12 @@ def substitute(data: dict, values: dict[tuple, float]) -> dict:
     return out
 
 
+def replication_seed(root: int, replication: int) -> int:
+    """The seed of replication r, spawned from one root seed (as SeedSequence(root).spawn(n)[r])."""
+    child = np.random.SeedSequence(int(root), spawn_key=(int(replication),))
+    return int(child.generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
 def replication_seeds(root: int, n: int) -> list[int]:
     """Independent seeds for n replications, spawned from one root seed."""
-    return [int(s.generate_state(1, np.uint64)[0] >> np.uint64(1)) for s in np.random.SeedSequence(int(root)).spawn(n)]
+    return [replication_seed(root, r) for r in range(n)]
