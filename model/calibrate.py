@@ -140,27 +140,13 @@ def load_targets(path: str | Path) -> Calibration:
         raise ScenarioError(str(path), _pydantic_problems(exc, data, TargetsFile)) from None
     scenario_path = path.parent / spec.scenario
     scenario = parse_scenario(read_text(scenario_path), str(scenario_path))
-    base = scenario._raw
-    if scenario.uncertain:
-        base = uncertainty.substitute(base, {u.path: u.mean() for u in scenario.uncertain})
-    paths = [tuple(int(x) if x.isdigit() else x for x in f.path.split(".")) for f in spec.free]
+    base = uncertainty.at_means(scenario)
+    paths = [uncertainty.parse_path(f.path) for f in spec.free]
     problems, integer = [], []
-    for f, p in zip(spec.free, paths):
-        try:
-            value = base
-            for part in p:
-                value = value[part]
-        except (KeyError, IndexError, TypeError):
-            problems.append(Problem(f"free.{f.path}", "no such value in the scenario"))
-            integer.append(False)
-            continue
-        integer.append(isinstance(value, int) and not isinstance(value, bool))
-        for v in f.bounds:
-            try:
-                validate_scenario(uncertainty.substitute(base, {p: v}), str(scenario_path))
-            except ScenarioError as exc:
-                problems.append(Problem(f"free.{f.path}", f"{v:g} makes the scenario invalid: {exc.problems[0]}"))
-                break
+    for f in spec.free:
+        found, whole = uncertainty.check_values(base, f"free.{f.path}", f.path, list(f.bounds), str(scenario_path))
+        problems += found
+        integer.append(whole)
     spec_ = build_spec(scenario)
     start = spec_.start_year * 12 + spec_.start_month - 1
     columns = set(_columns(scenario))

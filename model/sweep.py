@@ -20,15 +20,14 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from model import uncertainty
-from model.scenario import (Problem, ScenarioError, _pydantic_problems, parse_scenario, parse_yaml, read_text,
-                            validate_scenario)
+from model.scenario import ScenarioError, _pydantic_problems, parse_scenario, parse_yaml, read_text, validate_scenario
 
 OUTPUTS = ("in_work_at_end", "job_starts_total", "job_starts_from_day_service", "cost_total_undiscounted",
            "cost_total_discounted", "public_purse_total_discounted", "proactive_share_last_year",
@@ -86,12 +85,12 @@ class SweepFile(_Strict):
 class Sweep:
     """A validated sweep: its file, its base scenario, and its design's points."""
 
-    def __init__(self, spec: SweepFile, path: Path, text: str, base_text: str, base_data: dict):
+    def __init__(self, spec: SweepFile, path: Path, text: str, base_text: str, base_data: dict, integer: list[bool]):
         self.spec, self.path, self.text = spec, path, text
         self.base_text, self.base_data = base_text, base_data
-        self.paths = [tuple(int(x) if x.isdigit() else x for x in p.path.split(".")) for p in spec.parameters]
+        self.paths = [uncertainty.parse_path(p.path) for p in spec.parameters]
         self.points = design_points(spec)
-        self.integer = [_is_int(base_data, p) for p in self.paths]
+        self.integer = integer
 
     @property
     def n_runs(self) -> int:
@@ -111,21 +110,6 @@ class Sweep:
         point, rep = divmod(index, self.spec.replications)
         seed = uncertainty.replication_seed(self.spec.seed, rep)
         return dict(index=index, point=point, replication=rep, seed=seed, values=self.values(point))
-
-
-def _is_int(data: Any, path: tuple) -> bool:
-    """Whether the base value at `path` is a whole number (so sweep values are rounded)."""
-    try:
-        value = _get(data, path)
-    except (KeyError, IndexError, TypeError):
-        return False
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _get(data: Any, path: tuple) -> Any:
-    for part in path:
-        data = data[part]
-    return data
 
 
 def salib_problem(spec: SweepFile) -> dict:
@@ -162,29 +146,14 @@ def load_sweep(path: str | Path) -> Sweep:
         raise ScenarioError(str(path), _pydantic_problems(exc, data, SweepFile)) from None
     base_path = (path.parent / spec.base)
     base_text = read_text(base_path)
-    base = parse_scenario(base_text, str(base_path))
-    base_data = base._raw  # `extends` resolved
-    if base.uncertain:  # a sweep varies numbers around the base's means
-        base_data = uncertainty.substitute(base_data, {u.path: u.mean() for u in base.uncertain})
-    sweep = Sweep(spec, path, text, base_text, base_data)
-    problems = []
-    for p, raw in zip(sweep.paths, spec.parameters):
-        try:
-            current = _get(base_data, p)
-        except (KeyError, IndexError, TypeError):
-            problems.append(Problem(f"parameters.{raw.path}", "no such value in the base scenario"))
-            continue
-        if isinstance(current, bool) or not isinstance(current, (int, float)):
-            problems.append(Problem(f"parameters.{raw.path}", "the base scenario's value there is not a number",
-                                    current, True))
-            continue
-        for v in (raw.values or list(raw.bounds)):  # every extreme must make a valid scenario
-            try:
-                validate_scenario(uncertainty.substitute(base_data, {p: v}), str(base_path))
-            except ScenarioError as exc:
-                problems.append(Problem(f"parameters.{raw.path}", f"{v:g} makes the base scenario invalid: "
-                                        f"{exc.problems[0]}", v, True))
-                break
+    base_data = uncertainty.at_means(parse_scenario(base_text, str(base_path)))  # sweeps vary numbers around the means
+    problems, integer = [], []
+    for raw in spec.parameters:
+        found, whole = uncertainty.check_values(base_data, f"parameters.{raw.path}", raw.path,
+                                                raw.values or list(raw.bounds), str(base_path), "base scenario")
+        problems += found
+        integer.append(whole)
+    sweep = Sweep(spec, path, text, base_text, base_data, integer)
     if problems:
         raise ScenarioError(str(path), problems)
     return sweep

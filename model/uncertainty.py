@@ -170,3 +170,36 @@ def replication_seed(root: int, replication: int) -> int:
 def replication_seeds(root: int, n: int) -> list[int]:
     """Independent seeds for n replications, spawned from one root seed."""
     return [replication_seed(root, r) for r in range(n)]
+
+
+def parse_path(dotted: str) -> tuple:
+    """A dotted scenario path as keys and list indices: 'population.initial.0.count'."""
+    return tuple(int(x) if x.isdigit() else x for x in dotted.split("."))
+
+
+def at_means(scenario) -> dict:
+    """A scenario's data (after `extends`) with every distribution at its mean."""
+    return substitute(scenario._raw, {u.path: u.mean() for u in scenario.uncertain})
+
+
+def check_values(data: dict, field: str, dotted: str, values: list[float], source: str,
+                 what: str = "scenario") -> tuple[list, bool]:
+    """Check that a scenario has a number at `dotted` and stays valid at each value; returns the problems
+    (at `field`) and whether the number there is a whole number (so values put there are rounded)."""
+    from model.scenario import Problem, ScenarioError, validate_scenario
+
+    path = parse_path(dotted)
+    try:
+        current = data
+        for part in path:
+            current = current[part]
+    except (KeyError, IndexError, TypeError):
+        return [Problem(field, f"no such value in the {what}")], False
+    if isinstance(current, bool) or not isinstance(current, (int, float)):
+        return [Problem(field, f"the {what}'s value there is not a number", current, True)], False
+    for v in values:
+        try:
+            validate_scenario(substitute(data, {path: v}), source)
+        except ScenarioError as exc:
+            return [Problem(field, f"{v:g} makes the {what} invalid: {exc.problems[0]}", v, True)], False
+    return [], isinstance(current, int)
