@@ -43,22 +43,27 @@ class PolicyParams:
         return out
 
 
+def fill_places(free: np.ndarray, n: int) -> np.ndarray:
+    """The service model each of the first n on a waiting list gets (-1: no place): whole free places of
+    the first model first, then the next model's."""
+    out = np.full(n, -1, dtype=np.int64)
+    start = 0
+    for k, f in enumerate(free):
+        take = n - start if not np.isfinite(f) else int(max(0.0, min(f, n - start)))
+        out[start : start + take] = k
+        start += take
+    return out
+
+
 def admit(queue: list[tuple[int, int]], free: np.ndarray) -> list[tuple[int, int]]:
     """Serve a waiting list first come, first served: (join cycle, id) in order, the first model first.
 
     Returns (person id, service model) for each admission, and removes them from `queue`.
     """
     queue.sort()
-    admitted: list[tuple[int, int]] = []
-    free = free.copy()
-    k = 0
-    while queue and k < len(free):
-        if free[k] >= 1:
-            _, pid = queue.pop(0)
-            admitted.append((pid, k))
-            free[k] -= 1
-        else:
-            k += 1
+    models = fill_places(free, len(queue))
+    admitted = [(pid, int(k)) for (_, pid), k in zip(queue, models) if k >= 0]
+    del queue[: len(admitted)]
     return admitted
 
 

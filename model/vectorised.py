@@ -21,7 +21,7 @@ import numpy as np
 
 from model import population, streams
 from model.ledger import CycleLedger
-from model.policy import BudgetLedger, DayCentres
+from model.policy import BudgetLedger, DayCentres, fill_places
 from model.schema import EXIT_STATES
 from model.spec import Spec
 
@@ -276,7 +276,7 @@ class VectorisedEngine:
             pos = self.row_of[self.q_uid[dd]]  # all joined at 0, in id order
             supported = p.state[pos] == pol.support
             sup_pos = pos[supported]
-            models = _fill(pd.places(pd.base_budget), len(sup_pos))
+            models = fill_places(pd.places(pd.base_budget), len(sup_pos))
             placed = models >= 0
             p.model_k[sup_pos[placed]] = models[placed]
             over = sup_pos[~placed]
@@ -485,7 +485,7 @@ class VectorisedEngine:
             occupied = occupied_all[dd]
             order = np.lexsort((self.q_uid[dd], self.q_join[dd]))
             q_uid, q_join = self.q_uid[dd][order], self.q_join[dd][order]
-            models = _fill(places - occupied, len(q_uid))
+            models = fill_places(places - occupied, len(q_uid))
             taken = models >= 0
             if taken.any():
                 at = self.row_of[q_uid[taken]]
@@ -572,14 +572,3 @@ class VectorisedEngine:
             rows[f"months_{s}"] = cat["cycles_in"][order, i] * spec.cycle_months
         return rows
 
-
-def _fill(free: np.ndarray, n: int) -> np.ndarray:
-    """Service model of each of the first n in the queue (-1: no place), the first model filled first,
-    as `policy.admit` does."""
-    out = np.full(n, -1, dtype=_INT)
-    start = 0
-    for k, f in enumerate(free):
-        take = n - start if not np.isfinite(f) else int(max(0.0, min(f, n - start)))
-        out[start : start + take] = k
-        start += take
-    return out
