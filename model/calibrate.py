@@ -226,13 +226,13 @@ def calibrated_yaml(cal: Calibration, fitted: dict, out_dir: Path) -> str:
 
 def write_calibration(cal: Calibration, fit: dict, out: str | Path, force: bool = False) -> Path:
     """Write the fit, the table of targets against the model, and a calibrated copy of the scenario."""
-    from model.writer import atomic_folder, versions, write_table
+    from model.writer import atomic_folder, provenance, write_table
 
     out = Path(out)
     with atomic_folder(out, force) as tmp:
         write_table(tmp, "targets", fit["table"])
         info = {k: v for k, v in fit.items() if k != "table"}
-        info.update(targets_file=str(cal.path), scenario=str(cal.scenario_path), versions=versions())
+        info.update(targets_file=str(cal.path), scenario=str(cal.scenario_path), seed=cal.spec.seed, **provenance())
         (tmp / "fit.json").write_text(json.dumps(info, indent=2) + "\n")
         (tmp / "calibrated_scenario.yaml").write_text(calibrated_yaml(cal, fit["fitted"], out))
     return out

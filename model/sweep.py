@@ -250,7 +250,7 @@ def read_runs(out: str | Path) -> pd.DataFrame:
 def prepare(sweep: Sweep, out: Path, force: bool) -> None:
     """Start a new results folder, or check that an existing one belongs to this very sweep (to resume)."""
     from model.errors import ResultsExistError
-    from model.writer import git_commit, versions
+    from model.writer import provenance
 
     manifest = out / "manifest.json"
     if out.exists() and not force:
@@ -270,7 +270,7 @@ def prepare(sweep: Sweep, out: Path, force: bool) -> None:
     info = dict(kind="sweep", name=sweep.spec.name, sweep_path=str(sweep.path), sweep_sha256=sweep.hash,
                 sweep_text=sweep.text, base_text=sweep.base_text, design=sweep.spec.design,
                 n_points=len(sweep.points), replications=sweep.spec.replications, n_runs=sweep.n_runs,
-                seed=sweep.spec.seed, versions=versions(), git=git_commit())
+                seed=sweep.spec.seed, **provenance())
     tmp = out / ".tmp-manifest.json"
     tmp.write_text(json.dumps(info, indent=2))
     os.replace(tmp, manifest)

@@ -58,6 +58,12 @@ def git_commit() -> dict:
     return {"commit": commit.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
 
 
+def provenance() -> dict:
+    """What every results folder records about how it was made: versions, commit, command, machine, time."""
+    return dict(versions=versions(), git=git_commit(), command=sys.argv, platform=platform.platform(),
+                created_utc=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+
 def manifest(result: SimulationResult, scenario_text: str, scenario_path: str | None, seconds: float) -> dict:
     """What is needed to reproduce a run: the scenario, its hash, the seed, versions and commit."""
     return dict(
@@ -70,11 +76,7 @@ def manifest(result: SimulationResult, scenario_text: str, scenario_path: str | 
         engine=result.engine,
         n_cycles=result.spec.n_cycles,
         cycle_months=result.spec.cycle_months,
-        versions=versions(),
-        git=git_commit(),
-        command=sys.argv,
-        platform=platform.platform(),
-        created_utc=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **provenance(),
         run_seconds=round(seconds, 3),
     )
 
@@ -147,8 +149,7 @@ def write_comparison(comp, out: str | Path, scenarios: dict[str, tuple[str, str]
             settings=settings or {},
             scenarios={name: dict(path=path, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), text=text)
                        for name, (path, text) in scenarios.items()},
-            versions=versions(), git=git_commit(), command=sys.argv, platform=platform.platform(),
-            created_utc=datetime.now(timezone.utc).isoformat(timespec="seconds"), run_seconds=round(seconds, 3)))
+            **provenance(), run_seconds=round(seconds, 3)))
         plots.save_comparison(comp, tmp)
         report.write_report(tmp)
     return Path(out)
