@@ -26,6 +26,9 @@ from model.scenario import validate_scenario
 from model.simulate import simulate
 from model.spec import build_spec
 
+# Columns of the financial-year table that the monthly table does not have.
+YEARLY_ONLY = ("months", "budget_shift")
+
 Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 
 
@@ -155,7 +158,7 @@ def load_targets(path: str | Path) -> Calibration:
         y, m = (int(v) for v in t.last_month.split("-"))
         last = max(last, y * 12 + m - 1 - start + 1)
         for col in [t.column, *(t.of or [])]:
-            if col not in columns:
+            if col not in columns and not (t.kind == "yearly" and col in YEARLY_ONLY):
                 problems.append(Problem(f"targets[{i}].column", f"unknown output column '{col}'", col, True))
     if last <= 0:
         problems.append(Problem("targets", "every target is before the scenario's start"))
@@ -168,7 +171,7 @@ def load_targets(path: str | Path) -> Calibration:
 def _columns(scenario) -> list[str]:
     from model.ledger import record_columns
 
-    return record_columns(build_spec(scenario)) + ["months"]
+    return record_columns(build_spec(scenario))
 
 
 def calibrate(cal: Calibration, progress=None) -> dict:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from model import uncertainty
-from model.results import SimulationResult
+from model.results import SimulationResult, budget_shift
 from model.scenario import Problem, ScenarioError, validate_scenario
 from model.schema import Scenario
 from model.simulate import simulate, simulate_draws
@@ -98,6 +98,8 @@ def pair_metrics(base: SimulationResult, pol: SimulationResult) -> tuple[pd.Data
     for name, m, spec in (("baseline", bm, bs), ("policy", pm, ps)):
         pro, re = _by_year(m, spec, "cost_proactive"), _by_year(m, spec, "cost_reactive")
         yearly[f"proactive_share_{name}"] = np.where(pro + re > 0, pro / np.where(pro + re > 0, pro + re, 1), np.nan)
+        yearly[f"budget_shift_{name}"] = budget_shift(re / (12 // spec.cycle_months), m["cost_reactive"].iloc[0],
+                                                      m["cost_proactive"].iloc[0])
     cumulative = yearly["saving_undiscounted"].cumsum().to_numpy()
     never_behind = [y for i, y in enumerate(years) if (cumulative[i:] >= 0).all()]
     extra_jobs = float(pm["job_starts"].sum() - bm["job_starts"].sum())
@@ -162,6 +164,9 @@ class Comparison:
                 proactive_share_by_year={k: dict(baseline=interval(g["proactive_share_baseline"])["mean"],
                                                  policy=interval(g["proactive_share_policy"])["mean"])
                                          for k, g in by_year.items()},
+                budget_shift_by_year={k: dict(baseline=interval(g["budget_shift_baseline"])["mean"],
+                                              policy=interval(g["budget_shift_policy"])["mean"])
+                                      for k, g in by_year.items()},
                 extra_job_starts=interval(r["extra_job_starts"]),
                 npv_saving=interval(r["npv_saving"]),
                 npv_saving_public_purse=interval(r["npv_saving_public_purse"]),

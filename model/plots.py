@@ -35,14 +35,19 @@ def states(res, ax=None):
 
 
 def budget_shift(res, ax=None):
-    """The share of spend that is proactive (employment) rather than reactive (day services), by year."""
+    """How far the budget shifts, by year: the proactive share of spend (bars) and the share of the starting
+    budget no longer spent reactively (line)."""
     ax = ax or plt.subplots(figsize=(9, 4))[1]
     y = res.yearly
-    ax.bar(y["fiscal_year"], 100 * y["proactive_share"].fillna(0.0), color=_PALETTE[0])
-    ax.set_title(f"Budget shift: proactive share of spend, {res.spec.scenario.name}")
-    ax.set_ylabel("Proactive share of spend (%)")
+    ax.bar(y["fiscal_year"], 100 * y["proactive_share"].fillna(0.0), color=_PALETTE[0],
+           label="Proactive share of spend")
+    ax.plot(y["fiscal_year"], 100 * y["budget_shift"], marker="o", color=_PALETTE[3],
+            label="Starting budget no longer spent reactively")
+    ax.set_title(f"Budget shift, {res.spec.scenario.name}")
+    ax.set_ylabel("%")
     ax.set_xlabel("Financial year")
     ax.tick_params(axis="x", labelrotation=60, labelsize=8)
+    ax.legend(frameon=False, fontsize=8)
     ax.figure.tight_layout()
     return ax
 
@@ -101,15 +106,18 @@ def compare_states(comp):
 
 
 def compare_budget_shift(comp):
-    """The proactive share of spend by projection year, baseline against policy."""
+    """The proactive share of spend and the starting budget no longer spent reactively, by projection year,
+    baseline against policy."""
     ax = plt.subplots(figsize=(9, 4))[1]
     policy = comp.policies[0]
-    for col, label, colour in (("proactive_share_baseline", comp.baseline, _PALETTE[5]),
-                               ("proactive_share_policy", policy, _PALETTE[0])):
-        x, mean, _, _ = _by_year_interval(comp, col, policy)
-        ax.plot(comp.start_year + x, 100 * mean, marker="o", label=label, color=colour)
-    ax.set_title("Budget shift: proactive (employment) share of spend")
-    ax.set_ylabel("Proactive share of spend (%)")
+    for who, label, colour in (("baseline", comp.baseline, _PALETTE[5]), ("policy", policy, _PALETTE[0])):
+        x, mean, _, _ = _by_year_interval(comp, f"proactive_share_{who}", policy)
+        ax.plot(comp.start_year + x, 100 * mean, marker="o", label=f"{label}: proactive share of spend", color=colour)
+        x, mean, _, _ = _by_year_interval(comp, f"budget_shift_{who}", policy)
+        ax.plot(comp.start_year + x, 100 * mean, linestyle="--", color=colour,
+                label=f"{label}: starting budget no longer spent reactively")
+    ax.set_title("Budget shift")
+    ax.set_ylabel("%")
     ax.set_xlabel("Year ending")
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.legend(frameon=False)

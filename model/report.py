@@ -13,12 +13,14 @@ from pathlib import Path
 
 RUN_FIGURES = (
     ("states.png", "People by service over time."),
-    ("budget_shift.png", "Budget shift: the share of spend that is proactive (employment support) rather than reactive."),
+    ("budget_shift.png", "Budget shift: the share of spend that is proactive (employment support) rather than "
+                         "reactive (bars), and the share of the starting budget no longer spent reactively (line)."),
     ("costs.png", "Council spend by service, by financial year."),
 )
 COMPARISON_FIGURES = (
     ("compare_states.png", "People by service under the baseline and the policy (one run of each)."),
-    ("compare_budget_shift.png", "Budget shift: the proactive share of spend, baseline against policy."),
+    ("compare_budget_shift.png", "Budget shift: the proactive share of spend (solid) and the starting budget no "
+                                 "longer spent reactively (dashed), baseline against policy."),
     ("budget_impact.png", "Yearly budget impact: what the council saves (green) or spends extra (red), with 95% intervals."),
     ("ce_plane.png", "Cost-effectiveness plane: one point per run; below zero the policy saves money."),
     ("acceptability.png", "Acceptability: the chance the policy is worth it at each willingness to pay per extra job."),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from model.spec import Spec
@@ -72,11 +73,28 @@ def financial_years(monthly: pd.DataFrame) -> pd.DataFrame:
     agg["month"] = "count"
     out = monthly.groupby("fiscal_year", sort=False).agg(agg).rename(columns={"month": "months"}).copy()
     out["proactive_share"] = _share(out["cost_proactive"], out["cost_reactive"])
+    out["budget_shift"] = budget_shift(out["cost_reactive"].to_numpy(float) / out["months"].to_numpy(float),
+                                       monthly["cost_reactive"].iloc[0], monthly["cost_proactive"].iloc[0])
     if "mean_wait_admitted_months" in out:
         waits = monthly["mean_wait_admitted_months"] * monthly["admissions"]
         total = waits.groupby(monthly["fiscal_year"], sort=False).sum()
         out["mean_wait_admitted_months"] = (total / out["admissions"].where(out["admissions"] > 0)).fillna(0.0)
     return out.reset_index()
+
+
+def budget_shift(reactive_per_cycle: np.ndarray, reactive_first: float, proactive_first: float) -> np.ndarray:
+    """How far the budget has shifted: the fall in reactive spend per cycle since the first cycle, as a share of
+    the first cycle's reactive and proactive spend (the starting budget).
+
+    This is Essex LIVE's measure read as its contract works: day services and employment support share one
+    fixed envelope, so what day services no longer spend is the part of the envelope shifted away from
+    reactive spend (seed 004). Whether the model then moves it to employment support or saves it is the
+    funding model's business; `proactive_share` is the share actually spent proactively.
+    """
+    start = float(reactive_first) + float(proactive_first)
+    if start <= 0:
+        return np.full(len(reactive_per_cycle), math.nan)
+    return (float(reactive_first) - np.asarray(reactive_per_cycle, float)) / start
 
 
 def _share(pro: pd.Series, re: pd.Series) -> pd.Series:
@@ -113,6 +131,7 @@ def summarise(res: SimulationResult) -> dict:
         public_purse_total_discounted=float(m["cost_public_purse_disc"].sum()),
         outcomes_total_discounted=float(m["outcomes_disc"].sum()),
         proactive_share_by_year={fy: _clean(v) for fy, v in zip(yearly["fiscal_year"], yearly["proactive_share"])},
+        budget_shift_by_year={fy: _clean(v) for fy, v in zip(yearly["fiscal_year"], yearly["budget_shift"])},
         cost_by_year={fy: float(v) for fy, v in zip(yearly["fiscal_year"], yearly["cost_council"])},
     )
     work = f"n_{live[spec.policy.work]}" if spec.policy is not None else ("n_paid_work" if "n_paid_work" in m else None)

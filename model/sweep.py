@@ -31,7 +31,7 @@ from model.scenario import ScenarioError, _pydantic_problems, parse_scenario, pa
 
 OUTPUTS = ("in_work_at_end", "job_starts_total", "job_starts_from_day_service", "cost_total_undiscounted",
            "cost_total_discounted", "public_purse_total_discounted", "proactive_share_last_year",
-           "max_queue_length", "mean_wait_admitted_months", "employment_underspend_total")
+           "budget_shift_last_year", "max_queue_length", "mean_wait_admitted_months", "employment_underspend_total")
 
 
 class _Strict(BaseModel):
@@ -182,6 +182,7 @@ def flat_outputs(res) -> dict[str, float]:
     s = res.summary()
     years = s.get("in_work_by_year", {})
     shares = [v for v in s["proactive_share_by_year"].values() if v is not None]
+    shifts = [v for v in s["budget_shift_by_year"].values() if v is not None]
     return dict(
         in_work_at_end=float(years[max(years)]) if years else math.nan,
         job_starts_total=float(s["job_starts_total"]),
@@ -190,6 +191,7 @@ def flat_outputs(res) -> dict[str, float]:
         cost_total_discounted=s["cost_total_discounted"],
         public_purse_total_discounted=s["public_purse_total_discounted"],
         proactive_share_last_year=float(shares[-1]) if shares else math.nan,
+        budget_shift_last_year=float(shifts[-1]) if shifts else math.nan,
         max_queue_length=float(s.get("max_queue_length", 0)),
         mean_wait_admitted_months=float(s.get("mean_wait_admitted_months", 0.0)),
         employment_underspend_total=float(s.get("employment_underspend_total", 0.0)),

@@ -79,3 +79,26 @@ def test_step_costs_by_time_in_state_by_hand():
     m = simulate(validate_scenario(d)).monthly
     month = 10 * 100 * 52 / 12
     assert m["cost_council"].tolist() == pytest.approx([month] * 3 + [month / 2] * 9)
+
+
+def test_budget_shift_by_hand():
+    """Ten in day services at GBP 100 a week, halving after a year in the service, and ten in work at GBP 50:
+    reactive spend per month falls from 4,333 to 2,167, a third of the starting 6,500."""
+    d = _constant("annual", {"costs": "none"}, years=3)
+    d["start"] = "2024-04"
+    d["states"] = {"day_service": {"service": "day"}, "paid_work": {"service": "work"}}
+    d["services"] = {"day": {"kind": "reactive"}, "work": {"kind": "proactive"}}
+    d["population"]["initial"].append({"state": "paid_work", "count": 10})
+    d["costs"]["states"]["day_service"]["time_in_state"] = {"months": [0, 12], "ratio": [1.0, 0.5]}
+    d["costs"]["states"]["paid_work"] = {"weekly": 50}
+    res = simulate(validate_scenario(d))
+    y = res.yearly
+    assert y["fiscal_year"].tolist() == ["2024-25", "2025-26", "2026-27"]
+    assert y["budget_shift"].tolist() == pytest.approx([0.0, 1 / 3, 1 / 3], abs=1e-12)
+    assert y["proactive_share"].tolist() == pytest.approx([1 / 3, 0.5, 0.5])
+    assert res.summary()["budget_shift_by_year"]["2025-26"] == pytest.approx(1 / 3)
+    # Years cut short are measured per month: from January, 2024-25 has three halved months in twelve.
+    d["start"], d["horizon"] = "2024-01", {"years": 2}
+    y = simulate(validate_scenario(d)).yearly
+    assert y["months"].tolist() == [3, 12, 9]
+    assert y["budget_shift"].tolist() == pytest.approx([0.0, 1 / 12, 1 / 3], abs=1e-12)
