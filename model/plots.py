@@ -108,7 +108,7 @@ def compare_states(comp):
 def compare_budget_shift(comp):
     """The proactive share of spend and the starting budget no longer spent reactively, by projection year,
     baseline against policy."""
-    ax = plt.subplots(figsize=(9, 4))[1]
+    ax = plt.subplots(figsize=(11, 4))[1]
     policy = comp.policies[0]
     for who, label, colour in (("baseline", comp.baseline, _PALETTE[5]), ("policy", policy, _PALETTE[0])):
         x, mean, _, _ = _by_year_interval(comp, f"proactive_share_{who}", policy)
@@ -120,7 +120,7 @@ def compare_budget_shift(comp):
     ax.set_ylabel("%")
     ax.set_xlabel("Year ending")
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.figure.tight_layout()
     return ax
 
