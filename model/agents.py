@@ -34,7 +34,7 @@ class Person(mesa.Agent):
     """An adult with a learning disability known to the council."""
 
     def __init__(self, model: "DayshiftModel", pid: int, band: int, age: float, state: int,
-                 wants_work: bool, personal_budget: bool, cycle: int):
+                 wants_work: bool, personal_budget: bool, cycle: int, personal_budget_u: float = 1.0):
         super().__init__(model)
         self.pid = pid
         self.band = band
@@ -45,6 +45,7 @@ class Person(mesa.Agent):
         self.entered_now = False
         self.wants_work = bool(wants_work)
         self.personal_budget = bool(personal_budget)
+        self.personal_budget_u = float(personal_budget_u)  # below the policy's cutoff: uses the budget for work
         self.service_model = -1  # which employment-support model, while supported
         self.spot = False  # supported on a personal budget, outside the block places
         self.origin = state  # where the person entered the employment pathway from
@@ -162,7 +163,8 @@ class DayshiftModel(mesa.Model):
         pol = self.spec.policy
         for i in range(len(batch)):
             p = Person(self, int(batch.ids[i]), int(batch.band[i]), float(batch.age[i]), int(batch.state[i]),
-                       bool(batch.wants_work[i]), bool(batch.personal_budget[i]), self.cycle)
+                       bool(batch.wants_work[i]), bool(batch.personal_budget[i]), self.cycle,
+                       float(batch.personal_budget_u[i]))
             self.next_id = p.pid + 1
             u = self.create_u[p.pid]
             if initial:
@@ -198,7 +200,7 @@ class DayshiftModel(mesa.Model):
     def _refer(self, p: Person, charge: bool = True) -> int:
         """Into the employment pathway: straight in on a usable personal budget, else the waiting list."""
         pol = self.spec.policy
-        if pol.personal_budgets_usable and p.personal_budget:
+        if p.personal_budget_u < pol.pb_cutoff(self.cycle):
             p.enter(pol.support, charge)
             p.service_model, p.spot = 0, True
         else:

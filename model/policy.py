@@ -32,6 +32,20 @@ class PolicyParams:
     lag_cycles: int
     personal_budgets_usable: bool
     employment_first: bool
+    pb_share: float = 0.0  # share of people holding a personal budget
+    uptake_years: tuple[float, ...] = ()  # empty: every holder uses it for work
+    uptake_share: tuple[float, ...] = ()
+    cycle_months: int = 1
+
+    def pb_cutoff(self, cycle: int) -> float:
+        """A person referred in `cycle` uses a personal budget for work when their personal-budget uniform is
+        below this. Holders are those below the holding share; as uptake grows it takes in holders in the
+        order of their uniforms, so each person's choice is fixed and scenarios share it."""
+        if not self.personal_budgets_usable:
+            return -1.0
+        if not self.uptake_years:
+            return self.pb_share
+        return self.pb_share * float(np.interp(cycle * self.cycle_months / 12, self.uptake_years, self.uptake_share))
 
     def places(self, budget: float) -> np.ndarray:
         """Places each service model's share of a per-cycle budget buys (whole places)."""

@@ -48,6 +48,7 @@ class People:
     state: np.ndarray
     wants_work: np.ndarray
     personal_budget: np.ndarray
+    personal_budget_u: np.ndarray  # the uniform behind it: uptake for work takes holders in its order
     months_in_state: np.ndarray
 
     def __len__(self) -> int:
@@ -83,6 +84,7 @@ def initial_people(spec, create_u: np.ndarray) -> People:
         state=np.array(states, dtype=np.int64),
         wants_work=u[:, streams.CREATE_WANTS_WORK] < spec.wants_work[band],
         personal_budget=u[:, streams.CREATE_PERSONAL_BUDGET] < spec.personal_budget_share,
+        personal_budget_u=u[:, streams.CREATE_PERSONAL_BUDGET],
         months_in_state=np.array(tenure, dtype=np.int64),
     )
 
@@ -98,6 +100,7 @@ def entrants(spec, first_id: int, n: int, create_u: np.ndarray) -> People:
         state=spec.entry_states[pick(spec.inflow_entry_cum, u[:, streams.CREATE_ENTRY])],
         wants_work=u[:, streams.CREATE_WANTS_WORK] < spec.wants_work[band],
         personal_budget=u[:, streams.CREATE_PERSONAL_BUDGET] < spec.personal_budget_share,
+        personal_budget_u=u[:, streams.CREATE_PERSONAL_BUDGET],
         months_in_state=np.zeros(n, dtype=np.int64),
     )
 

@@ -194,6 +194,8 @@ def _fixed_path(path: tuple) -> bool:
         return True
     if path[:2] == ("population", "initial") and path[-1] in ("count", "state"):
         return True
+    if path[:4] == ("policy", "personal_budgets", "uptake", "years"):
+        return True
     return "time_in_state" in path and "months" in path
 
 

@@ -224,8 +224,32 @@ class Funding(Strict):
     lag_months: Months = 0
 
 
+class Uptake(Strict):
+    """Of the people holding a personal budget, the share who use it for employment support when referred,
+    by projection year: linear between the years given, flat before the first and after the last."""
+
+    years: list[NonNegative] = Field(min_length=1)
+    share: list[Probability] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _shape(self) -> "Uptake":
+        if len(self.years) != len(self.share):
+            raise ValueError("years and share must have the same length")
+        if any(b <= a for a, b in zip(self.years, self.years[1:])):
+            raise ValueError("years must be strictly increasing")
+        return self
+
+
 class PersonalBudgets(Strict):
     usable_for_employment: bool = False
+    uptake: Uptake | None = Field(
+        None, description="How many budget holders use their budget for work, growing over time; default all.")
+
+    @model_validator(mode="after")
+    def _uptake_needs_use(self) -> "PersonalBudgets":
+        if self.uptake is not None and not self.usable_for_employment:
+            raise ValueError("uptake applies only when usable_for_employment is true")
+        return self
 
 
 class PolicyStates(Strict):

@@ -274,6 +274,10 @@ def _policy(sc: Scenario, live: list[str], bands: list[str], c: int) -> PolicyPa
         lag_cycles=int(math.ceil(pol.funding.lag_months / c)),
         personal_budgets_usable=pol.personal_budgets.usable_for_employment,
         employment_first=pol.entry_route == "employment_first",
+        pb_share=float(sc.population.personal_budget_share),
+        uptake_years=tuple(float(y) for y in pol.personal_budgets.uptake.years) if pol.personal_budgets.uptake else (),
+        uptake_share=tuple(float(v) for v in pol.personal_budgets.uptake.share) if pol.personal_budgets.uptake else (),
+        cycle_months=c,
     )
 
 

@@ -28,7 +28,7 @@ from model.spec import Spec
 _INT = np.int64
 _FIELDS = dict(
     d=_INT, ids=_INT, band=_INT, age=float, age_band=_INT, state=_INT, mis=_INT, exposure=_INT, wants=bool,
-    pb=bool, refer_ok=bool, model_k=_INT, spot=bool, origin=_INT, hours=float, entered=_INT, first_move=_INT,
+    pb=bool, pb_u=float, refer_ok=bool, model_k=_INT, spot=bool, origin=_INT, hours=float, entered=_INT, first_move=_INT,
     one_off=float, state_start=_INT, cost=float, cost_disc=float, outcomes=float, outcomes_disc=float,
     job_starts=_INT, pension_age=float,
     # Cached from the fields above, refreshed only for rows that change:
@@ -134,7 +134,7 @@ class VectorisedEngine:
         if pol is not None:
             self.referral_from = stack(lambda s: np.append(s.policy.referral_from, False))
             self.place_cost = stack(lambda s: s.policy.place_cost)
-            self.pb_usable = np.array([s.policy.personal_budgets_usable for s in specs])
+            self._pb_cut = (-1, np.zeros(len(specs)))  # (cycle, each draw's personal-budget cutoff)
         self.tis_lut = np.searchsorted(spec.tis_edges, np.arange(spec.tis_edges[-1] + 1), side="right") - 1
         self.next_edge = np.append(spec.tis_edges[1:], _NEVER)
         self.next_age_edge = np.append(spec.age_edges[1:], np.inf)
@@ -229,11 +229,12 @@ class VectorisedEngine:
         self.next_id = int(batches[0].ids[-1]) + 1
         k = n * self.D
         cat = {f: np.concatenate([getattr(b, f) for b in batches]) for f in
-               ("ids", "band", "age", "state", "wants_work", "personal_budget", "months_in_state")}
+               ("ids", "band", "age", "state", "wants_work", "personal_budget", "personal_budget_u",
+                "months_in_state")}
         d = np.repeat(np.arange(self.D), n)
         new = {name: np.zeros(k, dtype=dtype) for name, dtype in _FIELDS.items()}
         new.update(d=d, ids=cat["ids"], band=cat["band"], age=cat["age"].astype(float), state=cat["state"].copy(),
-                   wants=cat["wants_work"], pb=cat["personal_budget"], model_k=np.full(k, -1, dtype=_INT),
+                   wants=cat["wants_work"], pb=cat["personal_budget"], pb_u=cat["personal_budget_u"], model_k=np.full(k, -1, dtype=_INT),
                    origin=cat["state"].copy(), entered=np.full(k, m, dtype=_INT),
                    first_move=np.full(k, m if initial else m + 1, dtype=_INT),  # entrants move from the next cycle
                    state_start=np.full(k, -1 if initial else m, dtype=_INT),
@@ -291,7 +292,9 @@ class VectorisedEngine:
         once, anyone else joins the waiting list. Returns the state each went to."""
         pol, m = self.pol, self.cycle
         d = rows["d"][at]
-        spot = rows["pb"][at] & self.pb_usable[d]
+        if self._pb_cut[0] != m:
+            self._pb_cut = (m, np.array([s.policy.pb_cutoff(m) for s in self.specs]))
+        spot = rows["pb_u"][at] < self._pb_cut[1][d]
         dst = np.where(spot, pol.support, pol.waiting)
         self._enter(rows, at, dst, charge)
         rows["model_k"][at[spot]] = 0

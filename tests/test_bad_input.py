@@ -312,3 +312,15 @@ def test_extends_errors(tmp_path, capsys):
             "file not found")
     assert main(["validate", str(tmp_path / "a.yaml")]) == 2
     assert "loop" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("uptake, usable, expected", [
+    ({"years": [3, 1], "share": [0.1, 0.5]}, True, "years must be strictly increasing"),
+    ({"years": [0, 5], "share": [0.1]}, True, "same length"),
+    ({"years": [0, 5], "share": [0.1, 1.5]}, True, "policy.personal_budgets.uptake.share[1]"),
+    ({"years": [0, 5], "share": [0.1, 0.5]}, False, "uptake applies only when usable_for_employment is true"),
+])
+def test_bad_personal_budget_uptake(tmp_path, capsys, uptake, usable, expected):
+    d = small()
+    d["policy"]["personal_budgets"] = {"usable_for_employment": usable, "uptake": uptake}
+    _reject(tmp_path, capsys, d, "policy.personal_budgets", expected)

@@ -105,6 +105,10 @@ def scenarios(draw):
     es["service_models"]["other"].update(spend_share=1 - share, job_outcome_rate=draw(st.floats(0, 1)))
     pol["funding"] = {"model": draw(st.sampled_from(["block", "money_follows_person"])), "lag_months": draw(st.integers(0, 14))}
     pol["personal_budgets"] = {"usable_for_employment": draw(st.booleans())}
+    if pol["personal_budgets"]["usable_for_employment"] and draw(st.booleans()):
+        start = draw(st.floats(0, 3))
+        pol["personal_budgets"]["uptake"] = {"years": [start, start + draw(st.floats(0.1, 5))],
+                                             "share": [draw(st.floats(0, 1)), draw(st.floats(0, 1))]}
     return d
 
 
@@ -128,6 +132,8 @@ def _draw(i: int) -> dict:
     d["policy"]["funding"] = {"model": ["money_follows_person", "block"][i % 2], "lag_months": i}
     d["policy"]["entry_route"] = ["employment_first", "day_service"][i % 2]
     d["policy"]["personal_budgets"]["usable_for_employment"] = i != 1
+    if i == 2:
+        d["policy"]["personal_budgets"]["uptake"] = {"years": [0, 2], "share": [0.1, 0.9]}
     d["population"]["wants_work"] = {"low": 0.8 - 0.1 * i, "high": 0.4}
     d["population"]["mortality"]["annual_by_age"]["55+"] = 0.04 * (1 + i)
     d["costs"]["states"]["day_service"]["weekly"] = {"low": 120 + 10 * i, "high": 240}

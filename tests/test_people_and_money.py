@@ -10,6 +10,7 @@ from model import validate_scenario
 from model.agents import DayshiftModel
 from model.policy import admit
 from model.simulate import simulate
+from model.spec import build_spec
 
 
 @pytest.fixture(scope="module")
@@ -232,3 +233,48 @@ def test_the_first_decision_in_a_state_reads_the_first_step_of_time_in_state():
     # Risk only in the first month of exposure: everyone in work at the start meets it in month 0, once.
     out = m["flow_paid_work_to_day_service"]
     assert 500 < out.iloc[0] < 700 and out.iloc[1:].sum() == 0
+
+
+def test_personal_budget_uptake_cutoff_by_hand():
+    pol = build_spec(validate_scenario(small(policy={**small()["policy"], "personal_budgets": {
+        "usable_for_employment": True, "uptake": {"years": [1, 3], "share": [0.1, 0.5]}}}))).policy
+    assert pol.pb_share == 0.3
+    # flat before the first year, linear between, flat after; cycles are months
+    assert [pol.pb_cutoff(c) for c in (0, 12, 24, 36, 60)] == pytest.approx([0.03, 0.03, 0.09, 0.15, 0.15])
+    assert build_spec(validate_scenario(small())).policy.pb_cutoff(50) == 0.3  # no uptake given: every holder
+
+
+def test_personal_budget_uptake_picks_holders_in_order_as_it_grows(monkeypatch):
+    """Each referral goes straight into support exactly when the person's uniform is under the cycle's cutoff."""
+    pbs = {"usable_for_employment": True, "uptake": {"years": [0, 2], "share": [0.0, 1.0]}}
+    spec = build_spec(validate_scenario(small(horizon={"years": 3}, policy={**small()["policy"], "personal_budgets": pbs})))
+    seen = []
+    refer = DayshiftModel._refer
+
+    def spy(self, p, charge=True):
+        state = refer(self, p, charge)
+        seen.append((self.cycle, p.personal_budget, p.personal_budget_u, state == self.spec.policy.support))
+        return state
+
+    monkeypatch.setattr(DayshiftModel, "_refer", spy)
+    model = DayshiftModel(spec, rng=5)
+    while model.running:
+        model.step()
+    holders = [(c, u, straight) for c, pb, u, straight in seen if pb]
+    assert not any(straight for c, pb, u, straight in seen if not pb)
+    assert len(holders) > 30
+    for c, u, straight in holders:
+        assert straight == (u < 0.3 * min(1.0, c / 24))
+    assert any(s for *_, s in holders) and not all(s for *_, s in holders)
+
+
+def test_personal_budget_uptake_at_the_ends_matches_all_or_none():
+    base = small()["policy"]
+    def run(pbs):
+        return simulate(validate_scenario(small(horizon={"years": 2}, policy={**base, "personal_budgets": pbs})),
+                        seed=3).monthly
+    every = run({"usable_for_employment": True, "uptake": {"years": [0], "share": [1.0]}})
+    assert every.equals(run({"usable_for_employment": True}))
+    none = run({"usable_for_employment": True, "uptake": {"years": [0, 5], "share": [0.0, 0.0]}})
+    assert none.drop(columns="proactive_share").equals(run({"usable_for_employment": False}).drop(columns="proactive_share"))
+    assert (none["supported_spot"] == 0).all() and (every["supported_spot"] > 0).any()
