@@ -32,6 +32,14 @@ ByBandProbability = Union[Probability, dict[Name, Probability]]
 ByBandMoney = Union[NonNegative, dict[Name, NonNegative]]
 
 
+def _steps(at: list, values: list, at_name: str, values_name: str) -> None:
+    """A table of values at points: as many values as points, the points strictly increasing."""
+    if len(at) != len(values):
+        raise ValueError(f"{at_name} and {values_name} must have the same length")
+    if any(b <= a for a, b in zip(at, at[1:])):
+        raise ValueError(f"{at_name} must be strictly increasing")
+
+
 class TimeInState(Strict):
     """A step table of multipliers by months already spent in the state: ratio[i] applies from months[i]."""
 
@@ -40,12 +48,9 @@ class TimeInState(Strict):
 
     @model_validator(mode="after")
     def _shape(self) -> "TimeInState":
-        if len(self.months) != len(self.ratio):
-            raise ValueError("months and ratio must have the same length")
+        _steps(self.months, self.ratio, "months", "ratio")
         if self.months[0] != 0:
             raise ValueError("months must start at 0")
-        if any(b <= a for a, b in zip(self.months, self.months[1:])):
-            raise ValueError("months must be strictly increasing")
         return self
 
 
@@ -233,10 +238,7 @@ class Uptake(Strict):
 
     @model_validator(mode="after")
     def _shape(self) -> "Uptake":
-        if len(self.years) != len(self.share):
-            raise ValueError("years and share must have the same length")
-        if any(b <= a for a, b in zip(self.years, self.years[1:])):
-            raise ValueError("years must be strictly increasing")
+        _steps(self.years, self.share, "years", "share")
         return self
 
 
