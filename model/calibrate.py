@@ -1,11 +1,11 @@
 """Calibration: find values of free parameters that reproduce published figures.
 
 A targets file names a scenario, the free parameters (paths in the scenario, with bounds) and observed
-values of model outputs, each with a tolerance. Every evaluation runs the scenario with the same seed
+values of model outputs, each with a tolerance. Every evaluation runs the scenario with the same seeds
 (common random numbers), so the objective, the sum of ((model - observed) / tolerance)^2, moves only with
-the parameters. scipy's differential evolution searches the bounds (the objective is a step function of
-the parameters, so gradient methods do not apply); Nelder-Mead can be asked for instead.
-"""
+the parameters. With `replications`, the model's value is the mean over that many seeds: a fit to one run
+can ride on that run's luck. scipy's differential evolution searches the bounds (the objective is a step
+function of the parameters, so gradient methods do not apply); Nelder-Mead can be asked for instead."""
 
 from __future__ import annotations
 
@@ -89,6 +89,9 @@ class TargetsFile(_Strict):
     method: Literal["differential_evolution", "nelder_mead"] = "differential_evolution"
     max_evaluations: Annotated[int, Field(ge=10, le=100_000)] = 400
     seed: Annotated[int, Field(ge=0)] = 0
+    replications: Annotated[int, Field(ge=1, le=1000)] = Field(
+        1, description="Runs per evaluation; with more than one, each has its own seed spawned from `seed` "
+                       "and the model's value is their mean, so the fit does not ride on one run's luck.")
     validation_only: list[Target] = Field(default_factory=list, description="Figures reported, not fitted.")
 
 
@@ -108,9 +111,25 @@ class Calibration:
         values = {p: (round(v) if i else float(v)) for p, v, i in zip(self.paths, x, self.integer)}
         return validate_scenario(uncertainty.substitute(self.base_data, values), str(self.scenario_path))
 
+    @property
+    def seeds(self) -> list[int]:
+        """The seed of each replication: the targets file's own seed when there is one replication."""
+        n = self.spec.replications
+        return [self.spec.seed] if n == 1 else uncertainty.replication_seeds(self.spec.seed, n)
+
+    def runs(self, x: np.ndarray, targets: list[Target] | None = None) -> np.ndarray:
+        """Each target's model value in each replication: shape (replications, targets)."""
+        spec = build_spec(self.scenario_at(x)).with_cycles(self.n_cycles)
+        targets = targets or self.spec.targets
+        out = []
+        for seed in self.seeds:
+            res = simulate(spec, seed=seed)
+            out.append([target_value(t, res.monthly, res.yearly) for t in targets])
+        return np.array(out, dtype=float)
+
     def model_values(self, x: np.ndarray, targets: list[Target] | None = None) -> list[float]:
-        res = simulate(build_spec(self.scenario_at(x)).with_cycles(self.n_cycles), seed=self.spec.seed)
-        return [target_value(t, res.monthly, res.yearly) for t in (targets or self.spec.targets)]
+        """Each target's model value: the mean over replications."""
+        return self.runs(x, targets).mean(axis=0).tolist()
 
     def objective(self, x: np.ndarray) -> float:
         model = self.model_values(x)
@@ -197,12 +216,15 @@ def calibrate(cal: Calibration, progress=None) -> dict:
                                 options=dict(maxfev=cal.spec.max_evaluations, xatol=1e-4, fatol=1e-3))
     x = np.asarray(res.x)
     fitted = {fr.path: (round(v) if i else float(v)) for fr, v, i in zip(cal.spec.free, x, cal.integer)}
-    model = cal.model_values(x, [*cal.spec.targets, *cal.spec.validation_only])
+    runs = cal.runs(x, [*cal.spec.targets, *cal.spec.validation_only])
     rows = []
-    for t, m, role in zip([*cal.spec.targets, *cal.spec.validation_only], model,
-                          ["fitted"] * len(cal.spec.targets) + ["not fitted"] * len(cal.spec.validation_only)):
+    for t, values, role in zip([*cal.spec.targets, *cal.spec.validation_only], runs.T,
+                               ["fitted"] * len(cal.spec.targets) + ["not fitted"] * len(cal.spec.validation_only)):
+        m = float(values.mean())
         rows.append(dict(target=t.name, role=role, observed=t.observed, model=m, gap=m - t.observed,
-                         tolerance=t.tolerance, within=bool(abs(m - t.observed) <= t.tolerance), source=t.source))
+                         tolerance=t.tolerance, within=bool(abs(m - t.observed) <= t.tolerance),
+                         low=float(np.percentile(values, 2.5)), high=float(np.percentile(values, 97.5)),
+                         runs_within=float(np.mean(np.abs(values - t.observed) <= t.tolerance)), source=t.source))
     return dict(fitted=fitted, objective=float(res.fun), evaluations=evaluations["n"],
                 seconds=time.perf_counter() - t0, table=pd.DataFrame(rows), method=cal.spec.method)
 

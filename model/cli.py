@@ -226,13 +226,19 @@ def _calibrate(args) -> int:
         if bar:
             bar.close()
     cb.write_calibration(cal, fit, out, force=args.force)
-    print(f"{cal.spec.name}: {fit['evaluations']} runs in {fit['seconds']:.1f} s ({fit['method']}); "
+    runs = fit["evaluations"] * cal.spec.replications
+    print(f"{cal.spec.name}: {fit['evaluations']} evaluations ({runs} runs) in {fit['seconds']:.1f} s ({fit['method']}); "
           f"objective {fit['objective']:.3g}")
     for path, value in fit["fitted"].items():
         print(f"  {path} = {value:.6g}")
+    many = cal.spec.replications > 1
+    if many:
+        print(f"  model values are means of {cal.spec.replications} runs; 95% of runs between the bounds shown")
     for row in fit["table"].itertuples():
         mark = "within" if row.within else "OUTSIDE"
-        print(f"  {row.target} ({row.role}): observed {row.observed:g}, model {row.model:.4g} ({mark} +/-{row.tolerance:g})")
+        spread = f", runs {row.low:.4g} to {row.high:.4g}" if many else ""
+        print(f"  {row.target} ({row.role}): observed {row.observed:g}, model {row.model:.4g} ({mark} "
+              f"+/-{row.tolerance:g}{spread})")
     print(f"  results: {out}/ (calibrated_scenario.yaml, targets.csv, fit.json)")
     return 0
 

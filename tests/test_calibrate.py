@@ -93,3 +93,30 @@ def test_validation_page_lists_every_published_figure(tmp_path):
                    "England: ascof 2012 13", "England: ascof 2021 22", "England: ascof 2017 18"):
         assert figure in page
     assert "calibrated to" in page and "predicted" in page
+
+
+def test_replications_average_runs_with_spawned_seeds(tmp_path):
+    import numpy as np
+
+    from model.uncertainty import replication_seeds
+
+    one = load_targets(_targets(tmp_path, 10))
+    assert one.seeds == [7]
+    cal = load_targets(_targets(tmp_path, 10, replications=3))
+    assert cal.seeds == replication_seeds(7, 3)
+    x = np.array([0.4])
+    each = []
+    for seed in cal.seeds:
+        m = simulate(cal.scenario_at(x), seed=seed, n_cycles=cal.n_cycles).monthly
+        each.append(m[(m["date"] >= "2024-04") & (m["date"] <= "2025-09")]["job_starts"].sum())
+    assert cal.model_values(x) == pytest.approx([np.mean(each)])
+    assert cal.objective(x) == pytest.approx(((np.mean(each) - 10) / 2) ** 2)
+
+
+def test_budget_shift_is_a_yearly_target_only(tmp_path, capsys):
+    shift = {"name": "shift", "source": "s", "kind": "yearly", "column": "budget_shift", "year": "2024-25",
+             "observed": 0.1, "tolerance": 0.05}
+    assert load_targets(_targets(tmp_path, 10, targets=[shift])).spec.targets[0].column == "budget_shift"
+    path = _targets(tmp_path, 10, targets=[{**shift, "kind": "value", "at": "2024-06", "year": None}])
+    assert main(["calibrate", str(path), "--out", str(tmp_path / "o"), "--no-progress"]) == 2
+    assert "unknown output column 'budget_shift'" in capsys.readouterr().err
