@@ -227,8 +227,8 @@ def _calibrate(args) -> int:
             bar.close()
     cb.write_calibration(cal, fit, out, force=args.force)
     runs = fit["evaluations"] * cal.spec.replications
-    print(f"{cal.spec.name}: {fit['evaluations']} evaluations ({runs} runs) in {fit['seconds']:.1f} s ({fit['method']}); "
-          f"objective {fit['objective']:.3g}")
+    print(f"{cal.spec.name}: {fit['evaluations']} evaluations ({runs} runs) in {fit['seconds']:.1f} s "
+          f"({fit['method']}); objective {fit['objective']:.3g}")
     for path, value in fit["fitted"].items():
         print(f"  {path} = {value:.6g}")
     many = cal.spec.replications > 1

@@ -86,10 +86,10 @@ def budget_shift(reactive_per_cycle: np.ndarray, reactive_first: float, proactiv
     """How far the budget has shifted: the fall in reactive spend per cycle since the first cycle, as a share of
     the first cycle's reactive and proactive spend (the starting budget).
 
-    This is Essex LIVE's measure read as its contract works: day services and employment support share one
-    fixed envelope, so what day services no longer spend is the part of the envelope shifted away from
-    reactive spend (seed 004). Whether the model then moves it to employment support or saves it is the
-    funding model's business; `proactive_share` is the share actually spent proactively.
+    This reads Essex LIVE's "budget shifted from reactive to proactive spend" as its contract works: day
+    services and employment support share one envelope, so what day services no longer spend is the part of
+    the envelope shifted away from reactive spend (seed 004). Whether the model then moves it to employment
+    support or saves it is the funding model's business; `proactive_share` is the share spent proactively.
     """
     start = float(reactive_first) + float(proactive_first)
     if start <= 0:

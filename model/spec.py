@@ -257,6 +257,7 @@ def _policy(sc: Scenario, live: list[str], bands: list[str], c: int) -> PolicyPa
         return None
     models = pol.employment_support.service_models
     eligible = pol.referral.eligible_bands or bands
+    uptake = pol.personal_budgets.uptake
     return PolicyParams(
         day=live.index(pol.states.day),
         waiting=live.index(pol.states.waiting),
@@ -275,8 +276,8 @@ def _policy(sc: Scenario, live: list[str], bands: list[str], c: int) -> PolicyPa
         personal_budgets_usable=pol.personal_budgets.usable_for_employment,
         employment_first=pol.entry_route == "employment_first",
         pb_share=float(sc.population.personal_budget_share),
-        uptake_years=tuple(float(y) for y in pol.personal_budgets.uptake.years) if pol.personal_budgets.uptake else (),
-        uptake_share=tuple(float(v) for v in pol.personal_budgets.uptake.share) if pol.personal_budgets.uptake else (),
+        uptake_years=tuple(float(y) for y in uptake.years) if uptake else (),
+        uptake_share=tuple(float(v) for v in uptake.share) if uptake else (),
         cycle_months=c,
     )
 

@@ -31,7 +31,8 @@ from model.scenario import ScenarioError, _pydantic_problems, parse_scenario, pa
 
 OUTPUTS = ("in_work_at_end", "job_starts_total", "job_starts_from_day_service", "cost_total_undiscounted",
            "cost_total_discounted", "public_purse_total_discounted", "proactive_share_last_year",
-           "budget_shift_last_year", "max_queue_length", "mean_wait_admitted_months", "employment_underspend_total")
+           "budget_shift_last_year", "max_queue_length", "mean_wait_admitted_months",
+           "employment_underspend_total")
 
 
 class _Strict(BaseModel):

@@ -28,7 +28,8 @@ from model.spec import Spec
 _INT = np.int64
 _FIELDS = dict(
     d=_INT, ids=_INT, band=_INT, age=float, age_band=_INT, state=_INT, mis=_INT, exposure=_INT, wants=bool,
-    pb=bool, pb_u=float, refer_ok=bool, model_k=_INT, spot=bool, origin=_INT, hours=float, entered=_INT, first_move=_INT,
+    pb=bool, pb_u=float, refer_ok=bool, model_k=_INT, spot=bool, origin=_INT, hours=float, entered=_INT,
+    first_move=_INT,
     one_off=float, state_start=_INT, cost=float, cost_disc=float, outcomes=float, outcomes_disc=float,
     job_starts=_INT, pension_age=float,
     # Cached from the fields above, refreshed only for rows that change:
@@ -234,7 +235,8 @@ class VectorisedEngine:
         d = np.repeat(np.arange(self.D), n)
         new = {name: np.zeros(k, dtype=dtype) for name, dtype in _FIELDS.items()}
         new.update(d=d, ids=cat["ids"], band=cat["band"], age=cat["age"].astype(float), state=cat["state"].copy(),
-                   wants=cat["wants_work"], pb=cat["personal_budget"], pb_u=cat["personal_budget_u"], model_k=np.full(k, -1, dtype=_INT),
+                   wants=cat["wants_work"], pb=cat["personal_budget"], pb_u=cat["personal_budget_u"],
+                   model_k=np.full(k, -1, dtype=_INT),
                    origin=cat["state"].copy(), entered=np.full(k, m, dtype=_INT),
                    first_move=np.full(k, m if initial else m + 1, dtype=_INT),  # entrants move from the next cycle
                    state_start=np.full(k, -1 if initial else m, dtype=_INT),
