@@ -32,19 +32,33 @@ def _work_col(spec: Spec) -> str:
 
 
 def check_comparable(baseline: Scenario, policies: list[Scenario]) -> None:
-    """A comparison needs the same calendar: start, horizon and cycle; and a state of paid work."""
+    """A comparison needs the same calendar (start, horizon, cycle), the same people, and paid work."""
     problems = []
     for p in policies:
         for field_ in ("start", "horizon", "cycle"):
             if getattr(p, field_) != getattr(baseline, field_):
                 problems.append(Problem(field_, f"{p.name} has {getattr(p, field_)!r} but the baseline "
                                         f"{baseline.name} has {getattr(baseline, field_)!r}; they must match"))
+    for p in policies:
+        if _people(p) != _people(baseline):
+            problems.append(Problem("population", f"{p.name} starts with {_people(p)[0]:,} people and takes "
+                                    f"{_people(p)[1]:g} entrants a year, but {baseline.name} (the baseline) starts "
+                                    f"with {_people(baseline)[0]:,} and takes {_people(baseline)[1]:g}; a "
+                                    "comparison must follow the same people, so give the baseline the same "
+                                    "population (a policy moves people between states, it does not add them)"))
     for sc in (baseline, *policies):
         if sc.policy is None and "paid_work" not in sc.states:
             problems.append(Problem("states", f"{sc.name} has no policy and no 'paid_work' state, so there is no "
                                     "paid work to compare"))
     if problems:
         raise ScenarioError("comparison", problems)
+
+
+def _people(sc: Scenario) -> tuple:
+    """Who a scenario creates: people at the start, entrants a year, and the year entry stops."""
+    inflow = sc.population.inflow
+    return (sum(g.count for g in sc.population.initial), inflow.per_year if inflow else 0.0,
+            inflow.until_year if inflow else None)
 
 
 def _year_end(monthly: pd.DataFrame, spec: Spec, column: str) -> np.ndarray:

@@ -155,13 +155,27 @@ def test_scenarios_on_different_calendars_are_refused(tmp_path, capsys):
 
 def test_lifetime_runs_of_different_lengths_compare_over_their_common_span():
     base, pol = _pair()
-    for d, until in ((base, 0), (pol, 1)):
+    for d, death in ((base, 0.01), (pol, 0.6)):  # the same people, all dead before pension age under the policy
         d["horizon"] = "lifetime"
         d["population"].update(state_pension_age=50, age_bands=[18, 45], age_mix={"18-44": 0.1, "45+": 1.0},
-                               mortality={"annual_by_age": {"18-44": 0.01, "45+": 0.02}})
-        d["population"]["inflow"]["until_year"] = until
+                               mortality={"annual_by_age": {"18-44": death, "45+": death}})
+        d["population"]["inflow"]["until_year"] = 1
     comp = compare(validate_scenario(base), [validate_scenario(pol)], reps=2, tornado=False)
+    b, p = comp.first[comp.baseline].monthly, comp.first[comp.policies[0]].monthly
+    assert len(p) < len(b)
     assert len(comp.yearly) > 0 and comp.summary()["runs"] == 2
+
+
+@pytest.mark.parametrize("change", [lambda d: d["population"]["initial"].append({"state": "day_service", "count": 5}),
+                                    lambda d: d["population"]["inflow"].update(per_year=30)])
+def test_scenarios_with_different_people_are_refused(tmp_path, capsys, change):
+    base, pol = _pair()
+    change(pol)
+    b, p = write_yaml(tmp_path, base, "base.yaml"), write_yaml(tmp_path, pol, "pol.yaml")
+    assert main(["compare", str(b), str(p), "--no-progress", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "population" in err and "the same people" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
 
 
 @pytest.mark.parametrize("path", [("population", "inflow", "per_year"), ("population", "initial", 0, "count")])
