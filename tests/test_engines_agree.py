@@ -32,7 +32,7 @@ def assert_same(sc, seed=None, n_cycles=None) -> None:
     assert a.initial_counts == v.initial_counts
 
 
-@pytest.mark.parametrize("name", ["baseline", "essex_live"])
+@pytest.mark.parametrize("name", ["baseline", "essex_live", "personal_budgets_for_work", "shared_lives"])
 def test_shipped_scenarios_agree(name):
     assert_same(load_scenario(SCENARIOS / f"{name}.yaml"), n_cycles=60)
 
