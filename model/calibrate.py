@@ -231,22 +231,32 @@ def calibrate(cal: Calibration, progress=None) -> dict:
 
 def calibrated_yaml(cal: Calibration, fitted: dict, out_dir: Path) -> str:
     """A scenario file that extends the calibrated one with the fitted values."""
+    import copy
     import os
 
     import yaml
 
+    scenario = parse_scenario(read_text(cal.scenario_path), str(cal.scenario_path))
     over: dict = {}
-    for path, value in fitted.items():
-        node = over
-        parts = path.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = value
+    for dotted, value in fitted.items():
+        path = uncertainty.parse_path(dotted)
+        # `extends` merges mappings but replaces lists: a value inside a list brings its whole list along.
+        at = next((i for i, part in enumerate(path) if isinstance(part, int)), len(path))
+        if at < len(path) and uncertainty.value_at(over, path[:at], None) is None:
+            _set(over, path[:at], copy.deepcopy(uncertainty.value_at(scenario._raw, path[:at])))
+        _set(over, path, value)
     rel = os.path.relpath(cal.scenario_path.resolve(), out_dir.resolve())
     head = (f"# {cal.spec.name}: calibrated by `dayshift calibrate {cal.path}`.\n"
             "# The fitted values below are laid over the original scenario, which keeps its sources.\n")
-    name = f"{parse_scenario(read_text(cal.scenario_path), str(cal.scenario_path)).name}_calibrated"
-    return head + yaml.safe_dump({"extends": rel, "name": name, **over}, sort_keys=False)
+    return head + yaml.safe_dump({"extends": rel, "name": f"{scenario.name}_calibrated", **over}, sort_keys=False)
+
+
+def _set(tree: dict, path: tuple, value) -> None:
+    """Put `value` at `path` in nested data, making mappings on the way (lists must already be there)."""
+    node = tree
+    for part in path[:-1]:
+        node = node[part] if isinstance(part, int) else node.setdefault(part, {})
+    node[path[-1]] = value
 
 
 def write_calibration(cal: Calibration, fit: dict, out: str | Path, force: bool = False) -> Path:

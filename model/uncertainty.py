@@ -177,6 +177,21 @@ def parse_path(dotted: str) -> tuple:
     return tuple(int(x) if x.isdigit() else x for x in dotted.split("."))
 
 
+_MISSING = object()
+
+
+def value_at(data: Any, path: tuple, default: Any = _MISSING) -> Any:
+    """The value at a path of keys and list indices; `default` if there is none (else the lookup's error)."""
+    try:
+        for part in path:
+            data = data[part]
+    except (KeyError, IndexError, TypeError):
+        if default is _MISSING:
+            raise
+        return default
+    return data
+
+
 def at_means(scenario) -> dict:
     """A scenario's data (after `extends`) with every distribution at its mean."""
     return substitute(scenario._raw, {u.path: u.mean() for u in scenario.uncertain})
@@ -189,11 +204,9 @@ def check_values(data: dict, field: str, dotted: str, values: list[float], sourc
     from model.scenario import Problem, ScenarioError, validate_scenario
 
     path = parse_path(dotted)
-    try:
-        current = data
-        for part in path:
-            current = current[part]
-    except (KeyError, IndexError, TypeError):
+    absent = object()
+    current = value_at(data, path, absent)
+    if current is absent:
         return [Problem(field, f"no such value in the {what}")], False
     if isinstance(current, bool) or not isinstance(current, (int, float)):
         return [Problem(field, f"the {what}'s value there is not a number", current, True)], False

@@ -120,3 +120,14 @@ def test_budget_shift_is_a_yearly_target_only(tmp_path, capsys):
     path = _targets(tmp_path, 10, targets=[{**shift, "kind": "value", "at": "2024-06", "year": None}])
     assert main(["calibrate", str(path), "--out", str(tmp_path / "o"), "--no-progress"]) == 2
     assert "unknown output column 'budget_shift'" in capsys.readouterr().err
+
+
+def test_calibrated_scenario_with_a_value_inside_a_list(tmp_path):
+    from model.calibrate import calibrated_yaml
+
+    cal = load_targets(_targets(tmp_path, 10, free=[{"path": "population.initial.0.count", "bounds": [100, 140]}]))
+    out = tmp_path / "cal"
+    out.mkdir()
+    (out / "c.yaml").write_text(calibrated_yaml(cal, {"population.initial.0.count": 130}, out))
+    counts = [g.count for g in load_scenario(out / "c.yaml").population.initial]
+    assert counts == [130, 30, 10, 10]  # the rest of the list kept, not replaced by a mapping
