@@ -8,9 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
+from model import uncertainty
 from model.calibrate import load_targets
 from model.compare import compare
-from model.scenario import load_scenario
+from model.scenario import load_scenario, validate_scenario
 from model.simulate import simulate
 
 
@@ -20,12 +21,7 @@ def _row(figure: str, source: str, observed: str, model: str, gap: str, role: st
 
 def _targets(root: Path, name: str, label: str) -> list[str]:
     cal = load_targets(root / "targets" / f"{name}.yaml")
-    x = []
-    for p in cal.paths:  # the shipped scenario's own values (its means), not a new fit
-        v = cal.base_data
-        for part in p:
-            v = v[part]
-        x.append(v)
+    x = [uncertainty.value_at(cal.base_data, p) for p in cal.paths]  # the shipped values (means), not a new fit
     targets = [*cal.spec.targets, *cal.spec.validation_only]
     rows = []
     runs = cal.runs(np.array(x, dtype=float), targets)
@@ -44,13 +40,8 @@ def _targets(root: Path, name: str, label: str) -> list[str]:
 
 
 def _ndti(root: Path) -> list[str]:
-    from model import parse_scenario
-    from model.scenario import read_text
-    from model import uncertainty, validate_scenario
-
     rows = []
-    base = parse_scenario(read_text(root / "baseline.yaml"), "baseline.yaml")
-    data = uncertainty.substitute(base._raw, {u.path: u.mean() for u in base.uncertain})
+    data = uncertainty.at_means(load_scenario(root / "baseline.yaml"))
     models = ("policy", "employment_support", "service_models")
     for label, published, share in (("evidence-based, 43% job outcome rate", 2818, 1.0),
                                     ("all services (average), 38% job outcome rate", 8217, 0.0)):
