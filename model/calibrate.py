@@ -117,15 +117,16 @@ class Calibration:
         n = self.spec.replications
         return [self.spec.seed] if n == 1 else uncertainty.replication_seeds(self.spec.seed, n)
 
-    def runs(self, x: np.ndarray, targets: list[Target] | None = None) -> np.ndarray:
-        """Each target's model value in each replication: shape (replications, targets)."""
+    def results(self, x: np.ndarray) -> list:
+        """One run per replication at parameter values `x`, over the targets' span."""
         spec = build_spec(self.scenario_at(x)).with_cycles(self.n_cycles)
+        return [simulate(spec, seed=seed) for seed in self.seeds]
+
+    def runs(self, x: np.ndarray, targets: list[Target] | None = None, results: list | None = None) -> np.ndarray:
+        """Each target's model value in each replication (of `results` if given): shape (replications, targets)."""
         targets = targets or self.spec.targets
-        out = []
-        for seed in self.seeds:
-            res = simulate(spec, seed=seed)
-            out.append([target_value(t, res.monthly, res.yearly) for t in targets])
-        return np.array(out, dtype=float)
+        return np.array([[target_value(t, r.monthly, r.yearly) for t in targets]
+                         for r in (results if results is not None else self.results(x))], dtype=float)
 
     def model_values(self, x: np.ndarray, targets: list[Target] | None = None) -> list[float]:
         """Each target's model value: the mean over replications."""
