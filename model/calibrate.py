@@ -17,12 +17,13 @@ from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 from scipy import optimize
 
 from model import uncertainty
 from model.scenario import Problem, ScenarioError, _pydantic_problems, parse_scenario, parse_yaml, read_text
 from model.scenario import validate_scenario
+from model.schema import Strict
 from model.simulate import simulate
 from model.spec import build_spec
 
@@ -32,11 +33,7 @@ YEARLY_ONLY = ("months", "budget_shift")
 Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class Free(_Strict):
+class Free(Strict):
     path: str
     bounds: tuple[float, float]
 
@@ -47,7 +44,7 @@ class Free(_Strict):
         return self
 
 
-class Target(_Strict):
+class Target(Strict):
     name: str
     source: str = Field(description="Where the observed value comes from.")
     kind: Literal["sum", "value", "share", "yearly"] = Field(
@@ -81,7 +78,7 @@ class Target(_Strict):
         return self.at
 
 
-class TargetsFile(_Strict):
+class TargetsFile(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     scenario: str = Field(description="The scenario to calibrate, relative to this file.")
     free: list[Free] = Field(min_length=1)

@@ -24,10 +24,11 @@ from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from model import uncertainty
 from model.scenario import ScenarioError, _pydantic_problems, parse_scenario, parse_yaml, read_text, validate_scenario
+from model.schema import Strict
 
 OUTPUTS = ("in_work_at_end", "job_starts_total", "job_starts_from_day_service", "cost_total_undiscounted",
            "cost_total_discounted", "public_purse_total_discounted", "proactive_share_last_year",
@@ -35,11 +36,7 @@ OUTPUTS = ("in_work_at_end", "job_starts_total", "job_starts_from_day_service", 
            "employment_underspend_total")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class SweepParameter(_Strict):
+class SweepParameter(Strict):
     path: str = Field(description="Dotted path of a number in the base scenario, e.g. policy.referral.annual.")
     bounds: tuple[float, float] | None = Field(None, description="Low and high, for latin_hypercube, sobol, morris.")
     values: list[float] | None = Field(None, description="The values to take, for a grid.")
@@ -55,7 +52,7 @@ class SweepParameter(_Strict):
         return self
 
 
-class SweepFile(_Strict):
+class SweepFile(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     base: str = Field(description="The base scenario file, relative to the sweep file.")
     design: Literal["grid", "latin_hypercube", "sobol", "morris"]

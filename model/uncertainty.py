@@ -19,17 +19,15 @@ from dataclasses import dataclass
 from typing import Any, Literal, Union
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
+
+from model.schema import Strict
 from scipy import stats
 
 TAIL = 0.0005  # draws are kept between this quantile and 1 - TAIL
 
 
-class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class Beta(_Dist):
+class Beta(Strict):
     dist: Literal["beta"]
     a: float = Field(gt=0)
     b: float = Field(gt=0)
@@ -38,7 +36,7 @@ class Beta(_Dist):
         return stats.beta(self.a, self.b)
 
 
-class Gamma(_Dist):
+class Gamma(Strict):
     dist: Literal["gamma"]
     shape: float = Field(gt=0)
     scale: float = Field(gt=0)
@@ -47,7 +45,7 @@ class Gamma(_Dist):
         return stats.gamma(self.shape, scale=self.scale)
 
 
-class Lognormal(_Dist):
+class Lognormal(Strict):
     dist: Literal["lognormal"]
     meanlog: float
     sdlog: float = Field(gt=0)
@@ -56,7 +54,7 @@ class Lognormal(_Dist):
         return stats.lognorm(self.sdlog, scale=np.exp(self.meanlog))
 
 
-class Normal(_Dist):
+class Normal(Strict):
     dist: Literal["normal"]
     mean: float
     sd: float = Field(gt=0)
@@ -65,7 +63,7 @@ class Normal(_Dist):
         return stats.norm(self.mean, self.sd)
 
 
-class Uniform(_Dist):
+class Uniform(Strict):
     dist: Literal["uniform"]
     low: float
     high: float
@@ -80,7 +78,7 @@ class Uniform(_Dist):
         return stats.uniform(self.low, self.high - self.low)
 
 
-class Triangular(_Dist):
+class Triangular(Strict):
     dist: Literal["triangular"]
     low: float
     mode: float
