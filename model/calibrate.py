@@ -23,6 +23,7 @@ from scipy import optimize
 from model import uncertainty
 from model.scenario import Problem, ScenarioError, _pydantic_problems, parse_scenario, parse_yaml, read_text
 from model.scenario import validate_scenario
+from model.ledger import record_columns
 from model.schema import Strict
 from model.simulate import simulate
 from model.spec import build_spec
@@ -169,7 +170,7 @@ def load_targets(path: str | Path) -> Calibration:
         integer.append(whole)
     spec_ = build_spec(scenario)
     start = spec_.start_year * 12 + spec_.start_month - 1
-    columns = set(_columns(scenario))
+    columns = set(record_columns(spec_))
     last = 0
     for i, t in enumerate([*spec.targets, *spec.validation_only]):
         y, m = (int(v) for v in t.last_month.split("-"))
@@ -183,12 +184,6 @@ def load_targets(path: str | Path) -> Calibration:
         raise ScenarioError(str(path), problems)
     n_cycles = int(np.ceil(last / spec_.cycle_months))
     return Calibration(spec, path, scenario_path, base, paths, integer, n_cycles)
-
-
-def _columns(scenario) -> list[str]:
-    from model.ledger import record_columns
-
-    return record_columns(build_spec(scenario))
 
 
 def calibrate(cal: Calibration, progress=None) -> dict:

@@ -39,11 +39,13 @@ def check_comparable(baseline: Scenario, policies: list[Scenario]) -> None:
             if getattr(p, field_) != getattr(baseline, field_):
                 problems.append(Problem(field_, f"{p.name} has {getattr(p, field_)!r} but the baseline "
                                         f"{baseline.name} has {getattr(baseline, field_)!r}; they must match"))
+    base_people = _people(baseline)
     for p in policies:
-        if _people(p) != _people(baseline):
-            problems.append(Problem("population", f"{p.name} starts with {_people(p)[0]:,} people and takes "
-                                    f"{_people(p)[1]:g} entrants a year, but {baseline.name} (the baseline) starts "
-                                    f"with {_people(baseline)[0]:,} and takes {_people(baseline)[1]:g}; a "
+        people = _people(p)
+        if people != base_people:
+            problems.append(Problem("population", f"{p.name} starts with {people[0]:,} people and takes "
+                                    f"{people[1]:g} entrants a year, but {baseline.name} (the baseline) starts "
+                                    f"with {base_people[0]:,} and takes {base_people[1]:g}; a "
                                     "comparison must follow the same people, so give the baseline the same "
                                     "population (a policy moves people between states, it does not add them)"))
     for sc in (baseline, *policies):
@@ -77,7 +79,7 @@ def _by_year(monthly: pd.DataFrame, spec: Spec, column: str) -> np.ndarray:
     return values[: n_years * per_year].reshape(n_years, per_year).sum(axis=1)
 
 
-def _leaving_day(monthly: pd.DataFrame, spec: Spec) -> str | None:
+def _leaving_day(spec: Spec) -> str | None:
     return spec.states[spec.day_state] if spec.day_state >= 0 else None
 
 
@@ -93,7 +95,7 @@ def pair_metrics(base: SimulationResult, pol: SimulationResult) -> tuple[pd.Data
     yearly["in_work_policy"] = _year_end(pm, ps, _work_col(ps))
     yearly["extra_in_work"] = yearly["in_work_policy"] - yearly["in_work_baseline"]
     yearly["extra_job_starts"] = _by_year(pm, ps, "job_starts") - _by_year(bm, bs, "job_starts")
-    day = _leaving_day(bm, bs)
+    day = _leaving_day(bs)
     if day is not None:
         # Leaving day services: moves out of the day state into a state billed to another service
         # (a referral into a waiting list still paid for by day services does not count).
@@ -232,10 +234,6 @@ def _metrics(name: str, run: int, base: SimulationResult, pol: SimulationResult)
     yearly.insert(0, "run", run)
     yearly.insert(0, "policy", name)
     return yearly, dict(policy=name, run=run, **totals)
-
-
-def _name(sc: Scenario) -> str:
-    return sc.name
 
 
 def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: int = 0, seed: int | None = None,

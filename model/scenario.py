@@ -107,7 +107,7 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     A scenario may start from another with `extends: other.yaml` (relative to its own file): its values
     are laid over the other's, mappings merged key by key and anything else (lists included) replaced.
     """
-    return validate_scenario(resolve_extends(parse_yaml(text, source), source), source)
+    return validate_scenario(parse_yaml(text, source), source)  # which resolves `extends`
 
 
 def resolve_extends(data: dict, source: str, seen: tuple = ()) -> dict:

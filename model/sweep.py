@@ -11,6 +11,7 @@ missing.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -94,7 +95,7 @@ class Sweep:
     def n_runs(self) -> int:
         return len(self.points) * self.spec.replications
 
-    @property
+    @functools.cached_property
     def hash(self) -> str:
         return hashlib.sha256((self.text + "\0" + self.base_text).encode("utf-8")).hexdigest()
 
