@@ -79,7 +79,6 @@ class CycleLedger:
         self.pb_spend = 0.0
         self.policy_row: dict = {}
         self.centre_row = dict(centres_open=0, day_centre_fixed=0.0, day_centre_double_running=0.0)
-        self.centre_service = None
 
     def entered(self, state: int) -> None:
         """Someone entered the model into `state` (after the policy's entry route)."""
@@ -141,8 +140,6 @@ class CycleLedger:
         """Fixed costs of open centres and double running of closed ones."""
         fixed, double = costs
         self.centre_row = dict(centres_open=n_open, day_centre_fixed=fixed, day_centre_double_running=double)
-        svc = self.spec.state_service[self.spec.day_state] if self.spec.day_state >= 0 else None
-        self.centre_service = svc
 
     def close(self, exits_total: dict[str, int]) -> dict:
         """The cycle's row of the monthly table."""
@@ -168,23 +165,19 @@ class CycleLedger:
             float(np.mean(self.queue_waits)) * spec.cycle_months if self.queue_waits else 0.0
         )
         if spec.policy is not None:
-            p = dict(self.policy_row)
-            for k in spec.policy.model_names:
-                p.setdefault(f"places_{k}", 0.0)
-                p.setdefault(f"supported_{k}", 0)
-            budget = p.get("employment_budget", 0.0)
+            p = self.policy_row
+            budget = p["employment_budget"]
             row.update(p)
             row["supported_spot"] = int(self.counts[spec.policy.support]) - sum(
                 p[f"supported_{k}"] for k in spec.policy.model_names)
             row["employment_spend"] = self.employment_spend
             row["employment_underspend"] = budget - self.employment_spend
             row["pb_employment_spend"] = self.pb_spend
-            for key in ("released", "moved", "saving", "employment_budget"):
-                row.setdefault(key, 0.0)
         row.update(self.centre_row)
         by_service = self.by_service.copy()
-        if self.centre_service is not None:
-            by_service[self.centre_service] += self.centre_row["day_centre_fixed"] + self.centre_row["day_centre_double_running"]
+        if spec.day_centres is not None:  # centres are paid by the day-service state's service
+            by_service[spec.state_service[spec.day_state]] += (self.centre_row["day_centre_fixed"]
+                                                                + self.centre_row["day_centre_double_running"])
         row.update({f"cost_{s}": float(v) for s, v in zip(spec.services, by_service)})
         council = float(by_service.sum())
         kinds = np.array(spec.service_kind)

@@ -104,11 +104,9 @@ class BudgetLedger:
             self._new.setdefault(cycle, []).append(float(amount))
 
     def release_many(self, pids: np.ndarray, cycle: int, amounts: np.ndarray) -> None:
-        """`release` for many people at once (ids all different)."""
-        new = [(int(pid), float(a)) for pid, a in zip(pids, amounts) if int(pid) not in self.releases]
-        self.releases.update((pid, (cycle, a)) for pid, a in new)
-        if new:
-            self._new.setdefault(cycle, []).extend(a for _, a in new)
+        """`release` for many people at once."""
+        for pid, amount in zip(pids, amounts):
+            self.release(int(pid), cycle, amount)
 
     def split(self, cycle: int) -> tuple[float, float, float]:
         """(released, moved, saving) per cycle, as of `cycle` (cycles are asked for in order)."""

@@ -37,12 +37,6 @@ class SimulationResult:
             self._yearly = financial_years(self.monthly)
         return self._yearly
 
-    def in_work_at(self, years: float) -> int:
-        """People in paid work at the end of the cycle that closes `years` years in."""
-        work = self.spec.policy.work if self.spec.policy is not None else self.spec.states.index("paid_work")
-        cycle = min(len(self.monthly), int(round(years * 12 / self.spec.cycle_months))) - 1
-        return int(self.monthly[f"n_{self.spec.states[work]}"].iloc[cycle])
-
     def summary(self) -> dict:
         """The headline figures of the run."""
         return summarise(self)

@@ -37,17 +37,14 @@ def simulate(
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if engine == "vectorised":
-        run = VectorisedEngine(spec, seed_from(seed, spec.scenario.seed))
-        run.run(progress)
-        monthly, used = pd.DataFrame(run.rows[0], columns=record_columns(spec)), run.seed
-    else:
-        run = DayshiftModel(spec, rng=seed)
-        while run.running:
-            run.step()
-            if progress is not None:
-                progress(run.cycle, spec.n_cycles)
-        monthly, used = run.datacollector.get_model_vars_dataframe().reset_index(drop=True), run.seed_used
-    return SimulationResult(spec=spec, seed=used, engine=engine, monthly=monthly,
+        return simulate_draws([spec], seed, progress=progress)[0]
+    run = DayshiftModel(spec, rng=seed)
+    while run.running:
+        run.step()
+        if progress is not None:
+            progress(run.cycle, spec.n_cycles)
+    return SimulationResult(spec=spec, seed=run.seed_used, engine=engine,
+                            monthly=run.datacollector.get_model_vars_dataframe().reset_index(drop=True),
                             people=people_frame(spec, run.person_rows()),
                             initial_counts={s: int(n) for s, n in zip(spec.states, np.ravel(run.initial_counts))})
 
