@@ -3,6 +3,7 @@ costs per cycle, population shares and the policy's parameters."""
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -67,9 +68,8 @@ class Spec:
     day_state: int  # the day-service state: the policy's, else 'day_service' if there is one, else -1
     df_costs: np.ndarray
     df_outcomes: np.ndarray
-    public_purse: bool
 
-    @property
+    @functools.cached_property
     def exit_index(self) -> dict[str, int]:
         return {name: self.n_live + i for i, name in enumerate(EXIT_STATES)}
 
@@ -247,7 +247,6 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
         day_state=day_state,
         df_costs=costs.discount_factors(sc.discounting.costs, n_cycles, c, sc.discounting.timing),
         df_outcomes=costs.discount_factors(sc.discounting.outcomes, n_cycles, c, sc.discounting.timing),
-        public_purse=sc.public_purse is not None,
     )
 
 

@@ -132,7 +132,10 @@ class VectorisedEngine:
         self.df_costs = stack(lambda s: s.df_costs)
         self.df_outcomes = stack(lambda s: s.df_outcomes)
         self.service = np.append(spec.state_service, len(spec.services))
+        self.pension_age = np.array([s.pension_age for s in specs])
         if pol is not None:
+            self.eligible = stack(lambda s: s.policy.eligible_band)
+            self.employment_first = np.array([s.policy.employment_first for s in specs])
             self.referral_from = stack(lambda s: np.append(s.policy.referral_from, False))
             self.place_cost = stack(lambda s: s.policy.place_cost)
             self._pb_cut = (-1, np.zeros(len(specs)))  # (cycle, each draw's personal-budget cutoff)
@@ -240,12 +243,11 @@ class VectorisedEngine:
                    origin=cat["state"].copy(), entered=np.full(k, m, dtype=_INT),
                    first_move=np.full(k, m if initial else m + 1, dtype=_INT),  # entrants move from the next cycle
                    state_start=np.full(k, -1 if initial else m, dtype=_INT),
-                   pension_age=np.array([s.pension_age for s in self.specs])[d],
+                   pension_age=self.pension_age[d],
                    cycles_in=np.zeros((k, spec.n_live), dtype=_INT))
         new["age_band"] = spec.age_band(new["age"])
         if pol is not None:
-            eligible = np.stack([s.policy.eligible_band for s in self.specs])
-            new["refer_ok"] = cat["wants_work"] & eligible[d, cat["band"]]
+            new["refer_ok"] = cat["wants_work"] & self.eligible[d, cat["band"]]
         if initial:
             new["mis"] = cat["months_in_state"].copy()
             new["exposure"] = cat["months_in_state"].copy()
@@ -255,7 +257,7 @@ class VectorisedEngine:
                 pathway = np.flatnonzero((cat["state"] == pol.support) | (cat["state"] == pol.waiting))
                 self._queue_add(d[pathway], self._uid(d[pathway], cat["ids"][pathway]), 0)
         elif pol is not None:
-            first = np.flatnonzero(new["refer_ok"] & np.array([s.policy.employment_first for s in self.specs])[d])
+            first = np.flatnonzero(new["refer_ok"] & self.employment_first[d])
             self._refer(new, first, charge=False)
             new["origin"][first] = -1  # straight from education, never in day services
         start = self.p.n
