@@ -184,7 +184,8 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
         tax = float(costs.weekly_to_cycle(sc.public_purse.tax_ni_per_hour, wpy, c))
 
     policy = _policy(sc, live, bands, c)
-    problems = _leaving_problems(P, death, move_p, policy, live, bands, labels, tis)
+    cum = transitions.cumulative_chances(P, policy)
+    problems = _leaving_problems(cum, death, move_p, live, bands, labels, tis)
     if problems:
         raise ScenarioError(source, problems)
 
@@ -219,7 +220,7 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
         start_month=m,
         tis_edges=tis,
         P=P,
-        cum=transitions.cumulative_chances(P, policy),
+        cum=cum,
         death_p=death,
         move_p=move_p,
         pension_age=float(pop.state_pension_age),
@@ -281,18 +282,11 @@ def _policy(sc: Scenario, live: list[str], bands: list[str], c: int) -> PolicyPa
     )
 
 
-def _leaving_problems(P, death, move_p, policy, live, bands, ages, tis) -> list[Problem]:
+def _leaving_problems(cum, death, move_p, live, bands, ages, tis) -> list[Problem]:
     """Every person's per-cycle chances of leaving a state (moves and exits) must sum to at most 1."""
     problems = []
-    worst_exit = death.max(axis=0) + move_p  # by band
     for i, s in enumerate(live):
-        extra = np.zeros(P.shape[-1])
-        if policy is not None:
-            if policy.referral_from[i]:
-                extra[policy.waiting] = policy.referral_p
-            if i == policy.support:
-                extra[policy.work] = policy.job_p.max()
-        total = P[i].sum(axis=-1) + extra.sum()  # [band, age, tis]
+        total = cum[i, ..., -1].max(axis=-1)  # [band, age, tis], the policy's moves included
         b, a, t = np.unravel_index(np.argmax(total), total.shape)
         if total[b, a, t] > 1.0 + 1e-9:
             problems.append(
@@ -303,7 +297,6 @@ def _leaving_problems(P, death, move_p, policy, live, bands, ages, tis) -> list[
                     "multipliers and the policy's moves); they may sum to at most 1",
                 )
             )
-        if (worst_exit > 1.0 + 1e-9).any():
-            problems.append(Problem("population.mortality", "death and moving-away chances sum past 1"))
-            break
+    if ((death.max(axis=0) + move_p) > 1.0 + 1e-9).any():  # by band
+        problems.append(Problem("population.mortality", "death and moving-away chances sum past 1"))
     return problems

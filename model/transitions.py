@@ -45,8 +45,6 @@ def tis_ratios(table: TimeInState | None, edges: np.ndarray) -> np.ndarray:
     return np.array(table.ratio, dtype=float)[idx]
 
 
-
-
 def by_band(value: float | dict, bands: list[str]) -> np.ndarray:
     """One number or a per-band mapping, as an array over bands."""
     if isinstance(value, dict):
@@ -74,10 +72,6 @@ def _one_transition(t: Transition, bands: list[str], ages: list[str], edges: np.
     return base[:, None, None] * age_mult[None, :, None] * tis_ratios(t.time_in_state, edges)[None, None, :]
 
 
-
-
-
-
 def cumulative_chances(P: np.ndarray, policy) -> np.ndarray:
     """CUM[src, band, age, tis, variant, dst]: running sums of a person's per-cycle chances.
 
@@ -92,8 +86,6 @@ def cumulative_chances(P: np.ndarray, policy) -> np.ndarray:
         for k in range(n_models):
             rows[policy.support, :, :, :, 2 + k, policy.work] += policy.job_p[k]
     return np.cumsum(rows, axis=-1)
-
-
 
 
 def choose_cum(cum: np.ndarray, u: np.ndarray | float):

@@ -324,3 +324,13 @@ def test_bad_personal_budget_uptake(tmp_path, capsys, uptake, usable, expected):
     d = small()
     d["policy"]["personal_budgets"] = {"usable_for_employment": usable, "uptake": uptake}
     _reject(tmp_path, capsys, d, "policy.personal_budgets", expected)
+
+
+def test_every_state_is_checked_when_death_and_moving_away_sum_past_1(tmp_path, capsys):
+    d = small()
+    d["population"]["mortality"]["annual_by_age"]["55+"] = 1.0
+    d["population"]["moving_away_annual"] = 0.5
+    # within 1 as written, past it only after the multiplier by age, so the compiled check is the one to see it
+    d["transitions"]["paid_work"] = {"day_service": {"monthly": 0.3, "by_age": {"55+": 2.0}},
+                                     "no_service": {"monthly": 0.3, "by_age": {"55+": 2.0}}}
+    _reject(tmp_path, capsys, d, "population.mortality", "transitions.paid_work", "chances of leaving 'paid_work'")
