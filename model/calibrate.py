@@ -213,10 +213,10 @@ def calibrate(cal: Calibration, progress=None) -> dict:
     rows = []
     for t, values, role in zip([*cal.spec.targets, *cal.spec.validation_only], runs.T,
                                ["fitted"] * len(cal.spec.targets) + ["not fitted"] * len(cal.spec.validation_only)):
-        m = float(values.mean())
+        m, spread = float(values.mean()), uncertainty.interval(values)
         rows.append(dict(target=t.name, role=role, observed=t.observed, model=m, gap=m - t.observed,
                          tolerance=t.tolerance, within=bool(abs(m - t.observed) <= t.tolerance),
-                         low=float(np.percentile(values, 2.5)), high=float(np.percentile(values, 97.5)),
+                         low=spread["low"], high=spread["high"],
                          runs_within=float(np.mean(np.abs(values - t.observed) <= t.tolerance)), source=t.source))
     return dict(fitted=fitted, objective=float(res.fun), evaluations=evaluations["n"],
                 seconds=time.perf_counter() - t0, table=pd.DataFrame(rows), method=cal.spec.method)

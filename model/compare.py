@@ -24,6 +24,7 @@ from model.schema import Scenario
 from model.simulate import simulate, simulate_draws
 from model.spec import Spec, build_spec
 from model.streams import seed_from
+from model.uncertainty import interval
 
 
 def _work_col(spec: Spec) -> str:
@@ -131,15 +132,6 @@ def pair_metrics(base: SimulationResult, pol: SimulationResult) -> tuple[pd.Data
         saves_money=float(incremental < 0),
     )
     return yearly, totals
-
-
-def interval(values) -> dict:
-    """Mean and 95% interval (2.5% and 97.5% points) of a set of runs; NaNs are left out."""
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    if not len(v):
-        return dict(mean=None, low=None, high=None)
-    return dict(mean=float(v.mean()), low=float(np.percentile(v, 2.5)), high=float(np.percentile(v, 97.5)))
 
 
 @dataclass

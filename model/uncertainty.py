@@ -175,6 +175,15 @@ def parse_path(dotted: str) -> tuple:
     return tuple(int(x) if x.isdigit() else x for x in dotted.split("."))
 
 
+def interval(values) -> dict:
+    """Mean and 95% interval (2.5% and 97.5% points) of a set of runs; NaNs are left out."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return dict(mean=None, low=None, high=None)
+    return dict(mean=float(v.mean()), low=float(np.percentile(v, 2.5)), high=float(np.percentile(v, 97.5)))
+
+
 _MISSING = object()
 
 

@@ -37,7 +37,8 @@ def _targets(cal, results: list, label: str) -> list[str]:
         fmt = (lambda v: f"{v:.1%}") if t.observed < 0.2 else fmt
         model = fmt(m)
         if len(values) > 1:
-            model += f" ({fmt(np.percentile(values, 2.5))} to {fmt(np.percentile(values, 97.5))})"
+            spread = uncertainty.interval(values)
+            model += f" ({fmt(spread['low'])} to {fmt(spread['high'])})"
         rows.append(_row(f"{label}: {t.name.replace('_', ' ')}", t.source, fmt(t.observed), model,
                          f"{m - t.observed:+.3g} ({'within' if within else 'OUTSIDE'} ±{t.tolerance:g})", role))
     return rows
