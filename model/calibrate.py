@@ -17,12 +17,11 @@ from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from scipy import optimize
 
 from model import uncertainty
-from model.scenario import Problem, ScenarioError, _pydantic_problems, parse_scenario, parse_yaml, read_text
-from model.scenario import validate_scenario
+from model.scenario import Problem, ScenarioError, load_file, parse_scenario, read_text, validate_scenario
 from model.ledger import record_columns
 from model.schema import Strict
 from model.simulate import simulate
@@ -154,11 +153,7 @@ def target_value(t: Target, monthly: pd.DataFrame, yearly: pd.DataFrame) -> floa
 def load_targets(path: str | Path) -> Calibration:
     """Read and check a targets file and its scenario; ScenarioError on any problem."""
     path = Path(path)
-    data = parse_yaml(read_text(path), str(path))
-    try:
-        spec = TargetsFile.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError(str(path), _pydantic_problems(exc, data, TargetsFile)) from None
+    spec = load_file(path, TargetsFile)[1]
     scenario_path = path.parent / spec.scenario
     scenario = parse_scenario(read_text(scenario_path), str(scenario_path))
     base = uncertainty.at_means(scenario)

@@ -96,6 +96,17 @@ def parse_yaml(text: str, source: str) -> dict:
     return data
 
 
+def load_file(path: Path, model: type[BaseModel]) -> tuple[str, BaseModel]:
+    """A YAML file (a sweep or targets file, say) and its contents checked against `model`; ScenarioError
+    naming the file and every problem otherwise."""
+    text = read_text(path)
+    data = parse_yaml(text, str(path))
+    try:
+        return text, model.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(str(path), _pydantic_problems(exc, data, model)) from None
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Load and fully validate a scenario file."""
     return parse_scenario(read_text(path), str(path))

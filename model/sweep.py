@@ -25,10 +25,10 @@ from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from model import uncertainty
-from model.scenario import ScenarioError, _pydantic_problems, parse_scenario, parse_yaml, read_text, validate_scenario
+from model.scenario import ScenarioError, load_file, parse_scenario, read_text, validate_scenario
 from model.schema import Strict
 
 OUTPUTS = ("in_work_at_end", "job_starts_total", "job_starts_from_day_service", "cost_total_undiscounted",
@@ -137,12 +137,7 @@ def design_points(spec: SweepFile) -> np.ndarray:
 def load_sweep(path: str | Path) -> Sweep:
     """Read and validate a sweep file and its base scenario; ScenarioError on any problem."""
     path = Path(path)
-    text = read_text(path)
-    data = parse_yaml(text, str(path))
-    try:
-        spec = SweepFile.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError(str(path), _pydantic_problems(exc, data, SweepFile)) from None
+    text, spec = load_file(path, SweepFile)
     base_path = (path.parent / spec.base)
     base_text = read_text(base_path)
     base_data = uncertainty.at_means(parse_scenario(base_text, str(base_path)))  # sweeps vary numbers around the means
