@@ -8,8 +8,9 @@ from __future__ import annotations
 import base64
 import html
 import json
-import os
 from pathlib import Path
+
+from model.writer import write_text_atomic
 
 RUN_FIGURES = (
     ("states.png", "People by service over time."),
@@ -108,7 +109,4 @@ def write_report(folder: str | Path) -> Path:
             f"<style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>"
             f"<p class='sub'>dayshift projection</p><p class='answer'>{html.escape(answer)}</p>{notes}"
             f"<table>{table}</table>{''.join(figures)}<p class='foot'>{html.escape(foot)}</p></body></html>")
-    tmp = folder / f".report.html.tmp-{os.getpid()}"
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(folder / "report.html")
-    return folder / "report.html"
+    return write_text_atomic(folder / "report.html", page)

@@ -246,7 +246,7 @@ def read_runs(out: str | Path) -> pd.DataFrame:
 def prepare(sweep: Sweep, out: Path, force: bool) -> None:
     """Start a new results folder, or check that an existing one belongs to this very sweep (to resume)."""
     from model.errors import ResultsExistError
-    from model.writer import provenance
+    from model.writer import provenance, write_text_atomic
 
     manifest = out / "manifest.json"
     if out.exists() and not force:
@@ -267,9 +267,7 @@ def prepare(sweep: Sweep, out: Path, force: bool) -> None:
                 sweep_text=sweep.text, base_text=sweep.base_text, design=sweep.spec.design,
                 n_points=len(sweep.points), replications=sweep.spec.replications, n_runs=sweep.n_runs,
                 seed=sweep.spec.seed, **provenance())
-    tmp = out / ".tmp-manifest.json"
-    tmp.write_text(json.dumps(info, indent=2))
-    os.replace(tmp, manifest)
+    write_text_atomic(manifest, json.dumps(info, indent=2))
 
 
 def run_sweep(sweep: Sweep, out: str | Path, workers: int | None = None, scheduler: str | None = None,

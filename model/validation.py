@@ -13,6 +13,7 @@ from model.calibrate import load_targets
 from model.compare import compare
 from model.scenario import load_scenario, validate_scenario
 from model.simulate import simulate
+from model.writer import write_text_atomic
 
 
 def _row(figure: str, source: str, observed: str, model: str, gap: str, role: str) -> str:
@@ -159,7 +160,4 @@ def build(root: str | Path = "scenarios") -> str:
 def write(out: str | Path = "scenarios/VALIDATION.md", root: str | Path = "scenarios") -> Path:
     """Write the validation page."""
     out = Path(out)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(build(root), encoding="utf-8")
-    tmp.replace(out)
-    return out
+    return write_text_atomic(out, build(root))

@@ -89,6 +89,14 @@ def check_target(out: Path, force: bool) -> None:
         )
 
 
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Write a text file whole or not at all: under a temporary name in the same folder, then renamed."""
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
 @contextmanager
 def atomic_folder(out: str | Path, force: bool = False):
     """Yield a temporary folder beside `out`; rename it to `out` only if the block finishes."""
