@@ -300,11 +300,8 @@ class DayshiftModel(mesa.Model):
         self.led = None
         self.datacollector.collect(self)
         self.cycle += 1
-        if self.cycle >= spec.n_cycles or (spec.scenario.horizon == "lifetime" and self._empty_for_good()):
+        if spec.run_over(self.cycle, lambda: len(self.agents) > 0):
             self.running = False
-
-    def _empty_for_good(self) -> bool:
-        return len(self.agents) == 0 and int(self.spec.inflow[self.cycle:].sum()) == 0
 
     def person_rows(self) -> list[dict]:
         """One row per person ever in the model: those who left, then those still here."""

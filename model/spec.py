@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,6 +82,12 @@ class Spec:
     def age_band(self, age: np.ndarray | float) -> np.ndarray | int:
         """The age band index of an age in years."""
         return np.searchsorted(self.age_edges, age, side="right") - 1
+
+    def run_over(self, cycles_done: int, anyone_left: Callable[[], bool]) -> bool:
+        """Whether a run stops after `cycles_done` cycles: the horizon is reached, or a lifetime run has
+        nobody left and nobody still to enter (`anyone_left` is asked only then)."""
+        return cycles_done >= self.n_cycles or (
+            self.scenario.horizon == "lifetime" and int(self.inflow[cycles_done:].sum()) == 0 and not anyone_left())
 
     def with_cycles(self, n_cycles: int) -> "Spec":
         """The same spec over a different number of cycles (for a shorter or longer run)."""

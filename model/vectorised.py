@@ -546,8 +546,7 @@ class VectorisedEngine:
             self.step()
             if progress is not None:
                 progress(self.cycle, spec.n_cycles)
-            if (spec.scenario.horizon == "lifetime" and not np.any(self.p.state < self.GONE)
-                    and int(spec.inflow[self.cycle:].sum()) == 0):
+            if spec.run_over(self.cycle, lambda: bool(np.any(self.p.state < self.GONE))):
                 break
 
     def person_rows(self, draw: int = 0) -> dict:
