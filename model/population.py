@@ -60,6 +60,13 @@ def pick(cum_shares: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.minimum(np.searchsorted(cum_shares, u, side="right"), len(cum_shares) - 1)
 
 
+def _choices(spec, u: np.ndarray, band: np.ndarray) -> dict:
+    """What each person's creation uniforms decide beyond band and age: wanting work, holding a budget."""
+    return dict(wants_work=u[:, streams.CREATE_WANTS_WORK] < spec.wants_work[band],
+                personal_budget=u[:, streams.CREATE_PERSONAL_BUDGET] < spec.personal_budget_share,
+                personal_budget_u=u[:, streams.CREATE_PERSONAL_BUDGET])
+
+
 def initial_people(spec, create_u: np.ndarray) -> People:
     """The initial stock: group by group, band by band, age band by age band, in id order."""
     bands, ages, states, tenure = [], [], [], []
@@ -82,9 +89,7 @@ def initial_people(spec, create_u: np.ndarray) -> People:
         band=band,
         age=age,
         state=np.array(states, dtype=np.int64),
-        wants_work=u[:, streams.CREATE_WANTS_WORK] < spec.wants_work[band],
-        personal_budget=u[:, streams.CREATE_PERSONAL_BUDGET] < spec.personal_budget_share,
-        personal_budget_u=u[:, streams.CREATE_PERSONAL_BUDGET],
+        **_choices(spec, u, band),
         months_in_state=np.array(tenure, dtype=np.int64),
     )
 
@@ -98,9 +103,7 @@ def entrants(spec, first_id: int, n: int, create_u: np.ndarray) -> People:
         band=band,
         age=np.full(n, spec.inflow_age),
         state=spec.entry_states[pick(spec.inflow_entry_cum, u[:, streams.CREATE_ENTRY])],
-        wants_work=u[:, streams.CREATE_WANTS_WORK] < spec.wants_work[band],
-        personal_budget=u[:, streams.CREATE_PERSONAL_BUDGET] < spec.personal_budget_share,
-        personal_budget_u=u[:, streams.CREATE_PERSONAL_BUDGET],
+        **_choices(spec, u, band),
         months_in_state=np.zeros(n, dtype=np.int64),
     )
 
