@@ -188,9 +188,9 @@ class Comparison:
         return dict(baseline=self.baseline, policies=per, mode=self.mode, seed=self.seed, start_year=self.start_year,
                     notes=self.notes, **{k: v for k, v in first.items()})
 
-    def headline(self) -> str:
-        """The answer in plain words, for the first policy."""
-        s = self.summary()
+    def headline(self, summary: dict | None = None) -> str:
+        """The answer in plain words, for the first policy (from `summary` when it is already at hand)."""
+        s = summary or self.summary()
         name = self.policies[0]
         years = sorted(s["extra_in_work_by_year"])
         if not years:

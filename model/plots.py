@@ -89,7 +89,8 @@ def save_all(res, folder) -> list[str]:
 
 def _by_year_interval(comp, column: str, policy: str):
     y = comp.yearly[comp.yearly["policy"] == policy].groupby("year")[column]
-    return (y.mean().index.to_numpy(), y.mean().to_numpy(), y.quantile(0.025).to_numpy(), y.quantile(0.975).to_numpy())
+    mean = y.mean()
+    return mean.index.to_numpy(), mean.to_numpy(), y.quantile(0.025).to_numpy(), y.quantile(0.975).to_numpy()
 
 
 def compare_states(comp):

@@ -150,7 +150,7 @@ def write_comparison(comp, out: str | Path, scenarios: dict[str, tuple[str, str]
         for name, res in comp.first.items():
             write_table(tmp, f"monthly_{safe_name(name)}", res.monthly)
         summary = comp.summary()
-        summary["headline"] = comp.headline()
+        summary["headline"] = comp.headline(summary)
         _dump(tmp / "summary.json", summary)
         _dump(tmp / "manifest.json", dict(
             kind="comparison", baseline=comp.baseline, policies=comp.policies, mode=comp.mode, seed=comp.seed,
