@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 import yaml
 
-from conftest import small, write_yaml
-from model import load_scenario, simulate
+from conftest import SCENARIOS, small, write_yaml
+from model import load_scenario, simulate, uncertainty
 from model.calibrate import calibrate, load_targets, target_value
 from model.cli import main
 
@@ -131,3 +132,10 @@ def test_calibrated_scenario_with_a_value_inside_a_list(tmp_path):
     (out / "c.yaml").write_text(calibrated_yaml(cal, {"population.initial.0.count": 130}, out))
     counts = [g.count for g in load_scenario(out / "c.yaml").population.initial]
     assert counts == [130, 30, 10, 10]  # the rest of the list kept, not replaced by a mapping
+
+
+def test_shipped_essex_live_reproduces_the_essex_targets():
+    cal = load_targets(SCENARIOS / "targets" / "essex_live.yaml")
+    shipped = np.array([uncertainty.value_at(cal.base_data, p) for p in cal.paths], dtype=float)
+    for t, m in zip(cal.spec.targets, cal.model_values(shipped)):
+        assert abs(m - t.observed) <= t.tolerance, (t.name, m, t.observed)
