@@ -109,6 +109,11 @@ class Calibration:
         return validate_scenario(uncertainty.substitute(self.base_data, values), str(self.scenario_path))
 
     @property
+    def shipped(self) -> np.ndarray:
+        """The free parameters' values as the scenario file gives them (a distribution's mean)."""
+        return np.array([uncertainty.value_at(self.base_data, p) for p in self.paths], dtype=float)
+
+    @property
     def seeds(self) -> list[int]:
         """The seed of each replication: the targets file's own seed when there is one replication."""
         n = self.spec.replications

@@ -24,7 +24,7 @@ def _row(figure: str, source: str, observed: str, model: str, gap: str, role: st
 def _shipped_runs(root: Path, name: str) -> tuple:
     """A targets file and its scenario's runs at the shipped values (the means), not a new fit."""
     cal = load_targets(root / "targets" / f"{name}.yaml")
-    return cal, cal.results(np.array([uncertainty.value_at(cal.base_data, p) for p in cal.paths], dtype=float))
+    return cal, cal.results(cal.shipped)
 
 
 def _targets(cal, results: list, label: str) -> list[str]:
