@@ -121,7 +121,11 @@ class Calibration:
 
     def results(self, x: np.ndarray) -> list:
         """One run per replication at parameter values `x`, over the targets' span."""
-        spec = build_spec(self.scenario_at(x)).with_cycles(self.n_cycles)
+        return self.replicate(self.scenario_at(x))
+
+    def replicate(self, scenario) -> list:
+        """One run of `scenario` per replication, with the replications' seeds, over the targets' span."""
+        spec = build_spec(scenario).with_cycles(self.n_cycles)
         return [simulate(spec, seed=seed) for seed in self.seeds]
 
     def runs(self, x: np.ndarray, targets: list[Target] | None = None, results: list | None = None) -> np.ndarray:
