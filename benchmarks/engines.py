@@ -26,8 +26,8 @@ import numpy as np  # noqa: E402
 
 from england import england, scaled  # noqa: E402
 from model import simulate  # noqa: E402
-from model.spec import build_spec  # noqa: E402
-from model.streams import creation_uniforms, cycle_uniforms  # noqa: E402
+from model.compile.spec import build_spec  # noqa: E402
+from model.engine.streams import creation_uniforms, cycle_uniforms  # noqa: E402
 
 
 def person_months(result) -> int:

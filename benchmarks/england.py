@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from model import validate_scenario
-from model.schema import Scenario
+from model.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 ENGLAND_ADULTS = 135_000  # adults 18-64 with LD getting long-term council support, 2023-24 (REFERENCE.md)

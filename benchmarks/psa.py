@@ -22,8 +22,8 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
 from model import validate_scenario  # noqa: E402
-from model.compare import draw_specs  # noqa: E402
-from model.simulate import simulate_draws  # noqa: E402
+from model.analysis.compare import draw_specs  # noqa: E402
+from model.engine.simulate import simulate_draws  # noqa: E402
 
 
 def scaled_file(name: str, people: int, years: int):

@@ -19,7 +19,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from model.sweep import OUTPUTS, load_sweep, run_one, run_sweep  # noqa: E402
+from model.analysis.sweep import OUTPUTS, load_sweep, run_one  # noqa: E402
+
+from model.output.sweep_folder import run_sweep  # noqa: E402
 
 
 def main() -> dict:

@@ -1,4 +1,8 @@
-"""The `dayshift` command line: run, validate, schema."""
+"""The `dayshift` command line: the top layer, over scenario input, the engines, analysis and output.
+
+Each command imports what it needs when it runs, so `dayshift --help` starts without loading Mesa,
+pandas or matplotlib.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from model.errors import ResultsExistError
-from model.scenario import ScenarioError, json_schema, parse_scenario, read_text
+from model.output.files import ResultsExistError
+from model.scenario.problems import ScenarioError
 
 EXIT_BAD_INPUT = 2
 EXIT_REFUSED = 1
@@ -53,9 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     cal = sub.add_parser("calibrate", help="fit free parameters of a scenario to published figures")
     cal.add_argument("targets", help="targets YAML file")
     _output_options(cal, "results/calibration_<name>")
-    val = sub.add_parser("validation", help="write scenarios/VALIDATION.md: published figures against the model")
-    val.add_argument("--out", default="scenarios/VALIDATION.md", help="where to write the page")
-    val.add_argument("--scenarios", default="scenarios", help="the scenario folder")
+    pub = sub.add_parser("published-figures",
+                         help="write scenarios/VALIDATION.md: published figures against the model")
+    pub.add_argument("--out", default="scenarios/VALIDATION.md", help="where to write the page")
+    pub.add_argument("--scenarios", default="scenarios", help="the scenario folder")
     rpt = sub.add_parser("report", help="write report.html for a results folder")
     rpt.add_argument("results", help="a results folder written by run or compare")
     return p
@@ -66,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         commands = {"run": _run, "validate": _validate, "schema": _schema, "compare": _compare, "report": _report,
-                    "sweep": _sweep, "calibrate": _calibrate, "validation": _validation}
+                    "sweep": _sweep, "calibrate": _calibrate, "published-figures": _published}
         return commands[args.command](args)
     except ScenarioError as exc:
         print(f"dayshift: {exc}", file=sys.stderr)
@@ -90,11 +95,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _schema(args) -> int:
+    from model.scenario.json_schema import json_schema
+
     print(json.dumps(json_schema(), indent=2))
     return 0
 
 
 def _validate(args) -> int:
+    from model.compile.validate import parse_scenario
+    from model.scenario.yaml_reader import read_text
+
     bad = 0
     for path in args.scenario:
         try:
@@ -107,8 +117,11 @@ def _validate(args) -> int:
 
 
 def _run(args) -> int:
-    from model.simulate import simulate
-    from model.writer import check_target, safe_name, write_results
+    from model.compile.validate import parse_scenario
+    from model.engine.simulate import simulate
+    from model.output.files import check_target, safe_name
+    from model.output.results_folder import write_results
+    from model.scenario.yaml_reader import read_text
 
     text = read_text(args.scenario)
     scenario = parse_scenario(text, args.scenario)
@@ -140,8 +153,11 @@ def _run(args) -> int:
 
 
 def _compare(args) -> int:
-    from model.compare import compare
-    from model.writer import check_target, safe_name, write_comparison
+    from model.analysis.compare import compare
+    from model.compile.validate import parse_scenario
+    from model.output.files import check_target, safe_name
+    from model.output.results_folder import write_comparison
+    from model.scenario.yaml_reader import read_text
 
     texts = {path: read_text(path) for path in [args.baseline, *args.policies]}
     scenarios = [parse_scenario(texts[path], path) for path in [args.baseline, *args.policies]]
@@ -184,7 +200,8 @@ def _compare(args) -> int:
 
 
 def _sweep(args) -> int:
-    from model import sweep as sw
+    from model.analysis import sweep as sw
+    from model.output import sweep_folder
 
     s = sw.load_sweep(args.sweep)
     if args.workers is not None and args.workers < 1:
@@ -193,18 +210,18 @@ def _sweep(args) -> int:
     out = Path(args.out) if args.out else Path("results") / f"sweep_{s.spec.name}"
     bar = _progress(not args.no_progress, f"sweep {s.spec.name}")
     try:
-        info = sw.run_sweep(s, out, workers=args.workers, scheduler=args.scheduler, force=args.force,
+        info = sweep_folder.run_sweep(s, out, workers=args.workers, scheduler=args.scheduler, force=args.force,
                             progress=bar.update if bar else None)
     finally:
         if bar:
             bar.close()
     print(f"{s.spec.name}: {info['runs']} runs ({len(s.points)} points x {s.spec.replications} replications); "
           f"{info['already_done']} were done before, {info['ran']} ran now in {info['seconds']:.1f} s")
-    runs = sw.read_runs(out)
+    runs = sweep_folder.read_runs(out)
     table = sw.sensitivity(s, runs)
     if table is not None:
         table.to_csv(out / "sensitivity.csv", index=False)
-        sw.plot_sensitivity(table, s.spec.design, out / "sensitivity.png")
+        sweep_folder.plot_sensitivity(table, s.spec.design, out / "sensitivity.png")
         print("top drivers:")
         for line in sw.top_drivers(table, s.spec.design):
             print(f"  {line}")
@@ -213,8 +230,9 @@ def _sweep(args) -> int:
 
 
 def _calibrate(args) -> int:
-    from model import calibrate as cb
-    from model.writer import check_target
+    from model.analysis import calibrate as cb
+    from model.output.calibration_folder import write_calibration
+    from model.output.files import check_target
 
     cal = cb.load_targets(args.targets)
     out = Path(args.out) if args.out else Path("results") / f"calibration_{cal.spec.name}"
@@ -225,7 +243,7 @@ def _calibrate(args) -> int:
     finally:
         if bar:
             bar.close()
-    cb.write_calibration(cal, fit, out, force=args.force)
+    write_calibration(cal, fit, out, force=args.force)
     runs = fit["evaluations"] * cal.spec.replications
     print(f"{cal.spec.name}: {fit['evaluations']} evaluations ({runs} runs) in {fit['seconds']:.1f} s "
           f"({fit['method']}); objective {fit['objective']:.3g}")
@@ -243,15 +261,15 @@ def _calibrate(args) -> int:
     return 0
 
 
-def _validation(args) -> int:
-    from model import validation
+def _published(args) -> int:
+    from model.output import published_page
 
-    print(validation.write(args.out, args.scenarios))
+    print(published_page.write(args.out, args.scenarios))
     return 0
 
 
 def _report(args) -> int:
-    from model.report import write_report
+    from model.output.report import write_report
 
     folder = Path(args.results)
     if not (folder / "summary.json").exists():

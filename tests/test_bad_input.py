@@ -9,10 +9,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SMALL, small, write_yaml
+from helpers import SMALL, small, write_yaml
 from model.cli import main
-from model.scenario import ScenarioError, validate_scenario
-from model.simulate import simulate
+from model.scenario.problems import ScenarioError
+from model.compile.validate import validate_scenario
+from model.engine.simulate import simulate
 
 
 def _reject(tmp_path, capsys, data_or_text, *expected: str, command: str = "validate") -> str:
@@ -153,7 +154,7 @@ def test_lifetime_needs_inflow_to_stop(tmp_path, capsys):
 
 
 def test_shipped_scenarios_are_valid(capsys):
-    from conftest import SCENARIOS
+    from helpers import SCENARIOS
 
     paths = sorted(str(p) for p in SCENARIOS.glob("*.yaml"))
     assert main(["validate", *paths]) == 0, capsys.readouterr().err
@@ -228,7 +229,7 @@ def test_broken_scenarios_give_only_the_scenario_error(data):
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=200))
 def test_any_text_gives_only_the_scenario_error(text):
-    from model.scenario import parse_scenario
+    from model.compile.validate import parse_scenario
 
     try:
         parse_scenario(text, "text.yaml")

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from conftest import ROOT
+from helpers import ROOT
 
 KEYS = {"mesa_person_months_per_s", "vectorised_person_months_per_s", "speedup", "rng_fraction",
         "england_seconds", "england_peak_rss_mib"}

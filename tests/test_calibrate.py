@@ -7,9 +7,9 @@ import json
 import pytest
 import yaml
 
-from conftest import SCENARIOS, small, write_yaml
+from helpers import SCENARIOS, small, write_yaml
 from model import load_scenario, simulate
-from model.calibrate import calibrate, load_targets, target_value
+from model.analysis.calibrate import calibrate, load_targets, target_value
 from model.cli import main
 
 
@@ -68,7 +68,7 @@ def test_calibrate_command_writes_fit_table_and_a_calibrated_scenario(tmp_path, 
 
 def test_target_kinds():
     res = simulate(load_scenario_small(), seed=1, n_cycles=24)
-    from model.calibrate import Target
+    from model.analysis.calibrate import Target
 
     m, y = res.monthly, res.yearly
     share = Target(name="s", source="x", kind="share", column="n_paid_work", of=["n_paid_work", "n_day_service"],
@@ -87,7 +87,7 @@ def load_scenario_small():
 
 def test_validation_page_lists_every_published_figure(tmp_path):
     out = tmp_path / "VALIDATION.md"
-    assert main(["validation", "--out", str(out)]) == 0
+    assert main(["published-figures", "--out", str(out)]) == 0
     page = out.read_text()
     for figure in ("Essex: into paid work", "Essex: from day services", "Essex: budget shift", "NDTi", "Kent",
                    "England: ascof 2012 13", "England: ascof 2021 22", "England: ascof 2017 18"):
@@ -98,7 +98,7 @@ def test_validation_page_lists_every_published_figure(tmp_path):
 def test_replications_average_runs_with_spawned_seeds(tmp_path):
     import numpy as np
 
-    from model.uncertainty import replication_seeds
+    from model.analysis.stats import replication_seeds
 
     one = load_targets(_targets(tmp_path, 10))
     assert one.seeds == [7]
@@ -123,7 +123,7 @@ def test_budget_shift_is_a_yearly_target_only(tmp_path, capsys):
 
 
 def test_calibrated_scenario_with_a_value_inside_a_list(tmp_path):
-    from model.calibrate import calibrated_yaml
+    from model.analysis.calibrate import calibrated_yaml
 
     cal = load_targets(_targets(tmp_path, 10, free=[{"path": "population.initial.0.count", "bounds": [100, 140]}]))
     out = tmp_path / "cal"

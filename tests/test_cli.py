@@ -10,7 +10,7 @@ import sys
 import pandas as pd
 import pytest
 
-from conftest import ROOT, small, write_yaml
+from helpers import ROOT, small, write_yaml
 from model.cli import main
 
 FILES = {"monthly.parquet", "monthly.csv", "yearly.parquet", "yearly.csv", "people.parquet", "people.csv",
@@ -71,12 +71,12 @@ def test_force_replaces_results(tmp_path, scenario_file):
 
 
 def test_a_crash_while_writing_leaves_no_half_written_results(tmp_path, scenario_file, monkeypatch, capsys):
-    import model.plots
+    import model.output.plots
 
     def boom(*a, **k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(model.plots, "save_all", boom)
+    monkeypatch.setattr(model.output.plots, "save_all", boom)
     out = tmp_path / "res"
     assert main(["run", str(scenario_file), "--out", str(out), "--no-progress"]) == 3
     err = capsys.readouterr().err
@@ -86,12 +86,12 @@ def test_a_crash_while_writing_leaves_no_half_written_results(tmp_path, scenario
 
 
 def test_a_crash_while_forcing_keeps_the_old_results(tmp_path, scenario_file, monkeypatch):
-    import model.plots
+    import model.output.plots
 
     out = tmp_path / "res"
     out.mkdir()
     (out / "old.txt").write_text("old")
-    monkeypatch.setattr(model.plots, "save_all", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("x")))
+    monkeypatch.setattr(model.output.plots, "save_all", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("x")))
     assert main(["run", str(scenario_file), "--out", str(out), "--force", "--no-progress"]) == 3
     assert (out / "old.txt").read_text() == "old"
 
@@ -127,7 +127,7 @@ def test_shipped_scenarios_follow_the_json_schema_editors_use(capsys):
     import jsonschema
     import yaml
 
-    from conftest import SCENARIOS
+    from helpers import SCENARIOS
 
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)

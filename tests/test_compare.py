@@ -8,11 +8,11 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
-from conftest import small, write_yaml
+from helpers import small, write_yaml
 from model import validate_scenario
 from model.cli import main
-from model.compare import compare
-from model.scenario import ScenarioError
+from model.analysis.compare import compare
+from model.scenario.problems import ScenarioError
 
 
 def _pair():

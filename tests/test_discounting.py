@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from model import simulate, validate_scenario
-from model.costs import GREEN_BOOK, cycle_times, discount_factor
+from model.compile.discounting import GREEN_BOOK, cycle_times, discount_factor
 
 
 def test_green_book_factors_by_hand():

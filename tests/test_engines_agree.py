@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import SCENARIOS, small
+from helpers import SCENARIOS, small
 from model import ScenarioError, build_spec, load_scenario, simulate, simulate_draws, validate_scenario
 
 MONEY = ("cost_", "benefits", "tax_", "employment_", "released", "moved", "saving", "pb_", "day_centre_",

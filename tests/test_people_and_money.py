@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import small
+from helpers import small
 from model import validate_scenario
-from model.agents import DayshiftModel
-from model.policy import admit
-from model.simulate import simulate
-from model.spec import build_spec
+from model.engine.agents import DayshiftModel
+from model.engine.policy import admit
+from model.engine.simulate import simulate
+from model.compile.spec import build_spec
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from conftest import small
+from helpers import small
 from model import build_spec, simulate, validate_scenario
-from model.agents import DayshiftModel, run_batch
-from model.streams import cycle_uniforms
+from model.engine.agents import DayshiftModel, run_batch
+from model.engine.streams import cycle_uniforms
 
 
 def test_same_seed_same_results():

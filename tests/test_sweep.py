@@ -15,11 +15,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT, small, write_yaml
+from helpers import ROOT, small, write_yaml
 from model import build_spec, simulate, validate_scenario
-from model.agents import run_batch
+from model.engine.agents import run_batch
 from model.cli import main
-from model.sweep import design_points, load_sweep, read_runs, run_sweep
+from model.analysis.sweep import design_points, load_sweep
+from model.output.sweep_folder import read_runs, run_sweep
 
 
 def _files(tmp_path: Path, years: int = 1, **sweep) -> Path:
@@ -71,7 +72,7 @@ def test_results_do_not_depend_on_the_number_of_workers(tmp_path):
     pd.testing.assert_frame_equal(a, b)
     assert len(a) == 12 and a["seed"].nunique() == 2  # seeds by replication: common random numbers across points
     # A run equals the same scenario run on its own.
-    from model.uncertainty import substitute
+    from model.scenario.paths import substitute
 
     values = sweep.values(int(a["point"].iloc[5]))
     alone = simulate(validate_scenario(substitute(sweep.base_data, values)), seed=int(a["seed"].iloc[5]))

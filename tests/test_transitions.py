@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from conftest import small
+from helpers import small
 from model import build_spec, simulate, validate_scenario
-from model.transitions import choose_cum, cumulative_chances, per_cycle
+from model.compile.transitions import choose_cum, cumulative_chances, per_cycle
 
 
 def test_per_cycle_conversions_by_hand():

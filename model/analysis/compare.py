@@ -1,0 +1,339 @@
+"""Comparing policies with a baseline on the same people and the same random numbers.
+
+Every policy runs with the baseline's seed (common random numbers: the same person draws the same
+uniform for the same decision in every scenario), so differences are the policy's, not noise.
+Replications (`reps`) repeat that with independent seeds spawned from one root seed; a probabilistic
+sensitivity analysis (`psa`) draws parameter sets, paired across scenarios by parameter path, and runs
+every draw on the same random numbers. Figures carry their mean and a 95% interval (the 2.5% and 97.5%
+points across runs).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from model.analysis.stats import interval, replication_seeds
+from model.compile.spec import Spec, build_spec
+from model.compile.validate import validate_scenario
+from model.engine.results import SimulationResult, budget_shift
+from model.engine.simulate import simulate, simulate_draws
+from model.engine.streams import seed_from
+from model.scenario.paths import substitute
+from model.scenario.problems import Problem, ScenarioError
+from model.scenario.schema import Scenario
+
+
+def _work_col(spec: Spec) -> str:
+    live = spec.states[: spec.n_live]
+    return f"n_{live[spec.policy.work]}" if spec.policy is not None else "n_paid_work"
+
+
+def check_comparable(baseline: Scenario, policies: list[Scenario]) -> None:
+    """A comparison needs the same calendar (start, horizon, cycle), the same people, and paid work."""
+    problems = []
+    for p in policies:
+        for field_ in ("start", "horizon", "cycle"):
+            if getattr(p, field_) != getattr(baseline, field_):
+                problems.append(Problem(field_, f"{p.name} has {getattr(p, field_)!r} but the baseline "
+                                        f"{baseline.name} has {getattr(baseline, field_)!r}; they must match"))
+    base_people = _people(baseline)
+    for p in policies:
+        people = _people(p)
+        if people != base_people:
+            problems.append(Problem("population", f"{p.name} starts with {people[0]:,} people and takes "
+                                    f"{people[1]:g} entrants a year, but {baseline.name} (the baseline) starts "
+                                    f"with {base_people[0]:,} and takes {base_people[1]:g}; a "
+                                    "comparison must follow the same people, so give the baseline the same "
+                                    "population (a policy moves people between states, it does not add them)"))
+    for sc in (baseline, *policies):
+        if sc.policy is None and "paid_work" not in sc.states:
+            problems.append(Problem("states", f"{sc.name} has no policy and no 'paid_work' state, so there is no "
+                                    "paid work to compare"))
+    if problems:
+        raise ScenarioError("comparison", problems)
+
+
+def _people(sc: Scenario) -> tuple:
+    """Who a scenario creates: people at the start, entrants a year, and the year entry stops."""
+    inflow = sc.population.inflow
+    return (sum(g.count for g in sc.population.initial), inflow.per_year if inflow else 0.0,
+            inflow.until_year if inflow else None)
+
+
+def _year_end(monthly: pd.DataFrame, spec: Spec, column: str) -> np.ndarray:
+    """A stock at the end of each projection year."""
+    per_year = 12 // spec.cycle_months
+    values = monthly[column].to_numpy()
+    n_years = len(values) // per_year
+    return values[per_year - 1 : n_years * per_year : per_year]
+
+
+def _by_year(monthly: pd.DataFrame, spec: Spec, column: str) -> np.ndarray:
+    """A flow summed over each projection year."""
+    per_year = 12 // spec.cycle_months
+    values = monthly[column].to_numpy(float)
+    n_years = len(values) // per_year
+    return values[: n_years * per_year].reshape(n_years, per_year).sum(axis=1)
+
+
+def _leaving_day(spec: Spec) -> str | None:
+    return spec.states[spec.day_state] if spec.day_state >= 0 else None
+
+
+def pair_metrics(base: SimulationResult, pol: SimulationResult) -> tuple[pd.DataFrame, dict]:
+    """Year-by-year and whole-horizon differences of one policy run from its paired baseline run."""
+    bs, ps = base.spec, pol.spec
+    # Lifetime runs end when everyone has left, which may differ by a few cycles: compare the common span.
+    n = min(len(base.monthly), len(pol.monthly))
+    bm, pm = base.monthly.iloc[:n], pol.monthly.iloc[:n]
+    years = np.arange(1, len(_year_end(bm, bs, "cycle")) + 1)
+    yearly = pd.DataFrame({"year": years})
+    yearly["in_work_baseline"] = _year_end(bm, bs, _work_col(bs))
+    yearly["in_work_policy"] = _year_end(pm, ps, _work_col(ps))
+    yearly["extra_in_work"] = yearly["in_work_policy"] - yearly["in_work_baseline"]
+    yearly["extra_job_starts"] = _by_year(pm, ps, "job_starts") - _by_year(bm, bs, "job_starts")
+    day = _leaving_day(bs)
+    if day is not None:
+        # Leaving day services: moves out of the day state into a state billed to another service
+        # (a referral into a waiting list still paid for by day services does not count).
+        live = bs.states[: bs.n_live]
+        day_service = bs.state_service[bs.day_state]
+        away = [s for i, s in enumerate(live) if bs.state_service[i] != day_service]
+        yearly["extra_leaving_day_services"] = sum(
+            _by_year(pm, ps, f"flow_{day}_to_{s}") - _by_year(bm, bs, f"flow_{day}_to_{s}") for s in away)
+    yearly["cost_baseline"] = _by_year(bm, bs, "cost_council")
+    yearly["cost_policy"] = _by_year(pm, ps, "cost_council")
+    yearly["saving_undiscounted"] = yearly["cost_baseline"] - yearly["cost_policy"]
+    yearly["saving_public_purse"] = _by_year(bm, bs, "cost_public_purse") - _by_year(pm, ps, "cost_public_purse")
+    for s in bs.services:
+        if f"cost_{s}" in pm:
+            yearly[f"saving_{s}"] = _by_year(bm, bs, f"cost_{s}") - _by_year(pm, ps, f"cost_{s}")
+    for name, m, spec in (("baseline", bm, bs), ("policy", pm, ps)):
+        pro, re = _by_year(m, spec, "cost_proactive"), _by_year(m, spec, "cost_reactive")
+        yearly[f"proactive_share_{name}"] = np.where(pro + re > 0, pro / np.where(pro + re > 0, pro + re, 1), np.nan)
+        yearly[f"budget_shift_{name}"] = budget_shift(re / (12 // spec.cycle_months), m["cost_reactive"].iloc[0],
+                                                      m["cost_proactive"].iloc[0])
+    cumulative = yearly["saving_undiscounted"].cumsum().to_numpy()
+    never_behind = [y for i, y in enumerate(years) if (cumulative[i:] >= 0).all()]
+    extra_jobs = float(pm["job_starts"].sum() - bm["job_starts"].sum())
+    incremental = float(pm["cost_council_disc"].sum() - bm["cost_council_disc"].sum())
+    totals = dict(
+        extra_job_starts=extra_jobs,
+        extra_in_work_final=float(yearly["extra_in_work"].iloc[-1]) if len(yearly) else 0.0,
+        npv_saving=-incremental,
+        npv_saving_public_purse=float(bm["cost_public_purse_disc"].sum() - pm["cost_public_purse_disc"].sum()),
+        saving_undiscounted_total=float(bm["cost_council"].sum() - pm["cost_council"].sum()),
+        cost_per_extra_job=incremental / extra_jobs if extra_jobs > 0 else math.nan,
+        break_even_year=float(never_behind[0]) if never_behind else math.nan,
+        saves_money=float(incremental < 0),
+    )
+    return yearly, totals
+
+
+@dataclass
+class Comparison:
+    """The paired runs of a baseline and its policies, and their differences."""
+
+    baseline: str
+    policies: list[str]
+    mode: str  # "reps" or "psa"
+    seed: int
+    yearly: pd.DataFrame  # one row per policy, run and year
+    runs: pd.DataFrame  # one row per policy and run
+    first: dict[str, SimulationResult]  # the first run of each scenario, for pictures
+    start_year: int
+    tornado: pd.DataFrame | None = None
+    draws: pd.DataFrame | None = None  # the parameter values of each PSA draw
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        """The comparison's headline figures, per policy (and the first policy's at the top level)."""
+        per = {}
+        for name in self.policies:
+            y = self.yearly[self.yearly["policy"] == name]
+            r = self.runs[self.runs["policy"] == name]
+            by_year = {int(k): g for k, g in y.groupby("year")}
+            incremental = -r["npv_saving"].to_numpy()
+            jobs = r["extra_job_starts"].to_numpy()
+            mean_ratio = float(incremental.mean() / jobs.mean()) if len(r) and jobs.mean() > 0 else None
+            per[name] = dict(
+                runs=int(len(r)),
+                extra_in_work_by_year={k: interval(g["extra_in_work"]) for k, g in by_year.items()},
+                extra_job_starts_by_year={k: interval(g["extra_job_starts"]) for k, g in by_year.items()},
+                extra_leaving_day_services_by_year=(
+                    {k: interval(g["extra_leaving_day_services"]) for k, g in by_year.items()}
+                    if "extra_leaving_day_services" in y else {}),
+                saving_undiscounted_by_year={k: interval(g["saving_undiscounted"]) for k, g in by_year.items()},
+                saving_public_purse_by_year={k: interval(g["saving_public_purse"]) for k, g in by_year.items()},
+                proactive_share_by_year={k: dict(baseline=interval(g["proactive_share_baseline"])["mean"],
+                                                 policy=interval(g["proactive_share_policy"])["mean"])
+                                         for k, g in by_year.items()},
+                budget_shift_by_year={k: dict(baseline=interval(g["budget_shift_baseline"])["mean"],
+                                              policy=interval(g["budget_shift_policy"])["mean"])
+                                      for k, g in by_year.items()},
+                extra_job_starts=interval(r["extra_job_starts"]),
+                npv_saving=interval(r["npv_saving"]),
+                npv_saving_public_purse=interval(r["npv_saving_public_purse"]),
+                saving_undiscounted_total=interval(r["saving_undiscounted_total"]),
+                prob_saves_money=float(r["saves_money"].mean()) if len(r) else None,
+                cost_per_extra_job=dict(interval(r["cost_per_extra_job"]), ratio_of_means=mean_ratio),
+                break_even_year=interval(r["break_even_year"]),
+                share_never_breaking_even=float(r["break_even_year"].isna().mean()) if len(r) else None,
+            )
+        first = per[self.policies[0]]
+        return dict(baseline=self.baseline, policies=per, mode=self.mode, seed=self.seed, start_year=self.start_year,
+                    notes=self.notes, **{k: v for k, v in first.items()})
+
+    def headline(self, summary: dict | None = None) -> str:
+        """The answer in plain words, for the first policy (from `summary` when it is already at hand)."""
+        s = summary or self.summary()
+        name = self.policies[0]
+        years = sorted(s["extra_in_work_by_year"])
+        if not years:
+            return f"{name} compared with {self.baseline}: the horizon is shorter than a year."
+        y5 = years[min(4, len(years) - 1)]
+        last = years[-1]
+        w = s["extra_in_work_by_year"][last]
+        save5 = s["saving_undiscounted_by_year"][y5]["mean"]
+        npv = s["npv_saving"]
+        what = "parameter draws" if self.mode == "psa" else "replications" if s["runs"] > 1 else "runs"
+        people = f"{abs(w['mean']):,.0f} {'more' if w['mean'] >= 0 else 'fewer'} people are in paid work"
+        spend = ("about the same" if abs(save5) < 5000 else
+                 f"£{abs(save5) / 1e6:.2f}m {'less' if save5 >= 0 else 'more'}")
+        total = (f"the discounted {'saving' if npv['mean'] >= 0 else 'extra cost'} is "
+                 f"£{abs(npv['mean']) / 1e6:.1f}m")
+        return " ".join([
+            f"By {self.start_year + last}, {people} under {name} than under {self.baseline}"
+            + _interval_words(w, lambda v: f"{v:,.0f}") + ".",
+            f"The council spends {spend} in year {y5}; over {last} years {total}"
+            + _interval_words(npv, lambda v: f"{'-' if v < 0 else ''}£{abs(v) / 1e6:.1f}m", " saved") + ".",
+            f"The policy saves the council money in {100 * s['prob_saves_money']:.0f}% of {what}.",
+        ])
+
+
+def _interval_words(d: dict, fmt, unit: str = "") -> str:
+    if d["low"] is None or d["low"] == d["high"]:
+        return ""
+    return f" (95% interval {fmt(d['low'])} to {fmt(d['high'])}{unit})"
+
+
+def _metrics(name: str, run: int, base: SimulationResult, pol: SimulationResult) -> tuple[pd.DataFrame, dict]:
+    yearly, totals = pair_metrics(base, pol)
+    yearly.insert(0, "run", run)
+    yearly.insert(0, "policy", name)
+    return yearly, dict(policy=name, run=run, **totals)
+
+
+def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: int = 0, seed: int | None = None,
+            common_random_numbers: bool = True, tornado: bool = True,
+            progress: Callable[[int, int], None] | None = None) -> Comparison:
+    """Run a baseline and its policies paired, over replications or PSA draws, and difference them."""
+    tick = progress or (lambda done, total: None)
+    check_comparable(baseline, policies)
+    root = seed_from(seed, baseline.seed)
+    base_spec = build_spec(baseline)
+    pol_specs = [build_spec(p) for p in policies]
+    notes = []
+    for p, ps in zip(policies, pol_specs):
+        if ps.n_ids != base_spec.n_ids or not np.array_equal(ps.inflow, base_spec.inflow):
+            notes.append(f"{p.name} creates different people from {baseline.name} (initial stock or inflow "
+                         "differ), so its random numbers are paired only by person id.")
+    yearly_parts, run_rows = [], []
+    first: dict[str, SimulationResult] = {}
+    draws_table = None
+    if psa > 0:
+        mode = "psa"
+        base_draws, table = draw_specs(baseline, psa, root)
+        base_runs = simulate_draws(base_draws, seed=root, people=False)
+        draws_table = table
+        first[baseline.name] = base_runs[0]
+        for p in policies:
+            pdraws, ptable = draw_specs(p, psa, root)
+            draws_table = pd.concat([draws_table, ptable.drop(columns=[c for c in ptable if c in draws_table])], axis=1)
+            pruns = simulate_draws(pdraws, seed=root, people=False)
+            tick(1 + policies.index(p), 1 + len(policies))
+            first[p.name] = pruns[0]
+            for i, (b, r) in enumerate(zip(base_runs, pruns)):
+                y, t = _metrics(p.name, i, b, r)
+                yearly_parts.append(y)
+                run_rows.append(t)
+    else:
+        mode = "reps"
+        seeds = [root] if reps <= 1 else replication_seeds(root, reps)
+        other = replication_seeds(root + 1, len(seeds)) if not common_random_numbers else seeds
+        for i, s in enumerate(seeds):
+            b = simulate(base_spec, seed=s)
+            first.setdefault(baseline.name, b)
+            for p, ps in zip(policies, pol_specs):
+                r = simulate(ps, seed=s if common_random_numbers else other[i])
+                first.setdefault(p.name, r)
+                y, t = _metrics(p.name, i, b, r)
+                yearly_parts.append(y)
+                run_rows.append(t)
+            tick(i + 1, len(seeds))
+    out = Comparison(baseline=baseline.name, policies=[p.name for p in policies], mode=mode, seed=root,
+                     yearly=pd.concat(yearly_parts, ignore_index=True), runs=pd.DataFrame(run_rows),
+                     first=first, start_year=base_spec.start_year, draws=draws_table, notes=notes)
+    if tornado and any(sc.uncertain for sc in [baseline, *policies]):
+        out.tornado = one_way(baseline, policies[0], root)
+    return out
+
+
+def draw_specs(scenario: Scenario, n: int, seed: int) -> tuple[list[Spec], pd.DataFrame]:
+    """n parameter sets of a scenario (its means where it has no distributions), and their values."""
+    if not scenario.uncertain:
+        return [build_spec(scenario)] * n, pd.DataFrame(index=range(n))
+    values = {u.path: u.draws(n, seed) for u in scenario.uncertain}
+    specs = []
+    for i in range(n):
+        data = substitute(scenario.data, {p: v[i] for p, v in values.items()})
+        try:
+            specs.append(build_spec(validate_scenario(data, scenario.name)))
+        except ScenarioError as exc:
+            drawn = ", ".join(f"{'.'.join(map(str, p))} = {v[i]:.6g}" for p, v in values.items())
+            raise ScenarioError(scenario.name, [Problem("", f"PSA draw {i} ({drawn}) makes the scenario invalid: "
+                                                        f"{exc.problems[0]}. Narrow the distributions.")]) from None
+    return specs, pd.DataFrame({".".join(map(str, p)): v for p, v in values.items()})
+
+
+def one_way(baseline: Scenario, policy: Scenario, seed: int, low: float = 0.025, high: float = 0.975) -> pd.DataFrame:
+    """One-way sensitivity: each uncertain parameter at its 2.5% and 97.5% points (each scenario at its
+    own distribution's point where both have the parameter), the others at their means; the discounted
+    saving and the extra people in work at the horizon."""
+    names: dict[str, None] = {}
+    for sc in (baseline, policy):
+        for u in sc.uncertain:
+            names.setdefault(u.name)
+
+    def run(name: str | None, q: float) -> dict:
+        pair = []
+        for sc in (baseline, policy):
+            if sc.uncertain:
+                values = {u.path: (float(u.quantile(q)) if u.name == name else u.mean()) for u in sc.uncertain}
+                sc = validate_scenario(substitute(sc.data, values), sc.name)
+            pair.append(simulate(build_spec(sc), seed=seed))
+        _, totals = pair_metrics(*pair)
+        return totals
+
+    def value(name: str, q: float) -> float:
+        u = next(u for sc in (policy, baseline) for u in sc.uncertain if u.name == name)
+        return float(u.quantile(q))
+
+    centre = run(None, 0.5)
+    rows = []
+    for name in names:
+        lo, hi = run(name, low), run(name, high)
+        rows.append(dict(parameter=name, low_value=value(name, low), high_value=value(name, high),
+                         npv_saving_low=lo["npv_saving"], npv_saving_high=hi["npv_saving"],
+                         extra_in_work_low=lo["extra_in_work_final"], extra_in_work_high=hi["extra_in_work_final"],
+                         npv_saving_centre=centre["npv_saving"], extra_in_work_centre=centre["extra_in_work_final"]))
+    table = pd.DataFrame(rows)
+    if len(table):
+        table["swing"] = (table["npv_saving_high"] - table["npv_saving_low"]).abs()
+        table = table.sort_values("swing", ascending=False).reset_index(drop=True)
+    return table

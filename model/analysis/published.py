@@ -1,0 +1,175 @@
+"""The published-figures check: each published figure beside the model's value, and whether the model was
+fitted to it or predicts it without having seen it. `dayshift published-figures` writes it to
+scenarios/VALIDATION.md."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from model.analysis.calibrate import load_targets
+from model.analysis.compare import compare
+from model.analysis.stats import interval
+from model.compile.validate import load_scenario, validate_scenario
+from model.engine.simulate import simulate
+from model.scenario.paths import at_means, substitute
+
+
+def _row(figure: str, source: str, observed: str, model: str, gap: str, role: str) -> str:
+    return f"| {figure} | {source} | {observed} | {model} | {gap} | {role} |"
+
+
+def _shipped_runs(root: Path, name: str) -> tuple:
+    """A targets file and its scenario's runs at the shipped values (the means), not a new fit."""
+    cal = load_targets(root / "targets" / f"{name}.yaml")
+    return cal, cal.results(cal.shipped)
+
+
+def _targets(cal, results: list, label: str) -> list[str]:
+    targets = [*cal.spec.targets, *cal.spec.validation_only]
+    rows = []
+    runs = cal.runs(None, targets, results)
+    for t, values in zip(targets, runs.T):
+        m = float(values.mean())
+        within = abs(m - t.observed) <= t.tolerance
+        role = "calibrated to" if t in cal.spec.targets else "predicted (not fitted)"
+        fmt = (lambda v: f"{v:.0%}") if t.observed < 1.5 else (lambda v: f"{v:,.0f}")
+        fmt = (lambda v: f"{v:.1%}") if t.observed < 0.2 else fmt
+        model = fmt(m)
+        if len(values) > 1:
+            spread = interval(values)
+            model += f" ({fmt(spread['low'])} to {fmt(spread['high'])})"
+        rows.append(_row(f"{label}: {t.name.replace('_', ' ')}", t.source, fmt(t.observed), model,
+                         f"{m - t.observed:+.3g} ({'within' if within else 'OUTSIDE'} ±{t.tolerance:g})", role))
+    return rows
+
+
+def _ndti(root: Path) -> list[str]:
+    rows = []
+    data = at_means(load_scenario(root / "baseline.yaml"))
+    models = ("policy", "employment_support", "service_models")
+    for label, published, share in (("evidence-based, 43% job outcome rate", 2818, 1.0),
+                                    ("all services (average), 38% job outcome rate", 8217, 0.0)):
+        sc = validate_scenario(substitute(data, {models + ("evidence_based", "spend_share"): share,
+                                                              models + ("other", "spend_share"): 1 - share}))
+        m = simulate(sc, n_cycles=60).monthly
+        cost = m["employment_spend"].sum() / max(1, m["job_starts"].sum())
+        rows.append(_row(f"NDTi: cost per job outcome, {label}", "seed 002 (NDTi 2014)", f"£{published:,}",
+                         f"£{cost:,.0f}", f"{cost - published:+,.0f}",
+                         "place cost set from it (cost per outcome × outcome rate); the realised cost per job "
+                         "start over 5 years of the baseline with all spend on this model checks that derivation"))
+    return rows
+
+
+def _kent(root: Path) -> list[str]:
+    # Against community_shift_only rather than the baseline: essex_live's move to community day opportunities
+    # saves money without anyone working, and Kent's figure is what work saves.
+    comp = compare(load_scenario(root / "community_shift_only.yaml"), [load_scenario(root / "essex_live.yaml")],
+                   reps=1, tornado=False)
+    b, p = comp.first["community_shift_only"].monthly, comp.first["essex_live"].monthly
+    extra_years = float((p["n_paid_work"] - b["n_paid_work"]).sum()) / 12
+    public = float(b["cost_public_purse"].sum() - p["cost_public_purse"].sum()) / extra_years
+    council = float(b["cost_council"].sum() - p["cost_council"].sum()) / extra_years
+    # The same comparison person by person: a year in day services (with centres' fixed costs) against a year
+    # in paid work with in-work support, as the calibrated essex_live costs them.
+    day = float(p["cost_day_services"].sum()) / float((p["n_day_service"] + p["n_waiting"]).sum()) * 12
+    work = float(p["cost_in_work_support"].sum()) / float(p["n_paid_work"].sum()) * 12
+    return [
+        _row("Kent: saving to the taxpayer per person in work a year", "Kilsby and Beyer (2010); seed 000",
+             "£3,564", f"£{public:,.0f}", f"{public - 3564:+,.0f}",
+             "predicted (not fitted): essex_live against community_shift_only (the baseline with essex_live's "
+             "move to community day opportunities), per extra person-year in work"),
+        _row("Kent: of which to the council", "Kilsby and Beyer (2010)", "£1,290", f"£{council:,.0f}",
+             f"{council - 1290:+,.0f}", "predicted (not fitted)"),
+        _row("Kent: of which to the council, person by person", "Kilsby and Beyer (2010)", "£1,290",
+             f"£{day - work:,.0f}", f"{day - work - 1290:+,.0f}",
+             "predicted (not fitted): a year in day services less a year in work, as essex_live costs them"),
+    ]
+
+
+def _shared_lives(root: Path) -> list[str]:
+    comp = compare(load_scenario(root / "residential_baseline.yaml"), [load_scenario(root / "shared_lives.yaml")],
+                   reps=1, tornado=False)
+    b, p = comp.first["residential_baseline"].monthly, comp.first["shared_lives"].monthly
+    years = float((p["n_shared_lives"] + p["n_shared_lives_day"]).sum()) / 12
+    saving = float(b["cost_council"].sum() - p["cost_council"].sum()) / years
+    return [_row("Shared Lives: saving per arrangement a year", "Shared Lives Plus; seed 003", "£13,000",
+                 f"£{saving:,.0f}", f"{saving - 13000:+,.0f}",
+                 "live-in arrangements set to it by construction (residential care less Shared Lives, weekly); "
+                 "day arrangements at an assumed cost; shared_lives against residential_baseline checks the mix")]
+
+
+def _shift_at(results: list) -> float:
+    """The mean budget shift in 2024-25 over runs."""
+    return float(np.mean([r.yearly.set_index("fiscal_year").loc["2024-25", "budget_shift"] for r in results]))
+
+
+def _shift_note(root: Path, cal, results: list) -> list[str]:
+    """Where the budget shift in the calibrated essex_live comes from, and where the money goes, in 2024-25."""
+    figures = []
+    for res in results:
+        m, year = res.monthly, res.yearly.set_index("fiscal_year").loc["2024-25"]
+        start = m["cost_reactive"].iloc[0] + m["cost_proactive"].iloc[0]
+        proactive_rise = (year["cost_proactive"] / year["months"] - m["cost_proactive"].iloc[0]) / start
+        figures.append([year["budget_shift"], proactive_rise, year["proactive_share"]])
+    shift, proactive, share = np.mean(figures, axis=0)
+    # The same runs' seeds and span for the scenarios that hold parts of the Essex approach back.
+    others = {name: _shift_at(cal.replicate(load_scenario(root / f"{name}.yaml")))
+              for name in ("baseline", "community_shift_only")}
+    target = next(t for t in [*cal.spec.targets, *cal.spec.validation_only] if t.column == "budget_shift")
+    verdict = ("within the tolerance of" if abs(shift - target.observed) <= target.tolerance else "short of")
+    return [
+        "- The Essex budget shift is read as its contract works: day services and Inclusive Employment share",
+        "  one envelope, funded by reallocating the day-service budget (seed 004), so the share shifted is the",
+        "  fall in reactive spend since April 2020 over the spend at the start (`budget_shift`). The calibrated",
+        f"  essex_live reaches {shift:.0%} in 2024-25, {verdict} \"nearly 40%\". The same runs of the baseline",
+        f"  reach {others['baseline']:.0%}: day-centre numbers fall without any change of policy, as people retire,",
+        "  die, move away or move on and fewer young people enter than leave. The move to community day",
+        f"  opportunities alone (community_shift_only) reaches {others['community_shift_only']:.0%}; employment first,",
+        "  more referrals and moving the money give the rest. Of the shift, only",
+        f"  {proactive:.0%} of the starting budget went into proactive spend and the rest is saved: the model moves",
+        "  each leaver's own package and buys employment places at NDTi prices. The share of spend that is",
+        f"  proactive (`proactive_share`) is {share:.0%}. The calibration needed the move to community",
+        "  opportunities to reach 40%: before it, with the baseline's rate of moving and nobody waiting for a",
+        "  place, the fit to both counts reached 24% (scenarios/targets/essex_live.yaml). The article does not",
+        "  say what its budget or its 40% count.",
+    ]
+
+
+def build(root: str | Path = "scenarios") -> str:
+    """The validation page as Markdown."""
+    root = Path(root)
+    essex, england = _shipped_runs(root, "essex_live"), _shipped_runs(root, "england_ascof")
+    rows = [*_targets(*essex, "Essex"), *_targets(*england, "England"), *_ndti(root), *_kent(root),
+            *_shared_lives(root)]
+    return "\n".join([
+        "# Validation",
+        "",
+        f"Written by `dayshift published-figures` on {date.today().isoformat()}. Do not edit by hand: run the command again.",
+        "",
+        "Each published figure beside the model's value. *Calibrated to* means the model's free parameters were",
+        "fitted to it (`dayshift calibrate scenarios/targets/...`); *predicted* means the model never saw it.",
+        "Where a targets file asks for several runs (`replications`), the model's value is their mean, with the",
+        "range that holds 95% of runs in brackets; the gap is the mean's.",
+        "",
+        "| figure | source | published | model | gap | role |",
+        "|---|---|---|---|---|---|",
+        *rows,
+        "",
+        "Reading the gaps:",
+        "",
+        *_shift_note(root, *essex),
+        "- The Kent figures are per person in work rather than in full-time services; the model's comparison",
+        "  counts extra person-years in work against community_shift_only, including people who were never in",
+        "  day centres.",
+        "  Person by person the gap remains. The model assumes that someone in work leaves day services",
+        "  altogether and prices day services on one thin source (Peterborough); if Kent's people in work kept",
+        "  some day-time support (the study's method is not in the project's sources), that would explain part",
+        "  of it. Reported, not fitted and not fixed.",
+        "- Shared Lives: each live-in arrangement saves £13,000 a year by construction. The average is lower",
+        "  because most of the scenario's arrangements are by day, replacing a day centre rather than a care",
+        "  home; the day cost is an assumption. The published figure's mix of arrangements is not given.",
+        "",
+    ])

@@ -1,0 +1,310 @@
+"""A validated scenario compiled to the numbers both engines read: state indices, per-cycle chances,
+costs per cycle, population shares and the policy's parameters."""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.compile import counts, discounting, transitions
+from model.compile.policy_params import PolicyParams
+from model.scenario.checks import age_labels
+from model.scenario.problems import Problem, ScenarioError
+from model.scenario.schema import EXIT_STATES, Scenario
+
+
+@dataclass(frozen=True)
+class Group:
+    state: int
+    count: int
+    band_mix: np.ndarray
+    age_mix: np.ndarray
+    months_in_state: int
+
+
+@dataclass(frozen=True)
+class Spec:
+    scenario: Scenario
+    states: list[str]  # the scenario's states, then the exits
+    n_live: int  # states[:n_live] are live, the rest exits
+    bands: list[str]
+    age_edges: np.ndarray  # lower edges of age bands (years)
+    age_labels: list[str]
+    age_lo: np.ndarray
+    age_hi: np.ndarray
+    cycle_months: int
+    n_cycles: int
+    start_year: int
+    start_month: int
+    tis_edges: np.ndarray
+    P: np.ndarray  # [src, band, age band, tis segment, dst] per-cycle chances (live states)
+    cum: np.ndarray  # [src, band, age band, tis segment, policy variant, dst] running sums, policy included
+    death_p: np.ndarray  # [age band, band] per cycle
+    move_p: float
+    pension_age: float
+    initial_groups: tuple[Group, ...]
+    wants_work: np.ndarray  # by band
+    personal_budget_share: float
+    inflow: np.ndarray  # entrants per cycle
+    inflow_age: float
+    inflow_band_cum: np.ndarray
+    inflow_entry_cum: np.ndarray
+    entry_states: np.ndarray
+    services: list[str]
+    service_kind: list[str]
+    state_service: np.ndarray  # service index by live state (-1 for none)
+    state_cost: np.ndarray  # [state, band] per cycle
+    state_cost_tis: np.ndarray  # [state, tis segment] multiplier
+    move_cost: np.ndarray  # [src, dst] one-off
+    outcome_weight: np.ndarray  # per cycle by live state
+    benefits: np.ndarray  # [state, band] per cycle
+    tax_per_hour_cycle: float  # tax and NI per weekly hour worked, per cycle
+    hours_values: np.ndarray
+    hours_cum: np.ndarray
+    policy: PolicyParams | None
+    day_centres: dict | None
+    day_state: int  # the day-service state: the policy's, else 'day_service' if there is one, else -1
+    df_costs: np.ndarray
+    df_outcomes: np.ndarray
+
+    @functools.cached_property
+    def exit_index(self) -> dict[str, int]:
+        return {name: self.n_live + i for i, name in enumerate(EXIT_STATES)}
+
+    @property
+    def n_ids(self) -> int:
+        """Every person id a run creates: the initial stock and all entrants."""
+        return sum(g.count for g in self.initial_groups) + int(self.inflow.sum())
+
+    def age_band(self, age: np.ndarray | float) -> np.ndarray | int:
+        """The age band index of an age in years."""
+        return np.searchsorted(self.age_edges, age, side="right") - 1
+
+    def run_over(self, cycles_done: int, anyone_left: Callable[[], bool]) -> bool:
+        """Whether a run stops after `cycles_done` cycles: the horizon is reached, or a lifetime run has
+        nobody left and nobody still to enter (`anyone_left` is asked only then)."""
+        return cycles_done >= self.n_cycles or (
+            self.scenario.horizon == "lifetime" and int(self.inflow[cycles_done:].sum()) == 0 and not anyone_left())
+
+    def with_cycles(self, n_cycles: int) -> "Spec":
+        """The same spec over a different number of cycles (for a shorter or longer run)."""
+        return build_spec(self.scenario, n_cycles=n_cycles)
+
+
+def _mix(shares: dict | None, names: list[str], default: np.ndarray) -> np.ndarray:
+    if shares is None:
+        return default
+    v = np.array([float(shares.get(n, 0.0)) for n in names])
+    return v / v.sum()
+
+
+def _cum(v: np.ndarray) -> np.ndarray:
+    c = np.cumsum(v / v.sum())
+    c[-1] = 1.0
+    return c
+
+
+def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = None) -> Spec:
+    """Compile a validated scenario; raise ScenarioError for chances that sum past 1 after multipliers."""
+    states = list(sc.states) + list(EXIT_STATES)
+    live = list(sc.states)
+    S = len(live)
+    bands = list(sc.population.bands)
+    B = len(bands)
+    pop = sc.population
+    c = 1 if sc.cycle == "month" else 12
+    edges = np.array(pop.age_bands, dtype=float)
+    labels = age_labels(pop.age_bands)
+    age_lo = edges.copy()
+    age_hi = np.append(edges[1:], pop.state_pension_age)
+    age_hi = np.maximum(age_hi, age_lo)
+
+    inflow_until = pop.inflow.until_year if pop.inflow is not None else None
+    if n_cycles is None:
+        if sc.horizon == "lifetime":
+            youngest = min([float(edges[0])] + ([pop.inflow.age] if pop.inflow is not None else []))
+            n_cycles = counts.lifetime_cycles(inflow_until, youngest, pop.state_pension_age, c)
+        else:
+            n_cycles = int(math.ceil(sc.horizon.years * 12 / c))
+
+    tables = [t.time_in_state for ts in sc.transitions.values() for t in ts.values() if t.time_in_state]
+    tables += [sc_.time_in_state for sc_ in sc.costs.states.values() if sc_.time_in_state]
+    tis = transitions.tis_edges(tables)
+    P = transitions.transition_tables(sc, live, labels, tis, c)
+
+    # Exits.
+    death = np.zeros((len(labels), B))
+    if pop.mortality is not None:
+        ratio = np.array([float(pop.mortality.band_ratio.get(b, 1.0)) for b in bands])
+        for a, lab in enumerate(labels):
+            death[a] = transitions.per_cycle(pop.mortality.annual_by_age[lab], "annual", c) * ratio
+    move_p = transitions.per_cycle(pop.moving_away_annual, "annual", c)
+
+    default_band = _mix(pop.band_mix, bands, None)
+    default_age = _mix(pop.age_mix, labels, np.full(len(labels), 1.0 / len(labels)))
+    groups = tuple(
+        Group(live.index(g.state), g.count, _mix(g.band_mix, bands, default_band), _mix(g.age_mix, labels, default_age),
+              g.months_in_state)
+        for g in pop.initial
+    )
+    if pop.inflow is not None:
+        inflow = counts.inflow_counts(pop.inflow.per_year, pop.inflow.until_year, n_cycles, c)
+        band_cum = _cum(_mix(pop.inflow.band_mix, bands, default_band))
+        entry_names = list(pop.inflow.entry)
+        entry_cum = _cum(np.array([float(pop.inflow.entry[e]) for e in entry_names]))
+        entry_states = np.array([live.index(e) for e in entry_names], dtype=np.int64)
+        inflow_age = float(pop.inflow.age)
+    else:
+        inflow = np.zeros(n_cycles, dtype=np.int64)
+        band_cum, entry_cum = _cum(np.ones(B)), np.array([1.0])
+        entry_states = np.array([0], dtype=np.int64)
+        inflow_age = float(edges[0])
+
+    # Services and discounting.
+    services = list(sc.services) or []
+    state_service = np.full(S, -1, dtype=np.int64)
+    for i, s in enumerate(live):
+        name = sc.states[s].service or s
+        if name not in services:
+            services.append(name)
+        state_service[i] = services.index(name)
+    kinds = [sc.services[s].kind if s in sc.services else "other" for s in services]
+    wpy = sc.costs.weeks_per_year
+    state_cost = np.zeros((S, B))
+    state_cost_tis = np.ones((S, len(tis)))
+    for s, cost in sc.costs.states.items():
+        i = live.index(s)
+        state_cost[i] = discounting.weekly_to_cycle(transitions.by_band(cost.weekly, bands), wpy, c)
+        state_cost_tis[i] = transitions.tis_ratios(cost.time_in_state, tis)
+    move_cost = np.zeros((S, S))
+    for tc in sc.costs.transitions:
+        move_cost[live.index(tc.source), live.index(tc.to)] += tc.cost
+    outcome_weight = np.array([float(sc.outcome_weights.get(s, 0.0)) * c / 12.0 for s in live])
+    benefits = np.zeros((S, B))
+    tax = 0.0
+    if sc.public_purse is not None:
+        for s, v in sc.public_purse.benefits_weekly.items():
+            benefits[live.index(s)] = discounting.weekly_to_cycle(transitions.by_band(v, bands), wpy, c)
+        tax = float(discounting.weekly_to_cycle(sc.public_purse.tax_ni_per_hour, wpy, c))
+
+    policy = _policy(sc, live, bands, c)
+    cum = transitions.cumulative_chances(P, policy)
+    problems = _leaving_problems(cum, death, move_p, live, bands, labels, tis)
+    if problems:
+        raise ScenarioError(source, problems)
+
+    dc = None
+    if sc.costs.day_centres is not None:
+        d = sc.costs.day_centres
+        dc = dict(
+            count=d.count,
+            places_each=d.places_each,
+            fixed_per_cycle=d.fixed_per_year * c / 12.0,
+            close_below=d.close_below,
+            double_running_cycles=int(math.ceil(d.double_running_months / c)),
+        )
+
+    day_state = policy.day if policy is not None else (live.index("day_service") if "day_service" in live else -1)
+    if dc is not None and day_state < 0:
+        raise ScenarioError(source, [Problem("discounting.day_centres", "day centres need a policy or a 'day_service' state")])
+    y, m = (int(x) for x in sc.start.split("-"))
+    hours_w = np.array(sc.hours.weights, dtype=float)
+    return Spec(
+        scenario=sc,
+        states=states,
+        n_live=S,
+        bands=bands,
+        age_edges=edges,
+        age_labels=labels,
+        age_lo=age_lo,
+        age_hi=age_hi,
+        cycle_months=c,
+        n_cycles=n_cycles,
+        start_year=y,
+        start_month=m,
+        tis_edges=tis,
+        P=P,
+        cum=cum,
+        death_p=death,
+        move_p=move_p,
+        pension_age=float(pop.state_pension_age),
+        initial_groups=groups,
+        wants_work=transitions.by_band(pop.wants_work, bands),
+        personal_budget_share=float(pop.personal_budget_share),
+        inflow=inflow,
+        inflow_age=inflow_age,
+        inflow_band_cum=band_cum,
+        inflow_entry_cum=entry_cum,
+        entry_states=entry_states,
+        services=services,
+        service_kind=kinds,
+        state_service=state_service,
+        state_cost=state_cost,
+        state_cost_tis=state_cost_tis,
+        move_cost=move_cost,
+        outcome_weight=outcome_weight,
+        benefits=benefits,
+        tax_per_hour_cycle=tax,
+        hours_values=np.array(sc.hours.values, dtype=float),
+        hours_cum=_cum(hours_w),
+        policy=policy,
+        day_centres=dc,
+        day_state=day_state,
+        df_costs=discounting.discount_factors(sc.discounting.costs, n_cycles, c, sc.discounting.timing),
+        df_outcomes=discounting.discount_factors(sc.discounting.outcomes, n_cycles, c, sc.discounting.timing),
+    )
+
+
+def _policy(sc: Scenario, live: list[str], bands: list[str], c: int) -> PolicyParams | None:
+    pol = sc.policy
+    if pol is None:
+        return None
+    models = pol.employment_support.service_models
+    eligible = pol.referral.eligible_bands or bands
+    uptake = pol.personal_budgets.uptake
+    return PolicyParams(
+        day=live.index(pol.states.day),
+        waiting=live.index(pol.states.waiting),
+        support=live.index(pol.states.support),
+        work=live.index(pol.states.work),
+        referral_p=transitions.per_cycle(pol.referral.annual, "annual", c),
+        referral_from=np.array([s in pol.referral.source for s in live]),
+        eligible_band=np.array([b in eligible for b in bands]),
+        model_names=tuple(models),
+        job_p=np.array([transitions.per_cycle(m.job_outcome_rate, "annual", c) for m in models.values()]),
+        place_cost=np.array([m.place_cost_per_year * c / 12.0 for m in models.values()]),
+        spend_share=np.array([m.spend_share for m in models.values()]),
+        base_budget=pol.employment_support.budget_per_year * c / 12.0,
+        money_follows=pol.funding.model == "money_follows_person",
+        lag_cycles=int(math.ceil(pol.funding.lag_months / c)),
+        personal_budgets_usable=pol.personal_budgets.usable_for_employment,
+        employment_first=pol.entry_route == "employment_first",
+        pb_share=float(sc.population.personal_budget_share),
+        uptake_years=tuple(float(y) for y in uptake.years) if uptake else (),
+        uptake_share=tuple(float(v) for v in uptake.share) if uptake else (),
+        cycle_months=c,
+    )
+
+
+def _leaving_problems(cum, death, move_p, live, bands, ages, tis) -> list[Problem]:
+    """Every person's per-cycle chances of leaving a state (moves and exits) must sum to at most 1."""
+    problems = []
+    for i, s in enumerate(live):
+        total = cum[i, ..., -1].max(axis=-1)  # [band, age, tis], the policy's moves included
+        b, a, t = np.unravel_index(np.argmax(total), total.shape)
+        if total[b, a, t] > 1.0 + 1e-9:
+            problems.append(
+                Problem(
+                    f"transitions.{s}",
+                    f"chances of leaving '{s}' sum to {total[b, a, t]:.4g} per cycle for band '{bands[b]}', "
+                    f"age {ages[a]}, from month {tis[t]} in the state (after by_age and time_in_state "
+                    "multipliers and the policy's moves); they may sum to at most 1",
+                )
+            )
+    if ((death.max(axis=0) + move_p) > 1.0 + 1e-9).any():  # by band
+        problems.append(Problem("population.mortality", "death and moving-away chances sum past 1"))
+    return problems

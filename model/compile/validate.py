@@ -1,0 +1,112 @@
+"""Whole-scenario validation: a scenario is valid when it passes the schema and the cross-field checks,
+its distributions' extremes do too, and it compiles (the leaving chances after every multiplier and the
+policy's moves are checked on the compiled tables). This is what `load_scenario` runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from model.compile.spec import build_spec
+from model.scenario.checks import check_cross_fields
+from model.scenario.distributions import TAIL, Uncertain, find_distributions, parse_distribution
+from model.scenario.extends import resolve_extends
+from model.scenario.messages import pydantic_problems
+from model.scenario.paths import substitute
+from model.scenario.problems import Problem, ScenarioError, dotted
+from model.scenario.schema import Scenario
+from model.scenario.yaml_reader import parse_yaml, read_text
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and fully validate a scenario file."""
+    return parse_scenario(read_text(path), str(path))
+
+
+def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
+    """Validate scenario YAML text; raise ScenarioError listing every problem.
+
+    A scenario may start from another with `extends: other.yaml` (relative to its own file): its values
+    are laid over the other's, mappings merged key by key and anything else (lists included) replaced.
+    """
+    return validate_scenario(parse_yaml(text, source), source)  # which resolves `extends`
+
+
+def validate_scenario(data: dict, source: str = "<scenario>") -> Scenario:
+    """Validate a scenario given as a mapping (as read from YAML); values written as distributions are
+    checked, the scenario takes their means, and their extremes must make valid scenarios too."""
+    data = resolve_extends(data, source)
+    found = find_distributions(data)
+    if not found:
+        scenario = _validate_plain(data, source)
+        scenario._data = data
+        return scenario
+    problems, uncertain = [], []
+    for path, raw in found:
+        if _fixed_path(path):
+            problems.append(Problem(dotted(list(path)), "cannot be a distribution: it changes who is in the model "
+                                    "or when, and every draw of a PSA runs over the same people and cycles", raw, True))
+            continue
+        try:
+            uncertain.append(Uncertain(path, parse_distribution(raw)))
+        except ValueError as exc:
+            problems.append(Problem(dotted(list(path)), str(exc), raw, True))
+    if problems:
+        raise ScenarioError(source, problems)
+    means = {u.path: u.mean() for u in uncertain}
+    scenario = _validate_plain(substitute(data, means), source)
+    for u in uncertain:
+        for q, label in ((0.0, "lowest"), (1.0, "highest")):
+            value = float(u.quantile(q))
+            try:
+                _validate_plain(substitute(data, {**means, u.path: value}), source)
+            except ScenarioError as exc:
+                problems.append(Problem(u.name, f"the distribution's {label} draw ({value:.6g}, at the "
+                                        f"{100 * TAIL:g}% tail) is not allowed: {exc.problems[0]}"))
+    if not problems and len(uncertain) > 1:  # values that are fine alone may not be together (sums, shares)
+        for q, label in ((0.0, "lowest"), (1.0, "highest")):
+            try:
+                _validate_plain(substitute(data, {u.path: float(u.quantile(q)) for u in uncertain}), source)
+            except ScenarioError as exc:
+                problems.append(Problem("", f"with every distribution at its {label} draw together the scenario "
+                                        f"is not allowed: {exc.problems[0]}"))
+    if problems:
+        raise ScenarioError(source, problems)
+    scenario._uncertain = uncertain
+    scenario._data = data
+    return scenario
+
+
+_FIXED = (("horizon",), ("cycle",), ("start",), ("population", "inflow", "per_year"),
+          ("population", "inflow", "until_year"), ("population", "age_bands"), ("population", "bands"))
+
+
+def _fixed_path(path: tuple) -> bool:
+    """Values that decide who is in the model and when; they cannot vary between PSA draws."""
+    if any(path[: len(f)] == f for f in _FIXED):
+        return True
+    if path[:2] == ("population", "initial") and path[-1] in ("count", "state"):
+        return True
+    if path[:4] == ("policy", "personal_budgets", "uptake", "years"):
+        return True
+    return "time_in_state" in path and "months" in path
+
+
+def _validate_plain(data: dict, source: str) -> Scenario:
+    """Validate a scenario with plain numbers only."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(source, pydantic_problems(exc, data)) from None
+    except (TypeError, ValueError, RecursionError) as exc:  # pragma: no cover - defensive
+        raise ScenarioError(source, [Problem("", f"cannot be read as a scenario: {exc}")]) from None
+    problems = check_cross_fields(scenario)
+    if problems:
+        raise ScenarioError(source, problems)
+    # The compiled tables hold the last checks (leaving chances after all multipliers); the spec is kept,
+    # so callers that run the scenario do not compile it again.
+    scenario._compiled = build_spec(scenario, source=source)
+    return scenario
+

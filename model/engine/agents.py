@@ -1,0 +1,340 @@
+"""The agent engine: a Mesa model whose Person agents step by readable rules.
+
+It is the reference the rules are checked against. One cycle (a month by default) runs, in order:
+1. exits: reaching state pension age, then death or moving away (one uniform);
+2. inflow: young people enter, by the policy's entry route;
+3. moves: each person present at the start of the cycle may move (one uniform), including the
+   policy's referrals into the waiting list and job starts from supported employment;
+4. the employment budget for the cycle (money following the person after its lag) and the places it buys;
+5. the waiting list is served first come, first served (ties by id);
+6. day centres close if attendance has fallen;
+7. costs and outcomes of the cycle land in the ledgers; then everyone ages and time in state grows.
+
+Time in a state has two clocks. Costs read `months_in_state`, which counts the cycle someone entered
+in (they are charged for it). The chance of leaving reads `exposure`, the months of decisions already
+survived in the state: someone who entered during a cycle meets their first decision at exposure 0,
+so a `time_in_state` table's first step covers their first month of risk. A package moves from day
+services at most once per person: someone who returns to day services is paid for by day services again.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from model.compile.spec import Spec, build_spec
+from model.compile.transitions import choose_cum
+from model.engine import people, streams
+from model.engine.ledger import CycleLedger, record_columns
+from model.engine.policy import BudgetLedger, DayCentres, admit
+from model.scenario.schema import Scenario
+
+
+class Person(mesa.Agent):
+    """An adult with a learning disability known to the council."""
+
+    def __init__(self, model: "DayshiftModel", pid: int, band: int, age: float, state: int,
+                 wants_work: bool, personal_budget: bool, cycle: int, personal_budget_u: float = 1.0):
+        super().__init__(model)
+        self.pid = pid
+        self.band = band
+        self.age = age
+        self.state = state
+        self.months_in_state = 0  # counts the cycle of entry: costs read it
+        self.exposure = 0  # months of leaving decisions survived in this state
+        self.entered_now = False
+        self.wants_work = bool(wants_work)
+        self.personal_budget = bool(personal_budget)
+        self.personal_budget_u = float(personal_budget_u)  # below the policy's cutoff: uses the budget for work
+        self.service_model = -1  # which employment-support model, while supported
+        self.spot = False  # supported on a personal budget, outside the block places
+        self.origin = state  # where the person entered the employment pathway from
+        self.hours = 0.0
+        self.joined_queue = 0
+        self.admitted_cycle = -1
+        self.entered_cycle = cycle
+        self.is_new = True
+        self.one_off = 0.0  # one-off move costs this cycle
+        self.totals = dict(cost=0.0, cost_disc=0.0, outcomes=0.0, outcomes_disc=0.0, job_starts=0)
+        self.cycles_in = np.zeros(model.spec.n_live, dtype=np.int64)
+
+    # --- rules ---------------------------------------------------------------------------------
+    def exit_to(self, u: float) -> int | None:
+        """The exit this person takes this cycle, if any: pension age, then death or moving away."""
+        spec = self.model.spec
+        ex = spec.exit_index
+        if self.age >= spec.pension_age:
+            return ex["retired"]
+        p_death = spec.death_p[spec.age_band(self.age), self.band]
+        if u < p_death:
+            return ex["died"]
+        if u < p_death + spec.move_p:
+            return ex["moved_away"]
+        return None
+
+    def variant(self) -> int:
+        """Which of the policy's moves apply: none (0), a referral (1), or a job start at my model's rate (2 + k)."""
+        pol = self.model.spec.policy
+        if pol is None:
+            return 0
+        if self.state == pol.support:
+            return 2 + self.service_model
+        return int(bool(pol.referral_from[self.state] and self.wants_work and pol.eligible_band[self.band]))
+
+    def choose_move(self, u: float) -> int:
+        """Where this person moves this cycle (-1: nowhere): the first state whose running chance exceeds u."""
+        spec = self.model.spec
+        seg = int(np.searchsorted(spec.tis_edges, self.exposure, side="right") - 1)
+        return int(choose_cum(spec.cum[self.state, self.band, spec.age_band(self.age), seg, self.variant()], u))
+
+    def cycle_cost(self) -> float:
+        """What this person's state costs the council this cycle (one-off move costs included)."""
+        spec, pol = self.model.spec, self.model.spec.policy
+        seg = int(np.searchsorted(spec.tis_edges, self.months_in_state, side="right") - 1)
+        cost = spec.state_cost[self.state, self.band] * spec.state_cost_tis[self.state, seg]
+        if pol is not None and self.state == pol.support:
+            cost += pol.place_cost[self.service_model]
+        return float(cost + self.one_off)
+
+    def enter(self, state: int, charge: bool = True) -> None:
+        """Move into a state: time in state restarts, and the move's one-off cost is charged."""
+        spec = self.model.spec
+        pol = spec.policy
+        if charge:
+            self.one_off += spec.move_cost[self.state, state]
+        if pol is not None:
+            pathway = (pol.waiting, pol.support, pol.work)
+            if state in pathway and self.state not in pathway:
+                self.origin = self.state
+            elif state not in pathway:
+                self.origin = state
+            if self.state == pol.support:
+                self.service_model, self.spot = -1, False
+        self.state = state
+        self.months_in_state = 0
+        self.exposure = 0
+        self.entered_now = True
+
+    def advance(self, cycle_months: int) -> None:
+        """The cycle has passed: a cycle older, a cycle longer in the state."""
+        self.cycles_in[self.state] += 1
+        if not (self.is_new or self.entered_now):
+            self.exposure += cycle_months
+        self.entered_now = False
+        self.months_in_state += cycle_months
+        self.age += cycle_months / 12.0
+        self.is_new = False
+        self.one_off = 0.0
+
+
+class DayshiftModel(mesa.Model):
+    """The whole council: its people, its policy and its ledgers, one cycle per step."""
+
+    def __init__(self, config: Scenario | Spec, rng: int | np.random.Generator | None = None,
+                 n_cycles: int | None = None):
+        spec = config if isinstance(config, Spec) else build_spec(config)
+        if n_cycles is not None and n_cycles != spec.n_cycles:
+            spec = spec.with_cycles(n_cycles)
+        self.seed_used = streams.seed_from(rng, spec.scenario.seed)
+        super().__init__(rng=self.seed_used)
+        self.spec = spec
+        self.cycle = 0
+        self.create_u = streams.creation_uniforms(self.seed_used, spec.n_ids)
+        self.next_id = 0
+        self.queue: list[tuple[int, int]] = []
+        self.finished: list[dict] = []
+        self.exits_total = {name: 0 for name in spec.exit_index}
+        pol = spec.policy
+        self.budget = BudgetLedger(pol) if pol is not None else None
+        self.centres = DayCentres(**spec.day_centres) if spec.day_centres else None
+        self.record: dict = {}
+        self.led: CycleLedger | None = None
+        self.datacollector = mesa.DataCollector(model_reporters={c: _reporter(c) for c in record_columns(spec)})
+        self._add_people(people.initial_people(spec, self.create_u), initial=True)
+        self.initial_counts = np.bincount([p.state for p in self.agents], minlength=spec.n_live)
+        self.running = spec.n_cycles > 0
+
+    # --- people ------------------------------------------------------------------------------
+    def people(self) -> list[Person]:
+        """Everyone in the model, in id order."""
+        return sorted(self.agents, key=lambda a: a.pid)
+
+    def _add_people(self, batch: people.People, initial: bool = False) -> None:
+        pol = self.spec.policy
+        for i in range(len(batch)):
+            p = Person(self, int(batch.ids[i]), int(batch.band[i]), float(batch.age[i]), int(batch.state[i]),
+                       bool(batch.wants_work[i]), bool(batch.personal_budget[i]), self.cycle,
+                       float(batch.personal_budget_u[i]))
+            self.next_id = p.pid + 1
+            u = self.create_u[p.pid]
+            if initial:
+                p.is_new = False  # present at the start: moves from the first cycle
+                p.months_in_state = p.exposure = int(batch.months_in_state[i])
+                if pol is not None and p.state == pol.work:
+                    p.hours = _hours(self.spec, u[streams.CREATE_ENTRY])
+                if pol is not None and p.state in (pol.support, pol.waiting):
+                    self.queue.append((0, p.pid))  # placed below, in id order
+            elif pol is not None and pol.employment_first and p.wants_work and pol.eligible_band[p.band]:
+                self._refer(p, charge=False)
+                p.origin = -1  # straight from education, never in day services
+            if self.led is not None:
+                self.led.entered(p.state)
+        if initial and pol is not None:
+            self._place_initial()
+
+    def _place_initial(self) -> None:
+        """The starting supported-employment stock takes the places the starting budget buys, in id
+        order; those beyond them, and the starting waiting list, wait in id order."""
+        pol = self.spec.policy
+        by_id = {p.pid: p for p in self.agents}
+        supported = [q for q in self.queue if by_id[q[1]].state == pol.support]
+        self.queue = [q for q in self.queue if by_id[q[1]].state != pol.support]
+        for pid, k in admit(supported, pol.places(pol.base_budget)):
+            by_id[pid].service_model = k
+        for _, pid in supported:  # no place: on the waiting list from the start
+            by_id[pid].state = pol.waiting
+            by_id[pid].origin = pol.waiting
+        self.queue += supported
+        self.queue.sort()
+
+    def _refer(self, p: Person, charge: bool = True) -> int:
+        """Into the employment pathway: straight in on a usable personal budget, else the waiting list."""
+        pol = self.spec.policy
+        if p.personal_budget_u < pol.pb_cutoff(self.cycle):
+            p.enter(pol.support, charge)
+            p.service_model, p.spot = 0, True
+        else:
+            p.enter(pol.waiting, charge)
+            p.joined_queue = self.cycle
+            self.queue.append((self.cycle, p.pid))
+        return p.state
+
+    def _leave(self, p: Person, exit_state: int) -> None:
+        self.exits_total[self.spec.states[exit_state]] += 1
+        self.led.exited(p.state, self.spec.states[exit_state])
+        self.queue = [q for q in self.queue if q[1] != p.pid]
+        self.finished.append(_person_row(p, self.spec.states[exit_state], self.cycle))
+        p.remove()
+
+    # --- one cycle ---------------------------------------------------------------------------
+    def step(self) -> None:
+        """One cycle of the council: exits, inflow, moves, budget, waiting list, centres, costs."""
+        spec, pol, m = self.spec, self.spec.policy, self.cycle
+        led = self.led = CycleLedger(spec, m)
+        n_inflow = int(spec.inflow[m])
+        u = streams.cycle_uniforms(self.seed_used, m, self.next_id + n_inflow)
+
+        # 1. exits
+        for p in self.people():
+            ex = p.exit_to(u[p.pid, streams.DECIDE_EXIT])
+            if ex is not None:
+                self._leave(p, ex)
+
+        # 2. inflow
+        self._add_people(people.entrants(spec, self.next_id, n_inflow, self.create_u))
+        led.inflow = n_inflow
+
+        # 3. moves, all decided on the state at the start of the cycle
+        stayers = [p for p in self.people() if not p.is_new]
+        decisions = [(p, p.choose_move(u[p.pid, streams.DECIDE_MOVE])) for p in stayers]
+        for p, dst in decisions:
+            if dst < 0:
+                continue
+            src = p.state
+            if pol is not None and dst == pol.waiting:
+                led.referrals += 1
+                led.moves[src, self._refer(p)] += 1
+                continue
+            led.moves[src, dst] += 1
+            p.enter(dst)
+            if pol is not None and dst == pol.work:
+                p.hours = _hours(spec, u[p.pid, streams.DECIDE_HOURS])
+                origin = p.origin if src == pol.support else src
+                led.job_start(origin)
+                p.totals["job_starts"] += 1
+                if origin == pol.day:
+                    self.budget.release(p.pid, m, float(spec.state_cost[pol.day, p.band]))
+            if pol is not None and src == pol.work:
+                led.job_exits += 1
+
+        # 4-5. the budget, the places it buys, and the waiting list
+        if pol is not None:
+            budget = self.budget.budget(m)
+            places = pol.places(budget)
+            occupied = np.zeros(len(places))
+            by_id = {p.pid: p for p in self.agents}
+            for p in by_id.values():
+                if p.state == pol.support and not p.spot:
+                    occupied[p.service_model] += 1
+            for pid, k in admit(self.queue, places - occupied):
+                p = by_id[pid]
+                led.admitted(m - p.joined_queue)
+                led.moves[pol.waiting, pol.support] += 1
+                p.enter(pol.support)
+                p.service_model = k
+                p.admitted_cycle = m
+                occupied[k] += 1
+            led.policy_cycle(self.budget.split(m), budget, places, occupied,
+                             [m - j for j, _ in self.queue])
+
+        # 6. day centres
+        if self.centres is not None:
+            attendance = sum(1 for p in self.agents if p.state == spec.day_state)
+            self.centres.update(attendance, m)
+            led.centres(self.centres.costs(m), self.centres.open)
+
+        # 7. costs and outcomes, then time passes
+        for p in self.people():
+            cost = p.cycle_cost()
+            spot = pol is not None and p.state == pol.support and p.spot
+            led.person(p.state, p.band, cost, p.hours if pol is not None and p.state == pol.work else 0.0, spot)
+            if pol is not None and p.state == pol.support and not p.spot:
+                led.employment_spend += pol.place_cost[p.service_model]
+            p.totals["cost"] += cost
+            p.totals["cost_disc"] += cost * spec.df_costs[m]
+            w = spec.outcome_weight[p.state]
+            p.totals["outcomes"] += w
+            p.totals["outcomes_disc"] += w * spec.df_outcomes[m]
+            p.advance(spec.cycle_months)
+        self.record = led.close(self.exits_total)
+        self.led = None
+        self.datacollector.collect(self)
+        self.cycle += 1
+        if spec.run_over(self.cycle, lambda: len(self.agents) > 0):
+            self.running = False
+
+    def person_rows(self) -> list[dict]:
+        """One row per person ever in the model: those who left, then those still here."""
+        still = [_person_row(p, self.spec.states[p.state], None) for p in self.people()]
+        return sorted(self.finished + still, key=lambda r: r["id"])
+
+
+def _reporter(column: str):
+    return lambda m: m.record[column]
+
+
+def _hours(spec: Spec, u: float) -> float:
+    return float(spec.hours_values[people.pick(spec.hours_cum, np.array([u]))[0]])
+
+
+def _person_row(p: Person, final_state: str, exit_cycle: int | None) -> dict:
+    spec = p.model.spec
+    row = dict(id=p.pid, band=spec.bands[p.band], wants_work=p.wants_work, personal_budget=p.personal_budget,
+               entered_cycle=p.entered_cycle, exit_cycle=-1 if exit_cycle is None else exit_cycle,
+               final_state=final_state, **p.totals)
+    for i, s in enumerate(spec.states[: spec.n_live]):
+        row[f"months_{s}"] = int(p.cycles_in[i]) * spec.cycle_months
+    return row
+
+
+def run_batch(config: Scenario | Spec, seeds: list[int], number_processes: int = 1, **kwargs) -> list[dict]:
+    """`mesa.batch_run` over seeds, the same on Mesa 3.3 (seeds as a parameter) and 3.4+ (its `rng` argument)."""
+    import inspect
+
+    spec = config if isinstance(config, Spec) else build_spec(config)
+    params = {"config": spec, **{k: v for k, v in kwargs.pop("parameters", {}).items()}}
+    common = dict(number_processes=number_processes, data_collection_period=-1, max_steps=spec.n_cycles + 1,
+                  display_progress=False, **kwargs)
+    if "rng" in inspect.signature(mesa.batch_run).parameters:
+        return mesa.batch_run(DayshiftModel, parameters=params, rng=list(seeds), **common)
+    return mesa.batch_run(DayshiftModel, parameters={**params, "rng": list(seeds)}, iterations=1, **common)

@@ -1,0 +1,119 @@
+"""The commissioning policy at run time: employment-support places bought by a budget, the
+first-come-first-served waiting list, money following the person out of day services, and day centres
+that close in steps.
+
+These act on council-level quantities, not on individuals, so both engines share them as they are.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from model.compile.policy_params import PolicyParams
+
+
+def fill_places(free: np.ndarray, n: int) -> np.ndarray:
+    """The service model each of the first n on a waiting list gets (-1: no place): whole free places of
+    the first model first, then the next model's."""
+    out = np.full(n, -1, dtype=np.int64)
+    start = 0
+    for k, f in enumerate(free):
+        take = n - start if not np.isfinite(f) else int(max(0.0, min(f, n - start)))
+        out[start : start + take] = k
+        start += take
+    return out
+
+
+def admit(queue: list[tuple[int, int]], free: np.ndarray) -> list[tuple[int, int]]:
+    """Serve a waiting list first come, first served: (join cycle, id) in order, the first model first.
+
+    Returns (person id, service model) for each admission, and removes them from `queue`.
+    """
+    queue.sort()
+    models = fill_places(free, len(queue))
+    admitted = [(pid, int(k)) for (_, pid), k in zip(queue, models) if k >= 0]
+    del queue[: len(admitted)]
+    return admitted
+
+
+@dataclass
+class BudgetLedger:
+    """Where the day-service packages of people who leave for work go.
+
+    Each cycle: released = moved + saving (money is never created), and the employment budget
+    (base + moved) = employment spend + underspend. Totals are exact sums (math.fsum) of each cycle's
+    packages, so they do not depend on the order in which an engine records them.
+    """
+
+    params: PolicyParams
+    releases: dict[int, tuple[int, float]] = field(default_factory=dict)
+    _new: dict[int, list[float]] = field(default_factory=dict)
+    _released: float = 0.0
+    _moved: float = 0.0
+    _folded: int = -1
+
+    def release(self, pid: int, cycle: int, amount: float) -> None:
+        """Record person `pid`'s package (per cycle) freed from day services at `cycle`; once per person."""
+        if pid not in self.releases:
+            self.releases[pid] = (cycle, float(amount))
+            self._new.setdefault(cycle, []).append(float(amount))
+
+    def release_many(self, pids: np.ndarray, cycle: int, amounts: np.ndarray) -> None:
+        """`release` for many people at once."""
+        for pid, amount in zip(pids, amounts):
+            self.release(int(pid), cycle, amount)
+
+    def split(self, cycle: int) -> tuple[float, float, float]:
+        """(released, moved, saving) per cycle, as of `cycle` (cycles are asked for in order)."""
+        lag = self.params.lag_cycles
+        for c in range(self._folded + 1, cycle + 1):
+            self._released = math.fsum([self._released, *self._new.get(c, ())])
+            if self.params.money_follows and c - lag >= 0:
+                self._moved = math.fsum([self._moved, *self._new.get(c - lag, ())])
+        self._folded = max(self._folded, cycle)
+        return self._released, self._moved, self._released - self._moved
+
+    def budget(self, cycle: int) -> float:
+        """The employment budget for this cycle."""
+        return self.params.base_budget + self.split(cycle)[1]
+
+
+@dataclass
+class DayCentres:
+    """Centres with fixed costs, closing one at a time when attendance falls; a closed centre's
+    fixed costs run on for a double-running period."""
+
+    count: int
+    places_each: int
+    fixed_per_cycle: float
+    close_below: float
+    double_running_cycles: int
+    open: int = -1
+    closed_at: list[tuple[int, int]] = field(default_factory=list)  # (cycle, centres closed then)
+
+    def __post_init__(self) -> None:
+        if self.open < 0:
+            self.open = self.count
+
+    def update(self, attendance: int, cycle: int) -> int:
+        """Close centres attendance no longer needs; returns how many closed this cycle."""
+        closed = 0
+        while (
+            self.open > 0
+            and attendance < self.close_below * self.open * self.places_each
+            and attendance <= (self.open - 1) * self.places_each
+        ):
+            self.open -= 1
+            closed += 1
+        if closed:
+            self.closed_at.append((cycle, closed))
+        return closed
+
+    def costs(self, cycle: int) -> tuple[float, float]:
+        """(fixed cost of open centres, double-running cost of recently closed ones) this cycle."""
+        running = sum(n for c, n in self.closed_at if cycle < c + self.double_running_cycles)
+        return self.open * self.fixed_per_cycle, running * self.fixed_per_cycle
+

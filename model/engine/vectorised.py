@@ -1,0 +1,580 @@
+"""The vectorised engine: the agent engine's rules applied to arrays of people at once.
+
+A row is one person under one parameter set (a "draw"): a single run has one draw, and a probabilistic
+sensitivity analysis runs many draws over the same people in one call, every draw reading the same
+random numbers. Rows are preallocated for every person the run will create. Someone who leaves is
+copied out to the per-person table and their row is marked with a sentinel state (`GONE`) that costs
+nothing and never moves; rows are compacted only now and then.
+
+Each cycle follows `model.agents` step for step and reads the same random numbers (`model.streams`),
+the same chance tables (`Spec.cum`) and the same policy objects, so for the same scenario and seed it
+gives the same monthly counts, flows and queue figures exactly, and the same money to rounding. What
+depends only on a person's state, band, age band and time in state (their row of the chance tables,
+exit chances, cost per cycle) is cached per row and refreshed only for rows that change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from model.compile.spec import Spec
+from model.engine import people, streams
+from model.engine.ledger import CycleLedger
+from model.engine.policy import BudgetLedger, DayCentres, fill_places
+from model.scenario.schema import EXIT_STATES
+
+_INT = np.int64
+_FIELDS = dict(
+    d=_INT, ids=_INT, band=_INT, age=float, age_band=_INT, state=_INT, mis=_INT, exposure=_INT, wants=bool,
+    pb=bool, pb_u=float, refer_ok=bool, model_k=_INT, spot=bool, origin=_INT, hours=float, entered=_INT,
+    first_move=_INT,
+    one_off=float, state_start=_INT, cost=float, cost_disc=float, outcomes=float, outcomes_disc=float,
+    job_starts=_INT, pension_age=float,
+    # Cached from the fields above, refreshed only for rows that change:
+    key=_INT, eseg=_INT, death=float, exit2=float, next_age=float, next_mis=_INT, next_exposure=_INT,
+    monthly_cost=float, block_cost=float, spot_supported=bool, benefit=float, weight=float, service=_INT,
+    work_hours=float,
+)
+_NEVER = np.iinfo(np.int64).max // 2
+_COMPACT_SHARE = 0.05  # compact the arrays once this share of rows belongs to people who have left
+_SHARED = ("states", "bands", "n_cycles", "cycle_months", "services", "day_state")
+
+
+class _People:
+    """The rows in the model, as parallel arrays; `n` rows are in use, in id order within each draw."""
+
+    def __init__(self, capacity: int, n_states: int):
+        self._full = {name: np.zeros(capacity, dtype=dtype) for name, dtype in _FIELDS.items()}
+        self._full["cycles_in"] = np.zeros((capacity, n_states), dtype=_INT)
+        self.n = 0
+        self._views()
+
+    def _views(self) -> None:
+        for name, arr in self._full.items():
+            setattr(self, name, arr[: self.n])
+
+    def append(self, rows: dict) -> None:
+        """Add rows at the end (ids above every id of their draw)."""
+        k = len(rows["ids"])
+        for name, arr in self._full.items():
+            arr[self.n : self.n + k] = rows[name]
+        self.n += k
+        self._views()
+
+    def rows(self, at: np.ndarray) -> dict:
+        """Copies of the rows at positions `at`."""
+        return {name: getattr(self, name)[at] for name in self._full}
+
+    def compact(self, keep: np.ndarray) -> None:
+        """Keep only the rows where `keep` is true."""
+        n = int(keep.sum())
+        for name, arr in self._full.items():
+            arr[:n] = arr[: self.n][keep]
+        self.n = n
+        self._views()
+
+
+def _check_shared(specs: Sequence[Spec]) -> None:
+    """Draws run together must share their people's layout and the shape of their tables."""
+    a = specs[0]
+    for b in specs[1:]:
+        same = all(getattr(a, k) == getattr(b, k) for k in _SHARED)
+        same = same and np.array_equal(a.inflow, b.inflow) and a.n_ids == b.n_ids
+        same = same and np.array_equal(a.tis_edges, b.tis_edges) and np.array_equal(a.age_edges, b.age_edges)
+        same = same and a.cum.shape == b.cum.shape and len(a.hours_values) == len(b.hours_values)
+        same = same and (a.policy is None) == (b.policy is None)
+        same = same and [g.count for g in a.initial_groups] == [g.count for g in b.initial_groups]
+        if a.policy is not None and same:
+            same = (a.policy.day, a.policy.waiting, a.policy.support, a.policy.work) == (
+                b.policy.day, b.policy.waiting, b.policy.support, b.policy.work)
+        if not same:
+            raise ValueError("draws run together must share states, bands, age bands, time-in-state steps, "
+                             "cycles, service models and the number of people entering and at the start")
+
+
+class VectorisedEngine:
+    """One run of one or more parameter sets (draws) over the same people and random numbers."""
+
+    def __init__(self, specs: Spec | Sequence[Spec], seed: int):
+        specs = [specs] if isinstance(specs, Spec) else list(specs)
+        _check_shared(specs)
+        self.specs = specs
+        self.spec = spec = specs[0]
+        self.D = D = len(specs)
+        self.seed = int(seed)
+        self.pols = [s.policy for s in specs]
+        self.pol = pol = spec.policy  # the policy's state indices are the same in every draw
+        S = spec.n_live
+        self.GONE = S
+
+        def stack(fn) -> np.ndarray:
+            return np.stack([fn(s) for s in specs])
+
+        # Chance tables laid out [draw, state, band, age band, variant, tis segment] so one flat key per
+        # row finds its row of running chances: key = (((((d * S1 + state) * B + band) * A + age) * V + v) * T + seg.
+        cum = stack(lambda s: np.concatenate([s.cum, np.zeros((1,) + s.cum.shape[1:])]))
+        cum = cum.transpose(0, 1, 2, 3, 5, 4, 6)
+        self.dims = cum.shape[1:6]  # S + 1, B, A, V, T
+        self.cum = np.ascontiguousarray(cum).reshape(-1, cum.shape[-1])
+        self.total = np.ascontiguousarray(self.cum[:, -1])
+        self.state_cost = stack(lambda s: np.vstack([s.state_cost, np.zeros((1, s.state_cost.shape[1]))]))
+        self.state_cost_tis = stack(lambda s: np.vstack([s.state_cost_tis, np.ones((1, s.state_cost_tis.shape[1]))]))
+        self.benefits = stack(lambda s: np.vstack([s.benefits, np.zeros((1, s.benefits.shape[1]))]))
+        self.outcome_weight = stack(lambda s: np.append(s.outcome_weight, 0.0))
+        self.move_cost = stack(lambda s: s.move_cost)
+        self.death_p = stack(lambda s: s.death_p)
+        self.move_p = np.array([s.move_p for s in specs])
+        self.tax_per_hour = np.array([s.tax_per_hour_cycle for s in specs])
+        self.hours_values = stack(lambda s: s.hours_values)
+        self.hours_cum = stack(lambda s: s.hours_cum)
+        self.df_costs = stack(lambda s: s.df_costs)
+        self.df_outcomes = stack(lambda s: s.df_outcomes)
+        self.service = np.append(spec.state_service, len(spec.services))
+        self.pension_age = np.array([s.pension_age for s in specs])
+        if pol is not None:
+            self.eligible = stack(lambda s: s.policy.eligible_band)
+            self.employment_first = np.array([s.policy.employment_first for s in specs])
+            self.referral_from = stack(lambda s: np.append(s.policy.referral_from, False))
+            self.place_cost = stack(lambda s: s.policy.place_cost)
+            self._pb_cut = (-1, np.zeros(len(specs)))  # (cycle, each draw's personal-budget cutoff)
+        self.tis_lut = np.searchsorted(spec.tis_edges, np.arange(spec.tis_edges[-1] + 1), side="right") - 1
+        self.next_edge = np.append(spec.tis_edges[1:], _NEVER)
+        self.next_age_edge = np.append(spec.age_edges[1:], np.inf)
+
+        self.create_u = streams.creation_uniforms(self.seed, spec.n_ids)
+        self.next_id = 0
+        self.cycle = 0
+        self.p = _People(D * spec.n_ids, S)
+        self.row_of = np.full(D * spec.n_ids, -1, dtype=_INT)  # d * n_ids + id -> row
+        self.gone = 0
+        self._fresh: list[np.ndarray] = []  # rows that entered a state this cycle
+        self.finished: list[dict] = []
+        self.exits_total = np.zeros((D, len(EXIT_STATES)), dtype=_INT)
+        self.q_uid = [np.zeros(0, dtype=_INT) for _ in range(D)]  # waiting lists, by draw: d * n_ids + id
+        self.q_join = [np.zeros(0, dtype=_INT) for _ in range(D)]
+        self.budgets = [BudgetLedger(p) for p in self.pols] if pol is not None else None
+        self.centres = [DayCentres(**s.day_centres) for s in specs] if spec.day_centres else None
+        self.leds: list[CycleLedger] | None = None
+        self.rows: list[list[dict]] = [[] for _ in range(D)]
+        self._add([people.initial_people(s, self.create_u) for s in specs], initial=True)
+        self.initial_counts = np.bincount(self.p.d * S + self.p.state, minlength=D * S).reshape(D, S)
+
+    # --- small helpers -----------------------------------------------------------------------
+    def _seg(self, months: np.ndarray) -> np.ndarray:
+        return self.tis_lut[np.minimum(months, len(self.tis_lut) - 1)]
+
+    def _uid(self, d: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        return d * self.spec.n_ids + ids
+
+    def _hours(self, d: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Weekly hours of a new job, from the draw's hours table (as `people.pick` does)."""
+        cum = self.hours_cum[d]
+        idx = np.minimum((u[:, None] >= cum).sum(axis=1), cum.shape[1] - 1)
+        return self.hours_values[d, idx]
+
+    def _variant(self, d: np.ndarray, state: np.ndarray, refer_ok: np.ndarray, model_k: np.ndarray) -> np.ndarray:
+        """The policy variant of the chance tables (see `transitions.cumulative_chances`)."""
+        pol = self.pol
+        if pol is None:
+            return np.zeros_like(state)
+        v = (self.referral_from[d, state] & refer_ok).astype(_INT)
+        return np.where(state == pol.support, 2 + model_k, v)
+
+    def _refresh(self, at: np.ndarray) -> None:
+        """Recompute the cached quantities of the rows at positions `at`."""
+        p = self.p
+        d, st, band, ab = p.d[at], p.state[at], p.band[at], p.age_band[at]
+        gone = st == self.GONE
+        eseg, cseg = self._seg(p.exposure[at]), self._seg(p.mis[at])
+        v = self._variant(d, st, p.refer_ok[at], p.model_k[at])
+        S1, B, A, V, T = self.dims
+        p.eseg[at] = eseg
+        p.key[at] = (((((d * S1 + st) * B + band) * A + ab) * V + v) * T) + eseg
+        p.next_exposure[at] = np.where(gone, _NEVER, self.next_edge[eseg])
+        self._refresh_age(at, gone)
+        self._refresh_cost(at, cseg)
+        p.next_mis[at] = np.where(gone, _NEVER, p.next_mis[at])
+        p.benefit[at] = self.benefits[d, st, band]
+        p.weight[at] = self.outcome_weight[d, st]
+        p.service[at] = self.service[st]
+
+    def _refresh_age(self, at: np.ndarray, gone: np.ndarray) -> None:
+        """What depends on the age band: exit chances, and when the next band starts."""
+        p = self.p
+        d, ab, band = p.d[at], p.age_band[at], p.band[at]
+        death = np.where(gone, 0.0, self.death_p[d, np.minimum(ab, self.death_p.shape[1] - 1), band])
+        p.death[at] = death
+        p.exit2[at] = np.where(gone, 0.0, death + self.move_p[d])
+        p.next_age[at] = np.where(gone, np.inf, self.next_age_edge[ab])
+
+    def _refresh_cost(self, at: np.ndarray, cseg: np.ndarray) -> None:
+        """What depends on months in the state: the cycle's cost, and when the next cost step starts."""
+        pol, p = self.pol, self.p
+        d, st, band = p.d[at], p.state[at], p.band[at]
+        p.next_mis[at] = self.next_edge[cseg]
+        cost = self.state_cost[d, st, band] * self.state_cost_tis[d, st, cseg]
+        if pol is not None:
+            supported = st == pol.support
+            place = self.place_cost[d, p.model_k[at]]  # model_k is -1 only where unsupported
+            cost = cost + np.where(supported, place, 0.0)
+            p.block_cost[at] = np.where(supported & ~p.spot[at], place, 0.0)
+            p.spot_supported[at] = supported & p.spot[at]
+            p.work_hours[at] = np.where(st == pol.work, p.hours[at], 0.0)
+        p.monthly_cost[at] = cost
+
+    # --- people entering ---------------------------------------------------------------------
+    def _add(self, batches: list[people.People], initial: bool = False) -> None:
+        spec, pol, m = self.spec, self.pol, self.cycle
+        n = len(batches[0])
+        if n == 0:
+            return
+        self.next_id = int(batches[0].ids[-1]) + 1
+        k = n * self.D
+        cat = {f: np.concatenate([getattr(b, f) for b in batches]) for f in
+               ("ids", "band", "age", "state", "wants_work", "personal_budget", "personal_budget_u",
+                "months_in_state")}
+        d = np.repeat(np.arange(self.D), n)
+        new = {name: np.zeros(k, dtype=dtype) for name, dtype in _FIELDS.items()}
+        new.update(d=d, ids=cat["ids"], band=cat["band"], age=cat["age"].astype(float), state=cat["state"].copy(),
+                   wants=cat["wants_work"], pb=cat["personal_budget"], pb_u=cat["personal_budget_u"],
+                   model_k=np.full(k, -1, dtype=_INT),
+                   origin=cat["state"].copy(), entered=np.full(k, m, dtype=_INT),
+                   first_move=np.full(k, m if initial else m + 1, dtype=_INT),  # entrants move from the next cycle
+                   state_start=np.full(k, -1 if initial else m, dtype=_INT),
+                   pension_age=self.pension_age[d],
+                   cycles_in=np.zeros((k, spec.n_live), dtype=_INT))
+        new["age_band"] = spec.age_band(new["age"])
+        if pol is not None:
+            new["refer_ok"] = cat["wants_work"] & self.eligible[d, cat["band"]]
+        if initial:
+            new["mis"] = cat["months_in_state"].copy()
+            new["exposure"] = cat["months_in_state"].copy()
+            if pol is not None:
+                u = self.create_u[cat["ids"], streams.CREATE_ENTRY]
+                new["hours"] = np.where(cat["state"] == pol.work, self._hours(d, u), 0.0)
+                pathway = np.flatnonzero((cat["state"] == pol.support) | (cat["state"] == pol.waiting))
+                self._queue_add(d[pathway], self._uid(d[pathway], cat["ids"][pathway]), 0)
+        elif pol is not None:
+            first = np.flatnonzero(new["refer_ok"] & self.employment_first[d])
+            self._refer(new, first, charge=False)
+            new["origin"][first] = -1  # straight from education, never in day services
+        start = self.p.n
+        self.p.append(new)
+        at = np.arange(start, self.p.n)
+        self.row_of[self._uid(d, cat["ids"])] = at
+        if initial and pol is not None:
+            self._place_initial()
+        if not initial:
+            self._fresh.append(at)  # entrants: no leaving decision in this cycle
+        self._refresh(at)
+        if not initial and self.leds is not None:
+            counts = np.bincount(d * spec.n_live + new["state"], minlength=self.D * spec.n_live)
+            for led, c in zip(self.leds, counts.reshape(self.D, -1)):
+                led.inflow_to += c
+
+    def _place_initial(self) -> None:
+        """As the agent engine: the starting supported stock takes the starting places in id order."""
+        pol, p = self.pol, self.p
+        for dd, pd in enumerate(self.pols):
+            pos = self.row_of[self.q_uid[dd]]  # all joined at 0, in id order
+            supported = p.state[pos] == pol.support
+            sup_pos = pos[supported]
+            models = fill_places(pd.places(pd.base_budget), len(sup_pos))
+            placed = models >= 0
+            p.model_k[sup_pos[placed]] = models[placed]
+            over = sup_pos[~placed]
+            p.state[over] = pol.waiting
+            p.origin[over] = pol.waiting
+            keep = ~supported
+            keep[np.flatnonzero(supported)[~placed]] = True
+            self.q_uid[dd], self.q_join[dd] = self.q_uid[dd][keep], self.q_join[dd][keep]
+
+    def _refer(self, rows, at: np.ndarray, charge: bool) -> np.ndarray:
+        """Send the rows at positions `at` into the pathway: a usable personal budget buys a place at
+        once, anyone else joins the waiting list. Returns the state each went to."""
+        pol, m = self.pol, self.cycle
+        d = rows["d"][at]
+        if self._pb_cut[0] != m:
+            self._pb_cut = (m, np.array([s.policy.pb_cutoff(m) for s in self.specs]))
+        spot = rows["pb_u"][at] < self._pb_cut[1][d]
+        dst = np.where(spot, pol.support, pol.waiting)
+        self._enter(rows, at, dst, charge)
+        rows["model_k"][at[spot]] = 0
+        rows["spot"][at[spot]] = True
+        wait = at[~spot]
+        self._queue_add(d[~spot], self._uid(d[~spot], rows["ids"][wait]), m)
+        return dst
+
+    def _enter(self, rows, at: np.ndarray, dst: np.ndarray, charge: bool = True) -> None:
+        """`Person.enter` for the rows at positions `at`: time in state restarts, the move is charged."""
+        pol = self.pol
+        src = rows["state"][at]
+        if charge:
+            rows["one_off"][at] += self.move_cost[rows["d"][at], src, dst]
+        if pol is not None:
+            in_new = (dst == pol.waiting) | (dst == pol.support) | (dst == pol.work)
+            in_old = (src == pol.waiting) | (src == pol.support) | (src == pol.work)
+            rows["origin"][at] = np.where(in_new & ~in_old, src, np.where(~in_new, dst, rows["origin"][at]))
+            left = at[src == pol.support]
+            rows["model_k"][left] = -1
+            rows["spot"][left] = False
+        rows["state"][at] = dst
+        rows["mis"][at] = 0
+        rows["exposure"][at] = 0
+        rows["state_start"][at] = self.cycle
+
+    def _queue_add(self, d: np.ndarray, uids: np.ndarray, join: int) -> None:
+        for dd in np.unique(d):
+            add = uids[d == dd]
+            self.q_uid[dd] = np.concatenate([self.q_uid[dd], add])
+            self.q_join[dd] = np.concatenate([self.q_join[dd], np.full(len(add), join, dtype=_INT)])
+
+    def _by_draw(self, d: np.ndarray, width: int, index: np.ndarray, weights=None) -> np.ndarray:
+        """Counts (or sums of weights) by draw and index: shape (D, width)."""
+        if self.D == 1:
+            return np.bincount(index, weights=weights, minlength=width)[None, :]
+        return np.bincount(d * width + index, weights=weights, minlength=self.D * width).reshape(self.D, width)
+
+    def _sum_by_draw(self, values: np.ndarray) -> np.ndarray:
+        """Sums of a row quantity by draw: shape (D,)."""
+        if self.D == 1:
+            return np.array([values.sum()], dtype=float)
+        return np.bincount(self.p.d, weights=values, minlength=self.D)
+
+    # --- one cycle ---------------------------------------------------------------------------
+    def step(self) -> None:
+        """One cycle, as `DayshiftModel.step`, for every draw."""
+        spec, pol, m, D = self.spec, self.pol, self.cycle, self.D
+        self.leds = [CycleLedger(s, m) for s in self.specs]
+        n_inflow = int(spec.inflow[m])
+        u_all = streams.cycle_uniforms(self.seed, m, self.next_id + n_inflow)
+
+        # 1. exits
+        self._exits(u_all[self.p.ids, streams.DECIDE_EXIT])
+
+        # 2. inflow
+        self._add([people.entrants(s, self.next_id, n_inflow, self.create_u) for s in self.specs])
+        for led in self.leds:
+            led.inflow = n_inflow
+        p = self.p
+
+        # 3. moves, decided on the state at the start of the cycle (entrants wait for the next)
+        u_move = u_all[p.ids, streams.DECIDE_MOVE]
+        movers = np.flatnonzero((u_move < self.total[p.key]) & (p.first_move <= m))
+        if len(movers):
+            dst = (u_move[movers][:, None] < self.cum[p.key[movers]]).argmax(axis=1)
+            self._moves(movers, dst, u_all[p.ids[movers], streams.DECIDE_HOURS])
+
+        # 4-5. the budget, the places it buys, and the waiting list
+        if pol is not None:
+            self._waiting_lists()
+
+        # 6. day centres
+        if self.centres is not None:
+            attendance = self._sum_by_draw(p.state == spec.day_state)
+            for dd, (centres, led) in enumerate(zip(self.centres, self.leds)):
+                centres.update(int(attendance[dd]), m)
+                led.centres(centres.costs(m), centres.open)
+
+        # 7. costs and outcomes, then time passes
+        cost = p.monthly_cost + p.one_off
+        S1, n_svc = self.GONE + 1, len(spec.services) + 1
+        counts = self._by_draw(p.d, S1, p.state)[:, : self.GONE]
+        by_service = self._by_draw(p.d, n_svc, p.service, cost)[:, :-1]
+        sums = {name: self._sum_by_draw(w) for name, w in (
+            ("benefit", p.benefit), ("hours", p.work_hours), ("weight", p.weight),
+            ("spot", p.spot_supported), ("place", p.block_cost))}
+        for dd, led in enumerate(self.leds):
+            led.people_sums(counts=counts[dd], by_service=by_service[dd], benefits=float(sums["benefit"][dd]),
+                            hours=float(sums["hours"][dd]), outcomes=float(sums["weight"][dd]),
+                            spot=int(sums["spot"][dd]), place=float(sums["place"][dd]))
+        p.cost += cost
+        p.outcomes += p.weight
+        if D == 1:
+            p.cost_disc += cost * self.df_costs[0, m]
+            p.outcomes_disc += p.weight * self.df_outcomes[0, m]
+        else:
+            p.cost_disc += cost * self.df_costs[p.d, m]
+            p.outcomes_disc += p.weight * self.df_outcomes[p.d, m]
+        self._advance()
+        for dd, led in enumerate(self.leds):
+            self.rows[dd].append(led.close(dict(zip(EXIT_STATES, self.exits_total[dd].tolist()))))
+        self.leds = None
+        self.cycle += 1
+
+    def _exits(self, u: np.ndarray) -> None:
+        p = self.p
+        retire = p.age >= p.pension_age  # rows of people who left have age -inf and exit chances 0
+        leaving = np.flatnonzero(retire | (u < p.exit2))
+        if not len(leaving):
+            return
+        die = u[leaving] < p.death[leaving]
+        exit_k = np.where(retire[leaving], 0, np.where(die, 1, 2))  # the order of EXIT_STATES
+        d = p.d[leaving]
+        by_exit = self._by_draw(d, len(EXIT_STATES), exit_k)
+        self.exits_total += by_exit
+        from_state = self._by_draw(d, self.spec.n_live, p.state[leaving])
+        for dd, led in enumerate(self.leds):
+            for i, name in enumerate(EXIT_STATES):
+                led.exits[name] += int(by_exit[dd, i])
+            led.exits_from += from_state[dd]
+        p.cycles_in[leaving, p.state[leaving]] += self.cycle - np.maximum(p.state_start[leaving], 0)
+        self.finished.append(dict(p.rows(leaving), exit_state=self.GONE + exit_k,
+                                  exit_cycle=np.full(len(leaving), self.cycle)))
+        if self.pol is not None:
+            gone_uid = self._uid(d, p.ids[leaving])
+            for dd in np.unique(d):
+                if len(self.q_uid[dd]):
+                    stay = ~np.isin(self.q_uid[dd], gone_uid)
+                    self.q_uid[dd], self.q_join[dd] = self.q_uid[dd][stay], self.q_join[dd][stay]
+        p.state[leaving] = self.GONE
+        p.age[leaving] = -np.inf
+        self._refresh(leaving)
+        self.gone += len(leaving)
+        if self.gone > _COMPACT_SHARE * p.n:
+            p.compact(p.state < self.GONE)
+            self.row_of[self._uid(p.d, p.ids)] = np.arange(p.n)
+            self.gone = 0
+
+    def _moves(self, movers: np.ndarray, dst: np.ndarray, u_hours: np.ndarray) -> None:
+        spec, pol, m, p = self.spec, self.pol, self.cycle, self.p
+        S = spec.n_live
+        src = p.state[movers]
+        d = p.d[movers]
+        p.cycles_in[movers, src] += m - np.maximum(p.state_start[movers], 0)
+        moved = [movers]
+        flows = np.zeros((self.D, S, S), dtype=_INT)
+        if pol is not None:
+            refer = dst == pol.waiting
+            if refer.any():
+                referrals = np.bincount(d[refer], minlength=self.D)
+                went = self._refer(p.__dict__, movers[refer], charge=True)
+                np.add.at(flows, (d[refer], src[refer], went), 1)
+                for dd, led in enumerate(self.leds):
+                    led.referrals += int(referrals[dd])
+            keep = ~refer
+            movers, dst, src, d, u_hours = movers[keep], dst[keep], src[keep], d[keep], u_hours[keep]
+        np.add.at(flows, (d, src, dst), 1)
+        self._enter(p.__dict__, movers, dst)
+        if pol is not None:
+            job = dst == pol.work
+            if job.any():
+                at = movers[job]
+                p.hours[at] = self._hours(d[job], u_hours[job])
+                origin = np.where(src[job] == pol.support, p.origin[at], src[job])
+                starts = self._by_draw(d[job], S + 1, np.where(origin >= 0, origin, S))
+                p.job_starts[at] += 1
+                from_day = origin == pol.day
+                for dd in np.unique(d[job][from_day]):
+                    mine = at[from_day][d[job][from_day] == dd]
+                    self.budgets[dd].release_many(p.ids[mine], m, self.specs[dd].state_cost[pol.day, p.band[mine]])
+            job_exits = np.bincount(d[src == pol.work], minlength=self.D)
+        for dd, led in enumerate(self.leds):
+            led.moves += flows[dd]
+            if pol is not None:
+                led.job_exits += int(job_exits[dd])
+                if job.any():
+                    led.job_starts_by += starts[dd]
+        self._fresh += moved
+        self._refresh(moved[0])
+
+    def _waiting_lists(self) -> None:
+        pol, m, p, c = self.pol, self.cycle, self.p, self.spec.cycle_months
+        in_block = (p.state == pol.support) & ~p.spot
+        n_models = self.place_cost.shape[1]
+        occupied_all = self._by_draw(p.d[in_block], n_models, p.model_k[in_block]).astype(float)
+        admitted = []
+        for dd, (pd, budget_ledger, led) in enumerate(zip(self.pols, self.budgets, self.leds)):
+            budget = budget_ledger.budget(m)
+            places = pd.places(budget)
+            occupied = occupied_all[dd]
+            order = np.lexsort((self.q_uid[dd], self.q_join[dd]))
+            q_uid, q_join = self.q_uid[dd][order], self.q_join[dd][order]
+            models = fill_places(places - occupied, len(q_uid))
+            taken = models >= 0
+            if taken.any():
+                at = self.row_of[q_uid[taken]]
+                led.admissions += int(taken.sum())
+                led.wait_admitted = float(((m - q_join[taken]) * c).sum())
+                led.moves[pol.waiting, pol.support] += int(taken.sum())
+                p.cycles_in[at, pol.waiting] += m - np.maximum(p.state_start[at], 0)
+                self._enter(p.__dict__, at, np.full(len(at), pol.support, dtype=_INT))
+                p.model_k[at] = models[taken]
+                admitted.append(at)
+                occupied = occupied + np.bincount(models[taken], minlength=len(places))
+            self.q_uid[dd], self.q_join[dd] = q_uid[~taken], q_join[~taken]
+            led.policy_cycle(budget_ledger.split(m), budget, places, occupied, m - self.q_join[dd])
+        if admitted:
+            at = np.concatenate(admitted)
+            self._fresh.append(at)
+            self._refresh(at)
+
+    def _advance(self) -> None:
+        """The cycle has passed: everyone a cycle older and a cycle longer in their state."""
+        p = self.p
+        c = self.spec.cycle_months
+        fresh = np.unique(np.concatenate(self._fresh)) if self._fresh else np.zeros(0, dtype=_INT)
+        self._fresh = []
+        p.exposure += c
+        p.exposure[fresh] = 0  # entered this cycle: no leaving decision survived in the state yet
+        p.one_off[fresh] = 0.0
+        p.mis += c
+        p.age += c / 12.0
+        _, _, _, V, T = self.dims
+        older = np.flatnonzero(p.age >= p.next_age)
+        if len(older):  # a new age band: one band further along the chance tables
+            p.age_band[older] += 1
+            p.key[older] += V * T
+            self._refresh_age(older, np.zeros(len(older), dtype=bool))
+        longer = np.flatnonzero(p.mis >= p.next_mis)
+        if len(longer):
+            self._refresh_cost(longer, self._seg(p.mis[longer]))
+        exposed = np.flatnonzero(p.exposure >= p.next_exposure)
+        if len(exposed):
+            eseg = self._seg(p.exposure[exposed])
+            p.key[exposed] += eseg - p.eseg[exposed]
+            p.eseg[exposed] = eseg
+            p.next_exposure[exposed] = self.next_edge[eseg]
+
+    # --- a whole run -------------------------------------------------------------------------
+    def run(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Run to the horizon (or, for a lifetime horizon, until everyone has left)."""
+        spec = self.spec
+        while self.cycle < spec.n_cycles:
+            self.step()
+            if progress is not None:
+                progress(self.cycle, spec.n_cycles)
+            if spec.run_over(self.cycle, lambda: bool(np.any(self.p.state < self.GONE))):
+                break
+
+    def person_rows(self, draw: int = 0) -> dict:
+        """One row per person ever in draw `draw`, in id order (as `DayshiftModel.person_rows`)."""
+        spec, p = self.spec, self.p
+        here = np.flatnonzero((p.state < self.GONE) & (p.d == draw))
+        cycles_in = p.cycles_in[here].copy()
+        cycles_in[np.arange(len(here)), p.state[here]] += self.cycle - np.maximum(p.state_start[here], 0)
+        parts = list(self.finished) if self.D == 1 else [
+            {k: v[part["d"] == draw] for k, v in part.items()} for part in self.finished]
+        parts.append(dict(p.rows(here), cycles_in=cycles_in, exit_state=p.state[here], exit_cycle=np.full(len(here), -1)))
+        cat = {k: np.concatenate([part[k] for part in parts]) for k in parts[-1]}
+        order = np.argsort(cat["ids"], kind="stable")
+        rows = dict(
+            id=cat["ids"][order],
+            band=np.array(spec.bands, dtype=object)[cat["band"][order]],
+            wants_work=cat["wants"][order],
+            personal_budget=cat["pb"][order],
+            entered_cycle=cat["entered"][order],
+            exit_cycle=cat["exit_cycle"][order],
+            final_state=np.array(spec.states, dtype=object)[cat["exit_state"][order]],
+            cost=cat["cost"][order],
+            cost_disc=cat["cost_disc"][order],
+            outcomes=cat["outcomes"][order],
+            outcomes_disc=cat["outcomes_disc"][order],
+            job_starts=cat["job_starts"][order],
+        )
+        for i, s in enumerate(spec.states[: spec.n_live]):
+            rows[f"months_{s}"] = cat["cycles_in"][order, i] * spec.cycle_months
+        return rows
+

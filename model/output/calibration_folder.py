@@ -1,0 +1,23 @@
+"""A calibration's results folder: the fit, the table of targets against the model, and a calibrated
+copy of the scenario that `extends` the original."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from model.analysis.calibrate import Calibration, calibrated_yaml
+from model.output.files import atomic_folder, write_table
+from model.output.provenance import provenance
+
+
+def write_calibration(cal: Calibration, fit: dict, out: str | Path, force: bool = False) -> Path:
+    """Write the fit, the table of targets against the model, and a calibrated copy of the scenario."""
+    out = Path(out)
+    with atomic_folder(out, force) as tmp:
+        write_table(tmp, "targets", fit["table"])
+        info = {k: v for k, v in fit.items() if k != "table"}
+        info.update(targets_file=str(cal.path), scenario=str(cal.scenario_path), seed=cal.spec.seed, **provenance())
+        (tmp / "fit.json").write_text(json.dumps(info, indent=2) + "\n")
+        (tmp / "calibrated_scenario.yaml").write_text(calibrated_yaml(cal, fit["fitted"], out))
+    return out

@@ -1,0 +1,45 @@
+"""The JSON Schema of scenario files, for editors: every number may also be written as a distribution."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from model.scenario.distributions import Distribution
+from model.scenario.schema import Scenario
+
+
+def json_schema() -> dict:
+    """The JSON Schema of scenario files, for editors."""
+    schema = Scenario.model_json_schema(by_alias=True)
+    dist = TypeAdapter(Distribution).json_schema()
+    schema.setdefault("$defs", {}).update(dist.pop("$defs", {}))
+    schema["$defs"]["Distribution"] = dist
+    _numbers_or_distributions(schema)
+    # A scenario that extends another holds only what it changes, so any part may be partial: such a file
+    # is checked in full by dayshift once merged, and the editor's schema accepts it as it is.
+    defs = schema.pop("$defs")
+    full = dict(schema)
+    schema = {"$defs": defs, "title": full.get("title"), "if": {"required": ["extends"]},
+              "then": {"type": "object", "properties": {"extends": {"type": "string"}}}, "else": full}
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "dayshift scenario"
+    return schema
+
+
+def _numbers_or_distributions(node: Any) -> None:
+    """Let every number in the schema be written as a distribution instead."""
+    if isinstance(node, dict):
+        for key, value in list(node.items()):
+            if isinstance(value, dict) and value.get("type") == "number":
+                node[key] = {"anyOf": [value, {"$ref": "#/$defs/Distribution"}]}
+            else:
+                _numbers_or_distributions(value)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            if isinstance(value, dict) and value.get("type") == "number":
+                node[i] = {"anyOf": [value, {"$ref": "#/$defs/Distribution"}]}
+            else:
+                _numbers_or_distributions(value)
+

@@ -1,0 +1,348 @@
+"""The scenario file's schema: what a dayshift YAML scenario may contain, as pydantic models.
+
+Field-level rules (types, ranges, unknown keys) live here; rules that relate fields to each other
+(state names, leaving-chances that sum past 1) live in `model.scenario.checks`; `model.scenario.messages` turns every
+failure into a `ScenarioError` that names the file, the field path, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+Months = Annotated[int, Field(ge=0, le=1200)]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+EXIT_STATES = ("retired", "died", "moved_away")
+
+
+class Strict(BaseModel):
+    """Base for every scenario block: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+# A value that is either one number for everyone or a number per support-need band.
+ByBandProbability = Union[Probability, dict[Name, Probability]]
+ByBandMoney = Union[NonNegative, dict[Name, NonNegative]]
+
+
+def _steps(at: list, values: list, at_name: str, values_name: str) -> None:
+    """A table of values at points: as many values as points, the points strictly increasing."""
+    if len(at) != len(values):
+        raise ValueError(f"{at_name} and {values_name} must have the same length")
+    if any(b <= a for a, b in zip(at, at[1:])):
+        raise ValueError(f"{at_name} must be strictly increasing")
+
+
+class TimeInState(Strict):
+    """A step table of multipliers by months already spent in the state: ratio[i] applies from months[i]."""
+
+    months: list[Months] = Field(min_length=1)
+    ratio: list[NonNegative] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _shape(self) -> "TimeInState":
+        _steps(self.months, self.ratio, "months", "ratio")
+        if self.months[0] != 0:
+            raise ValueError("months must start at 0")
+        return self
+
+
+class Transition(Strict):
+    """The chance of moving to one target state: exactly one of annual, monthly or rate."""
+
+    annual: ByBandProbability | None = Field(None, description="Probability of moving within a year.")
+    monthly: ByBandProbability | None = Field(None, description="Probability of moving within a month.")
+    rate: Union[NonNegative, dict[Name, NonNegative], None] = Field(
+        None, description="Annual rate (events per person-year); monthly probability is 1 - exp(-rate/12)."
+    )
+    by_age: dict[str, NonNegative] | None = Field(
+        None, description="Multipliers on the monthly probability by age band label (e.g. '55+')."
+    )
+    time_in_state: TimeInState | None = Field(
+        None, description="Multipliers on the monthly probability by months already spent in the state."
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "Transition":
+        given = [k for k in ("annual", "monthly", "rate") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of annual, monthly or rate (got {given or 'none'})")
+        return self
+
+
+class StateDef(Strict):
+    label: str | None = None
+    service: Name | None = Field(None, description="The service (cost line) this state's costs fall under.")
+
+
+class ServiceDef(Strict):
+    kind: Literal["proactive", "reactive", "other"] = Field(
+        "other", description="Proactive (employment) or reactive (day services) spend, for the budget shift."
+    )
+    label: str | None = None
+
+
+class InitialGroup(Strict):
+    state: Name
+    count: Annotated[int, Field(ge=0, le=10_000_000)]
+    band_mix: dict[Name, NonNegative] | None = Field(None, description="Shares by band; default population.band_mix.")
+    age_mix: dict[str, NonNegative] | None = Field(None, description="Shares by age band label; default population.age_mix.")
+    months_in_state: Months = Field(0, description="Months the group has already spent in its state (e.g. job tenure).")
+
+
+class Inflow(Strict):
+    per_year: Annotated[float, Field(ge=0, le=1_000_000)] = Field(
+        description="Young people entering services each year (spread evenly over months).")
+    until_year: Annotated[int, Field(ge=0, le=120)] | None = Field(None, description="Inflow stops after this many years; required for a lifetime horizon.")
+    age: Annotated[float, Field(ge=16, le=70)] = 18.0
+    band_mix: dict[Name, NonNegative] | None = None
+    entry: dict[Name, NonNegative] = Field(
+        default_factory=lambda: {"day_service": 1.0},
+        description="Shares of entrants by entry state under the day-service route.",
+    )
+
+
+class Mortality(Strict):
+    annual_by_age: dict[str, Probability] = Field(description="Annual probability of death by age band label.")
+    band_ratio: dict[Name, NonNegative] = Field(default_factory=dict, description="Multiplier by band (default 1).")
+
+
+class Population(Strict):
+    bands: list[Name] = Field(min_length=1)
+    age_bands: list[Annotated[int, Field(ge=16, le=80)]] = Field(
+        default_factory=lambda: [18, 25, 35, 45, 55],
+        description="Lower edges of the age bands; the last band runs to state pension age. Labels are '18-24', ..., '55+'.",
+    )
+    band_mix: dict[Name, NonNegative]
+    age_mix: dict[str, NonNegative] | None = Field(None, description="Shares of the initial stock by age band; default even.")
+    initial: list[InitialGroup] = Field(min_length=1)
+    wants_work: ByBandProbability = Field(0.65, description="Share who want paid work, overall or by band.")
+    personal_budget_share: Probability = 0.0
+    inflow: Inflow | None = None
+    mortality: Mortality | None = None
+    moving_away_annual: Probability = 0.0
+    state_pension_age: Annotated[float, Field(ge=50, le=80)] = 67.0
+
+    @model_validator(mode="after")
+    def _edges(self) -> "Population":
+        if any(b <= a for a, b in zip(self.age_bands, self.age_bands[1:])):
+            raise ValueError("age_bands must be strictly increasing lower edges")
+        return self
+
+
+class StateCost(Strict):
+    weekly: ByBandMoney = Field(description="Cost per person per week, overall or by band.")
+    time_in_state: TimeInState | None = Field(None, description="Multipliers by months in the state (e.g. in-work support tapering).")
+
+
+class TransitionCost(Strict):
+    source: Name = Field(alias="from")
+    to: Name
+    cost: NonNegative
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+
+
+class DayCentres(Strict):
+    count: Annotated[int, Field(ge=0, le=100_000)]
+    places_each: Annotated[int, Field(gt=0, le=1_000_000)]
+    fixed_per_year: NonNegative = Field(description="Fixed cost of one open centre a year (building, staff base).")
+    close_below: Probability = Field(
+        0.5, description="A centre closes when attendance falls below this share of the places in open centres."
+    )
+    double_running_months: Months = Field(6, description="Months a closed centre's fixed costs still run.")
+
+
+class Costs(Strict):
+    weeks_per_year: Positive = 52.0
+    states: dict[Name, StateCost] = Field(default_factory=dict)
+    transitions: list[TransitionCost] = Field(default_factory=list)
+    day_centres: DayCentres | None = None
+
+
+class PublicPurse(Strict):
+    benefits_weekly: dict[Name, ByBandMoney] = Field(default_factory=dict, description="Benefits paid per week by state.")
+    tax_ni_per_hour: NonNegative = Field(0.0, description="Tax and National Insurance received per hour worked.")
+
+
+class Hours(Strict):
+    values: list[Positive] = Field(min_length=1)
+    weights: list[NonNegative] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _shape(self) -> "Hours":
+        if len(self.values) != len(self.weights) or sum(self.weights) <= 0:
+            raise ValueError("values and weights must have the same length and weights a positive sum")
+        return self
+
+
+class ServiceModel(Strict):
+    spend_share: Probability
+    job_outcome_rate: Probability = Field(description="Annual probability that a person supported starts a job.")
+    cost_per_job_outcome: NonNegative | None = None
+    cost_per_place_per_year: NonNegative | None = Field(
+        None, description="Default: cost_per_job_outcome x job_outcome_rate (NDTi's figures imply it)."
+    )
+
+    @model_validator(mode="after")
+    def _cost(self) -> "ServiceModel":
+        if self.cost_per_job_outcome is None and self.cost_per_place_per_year is None:
+            raise ValueError("give cost_per_job_outcome or cost_per_place_per_year")
+        return self
+
+    @property
+    def place_cost_per_year(self) -> float:
+        if self.cost_per_place_per_year is not None:
+            return float(self.cost_per_place_per_year)
+        return float(self.cost_per_job_outcome) * float(self.job_outcome_rate)
+
+
+class Referral(Strict):
+    annual: Probability = Field(description="Yearly chance that someone who wants work is referred for employment support.")
+    source: list[Name] = Field(default_factory=lambda: ["day_service"], alias="from")
+    eligible_bands: list[Name] | None = Field(None, description="Bands that may be referred; default all.")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+
+
+class EmploymentSupport(Strict):
+    budget_per_year: NonNegative = Field(description="Employment support budget at the start; it buys the places.")
+    service_models: dict[Name, ServiceModel]
+
+    @model_validator(mode="after")
+    def _shares(self) -> "EmploymentSupport":
+        total = sum(m.spend_share for m in self.service_models.values())
+        if not self.service_models or abs(total - 1.0) > 1e-6:
+            raise ValueError(f"service model spend_share values must sum to 1 (they sum to {total:g})")
+        return self
+
+
+class Funding(Strict):
+    model: Literal["block", "money_follows_person"] = "block"
+    lag_months: Months = 0
+
+
+class Uptake(Strict):
+    """Of the people holding a personal budget, the share who use it for employment support when referred,
+    by projection year: linear between the years given, flat before the first and after the last."""
+
+    years: list[NonNegative] = Field(min_length=1)
+    share: list[Probability] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _shape(self) -> "Uptake":
+        _steps(self.years, self.share, "years", "share")
+        return self
+
+
+class PersonalBudgets(Strict):
+    usable_for_employment: bool = False
+    uptake: Uptake | None = Field(
+        None, description="How many budget holders use their budget for work, growing over time; default all.")
+
+    @model_validator(mode="after")
+    def _uptake_needs_use(self) -> "PersonalBudgets":
+        if self.uptake is not None and not self.usable_for_employment:
+            raise ValueError("uptake applies only when usable_for_employment is true")
+        return self
+
+
+class PolicyStates(Strict):
+    day: Name = "day_service"
+    waiting: Name = "waiting"
+    support: Name = "supported_employment"
+    work: Name = "paid_work"
+
+
+class Policy(Strict):
+    entry_route: Literal["day_service", "employment_first"] = "day_service"
+    referral: Referral
+    employment_support: EmploymentSupport
+    funding: Funding = Funding()
+    personal_budgets: PersonalBudgets = PersonalBudgets()
+    states: PolicyStates = PolicyStates()
+
+
+class RateStep(Strict):
+    from_year: Annotated[int, Field(ge=0, le=1000)]
+    rate: Annotated[float, Field(ge=0.0, le=0.5)]
+
+
+class DiscountSchedule(Strict):
+    rate: Annotated[float, Field(ge=0.0, le=0.5)] | None = None
+    schedule: list[RateStep] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> "DiscountSchedule":
+        if (self.rate is None) == (self.schedule is None):
+            raise ValueError("give exactly one of rate or schedule")
+        if self.schedule is not None:
+            years = [s.from_year for s in self.schedule]
+            if years[0] != 0 or any(b <= a for a, b in zip(years, years[1:])):
+                raise ValueError("schedule from_year values must start at 0 and increase")
+        return self
+
+
+DiscountSpec = Union[Literal["green_book", "none"], DiscountSchedule]
+
+
+class Discounting(Strict):
+    costs: DiscountSpec = "green_book"
+    outcomes: DiscountSpec = "green_book"
+    timing: Literal["annual", "start", "middle", "end"] = Field(
+        "annual",
+        description=(
+            "When in time a cycle's costs count: 'annual' discounts every month of year y by year y's factor "
+            "(year 0 undiscounted, the Green Book's annual convention); 'start', 'middle', 'end' use the "
+            "cycle's start, middle or end in fractional years."
+        ),
+    )
+
+
+class Horizon(Strict):
+    years: Annotated[int, Field(gt=0, le=120)]
+
+
+class Scenario(Strict):
+    name: str
+    description: str = ""
+    start: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = Field(
+        "2025-04", description="First month of the projection, YYYY-MM."
+    )
+    horizon: Union[Horizon, Literal["lifetime"]]
+    cycle: Literal["month", "year"] = "month"
+    seed: Annotated[int, Field(ge=0)] = 0
+    price_year: str = "2023-24"
+    states: dict[Name, StateDef] = Field(min_length=1)
+    services: dict[Name, ServiceDef] = Field(default_factory=dict)
+    population: Population
+    transitions: dict[Name, dict[Name, Transition]] = Field(default_factory=dict)
+    costs: Costs = Costs()
+    outcome_weights: dict[Name, float] = Field(default_factory=dict, description="Per-year outcome weight by state.")
+    public_purse: PublicPurse | None = None
+    hours: Hours = Hours(values=[12.0], weights=[1.0])
+    policy: Policy | None = None
+    discounting: Discounting = Discounting()
+    sources: dict[str, str] = Field(default_factory=dict, description="Where each parameter comes from.")
+
+    # Set by the loader (model.compile.validate): the data as read after `extends` (for drawing
+    # distributions and for the manifest), the values written as distributions, and the compiled spec.
+    _data: dict | None = PrivateAttr(default=None)
+    _uncertain: list = PrivateAttr(default_factory=list)
+    _compiled: object = PrivateAttr(default=None)
+
+    @property
+    def data(self) -> dict | None:
+        """The scenario as read, after `extends`, distributions as written (None if built in code)."""
+        return self._data
+
+    @property
+    def uncertain(self) -> list:
+        """The scenario's values written as distributions (`model.scenario.distributions.Uncertain`)."""
+        return list(self._uncertain)
