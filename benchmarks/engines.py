@@ -48,9 +48,9 @@ def timed(fn, repeats: int = 1) -> tuple[float, object]:
 
 def bare_random_numbers(spec, seed: int) -> None:
     """Generate exactly the uniforms a vectorised run draws, and nothing else."""
-    creation_uniforms(seed, spec.n_ids)
-    rows = sum(g.count for g in spec.initial_groups) + np.cumsum(spec.inflow)
-    for m in range(spec.n_cycles):
+    creation_uniforms(seed, spec.cohort.n_ids)
+    rows = sum(g.count for g in spec.cohort.initial_groups) + np.cumsum(spec.cohort.inflow)
+    for m in range(spec.calendar.n_cycles):
         cycle_uniforms(seed, m, int(rows[m]))
 
 
@@ -62,7 +62,7 @@ def england_child(years: int, people: int | None) -> dict:
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     rng_seconds, _ = timed(lambda: bare_random_numbers(spec, 1))
     return dict(seconds=seconds, peak_rss_mib=peak_kib / 1024, person_months=person_months(res),
-                people_at_start=sum(g.count for g in spec.initial_groups), years=years,
+                people_at_start=sum(g.count for g in spec.cohort.initial_groups), years=years,
                 rng_fraction=rng_seconds / seconds)
 
 
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> dict:
     people, years = (1_000, 1) if args.quick else (20_000, 5)
     spec = build_spec(scaled(people, years))
     seed = 1
-    print(f"engines on essex_live scaled to {people:,} people, {years} years ({spec.n_cycles} cycles)")
+    print(f"engines on essex_live scaled to {people:,} people, {years} years ({spec.calendar.n_cycles} cycles)")
     t_mesa, res_mesa = timed(lambda: simulate(spec, seed=seed, engine="agents"))
     t_vec, res_vec = timed(lambda: simulate(spec, seed=seed, engine="vectorised"), repeats=3)
     t_rng, _ = timed(lambda: bare_random_numbers(spec, seed), repeats=3)

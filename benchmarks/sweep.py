@@ -31,7 +31,7 @@ def main() -> dict:
     sample = range(0, n, max(1, n // 10))
     t = time.perf_counter()
     for i in sample:
-        run_one(sweep.base_data, sweep.run_args(i), list(OUTPUTS), False)
+        run_one(sweep.space, sweep.run_args(i), list(OUTPUTS), False)
     per_run = (time.perf_counter() - t) / len(sample)
     times = {}
     with tempfile.TemporaryDirectory() as tmp:

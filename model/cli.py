@@ -207,23 +207,23 @@ def _sweep(args) -> int:
     if args.workers is not None and args.workers < 1:
         print("dayshift: --workers must be at least 1", file=sys.stderr)
         return EXIT_BAD_INPUT
-    out = Path(args.out) if args.out else Path("results") / f"sweep_{s.spec.name}"
-    bar = _progress(not args.no_progress, f"sweep {s.spec.name}")
+    out = Path(args.out) if args.out else Path("results") / f"sweep_{s.sweep_file.name}"
+    bar = _progress(not args.no_progress, f"sweep {s.sweep_file.name}")
     try:
         info = sweep_folder.run_sweep(s, out, workers=args.workers, scheduler=args.scheduler, force=args.force,
                             progress=bar.update if bar else None)
     finally:
         if bar:
             bar.close()
-    print(f"{s.spec.name}: {info['runs']} runs ({len(s.points)} points x {s.spec.replications} replications); "
+    print(f"{s.sweep_file.name}: {info['runs']} runs ({len(s.points)} points x {s.sweep_file.replications} replications); "
           f"{info['already_done']} were done before, {info['ran']} ran now in {info['seconds']:.1f} s")
     runs = sweep_folder.read_runs(out)
     table = sw.sensitivity(s, runs)
     if table is not None:
         table.to_csv(out / "sensitivity.csv", index=False)
-        sweep_folder.plot_sensitivity(table, s.spec.design, out / "sensitivity.png")
+        sweep_folder.plot_sensitivity(table, s.sweep_file.design, out / "sensitivity.png")
         print("top drivers:")
-        for line in sw.top_drivers(table, s.spec.design):
+        for line in sw.top_drivers(table, s.sweep_file.design):
             print(f"  {line}")
     print(f"  results: {out}/runs (Parquet dataset, one row per run)")
     return 0
@@ -235,23 +235,23 @@ def _calibrate(args) -> int:
     from model.output.files import check_target
 
     cal = cb.load_targets(args.targets)
-    out = Path(args.out) if args.out else Path("results") / f"calibration_{cal.spec.name}"
+    out = Path(args.out) if args.out else Path("results") / f"calibration_{cal.targets_file.name}"
     check_target(out, args.force)
-    bar = _progress(not args.no_progress, f"calibrate {cal.spec.name}")
+    bar = _progress(not args.no_progress, f"calibrate {cal.targets_file.name}")
     try:
         fit = cb.calibrate(cal, progress=bar.update if bar else None)
     finally:
         if bar:
             bar.close()
     write_calibration(cal, fit, out, force=args.force)
-    runs = fit["evaluations"] * cal.spec.replications
-    print(f"{cal.spec.name}: {fit['evaluations']} evaluations ({runs} runs) in {fit['seconds']:.1f} s "
+    runs = fit["evaluations"] * cal.targets_file.replications
+    print(f"{cal.targets_file.name}: {fit['evaluations']} evaluations ({runs} runs) in {fit['seconds']:.1f} s "
           f"({fit['method']}); objective {fit['objective']:.3g}")
     for path, value in fit["fitted"].items():
         print(f"  {path} = {value:.6g}")
-    many = cal.spec.replications > 1
+    many = cal.targets_file.replications > 1
     if many:
-        print(f"  model values are means of {cal.spec.replications} runs; 95% of runs between the bounds shown")
+        print(f"  model values are means of {cal.targets_file.replications} runs; 95% of runs between the bounds shown")
     for row in fit["table"].itertuples():
         mark = "within" if row.within else "OUTSIDE"
         spread = f", runs {row.low:.4g} to {row.high:.4g}" if many else ""

@@ -25,6 +25,7 @@ def _targets(tmp_path, observed: float, **extra) -> object:
     return path
 
 
+@pytest.mark.slow
 def test_calibration_recovers_a_value_it_was_given(tmp_path):
     # Make the observation from a known referral rate, then fit it back.
     sc = load_scenario(write_yaml(tmp_path, {**small(horizon={"years": 3}),
@@ -85,6 +86,7 @@ def load_scenario_small():
     return validate_scenario(small(horizon={"years": 2}))
 
 
+@pytest.mark.slow
 def test_validation_page_lists_every_published_figure(tmp_path):
     out = tmp_path / "VALIDATION.md"
     assert main(["published-figures", "--out", str(out)]) == 0
@@ -116,7 +118,7 @@ def test_replications_average_runs_with_spawned_seeds(tmp_path):
 def test_budget_shift_is_a_yearly_target_only(tmp_path, capsys):
     shift = {"name": "shift", "source": "s", "kind": "yearly", "column": "budget_shift", "year": "2024-25",
              "observed": 0.1, "tolerance": 0.05}
-    assert load_targets(_targets(tmp_path, 10, targets=[shift])).spec.targets[0].column == "budget_shift"
+    assert load_targets(_targets(tmp_path, 10, targets=[shift])).targets_file.targets[0].column == "budget_shift"
     path = _targets(tmp_path, 10, targets=[{**shift, "kind": "value", "at": "2024-06", "year": None}])
     assert main(["calibrate", str(path), "--out", str(tmp_path / "o"), "--no-progress"]) == 2
     assert "unknown output column 'budget_shift'" in capsys.readouterr().err
@@ -135,5 +137,5 @@ def test_calibrated_scenario_with_a_value_inside_a_list(tmp_path):
 
 def test_shipped_essex_live_reproduces_the_essex_targets():
     cal = load_targets(SCENARIOS / "targets" / "essex_live.yaml")
-    for t, m in zip(cal.spec.targets, cal.model_values(cal.shipped)):
+    for t, m in zip(cal.targets_file.targets, cal.model_values(cal.shipped)):
         assert abs(m - t.observed) <= t.tolerance, (t.name, m, t.observed)

@@ -27,7 +27,7 @@ def _live_and_exits(res):
 
 def test_everyone_is_somewhere_every_month(run):
     live, exited = _live_and_exits(run)
-    created = sum(g.count for g in run.spec.initial_groups) + run.monthly["inflow"].cumsum()
+    created = sum(g.count for g in run.spec.cohort.initial_groups) + run.monthly["inflow"].cumsum()
     assert (live + exited == created).all()
 
 
@@ -35,7 +35,7 @@ def test_stock_change_is_inflow_minus_exits(run):
     live, _ = _live_and_exits(run)
     m = run.monthly
     exits = m[["exits_retired", "exits_died", "exits_moved_away"]].sum(axis=1)
-    start = sum(g.count for g in run.spec.initial_groups)
+    start = sum(g.count for g in run.spec.cohort.initial_groups)
     change = live.diff().fillna(live.iloc[0] - start)
     assert (change == m["inflow"] - exits).all()
     for e in ("retired", "died", "moved_away"):
@@ -58,8 +58,8 @@ def test_each_person_in_exactly_one_state_each_month():
 def test_months_in_states_add_up_to_time_in_the_model(run):
     p = run.people
     months = p[[c for c in p if c.startswith("months_")]].sum(axis=1)
-    end = np.where(p["exit_cycle"] >= 0, p["exit_cycle"], run.spec.n_cycles)
-    assert (months == (end - p["entered_cycle"]) * run.spec.cycle_months).all()
+    end = np.where(p["exit_cycle"] >= 0, p["exit_cycle"], run.spec.calendar.n_cycles)
+    assert (months == (end - p["entered_cycle"]) * run.spec.calendar.cycle_months).all()
 
 
 def test_money_released_is_moved_or_saved_and_budget_is_spent_or_underspent(run):
@@ -85,7 +85,7 @@ def test_block_funding_moves_nothing():
 
 def test_council_cost_is_the_sum_of_people_and_centres(run):
     m, spec = run.monthly, run.spec
-    assert np.allclose(m["cost_council"], m[[f"cost_{s}" for s in spec.services]].sum(axis=1))
+    assert np.allclose(m["cost_council"], m[[f"cost_{s}" for s in spec.costs.services]].sum(axis=1))
     people = run.people["cost"].sum()
     centres = (m["day_centre_fixed"] + m["day_centre_double_running"]).sum()
     assert people + centres == pytest.approx(m["cost_council"].sum(), rel=1e-12)
@@ -195,16 +195,17 @@ def test_a_package_moves_once_per_person_and_is_the_leavers_own():
     df = model.datacollector.get_model_vars_dataframe()
     spec = model.spec
     releases = model.budget.releases
-    bands = {r["id"]: spec.bands.index(r["band"]) for r in model.person_rows()}
+    rows = model.person_rows()
+    bands = {int(i): spec.cohort.bands.index(b) for i, b in zip(rows["id"], rows["band"])}
     assert len(releases) > 20
     for pid, (_, amount) in releases.items():
-        assert amount == spec.state_cost[spec.policy.day, bands[pid]]
-    for m in range(spec.n_cycles):
+        assert amount == spec.costs.state_cost[spec.policy.day, bands[pid]]
+    for m in range(spec.calendar.n_cycles):
         released = sum(a for c, a in releases.values() if c <= m)
         moved = sum(a for c, a in releases.values() if c + spec.policy.lag_cycles <= m)
         assert df["released"].iloc[m] == pytest.approx(released)
         assert df["moved"].iloc[m] == pytest.approx(moved)
-    returners = sum(1 for r in model.person_rows() if r["job_starts"] > 1)
+    returners = int((rows["job_starts"] > 1).sum())
     assert returners > 0, "the test should have people who start a job twice"
 
 

@@ -40,9 +40,9 @@ def test_model_accepts_rng_as_mesa_models_do():
     m = DayshiftModel(spec, rng=np.random.default_rng(3))
     while m.running:
         m.step()
-    assert m.cycle == spec.n_cycles
+    assert m.cycle == spec.calendar.n_cycles
     df = m.datacollector.get_model_vars_dataframe()
-    assert len(df) == spec.n_cycles and "n_paid_work" in df
+    assert len(df) == spec.calendar.n_cycles and "n_paid_work" in df
 
 
 def test_runs_under_mesa_batch_run():

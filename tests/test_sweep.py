@@ -1,4 +1,9 @@
-"""Sweeps: designs, storage, resuming after a kill, surviving a dead worker, sensitivity, Mesa's batch_run."""
+"""Sweeps: designs, storage, resuming after a kill, surviving a dead worker, sensitivity, Mesa's batch_run.
+
+The tests that run sweeps share one local Dask cluster (two worker processes) for the module: starting
+workers and importing the model in them costs seconds each time. Only the kill-and-resume test starts
+a cluster of its own, inside the command-line process it kills.
+"""
 
 from __future__ import annotations
 
@@ -40,6 +45,37 @@ def _dataset(out: Path) -> pd.DataFrame:
     return runs
 
 
+@pytest.fixture(scope="module")
+def cluster():
+    """Two worker processes shared by this module's sweeps."""
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      silence_logs=50) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def client(cluster):
+    """A client of the shared cluster, once both workers are up (the dead-worker test kills one)."""
+    from dask.distributed import Client
+
+    with Client(cluster) as client:
+        client.wait_for_workers(2, timeout=120)
+        yield client
+
+
+@pytest.fixture(scope="module")
+def reference(cluster, tmp_path_factory) -> pd.DataFrame:
+    """The 36 runs of the kill tests' sweep, run once without interruption."""
+    from dask.distributed import Client
+
+    tmp = tmp_path_factory.mktemp("reference")
+    with Client(cluster) as client:
+        run_sweep(load_sweep(_files(tmp, years=3, batch_size=2, replications=6)), tmp / "out", client=client)
+    return _dataset(tmp / "out")
+
+
 def test_designs_have_the_expected_points(tmp_path):
     grid = load_sweep(_files(tmp_path))
     assert len(grid.points) == 6 and grid.n_runs == 12
@@ -47,7 +83,7 @@ def test_designs_have_the_expected_points(tmp_path):
               {"path": "policy.funding.lag_months", "bounds": [0, 6]}]
     sobol = load_sweep(_files(tmp_path, design="sobol", points=8, parameters=params))
     assert len(sobol.points) == 8 * (2 + 2)
-    assert np.array_equal(design_points(sobol.spec), design_points(sobol.spec))
+    assert np.array_equal(design_points(sobol.sweep_file), design_points(sobol.sweep_file))
     assert all(isinstance(sobol.values(i)[("policy", "funding", "lag_months")], int) for i in range(4))
 
 
@@ -64,10 +100,17 @@ def test_bad_sweep_files_are_rejected(tmp_path, capsys, change, expected):
     assert expected in err and "Traceback" not in err
 
 
-def test_results_do_not_depend_on_the_number_of_workers(tmp_path):
+@pytest.mark.slow
+def test_results_do_not_depend_on_the_number_of_workers(tmp_path, client):
+    from dask.distributed import Client, LocalCluster
+
     sweep = load_sweep(_files(tmp_path))
-    run_sweep(sweep, tmp_path / "one", workers=1)
-    run_sweep(sweep, tmp_path / "two", workers=2)
+    # One worker: a thread in this process (quick to start); two: the shared cluster's processes.
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0",
+                      silence_logs=50) as one, Client(one) as alone:
+        run_sweep(sweep, tmp_path / "one", client=alone)
+    assert len(client.scheduler_info()["workers"]) == 2
+    run_sweep(sweep, tmp_path / "two", client=client)
     a, b = _dataset(tmp_path / "one"), _dataset(tmp_path / "two")
     pd.testing.assert_frame_equal(a, b)
     assert len(a) == 12 and a["seed"].nunique() == 2  # seeds by replication: common random numbers across points
@@ -75,14 +118,13 @@ def test_results_do_not_depend_on_the_number_of_workers(tmp_path):
     from model.scenario.paths import substitute
 
     values = sweep.values(int(a["point"].iloc[5]))
-    alone = simulate(validate_scenario(substitute(sweep.base_data, values)), seed=int(a["seed"].iloc[5]))
+    alone = simulate(validate_scenario(substitute(sweep.space.base, values)), seed=int(a["seed"].iloc[5]))
     assert a["job_starts_total"].iloc[5] == alone.summary()["job_starts_total"]
 
 
-def test_a_killed_sweep_resumes_without_duplicates_or_gaps(tmp_path):
+@pytest.mark.slow
+def test_a_killed_sweep_resumes_without_duplicates_or_gaps(tmp_path, client, reference):
     path = _files(tmp_path, years=3, batch_size=2, replications=6)
-    reference = tmp_path / "reference"
-    run_sweep(load_sweep(path), reference, workers=1)
     out = tmp_path / "killed"
     cmd = [sys.executable, "-m", "model.cli", "sweep", str(path), "--out", str(out), "--workers", "1", "--no-progress"]
     proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -93,44 +135,41 @@ def test_a_killed_sweep_resumes_without_duplicates_or_gaps(tmp_path):
     proc.wait()
     partial = len(_dataset(out))
     assert 0 < partial < 36, "the kill should land part-way"
-    info = run_sweep(load_sweep(path), out, workers=1)
+    info = run_sweep(load_sweep(path), out, client=client)
     assert info["already_done"] == partial and info["ran"] == 36 - partial
-    pd.testing.assert_frame_equal(_dataset(out), _dataset(reference))
+    pd.testing.assert_frame_equal(_dataset(out), reference)
 
 
-def test_a_dead_worker_is_replaced_and_its_runs_retried(tmp_path):
-    from dask.distributed import Client, LocalCluster
-
+@pytest.mark.slow
+def test_a_dead_worker_is_replaced_and_its_runs_retried(tmp_path, client, reference):
     path = _files(tmp_path, years=3, batch_size=2, replications=6)
-    reference = tmp_path / "reference"
-    run_sweep(load_sweep(path), reference, workers=1)
     out = tmp_path / "worker_lost"
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      silence_logs=50) as cluster, Client(cluster) as client:
-        pids = list(client.run(os.getpid).values())
-        killed = []
+    pids = list(client.run(os.getpid).values())
+    killed = []
 
-        def kill_one():
-            while not list((out / "runs").glob("part-*.parquet")) and len(killed) == 0:
-                time.sleep(0.02)
-            os.kill(pids[0], signal.SIGKILL)
-            killed.append(pids[0])
+    def kill_one():
+        while not list((out / "runs").glob("part-*.parquet")) and len(killed) == 0:
+            time.sleep(0.02)
+        os.kill(pids[0], signal.SIGKILL)  # the nanny starts a new worker in its place
+        killed.append(pids[0])
 
-        t = threading.Thread(target=kill_one, daemon=True)
-        t.start()
-        info = run_sweep(load_sweep(path), out, client=client)
-        t.join(timeout=30)
+    t = threading.Thread(target=kill_one, daemon=True)
+    t.start()
+    info = run_sweep(load_sweep(path), out, client=client)
+    t.join(timeout=30)
     assert killed and info["ran"] == 36
-    pd.testing.assert_frame_equal(_dataset(out), _dataset(reference))
+    pd.testing.assert_frame_equal(_dataset(out), reference)
 
 
-def test_sobol_sweep_writes_indices_and_names_top_drivers(tmp_path, capsys):
+@pytest.mark.slow
+def test_sobol_sweep_writes_indices_and_names_top_drivers(tmp_path, capsys, cluster):
     params = [{"path": "policy.referral.annual", "bounds": [0.05, 0.9]},
               {"path": "policy.employment_support.budget_per_year", "bounds": [1000, 80000]},
               {"path": "policy.funding.lag_months", "bounds": [0, 12]}]
     path = _files(tmp_path, design="sobol", points=8, replications=1, parameters=params, batch_size=10)
     out = tmp_path / "sobol"
-    assert main(["sweep", str(path), "--out", str(out), "--workers", "2", "--no-progress"]) == 0
+    assert main(["sweep", str(path), "--out", str(out), "--scheduler", cluster.scheduler_address,
+                 "--no-progress"]) == 0
     printed = capsys.readouterr().out
     assert "top drivers" in printed
     table = pd.read_csv(out / "sensitivity.csv")
@@ -141,10 +180,12 @@ def test_sobol_sweep_writes_indices_and_names_top_drivers(tmp_path, capsys):
     assert "0 ran now" in capsys.readouterr().out
 
 
-def test_a_changed_sweep_does_not_overwrite_results(tmp_path, capsys):
+@pytest.mark.slow
+def test_a_changed_sweep_does_not_overwrite_results(tmp_path, capsys, cluster):
     path = _files(tmp_path)
     out = tmp_path / "o"
-    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    assert main(["sweep", str(path), "--out", str(out), "--scheduler", cluster.scheduler_address,
+                 "--no-progress"]) == 0
     path.write_text(path.read_text().replace("seed: 3", "seed: 4"))
     assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--no-progress"]) == 1
     assert "different sweep" in capsys.readouterr().err

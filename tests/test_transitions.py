@@ -28,11 +28,11 @@ def test_band_age_and_time_in_state_multiply_the_chance():
     spec = build_spec(validate_scenario(d))
     i, j = spec.states.index("day_service"), spec.states.index("community_day")
     base_low, base_high = per_cycle(0.2, "annual", 1), per_cycle(0.1, "annual", 1)
-    old, late = spec.age_labels.index("55+"), int(np.searchsorted(spec.tis_edges, 12))
-    assert spec.P[i, 0, 0, 0, j] == pytest.approx(base_low)
-    assert spec.P[i, 1, 0, 0, j] == pytest.approx(base_high)
-    assert spec.P[i, 0, old, 0, j] == pytest.approx(base_low * 0.5)
-    assert spec.P[i, 0, old, late, j] == pytest.approx(base_low * 0.5 * 0.25)
+    old, late = spec.cohort.age_labels.index("55+"), int(np.searchsorted(spec.moves.tis_edges, 12))
+    assert spec.moves.P[i, 0, 0, 0, j] == pytest.approx(base_low)
+    assert spec.moves.P[i, 1, 0, 0, j] == pytest.approx(base_high)
+    assert spec.moves.P[i, 0, old, 0, j] == pytest.approx(base_low * 0.5)
+    assert spec.moves.P[i, 0, old, late, j] == pytest.approx(base_low * 0.5 * 0.25)
 
 
 def test_choose_takes_the_first_target_whose_running_chance_exceeds_u():
@@ -46,9 +46,9 @@ def test_policy_variants_add_the_referral_and_job_start_chances():
     spec = build_spec(validate_scenario(small()))
     pol = spec.policy
     day, wait, sup, work = pol.day, pol.waiting, pol.support, pol.work
-    cum = cumulative_chances(spec.P, pol)
+    cum = cumulative_chances(spec.moves.P, pol)
     chances = np.diff(cum, axis=-1, prepend=0.0)
-    assert np.allclose(chances[day, ..., 0, :], spec.P[day])  # variant 0: no policy move
+    assert np.allclose(chances[day, ..., 0, :], spec.moves.P[day])  # variant 0: no policy move
     assert np.allclose(chances[day, ..., 1, wait], pol.referral_p)  # variant 1: referred
     for k in range(len(pol.job_p)):
         assert np.allclose(chances[sup, ..., 2 + k, work], pol.job_p[k])  # 2 + k: job start at model k's rate
@@ -74,5 +74,5 @@ def test_lifetime_runs_until_everyone_has_left():
     last = res.monthly.iloc[-1]
     live = [f"n_{s}" for s in res.spec.states[: res.spec.n_live]]
     assert last[live].sum() == 0
-    assert len(res.monthly) < res.spec.n_cycles + 1
+    assert len(res.monthly) < res.spec.calendar.n_cycles + 1
     assert res.summary()["final_counts"]["retired"] > 0

@@ -19,22 +19,21 @@ from typing import Annotated, Literal
 import numpy as np
 import pandas as pd
 from pydantic import ConfigDict, Field, model_validator
-import yaml
 from scipy import optimize
+import yaml
 
-from model.analysis.parameter_space import check_values
+from model.analysis.parameter_space import ParameterSpace
 from model.analysis.stats import interval, replication_seeds
-from model.compile.spec import build_spec
-from model.compile.validate import parse_scenario, validate_scenario
+from model.compile.spec import build_spec, compiled
+from model.compile.validate import parse_scenario
 from model.engine.ledger import record_columns
+from model.engine.results import YEARLY_COLUMNS
 from model.engine.simulate import simulate
-from model.scenario.paths import at_means, parse_path, substitute, value_at
+from model.scenario.paths import at_means, parse_path, value_at
 from model.scenario.problems import Problem, ScenarioError
-from model.scenario.schema import Strict
+from model.scenario.schema import Scenario, Strict
 from model.scenario.yaml_reader import load_file, read_text
 
-# Columns of the financial-year table that the monthly table does not have.
-YEARLY_ONLY = ("months", "budget_shift")
 
 Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 
@@ -102,28 +101,26 @@ class TargetsFile(Strict):
 class Calibration:
     """A targets file with its scenario, ready to evaluate."""
 
-    spec: TargetsFile
+    targets_file: TargetsFile
     path: Path
     scenario_path: Path
-    base_data: dict
-    paths: list[tuple]
-    integer: list[bool]
+    space: ParameterSpace  # the free parameters in the scenario
     n_cycles: int
 
-    def scenario_at(self, x: np.ndarray):
-        values = {p: (round(v) if i else float(v)) for p, v, i in zip(self.paths, x, self.integer)}
-        return validate_scenario(substitute(self.base_data, values), str(self.scenario_path))
+    def scenario_at(self, x: np.ndarray) -> Scenario:
+        """The scenario with the free parameters at `x`."""
+        return self.space.scenario_at(x)
 
     @property
     def shipped(self) -> np.ndarray:
         """The free parameters' values as the scenario file gives them (a distribution's mean)."""
-        return np.array([value_at(self.base_data, p) for p in self.paths], dtype=float)
+        return self.space.base_values()
 
     @property
     def seeds(self) -> list[int]:
         """The seed of each replication: the targets file's own seed when there is one replication."""
-        n = self.spec.replications
-        return [self.spec.seed] if n == 1 else replication_seeds(self.spec.seed, n)
+        n = self.targets_file.replications
+        return [self.targets_file.seed] if n == 1 else replication_seeds(self.targets_file.seed, n)
 
     def results(self, x: np.ndarray) -> list:
         """One run per replication at parameter values `x`, over the targets' span."""
@@ -131,12 +128,12 @@ class Calibration:
 
     def replicate(self, scenario) -> list:
         """One run of `scenario` per replication, with the replications' seeds, over the targets' span."""
-        spec = build_spec(scenario).with_cycles(self.n_cycles)
+        spec = build_spec(scenario, n_cycles=self.n_cycles)
         return [simulate(spec, seed=seed) for seed in self.seeds]
 
     def runs(self, x: np.ndarray, targets: list[Target] | None = None, results: list | None = None) -> np.ndarray:
         """Each target's model value in each replication (of `results` if given): shape (replications, targets)."""
-        targets = targets or self.spec.targets
+        targets = targets or self.targets_file.targets
         return np.array([[target_value(t, r.monthly, r.yearly) for t in targets]
                          for r in (results if results is not None else self.results(x))], dtype=float)
 
@@ -146,7 +143,7 @@ class Calibration:
 
     def objective(self, x: np.ndarray) -> float:
         model = self.model_values(x)
-        return float(sum(((m - t.observed) / t.tolerance) ** 2 for m, t in zip(model, self.spec.targets)))
+        return float(sum(((m - t.observed) / t.tolerance) ** 2 for m, t in zip(model, self.targets_file.targets)))
 
 
 def target_value(t: Target, monthly: pd.DataFrame, yearly: pd.DataFrame) -> float:
@@ -171,65 +168,64 @@ def load_targets(path: str | Path) -> Calibration:
     spec = load_file(path, TargetsFile)[1]
     scenario_path = path.parent / spec.scenario
     scenario = parse_scenario(read_text(scenario_path), str(scenario_path))
-    base = at_means(scenario)
-    paths = [parse_path(f.path) for f in spec.free]
-    problems, integer = [], []
-    for f in spec.free:
-        found, whole = check_values(base, f"free.{f.path}", f.path, list(f.bounds), str(scenario_path))
-        problems += found
-        integer.append(whole)
-    spec_ = build_spec(scenario)
-    start = spec_.start_year * 12 + spec_.start_month - 1
+    problems, space = [], None
+    try:
+        space = ParameterSpace.checked(at_means(scenario), [f.path for f in spec.free], [f.bounds for f in spec.free],
+                                       str(scenario_path), [f"free.{f.path}" for f in spec.free], file=str(path))
+    except ScenarioError as exc:
+        problems += exc.problems
+    spec_ = compiled(scenario)
+    start = spec_.calendar.start_year * 12 + spec_.calendar.start_month - 1
     columns = set(record_columns(spec_))
     last = 0
     for i, t in enumerate([*spec.targets, *spec.validation_only]):
         y, m = (int(v) for v in t.last_month.split("-"))
         last = max(last, y * 12 + m - 1 - start + 1)
         for col in [t.column, *(t.of or [])]:
-            if col not in columns and not (t.kind == "yearly" and col in YEARLY_ONLY):
+            if col not in columns and not (t.kind == "yearly" and col in YEARLY_COLUMNS):
                 problems.append(Problem(f"targets[{i}].column", f"unknown output column '{col}'", col, True))
     if last <= 0:
         problems.append(Problem("targets", "every target is before the scenario's start"))
     if problems:
         raise ScenarioError(str(path), problems)
-    n_cycles = int(np.ceil(last / spec_.cycle_months))
-    return Calibration(spec, path, scenario_path, base, paths, integer, n_cycles)
+    n_cycles = int(np.ceil(last / spec_.calendar.cycle_months))
+    return Calibration(spec, path, scenario_path, space, n_cycles)
 
 
 def calibrate(cal: Calibration, progress=None) -> dict:
     """Fit the free parameters; returns the fit, the target table and timings."""
-    bounds = [f.bounds for f in cal.spec.free]
+    bounds = [f.bounds for f in cal.targets_file.free]
     evaluations = {"n": 0}
 
     def f(x: np.ndarray) -> float:
         evaluations["n"] += 1
         if progress is not None:
-            progress(evaluations["n"], cal.spec.max_evaluations)
+            progress(evaluations["n"], cal.targets_file.max_evaluations)
         return cal.objective(np.asarray(x))
 
     start = np.array([np.mean(b) for b in bounds])
     t0 = time.perf_counter()
-    if cal.spec.method == "differential_evolution":
+    if cal.targets_file.method == "differential_evolution":
         popsize = 8
-        maxiter = max(1, cal.spec.max_evaluations // (popsize * len(bounds)) - 1)
-        res = optimize.differential_evolution(f, bounds, seed=cal.spec.seed, popsize=popsize, maxiter=maxiter,
+        maxiter = max(1, cal.targets_file.max_evaluations // (popsize * len(bounds)) - 1)
+        res = optimize.differential_evolution(f, bounds, seed=cal.targets_file.seed, popsize=popsize, maxiter=maxiter,
                                               polish=False, tol=1e-6, init="sobol")
     else:
         res = optimize.minimize(f, start, method="Nelder-Mead", bounds=bounds,
-                                options=dict(maxfev=cal.spec.max_evaluations, xatol=1e-4, fatol=1e-3))
+                                options=dict(maxfev=cal.targets_file.max_evaluations, xatol=1e-4, fatol=1e-3))
     x = np.asarray(res.x)
-    fitted = {fr.path: (round(v) if i else float(v)) for fr, v, i in zip(cal.spec.free, x, cal.integer)}
-    runs = cal.runs(x, [*cal.spec.targets, *cal.spec.validation_only])
+    fitted = dict(zip(cal.space.names, cal.space.values(x).values()))
+    runs = cal.runs(x, [*cal.targets_file.targets, *cal.targets_file.validation_only])
     rows = []
-    for t, values, role in zip([*cal.spec.targets, *cal.spec.validation_only], runs.T,
-                               ["fitted"] * len(cal.spec.targets) + ["not fitted"] * len(cal.spec.validation_only)):
+    for t, values, role in zip([*cal.targets_file.targets, *cal.targets_file.validation_only], runs.T,
+                               ["fitted"] * len(cal.targets_file.targets) + ["not fitted"] * len(cal.targets_file.validation_only)):
         m, spread = float(values.mean()), interval(values)
         rows.append(dict(target=t.name, role=role, observed=t.observed, model=m, gap=m - t.observed,
                          tolerance=t.tolerance, within=bool(abs(m - t.observed) <= t.tolerance),
                          low=spread["low"], high=spread["high"],
                          runs_within=float(np.mean(np.abs(values - t.observed) <= t.tolerance)), source=t.source))
     return dict(fitted=fitted, objective=float(res.fun), evaluations=evaluations["n"],
-                seconds=time.perf_counter() - t0, table=pd.DataFrame(rows), method=cal.spec.method)
+                seconds=time.perf_counter() - t0, table=pd.DataFrame(rows), method=cal.targets_file.method)
 
 
 def calibrated_yaml(cal: Calibration, fitted: dict, out_dir: Path) -> str:
@@ -244,7 +240,7 @@ def calibrated_yaml(cal: Calibration, fitted: dict, out_dir: Path) -> str:
             _set(over, path[:at], copy.deepcopy(value_at(scenario.data, path[:at])))
         _set(over, path, value)
     rel = os.path.relpath(cal.scenario_path.resolve(), out_dir.resolve())
-    head = (f"# {cal.spec.name}: calibrated by `dayshift calibrate {cal.path}`.\n"
+    head = (f"# {cal.targets_file.name}: calibrated by `dayshift calibrate {cal.path}`.\n"
             "# The fitted values below are laid over the original scenario, which keeps its sources.\n")
     return head + yaml.safe_dump({"extends": rel, "name": f"{scenario.name}_calibrated", **over}, sort_keys=False)
 

@@ -17,13 +17,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from model.analysis.parameter_space import ParameterSpace
 from model.analysis.stats import interval, replication_seeds
-from model.compile.spec import Spec, build_spec
-from model.compile.validate import validate_scenario
+from model.compile.spec import Spec, compiled
 from model.engine.results import SimulationResult, budget_shift
 from model.engine.simulate import simulate, simulate_draws
 from model.engine.streams import seed_from
-from model.scenario.paths import substitute
 from model.scenario.problems import Problem, ScenarioError
 from model.scenario.schema import Scenario
 
@@ -67,7 +66,7 @@ def _people(sc: Scenario) -> tuple:
 
 def _year_end(monthly: pd.DataFrame, spec: Spec, column: str) -> np.ndarray:
     """A stock at the end of each projection year."""
-    per_year = 12 // spec.cycle_months
+    per_year = 12 // spec.calendar.cycle_months
     values = monthly[column].to_numpy()
     n_years = len(values) // per_year
     return values[per_year - 1 : n_years * per_year : per_year]
@@ -75,7 +74,7 @@ def _year_end(monthly: pd.DataFrame, spec: Spec, column: str) -> np.ndarray:
 
 def _by_year(monthly: pd.DataFrame, spec: Spec, column: str) -> np.ndarray:
     """A flow summed over each projection year."""
-    per_year = 12 // spec.cycle_months
+    per_year = 12 // spec.calendar.cycle_months
     values = monthly[column].to_numpy(float)
     n_years = len(values) // per_year
     return values[: n_years * per_year].reshape(n_years, per_year).sum(axis=1)
@@ -102,21 +101,21 @@ def pair_metrics(base: SimulationResult, pol: SimulationResult) -> tuple[pd.Data
         # Leaving day services: moves out of the day state into a state billed to another service
         # (a referral into a waiting list still paid for by day services does not count).
         live = bs.states[: bs.n_live]
-        day_service = bs.state_service[bs.day_state]
-        away = [s for i, s in enumerate(live) if bs.state_service[i] != day_service]
+        day_service = bs.costs.state_service[bs.day_state]
+        away = [s for i, s in enumerate(live) if bs.costs.state_service[i] != day_service]
         yearly["extra_leaving_day_services"] = sum(
             _by_year(pm, ps, f"flow_{day}_to_{s}") - _by_year(bm, bs, f"flow_{day}_to_{s}") for s in away)
     yearly["cost_baseline"] = _by_year(bm, bs, "cost_council")
     yearly["cost_policy"] = _by_year(pm, ps, "cost_council")
     yearly["saving_undiscounted"] = yearly["cost_baseline"] - yearly["cost_policy"]
     yearly["saving_public_purse"] = _by_year(bm, bs, "cost_public_purse") - _by_year(pm, ps, "cost_public_purse")
-    for s in bs.services:
+    for s in bs.costs.services:
         if f"cost_{s}" in pm:
             yearly[f"saving_{s}"] = _by_year(bm, bs, f"cost_{s}") - _by_year(pm, ps, f"cost_{s}")
     for name, m, spec in (("baseline", bm, bs), ("policy", pm, ps)):
         pro, re = _by_year(m, spec, "cost_proactive"), _by_year(m, spec, "cost_reactive")
         yearly[f"proactive_share_{name}"] = np.where(pro + re > 0, pro / np.where(pro + re > 0, pro + re, 1), np.nan)
-        yearly[f"budget_shift_{name}"] = budget_shift(re / (12 // spec.cycle_months), m["cost_reactive"].iloc[0],
+        yearly[f"budget_shift_{name}"] = budget_shift(re / (12 // spec.calendar.cycle_months), m["cost_reactive"].iloc[0],
                                                       m["cost_proactive"].iloc[0])
     cumulative = yearly["saving_undiscounted"].cumsum().to_numpy()
     never_behind = [y for i, y in enumerate(years) if (cumulative[i:] >= 0).all()]
@@ -236,11 +235,11 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
     tick = progress or (lambda done, total: None)
     check_comparable(baseline, policies)
     root = seed_from(seed, baseline.seed)
-    base_spec = build_spec(baseline)
-    pol_specs = [build_spec(p) for p in policies]
+    base_spec = compiled(baseline)
+    pol_specs = [compiled(p) for p in policies]
     notes = []
     for p, ps in zip(policies, pol_specs):
-        if ps.n_ids != base_spec.n_ids or not np.array_equal(ps.inflow, base_spec.inflow):
+        if ps.cohort.n_ids != base_spec.cohort.n_ids or not np.array_equal(ps.cohort.inflow, base_spec.cohort.inflow):
             notes.append(f"{p.name} creates different people from {baseline.name} (initial stock or inflow "
                          "differ), so its random numbers are paired only by person id.")
     yearly_parts, run_rows = [], []
@@ -278,22 +277,28 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
             tick(i + 1, len(seeds))
     out = Comparison(baseline=baseline.name, policies=[p.name for p in policies], mode=mode, seed=root,
                      yearly=pd.concat(yearly_parts, ignore_index=True), runs=pd.DataFrame(run_rows),
-                     first=first, start_year=base_spec.start_year, draws=draws_table, notes=notes)
+                     first=first, start_year=base_spec.calendar.start_year, draws=draws_table, notes=notes)
     if tornado and any(sc.uncertain for sc in [baseline, *policies]):
         out.tornado = one_way(baseline, policies[0], root)
     return out
 
 
+def uncertain_space(scenario: Scenario) -> ParameterSpace:
+    """The space of a scenario's values written as distributions (checked when it was loaded)."""
+    return ParameterSpace(scenario.data, tuple(u.path for u in scenario.uncertain),
+                          (False,) * len(scenario.uncertain), scenario.name)
+
+
 def draw_specs(scenario: Scenario, n: int, seed: int) -> tuple[list[Spec], pd.DataFrame]:
     """n parameter sets of a scenario (its means where it has no distributions), and their values."""
     if not scenario.uncertain:
-        return [build_spec(scenario)] * n, pd.DataFrame(index=range(n))
+        return [compiled(scenario)] * n, pd.DataFrame(index=range(n))
     values = {u.path: u.draws(n, seed) for u in scenario.uncertain}
+    space = uncertain_space(scenario)
     specs = []
     for i in range(n):
-        data = substitute(scenario.data, {p: v[i] for p, v in values.items()})
         try:
-            specs.append(build_spec(validate_scenario(data, scenario.name)))
+            specs.append(space.spec_at([v[i] for v in values.values()]))
         except ScenarioError as exc:
             drawn = ", ".join(f"{'.'.join(map(str, p))} = {v[i]:.6g}" for p, v in values.items())
             raise ScenarioError(scenario.name, [Problem("", f"PSA draw {i} ({drawn}) makes the scenario invalid: "
@@ -315,8 +320,8 @@ def one_way(baseline: Scenario, policy: Scenario, seed: int, low: float = 0.025,
         for sc in (baseline, policy):
             if sc.uncertain:
                 values = {u.path: (float(u.quantile(q)) if u.name == name else u.mean()) for u in sc.uncertain}
-                sc = validate_scenario(substitute(sc.data, values), sc.name)
-            pair.append(simulate(build_spec(sc), seed=seed))
+                sc = uncertain_space(sc).scenario_with(values)
+            pair.append(simulate(compiled(sc), seed=seed))
         _, totals = pair_metrics(*pair)
         return totals
 

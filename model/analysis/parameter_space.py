@@ -3,13 +3,70 @@ scenario at any point of it. Sweeps, calibration and the PSA all put values into
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.compile.spec import Spec, compiled
 from model.compile.validate import validate_scenario
 from model.scenario.paths import parse_path, substitute, value_at
 from model.scenario.problems import Problem, ScenarioError
+from model.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class ParameterSpace:
+    """Values at `paths` of the `base` scenario data; whole numbers there (counts, months) stay whole."""
+
+    base: dict
+    paths: tuple[tuple, ...]
+    integer: tuple[bool, ...]
+    source: str = "<scenario>"
+
+    @classmethod
+    def checked(cls, base: dict, dotted: Sequence[str], trial_values: Sequence[Sequence[float]], source: str,
+                fields: Sequence[str], what: str = "scenario", file: str | None = None) -> "ParameterSpace":
+        """A space over the numbers at `dotted` paths, each checked to exist and to keep the scenario valid
+        at its `trial_values` (bounds, or a grid's values); otherwise a ScenarioError from `file` (the sweep or
+        targets file; default the scenario) naming `fields`."""
+        problems, integer = [], []
+        for path, values, field in zip(dotted, trial_values, fields):
+            found, whole = check_values(base, field, path, list(values), source, what)
+            problems += found
+            integer.append(whole)
+        if problems:
+            raise ScenarioError(file or source, problems)
+        return cls(base, tuple(parse_path(p) for p in dotted), tuple(integer), source)
+
+    @property
+    def names(self) -> list[str]:
+        """The dotted paths, as written in files and tables."""
+        return [".".join(map(str, p)) for p in self.paths]
+
+    def values(self, x: Sequence[float]) -> dict[tuple, float | int]:
+        """The values a point puts at each path, whole numbers rounded."""
+        return {p: (round(v) if whole else float(v)) for p, v, whole in zip(self.paths, x, self.integer)}
+
+    def base_values(self) -> np.ndarray:
+        """The base scenario's values at the paths."""
+        return np.array([value_at(self.base, p) for p in self.paths], dtype=float)
+
+    def scenario_at(self, x: Sequence[float]) -> Scenario:
+        """The validated scenario at a point (ScenarioError if the point breaks a rule)."""
+        return self.scenario_with(self.values(x))
+
+    def scenario_with(self, values: dict[tuple, float | int]) -> Scenario:
+        """The validated scenario with these values at their paths."""
+        return validate_scenario(substitute(self.base, values), self.source)
+
+    def spec_at(self, x: Sequence[float]) -> Spec:
+        """The compiled scenario at a point."""
+        return compiled(self.scenario_at(x))
 
 
 def check_values(data: dict, field: str, dotted: str, values: list[float], source: str,
-                 what: str = "scenario") -> tuple[list, bool]:
+                 what: str = "scenario") -> tuple[list[Problem], bool]:
     """Check that a scenario has a number at `dotted` and stays valid at each value; returns the problems
     (at `field`) and whether the number there is a whole number (so values put there are rounded)."""
     path = parse_path(dotted)
@@ -25,4 +82,3 @@ def check_values(data: dict, field: str, dotted: str, values: list[float], sourc
         except ScenarioError as exc:
             return [Problem(field, f"{v:g} makes the {what} invalid: {exc.problems[0]}", v, True)], False
     return [], isinstance(current, int)
-

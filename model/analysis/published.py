@@ -28,13 +28,13 @@ def _shipped_runs(root: Path, name: str) -> tuple:
 
 
 def _targets(cal, results: list, label: str) -> list[str]:
-    targets = [*cal.spec.targets, *cal.spec.validation_only]
+    targets = [*cal.targets_file.targets, *cal.targets_file.validation_only]
     rows = []
     runs = cal.runs(None, targets, results)
     for t, values in zip(targets, runs.T):
         m = float(values.mean())
         within = abs(m - t.observed) <= t.tolerance
-        role = "calibrated to" if t in cal.spec.targets else "predicted (not fitted)"
+        role = "calibrated to" if t in cal.targets_file.targets else "predicted (not fitted)"
         fmt = (lambda v: f"{v:.0%}") if t.observed < 1.5 else (lambda v: f"{v:,.0f}")
         fmt = (lambda v: f"{v:.1%}") if t.observed < 0.2 else fmt
         model = fmt(m)
@@ -118,7 +118,7 @@ def _shift_note(root: Path, cal, results: list) -> list[str]:
     # The same runs' seeds and span for the scenarios that hold parts of the Essex approach back.
     others = {name: _shift_at(cal.replicate(load_scenario(root / f"{name}.yaml")))
               for name in ("baseline", "community_shift_only")}
-    target = next(t for t in [*cal.spec.targets, *cal.spec.validation_only] if t.column == "budget_shift")
+    target = next(t for t in [*cal.targets_file.targets, *cal.targets_file.validation_only] if t.column == "budget_shift")
     verdict = ("within the tolerance of" if abs(shift - target.observed) <= target.tolerance else "short of")
     return [
         "- The Essex budget shift is read as its contract works: day services and Inclusive Employment share",

@@ -23,12 +23,11 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from model.analysis.parameter_space import check_values
+from model.analysis.parameter_space import ParameterSpace
 from model.analysis.stats import replication_seed
-from model.compile.validate import parse_scenario, validate_scenario
+from model.compile.validate import parse_scenario
 from model.engine.simulate import simulate
-from model.scenario.paths import at_means, parse_path, substitute
-from model.scenario.problems import ScenarioError
+from model.scenario.paths import at_means
 from model.scenario.schema import Strict
 from model.scenario.yaml_reader import load_file, read_text
 
@@ -85,30 +84,27 @@ class SweepFile(Strict):
 class Sweep:
     """A validated sweep: its file, its base scenario, and its design's points."""
 
-    def __init__(self, spec: SweepFile, path: Path, text: str, base_text: str, base_data: dict, integer: list[bool]):
-        self.spec, self.path, self.text = spec, path, text
-        self.base_text, self.base_data = base_text, base_data
-        self.paths = [parse_path(p.path) for p in spec.parameters]
-        self.points = design_points(spec)
-        self.integer = integer
+    def __init__(self, sweep_file: SweepFile, path: Path, text: str, base_text: str, space: ParameterSpace):
+        self.sweep_file, self.path, self.text = sweep_file, path, text
+        self.base_text, self.space = base_text, space
+        self.points = design_points(sweep_file)
 
     @property
     def n_runs(self) -> int:
-        return len(self.points) * self.spec.replications
+        return len(self.points) * self.sweep_file.replications
 
     @functools.cached_property
     def hash(self) -> str:
         return hashlib.sha256((self.text + "\0" + self.base_text).encode("utf-8")).hexdigest()
 
-    def values(self, point: int) -> dict[tuple, float]:
+    def values(self, point: int) -> dict[tuple, float | int]:
         """The scenario values of design point `point`."""
-        return {p: (round(v) if integer else float(v))
-                for p, v, integer in zip(self.paths, self.points[point], self.integer)}
+        return self.space.values(self.points[point])
 
     def run_args(self, index: int) -> dict:
         """What a worker needs for run `index` (point = index // replications)."""
-        point, rep = divmod(index, self.spec.replications)
-        seed = replication_seed(self.spec.seed, rep)
+        point, rep = divmod(index, self.sweep_file.replications)
+        seed = replication_seed(self.sweep_file.seed, rep)
         return dict(index=index, point=point, replication=rep, seed=seed, values=self.values(point))
 
 
@@ -142,21 +138,15 @@ def load_sweep(path: str | Path) -> Sweep:
     base_path = (path.parent / spec.base)
     base_text = read_text(base_path)
     base_data = at_means(parse_scenario(base_text, str(base_path)))  # sweeps vary numbers around the means
-    problems, integer = [], []
-    for raw in spec.parameters:
-        found, whole = check_values(base_data, f"parameters.{raw.path}", raw.path,
-                                                raw.values or list(raw.bounds), str(base_path), "base scenario")
-        problems += found
-        integer.append(whole)
-    sweep = Sweep(spec, path, text, base_text, base_data, integer)
-    if problems:
-        raise ScenarioError(str(path), problems)
-    return sweep
+    space = ParameterSpace.checked(base_data, [p.path for p in spec.parameters],
+                                   [p.values or list(p.bounds) for p in spec.parameters], str(base_path),
+                                   [f"parameters.{p.path}" for p in spec.parameters], "base scenario", str(path))
+    return Sweep(spec, path, text, base_text, space)
 
 
-def run_one(base_data: dict, args: dict, outputs: list[str], keep_monthly: bool) -> dict:
+def run_one(space: ParameterSpace, args: dict, outputs: list[str], keep_monthly: bool) -> dict:
     """One run of a sweep (in a worker): the scenario at a point, simulated, reduced to its outputs."""
-    scenario = validate_scenario(substitute(base_data, args["values"]), "sweep point")
+    scenario = space.scenario_with(args["values"])
     res = simulate(scenario, seed=args["seed"])
     row = dict(index=args["index"], point=args["point"], replication=args["replication"], seed=args["seed"])
     row.update({".".join(map(str, p)): v for p, v in args["values"].items()})
@@ -195,24 +185,24 @@ def flat_outputs(res) -> dict[str, float]:
 
 def sensitivity(sweep: Sweep, runs: pd.DataFrame) -> pd.DataFrame | None:
     """Sobol (S1, ST) or Morris (mu*, sigma) indices of the chosen outputs, from the runs' means per point."""
-    if sweep.spec.design not in ("sobol", "morris") or runs.empty:
+    if sweep.sweep_file.design not in ("sobol", "morris") or runs.empty:
         return None
-    problem = salib_problem(sweep.spec)
-    means = runs.groupby("point")[list(sweep.spec.sensitivity_outputs)].mean().sort_index()
+    problem = salib_problem(sweep.sweep_file)
+    means = runs.groupby("point")[list(sweep.sweep_file.sensitivity_outputs)].mean().sort_index()
     rows = []
-    for output in sweep.spec.sensitivity_outputs:
+    for output in sweep.sweep_file.sensitivity_outputs:
         y = means[output].to_numpy(float)
-        if sweep.spec.design == "sobol":
+        if sweep.sweep_file.design == "sobol":
             from SALib.analyze import sobol
 
-            res = sobol.analyze(problem, y, calc_second_order=False, seed=sweep.spec.seed)
+            res = sobol.analyze(problem, y, calc_second_order=False, seed=sweep.sweep_file.seed)
             for i, name in enumerate(problem["names"]):
                 rows.append(dict(output=output, parameter=name, S1=res["S1"][i], S1_conf=res["S1_conf"][i],
                                  ST=res["ST"][i], ST_conf=res["ST_conf"][i]))
         else:
             from SALib.analyze import morris
 
-            res = morris.analyze(problem, sweep.points, y, num_levels=4, seed=sweep.spec.seed)
+            res = morris.analyze(problem, sweep.points, y, num_levels=4, seed=sweep.sweep_file.seed)
             for i, name in enumerate(problem["names"]):
                 rows.append(dict(output=output, parameter=name, mu_star=res["mu_star"][i],
                                  mu_star_conf=res["mu_star_conf"][i], sigma=res["sigma"][i]))

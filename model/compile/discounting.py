@@ -27,24 +27,29 @@ def schedule_of(spec: DiscountSpec) -> tuple[tuple[int, float], ...]:
     return tuple((s.from_year, float(s.rate)) for s in spec.schedule)
 
 
-def _rate_in_year(schedule: tuple[tuple[int, float], ...], k: int) -> float:
-    rate = schedule[0][1]
-    for start, r in schedule:
-        if start <= k:
-            rate = r
-    return rate
+def rates_by_year(schedule: tuple[tuple[int, float], ...], years: np.ndarray) -> np.ndarray:
+    """The rate that applies in each year k (the last step starting at or before k)."""
+    starts = np.array([start for start, _ in schedule])
+    rates = np.array([rate for _, rate in schedule], dtype=float)
+    return rates[np.maximum(np.searchsorted(starts, years, side="right") - 1, 0)]
+
+
+def discount_factors_at(schedule: tuple[tuple[int, float], ...], t: np.ndarray) -> np.ndarray:
+    """The factors for money at times t years from the start (t >= 0): whole years compound year by year,
+    a fraction of a year at the next year's rate."""
+    t = np.asarray(t, dtype=float)
+    whole = np.floor(t).astype(np.int64)
+    top = int(whole.max()) if whole.size else 0
+    rates = rates_by_year(schedule, np.arange(1, top + 2))  # rates[k] is year k + 1's
+    # Dividing year by year (not multiplying reciprocals) keeps the factors equal to a loop's, bit for bit.
+    by_whole = np.divide.accumulate(np.concatenate([[1.0], 1.0 + rates[:top]]))
+    frac = t - whole
+    return np.where(frac > 0, by_whole[whole] / (1.0 + rates[whole]) ** frac, by_whole[whole])
 
 
 def discount_factor(schedule: tuple[tuple[int, float], ...], t: float) -> float:
     """The factor for money at time t years from the start (t >= 0)."""
-    whole = int(np.floor(t))
-    df = 1.0
-    for k in range(1, whole + 1):
-        df /= 1.0 + _rate_in_year(schedule, k)
-    frac = t - whole
-    if frac > 0:
-        df /= (1.0 + _rate_in_year(schedule, whole + 1)) ** frac
-    return df
+    return float(discount_factors_at(schedule, np.array([t]))[0])
 
 
 def cycle_times(n_cycles: int, cycle_months: int, timing: str) -> np.ndarray:
@@ -59,8 +64,7 @@ def cycle_times(n_cycles: int, cycle_months: int, timing: str) -> np.ndarray:
 
 def discount_factors(spec: DiscountSpec, n_cycles: int, cycle_months: int, timing: str) -> np.ndarray:
     """The discount factor of every cycle."""
-    schedule = schedule_of(spec)
-    return np.array([discount_factor(schedule, t) for t in cycle_times(n_cycles, cycle_months, timing)])
+    return discount_factors_at(schedule_of(spec), cycle_times(n_cycles, cycle_months, timing))
 
 
 def weekly_to_cycle(weekly: np.ndarray | float, weeks_per_year: float, cycle_months: int) -> np.ndarray | float:

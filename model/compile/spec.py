@@ -19,6 +19,8 @@ from model.scenario.schema import EXIT_STATES, Scenario
 
 @dataclass(frozen=True)
 class Group:
+    """A group of the starting stock: its state, size, band and age mixes and time already in the state."""
+
     state: int
     count: int
     band_mix: np.ndarray
@@ -27,25 +29,25 @@ class Group:
 
 
 @dataclass(frozen=True)
-class Spec:
-    scenario: Scenario
-    states: list[str]  # the scenario's states, then the exits
-    n_live: int  # states[:n_live] are live, the rest exits
+class Calendar:
+    """When the run starts and how long it lasts."""
+
+    start_year: int
+    start_month: int
+    cycle_months: int  # months a cycle lasts: 1 or 12
+    n_cycles: int
+    lifetime: bool  # run until everyone has left (n_cycles is then an upper bound)
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """Who is in the model: bands, age bands, the starting stock and the entrants."""
+
     bands: list[str]
     age_edges: np.ndarray  # lower edges of age bands (years)
     age_labels: list[str]
     age_lo: np.ndarray
     age_hi: np.ndarray
-    cycle_months: int
-    n_cycles: int
-    start_year: int
-    start_month: int
-    tis_edges: np.ndarray
-    P: np.ndarray  # [src, band, age band, tis segment, dst] per-cycle chances (live states)
-    cum: np.ndarray  # [src, band, age band, tis segment, policy variant, dst] running sums, policy included
-    death_p: np.ndarray  # [age band, band] per cycle
-    move_p: float
-    pension_age: float
     initial_groups: tuple[Group, ...]
     wants_work: np.ndarray  # by band
     personal_budget_share: float
@@ -54,26 +56,6 @@ class Spec:
     inflow_band_cum: np.ndarray
     inflow_entry_cum: np.ndarray
     entry_states: np.ndarray
-    services: list[str]
-    service_kind: list[str]
-    state_service: np.ndarray  # service index by live state (-1 for none)
-    state_cost: np.ndarray  # [state, band] per cycle
-    state_cost_tis: np.ndarray  # [state, tis segment] multiplier
-    move_cost: np.ndarray  # [src, dst] one-off
-    outcome_weight: np.ndarray  # per cycle by live state
-    benefits: np.ndarray  # [state, band] per cycle
-    tax_per_hour_cycle: float  # tax and NI per weekly hour worked, per cycle
-    hours_values: np.ndarray
-    hours_cum: np.ndarray
-    policy: PolicyParams | None
-    day_centres: dict | None
-    day_state: int  # the day-service state: the policy's, else 'day_service' if there is one, else -1
-    df_costs: np.ndarray
-    df_outcomes: np.ndarray
-
-    @functools.cached_property
-    def exit_index(self) -> dict[str, int]:
-        return {name: self.n_live + i for i, name in enumerate(EXIT_STATES)}
 
     @property
     def n_ids(self) -> int:
@@ -84,15 +66,98 @@ class Spec:
         """The age band index of an age in years."""
         return np.searchsorted(self.age_edges, age, side="right") - 1
 
+
+@dataclass(frozen=True)
+class Exits:
+    """Leaving the model: state pension age, death and moving away."""
+
+    death_p: np.ndarray  # [age band, band] per cycle
+    move_p: float  # per cycle
+    pension_age: float
+
+
+@dataclass(frozen=True)
+class Moves:
+    """Moves between live states, and the hours of a job when someone starts one."""
+
+    tis_edges: np.ndarray  # months in a state at which any time-in-state table steps
+    P: np.ndarray  # [src, band, age band, tis segment, dst] per-cycle chances (live states)
+    cum: np.ndarray  # [src, band, age band, tis segment, policy variant, dst] running sums, policy included
+    hours_values: np.ndarray
+    hours_cum: np.ndarray
+
+
+@dataclass(frozen=True)
+class CostTables:
+    """What each state costs the council per cycle, by service, and the public purse's figures."""
+
+    services: list[str]
+    service_kind: list[str]
+    state_service: np.ndarray  # service index by live state (-1 for none)
+    state_cost: np.ndarray  # [state, band] per cycle
+    state_cost_tis: np.ndarray  # [state, tis segment] multiplier
+    move_cost: np.ndarray  # [src, dst] one-off
+    outcome_weight: np.ndarray  # per cycle by live state
+    benefits: np.ndarray  # [state, band] per cycle
+    tax_per_hour_cycle: float  # tax and NI per weekly hour worked, per cycle
+
+
+@dataclass(frozen=True)
+class CentreParams:
+    """Day centres with fixed costs, closing one at a time as attendance falls."""
+
+    count: int
+    places_each: int
+    fixed_per_cycle: float
+    close_below: float
+    double_running_cycles: int
+
+
+@dataclass(frozen=True)
+class DiscountFactors:
+    """The discount factor of every cycle, for costs and for outcomes."""
+
+    costs: np.ndarray
+    outcomes: np.ndarray
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A scenario compiled: its states and the typed parts both engines read."""
+
+    scenario: Scenario
+    states: list[str]  # the scenario's states, then the exits
+    n_live: int  # states[:n_live] are live, the rest exits
+    day_state: int  # the day-service state: the policy's, else 'day_service' if there is one, else -1
+    calendar: Calendar
+    cohort: Cohort
+    exits: Exits
+    moves: Moves
+    costs: CostTables
+    policy: PolicyParams | None
+    centres: CentreParams | None
+    discount: DiscountFactors
+
+    @functools.cached_property
+    def exit_index(self) -> dict[str, int]:
+        return {name: self.n_live + i for i, name in enumerate(EXIT_STATES)}
+
     def run_over(self, cycles_done: int, anyone_left: Callable[[], bool]) -> bool:
         """Whether a run stops after `cycles_done` cycles: the horizon is reached, or a lifetime run has
         nobody left and nobody still to enter (`anyone_left` is asked only then)."""
-        return cycles_done >= self.n_cycles or (
-            self.scenario.horizon == "lifetime" and int(self.inflow[cycles_done:].sum()) == 0 and not anyone_left())
+        return cycles_done >= self.calendar.n_cycles or (
+            self.calendar.lifetime and int(self.cohort.inflow[cycles_done:].sum()) == 0 and not anyone_left())
 
     def with_cycles(self, n_cycles: int) -> "Spec":
         """The same spec over a different number of cycles (for a shorter or longer run)."""
         return build_spec(self.scenario, n_cycles=n_cycles)
+
+
+def compiled(scenario: Scenario) -> Spec:
+    """The scenario's spec: the one compiled when it was validated, or compiled now (and kept)."""
+    if scenario._compiled is None:
+        scenario._compiled = build_spec(scenario)
+    return scenario._compiled
 
 
 def _mix(shares: dict | None, names: list[str], default: np.ndarray) -> np.ndarray:
@@ -200,7 +265,7 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
     dc = None
     if sc.costs.day_centres is not None:
         d = sc.costs.day_centres
-        dc = dict(
+        dc = CentreParams(
             count=d.count,
             places_each=d.places_each,
             fixed_per_cycle=d.fixed_per_year * c / 12.0,
@@ -217,45 +282,23 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
         scenario=sc,
         states=states,
         n_live=S,
-        bands=bands,
-        age_edges=edges,
-        age_labels=labels,
-        age_lo=age_lo,
-        age_hi=age_hi,
-        cycle_months=c,
-        n_cycles=n_cycles,
-        start_year=y,
-        start_month=m,
-        tis_edges=tis,
-        P=P,
-        cum=cum,
-        death_p=death,
-        move_p=move_p,
-        pension_age=float(pop.state_pension_age),
-        initial_groups=groups,
-        wants_work=transitions.by_band(pop.wants_work, bands),
-        personal_budget_share=float(pop.personal_budget_share),
-        inflow=inflow,
-        inflow_age=inflow_age,
-        inflow_band_cum=band_cum,
-        inflow_entry_cum=entry_cum,
-        entry_states=entry_states,
-        services=services,
-        service_kind=kinds,
-        state_service=state_service,
-        state_cost=state_cost,
-        state_cost_tis=state_cost_tis,
-        move_cost=move_cost,
-        outcome_weight=outcome_weight,
-        benefits=benefits,
-        tax_per_hour_cycle=tax,
-        hours_values=np.array(sc.hours.values, dtype=float),
-        hours_cum=_cum(hours_w),
-        policy=policy,
-        day_centres=dc,
         day_state=day_state,
-        df_costs=discounting.discount_factors(sc.discounting.costs, n_cycles, c, sc.discounting.timing),
-        df_outcomes=discounting.discount_factors(sc.discounting.outcomes, n_cycles, c, sc.discounting.timing),
+        calendar=Calendar(start_year=y, start_month=m, cycle_months=c, n_cycles=n_cycles, lifetime=sc.horizon == "lifetime"),
+        cohort=Cohort(bands=bands, age_edges=edges, age_labels=labels, age_lo=age_lo, age_hi=age_hi, initial_groups=groups,
+                      wants_work=transitions.by_band(pop.wants_work, bands),
+                      personal_budget_share=float(pop.personal_budget_share), inflow=inflow, inflow_age=inflow_age,
+                      inflow_band_cum=band_cum, inflow_entry_cum=entry_cum, entry_states=entry_states),
+        exits=Exits(death_p=death, move_p=move_p, pension_age=float(pop.state_pension_age)),
+        moves=Moves(tis_edges=tis, P=P, cum=cum, hours_values=np.array(sc.hours.values, dtype=float),
+                    hours_cum=_cum(hours_w)),
+        costs=CostTables(services=services, service_kind=kinds, state_service=state_service, state_cost=state_cost,
+                         state_cost_tis=state_cost_tis, move_cost=move_cost, outcome_weight=outcome_weight,
+                         benefits=benefits, tax_per_hour_cycle=tax),
+        policy=policy,
+        centres=dc,
+        discount=DiscountFactors(
+            costs=discounting.discount_factors(sc.discounting.costs, n_cycles, c, sc.discounting.timing),
+            outcomes=discounting.discount_factors(sc.discounting.outcomes, n_cycles, c, sc.discounting.timing)),
     )
 
 

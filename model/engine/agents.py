@@ -19,14 +19,17 @@ services at most once per person: someone who returns to day services is paid fo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import mesa
 import numpy as np
 
-from model.compile.spec import Spec, build_spec
+from model.compile.spec import Spec, compiled
 from model.compile.transitions import choose_cum
 from model.engine import people, streams
 from model.engine.ledger import CycleLedger, record_columns
-from model.engine.policy import BudgetLedger, DayCentres, admit
+from model.engine.results import person_columns
+from model.engine.policy import BudgetLedger, CentreClosures, admit
 from model.scenario.schema import Scenario
 
 
@@ -63,12 +66,12 @@ class Person(mesa.Agent):
         """The exit this person takes this cycle, if any: pension age, then death or moving away."""
         spec = self.model.spec
         ex = spec.exit_index
-        if self.age >= spec.pension_age:
+        if self.age >= spec.exits.pension_age:
             return ex["retired"]
-        p_death = spec.death_p[spec.age_band(self.age), self.band]
+        p_death = spec.exits.death_p[spec.cohort.age_band(self.age), self.band]
         if u < p_death:
             return ex["died"]
-        if u < p_death + spec.move_p:
+        if u < p_death + spec.exits.move_p:
             return ex["moved_away"]
         return None
 
@@ -84,14 +87,14 @@ class Person(mesa.Agent):
     def choose_move(self, u: float) -> int:
         """Where this person moves this cycle (-1: nowhere): the first state whose running chance exceeds u."""
         spec = self.model.spec
-        seg = int(np.searchsorted(spec.tis_edges, self.exposure, side="right") - 1)
-        return int(choose_cum(spec.cum[self.state, self.band, spec.age_band(self.age), seg, self.variant()], u))
+        seg = int(np.searchsorted(spec.moves.tis_edges, self.exposure, side="right") - 1)
+        return int(choose_cum(spec.moves.cum[self.state, self.band, spec.cohort.age_band(self.age), seg, self.variant()], u))
 
     def cycle_cost(self) -> float:
         """What this person's state costs the council this cycle (one-off move costs included)."""
         spec, pol = self.model.spec, self.model.spec.policy
-        seg = int(np.searchsorted(spec.tis_edges, self.months_in_state, side="right") - 1)
-        cost = spec.state_cost[self.state, self.band] * spec.state_cost_tis[self.state, seg]
+        seg = int(np.searchsorted(spec.moves.tis_edges, self.months_in_state, side="right") - 1)
+        cost = spec.costs.state_cost[self.state, self.band] * spec.costs.state_cost_tis[self.state, seg]
         if pol is not None and self.state == pol.support:
             cost += pol.place_cost[self.service_model]
         return float(cost + self.one_off)
@@ -101,7 +104,7 @@ class Person(mesa.Agent):
         spec = self.model.spec
         pol = spec.policy
         if charge:
-            self.one_off += spec.move_cost[self.state, state]
+            self.one_off += spec.costs.move_cost[self.state, state]
         if pol is not None:
             pathway = (pol.waiting, pol.support, pol.work)
             if state in pathway and self.state not in pathway:
@@ -128,31 +131,39 @@ class Person(mesa.Agent):
 
 
 class DayshiftModel(mesa.Model):
-    """The whole council: its people, its policy and its ledgers, one cycle per step."""
+    """The whole council: its people, its policy and its ledgers, one cycle per step.
+
+    Extend a person's behaviour by subclassing `Person` and setting `person_class` on a subclass of this
+    model (or on an instance before it is built: pass `person_class=`).
+    """
+
+    person_class: type[Person] = Person
 
     def __init__(self, config: Scenario | Spec, rng: int | np.random.Generator | None = None,
-                 n_cycles: int | None = None):
-        spec = config if isinstance(config, Spec) else build_spec(config)
-        if n_cycles is not None and n_cycles != spec.n_cycles:
+                 n_cycles: int | None = None, person_class: type[Person] | None = None):
+        if person_class is not None:
+            self.person_class = person_class
+        spec = config if isinstance(config, Spec) else compiled(config)
+        if n_cycles is not None and n_cycles != spec.calendar.n_cycles:
             spec = spec.with_cycles(n_cycles)
-        self.seed_used = streams.seed_from(rng, spec.scenario.seed)
-        super().__init__(rng=self.seed_used)
+        self.seed = streams.seed_from(rng, spec.scenario.seed)
+        super().__init__(rng=self.seed)
         self.spec = spec
         self.cycle = 0
-        self.create_u = streams.creation_uniforms(self.seed_used, spec.n_ids)
+        self.create_u = streams.creation_uniforms(self.seed, spec.cohort.n_ids)
         self.next_id = 0
         self.queue: list[tuple[int, int]] = []
         self.finished: list[dict] = []
         self.exits_total = {name: 0 for name in spec.exit_index}
         pol = spec.policy
         self.budget = BudgetLedger(pol) if pol is not None else None
-        self.centres = DayCentres(**spec.day_centres) if spec.day_centres else None
+        self.centres = CentreClosures(spec.centres) if spec.centres else None
         self.record: dict = {}
-        self.led: CycleLedger | None = None
+        self.ledger: CycleLedger | None = None
         self.datacollector = mesa.DataCollector(model_reporters={c: _reporter(c) for c in record_columns(spec)})
         self._add_people(people.initial_people(spec, self.create_u), initial=True)
-        self.initial_counts = np.bincount([p.state for p in self.agents], minlength=spec.n_live)
-        self.running = spec.n_cycles > 0
+        self.initial_counts = np.bincount([p.state for p in self.agents], minlength=spec.n_live)[None, :]
+        self.running = spec.calendar.n_cycles > 0
 
     # --- people ------------------------------------------------------------------------------
     def people(self) -> list[Person]:
@@ -162,7 +173,7 @@ class DayshiftModel(mesa.Model):
     def _add_people(self, batch: people.People, initial: bool = False) -> None:
         pol = self.spec.policy
         for i in range(len(batch)):
-            p = Person(self, int(batch.ids[i]), int(batch.band[i]), float(batch.age[i]), int(batch.state[i]),
+            p = self.person_class(self, int(batch.ids[i]), int(batch.band[i]), float(batch.age[i]), int(batch.state[i]),
                        bool(batch.wants_work[i]), bool(batch.personal_budget[i]), self.cycle,
                        float(batch.personal_budget_u[i]))
             self.next_id = p.pid + 1
@@ -177,8 +188,8 @@ class DayshiftModel(mesa.Model):
             elif pol is not None and pol.employment_first and p.wants_work and pol.eligible_band[p.band]:
                 self._refer(p, charge=False)
                 p.origin = -1  # straight from education, never in day services
-            if self.led is not None:
-                self.led.entered(p.state)
+            if self.ledger is not None:
+                self.ledger.entered(p.state)
         if initial and pol is not None:
             self._place_initial()
 
@@ -211,41 +222,55 @@ class DayshiftModel(mesa.Model):
 
     def _leave(self, p: Person, exit_state: int) -> None:
         self.exits_total[self.spec.states[exit_state]] += 1
-        self.led.exited(p.state, self.spec.states[exit_state])
+        self.ledger.exited(p.state, self.spec.states[exit_state])
         self.queue = [q for q in self.queue if q[1] != p.pid]
         self.finished.append(_person_row(p, self.spec.states[exit_state], self.cycle))
         p.remove()
 
     # --- one cycle ---------------------------------------------------------------------------
     def step(self) -> None:
-        """One cycle of the council: exits, inflow, moves, budget, waiting list, centres, costs."""
-        spec, pol, m = self.spec, self.spec.policy, self.cycle
-        led = self.led = CycleLedger(spec, m)
-        n_inflow = int(spec.inflow[m])
-        u = streams.cycle_uniforms(self.seed_used, m, self.next_id + n_inflow)
+        """One cycle of the council, phase by phase."""
+        self.ledger = CycleLedger(self.spec, self.cycle)
+        n_inflow = int(self.spec.cohort.inflow[self.cycle])
+        u = streams.cycle_uniforms(self.seed, self.cycle, self.next_id + n_inflow)
+        self.exits(u)
+        self.inflow(n_inflow)
+        self.moves(u)
+        self.fill_places()
+        self.close_centres()
+        self.charge_costs()
+        self.record = self.ledger.close(self.exits_total)
+        self.ledger = None
+        self.datacollector.collect(self)
+        self.cycle += 1
+        if self.spec.run_over(self.cycle, lambda: len(self.agents) > 0):
+            self.running = False
 
-        # 1. exits
+    def exits(self, u: np.ndarray) -> None:
+        """1. Exits: state pension age, then death or moving away (one uniform each)."""
         for p in self.people():
             ex = p.exit_to(u[p.pid, streams.DECIDE_EXIT])
             if ex is not None:
                 self._leave(p, ex)
 
-        # 2. inflow
-        self._add_people(people.entrants(spec, self.next_id, n_inflow, self.create_u))
-        led.inflow = n_inflow
+    def inflow(self, n: int) -> None:
+        """2. Young people enter, by the policy's entry route."""
+        self._add_people(people.entrants(self.spec, self.next_id, n, self.create_u))
+        self.ledger.entrants(n)
 
-        # 3. moves, all decided on the state at the start of the cycle
-        stayers = [p for p in self.people() if not p.is_new]
-        decisions = [(p, p.choose_move(u[p.pid, streams.DECIDE_MOVE])) for p in stayers]
+    def moves(self, u: np.ndarray) -> None:
+        """3. Moves, all decided on the state at the start of the cycle (entrants wait for the next)."""
+        spec, pol, m, led = self.spec, self.spec.policy, self.cycle, self.ledger
+        decisions = [(p, p.choose_move(u[p.pid, streams.DECIDE_MOVE])) for p in self.people() if not p.is_new]
         for p, dst in decisions:
             if dst < 0:
                 continue
             src = p.state
             if pol is not None and dst == pol.waiting:
-                led.referrals += 1
-                led.moves[src, self._refer(p)] += 1
+                led.referred()
+                led.moved(src, self._refer(p))
                 continue
-            led.moves[src, dst] += 1
+            led.moved(src, dst)
             p.enter(dst)
             if pol is not None and dst == pol.work:
                 p.hours = _hours(spec, u[p.pid, streams.DECIDE_HOURS])
@@ -253,60 +278,81 @@ class DayshiftModel(mesa.Model):
                 led.job_start(origin)
                 p.totals["job_starts"] += 1
                 if origin == pol.day:
-                    self.budget.release(p.pid, m, float(spec.state_cost[pol.day, p.band]))
+                    self.budget.release(p.pid, m, float(spec.costs.state_cost[pol.day, p.band]))
             if pol is not None and src == pol.work:
-                led.job_exits += 1
+                led.job_exit()
 
-        # 4-5. the budget, the places it buys, and the waiting list
-        if pol is not None:
-            budget = self.budget.budget(m)
-            places = pol.places(budget)
-            occupied = np.zeros(len(places))
-            by_id = {p.pid: p for p in self.agents}
-            for p in by_id.values():
-                if p.state == pol.support and not p.spot:
-                    occupied[p.service_model] += 1
-            for pid, k in admit(self.queue, places - occupied):
-                p = by_id[pid]
-                led.admitted(m - p.joined_queue)
-                led.moves[pol.waiting, pol.support] += 1
-                p.enter(pol.support)
-                p.service_model = k
-                p.admitted_cycle = m
-                occupied[k] += 1
-            led.policy_cycle(self.budget.split(m), budget, places, occupied,
-                             [m - j for j, _ in self.queue])
+    def fill_places(self) -> None:
+        """4-5. The employment budget, the places it buys, and the waiting list served first come, first served."""
+        pol, m, led = self.spec.policy, self.cycle, self.ledger
+        if pol is None:
+            return
+        budget = self.budget.budget(m)
+        places = pol.places(budget)
+        occupied = np.zeros(len(places))
+        by_id = {p.pid: p for p in self.agents}
+        for p in by_id.values():
+            if p.state == pol.support and not p.spot:
+                occupied[p.service_model] += 1
+        for pid, k in admit(self.queue, places - occupied):
+            p = by_id[pid]
+            led.admitted(m - p.joined_queue)
+            led.moved(pol.waiting, pol.support)
+            p.enter(pol.support)
+            p.service_model = k
+            p.admitted_cycle = m
+            occupied[k] += 1
+        led.policy_cycle(self.budget.split(m), budget, places, occupied, [m - j for j, _ in self.queue])
 
-        # 6. day centres
-        if self.centres is not None:
-            attendance = sum(1 for p in self.agents if p.state == spec.day_state)
-            self.centres.update(attendance, m)
-            led.centres(self.centres.costs(m), self.centres.open)
+    def close_centres(self) -> None:
+        """6. Day centres close if attendance has fallen."""
+        if self.centres is None:
+            return
+        attendance = sum(1 for p in self.agents if p.state == self.spec.day_state)
+        self.centres.update(attendance, self.cycle)
+        self.ledger.centres(self.centres.costs(self.cycle), self.centres.open)
 
-        # 7. costs and outcomes, then time passes
+    def charge_costs(self) -> None:
+        """7. Costs and outcomes of the cycle land in the ledgers; then everyone ages and time in state grows."""
+        spec, pol, m = self.spec, self.spec.policy, self.cycle
         for p in self.people():
             cost = p.cycle_cost()
-            spot = pol is not None and p.state == pol.support and p.spot
-            led.person(p.state, p.band, cost, p.hours if pol is not None and p.state == pol.work else 0.0, spot)
-            if pol is not None and p.state == pol.support and not p.spot:
-                led.employment_spend += pol.place_cost[p.service_model]
+            supported = pol is not None and p.state == pol.support
+            working = pol is not None and p.state == pol.work
+            place = pol.place_cost[p.service_model] if supported and not p.spot else 0.0
+            self.ledger.person(p.state, p.band, cost, p.hours if working else 0.0, supported and p.spot, place)
             p.totals["cost"] += cost
-            p.totals["cost_disc"] += cost * spec.df_costs[m]
-            w = spec.outcome_weight[p.state]
+            p.totals["cost_disc"] += cost * spec.discount.costs[m]
+            w = spec.costs.outcome_weight[p.state]
             p.totals["outcomes"] += w
-            p.totals["outcomes_disc"] += w * spec.df_outcomes[m]
-            p.advance(spec.cycle_months)
-        self.record = led.close(self.exits_total)
-        self.led = None
-        self.datacollector.collect(self)
-        self.cycle += 1
-        if spec.run_over(self.cycle, lambda: len(self.agents) > 0):
-            self.running = False
+            p.totals["outcomes_disc"] += w * spec.discount.outcomes[m]
+            p.advance(spec.calendar.cycle_months)
 
-    def person_rows(self) -> list[dict]:
-        """One row per person ever in the model: those who left, then those still here."""
+    # --- the engine interface ----------------------------------------------------------------
+    def run(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Run to the horizon (or, for a lifetime horizon, until everyone has left)."""
+        while self.running:
+            self.step()
+            if progress is not None:
+                progress(self.cycle, self.spec.calendar.n_cycles)
+
+    def monthly_rows(self, draw: int = 0) -> list[dict]:
+        """The monthly table's rows, one per cycle run, as the DataCollector collected them."""
+        self._one_draw(draw)
+        columns = self.datacollector.model_vars
+        return [dict(zip(columns, values)) for values in zip(*columns.values())]
+
+    def person_rows(self, draw: int = 0) -> dict[str, np.ndarray]:
+        """One row per person ever in the model, in id order, as columns."""
+        self._one_draw(draw)
         still = [_person_row(p, self.spec.states[p.state], None) for p in self.people()]
-        return sorted(self.finished + still, key=lambda r: r["id"])
+        rows = sorted(self.finished + still, key=lambda r: r["id"])
+        return {k: np.array([r[k] for r in rows]) for k in person_columns(self.spec)}
+
+    @staticmethod
+    def _one_draw(draw: int) -> None:
+        if draw != 0:
+            raise IndexError("the Mesa engine runs one parameter set (draw 0)")
 
 
 def _reporter(column: str):
@@ -314,16 +360,16 @@ def _reporter(column: str):
 
 
 def _hours(spec: Spec, u: float) -> float:
-    return float(spec.hours_values[people.pick(spec.hours_cum, np.array([u]))[0]])
+    return float(spec.moves.hours_values[people.pick(spec.moves.hours_cum, np.array([u]))[0]])
 
 
 def _person_row(p: Person, final_state: str, exit_cycle: int | None) -> dict:
     spec = p.model.spec
-    row = dict(id=p.pid, band=spec.bands[p.band], wants_work=p.wants_work, personal_budget=p.personal_budget,
+    row = dict(id=p.pid, band=spec.cohort.bands[p.band], wants_work=p.wants_work, personal_budget=p.personal_budget,
                entered_cycle=p.entered_cycle, exit_cycle=-1 if exit_cycle is None else exit_cycle,
                final_state=final_state, **p.totals)
     for i, s in enumerate(spec.states[: spec.n_live]):
-        row[f"months_{s}"] = int(p.cycles_in[i]) * spec.cycle_months
+        row[f"months_{s}"] = int(p.cycles_in[i]) * spec.calendar.cycle_months
     return row
 
 
@@ -331,9 +377,9 @@ def run_batch(config: Scenario | Spec, seeds: list[int], number_processes: int =
     """`mesa.batch_run` over seeds, the same on Mesa 3.3 (seeds as a parameter) and 3.4+ (its `rng` argument)."""
     import inspect
 
-    spec = config if isinstance(config, Spec) else build_spec(config)
+    spec = config if isinstance(config, Spec) else compiled(config)
     params = {"config": spec, **{k: v for k, v in kwargs.pop("parameters", {}).items()}}
-    common = dict(number_processes=number_processes, data_collection_period=-1, max_steps=spec.n_cycles + 1,
+    common = dict(number_processes=number_processes, data_collection_period=-1, max_steps=spec.calendar.n_cycles + 1,
                   display_progress=False, **kwargs)
     if "rng" in inspect.signature(mesa.batch_run).parameters:
         return mesa.batch_run(DayshiftModel, parameters=params, rng=list(seeds), **common)

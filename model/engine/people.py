@@ -39,16 +39,16 @@ def pick(cum_shares: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 def _choices(spec, u: np.ndarray, band: np.ndarray) -> dict:
     """What each person's creation uniforms decide beyond band and age: wanting work, holding a budget."""
-    return dict(wants_work=u[:, streams.CREATE_WANTS_WORK] < spec.wants_work[band],
-                personal_budget=u[:, streams.CREATE_PERSONAL_BUDGET] < spec.personal_budget_share,
+    return dict(wants_work=u[:, streams.CREATE_WANTS_WORK] < spec.cohort.wants_work[band],
+                personal_budget=u[:, streams.CREATE_PERSONAL_BUDGET] < spec.cohort.personal_budget_share,
                 personal_budget_u=u[:, streams.CREATE_PERSONAL_BUDGET])
 
 
 def initial_people(spec, create_u: np.ndarray) -> People:
     """The initial stock: group by group, band by band, age band by age band, in id order."""
     bands, ages, states, tenure = [], [], [], []
-    lo_edges, hi_edges = spec.age_lo, spec.age_hi
-    for group in spec.initial_groups:
+    lo_edges, hi_edges = spec.cohort.age_lo, spec.cohort.age_hi
+    for group in spec.cohort.initial_groups:
         cells = allocate(group.count, np.outer(group.band_mix, group.age_mix).ravel())
         for cell, n in enumerate(cells):
             b, a = divmod(cell, len(group.age_mix))
@@ -74,12 +74,12 @@ def initial_people(spec, create_u: np.ndarray) -> People:
 def entrants(spec, first_id: int, n: int, create_u: np.ndarray) -> People:
     """`n` young people entering services, ids from first_id, before the policy's entry route."""
     u = create_u[first_id : first_id + n]
-    band = pick(spec.inflow_band_cum, u[:, streams.CREATE_BAND])
+    band = pick(spec.cohort.inflow_band_cum, u[:, streams.CREATE_BAND])
     return People(
         ids=np.arange(first_id, first_id + n, dtype=np.int64),
         band=band,
-        age=np.full(n, spec.inflow_age),
-        state=spec.entry_states[pick(spec.inflow_entry_cum, u[:, streams.CREATE_ENTRY])],
+        age=np.full(n, spec.cohort.inflow_age),
+        state=spec.cohort.entry_states[pick(spec.cohort.inflow_entry_cum, u[:, streams.CREATE_ENTRY])],
         **_choices(spec, u, band),
         months_in_state=np.zeros(n, dtype=np.int64),
     )

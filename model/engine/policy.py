@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from model.compile.policy_params import PolicyParams
+from model.compile.spec import CentreParams
 
 
 def fill_places(free: np.ndarray, n: int) -> np.ndarray:
@@ -81,30 +82,22 @@ class BudgetLedger:
         return self.params.base_budget + self.split(cycle)[1]
 
 
-@dataclass
-class DayCentres:
+class CentreClosures:
     """Centres with fixed costs, closing one at a time when attendance falls; a closed centre's
     fixed costs run on for a double-running period."""
 
-    count: int
-    places_each: int
-    fixed_per_cycle: float
-    close_below: float
-    double_running_cycles: int
-    open: int = -1
-    closed_at: list[tuple[int, int]] = field(default_factory=list)  # (cycle, centres closed then)
-
-    def __post_init__(self) -> None:
-        if self.open < 0:
-            self.open = self.count
+    def __init__(self, params: CentreParams):
+        self.params = params
+        self.open = params.count
+        self.closed_at: list[tuple[int, int]] = []  # (cycle, centres closed then)
 
     def update(self, attendance: int, cycle: int) -> int:
         """Close centres attendance no longer needs; returns how many closed this cycle."""
-        closed = 0
+        places_each, closed = self.params.places_each, 0
         while (
             self.open > 0
-            and attendance < self.close_below * self.open * self.places_each
-            and attendance <= (self.open - 1) * self.places_each
+            and attendance < self.params.close_below * self.open * places_each
+            and attendance <= (self.open - 1) * places_each
         ):
             self.open -= 1
             closed += 1
@@ -114,6 +107,5 @@ class DayCentres:
 
     def costs(self, cycle: int) -> tuple[float, float]:
         """(fixed cost of open centres, double-running cost of recently closed ones) this cycle."""
-        running = sum(n for c, n in self.closed_at if cycle < c + self.double_running_cycles)
-        return self.open * self.fixed_per_cycle, running * self.fixed_per_cycle
-
+        running = sum(n for c, n in self.closed_at if cycle < c + self.params.double_running_cycles)
+        return self.open * self.params.fixed_per_cycle, running * self.params.fixed_per_cycle

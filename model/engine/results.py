@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 
 from model.compile.spec import Spec
+from model.engine.ledger import CALENDAR, FLOW, RATE, STOCK, column_kinds
 
-# Flow and money columns are summed over a financial year; counts and rates take the year's last month.
-_LAST = ("n_", "places_", "supported_", "queue_length", "centres_open", "mean_wait_queue_months", "discount_factor")
+# Columns the financial-year table adds to the monthly ones, with their kinds.
+YEARLY_COLUMNS = {"months": FLOW, "budget_shift": RATE}
 
 
 @dataclass
@@ -34,7 +35,7 @@ class SimulationResult:
     def yearly(self) -> pd.DataFrame:
         """The monthly table by financial year (April to March)."""
         if self._yearly is None:
-            self._yearly = financial_years(self.monthly)
+            self._yearly = financial_years(self.monthly, column_kinds(self.spec))
         return self._yearly
 
     def summary(self) -> dict:
@@ -42,10 +43,10 @@ class SimulationResult:
         return summarise(self)
 
 
-def financial_years(monthly: pd.DataFrame) -> pd.DataFrame:
-    """Aggregate a monthly table by financial year: flows and money summed, stocks at year end."""
-    numeric = [c for c in monthly.columns if c not in ("cycle", "month", "date", "fiscal_year", "year")]
-    agg = {c: ("last" if c.startswith(_LAST) else "sum") for c in numeric}
+def financial_years(monthly: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
+    """Aggregate a monthly table by financial year: flows and money summed, stocks and rates at year end
+    (the rates that are ratios of flows are then recomputed from the year's sums)."""
+    agg = {c: ("last" if kinds[c] in (STOCK, RATE) else "sum") for c in monthly.columns if kinds[c] != CALENDAR}
     agg["month"] = "count"
     out = monthly.groupby("fiscal_year", sort=False).agg(agg).rename(columns={"month": "months"}).copy()
     out["proactive_share"] = _share(out["cost_proactive"], out["cost_reactive"])
@@ -90,9 +91,9 @@ def summarise(res: SimulationResult) -> dict:
         engine=res.engine,
         start=spec.scenario.start,
         price_year=spec.scenario.price_year,
-        cycle_months=spec.cycle_months,
-        horizon_months=int(len(m) * spec.cycle_months),
-        people_at_start=int(sum(g.count for g in spec.initial_groups)),
+        cycle_months=spec.calendar.cycle_months,
+        horizon_months=int(len(m) * spec.calendar.cycle_months),
+        people_at_start=int(sum(g.count for g in spec.cohort.initial_groups)),
         initial_counts=dict(res.initial_counts),
         entrants_total=int(m["inflow"].sum()),
         final_counts={s: int(last[f"n_{s}"]) for s in spec.states},
@@ -102,7 +103,7 @@ def summarise(res: SimulationResult) -> dict:
         job_exits_total=int(m["job_exits"].sum()),
         cost_total_undiscounted=float(m["cost_council"].sum()),
         cost_total_discounted=float(m["cost_council_disc"].sum()),
-        cost_by_service={s: float(m[f"cost_{s}"].sum()) for s in spec.services},
+        cost_by_service={s: float(m[f"cost_{s}"].sum()) for s in spec.costs.services},
         public_purse_total_undiscounted=float(m["cost_public_purse"].sum()),
         public_purse_total_discounted=float(m["cost_public_purse_disc"].sum()),
         outcomes_total_discounted=float(m["outcomes_disc"].sum()),
@@ -112,8 +113,8 @@ def summarise(res: SimulationResult) -> dict:
     )
     work = f"n_{live[spec.policy.work]}" if spec.policy is not None else ("n_paid_work" if "n_paid_work" in m else None)
     if work is not None:
-        out["in_work_by_year"] = {int(y): int(m[work].iloc[min(len(m), y * 12 // spec.cycle_months) - 1])
-                                  for y in range(1, len(m) * spec.cycle_months // 12 + 1)}
+        out["in_work_by_year"] = {int(y): int(m[work].iloc[min(len(m), y * 12 // spec.calendar.cycle_months) - 1])
+                                  for y in range(1, len(m) * spec.calendar.cycle_months // 12 + 1)}
     if spec.policy is not None:
         out["max_queue_length"] = int(m["queue_length"].max())
         out["mean_wait_admitted_months"] = float(
@@ -133,8 +134,12 @@ PERSON_COLUMNS = ("id", "band", "wants_work", "personal_budget", "entered_cycle"
                   "cost", "cost_disc", "outcomes", "outcomes_disc", "job_starts")
 
 
-def people_frame(spec: Spec, rows: list[dict] | dict) -> pd.DataFrame:
-    """The per-person lifetime table from engine rows (a list of dicts, or a dict of columns)."""
-    columns = list(PERSON_COLUMNS) + [f"months_{s}" for s in spec.states[: spec.n_live]]
-    df = pd.DataFrame(rows, columns=columns)
+def person_columns(spec: Spec) -> list[str]:
+    """The per-person table's columns, in order."""
+    return list(PERSON_COLUMNS) + [f"months_{s}" for s in spec.states[: spec.n_live]]
+
+
+def people_frame(spec: Spec, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The per-person lifetime table from an engine's person rows (a dict of columns)."""
+    df = pd.DataFrame(columns, columns=person_columns(spec))
     return df.sort_values("id").reset_index(drop=True) if len(df) else df

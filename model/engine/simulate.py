@@ -5,20 +5,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from model.compile.spec import Spec, build_spec
+from model.compile.spec import Spec, compiled
 from model.compile.validate import load_scenario
 from model.engine.agents import DayshiftModel
+from model.engine.interface import Engine, EngineFactory
 from model.engine.ledger import record_columns
 from model.engine.results import SimulationResult, people_frame
 from model.engine.streams import seed_from
 from model.engine.vectorised import VectorisedEngine
 from model.scenario.schema import Scenario
 
-ENGINES = ("vectorised", "agents")
-MAX_ROWS = 2_000_000  # rows (people x draws) held at once by simulate_draws: about 0.8 GB
+ENGINES: dict[str, EngineFactory] = {
+    "vectorised": lambda specs, seed: VectorisedEngine(specs, seed),
+    "agents": lambda specs, seed: DayshiftModel(_single(specs), rng=seed),
+}
+MAX_ROWS = 2_000_000  # rows (people x draws) held at once by simulate_draws
+
+
+def _single(specs: list[Spec]) -> Spec:
+    if len(specs) != 1:
+        raise ValueError("the Mesa engine runs one parameter set at a time")
+    return specs[0]
 
 
 def simulate(
@@ -31,22 +40,12 @@ def simulate(
     """Run one scenario with one seed (default: the scenario's own) and return its tables."""
     if isinstance(scenario, (str, Path)):
         scenario = load_scenario(scenario)
-    spec = scenario if isinstance(scenario, Spec) else build_spec(scenario)
-    if n_cycles is not None and n_cycles != spec.n_cycles:
+    spec = scenario if isinstance(scenario, Spec) else compiled(scenario)
+    if n_cycles is not None and n_cycles != spec.calendar.n_cycles:
         spec = spec.with_cycles(n_cycles)
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
-    if engine == "vectorised":
-        return simulate_draws([spec], seed, progress=progress)[0]
-    run = DayshiftModel(spec, rng=seed)
-    while run.running:
-        run.step()
-        if progress is not None:
-            progress(run.cycle, spec.n_cycles)
-    return SimulationResult(spec=spec, seed=run.seed_used, engine=engine,
-                            monthly=run.datacollector.get_model_vars_dataframe().reset_index(drop=True),
-                            people=people_frame(spec, run.person_rows()),
-                            initial_counts={s: int(n) for s, n in zip(spec.states, np.ravel(run.initial_counts))})
+    return simulate_draws([spec], seed, progress=progress, engine=engine)[0]
 
 
 def simulate_draws(
@@ -55,6 +54,7 @@ def simulate_draws(
     chunk: int | None = None,
     people: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    engine: str = "vectorised",
 ) -> list[SimulationResult]:
     """Run many parameter sets (draws) of one scenario over the same people and random numbers.
 
@@ -64,18 +64,21 @@ def simulate_draws(
     if not specs:
         return []
     root = seed_from(seed, specs[0].scenario.seed)
-    chunk = chunk or max(1, MAX_ROWS // max(1, specs[0].n_ids))
+    chunk = 1 if engine != "vectorised" else chunk or max(1, MAX_ROWS // max(1, specs[0].cohort.n_ids))
     out: list[SimulationResult] = []
     for start in range(0, len(specs), chunk):
         part = specs[start : start + chunk]
-        run = VectorisedEngine(part, root)
+        run = ENGINES[engine](part, root)
         run.run(None if progress is None else lambda done, total: progress(start * total + done * len(part),
                                                                             len(specs) * total))
-        for d, spec in enumerate(part):
-            rows = run.person_rows(d) if people else []
-            out.append(SimulationResult(
-                spec=spec, seed=root, engine="vectorised",
-                monthly=pd.DataFrame(run.rows[d], columns=record_columns(spec)),
-                people=people_frame(spec, rows),
-                initial_counts={s: int(n) for s, n in zip(spec.states, run.initial_counts[d])}))
+        out += [_result(run, d, spec, engine, people) for d, spec in enumerate(part)]
     return out
+
+
+def _result(run: Engine, draw: int, spec: Spec, engine: str, people: bool) -> SimulationResult:
+    """One draw of a finished run as a result."""
+    return SimulationResult(
+        spec=spec, seed=run.seed, engine=engine,
+        monthly=pd.DataFrame(run.monthly_rows(draw), columns=record_columns(spec)),
+        people=people_frame(spec, run.person_rows(draw) if people else {}),
+        initial_counts={s: int(n) for s, n in zip(spec.states, run.initial_counts[draw])})

@@ -22,24 +22,23 @@ import numpy as np
 from model.compile.spec import Spec
 from model.engine import people, streams
 from model.engine.ledger import CycleLedger
-from model.engine.policy import BudgetLedger, DayCentres, fill_places
+from model.engine.policy import BudgetLedger, CentreClosures, fill_places
 from model.scenario.schema import EXIT_STATES
 
 _INT = np.int64
 _FIELDS = dict(
-    d=_INT, ids=_INT, band=_INT, age=float, age_band=_INT, state=_INT, mis=_INT, exposure=_INT, wants=bool,
-    pb=bool, pb_u=float, refer_ok=bool, model_k=_INT, spot=bool, origin=_INT, hours=float, entered=_INT,
+    d=_INT, ids=_INT, band=_INT, age=float, age_band=_INT, state=_INT, months_in_state=_INT, exposure=_INT, wants_work=bool,
+    personal_budget=bool, personal_budget_u=float, refer_ok=bool, model_k=_INT, spot=bool, origin=_INT, hours=float, entered=_INT,
     first_move=_INT,
     one_off=float, state_start=_INT, cost=float, cost_disc=float, outcomes=float, outcomes_disc=float,
     job_starts=_INT, pension_age=float,
     # Cached from the fields above, refreshed only for rows that change:
-    key=_INT, eseg=_INT, death=float, exit2=float, next_age=float, next_mis=_INT, next_exposure=_INT,
+    key=_INT, exposure_segment=_INT, death=float, leave_p=float, next_age=float, next_cost_step=_INT, next_exposure=_INT,
     monthly_cost=float, block_cost=float, spot_supported=bool, benefit=float, weight=float, service=_INT,
     work_hours=float,
 )
 _NEVER = np.iinfo(np.int64).max // 2
 _COMPACT_SHARE = 0.05  # compact the arrays once this share of rows belongs to people who have left
-_SHARED = ("states", "bands", "n_cycles", "cycle_months", "services", "day_state")
 
 
 class _People:
@@ -76,22 +75,21 @@ class _People:
         self._views()
 
 
+def _layout(s: Spec) -> tuple:
+    """What draws run together must share: the people's layout and the shapes of the tables."""
+    pol = s.policy
+    return (s.states, s.day_state, s.cohort.bands, s.calendar.n_cycles, s.calendar.cycle_months, s.costs.services,
+            s.cohort.inflow.tolist(), s.cohort.n_ids, s.moves.tis_edges.tolist(), s.cohort.age_edges.tolist(),
+            s.moves.cum.shape, len(s.moves.hours_values), [g.count for g in s.cohort.initial_groups],
+            None if pol is None else (pol.day, pol.waiting, pol.support, pol.work))
+
+
 def _check_shared(specs: Sequence[Spec]) -> None:
     """Draws run together must share their people's layout and the shape of their tables."""
-    a = specs[0]
-    for b in specs[1:]:
-        same = all(getattr(a, k) == getattr(b, k) for k in _SHARED)
-        same = same and np.array_equal(a.inflow, b.inflow) and a.n_ids == b.n_ids
-        same = same and np.array_equal(a.tis_edges, b.tis_edges) and np.array_equal(a.age_edges, b.age_edges)
-        same = same and a.cum.shape == b.cum.shape and len(a.hours_values) == len(b.hours_values)
-        same = same and (a.policy is None) == (b.policy is None)
-        same = same and [g.count for g in a.initial_groups] == [g.count for g in b.initial_groups]
-        if a.policy is not None and same:
-            same = (a.policy.day, a.policy.waiting, a.policy.support, a.policy.work) == (
-                b.policy.day, b.policy.waiting, b.policy.support, b.policy.work)
-        if not same:
-            raise ValueError("draws run together must share states, bands, age bands, time-in-state steps, "
-                             "cycles, service models and the number of people entering and at the start")
+    first = _layout(specs[0])
+    if any(_layout(b) != first for b in specs[1:]):
+        raise ValueError("draws run together must share states, bands, age bands, time-in-state steps, "
+                         "cycles, service models and the number of people entering and at the start")
 
 
 class VectorisedEngine:
@@ -114,40 +112,40 @@ class VectorisedEngine:
 
         # Chance tables laid out [draw, state, band, age band, variant, tis segment] so one flat key per
         # row finds its row of running chances: key = (((((d * S1 + state) * B + band) * A + age) * V + v) * T + seg.
-        cum = stack(lambda s: np.concatenate([s.cum, np.zeros((1,) + s.cum.shape[1:])]))
+        cum = stack(lambda s: np.concatenate([s.moves.cum, np.zeros((1,) + s.moves.cum.shape[1:])]))
         cum = cum.transpose(0, 1, 2, 3, 5, 4, 6)
         self.dims = cum.shape[1:6]  # S + 1, B, A, V, T
         self.cum = np.ascontiguousarray(cum).reshape(-1, cum.shape[-1])
         self.total = np.ascontiguousarray(self.cum[:, -1])
-        self.state_cost = stack(lambda s: np.vstack([s.state_cost, np.zeros((1, s.state_cost.shape[1]))]))
-        self.state_cost_tis = stack(lambda s: np.vstack([s.state_cost_tis, np.ones((1, s.state_cost_tis.shape[1]))]))
-        self.benefits = stack(lambda s: np.vstack([s.benefits, np.zeros((1, s.benefits.shape[1]))]))
-        self.outcome_weight = stack(lambda s: np.append(s.outcome_weight, 0.0))
-        self.move_cost = stack(lambda s: s.move_cost)
-        self.death_p = stack(lambda s: s.death_p)
-        self.move_p = np.array([s.move_p for s in specs])
-        self.tax_per_hour = np.array([s.tax_per_hour_cycle for s in specs])
-        self.hours_values = stack(lambda s: s.hours_values)
-        self.hours_cum = stack(lambda s: s.hours_cum)
-        self.df_costs = stack(lambda s: s.df_costs)
-        self.df_outcomes = stack(lambda s: s.df_outcomes)
-        self.service = np.append(spec.state_service, len(spec.services))
-        self.pension_age = np.array([s.pension_age for s in specs])
+        self.state_cost = stack(lambda s: np.vstack([s.costs.state_cost, np.zeros((1, s.costs.state_cost.shape[1]))]))
+        self.state_cost_tis = stack(lambda s: np.vstack([s.costs.state_cost_tis, np.ones((1, s.costs.state_cost_tis.shape[1]))]))
+        self.benefits = stack(lambda s: np.vstack([s.costs.benefits, np.zeros((1, s.costs.benefits.shape[1]))]))
+        self.outcome_weight = stack(lambda s: np.append(s.costs.outcome_weight, 0.0))
+        self.move_cost = stack(lambda s: s.costs.move_cost)
+        self.death_p = stack(lambda s: s.exits.death_p)
+        self.move_p = np.array([s.exits.move_p for s in specs])
+        self.tax_per_hour = np.array([s.costs.tax_per_hour_cycle for s in specs])
+        self.hours_values = stack(lambda s: s.moves.hours_values)
+        self.hours_cum = stack(lambda s: s.moves.hours_cum)
+        self.df_costs = stack(lambda s: s.discount.costs)
+        self.df_outcomes = stack(lambda s: s.discount.outcomes)
+        self.service = np.append(spec.costs.state_service, len(spec.costs.services))
+        self.pension_age = np.array([s.exits.pension_age for s in specs])
         if pol is not None:
             self.eligible = stack(lambda s: s.policy.eligible_band)
             self.employment_first = np.array([s.policy.employment_first for s in specs])
             self.referral_from = stack(lambda s: np.append(s.policy.referral_from, False))
             self.place_cost = stack(lambda s: s.policy.place_cost)
             self._pb_cut = (-1, np.zeros(len(specs)))  # (cycle, each draw's personal-budget cutoff)
-        self.tis_lut = np.searchsorted(spec.tis_edges, np.arange(spec.tis_edges[-1] + 1), side="right") - 1
-        self.next_edge = np.append(spec.tis_edges[1:], _NEVER)
-        self.next_age_edge = np.append(spec.age_edges[1:], np.inf)
+        self.tis_lut = np.searchsorted(spec.moves.tis_edges, np.arange(spec.moves.tis_edges[-1] + 1), side="right") - 1
+        self.next_edge = np.append(spec.moves.tis_edges[1:], _NEVER)
+        self.next_age_edge = np.append(spec.cohort.age_edges[1:], np.inf)
 
-        self.create_u = streams.creation_uniforms(self.seed, spec.n_ids)
+        self.create_u = streams.creation_uniforms(self.seed, spec.cohort.n_ids)
         self.next_id = 0
         self.cycle = 0
-        self.p = _People(D * spec.n_ids, S)
-        self.row_of = np.full(D * spec.n_ids, -1, dtype=_INT)  # d * n_ids + id -> row
+        self.p = _People(D * spec.cohort.n_ids, S)
+        self.row_of = np.full(D * spec.cohort.n_ids, -1, dtype=_INT)  # d * n_ids + id -> row
         self.gone = 0
         self._fresh: list[np.ndarray] = []  # rows that entered a state this cycle
         self.finished: list[dict] = []
@@ -155,7 +153,7 @@ class VectorisedEngine:
         self.q_uid = [np.zeros(0, dtype=_INT) for _ in range(D)]  # waiting lists, by draw: d * n_ids + id
         self.q_join = [np.zeros(0, dtype=_INT) for _ in range(D)]
         self.budgets = [BudgetLedger(p) for p in self.pols] if pol is not None else None
-        self.centres = [DayCentres(**s.day_centres) for s in specs] if spec.day_centres else None
+        self.centres = [CentreClosures(s.centres) for s in specs] if spec.centres else None
         self.leds: list[CycleLedger] | None = None
         self.rows: list[list[dict]] = [[] for _ in range(D)]
         self._add([people.initial_people(s, self.create_u) for s in specs], initial=True)
@@ -166,7 +164,7 @@ class VectorisedEngine:
         return self.tis_lut[np.minimum(months, len(self.tis_lut) - 1)]
 
     def _uid(self, d: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        return d * self.spec.n_ids + ids
+        return d * self.spec.cohort.n_ids + ids
 
     def _hours(self, d: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Weekly hours of a new job, from the draw's hours table (as `people.pick` does)."""
@@ -187,15 +185,15 @@ class VectorisedEngine:
         p = self.p
         d, st, band, ab = p.d[at], p.state[at], p.band[at], p.age_band[at]
         gone = st == self.GONE
-        eseg, cseg = self._seg(p.exposure[at]), self._seg(p.mis[at])
+        exposure_segment, cost_segment = self._seg(p.exposure[at]), self._seg(p.months_in_state[at])
         v = self._variant(d, st, p.refer_ok[at], p.model_k[at])
         S1, B, A, V, T = self.dims
-        p.eseg[at] = eseg
-        p.key[at] = (((((d * S1 + st) * B + band) * A + ab) * V + v) * T) + eseg
-        p.next_exposure[at] = np.where(gone, _NEVER, self.next_edge[eseg])
+        p.exposure_segment[at] = exposure_segment
+        p.key[at] = (((((d * S1 + st) * B + band) * A + ab) * V + v) * T) + exposure_segment
+        p.next_exposure[at] = np.where(gone, _NEVER, self.next_edge[exposure_segment])
         self._refresh_age(at, gone)
-        self._refresh_cost(at, cseg)
-        p.next_mis[at] = np.where(gone, _NEVER, p.next_mis[at])
+        self._refresh_cost(at, cost_segment)
+        p.next_cost_step[at] = np.where(gone, _NEVER, p.next_cost_step[at])
         p.benefit[at] = self.benefits[d, st, band]
         p.weight[at] = self.outcome_weight[d, st]
         p.service[at] = self.service[st]
@@ -206,15 +204,15 @@ class VectorisedEngine:
         d, ab, band = p.d[at], p.age_band[at], p.band[at]
         death = np.where(gone, 0.0, self.death_p[d, np.minimum(ab, self.death_p.shape[1] - 1), band])
         p.death[at] = death
-        p.exit2[at] = np.where(gone, 0.0, death + self.move_p[d])
+        p.leave_p[at] = np.where(gone, 0.0, death + self.move_p[d])
         p.next_age[at] = np.where(gone, np.inf, self.next_age_edge[ab])
 
-    def _refresh_cost(self, at: np.ndarray, cseg: np.ndarray) -> None:
+    def _refresh_cost(self, at: np.ndarray, cost_segment: np.ndarray) -> None:
         """What depends on months in the state: the cycle's cost, and when the next cost step starts."""
         pol, p = self.pol, self.p
         d, st, band = p.d[at], p.state[at], p.band[at]
-        p.next_mis[at] = self.next_edge[cseg]
-        cost = self.state_cost[d, st, band] * self.state_cost_tis[d, st, cseg]
+        p.next_cost_step[at] = self.next_edge[cost_segment]
+        cost = self.state_cost[d, st, band] * self.state_cost_tis[d, st, cost_segment]
         if pol is not None:
             supported = st == pol.support
             place = self.place_cost[d, p.model_k[at]]  # model_k is -1 only where unsupported
@@ -238,18 +236,18 @@ class VectorisedEngine:
         d = np.repeat(np.arange(self.D), n)
         new = {name: np.zeros(k, dtype=dtype) for name, dtype in _FIELDS.items()}
         new.update(d=d, ids=cat["ids"], band=cat["band"], age=cat["age"].astype(float), state=cat["state"].copy(),
-                   wants=cat["wants_work"], pb=cat["personal_budget"], pb_u=cat["personal_budget_u"],
+                   wants_work=cat["wants_work"], personal_budget=cat["personal_budget"], personal_budget_u=cat["personal_budget_u"],
                    model_k=np.full(k, -1, dtype=_INT),
                    origin=cat["state"].copy(), entered=np.full(k, m, dtype=_INT),
                    first_move=np.full(k, m if initial else m + 1, dtype=_INT),  # entrants move from the next cycle
                    state_start=np.full(k, -1 if initial else m, dtype=_INT),
                    pension_age=self.pension_age[d],
                    cycles_in=np.zeros((k, spec.n_live), dtype=_INT))
-        new["age_band"] = spec.age_band(new["age"])
+        new["age_band"] = spec.cohort.age_band(new["age"])
         if pol is not None:
             new["refer_ok"] = cat["wants_work"] & self.eligible[d, cat["band"]]
         if initial:
-            new["mis"] = cat["months_in_state"].copy()
+            new["months_in_state"] = cat["months_in_state"].copy()
             new["exposure"] = cat["months_in_state"].copy()
             if pol is not None:
                 u = self.create_u[cat["ids"], streams.CREATE_ENTRY]
@@ -272,7 +270,7 @@ class VectorisedEngine:
         if not initial and self.leds is not None:
             counts = np.bincount(d * spec.n_live + new["state"], minlength=self.D * spec.n_live)
             for led, c in zip(self.leds, counts.reshape(self.D, -1)):
-                led.inflow_to += c
+                led.entered_many(c)
 
     def _place_initial(self) -> None:
         """As the agent engine: the starting supported stock takes the starting places in id order."""
@@ -298,7 +296,7 @@ class VectorisedEngine:
         d = rows["d"][at]
         if self._pb_cut[0] != m:
             self._pb_cut = (m, np.array([s.policy.pb_cutoff(m) for s in self.specs]))
-        spot = rows["pb_u"][at] < self._pb_cut[1][d]
+        spot = rows["personal_budget_u"][at] < self._pb_cut[1][d]
         dst = np.where(spot, pol.support, pol.waiting)
         self._enter(rows, at, dst, charge)
         rows["model_k"][at[spot]] = 0
@@ -321,7 +319,7 @@ class VectorisedEngine:
             rows["model_k"][left] = -1
             rows["spot"][left] = False
         rows["state"][at] = dst
-        rows["mis"][at] = 0
+        rows["months_in_state"][at] = 0
         rows["exposure"][at] = 0
         rows["state_start"][at] = self.cycle
 
@@ -348,7 +346,7 @@ class VectorisedEngine:
         """One cycle, as `DayshiftModel.step`, for every draw."""
         spec, pol, m, D = self.spec, self.pol, self.cycle, self.D
         self.leds = [CycleLedger(s, m) for s in self.specs]
-        n_inflow = int(spec.inflow[m])
+        n_inflow = int(spec.cohort.inflow[m])
         u_all = streams.cycle_uniforms(self.seed, m, self.next_id + n_inflow)
 
         # 1. exits
@@ -357,7 +355,7 @@ class VectorisedEngine:
         # 2. inflow
         self._add([people.entrants(s, self.next_id, n_inflow, self.create_u) for s in self.specs])
         for led in self.leds:
-            led.inflow = n_inflow
+            led.entrants(n_inflow)
         p = self.p
 
         # 3. moves, decided on the state at the start of the cycle (entrants wait for the next)
@@ -380,7 +378,7 @@ class VectorisedEngine:
 
         # 7. costs and outcomes, then time passes
         cost = p.monthly_cost + p.one_off
-        S1, n_svc = self.GONE + 1, len(spec.services) + 1
+        S1, n_svc = self.GONE + 1, len(spec.costs.services) + 1
         counts = self._by_draw(p.d, S1, p.state)[:, : self.GONE]
         by_service = self._by_draw(p.d, n_svc, p.service, cost)[:, :-1]
         sums = {name: self._sum_by_draw(w) for name, w in (
@@ -407,7 +405,7 @@ class VectorisedEngine:
     def _exits(self, u: np.ndarray) -> None:
         p = self.p
         retire = p.age >= p.pension_age  # rows of people who left have age -inf and exit chances 0
-        leaving = np.flatnonzero(retire | (u < p.exit2))
+        leaving = np.flatnonzero(retire | (u < p.leave_p))
         if not len(leaving):
             return
         die = u[leaving] < p.death[leaving]
@@ -417,9 +415,7 @@ class VectorisedEngine:
         self.exits_total += by_exit
         from_state = self._by_draw(d, self.spec.n_live, p.state[leaving])
         for dd, led in enumerate(self.leds):
-            for i, name in enumerate(EXIT_STATES):
-                led.exits[name] += int(by_exit[dd, i])
-            led.exits_from += from_state[dd]
+            led.exited_many(by_exit[dd], from_state[dd])
         p.cycles_in[leaving, p.state[leaving]] += self.cycle - np.maximum(p.state_start[leaving], 0)
         self.finished.append(dict(p.rows(leaving), exit_state=self.GONE + exit_k,
                                   exit_cycle=np.full(len(leaving), self.cycle)))
@@ -453,7 +449,7 @@ class VectorisedEngine:
                 went = self._refer(p.__dict__, movers[refer], charge=True)
                 np.add.at(flows, (d[refer], src[refer], went), 1)
                 for dd, led in enumerate(self.leds):
-                    led.referrals += int(referrals[dd])
+                    led.referred(int(referrals[dd]))
             keep = ~refer
             movers, dst, src, d, u_hours = movers[keep], dst[keep], src[keep], d[keep], u_hours[keep]
         np.add.at(flows, (d, src, dst), 1)
@@ -469,19 +465,19 @@ class VectorisedEngine:
                 from_day = origin == pol.day
                 for dd in np.unique(d[job][from_day]):
                     mine = at[from_day][d[job][from_day] == dd]
-                    self.budgets[dd].release_many(p.ids[mine], m, self.specs[dd].state_cost[pol.day, p.band[mine]])
+                    self.budgets[dd].release_many(p.ids[mine], m, self.specs[dd].costs.state_cost[pol.day, p.band[mine]])
             job_exits = np.bincount(d[src == pol.work], minlength=self.D)
         for dd, led in enumerate(self.leds):
-            led.moves += flows[dd]
+            led.moved_many(flows[dd])
             if pol is not None:
-                led.job_exits += int(job_exits[dd])
+                led.job_exit(int(job_exits[dd]))
                 if job.any():
-                    led.job_starts_by += starts[dd]
+                    led.job_starts_many(starts[dd])
         self._fresh += moved
         self._refresh(moved[0])
 
     def _waiting_lists(self) -> None:
-        pol, m, p, c = self.pol, self.cycle, self.p, self.spec.cycle_months
+        pol, m, p, c = self.pol, self.cycle, self.p, self.spec.calendar.cycle_months
         in_block = (p.state == pol.support) & ~p.spot
         n_models = self.place_cost.shape[1]
         occupied_all = self._by_draw(p.d[in_block], n_models, p.model_k[in_block]).astype(float)
@@ -496,9 +492,8 @@ class VectorisedEngine:
             taken = models >= 0
             if taken.any():
                 at = self.row_of[q_uid[taken]]
-                led.admissions += int(taken.sum())
-                led.wait_admitted = float(((m - q_join[taken]) * c).sum())
-                led.moves[pol.waiting, pol.support] += int(taken.sum())
+                led.admitted_many(int(taken.sum()), float(((m - q_join[taken]) * c).sum()))
+                led.moved(pol.waiting, pol.support, int(taken.sum()))
                 p.cycles_in[at, pol.waiting] += m - np.maximum(p.state_start[at], 0)
                 self._enter(p.__dict__, at, np.full(len(at), pol.support, dtype=_INT))
                 p.model_k[at] = models[taken]
@@ -514,13 +509,13 @@ class VectorisedEngine:
     def _advance(self) -> None:
         """The cycle has passed: everyone a cycle older and a cycle longer in their state."""
         p = self.p
-        c = self.spec.cycle_months
+        c = self.spec.calendar.cycle_months
         fresh = np.unique(np.concatenate(self._fresh)) if self._fresh else np.zeros(0, dtype=_INT)
         self._fresh = []
         p.exposure += c
         p.exposure[fresh] = 0  # entered this cycle: no leaving decision survived in the state yet
         p.one_off[fresh] = 0.0
-        p.mis += c
+        p.months_in_state += c
         p.age += c / 12.0
         _, _, _, V, T = self.dims
         older = np.flatnonzero(p.age >= p.next_age)
@@ -528,28 +523,32 @@ class VectorisedEngine:
             p.age_band[older] += 1
             p.key[older] += V * T
             self._refresh_age(older, np.zeros(len(older), dtype=bool))
-        longer = np.flatnonzero(p.mis >= p.next_mis)
+        longer = np.flatnonzero(p.months_in_state >= p.next_cost_step)
         if len(longer):
-            self._refresh_cost(longer, self._seg(p.mis[longer]))
+            self._refresh_cost(longer, self._seg(p.months_in_state[longer]))
         exposed = np.flatnonzero(p.exposure >= p.next_exposure)
         if len(exposed):
-            eseg = self._seg(p.exposure[exposed])
-            p.key[exposed] += eseg - p.eseg[exposed]
-            p.eseg[exposed] = eseg
-            p.next_exposure[exposed] = self.next_edge[eseg]
+            exposure_segment = self._seg(p.exposure[exposed])
+            p.key[exposed] += exposure_segment - p.exposure_segment[exposed]
+            p.exposure_segment[exposed] = exposure_segment
+            p.next_exposure[exposed] = self.next_edge[exposure_segment]
 
     # --- a whole run -------------------------------------------------------------------------
     def run(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Run to the horizon (or, for a lifetime horizon, until everyone has left)."""
         spec = self.spec
-        while self.cycle < spec.n_cycles:
+        while self.cycle < spec.calendar.n_cycles:
             self.step()
             if progress is not None:
-                progress(self.cycle, spec.n_cycles)
+                progress(self.cycle, spec.calendar.n_cycles)
             if spec.run_over(self.cycle, lambda: bool(np.any(self.p.state < self.GONE))):
                 break
 
-    def person_rows(self, draw: int = 0) -> dict:
+    def monthly_rows(self, draw: int = 0) -> list[dict]:
+        """The monthly table of draw `draw`, a row per cycle run."""
+        return self.rows[draw]
+
+    def person_rows(self, draw: int = 0) -> dict[str, np.ndarray]:
         """One row per person ever in draw `draw`, in id order (as `DayshiftModel.person_rows`)."""
         spec, p = self.spec, self.p
         here = np.flatnonzero((p.state < self.GONE) & (p.d == draw))
@@ -562,9 +561,9 @@ class VectorisedEngine:
         order = np.argsort(cat["ids"], kind="stable")
         rows = dict(
             id=cat["ids"][order],
-            band=np.array(spec.bands, dtype=object)[cat["band"][order]],
-            wants_work=cat["wants"][order],
-            personal_budget=cat["pb"][order],
+            band=np.array(spec.cohort.bands, dtype=object)[cat["band"][order]],
+            wants_work=cat["wants_work"][order],
+            personal_budget=cat["personal_budget"][order],
             entered_cycle=cat["entered"][order],
             exit_cycle=cat["exit_cycle"][order],
             final_state=np.array(spec.states, dtype=object)[cat["exit_state"][order]],
@@ -575,6 +574,6 @@ class VectorisedEngine:
             job_starts=cat["job_starts"][order],
         )
         for i, s in enumerate(spec.states[: spec.n_live]):
-            rows[f"months_{s}"] = cat["cycles_in"][order, i] * spec.cycle_months
+            rows[f"months_{s}"] = cat["cycles_in"][order, i] * spec.calendar.cycle_months
         return rows
 

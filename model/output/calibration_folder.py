@@ -17,7 +17,7 @@ def write_calibration(cal: Calibration, fit: dict, out: str | Path, force: bool 
     with atomic_folder(out, force) as tmp:
         write_table(tmp, "targets", fit["table"])
         info = {k: v for k, v in fit.items() if k != "table"}
-        info.update(targets_file=str(cal.path), scenario=str(cal.scenario_path), seed=cal.spec.seed, **provenance())
+        info.update(targets_file=str(cal.path), scenario=str(cal.scenario_path), seed=cal.targets_file.seed, **provenance())
         (tmp / "fit.json").write_text(json.dumps(info, indent=2) + "\n")
         (tmp / "calibrated_scenario.yaml").write_text(calibrated_yaml(cal, fit["fitted"], out))
     return out

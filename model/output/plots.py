@@ -38,7 +38,7 @@ def _save(draw: Callable, obj, path: Path, figsize: tuple[float, float], dpi: in
 
 def _years(res) -> np.ndarray:
     m = res.monthly
-    return res.spec.start_year + (res.spec.start_month - 1) / 12 + m["month"].to_numpy() / 12
+    return res.spec.calendar.start_year + (res.spec.calendar.start_month - 1) / 12 + m["month"].to_numpy() / 12
 
 
 def states(res, ax=None):
@@ -82,7 +82,7 @@ def costs(res, ax=None):
     y = res.yearly
     spec = res.spec
     bottom = np.zeros(len(y))
-    for i, s in enumerate(spec.services):
+    for i, s in enumerate(spec.costs.services):
         v = y[f"cost_{s}"].to_numpy() / 1e6
         if not v.any():
             continue

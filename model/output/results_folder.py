@@ -29,8 +29,8 @@ def manifest(result: SimulationResult, scenario_text: str, scenario_path: str | 
         scenario_resolved=result.spec.scenario.data,  # after `extends`, as validated
         seed=result.seed,
         engine=result.engine,
-        n_cycles=result.spec.n_cycles,
-        cycle_months=result.spec.cycle_months,
+        n_cycles=result.spec.calendar.n_cycles,
+        cycle_months=result.spec.calendar.cycle_months,
         **provenance(),
         run_seconds=round(seconds, 3),
     )

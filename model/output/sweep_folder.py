@@ -84,10 +84,10 @@ def prepare(sweep: Sweep, out: Path, force: bool) -> None:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    info = dict(kind="sweep", name=sweep.spec.name, sweep_path=str(sweep.path), sweep_sha256=sweep.hash,
-                sweep_text=sweep.text, base_text=sweep.base_text, design=sweep.spec.design,
-                n_points=len(sweep.points), replications=sweep.spec.replications, n_runs=sweep.n_runs,
-                seed=sweep.spec.seed, **provenance())
+    info = dict(kind="sweep", name=sweep.sweep_file.name, sweep_path=str(sweep.path), sweep_sha256=sweep.hash,
+                sweep_text=sweep.text, base_text=sweep.base_text, design=sweep.sweep_file.design,
+                n_points=len(sweep.points), replications=sweep.sweep_file.replications, n_runs=sweep.n_runs,
+                seed=sweep.sweep_file.seed, **provenance())
     write_text_atomic(manifest, json.dumps(info, indent=2))
 
 
@@ -102,7 +102,7 @@ def run_sweep(sweep: Sweep, out: str | Path, workers: int | None = None, schedul
     prepare(sweep, out, force)
     done = done_indices(out)
     todo = [i for i in range(sweep.n_runs) if i not in done]
-    outputs = list(sweep.spec.outputs or OUTPUTS)
+    outputs = list(sweep.sweep_file.outputs or OUTPUTS)
     t0 = time.perf_counter()
     if todo:
         own = client is None
@@ -116,8 +116,8 @@ def run_sweep(sweep: Sweep, out: str | Path, workers: int | None = None, schedul
                                    dashboard_address=":0", silence_logs=40)
             client = Client(cluster)
         try:
-            base = client.scatter(sweep.base_data, broadcast=True)
-            futures = [client.submit(run_one, base, sweep.run_args(i), outputs, sweep.spec.keep_monthly,
+            space = client.scatter(sweep.space, broadcast=True)
+            futures = [client.submit(run_one, space, sweep.run_args(i), outputs, sweep.sweep_file.keep_monthly,
                                      key=f"run-{sweep.hash[:12]}-{i}", retries=retries) for i in todo]
             rows, monthly = [], []
             finished = len(done)
@@ -128,7 +128,7 @@ def run_sweep(sweep: Sweep, out: str | Path, workers: int | None = None, schedul
                     monthly.append(result["monthly"])
                 fut.release()
                 finished += 1
-                if len(rows) >= sweep.spec.batch_size:
+                if len(rows) >= sweep.sweep_file.batch_size:
                     _commit(out, rows, monthly)
                     rows, monthly = [], []
                 if progress is not None:
