@@ -165,3 +165,19 @@ def test_draws_must_share_the_people_layout():
     b = build_spec(validate_scenario(small(horizon={"years": 4})))
     with pytest.raises(ValueError, match="share"):
         simulate_draws([a, b])
+
+
+def test_the_mesa_model_builds_people_of_its_person_class():
+    from model.engine.agents import DayshiftModel, Person
+
+    class Tagged(Person):
+        pass
+
+    class TaggedModel(DayshiftModel):
+        person_class = Tagged
+
+    model = TaggedModel(validate_scenario(small(horizon={"years": 1})), rng=3)
+    model.run()
+    assert len(model.agents) and all(isinstance(a, Tagged) for a in model.agents)
+    assert all(isinstance(a, Tagged) for a in DayshiftModel(validate_scenario(small()), rng=3,
+                                                            person_class=Tagged).agents)
