@@ -209,6 +209,7 @@ def broken(draw):
     return data
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(broken())
 def test_broken_scenarios_give_only_the_scenario_error(data):

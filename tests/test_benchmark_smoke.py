@@ -6,7 +6,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from helpers import ROOT
+
+pytestmark = pytest.mark.slow  # a subprocess that runs both engines and England
 
 KEYS = {"mesa_person_months_per_s", "vectorised_person_months_per_s", "speedup", "rng_fraction",
         "england_seconds", "england_peak_rss_mib"}

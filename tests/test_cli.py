@@ -103,6 +103,7 @@ def test_schema_is_json_schema_with_the_scenario_fields(capsys):
     assert schema["else"]["additionalProperties"] is False
 
 
+@pytest.mark.slow
 def test_console_script_runs_as_a_process(tmp_path, scenario_file):
     exe = ROOT / ".venv" / "bin" / "dayshift"
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "model.cli"]

@@ -33,6 +33,7 @@ def test_a_policy_identical_to_the_baseline_differs_by_exactly_zero():
     assert (comp.runs[["extra_job_starts", "npv_saving", "saving_undiscounted_total"]].to_numpy() == 0).all()
 
 
+@pytest.mark.slow
 def test_common_random_numbers_narrow_the_interval_of_the_difference():
     base, pol = _pair()
     base["policy"] = pol["policy"] = dict(pol["policy"], funding={"model": "block"})
@@ -100,6 +101,7 @@ class _Images(HTMLParser):
         self.text.append(data)
 
 
+@pytest.mark.slow
 def test_compare_command_with_psa_writes_summary_figures_and_report(tmp_path, capsys):
     base, pol = _pair()
     for d in (base, pol):

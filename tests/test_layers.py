@@ -87,6 +87,7 @@ def test_command_line_starts_light():
     assert out.stdout.strip() == "", f"importing model.cli loads {out.stdout.strip()}"
 
 
+@pytest.mark.slow
 def test_library_leaves_the_matplotlib_backend_alone():
     code = ("import matplotlib; before = matplotlib.get_backend(); import model.output.plots, model.output.sweep_folder, "
             "model.output.results_folder; import model.engine.agents; print(before == matplotlib.get_backend(), "
