@@ -61,6 +61,7 @@ SMALL = {
             "waiting": {"weekly": 100},
             "paid_work": {"weekly": 100, "time_in_state": {"months": [0, 3], "ratio": [1.0, 0.4]}},
         },
+        "no_cost": {"no_service": "assumption: no council-funded day-time support"},
         "transitions": [{"from": "day_service", "to": "waiting", "cost": 250}],
         "day_centres": {"count": 3, "places_each": 50, "fixed_per_year": 100000, "close_below": 0.8,
                         "double_running_months": 2},

@@ -91,8 +91,16 @@ def scenarios(draw):
         d["costs"]["day_centres"].update(count=draw(st.integers(0, 4)), places_each=draw(st.integers(5, 60)),
                                          close_below=draw(st.floats(0, 1)), double_running_months=draw(st.integers(0, 13)))
     d["discounting"] = {"timing": draw(st.sampled_from(["annual", "start", "middle", "end"]))}
+    days = st.floats(0, 7)
+    d["costs"]["day_week"] = {
+        "days": {b: draw(days) for b in bands} if draw(st.booleans()) else draw(days),
+        "kept_waiting": draw(st.one_of(st.just("all"), days)), "kept_job_search": draw(st.one_of(st.just("all"), days)),
+        "kept_in_work": draw(st.one_of(st.none(), st.builds(lambda h, k: {"hours": [0, h], "days": k}, st.floats(1, 40),
+                                                            st.lists(days, min_size=2, max_size=2))))}
+    d["costs"]["states"]["waiting"] = {"weekly": draw(st.sampled_from([0, 100]))}
     if draw(st.integers(0, 4)) == 0:
         d.pop("policy")
+        d["costs"]["no_cost"]["supported_employment"] = "no policy: nobody is supported"
         return d
     pol = d["policy"]
     pol["entry_route"] = draw(st.sampled_from(["day_service", "employment_first"]))
@@ -101,7 +109,9 @@ def scenarios(draw):
     es = pol["employment_support"]
     es["budget_per_year"] = draw(st.floats(0, 80000))
     share = draw(st.floats(0, 1))
-    es["service_models"]["evidence_based"].update(spend_share=share, job_outcome_rate=draw(st.floats(0, 1)))
+    rate = st.floats(0, 1)
+    es["service_models"]["evidence_based"].update(
+        spend_share=share, job_outcome_rate=draw(st.one_of(rate, st.fixed_dictionaries({b: rate for b in bands}))))
     es["service_models"]["other"].update(spend_share=1 - share, job_outcome_rate=draw(st.floats(0, 1)))
     pol["funding"] = {"model": draw(st.sampled_from(["block", "money_follows_person"])), "lag_months": draw(st.integers(0, 14))}
     pol["personal_budgets"] = {"usable_for_employment": draw(st.booleans())}

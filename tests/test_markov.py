@@ -25,6 +25,7 @@ def _markov(cycle: str = "month") -> dict:
             "b": {"a": {"monthly": 0.20}, "c": {"monthly": 0.10}},
             "c": {"a": {"monthly": 0.05}},
         },
+        "costs": {"no_cost": {s: "a Markov check: costs are not compared" for s in "abc"}},
     }
 
 

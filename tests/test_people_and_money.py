@@ -131,7 +131,8 @@ def _one_leaver(lag: int, model: str = "money_follows_person") -> dict:
         "states": {"day_service": {}, "waiting": {}, "supported_employment": {}, "paid_work": {}},
         "population": {"bands": ["only"], "band_mix": {"only": 1}, "wants_work": 1.0,
                        "initial": [{"state": "day_service", "count": 1}]},
-        "costs": {"states": {"day_service": {"weekly": 120}}},
+        "costs": {"states": {"day_service": {"weekly": 120}},
+                  "no_cost": {"waiting": "the test counts only the package", "paid_work": "as waiting"}},
         "policy": {
             "referral": {"annual": 1.0},
             "employment_support": {"budget_per_year": 1300, "service_models": {

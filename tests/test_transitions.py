@@ -51,7 +51,8 @@ def test_policy_variants_add_the_referral_and_job_start_chances():
     assert np.allclose(chances[day, ..., 0, :], spec.moves.P[day])  # variant 0: no policy move
     assert np.allclose(chances[day, ..., 1, wait], pol.referral_p)  # variant 1: referred
     for k in range(len(pol.job_p)):
-        assert np.allclose(chances[sup, ..., 2 + k, work], pol.job_p[k])  # 2 + k: job start at model k's rate
+        # 2 + k: a job start at model k's rate for the person's band (the band is the first axis after the state)
+        assert np.allclose(chances[sup, :, :, :, 2 + k, work], pol.job_p[k][:, None, None])
 
 
 def test_job_loss_falls_with_tenure():

@@ -20,7 +20,7 @@ class PolicyParams:
     referral_from: np.ndarray  # bool over states
     eligible_band: np.ndarray  # bool over bands
     model_names: tuple[str, ...]
-    job_p: np.ndarray  # per-cycle chance of a job start, by service model
+    job_p: np.ndarray  # [service model, band] per-cycle chance of a job start
     place_cost: np.ndarray  # cost of one place for one cycle, by service model
     spend_share: np.ndarray
     base_budget: float  # employment budget per cycle at the start

@@ -14,7 +14,7 @@ from model.compile import counts, discounting, transitions
 from model.compile.policy_params import PolicyParams
 from model.scenario.checks import age_labels
 from model.scenario.problems import Problem, ScenarioError
-from model.scenario.schema import EXIT_STATES, Scenario
+from model.scenario.schema import EXIT_STATES, DayWeek, Scenario
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,11 @@ class CostTables:
     outcome_weight: np.ndarray  # per cycle by live state
     benefits: np.ndarray  # [state, band] per cycle
     tax_per_hour_cycle: float  # tax and NI per weekly hour worked, per cycle
+    # What a person on the employment pathway keeps of the service they came from, as a share of it:
+    kept_waiting: np.ndarray  # [band] while waiting for a place
+    kept_search: np.ndarray  # [band] in supported employment
+    kept_work_hours: np.ndarray  # steps of weekly hours worked
+    kept_work: np.ndarray  # [band, hours step] in paid work
 
 
 @dataclass(frozen=True)
@@ -147,6 +152,17 @@ class Spec:
         nobody left and nobody still to enter (`anyone_left` is asked only then)."""
         return cycles_done >= self.calendar.n_cycles or (
             self.calendar.lifetime and int(self.cohort.inflow[cycles_done:].sum()) == 0 and not anyone_left())
+
+    def kept_share(self, state, band, hours):
+        """The share of the service a person came from that they keep in `state` (waiting, job search or
+        work, by weekly hours); 0 outside the employment pathway. Works on numbers or arrays."""
+        pol, c = self.policy, self.costs
+        if pol is None:
+            return np.zeros(np.broadcast(state, band, hours).shape)
+        step = np.searchsorted(c.kept_work_hours, hours, side="right") - 1
+        return np.where(state == pol.waiting, c.kept_waiting[band],
+                        np.where(state == pol.support, c.kept_search[band],
+                                 np.where(state == pol.work, c.kept_work[band, step], 0.0)))
 
     def with_cycles(self, n_cycles: int) -> "Spec":
         """The same spec over a different number of cycles (for a shorter or longer run)."""
@@ -293,13 +309,28 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
                     hours_cum=_cum(hours_w)),
         costs=CostTables(services=services, service_kind=kinds, state_service=state_service, state_cost=state_cost,
                          state_cost_tis=state_cost_tis, move_cost=move_cost, outcome_weight=outcome_weight,
-                         benefits=benefits, tax_per_hour_cycle=tax),
+                         benefits=benefits, tax_per_hour_cycle=tax, **_kept(sc.costs.day_week, bands)),
         policy=policy,
         centres=dc,
         discount=DiscountFactors(
             costs=discounting.discount_factors(sc.discounting.costs, n_cycles, c, sc.discounting.timing),
             outcomes=discounting.discount_factors(sc.discounting.outcomes, n_cycles, c, sc.discounting.timing)),
     )
+
+
+def _kept(week: DayWeek, bands: list[str]) -> dict[str, np.ndarray]:
+    """What is kept of a day-time package on the employment pathway, as shares of it by band."""
+    days = transitions.by_band(week.days, bands)
+    whole = np.where(days > 0, days, 1.0)
+
+    def share(kept: float | str) -> np.ndarray:
+        return np.where(days > 0, 1.0, 0.0) if kept == "all" else np.minimum(float(kept), days) / whole
+
+    work = week.kept_in_work
+    hours = np.array(work.hours if work else [0.0], dtype=float)
+    kept_days = np.array(work.days if work else [0.0], dtype=float)
+    return dict(kept_waiting=share(week.kept_waiting), kept_search=share(week.kept_job_search),
+                kept_work_hours=hours, kept_work=np.minimum(kept_days[None, :], days[:, None]) / whole[:, None])
 
 
 def _policy(sc: Scenario, live: list[str], bands: list[str], c: int) -> PolicyParams | None:
@@ -318,7 +349,8 @@ def _policy(sc: Scenario, live: list[str], bands: list[str], c: int) -> PolicyPa
         referral_from=np.array([s in pol.referral.source for s in live]),
         eligible_band=np.array([b in eligible for b in bands]),
         model_names=tuple(models),
-        job_p=np.array([transitions.per_cycle(m.job_outcome_rate, "annual", c) for m in models.values()]),
+        job_p=np.array([[transitions.per_cycle(v, "annual", c) for v in transitions.by_band(m.job_outcome_rate, bands)]
+                        for m in models.values()]),
         place_cost=np.array([m.place_cost_per_year * c / 12.0 for m in models.values()]),
         spend_share=np.array([m.spend_share for m in models.values()]),
         base_budget=pol.employment_support.budget_per_year * c / 12.0,

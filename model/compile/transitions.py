@@ -84,7 +84,7 @@ def cumulative_chances(P: np.ndarray, policy) -> np.ndarray:
     if policy is not None:
         rows[:, :, :, :, 1, policy.waiting] += policy.referral_p * policy.referral_from[:, None, None, None]
         for k in range(n_models):
-            rows[policy.support, :, :, :, 2 + k, policy.work] += policy.job_p[k]
+            rows[policy.support, :, :, :, 2 + k, policy.work] += policy.job_p[k][:, None, None]  # by band
     return np.cumsum(rows, axis=-1)
 
 

@@ -52,6 +52,7 @@ class Person(mesa.Agent):
         self.service_model = -1  # which employment-support model, while supported
         self.spot = False  # supported on a personal budget, outside the block places
         self.origin = state  # where the person entered the employment pathway from
+        self.kept_from = -1  # on the employment pathway: the state whose service they keep part of
         self.hours = 0.0
         self.joined_queue = 0
         self.admitted_cycle = -1
@@ -99,6 +100,14 @@ class Person(mesa.Agent):
             cost += pol.place_cost[self.service_model]
         return float(cost + self.one_off)
 
+    def kept_cost(self) -> float:
+        """What the part of their former service that this person keeps costs this cycle (0 if none)."""
+        if self.kept_from < 0:
+            return 0.0
+        spec = self.model.spec
+        share = spec.kept_share(self.state, self.band, self.hours)
+        return float(share * spec.costs.state_cost[self.kept_from, self.band])
+
     def enter(self, state: int, charge: bool = True) -> None:
         """Move into a state: time in state restarts, and the move's one-off cost is charged."""
         spec = self.model.spec
@@ -108,9 +117,9 @@ class Person(mesa.Agent):
         if pol is not None:
             pathway = (pol.waiting, pol.support, pol.work)
             if state in pathway and self.state not in pathway:
-                self.origin = self.state
+                self.origin = self.kept_from = self.state
             elif state not in pathway:
-                self.origin = state
+                self.origin, self.kept_from = state, -1
             if self.state == pol.support:
                 self.service_model, self.spot = -1, False
         self.state = state
@@ -277,8 +286,9 @@ class DayshiftModel(mesa.Model):
                 origin = p.origin if src == pol.support else src
                 led.job_start(origin)
                 p.totals["job_starts"] += 1
-                if origin == pol.day:
-                    self.budget.release(p.pid, m, float(spec.costs.state_cost[pol.day, p.band]))
+                if origin == pol.day:  # the package moves, less what the person keeps in work
+                    given_up = 1.0 - spec.kept_share(pol.work, p.band, p.hours)
+                    self.budget.release(p.pid, m, float(spec.costs.state_cost[pol.day, p.band] * given_up))
             if pol is not None and src == pol.work:
                 led.job_exit()
 
@@ -308,7 +318,7 @@ class DayshiftModel(mesa.Model):
         """6. Day centres close if attendance has fallen."""
         if self.centres is None:
             return
-        attendance = sum(1 for p in self.agents if p.state == self.spec.day_state)
+        attendance = _attendance(self.spec, [(p.state, p.kept_from, p.band, p.hours) for p in self.agents])
         self.centres.update(attendance, self.cycle)
         self.ledger.centres(self.centres.costs(self.cycle), self.centres.open)
 
@@ -316,11 +326,13 @@ class DayshiftModel(mesa.Model):
         """7. Costs and outcomes of the cycle land in the ledgers; then everyone ages and time in state grows."""
         spec, pol, m = self.spec, self.spec.policy, self.cycle
         for p in self.people():
-            cost = p.cycle_cost()
+            cost, kept = p.cycle_cost(), p.kept_cost()
             supported = pol is not None and p.state == pol.support
             working = pol is not None and p.state == pol.work
             place = pol.place_cost[p.service_model] if supported and not p.spot else 0.0
-            self.ledger.person(p.state, p.band, cost, p.hours if working else 0.0, supported and p.spot, place)
+            self.ledger.person(p.state, p.band, cost, p.hours if working else 0.0, supported and p.spot, place,
+                               kept_from=p.kept_from, kept=kept)
+            cost += kept
             p.totals["cost"] += cost
             p.totals["cost_disc"] += cost * spec.discount.costs[m]
             w = spec.costs.outcome_weight[p.state]
@@ -353,6 +365,14 @@ class DayshiftModel(mesa.Model):
     def _one_draw(draw: int) -> None:
         if draw != 0:
             raise IndexError("the Mesa engine runs one parameter set (draw 0)")
+
+
+def _attendance(spec: Spec, people_now: list[tuple[int, int, int, float]]) -> float:
+    """Day-centre attendance in whole-week equivalents: everyone in the day state, and the share of the week
+    kept by people on the employment pathway who came from it (state, kept_from, band, hours per person)."""
+    day = spec.day_state
+    return float(sum(1.0 if s == day else (float(spec.kept_share(s, b, h)) if k == day else 0.0)
+                     for s, k, b, h in people_now))
 
 
 def _reporter(column: str):

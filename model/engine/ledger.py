@@ -160,13 +160,17 @@ class CycleLedger:
         self._wait_admitted += waited_months
 
     # --- the end-of-cycle state ---------------------------------------------------------------
-    def person(self, state: int, band: int, cost: float, hours: float, spot: bool, place: float = 0.0) -> None:
+    def person(self, state: int, band: int, cost: float, hours: float, spot: bool, place: float = 0.0,
+               kept_from: int = -1, kept: float = 0.0) -> None:
         """One person's cycle in their end-of-cycle state: `place` is what a block place costs the
-        employment budget, `spot` whether a personal budget pays for their place."""
+        employment budget, `spot` whether a personal budget pays for their place, and `kept` what the part
+        of the service they came from (`kept_from`) that they keep costs, paid by that service."""
         spec = self.spec
         self._counts[state] += 1
         svc = spec.costs.state_service[state]
         self._by_service[svc] += cost
+        if kept_from >= 0:
+            self._by_service[spec.costs.state_service[kept_from]] += kept
         self._benefits += spec.costs.benefits[state, band]
         self._tax += hours * spec.costs.tax_per_hour_cycle
         self._hours += hours

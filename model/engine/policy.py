@@ -91,8 +91,10 @@ class CentreClosures:
         self.open = params.count
         self.closed_at: list[tuple[int, int]] = []  # (cycle, centres closed then)
 
-    def update(self, attendance: int, cycle: int) -> int:
-        """Close centres attendance no longer needs; returns how many closed this cycle."""
+    def update(self, attendance: float, cycle: int) -> int:
+        """Close centres attendance (in whole-week equivalents) no longer needs; returns how many closed."""
+        # Rounded so that engines summing part-weeks in different orders take the same decision.
+        attendance = round(float(attendance), 9)
         places_each, closed = self.params.places_each, 0
         while (
             self.open > 0

@@ -30,11 +30,11 @@ _FIELDS = dict(
     d=_INT, ids=_INT, band=_INT, age=float, age_band=_INT, state=_INT, months_in_state=_INT, exposure=_INT, wants_work=bool,
     personal_budget=bool, personal_budget_u=float, refer_ok=bool, model_k=_INT, spot=bool, origin=_INT, hours=float, entered=_INT,
     first_move=_INT,
-    one_off=float, state_start=_INT, cost=float, cost_disc=float, outcomes=float, outcomes_disc=float,
+    one_off=float, state_start=_INT, kept_from=_INT, kept_share=float, cost=float, cost_disc=float, outcomes=float, outcomes_disc=float,
     job_starts=_INT, pension_age=float,
     # Cached from the fields above, refreshed only for rows that change:
     key=_INT, exposure_segment=_INT, death=float, leave_p=float, next_age=float, next_cost_step=_INT, next_exposure=_INT,
-    monthly_cost=float, block_cost=float, spot_supported=bool, benefit=float, weight=float, service=_INT,
+    monthly_cost=float, kept_cost=float, kept_service=_INT, block_cost=float, spot_supported=bool, benefit=float, weight=float, service=_INT,
     work_hours=float,
 )
 _NEVER = np.iinfo(np.int64).max // 2
@@ -129,7 +129,7 @@ class VectorisedEngine:
         self.hours_cum = stack(lambda s: s.moves.hours_cum)
         self.df_costs = stack(lambda s: s.discount.costs)
         self.df_outcomes = stack(lambda s: s.discount.outcomes)
-        self.service = np.append(spec.costs.state_service, len(spec.costs.services))
+        self.service = np.append(spec.costs.state_service, len(spec.costs.services))  # the last: no service
         self.pension_age = np.array([s.exits.pension_age for s in specs])
         if pol is not None:
             self.eligible = stack(lambda s: s.policy.eligible_band)
@@ -220,7 +220,22 @@ class VectorisedEngine:
             p.block_cost[at] = np.where(supported & ~p.spot[at], place, 0.0)
             p.spot_supported[at] = supported & p.spot[at]
             p.work_hours[at] = np.where(st == pol.work, p.hours[at], 0.0)
+            self._refresh_kept(at)
         p.monthly_cost[at] = cost
+
+    def _refresh_kept(self, at: np.ndarray) -> None:
+        """What the part of their former service kept on the employment pathway costs, and who pays it
+        (`Person.kept_cost`)."""
+        p = self.p
+        d, st, band, kept_from = p.d[at], p.state[at], p.band[at], p.kept_from[at]
+        share = np.zeros(len(at))
+        for dd in np.unique(d):
+            mine = d == dd
+            share[mine] = self.specs[dd].kept_share(st[mine], band[mine], p.hours[at][mine])
+        keeps = kept_from >= 0
+        p.kept_cost[at] = np.where(keeps, share * self.state_cost[d, np.maximum(kept_from, 0), band], 0.0)
+        p.kept_service[at] = np.where(keeps, self.service[np.maximum(kept_from, 0)], self.service[-1])
+        p.kept_share[at] = np.where(keeps, share, 0.0)
 
     # --- people entering ---------------------------------------------------------------------
     def _add(self, batches: list[people.People], initial: bool = False) -> None:
@@ -237,7 +252,7 @@ class VectorisedEngine:
         new = {name: np.zeros(k, dtype=dtype) for name, dtype in _FIELDS.items()}
         new.update(d=d, ids=cat["ids"], band=cat["band"], age=cat["age"].astype(float), state=cat["state"].copy(),
                    wants_work=cat["wants_work"], personal_budget=cat["personal_budget"], personal_budget_u=cat["personal_budget_u"],
-                   model_k=np.full(k, -1, dtype=_INT),
+                   model_k=np.full(k, -1, dtype=_INT), kept_from=np.full(k, -1, dtype=_INT),
                    origin=cat["state"].copy(), entered=np.full(k, m, dtype=_INT),
                    first_move=np.full(k, m if initial else m + 1, dtype=_INT),  # entrants move from the next cycle
                    state_start=np.full(k, -1 if initial else m, dtype=_INT),
@@ -315,6 +330,7 @@ class VectorisedEngine:
             in_new = (dst == pol.waiting) | (dst == pol.support) | (dst == pol.work)
             in_old = (src == pol.waiting) | (src == pol.support) | (src == pol.work)
             rows["origin"][at] = np.where(in_new & ~in_old, src, np.where(~in_new, dst, rows["origin"][at]))
+            rows["kept_from"][at] = np.where(in_new & ~in_old, src, np.where(~in_new, -1, rows["kept_from"][at]))
             left = at[src == pol.support]
             rows["model_k"][left] = -1
             rows["spot"][left] = False
@@ -371,9 +387,12 @@ class VectorisedEngine:
 
         # 6. day centres
         if self.centres is not None:
-            attendance = self._sum_by_draw(p.state == spec.day_state)
+            # Whole-week equivalents, as `agents._attendance`: summed in id order like the Mesa engine.
+            day = spec.day_state
+            week = np.where(p.state == day, 1.0, np.where(p.kept_from == day, p.kept_share, 0.0))
+            attendance = self._sum_by_draw(week)
             for dd, (centres, led) in enumerate(zip(self.centres, self.leds)):
-                centres.update(int(attendance[dd]), m)
+                centres.update(float(attendance[dd]), m)
                 led.centres(centres.costs(m), centres.open)
 
         # 7. costs and outcomes, then time passes
@@ -381,6 +400,9 @@ class VectorisedEngine:
         S1, n_svc = self.GONE + 1, len(spec.costs.services) + 1
         counts = self._by_draw(p.d, S1, p.state)[:, : self.GONE]
         by_service = self._by_draw(p.d, n_svc, p.service, cost)[:, :-1]
+        if self.pol is not None:
+            by_service = by_service + self._by_draw(p.d, n_svc, p.kept_service, p.kept_cost)[:, :-1]
+            cost = cost + p.kept_cost
         sums = {name: self._sum_by_draw(w) for name, w in (
             ("benefit", p.benefit), ("hours", p.work_hours), ("weight", p.weight),
             ("spot", p.spot_supported), ("place", p.block_cost))}
@@ -465,7 +487,9 @@ class VectorisedEngine:
                 from_day = origin == pol.day
                 for dd in np.unique(d[job][from_day]):
                     mine = at[from_day][d[job][from_day] == dd]
-                    self.budgets[dd].release_many(p.ids[mine], m, self.specs[dd].costs.state_cost[pol.day, p.band[mine]])
+                    sd = self.specs[dd]  # the package moves, less what the person keeps in work
+                    given_up = 1.0 - sd.kept_share(pol.work, p.band[mine], p.hours[mine])
+                    self.budgets[dd].release_many(p.ids[mine], m, sd.costs.state_cost[pol.day, p.band[mine]] * given_up)
             job_exits = np.bincount(d[src == pol.work], minlength=self.D)
         for dd, led in enumerate(self.leds):
             led.moved_many(flows[dd])

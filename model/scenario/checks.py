@@ -122,6 +122,18 @@ def check_cross_fields(sc: Scenario) -> list[Problem]:
     for s, cost in sc.costs.states.items():
         if c.name_in(f"costs.states.{s}", s, states, "state"):
             c.by_band(f"costs.states.{s}.weekly", cost.weekly, bands)
+    support = sc.policy.states.support if sc.policy is not None else None
+    for s, reason in sc.costs.no_cost.items():
+        if c.name_in(f"costs.no_cost.{s}", s, states, "state") and s in sc.costs.states:
+            c.add(f"costs.no_cost.{s}", f"'{s}' has a cost in costs.states; it cannot also cost nothing", has_value=False)
+        if not reason.strip():
+            c.add(f"costs.no_cost.{s}", "say why this state costs nothing (a source, or 'assumption: ...')", reason)
+    for s in states:
+        if s not in sc.costs.states and s not in sc.costs.no_cost and s != support:
+            c.add(f"costs.states.{s}", f"state '{s}' has no cost: give costs.states.{s}.weekly, or say why it "
+                  f"costs the council nothing in costs.no_cost.{s} (every state a person can be in is charged "
+                  "or explained)", has_value=False)
+    c.by_band("costs.day_week.days", sc.costs.day_week.days, bands)
     for i, tc in enumerate(sc.costs.transitions):
         c.name_in(f"costs.transitions[{i}].from", tc.source, states, "state")
         c.name_in(f"costs.transitions[{i}].to", tc.to, states, "state")
@@ -164,6 +176,8 @@ def check_cross_fields(sc: Scenario) -> list[Problem]:
                 if s in (ps.waiting, ps.support, ps.work):
                     c.add(f"population.inflow.entry.{s}", "entrants reach the employment pathway through "
                           "policy.entry_route: employment_first, not as an entry state", has_value=False)
+        for k, sm in pol.employment_support.service_models.items():
+            c.by_band(f"policy.employment_support.service_models.{k}.job_outcome_rate", sm.job_outcome_rate, bands)
         for k in pol.employment_support.service_models:
             if k == "spot":
                 c.add(f"policy.employment_support.service_models.{k}",

@@ -16,6 +16,13 @@ NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 Months = Annotated[int, Field(ge=0, le=1200)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+# Physical bounds: far beyond any real scenario, but finite, so money and weights cannot overflow later.
+WeeklyMoney = Annotated[float, Field(ge=0.0, le=1e6)]  # per person per week
+Money = Annotated[float, Field(ge=0.0, le=1e12)]  # a yearly budget, a one-off cost
+Multiplier = Annotated[float, Field(ge=0.0, le=1e3)]
+Weight = Annotated[float, Field(ge=0.0, le=1e9)]  # relative shares and weights
+WeekHours = Annotated[float, Field(gt=0.0, le=168.0)]
+Rate = Annotated[float, Field(ge=0.0, le=1e3)]  # events per person-year
 
 EXIT_STATES = ("retired", "died", "moved_away")
 
@@ -28,7 +35,7 @@ class Strict(BaseModel):
 
 # A value that is either one number for everyone or a number per support-need band.
 ByBandProbability = Union[Probability, dict[Name, Probability]]
-ByBandMoney = Union[NonNegative, dict[Name, NonNegative]]
+ByBandMoney = Union[WeeklyMoney, dict[Name, WeeklyMoney]]
 
 
 def _steps(at: list, values: list, at_name: str, values_name: str) -> None:
@@ -43,7 +50,7 @@ class TimeInState(Strict):
     """A step table of multipliers by months already spent in the state: ratio[i] applies from months[i]."""
 
     months: list[Months] = Field(min_length=1)
-    ratio: list[NonNegative] = Field(min_length=1)
+    ratio: list[Multiplier] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _shape(self) -> "TimeInState":
@@ -58,10 +65,10 @@ class Transition(Strict):
 
     annual: ByBandProbability | None = Field(None, description="Probability of moving within a year.")
     monthly: ByBandProbability | None = Field(None, description="Probability of moving within a month.")
-    rate: Union[NonNegative, dict[Name, NonNegative], None] = Field(
+    rate: Union[Rate, dict[Name, Rate], None] = Field(
         None, description="Annual rate (events per person-year); monthly probability is 1 - exp(-rate/12)."
     )
-    by_age: dict[str, NonNegative] | None = Field(
+    by_age: dict[str, Multiplier] | None = Field(
         None, description="Multipliers on the monthly probability by age band label (e.g. '55+')."
     )
     time_in_state: TimeInState | None = Field(
@@ -91,8 +98,8 @@ class ServiceDef(Strict):
 class InitialGroup(Strict):
     state: Name
     count: Annotated[int, Field(ge=0, le=10_000_000)]
-    band_mix: dict[Name, NonNegative] | None = Field(None, description="Shares by band; default population.band_mix.")
-    age_mix: dict[str, NonNegative] | None = Field(None, description="Shares by age band label; default population.age_mix.")
+    band_mix: dict[Name, Weight] | None = Field(None, description="Shares by band; default population.band_mix.")
+    age_mix: dict[str, Weight] | None = Field(None, description="Shares by age band label; default population.age_mix.")
     months_in_state: Months = Field(0, description="Months the group has already spent in its state (e.g. job tenure).")
 
 
@@ -101,8 +108,8 @@ class Inflow(Strict):
         description="Young people entering services each year (spread evenly over months).")
     until_year: Annotated[int, Field(ge=0, le=120)] | None = Field(None, description="Inflow stops after this many years; required for a lifetime horizon.")
     age: Annotated[float, Field(ge=16, le=70)] = 18.0
-    band_mix: dict[Name, NonNegative] | None = None
-    entry: dict[Name, NonNegative] = Field(
+    band_mix: dict[Name, Weight] | None = None
+    entry: dict[Name, Weight] = Field(
         default_factory=lambda: {"day_service": 1.0},
         description="Shares of entrants by entry state under the day-service route.",
     )
@@ -110,7 +117,7 @@ class Inflow(Strict):
 
 class Mortality(Strict):
     annual_by_age: dict[str, Probability] = Field(description="Annual probability of death by age band label.")
-    band_ratio: dict[Name, NonNegative] = Field(default_factory=dict, description="Multiplier by band (default 1).")
+    band_ratio: dict[Name, Multiplier] = Field(default_factory=dict, description="Multiplier by band (default 1).")
 
 
 class Population(Strict):
@@ -119,8 +126,8 @@ class Population(Strict):
         default_factory=lambda: [18, 25, 35, 45, 55],
         description="Lower edges of the age bands; the last band runs to state pension age. Labels are '18-24', ..., '55+'.",
     )
-    band_mix: dict[Name, NonNegative]
-    age_mix: dict[str, NonNegative] | None = Field(None, description="Shares of the initial stock by age band; default even.")
+    band_mix: dict[Name, Weight]
+    age_mix: dict[str, Weight] | None = Field(None, description="Shares of the initial stock by age band; default even.")
     initial: list[InitialGroup] = Field(min_length=1)
     wants_work: ByBandProbability = Field(0.65, description="Share who want paid work, overall or by band.")
     personal_budget_share: Probability = 0.0
@@ -144,7 +151,7 @@ class StateCost(Strict):
 class TransitionCost(Strict):
     source: Name = Field(alias="from")
     to: Name
-    cost: NonNegative
+    cost: Money
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
@@ -152,28 +159,65 @@ class TransitionCost(Strict):
 class DayCentres(Strict):
     count: Annotated[int, Field(ge=0, le=100_000)]
     places_each: Annotated[int, Field(gt=0, le=1_000_000)]
-    fixed_per_year: NonNegative = Field(description="Fixed cost of one open centre a year (building, staff base).")
+    fixed_per_year: Money = Field(description="Fixed cost of one open centre a year (building, staff base).")
     close_below: Probability = Field(
         0.5, description="A centre closes when attendance falls below this share of the places in open centres."
     )
     double_running_months: Months = Field(6, description="Months a closed centre's fixed costs still run.")
 
 
+Days = Annotated[float, Field(ge=0.0, le=7.0)]
+
+
+class KeptInWork(Strict):
+    """Days a week kept of the service a person came from, by weekly hours worked: days[i] applies from
+    hours[i] hours a week (steps)."""
+
+    hours: list[Annotated[float, Field(ge=0.0, le=168.0)]] = Field(min_length=1)
+    days: list[Days] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _shape(self) -> "KeptInWork":
+        _steps(self.hours, self.days, "hours", "days")
+        if self.hours[0] != 0:
+            raise ValueError("hours must start at 0")
+        return self
+
+
+class DayWeek(Strict):
+    """A person's week on the employment pathway: what they keep of the service they came from (a day
+    centre, community day opportunities) while waiting, in job search and in work, charged per day at that
+    service's weekly cost over its days. The default keeps everything until a job starts: a queue or a job
+    search never saves money by itself."""
+
+    days: Union[Days, dict[Name, Days]] = Field(
+        5.0, description="Days a week a day-time package holds, overall or by band (the cost per day is the "
+                         "service's weekly cost over these days).")
+    kept_waiting: Days | Literal["all"] = Field("all", description="Days a week kept while waiting for a place.")
+    kept_job_search: Days | Literal["all"] = Field("all", description="Days a week kept in supported employment.")
+    kept_in_work: KeptInWork | None = Field(
+        None, description="Days a week kept in paid work, by hours worked; none given: nothing is kept in work.")
+
+
 class Costs(Strict):
-    weeks_per_year: Positive = 52.0
+    weeks_per_year: Annotated[float, Field(gt=0.0, le=53.0)] = 52.0
     states: dict[Name, StateCost] = Field(default_factory=dict)
+    no_cost: dict[Name, str] = Field(
+        default_factory=dict, description="States that cost the council nothing, each with the reason (a source, "
+                                          "or 'assumption: ...'); every other state needs a cost.")
     transitions: list[TransitionCost] = Field(default_factory=list)
     day_centres: DayCentres | None = None
+    day_week: DayWeek = DayWeek()
 
 
 class PublicPurse(Strict):
     benefits_weekly: dict[Name, ByBandMoney] = Field(default_factory=dict, description="Benefits paid per week by state.")
-    tax_ni_per_hour: NonNegative = Field(0.0, description="Tax and National Insurance received per hour worked.")
+    tax_ni_per_hour: Annotated[float, Field(ge=0.0, le=1e4)] = Field(0.0, description="Tax and National Insurance received per hour worked.")
 
 
 class Hours(Strict):
-    values: list[Positive] = Field(min_length=1)
-    weights: list[NonNegative] = Field(min_length=1)
+    values: list[WeekHours] = Field(min_length=1)
+    weights: list[Weight] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _shape(self) -> "Hours":
@@ -184,9 +228,10 @@ class Hours(Strict):
 
 class ServiceModel(Strict):
     spend_share: Probability
-    job_outcome_rate: Probability = Field(description="Annual probability that a person supported starts a job.")
-    cost_per_job_outcome: NonNegative | None = None
-    cost_per_place_per_year: NonNegative | None = Field(
+    job_outcome_rate: ByBandProbability = Field(
+        description="Annual probability that a person supported starts a job, overall or by band.")
+    cost_per_job_outcome: Money | None = None
+    cost_per_place_per_year: Money | None = Field(
         None, description="Default: cost_per_job_outcome x job_outcome_rate (NDTi's figures imply it)."
     )
 
@@ -200,7 +245,9 @@ class ServiceModel(Strict):
     def place_cost_per_year(self) -> float:
         if self.cost_per_place_per_year is not None:
             return float(self.cost_per_place_per_year)
-        return float(self.cost_per_job_outcome) * float(self.job_outcome_rate)
+        rate = self.job_outcome_rate
+        mean_rate = sum(rate.values()) / len(rate) if isinstance(rate, dict) else float(rate)  # bands weigh alike
+        return float(self.cost_per_job_outcome) * mean_rate
 
 
 class Referral(Strict):
@@ -212,7 +259,7 @@ class Referral(Strict):
 
 
 class EmploymentSupport(Strict):
-    budget_per_year: NonNegative = Field(description="Employment support budget at the start; it buys the places.")
+    budget_per_year: Money = Field(description="Employment support budget at the start; it buys the places.")
     service_models: dict[Name, ServiceModel]
 
     @model_validator(mode="after")
@@ -232,7 +279,7 @@ class Uptake(Strict):
     """Of the people holding a personal budget, the share who use it for employment support when referred,
     by projection year: linear between the years given, flat before the first and after the last."""
 
-    years: list[NonNegative] = Field(min_length=1)
+    years: list[Annotated[float, Field(ge=0.0, le=1000.0)]] = Field(min_length=1)
     share: list[Probability] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -317,14 +364,14 @@ class Scenario(Strict):
     )
     horizon: Union[Horizon, Literal["lifetime"]]
     cycle: Literal["month", "year"] = "month"
-    seed: Annotated[int, Field(ge=0)] = 0
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 0
     price_year: str = "2023-24"
     states: dict[Name, StateDef] = Field(min_length=1)
     services: dict[Name, ServiceDef] = Field(default_factory=dict)
     population: Population
     transitions: dict[Name, dict[Name, Transition]] = Field(default_factory=dict)
     costs: Costs = Costs()
-    outcome_weights: dict[Name, float] = Field(default_factory=dict, description="Per-year outcome weight by state.")
+    outcome_weights: dict[Name, Annotated[float, Field(ge=-1e9, le=1e9)]] = Field(default_factory=dict, description="Per-year outcome weight by state.")
     public_purse: PublicPurse | None = None
     hours: Hours = Hours(values=[12.0], weights=[1.0])
     policy: Policy | None = None

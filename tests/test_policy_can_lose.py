@@ -1,0 +1,107 @@
+"""The model can say no: no structural choice may favour a policy.
+
+Each rule is checked twice on the shipped baseline (shortened to 8 years): with the shipped structure the
+policy must not save, and with the rule broken (the structure before it was fixed) the same policy
+"saves", so the test is seen to tell the two apart. The rules:
+- a person keeps their day service while waiting and in job search (costs.day_week);
+- a queue never lowers spend by itself;
+- moved money that buys no places saves nothing;
+- a policy identical to the baseline differs by exactly zero (tests/test_compare.py).
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from helpers import SCENARIOS
+from model.analysis.compare import compare
+from model.compile.validate import load_scenario, validate_scenario
+from model.scenario.paths import at_means
+
+REPS = 3
+
+
+@pytest.fixture(scope="module")
+def baseline_data() -> dict:
+    """The shipped baseline at its means, over 8 years."""
+    data = at_means(load_scenario(SCENARIOS / "baseline.yaml"))
+    data["horizon"] = {"years": 8}
+    return data
+
+
+def _scenario(data: dict, name: str, **changes) -> object:
+    out = copy.deepcopy(data)
+    out["name"] = name
+    for path, value in changes.items():
+        node = out
+        keys = path.split(".")
+        for k in keys[:-1]:
+            node = node[k]
+        node[keys[-1]] = value
+    return validate_scenario(out, name)
+
+
+def _old_structure(data: dict) -> dict:
+    """The structure before the model could say no: the whole package given up on referral, a flat
+    GBP 100 a week while waiting, nothing kept in job search."""
+    out = copy.deepcopy(data)
+    out["costs"]["states"]["waiting"] = {"weekly": 100}
+    out["costs"]["day_week"] = {"kept_waiting": 0, "kept_job_search": 0}
+    return out
+
+
+def _saving(baseline, policy) -> list[float]:
+    comp = compare(baseline, [policy], reps=REPS, tornado=False)
+    return comp.runs["npv_saving"].tolist()
+
+
+def _no_jobs(data: dict) -> dict:
+    models = data["policy"]["employment_support"]["service_models"]
+    for m in models.values():
+        m["cost_per_place_per_year"] = m.pop("cost_per_job_outcome") * m["job_outcome_rate"]
+        m["job_outcome_rate"] = 0.0
+    return data
+
+
+@pytest.mark.parametrize("structure", ["shipped", "old"])
+def test_support_that_finds_nobody_a_job_costs_more(baseline_data, structure):
+    data = baseline_data if structure == "shipped" else _old_structure(baseline_data)
+    base = _scenario(data, "baseline")
+    policy_data = _no_jobs(copy.deepcopy(data))
+    policy = _scenario(policy_data, "no_jobs", **{"policy.entry_route": "employment_first",
+                                                   "policy.referral.annual": 0.3})
+    savings = _saving(base, policy)
+    if structure == "shipped":
+        assert max(savings) < 0, f"a policy that finds nobody a job saves the council money: {savings}"
+    else:  # the rule broken: the same policy "saved", as it did before (issue: GBP 22.7m over 20 years)
+        assert min(savings) > 0, savings
+
+
+@pytest.mark.parametrize("structure", ["shipped", "old"])
+def test_a_queue_alone_never_saves(baseline_data, structure):
+    data = baseline_data if structure == "shipped" else _old_structure(baseline_data)
+    base = _scenario(data, "baseline")
+    # Everyone who wants work is referred, but there is no money for places: only a queue grows.
+    queue = _scenario(data, "queue", **{"policy.referral.annual": 0.5,
+                                        "policy.employment_support.budget_per_year": 0.0})
+    comp = compare(base, [queue], reps=REPS, tornado=False)
+    assert comp.runs["extra_job_starts"].max() <= 0
+    savings = comp.runs["npv_saving"].tolist()
+    if structure == "shipped":
+        assert max(savings) <= 0, f"a queue saved the council money: {savings}"
+    else:
+        assert min(savings) > 0, savings
+
+
+def test_moved_money_that_buys_no_places_saves_nothing(baseline_data):
+    # A budget large enough that nobody waits: moving leavers' packages into it buys nothing more.
+    base = _scenario(baseline_data, "block", **{"policy.employment_support.budget_per_year": 5_000_000.0,
+                                               "policy.referral.annual": 0.2})
+    moved = _scenario(baseline_data, "moved", **{"policy.employment_support.budget_per_year": 5_000_000.0,
+                                                 "policy.referral.annual": 0.2,
+                                                 "policy.funding.model": "money_follows_person"})
+    comp = compare(base, [moved], reps=REPS, tornado=False)
+    assert (comp.runs["npv_saving"] == 0).all()
+    assert (comp.runs["extra_job_starts"] == 0).all()
