@@ -5,11 +5,13 @@ policy's moves are checked on the compiled tables). This is what `load_scenario`
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+import numpy as np
 from pydantic import ValidationError
 
-from model.compile.spec import build_spec
+from model.compile.spec import Spec, build_spec
 from model.scenario.checks import check_cross_fields
 from model.scenario.distributions import TAIL, Uncertain, find_distributions, parse_distribution
 from model.scenario.extends import resolve_extends
@@ -108,5 +110,41 @@ def _validate_plain(data: dict, source: str) -> Scenario:
     # The compiled tables hold the last checks (leaving chances after all multipliers); the spec is kept,
     # so callers that run the scenario do not compile it again.
     scenario._compiled = build_spec(scenario, source=source)
+    check_money(scenario._compiled, source)
     return scenario
+
+
+# Where each compiled money table comes from in the scenario, for messages.
+_MONEY_SOURCES = {"state_cost": "costs.states", "move_cost": "costs.transitions", "benefits": "public_purse.benefits_weekly",
+                  "tax_per_hour_cycle": "public_purse.tax_ni_per_hour", "outcome_weight": "outcome_weights",
+                  "place_cost": "policy.employment_support.service_models",
+                  "base_budget": "policy.employment_support.budget_per_year",
+                  "fixed_per_cycle": "costs.day_centres.fixed_per_year"}
+
+
+def check_money(spec: Spec, source: str = "<scenario>") -> None:
+    """Money as compiled (per cycle, every table) must be finite, and so must the most a run could add up:
+    every person at the dearest cost for every cycle. Raise ScenarioError naming the scenario's field."""
+    problems, most = [], 0.0
+    for part in (spec.costs, spec.policy, spec.centres):
+        if part is None:
+            continue
+        for f in dataclasses.fields(part):
+            try:
+                values = np.asarray(getattr(part, f.name), dtype=float)
+            except (TypeError, ValueError):
+                continue  # names, not numbers
+            if not np.isfinite(values).all():
+                problems.append(Problem(_MONEY_SOURCES.get(f.name, f.name), "gives money per cycle that is not a finite "
+                                        "number once compiled; use realistic values"))
+            elif values.size:
+                most += float(np.abs(values).max())
+    if not problems:
+        with np.errstate(over="ignore"):
+            total = np.float64(most) * max(spec.cohort.n_ids, 1) * spec.calendar.n_cycles * 168.0
+        if not np.isfinite(total):
+            problems.append(Problem("costs", "money over the run could exceed the largest number the model can add up; "
+                                    "use realistic costs"))
+    if problems:
+        raise ScenarioError(source, problems)
 

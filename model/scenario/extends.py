@@ -1,12 +1,30 @@
-"""`extends`: a scenario that starts from another, its values laid over the other's."""
+"""`extends`: a scenario that starts from another, its values laid over the other's.
+
+A scenario extends only regular files in its own folder or below it, so a scenario from elsewhere cannot
+make dayshift read (and print) files it has no business with. Other folders (a shared library of
+scenarios, say) are allowed by listing them in the environment variable DAYSHIFT_EXTENDS_FROM (separated
+by the path separator, ':' on Linux and macOS) or with the command line's `--allow-extends-from DIR`.
+Nothing of a file that is not a scenario is ever shown: only that it is not one.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from model.scenario.problems import Problem, ScenarioError
+from model.scenario.schema import Scenario
 from model.scenario.yaml_reader import parse_yaml, read_text
+
+ALLOW_ENV = "DAYSHIFT_EXTENDS_FROM"
+MAX_PATH = 1024  # characters in an `extends` path
+_KEYS = {f.alias or name for name, f in Scenario.model_fields.items()} | {"extends"}
+
+
+def allowed_folders() -> list[Path]:
+    """Folders named in DAYSHIFT_EXTENDS_FROM, beyond a scenario's own, that `extends` may read from."""
+    return [Path(p).resolve() for p in os.environ.get(ALLOW_ENV, "").split(os.pathsep) if p.strip()]
 
 
 def resolve_extends(data: dict, source: str, seen: tuple = ()) -> dict:
@@ -16,15 +34,63 @@ def resolve_extends(data: dict, source: str, seen: tuple = ()) -> dict:
     parent = data["extends"]
     if not isinstance(parent, str):
         raise ScenarioError(source, [Problem("extends", "must be the path of another scenario file", parent, True)])
-    path = (Path(source).parent / parent) if source and not source.startswith("<") else Path(parent)
-    key = str(path.resolve())
+    folder = Path(source).parent if source and not source.startswith("<") else Path.cwd()
+    path = _checked_path(parent, folder, source)
+    key = str(path)
     if key in seen:
         raise ScenarioError(source, [Problem("extends", "scenarios extend each other in a loop", parent, True)])
     try:
-        base = resolve_extends(parse_yaml(read_text(path), str(path)), str(path), seen + (key,))
+        base = resolve_extends(_read_scenario(path, parent), str(folder / parent), seen + (key,))
     except ScenarioError as exc:
-        raise ScenarioError(source, [Problem("extends", f"{parent}: {p}") for p in exc.problems]) from None
+        raise ScenarioError(source, [Problem("extends", f"{parent}: {p if p.path else p.message}")
+                                     for p in exc.problems]) from None
     return _merge(base, {k: v for k, v in data.items() if k != "extends"})
+
+
+def _checked_path(parent: str, folder: Path, source: str) -> Path:
+    """The parent's real path, if it may be read: a file in the scenario's folder or below, or in a folder
+    allowed by DAYSHIFT_EXTENDS_FROM."""
+    def refuse(message: str, show: bool = True) -> ScenarioError:
+        return ScenarioError(source, [Problem("extends", message, parent if show else None, show)])
+
+    if "\0" in parent:
+        raise refuse("the path contains a NUL character", show=False)
+    if len(parent) > MAX_PATH or any(len(part) > 255 for part in Path(parent).parts):
+        raise refuse(f"the path is too long ({len(parent)} characters; a file name may have at most 255 and a "
+                     f"path {MAX_PATH})", show=False)
+    try:
+        home = folder.resolve()
+        path = (folder / parent).resolve(strict=True)
+    except FileNotFoundError:
+        raise refuse("file not found") from None
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise refuse(f"cannot be read: {getattr(exc, 'strerror', None) or type(exc).__name__}") from None
+    roots = [home] + allowed_folders()
+    if not any(path == root or path.is_relative_to(root) for root in roots):
+        raise refuse(f"is outside the folder of the scenario ({home}); a scenario extends only files in its own "
+                     f"folder or below it. To allow another folder, pass --allow-extends-from DIR or set {ALLOW_ENV}")
+    return path
+
+
+def _read_scenario(path: Path, parent: str) -> dict:
+    """The parent's data, if it is a scenario; a file that is not one is refused without showing any of it."""
+    text = read_text(path, regular_only=True)  # raises with the reason (a FIFO, a device, too large)
+    try:
+        data = parse_yaml(text, parent)
+    except ScenarioError as exc:
+        first = exc.problems[0] if exc.problems else Problem("", "")
+        if first.message.startswith("a scenario must be a YAML mapping"):
+            _not_a_scenario(path, "it is not a YAML mapping")
+        _not_a_scenario(path, "it is not valid YAML" + (f" at {first.path}" if first.path else ""))
+    unknown = [k for k in data if k not in _KEYS]
+    if unknown:
+        _not_a_scenario(path, f"{len(unknown)} of its {len(data)} top-level keys are not scenario fields")
+    return data
+
+
+def _not_a_scenario(path: Path, why: str) -> None:
+    raise ScenarioError(str(path), [Problem("", f"is not a scenario file ({why}); nothing of it is shown here: run "
+                                                f"`dayshift validate {path}` for the details")])
 
 
 def _merge(base: Any, over: Any) -> Any:
@@ -34,4 +100,3 @@ def _merge(base: Any, over: Any) -> Any:
             out[k] = _merge(base[k], v) if k in base else v
         return out
     return over
-

@@ -3,6 +3,7 @@ the file, the value, what is allowed, and a near miss for a misspelt key."""
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import types
 import typing
@@ -101,8 +102,16 @@ def _plain(err: dict) -> str:
     if err["type"] in ("less_than_equal", "greater_than_equal", "greater_than", "less_than"):
         return msg[0].lower() + msg[1:]
     if ctx.get("pattern"):
-        return f"does not match the required form {ctx['pattern']}"
+        return _PATTERNS.get(ctx["pattern"], f"does not match the required form {ctx['pattern']}")
+    if err["type"] == "string_type" and isinstance(err.get("input"), (datetime.date, datetime.time)):
+        return "a date is not allowed here: write the year and month as text, YYYY-MM (e.g. 2020-04)"
     return msg[0].lower() + msg[1:] if msg else msg
+
+
+_PATTERNS = {  # the schema's patterns in words
+    r"^\d{4}-(0[1-9]|1[0-2])$": "must be a year and month written YYYY-MM, e.g. 2020-04 (no day)",
+    r"^[A-Za-z_][A-Za-z0-9_]*$": "must be a name of letters, digits and _ that does not start with a digit",
+}
 
 
 def _literal_choices(err: dict) -> str:
