@@ -105,3 +105,17 @@ def test_moved_money_that_buys_no_places_saves_nothing(baseline_data):
     comp = compare(base, [moved], reps=REPS, tornado=False)
     assert (comp.runs["npv_saving"] == 0).all()
     assert (comp.runs["extra_job_starts"] == 0).all()
+
+
+def test_a_comparison_says_how_much_of_the_saving_a_catch_all_carries(baseline_data):
+    base = _scenario(baseline_data, "baseline")
+    move = "transitions.day_service.community_day.annual"
+    policy = copy.deepcopy(baseline_data)
+    policy["transitions"]["day_service"]["community_day"]["annual"] = 0.2
+    policy["catch_alls"] = [{"path": move, "without": 0.03, "label": "the community move"}]
+    comp = compare(base, [_scenario(policy, "moves")], reps=2, tornado=False)
+    (carried,) = comp.summary()["carried_by"]
+    # The policy is the baseline plus the catch-all: without it nothing is left, so it carries everything.
+    assert carried["npv_saving_without"]["mean"] == 0.0
+    assert carried["share_of_saving"] == pytest.approx(1.0)
+    assert "carries 100% of the saving" in comp.headline()

@@ -23,6 +23,7 @@ from model.compile.spec import Spec, compiled
 from model.engine.results import SimulationResult, budget_shift
 from model.engine.simulate import simulate, simulate_draws
 from model.engine.streams import seed_from
+from model.scenario.paths import at_means
 from model.scenario.problems import Problem, ScenarioError
 from model.scenario.schema import Scenario
 
@@ -148,6 +149,7 @@ class Comparison:
     start_year: int
     tornado: pd.DataFrame | None = None
     draws: pd.DataFrame | None = None  # the parameter values of each PSA draw
+    carried: pd.DataFrame | None = None  # per policy, catch-all and run: the saving with and without it
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> dict:
@@ -183,10 +185,23 @@ class Comparison:
                 cost_per_extra_job=dict(interval(r["cost_per_extra_job"]), ratio_of_means=mean_ratio),
                 break_even_year=interval(r["break_even_year"]),
                 share_never_breaking_even=float(r["break_even_year"].isna().mean()) if len(r) else None,
+                carried_by=self._carried_by(name),
             )
         first = per[self.policies[0]]
         return dict(baseline=self.baseline, policies=per, mode=self.mode, seed=self.seed, start_year=self.start_year,
                     notes=self.notes, **{k: v for k, v in first.items()})
+
+    def _carried_by(self, policy: str) -> list[dict]:
+        """How much of the policy's saving each of its calibrated catch-alls carries."""
+        if self.carried is None or not len(self.carried):
+            return []
+        out = []
+        for label, g in self.carried[self.carried["policy"] == policy].groupby("label", sort=False):
+            saving, carried = g["npv_saving"].mean(), g["carried"].mean()
+            out.append(dict(label=label, path=g["path"].iloc[0], without=float(g["without"].iloc[0]),
+                            npv_saving_without=interval(g["npv_saving_without"]), carried=interval(g["carried"]),
+                            share_of_saving=float(carried / saving) if saving > 0 else None))
+        return out
 
     def headline(self, summary: dict | None = None) -> str:
         """The answer in plain words, for the first policy (from `summary` when it is already at hand)."""
@@ -206,12 +221,17 @@ class Comparison:
                  f"£{abs(save5) / 1e6:.2f}m {'less' if save5 >= 0 else 'more'}")
         total = (f"the discounted {'saving' if npv['mean'] >= 0 else 'extra cost'} is "
                  f"£{abs(npv['mean']) / 1e6:.1f}m")
+        carried = [f"{c['label']} carries {100 * c['share_of_saving']:.0f}% of the saving (a calibrated value "
+                   f"standing for what the model's structure misses; without it the saving is "
+                   f"£{c['npv_saving_without']['mean'] / 1e6:.1f}m)." for c in s.get("carried_by", [])
+                   if c["share_of_saving"] is not None]
         return " ".join([
             f"By {self.start_year + last}, {people} under {name} than under {self.baseline}"
             + _interval_words(w, lambda v: f"{v:,.0f}") + ".",
             f"The council spends {spend} in year {y5}; over {last} years {total}"
             + _interval_words(npv, lambda v: f"{'-' if v < 0 else ''}£{abs(v) / 1e6:.1f}m", " saved") + ".",
             f"The policy saves the council money in {100 * s['prob_saves_money']:.0f}% of {what}.",
+            *[c[0].upper() + c[1:] for c in carried],
         ])
 
 
@@ -243,6 +263,7 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
             notes.append(f"{p.name} creates different people from {baseline.name} (initial stock or inflow "
                          "differ), so its random numbers are paired only by person id.")
     yearly_parts, run_rows = [], []
+    base_runs: list[SimulationResult] = []
     first: dict[str, SimulationResult] = {}
     draws_table = None
     if psa > 0:
@@ -267,6 +288,7 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
         other = replication_seeds(root + 1, len(seeds)) if not common_random_numbers else seeds
         for i, s in enumerate(seeds):
             b = simulate(base_spec, seed=s)
+            base_runs.append(b)
             first.setdefault(baseline.name, b)
             for p, ps in zip(policies, pol_specs):
                 r = simulate(ps, seed=s if common_random_numbers else other[i])
@@ -278,9 +300,32 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
     out = Comparison(baseline=baseline.name, policies=[p.name for p in policies], mode=mode, seed=root,
                      yearly=pd.concat(yearly_parts, ignore_index=True), runs=pd.DataFrame(run_rows),
                      first=first, start_year=base_spec.calendar.start_year, draws=draws_table, notes=notes)
+    if mode == "reps" and any(p.catch_alls for p in policies):
+        out.carried = carried_by_catch_alls(policies, base_runs, out.runs, seeds)
     if tornado and any(sc.uncertain for sc in [baseline, *policies]):
         out.tornado = one_way(baseline, policies[0], root)
     return out
+
+
+def carried_by_catch_alls(policies: list[Scenario], base_runs: list[SimulationResult], runs: pd.DataFrame,
+                          seeds: list[int]) -> pd.DataFrame:
+    """Each policy run again with each calibrated catch-all at its value without it, on the same seeds and
+    paired with the same baseline runs: the saving it carries is the difference."""
+    rows = []
+    for p in policies:
+        if not p.catch_alls:
+            continue
+        mine = runs[runs["policy"] == p.name].set_index("run")["npv_saving"]
+        space = ParameterSpace.checked(at_means(p), [c.path for c in p.catch_alls], [[c.without] for c in p.catch_alls],
+                                       p.name, [f"catch_alls[{i}].path" for i in range(len(p.catch_alls))])
+        for c, path in zip(p.catch_alls, space.paths):
+            spec = compiled(space.scenario_with({path: c.without}))
+            for i, (s, b) in enumerate(zip(seeds, base_runs)):
+                _, totals = pair_metrics(b, simulate(spec, seed=s))
+                rows.append(dict(policy=p.name, label=c.label, path=c.path, without=c.without, run=i,
+                                 npv_saving=float(mine[i]), npv_saving_without=totals["npv_saving"],
+                                 carried=float(mine[i]) - totals["npv_saving"]))
+    return pd.DataFrame(rows)
 
 
 def uncertain_space(scenario: Scenario) -> ParameterSpace:

@@ -86,6 +86,10 @@ def _comparison_page(summary: dict) -> tuple[str, str, list[tuple[str, str]]]:
             ("Chance the policy saves the council money", f"{100 * summary['prob_saves_money']:.0f}%"),
             ("Council cost per extra job start (negative: a saving)", _range(summary["cost_per_extra_job"], pounds=True)),
             ("Break-even year (from which the cumulative saving stays positive)", _range(summary["break_even_year"]))]
+    for c in summary.get("carried_by", []):
+        share = "n/a" if c["share_of_saving"] is None else f"{100 * c['share_of_saving']:.0f}%"
+        rows.append((f"Of the saving, carried by {c['label']} (calibrated; without it: "
+                     f"{_range(c['npv_saving_without'], money=True)})", share))
     title = f"{', '.join(summary['policies'])} compared with {summary['baseline']}"
     return title, summary["headline"], rows
 

@@ -356,6 +356,15 @@ class Horizon(Strict):
     years: Annotated[int, Field(gt=0, le=120)]
 
 
+class CatchAll(Strict):
+    """A calibrated value that stands for what the model's structure misses: comparisons report how much of a
+    policy's saving it carries, by running the policy with the value it would have without the catch-all."""
+
+    path: str = Field(description="Dotted path of the number in this scenario, e.g. transitions.day_service.community_day.annual.")
+    without: float = Field(description="The value without the catch-all (usually the baseline's).")
+    label: str = Field(description="What it stands for, in words, for reports.")
+
+
 class Scenario(Strict):
     name: str
     description: str = ""
@@ -377,6 +386,9 @@ class Scenario(Strict):
     policy: Policy | None = None
     discounting: Discounting = Discounting()
     sources: dict[str, str] = Field(default_factory=dict, description="Where each parameter comes from.")
+    catch_alls: list[CatchAll] = Field(
+        default_factory=list, description="Calibrated values standing for what the structure misses; comparisons "
+                                          "say how much of the saving each carries.")
 
     # Set by the loader (model.compile.validate): the data as read after `extends` (for drawing
     # distributions and for the manifest), the values written as distributions, and the compiled spec.
