@@ -61,7 +61,7 @@ def test_calibrate_command_writes_fit_table_and_a_calibrated_scenario(tmp_path, 
     assert main(["calibrate", str(path), "--out", str(out), "--no-progress"]) == 0
     fit = json.loads((out / "fit.json").read_text())
     assert set(fit["fitted"]) == {"policy.referral.annual"}
-    calibrated = load_scenario(out / "calibrated_scenario.yaml")  # extends the original
+    calibrated = load_scenario(out / "calibrated_scenario.yaml")  # stands alone: no `extends` out of its folder
     assert calibrated.policy.referral.annual == pytest.approx(fit["fitted"]["policy.referral.annual"])
     assert calibrated.name == "small_calibrated"
     assert (out / "targets.csv").exists()
@@ -95,6 +95,13 @@ def test_validation_page_lists_every_published_figure(tmp_path):
                    "England: ascof 2012 13", "England: ascof 2021 22", "England: ascof 2017 18"):
         assert figure in page
     assert "calibrated to" in page and "predicted" in page
+    import json
+
+    rows = json.loads((tmp_path / "validation.json").read_text())
+    assert {tuple(sorted(r)) for r in rows} == {("figure", "high", "low", "model", "published", "role", "source")}
+    assert {r["role"] for r in rows} == {"calibrated", "predicted", "check"}
+    kent = [r for r in rows if r["figure"].startswith("Kent")]
+    assert [r["published"] for r in kent] == [3564, 1290, 1290] and all(r["role"] == "predicted" for r in kent)
 
 
 def test_replications_average_runs_with_spawned_seeds(tmp_path):
@@ -130,7 +137,7 @@ def test_calibrated_scenario_with_a_value_inside_a_list(tmp_path):
     cal = load_targets(_targets(tmp_path, 10, free=[{"path": "population.initial.0.count", "bounds": [100, 140]}]))
     out = tmp_path / "cal"
     out.mkdir()
-    (out / "c.yaml").write_text(calibrated_yaml(cal, {"population.initial.0.count": 130}, out))
+    (out / "c.yaml").write_text(calibrated_yaml(cal, {"population.initial.0.count": 130}))
     counts = [g.count for g in load_scenario(out / "c.yaml").population.initial]
     assert counts == [130, 30, 10, 10]  # the rest of the list kept, not replaced by a mapping
 

@@ -4,6 +4,7 @@ scenarios/VALIDATION.md."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -17,8 +18,32 @@ from model.engine.simulate import simulate
 from model.scenario.paths import at_means, substitute
 
 
-def _row(figure: str, source: str, observed: str, model: str, gap: str, role: str) -> str:
-    return f"| {figure} | {source} | {observed} | {model} | {gap} | {role} |"
+@dataclass(frozen=True)
+class Row:
+    """One published figure beside the model's value: as shown on the page, and as numbers."""
+
+    figure: str
+    source: str
+    shown: tuple[str, str, str, str]  # published, model, gap, role, as the page writes them
+    published: float
+    model: float
+    role: str  # calibrated, predicted or check
+    low: float | None = None
+    high: float | None = None
+
+    def markdown(self) -> str:
+        published, model, gap, role = self.shown
+        return f"| {self.figure} | {self.source} | {published} | {model} | {gap} | {role} |"
+
+    def record(self) -> dict:
+        """The row for validation.json."""
+        return dict(figure=self.figure, source=self.source, published=self.published, model=self.model,
+                    low=self.low, high=self.high, role=self.role)
+
+
+def _row(figure: str, source: str, observed: str, model: str, gap: str, role: str, *, published: float,
+         value: float, kind: str, low: float | None = None, high: float | None = None) -> Row:
+    return Row(figure, source, (observed, model, gap, role), float(published), float(value), kind, low, high)
 
 
 def _shipped_runs(root: Path, name: str) -> tuple:
@@ -38,11 +63,13 @@ def _targets(cal, results: list, label: str) -> list[str]:
         fmt = (lambda v: f"{v:.0%}") if t.observed < 1.5 else (lambda v: f"{v:,.0f}")
         fmt = (lambda v: f"{v:.1%}") if t.observed < 0.2 else fmt
         model = fmt(m)
+        spread = interval(values) if len(values) > 1 else dict(low=None, high=None)
         if len(values) > 1:
-            spread = interval(values)
             model += f" ({fmt(spread['low'])} to {fmt(spread['high'])})"
         rows.append(_row(f"{label}: {t.name.replace('_', ' ')}", t.source, fmt(t.observed), model,
-                         f"{m - t.observed:+.3g} ({'within' if within else 'OUTSIDE'} ±{t.tolerance:g})", role))
+                         f"{m - t.observed:+.3g} ({'within' if within else 'OUTSIDE'} ±{t.tolerance:g})", role,
+                         published=t.observed, value=m, low=spread["low"], high=spread["high"],
+                         kind="calibrated" if t in cal.targets_file.targets else "predicted"))
     return rows
 
 
@@ -59,7 +86,8 @@ def _ndti(root: Path) -> list[str]:
         rows.append(_row(f"NDTi: cost per job outcome, {label}", "seed 002 (NDTi 2014)", f"£{published:,}",
                          f"£{cost:,.0f}", f"{cost - published:+,.0f}",
                          "place cost set from it (cost per outcome × outcome rate); the realised cost per job "
-                         "start over 5 years of the baseline with all spend on this model checks that derivation"))
+                         "start over 5 years of the baseline with all spend on this model checks that derivation",
+                         published=published, value=cost, kind="check"))
     return rows
 
 
@@ -80,12 +108,14 @@ def _kent(root: Path) -> list[str]:
         _row("Kent: saving to the taxpayer per person in work a year", "Kilsby and Beyer (2010); seed 000",
              "£3,564", f"£{public:,.0f}", f"{public - 3564:+,.0f}",
              "predicted (not fitted): essex_live against community_shift_only (the baseline with essex_live's "
-             "move to community day opportunities), per extra person-year in work"),
+             "move to community day opportunities), per extra person-year in work",
+             published=3564, value=public, kind="predicted"),
         _row("Kent: of which to the council", "Kilsby and Beyer (2010)", "£1,290", f"£{council:,.0f}",
-             f"{council - 1290:+,.0f}", "predicted (not fitted)"),
+             f"{council - 1290:+,.0f}", "predicted (not fitted)", published=1290, value=council, kind="predicted"),
         _row("Kent: of which to the council, person by person", "Kilsby and Beyer (2010)", "£1,290",
              f"£{day - work:,.0f}", f"{day - work - 1290:+,.0f}",
-             "predicted (not fitted): a year in day services less a year in work, as essex_live costs them"),
+             "predicted (not fitted): a year in day services less a year in work, as essex_live costs them",
+             published=1290, value=day - work, kind="predicted"),
     ]
 
 
@@ -98,7 +128,8 @@ def _shared_lives(root: Path) -> list[str]:
     return [_row("Shared Lives: saving per arrangement a year", "Shared Lives Plus; seed 003", "£13,000",
                  f"£{saving:,.0f}", f"{saving - 13000:+,.0f}",
                  "live-in arrangements set to it by construction (residential care less Shared Lives, weekly); "
-                 "day arrangements at an assumed cost; shared_lives against residential_baseline checks the mix")]
+                 "day arrangements at an assumed cost; shared_lives against residential_baseline checks the mix",
+                 published=13000, value=saving, kind="check")]
 
 
 def _shift_at(results: list) -> float:
@@ -140,10 +171,19 @@ def _shift_note(root: Path, cal, results: list) -> list[str]:
 
 def build(root: str | Path = "scenarios") -> str:
     """The validation page as Markdown."""
+    return build_pages(root)[0]
+
+
+def build_pages(root: str | Path = "scenarios") -> tuple[str, list[dict]]:
+    """The validation page as Markdown, and its rows as records (for validation.json)."""
     root = Path(root)
     essex, england = _shipped_runs(root, "essex_live"), _shipped_runs(root, "england_ascof")
     rows = [*_targets(*essex, "Essex"), *_targets(*england, "England"), *_ndti(root), *_kent(root),
             *_shared_lives(root)]
+    return _page(root, essex, rows), [r.record() for r in rows]
+
+
+def _page(root: Path, essex: tuple, rows: list[Row]) -> str:
     return "\n".join([
         "# Validation",
         "",
@@ -156,7 +196,7 @@ def build(root: str | Path = "scenarios") -> str:
         "",
         "| figure | source | published | model | gap | role |",
         "|---|---|---|---|---|---|",
-        *rows,
+        *[r.markdown() for r in rows],
         "",
         "Reading the gaps:",
         "",
