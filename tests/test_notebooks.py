@@ -24,7 +24,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 DRAWS = re.compile(r"\bplots\.|\bplt\.|\.plot\(")
 BACKEND = "import matplotlib\nprint('backend:', matplotlib.get_backend())"
 KERNELS_AT_ONCE = max(1, min(2, os.cpu_count() or 1))
-SLOWEST = ["04_calibration", "03_sweep_and_sensitivity", "02_compare_policies"]  # started first, to finish sooner
+SLOWEST = ["03_sweep_and_sensitivity", "02_compare_policies", "04_calibration"]  # started first, to finish sooner
 
 # Notebooks whose failure is known and lies inside the notebook itself: name -> reason (non-strict xfail).
 KNOWN_FAILURES: dict[str, str] = {}
