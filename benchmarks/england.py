@@ -10,7 +10,7 @@ from model import validate_scenario
 from model.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-ENGLAND_ADULTS = 135_000  # adults 18-64 with LD getting long-term council support, 2023-24 (REFERENCE.md)
+ENGLAND_ADULTS = 135_000  # adults 18-64 with LD getting long-term council support, 2023-24 (docs/sources.md)
 
 
 def scaled(people: int, years: int, inflow_per_year: float | None = None) -> Scenario:

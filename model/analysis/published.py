@@ -83,7 +83,7 @@ def _ndti(root: Path) -> list[str]:
                                                               models + ("other", "spend_share"): 1 - share}))
         m = simulate(sc, n_cycles=60).monthly
         cost = m["employment_spend"].sum() / max(1, m["job_starts"].sum())
-        rows.append(_row(f"NDTi: cost per job outcome, {label}", "seed 002 (NDTi 2014)", f"£{published:,}",
+        rows.append(_row(f"NDTi: cost per job outcome, {label}", "greig-2014-cost-effectiveness (NDTi 2014)", f"£{published:,}",
                          f"£{cost:,.0f}", f"{cost - published:+,.0f}",
                          "place cost set from it (cost per outcome × outcome rate); the realised cost per job "
                          "start over 5 years of the baseline with all spend on this model checks that derivation",
@@ -105,7 +105,7 @@ def _kent(root: Path) -> list[str]:
     day = float(p["cost_day_services"].sum()) / float((p["n_day_service"] + p["n_waiting"]).sum()) * 12
     work = float(p["cost_in_work_support"].sum()) / float(p["n_paid_work"].sum()) * 12
     return [
-        _row("Kent: saving to the taxpayer per person in work a year", "Kilsby and Beyer (2010); seed 000",
+        _row("Kent: saving to the taxpayer per person in work a year", "Kilsby and Beyer (2010); greig-2014-work",
              "£3,564", f"£{public:,.0f}", f"{public - 3564:+,.0f}",
              "predicted (not fitted): essex_live against community_shift_only (the baseline with essex_live's "
              "move to community day opportunities), per extra person-year in work",
@@ -125,7 +125,7 @@ def _shared_lives(root: Path) -> list[str]:
     b, p = comp.first["residential_baseline"].monthly, comp.first["shared_lives"].monthly
     years = float((p["n_shared_lives"] + p["n_shared_lives_day"]).sum()) / 12
     saving = float(b["cost_council"].sum() - p["cost_council"].sum()) / years
-    return [_row("Shared Lives: saving per arrangement a year", "Shared Lives Plus; seed 003", "£13,000",
+    return [_row("Shared Lives: saving per arrangement a year", "Shared Lives Plus; fox-2012-shared-lives", "£13,000",
                  f"£{saving:,.0f}", f"{saving - 13000:+,.0f}",
                  "live-in arrangements set to it by construction (residential care less Shared Lives, weekly); "
                  "day arrangements at an assumed cost; shared_lives against residential_baseline checks the mix",
@@ -153,7 +153,7 @@ def _shift_note(root: Path, cal, results: list) -> list[str]:
     verdict = ("within the tolerance of" if abs(shift - target.observed) <= target.tolerance else "short of")
     return [
         "- The Essex budget shift is read as its contract works: day services and Inclusive Employment share",
-        "  one envelope, funded by reallocating the day-service budget (seed 004), so the share shifted is the",
+        "  one envelope, funded by reallocating the day-service budget (coogan-2024-moving-the-money), so the share shifted is the",
         "  fall in reactive spend since April 2020 over the spend at the start (`budget_shift`). The calibrated",
         f"  essex_live reaches {shift:.0%} in 2024-25, {verdict} \"nearly 40%\". The same runs of the baseline",
         f"  reach {others['baseline']:.0%}: day-centre numbers fall without any change of policy, as people retire,",

@@ -65,7 +65,7 @@ def budget_shift(reactive_per_cycle: np.ndarray, reactive_first: float, proactiv
 
     This reads Essex LIVE's "budget shifted from reactive to proactive spend" as its contract works: day
     services and employment support share one envelope, so what day services no longer spend is the part of
-    the envelope shifted away from reactive spend (seed 004). Whether the model then moves it to employment
+    the envelope shifted away from reactive spend (coogan-2024-moving-the-money). Whether the model then moves it to employment
     support or saves it is the funding model's business; `proactive_share` is the share spent proactively.
     """
     start = float(reactive_first) + float(proactive_first)
