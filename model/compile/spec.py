@@ -164,9 +164,28 @@ class Spec:
                         np.where(state == pol.support, c.kept_search[band],
                                  np.where(state == pol.work, c.kept_work[band, step], 0.0)))
 
+    @property
+    def periods(self) -> tuple[tuple[int, "Spec"], ...]:
+        """(first cycle, spec) of each period of a scenario whose numbers change over time, in order; one
+        period, this spec from cycle 0, when nothing changes. The first period's spec is this one."""
+        return self.__dict__.get("_periods") or ((0, self),)
+
     def with_cycles(self, n_cycles: int) -> "Spec":
         """The same spec over a different number of cycles (for a shorter or longer run)."""
-        return build_spec(self.scenario, n_cycles=n_cycles)
+        first = build_spec(self.scenario, n_cycles=n_cycles)
+        if len(self.periods) == 1:
+            return first
+        return with_periods(first, [(k, first if k == 0 else build_spec(s.scenario, n_cycles=n_cycles))
+                                    for k, s in self.periods])
+
+
+def with_periods(spec: Spec, periods: list[tuple[int, Spec]]) -> Spec:
+    """`spec` (the first period's) holding every period: (first cycle, spec), the first at cycle 0."""
+    periods = tuple((int(k), spec if k == 0 else s) for k, s in periods)
+    if not periods or periods[0][0] != 0:
+        raise ValueError("the first period must start at cycle 0")
+    object.__setattr__(spec, "_periods", periods if len(periods) > 1 else None)
+    return spec
 
 
 def compiled(scenario: Scenario) -> Spec:

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import ValidationError
 
+from model.compile.periods import compile_periods
 from model.compile.spec import Spec, build_spec
 from model.scenario.checks import check_cross_fields
 from model.scenario.distributions import TAIL, Uncertain, find_distributions, parse_distribution
@@ -19,6 +20,7 @@ from model.scenario.messages import pydantic_problems
 from model.scenario.paths import substitute
 from model.scenario.problems import Problem, ScenarioError, dotted
 from model.scenario.schema import Scenario
+from model.scenario.time_series import find_time_series
 from model.scenario.yaml_reader import parse_yaml, read_text
 
 
@@ -93,11 +95,17 @@ def _fixed_path(path: tuple) -> bool:
         return True
     if path[:4] == ("policy", "personal_budgets", "uptake", "years"):
         return True
+    if "years" in path or "calendar_years" in path:  # when a time series' values apply
+        return True
     return "time_in_state" in path and "months" in path
 
 
 def _validate_plain(data: dict, source: str) -> Scenario:
-    """Validate a scenario with plain numbers only."""
+    """Validate a scenario with plain numbers only (numbers given over time: each period's, see
+    `model.compile.periods`)."""
+    series = find_time_series(data)
+    if series:
+        return compile_periods(data, series, source, _validate_plain, _fixed_path)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:

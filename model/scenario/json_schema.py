@@ -1,4 +1,5 @@
-"""The JSON Schema of scenario files, for editors: every number may also be written as a distribution."""
+"""The JSON Schema of scenario files, for editors: every number may also be written as a distribution or as a
+number that changes over time (a time series)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pydantic import TypeAdapter
 
 from model.scenario.distributions import Distribution
 from model.scenario.schema import Scenario
+from model.scenario.time_series import TimeSeries
 
 
 def json_schema() -> dict:
@@ -17,6 +19,9 @@ def json_schema() -> dict:
     schema.setdefault("$defs", {}).update(dist.pop("$defs", {}))
     schema["$defs"]["Distribution"] = dist
     _numbers_or_distributions(schema)
+    series = TimeSeries.model_json_schema()  # its values: numbers or distributions
+    series["properties"]["values"]["items"] = {"anyOf": [{"type": "number"}, {"$ref": "#/$defs/Distribution"}]}
+    schema["$defs"]["TimeSeries"] = series
     # A scenario that extends another holds only what it changes, so any part may be partial: such a file
     # is checked in full by dayshift once merged, and the editor's schema accepts it as it is.
     defs = schema.pop("$defs")
@@ -28,18 +33,21 @@ def json_schema() -> dict:
     return schema
 
 
+_OTHER_FORMS = ({"$ref": "#/$defs/Distribution"}, {"$ref": "#/$defs/TimeSeries"})
+
+
 def _numbers_or_distributions(node: Any) -> None:
-    """Let every number in the schema be written as a distribution instead."""
+    """Let every number in the schema be written as a distribution or a time series instead."""
     if isinstance(node, dict):
         for key, value in list(node.items()):
             if isinstance(value, dict) and value.get("type") == "number":
-                node[key] = {"anyOf": [value, {"$ref": "#/$defs/Distribution"}]}
+                node[key] = {"anyOf": [value, *_OTHER_FORMS]}
             else:
                 _numbers_or_distributions(value)
     elif isinstance(node, list):
         for i, value in enumerate(node):
             if isinstance(value, dict) and value.get("type") == "number":
-                node[i] = {"anyOf": [value, {"$ref": "#/$defs/Distribution"}]}
+                node[i] = {"anyOf": [value, *_OTHER_FORMS]}
             else:
                 _numbers_or_distributions(value)
 
