@@ -1,6 +1,8 @@
 """The agent engine: a Mesa model whose Person agents step by readable rules.
 
-It is the reference the rules are checked against. One cycle (a month by default) runs, in order:
+It is the reference the rules are checked against. A scenario whose numbers change over time has periods
+(`Spec.periods`): at the start of a period's first cycle the model reads that period's spec, and the policy's
+run-time objects take its parameters, keeping their state. One cycle (a month by default) runs, in order:
 1. exits: reaching state pension age, then death or moving away (one uniform);
 2. inflow: young people enter, by the policy's entry route;
 3. moves: each person present at the start of the cycle may move (one uniform), including the
@@ -158,6 +160,7 @@ class DayshiftModel(mesa.Model):
         self.seed = streams.seed_from(rng, spec.scenario.seed)
         super().__init__(rng=self.seed)
         self.spec = spec
+        self._periods = {k: s for k, s in spec.periods if k > 0}  # later periods, by first cycle
         self.cycle = 0
         self.create_u = streams.creation_uniforms(self.seed, spec.cohort.n_ids)
         self.next_id = 0
@@ -239,6 +242,8 @@ class DayshiftModel(mesa.Model):
     # --- one cycle ---------------------------------------------------------------------------
     def step(self) -> None:
         """One cycle of the council, phase by phase."""
+        if self.cycle in self._periods:
+            self.new_period(self._periods[self.cycle])
         self.ledger = CycleLedger(self.spec, self.cycle)
         n_inflow = int(self.spec.cohort.inflow[self.cycle])
         u = streams.cycle_uniforms(self.seed, self.cycle, self.next_id + n_inflow)
@@ -254,6 +259,14 @@ class DayshiftModel(mesa.Model):
         self.cycle += 1
         if self.spec.run_over(self.cycle, lambda: len(self.agents) > 0):
             self.running = False
+
+    def new_period(self, spec: Spec) -> None:
+        """0. Numbers that change over time: read this period's tables from now on."""
+        self.spec = spec
+        if self.budget is not None:
+            self.budget.params = spec.policy
+        if self.centres is not None:
+            self.centres.params = spec.centres
 
     def exits(self, u: np.ndarray) -> None:
         """1. Exits: state pension age, then death or moving away (one uniform each)."""

@@ -10,7 +10,9 @@ Each cycle follows `model.agents` step for step and reads the same random number
 the same chance tables (`Spec.cum`) and the same policy objects, so for the same scenario and seed it
 gives the same monthly counts, flows and queue figures exactly, and the same money to rounding. What
 depends only on a person's state, band, age band and time in state (their row of the chance tables,
-exit chances, cost per cycle) is cached per row and refreshed only for rows that change.
+exit chances, cost per cycle) is cached per row and refreshed only for rows that change, and for every row
+when numbers that change over time enter a new period (`Spec.periods`): the draws' tables are then stacked
+again from each draw's spec for that period.
 """
 
 from __future__ import annotations
@@ -98,14 +100,45 @@ class VectorisedEngine:
     def __init__(self, specs: Spec | Sequence[Spec], seed: int):
         specs = [specs] if isinstance(specs, Spec) else list(specs)
         _check_shared(specs)
-        self.specs = specs
-        self.spec = spec = specs[0]
+        self._base = specs  # each draw's spec, holding its periods
+        spec = specs[0]
         self.D = D = len(specs)
         self.seed = int(seed)
-        self.pols = [s.policy for s in specs]
         self.pol = pol = spec.policy  # the policy's state indices are the same in every draw
         S = spec.n_live
         self.GONE = S
+        self._tables(specs)
+        # Numbers that change over time: the first cycles of later periods (of any draw), when tables are re-read.
+        self._switches = sorted({k for s in specs for k, _ in s.periods if 0 < k < spec.calendar.n_cycles})
+        self.pension_age = np.array([s.exits.pension_age for s in specs])
+        self.tis_lut = np.searchsorted(spec.moves.tis_edges, np.arange(spec.moves.tis_edges[-1] + 1), side="right") - 1
+        self.next_edge = np.append(spec.moves.tis_edges[1:], _NEVER)
+        self.next_age_edge = np.append(spec.cohort.age_edges[1:], np.inf)
+
+        self.create_u = streams.creation_uniforms(self.seed, spec.cohort.n_ids)
+        self.next_id = 0
+        self.cycle = 0
+        self.p = _People(D * spec.cohort.n_ids, S)
+        self.row_of = np.full(D * spec.cohort.n_ids, -1, dtype=_INT)  # d * n_ids + id -> row
+        self.gone = 0
+        self._fresh: list[np.ndarray] = []  # rows that entered a state this cycle
+        self.finished: list[dict] = []
+        self.exits_total = np.zeros((D, len(EXIT_STATES)), dtype=_INT)
+        self.q_uid = [np.zeros(0, dtype=_INT) for _ in range(D)]  # waiting lists, by draw: d * n_ids + id
+        self.q_join = [np.zeros(0, dtype=_INT) for _ in range(D)]
+        self.budgets = [BudgetLedger(p) for p in self.pols] if pol is not None else None
+        self.centres = [CentreClosures(s.centres) for s in specs] if spec.centres else None
+        self.leds: list[CycleLedger] | None = None
+        self.rows: list[list[dict]] = [[] for _ in range(D)]
+        self._add([people.initial_people(s, self.create_u) for s in specs], initial=True)
+        self.initial_counts = np.bincount(self.p.d * S + self.p.state, minlength=D * S).reshape(D, S)
+
+    def _tables(self, specs: list[Spec]) -> None:
+        """Stack the draws' tables (at the start, and again at each new period of numbers that change over time)."""
+        self.specs = specs
+        self.spec = spec = specs[0]
+        self.pols = [s.policy for s in specs]
+        pol = spec.policy
 
         def stack(fn) -> np.ndarray:
             return np.stack([fn(s) for s in specs])
@@ -130,34 +163,25 @@ class VectorisedEngine:
         self.df_costs = stack(lambda s: s.discount.costs)
         self.df_outcomes = stack(lambda s: s.discount.outcomes)
         self.service = np.append(spec.costs.state_service, len(spec.costs.services))  # the last: no service
-        self.pension_age = np.array([s.exits.pension_age for s in specs])
         if pol is not None:
             self.eligible = stack(lambda s: s.policy.eligible_band)
             self.employment_first = np.array([s.policy.employment_first for s in specs])
             self.referral_from = stack(lambda s: np.append(s.policy.referral_from, False))
             self.place_cost = stack(lambda s: s.policy.place_cost)
             self._pb_cut = (-1, np.zeros(len(specs)))  # (cycle, each draw's personal-budget cutoff)
-        self.tis_lut = np.searchsorted(spec.moves.tis_edges, np.arange(spec.moves.tis_edges[-1] + 1), side="right") - 1
-        self.next_edge = np.append(spec.moves.tis_edges[1:], _NEVER)
-        self.next_age_edge = np.append(spec.cohort.age_edges[1:], np.inf)
 
-        self.create_u = streams.creation_uniforms(self.seed, spec.cohort.n_ids)
-        self.next_id = 0
-        self.cycle = 0
-        self.p = _People(D * spec.cohort.n_ids, S)
-        self.row_of = np.full(D * spec.cohort.n_ids, -1, dtype=_INT)  # d * n_ids + id -> row
-        self.gone = 0
-        self._fresh: list[np.ndarray] = []  # rows that entered a state this cycle
-        self.finished: list[dict] = []
-        self.exits_total = np.zeros((D, len(EXIT_STATES)), dtype=_INT)
-        self.q_uid = [np.zeros(0, dtype=_INT) for _ in range(D)]  # waiting lists, by draw: d * n_ids + id
-        self.q_join = [np.zeros(0, dtype=_INT) for _ in range(D)]
-        self.budgets = [BudgetLedger(p) for p in self.pols] if pol is not None else None
-        self.centres = [CentreClosures(s.centres) for s in specs] if spec.centres else None
-        self.leds: list[CycleLedger] | None = None
-        self.rows: list[list[dict]] = [[] for _ in range(D)]
-        self._add([people.initial_people(s, self.create_u) for s in specs], initial=True)
-        self.initial_counts = np.bincount(self.p.d * S + self.p.state, minlength=D * S).reshape(D, S)
+    def _new_period(self) -> None:
+        """Numbers that change over time: each draw reads its spec for the period holding this cycle; the policy's
+        run-time objects take its parameters (keeping their state) and every row's cached quantities are refreshed."""
+        m = self.cycle
+        self._tables([[s for k, s in base.periods if k <= m][-1] for base in self._base])
+        if self.budgets is not None:
+            for b, pd in zip(self.budgets, self.pols):
+                b.params = pd
+        if self.centres is not None:
+            for centres, sd in zip(self.centres, self.specs):
+                centres.params = sd.centres
+        self._refresh(np.arange(self.p.n))
 
     # --- small helpers -----------------------------------------------------------------------
     def _seg(self, months: np.ndarray) -> np.ndarray:
@@ -360,6 +384,9 @@ class VectorisedEngine:
     # --- one cycle ---------------------------------------------------------------------------
     def step(self) -> None:
         """One cycle, as `DayshiftModel.step`, for every draw."""
+        if self._switches and self._switches[0] == self.cycle:
+            self._switches.pop(0)
+            self._new_period()
         spec, pol, m, D = self.spec, self.pol, self.cycle, self.D
         self.leds = [CycleLedger(s, m) for s in self.specs]
         n_inflow = int(spec.cohort.inflow[m])
