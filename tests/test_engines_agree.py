@@ -101,7 +101,7 @@ def scenarios(draw):
     if draw(st.integers(0, 4)) == 0:
         d.pop("policy")
         d["costs"]["no_cost"]["supported_employment"] = "no policy: nobody is supported"
-        return d
+        return _with_series(draw, d)
     pol = d["policy"]
     pol["entry_route"] = draw(st.sampled_from(["day_service", "employment_first"]))
     pol["referral"] = {"annual": draw(st.floats(0, 0.8)), "from": ["day_service", "community_day"],
@@ -119,6 +119,36 @@ def scenarios(draw):
         start = draw(st.floats(0, 3))
         pol["personal_budgets"]["uptake"] = {"years": [start, start + draw(st.floats(0.1, 5))],
                                              "share": [draw(st.floats(0, 1)), draw(st.floats(0, 1))]}
+    return _with_series(draw, d)
+
+
+def _with_series(draw, d: dict) -> dict:
+    """Sometimes give some of the scenario's numbers over time: by projection or financial year, steps or linear."""
+    if draw(st.integers(0, 2)) == 0:
+        return d
+    slots = [(("transitions", a, b, k), 0.0, 0.12) for a, ts in d["transitions"].items() for b, t in ts.items()
+             for k in ("annual", "monthly", "rate") if isinstance(t.get(k), float)]
+    slots += [(("costs", "states", "day_service", "weekly", b), 0.0, 300.0) for b in d["population"]["bands"]]
+    slots += [(("population", "moving_away_annual"), 0.0, 0.1), (("public_purse", "tax_ni_per_hour"), 0.0, 2.0),
+              (("public_purse", "benefits_weekly", "paid_work"), 0.0, 200.0)]
+    if isinstance(d["costs"]["day_week"]["days"], float):
+        slots.append((("costs", "day_week", "days"), 0.0, 7.0))
+    if "day_centres" in d["costs"]:
+        slots += [(("costs", "day_centres", "fixed_per_year"), 0.0, 2e5), (("costs", "day_centres", "close_below"), 0.0, 1.0)]
+    if "policy" in d:
+        slots += [(("policy", "referral", "annual"), 0.0, 0.8), (("policy", "employment_support", "budget_per_year"), 0.0, 8e4),
+                  (("policy", "employment_support", "service_models", "other", "job_outcome_rate"), 0.0, 1.0)]
+    for path, lo, hi in draw(st.lists(st.sampled_from(slots), min_size=1, max_size=3, unique=True)):
+        n = draw(st.integers(1, 3))
+        if draw(st.booleans()):
+            when = {"years": sorted(draw(st.lists(st.integers(0, 3), min_size=n, max_size=n, unique=True)))}
+        else:
+            when = {"calendar_years": sorted(draw(st.lists(st.integers(2022, 2028), min_size=n, max_size=n, unique=True)))}
+        node = d
+        for part in path[:-1]:
+            node = node[part]
+        node[path[-1]] = {**when, "values": [draw(st.floats(lo, hi)) for _ in range(n)],
+                          "between": draw(st.sampled_from(["steps", "linear"]))}
     return d
 
 
