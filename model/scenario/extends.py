@@ -15,6 +15,7 @@ from typing import Any
 
 from model.scenario.problems import Problem, ScenarioError
 from model.scenario.schema import Scenario
+from model.scenario.time_series import is_time_series
 from model.scenario.yaml_reader import parse_yaml, read_text
 
 ALLOW_ENV = "DAYSHIFT_EXTENDS_FROM"
@@ -94,9 +95,15 @@ def _not_a_scenario(path: Path, why: str) -> None:
 
 
 def _merge(base: Any, over: Any) -> Any:
-    if isinstance(base, dict) and isinstance(over, dict):
+    """`over` laid over `base`: mappings merged key by key; anything else, and a number written as a
+    distribution or a time series (one value, not a section), replaced."""
+    if isinstance(base, dict) and isinstance(over, dict) and not (_one_value(base) or _one_value(over)):
         out = dict(base)
         for k, v in over.items():
             out[k] = _merge(base[k], v) if k in base else v
         return out
     return over
+
+
+def _one_value(m: dict) -> bool:
+    return isinstance(m.get("dist"), str) or is_time_series(m)
