@@ -26,6 +26,7 @@ MAX_BYTES = 1_000_000  # a scenario is a few kilobytes; the largest shipped one 
 MAX_DEPTH = 40  # a scenario nests about 7 levels deep
 MAX_NODES = 100_000  # values in the file with every alias expanded; a scenario has a few hundred
 
+_TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep; a scenario needs fewer than 10"
 _MERGE = "tag:yaml.org,2002:merge"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # LibYAML's parser when installed: ten times faster
@@ -151,41 +152,47 @@ def check_bounds(text: str, source: str) -> None:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         raise ScenarioError(source, [Problem(where, message)])
 
-    for event in yaml.parse(text, Loader=_Base):
-        if isinstance(event, yaml.DocumentStartEvent):
-            anchors.clear()
-            continue
-        if isinstance(event, yaml.AliasEvent):
-            if any(anchor == event.anchor for _, anchor in stack):
-                refuse(event, f"the alias *{_short(event.anchor)} is inside the node &{_short(event.anchor)} it "
-                              "names (a structure that contains itself); a scenario cannot")
-            n = anchors.get(event.anchor, 1)  # an undefined alias is the YAML reader's error, below
-        elif isinstance(event, yaml.CollectionStartEvent):
-            stack.append([1, event.anchor])
-            total += 1
-            if len(stack) > MAX_DEPTH:
-                refuse(event, f"nested more than {MAX_DEPTH} levels deep; a scenario needs fewer than 10")
-            continue
-        elif isinstance(event, yaml.CollectionEndEvent):
-            n, anchor = stack.pop()
-            if anchor is not None:
-                anchors[anchor] = n
+    loader = _Base(text)
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            kind = event.__class__  # compared by identity: this loop sees every event of the file
+            if kind is yaml.ScalarEvent:
+                n = 1
+                if event.anchor is not None:
+                    anchors[event.anchor] = 1
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                stack.append([1, event.anchor])
+                total += 1
+                if len(stack) > MAX_DEPTH:
+                    refuse(event, _TOO_DEEP)
+                continue
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                n, anchor = stack.pop()
+                if anchor is not None:
+                    anchors[anchor] = n
+                if stack:
+                    stack[-1][0] += n
+                continue
+            elif kind is yaml.AliasEvent:
+                if any(anchor == event.anchor for _, anchor in stack):
+                    refuse(event, f"the alias *{_short(event.anchor)} is inside the node &{_short(event.anchor)} "
+                                  "it names (a structure that contains itself); a scenario cannot")
+                n = anchors.get(event.anchor, 1)  # an undefined alias is the YAML reader's error, below
+            elif kind is yaml.DocumentStartEvent:
+                anchors.clear()
+                continue
+            else:
+                continue
             if stack:
                 stack[-1][0] += n
-            continue
-        elif isinstance(event, yaml.ScalarEvent):
-            n = 1
-            if event.anchor is not None:
-                anchors[event.anchor] = 1
-        else:
-            continue
-        if stack:
-            stack[-1][0] += n
-        total += n
-        if total > MAX_NODES:
-            refuse(event, f"holds more than {MAX_NODES:,} values once its aliases (*name) are expanded; a "
-                          "scenario has a few hundred (aliases that expand to many copies of each other are "
-                          "refused)")
+            total += n
+            if total > MAX_NODES:
+                refuse(event, f"holds more than {MAX_NODES:,} values once its aliases (*name) are expanded; a "
+                              "scenario has a few hundred (aliases that expand to many copies of each other are "
+                              "refused)")
+    finally:
+        loader.dispose()
 
 
 def parse_yaml(text: str, source: str) -> dict:
@@ -199,6 +206,8 @@ def parse_yaml(text: str, source: str) -> dict:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         what = getattr(exc, "problem", None) or str(exc)
+        if "maximum nesting depth" in what:  # LibYAML's own limit (1,000 levels), met before ours
+            raise ScenarioError(source, [Problem(where, _TOO_DEEP)]) from None
         if "constructor for the tag" in what:
             what += " (tags that build Python objects are not allowed; write plain values)"
         elif "for merging" in what:
