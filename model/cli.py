@@ -13,18 +13,29 @@ import sys
 import time
 from pathlib import Path
 
-from model.output.files import ResultsExistError
+from model.output.files import OutputError
 from model.scenario.problems import ScenarioError
 
 EXIT_BAD_INPUT = 2
 EXIT_REFUSED = 1
 EXIT_INTERNAL = 3
+EXTENDS_ENV = "DAYSHIFT_EXTENDS_FROM"  # model.scenario.extends.ALLOW_ENV (not imported: the command line starts light)
 
 
-def _output_options(p: argparse.ArgumentParser, default: str, force: str = "replace an existing results folder") -> None:
+def _output_options(p: argparse.ArgumentParser, default: str,
+                    force: str = "replace an existing results folder (only a folder dayshift wrote)") -> None:
     p.add_argument("--out", help=f"results folder (default: {default})")
     p.add_argument("--force", action="store_true", help=force)
+    p.add_argument("--replace-any-folder", action="store_true",
+                   help="with --force, replace the folder at --out even if dayshift did not write it")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _extends_option(p)
+
+
+def _extends_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-extends-from", action="append", default=[], metavar="DIR",
+                   help="a folder beyond the scenario's own (and below it) that `extends` may read from; may be "
+                        f"given more than once (also: the environment variable {EXTENDS_ENV})")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     _output_options(run, "results/<scenario name>")
     val = sub.add_parser("validate", help="check a scenario file without running it")
     val.add_argument("scenario", nargs="+", help="scenario YAML file(s)")
+    _extends_option(val)
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
     cmp = sub.add_parser("compare", help="compare policies with a baseline on the same people and random numbers")
     cmp.add_argument("baseline", help="baseline scenario YAML file")
@@ -61,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
                          help="write scenarios/VALIDATION.md: published figures against the model")
     pub.add_argument("--out", default="scenarios/VALIDATION.md", help="where to write the page")
     pub.add_argument("--scenarios", default="scenarios", help="the scenario folder")
+    _extends_option(pub)
     rpt = sub.add_parser("report", help="write report.html for a results folder")
     rpt.add_argument("results", help="a results folder written by run or compare")
     return p
@@ -69,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `dayshift` console script."""
     args = _parser().parse_args(argv)
+    folders = getattr(args, "allow_extends_from", None)
+    if folders:  # read by model.scenario.extends, here and in any worker process
+        os.environ[EXTENDS_ENV] = os.pathsep.join([*folders, os.environ.get(EXTENDS_ENV, "")]).rstrip(os.pathsep)
     try:
         commands = {"run": _run, "validate": _validate, "schema": _schema, "compare": _compare, "report": _report,
                     "sweep": _sweep, "calibrate": _calibrate, "published-figures": _published}
@@ -76,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"dayshift: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except ResultsExistError as exc:
+    except OutputError as exc:  # the results folder: exists, cannot be written, or is not dayshift's
         print(f"dayshift: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     except KeyboardInterrupt:
@@ -102,13 +118,16 @@ def _schema(args) -> int:
 
 
 def _validate(args) -> int:
+    from model.compile.spec import compiled
     from model.compile.validate import parse_scenario
+    from model.engine.memory import check_memory
     from model.scenario.yaml_reader import read_text
 
     bad = 0
     for path in args.scenario:
         try:
             sc = parse_scenario(read_text(path), path)
+            check_memory(compiled(sc), path)  # a scenario this machine cannot run is not valid here
             print(f"{path}: valid scenario '{sc.name}'")
         except ScenarioError as exc:
             print(f"dayshift: {exc}", file=sys.stderr)
@@ -117,9 +136,11 @@ def _validate(args) -> int:
 
 
 def _run(args) -> int:
+    from model.compile.spec import compiled
     from model.compile.validate import parse_scenario
+    from model.engine.memory import check_memory
     from model.engine.simulate import simulate
-    from model.output.files import check_target, safe_name
+    from model.output.files import check_target, safe_name, tidy_leftovers
     from model.output.results_folder import write_results
     from model.scenario.yaml_reader import read_text
 
@@ -128,8 +149,10 @@ def _run(args) -> int:
     if args.seed is not None and args.seed < 0:
         print("dayshift: --seed must be a non-negative whole number", file=sys.stderr)
         return EXIT_BAD_INPUT
+    check_memory(compiled(scenario), args.scenario, engine=args.engine)
     out = Path(args.out) if args.out else Path("results") / safe_name(scenario.name)
-    check_target(out, args.force)  # refuse before spending time on the run
+    _notes(tidy_leftovers(out))
+    check_target(out, args.force, args.replace_any_folder)  # refuse before spending time on the run
 
     bar = _progress(not args.no_progress, scenario.name)
     t0 = time.perf_counter()
@@ -139,7 +162,8 @@ def _run(args) -> int:
         if bar:
             bar.close()
     seconds = time.perf_counter() - t0
-    write_results(result, out, text, args.scenario, force=args.force, seconds=seconds)
+    write_results(result, out, text, args.scenario, force=args.force, seconds=seconds,
+                  replace_any=args.replace_any_folder)
     s = result.summary()
     print(f"{scenario.name}: {s['horizon_months'] // 12} years, seed {result.seed}, {args.engine} engine, {seconds:.1f} s")
     by_year = s.get("in_work_by_year", {})
@@ -154,8 +178,10 @@ def _run(args) -> int:
 
 def _compare(args) -> int:
     from model.analysis.compare import compare
+    from model.compile.spec import compiled
     from model.compile.validate import parse_scenario
-    from model.output.files import check_target, safe_name
+    from model.engine.memory import check_memory
+    from model.output.files import check_target, safe_name, tidy_leftovers, unique_file_names
     from model.output.results_folder import write_comparison
     from model.scenario.yaml_reader import read_text
 
@@ -180,9 +206,13 @@ def _compare(args) -> int:
     if len(set(names)) != len(names):
         print(f"dayshift: the scenarios' names must differ (got {', '.join(names)})", file=sys.stderr)
         return EXIT_BAD_INPUT
-    safe = [safe_name(n) for n in names]
-    out = Path(args.out) if args.out else Path("results") / f"{safe[0]}_vs_{'_'.join(safe[1:])}"
-    check_target(out, args.force)
+    for sc, path in zip(scenarios, texts):
+        check_memory(compiled(sc), path, draws=max(args.psa, 1))
+    safe = unique_file_names(names)
+    out = Path(args.out) if args.out else Path("results") / safe_name(
+        f"{safe[names[0]]}_vs_{'_'.join(safe[n] for n in names[1:])}", max_len=120)
+    _notes(tidy_leftovers(out))
+    check_target(out, args.force, args.replace_any_folder)
     bar = _progress(not args.no_progress, "compare")
     t0 = time.perf_counter()
     try:
@@ -193,7 +223,8 @@ def _compare(args) -> int:
             bar.close()
     seconds = time.perf_counter() - t0
     write_comparison(comp, out, {sc.name: (path, texts[path]) for sc, path in zip(scenarios, texts)},
-                     force=args.force, seconds=seconds, settings=dict(reps=args.reps, psa=args.psa))
+                     force=args.force, seconds=seconds, settings=dict(reps=args.reps, psa=args.psa),
+                     replace_any=args.replace_any_folder)
     print(comp.headline())
     print(f"  {seconds:.1f} s; results and report: {out}/report.html")
     return 0
@@ -201,17 +232,20 @@ def _compare(args) -> int:
 
 def _sweep(args) -> int:
     from model.analysis import sweep as sw
+    from model.engine.memory import check_memory
     from model.output import sweep_folder
 
     s = sw.load_sweep(args.sweep)
     if args.workers is not None and args.workers < 1:
         print("dayshift: --workers must be at least 1", file=sys.stderr)
         return EXIT_BAD_INPUT
+    workers = args.workers or os.cpu_count() or 1
+    check_memory(s.space.spec_at(s.space.base_values()), str(s.path), runs_at_once=1 if args.scheduler else workers)
     out = Path(args.out) if args.out else Path("results") / f"sweep_{s.sweep_file.name}"
     bar = _progress(not args.no_progress, f"sweep {s.sweep_file.name}")
     try:
         info = sweep_folder.run_sweep(s, out, workers=args.workers, scheduler=args.scheduler, force=args.force,
-                            progress=bar.update if bar else None)
+                            progress=bar.update if bar else None, replace_any=args.replace_any_folder)
     finally:
         if bar:
             bar.close()
@@ -231,19 +265,22 @@ def _sweep(args) -> int:
 
 def _calibrate(args) -> int:
     from model.analysis import calibrate as cb
+    from model.engine.memory import check_memory
     from model.output.calibration_folder import write_calibration
-    from model.output.files import check_target
+    from model.output.files import check_target, tidy_leftovers
 
     cal = cb.load_targets(args.targets)
+    check_memory(cal.space.spec_at(cal.shipped), str(cal.scenario_path))
     out = Path(args.out) if args.out else Path("results") / f"calibration_{cal.targets_file.name}"
-    check_target(out, args.force)
+    _notes(tidy_leftovers(out))
+    check_target(out, args.force, args.replace_any_folder)
     bar = _progress(not args.no_progress, f"calibrate {cal.targets_file.name}")
     try:
         fit = cb.calibrate(cal, progress=bar.update if bar else None)
     finally:
         if bar:
             bar.close()
-    write_calibration(cal, fit, out, force=args.force)
+    write_calibration(cal, fit, out, force=args.force, replace_any=args.replace_any_folder)
     runs = fit["evaluations"] * cal.targets_file.replications
     print(f"{cal.targets_file.name}: {fit['evaluations']} evaluations ({runs} runs) in {fit['seconds']:.1f} s "
           f"({fit['method']}); objective {fit['objective']:.3g}")
@@ -282,6 +319,12 @@ def _report(args) -> int:
               f"({type(exc).__name__}: {exc})", file=sys.stderr)
         return EXIT_BAD_INPUT
     return 0
+
+
+def _notes(notes: list[str]) -> None:
+    """Tell the user what was cleaned up beside the results folder (left by runs that were stopped)."""
+    for note in notes:
+        print(f"dayshift: {note}", file=sys.stderr)
 
 
 class _Bar:

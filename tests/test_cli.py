@@ -65,6 +65,7 @@ def test_existing_results_are_not_overwritten(tmp_path, scenario_file, capsys):
 def test_force_replaces_results(tmp_path, scenario_file):
     out = tmp_path / "res"
     out.mkdir()
+    (out / ".dayshift-results").write_text("")  # a results folder: --force replaces only those
     (out / "old.txt").write_text("old")
     assert main(["run", str(scenario_file), "--out", str(out), "--force", "--no-progress"]) == 0
     assert not (out / "old.txt").exists() and FILES <= {p.name for p in out.iterdir()}
@@ -90,6 +91,7 @@ def test_a_crash_while_forcing_keeps_the_old_results(tmp_path, scenario_file, mo
 
     out = tmp_path / "res"
     out.mkdir()
+    (out / ".dayshift-results").write_text("")
     (out / "old.txt").write_text("old")
     monkeypatch.setattr(model.output.plots, "save_all", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("x")))
     assert main(["run", str(scenario_file), "--out", str(out), "--force", "--no-progress"]) == 3

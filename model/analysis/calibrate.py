@@ -10,7 +10,6 @@ function of the parameters, so gradient methods do not apply); Nelder-Mead can b
 from __future__ import annotations
 
 import copy
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,7 @@ from model.compile.validate import parse_scenario
 from model.engine.ledger import record_columns
 from model.engine.results import YEARLY_COLUMNS
 from model.engine.simulate import simulate
-from model.scenario.paths import at_means, parse_path, value_at
+from model.scenario.paths import at_means, parse_path
 from model.scenario.problems import Problem, ScenarioError
 from model.scenario.schema import Scenario, Strict
 from model.scenario.yaml_reader import load_file, read_text
@@ -228,21 +227,17 @@ def calibrate(cal: Calibration, progress=None) -> dict:
                 seconds=time.perf_counter() - t0, table=pd.DataFrame(rows), method=cal.targets_file.method)
 
 
-def calibrated_yaml(cal: Calibration, fitted: dict, out_dir: Path) -> str:
-    """A scenario file that extends the calibrated one with the fitted values."""
+def calibrated_yaml(cal: Calibration, fitted: dict) -> str:
+    """The calibrated scenario as a file that stands alone: the original as resolved (any `extends` merged
+    in, so it does not depend on where the original is) with the fitted values put in, and its sources."""
     scenario = parse_scenario(read_text(cal.scenario_path), str(cal.scenario_path))
-    over: dict = {}
+    data = copy.deepcopy(scenario.data)
     for dotted, value in fitted.items():
-        path = parse_path(dotted)
-        # `extends` merges mappings but replaces lists: a value inside a list brings its whole list along.
-        at = next((i for i, part in enumerate(path) if isinstance(part, int)), len(path))
-        if at < len(path) and value_at(over, path[:at], None) is None:
-            _set(over, path[:at], copy.deepcopy(value_at(scenario.data, path[:at])))
-        _set(over, path, value)
-    rel = os.path.relpath(cal.scenario_path.resolve(), out_dir.resolve())
+        _set(data, parse_path(dotted), value)
+    data["name"] = f"{scenario.name}_calibrated"
     head = (f"# {cal.targets_file.name}: calibrated by `dayshift calibrate {cal.path}`.\n"
-            "# The fitted values below are laid over the original scenario, which keeps its sources.\n")
-    return head + yaml.safe_dump({"extends": rel, "name": f"{scenario.name}_calibrated", **over}, sort_keys=False)
+            f"# {cal.scenario_path} (any `extends` merged in) with the fitted values: {', '.join(fitted)}.\n")
+    return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
 def _set(tree: dict, path: tuple, value) -> None:

@@ -1,5 +1,5 @@
 """A calibration's results folder: the fit, the table of targets against the model, and a calibrated
-copy of the scenario that `extends` the original."""
+copy of the scenario that stands alone (the original with its `extends` merged in, and the fitted values)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from model.output.files import atomic_folder, write_table
 from model.output.provenance import provenance
 
 
-def write_calibration(cal: Calibration, fit: dict, out: str | Path, force: bool = False) -> Path:
+def write_calibration(cal: Calibration, fit: dict, out: str | Path, force: bool = False,
+                      replace_any: bool = False) -> Path:
     """Write the fit, the table of targets against the model, and a calibrated copy of the scenario."""
     out = Path(out)
-    with atomic_folder(out, force) as tmp:
+    with atomic_folder(out, force, replace_any) as tmp:
         write_table(tmp, "targets", fit["table"])
         info = {k: v for k, v in fit.items() if k != "table"}
         info.update(targets_file=str(cal.path), scenario=str(cal.scenario_path), seed=cal.targets_file.seed, **provenance())
         (tmp / "fit.json").write_text(json.dumps(info, indent=2) + "\n")
-        (tmp / "calibrated_scenario.yaml").write_text(calibrated_yaml(cal, fit["fitted"], out))
+        (tmp / "calibrated_scenario.yaml").write_text(calibrated_yaml(cal, fit["fitted"]))
     return out

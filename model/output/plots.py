@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import matplotlib.text
 import matplotlib.ticker
 import numpy as np
 from matplotlib.figure import Figure
@@ -17,6 +18,12 @@ from matplotlib.figure import Figure
 SIZES = {"states": (9, 5), "budget_shift": (9, 4), "costs": (9, 5), "compare_states": (13, 4.8),
          "compare_budget_shift": (11, 4), "budget_impact": (9, 4), "ce_plane": (7, 5.5), "acceptability": (7, 4.5)}
 _PALETTE = ["#1b6ca8", "#63a375", "#f2a541", "#c8553d", "#6f4e7c", "#9aa5ab", "#2e4057", "#b5a642"]
+
+
+def literal(text) -> str:
+    """Text from a scenario (a name, a label) as matplotlib shows it literally: every '$' escaped, so
+    'Plan $x^$' is never read as mathematics (which can fail to draw at all)."""
+    return str(text).replace("$", r"\$")
 
 
 def _axes(ax, figsize: tuple[float, float]):
@@ -33,6 +40,8 @@ def _save(draw: Callable, obj, path: Path, figsize: tuple[float, float], dpi: in
     fig = Figure(figsize=figsize)
     axes = fig.subplots(1, ncols, sharey=ncols > 1) if ncols > 1 else fig.subplots()
     draw(obj, axes)
+    for text in fig.findobj(matplotlib.text.Text):  # never through LaTeX, whatever the user's matplotlibrc says
+        text.set_usetex(False)
     fig.savefig(path, dpi=dpi, bbox_inches="tight")
 
 
@@ -46,11 +55,11 @@ def states(res, ax=None):
     ax = _axes(ax, SIZES["states"])
     spec = res.spec
     live = spec.states[: spec.n_live]
-    labels = [spec.scenario.states[s].label or s.replace("_", " ") for s in live]
+    labels = [literal(spec.scenario.states[s].label or s.replace("_", " ")) for s in live]
     ax.stackplot(_years(res), [res.monthly[f"n_{s}"].to_numpy() for s in live], labels=labels,
                  colors=_PALETTE[: len(live)], alpha=0.9)
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.set_title(f"People by service: {spec.scenario.name}")
+    ax.set_title(f"People by service: {literal(spec.scenario.name)}")
     ax.set_xlabel("Year")
     ax.set_ylabel("People")
     ax.legend(loc="upper left", fontsize=8, frameon=False, bbox_to_anchor=(1.0, 1.0))
@@ -67,7 +76,7 @@ def budget_shift(res, ax=None):
            label="Proactive share of spend")
     ax.plot(y["fiscal_year"], 100 * y["budget_shift"], marker="o", color=_PALETTE[3],
             label="Starting budget no longer spent reactively")
-    ax.set_title(f"Budget shift, {res.spec.scenario.name}")
+    ax.set_title(f"Budget shift, {literal(res.spec.scenario.name)}")
     ax.set_ylabel("%")
     ax.set_xlabel("Financial year")
     ax.tick_params(axis="x", labelrotation=60, labelsize=8)
@@ -87,9 +96,9 @@ def costs(res, ax=None):
         if not v.any():
             continue
         label = spec.scenario.services[s].label if s in spec.scenario.services and spec.scenario.services[s].label else s
-        ax.bar(y["fiscal_year"], v, bottom=bottom, label=label, color=_PALETTE[i % len(_PALETTE)])
+        ax.bar(y["fiscal_year"], v, bottom=bottom, label=literal(label), color=_PALETTE[i % len(_PALETTE)])
         bottom += v
-    ax.set_title(f"Council spend by service ({spec.scenario.price_year} prices): {spec.scenario.name}")
+    ax.set_title(f"Council spend by service ({literal(spec.scenario.price_year)} prices): {literal(spec.scenario.name)}")
     ax.set_ylabel("GBP million a year")
     ax.set_xlabel("Financial year")
     ax.tick_params(axis="x", labelrotation=60, labelsize=8)
@@ -126,7 +135,7 @@ def compare_states(comp, axes=None):
     fig = axes[0].figure
     for ax, name in zip(axes, names):
         states(comp.first[name], ax=ax)
-        ax.set_title(f"People by service: {name}")
+        ax.set_title(f"People by service: {literal(name)}")
         if ax is axes[0]:
             ax.get_legend().remove()
     fig.tight_layout()
@@ -140,10 +149,11 @@ def compare_budget_shift(comp, ax=None):
     policy = comp.policies[0]
     for who, label, colour in (("baseline", comp.baseline, _PALETTE[5]), ("policy", policy, _PALETTE[0])):
         x, mean, _, _ = _by_year_interval(comp, f"proactive_share_{who}", policy)
-        ax.plot(comp.start_year + x, 100 * mean, marker="o", label=f"{label}: proactive share of spend", color=colour)
+        ax.plot(comp.start_year + x, 100 * mean, marker="o", label=f"{literal(label)}: proactive share of spend",
+                color=colour)
         x, mean, _, _ = _by_year_interval(comp, f"budget_shift_{who}", policy)
         ax.plot(comp.start_year + x, 100 * mean, linestyle="--", color=colour,
-                label=f"{label}: starting budget no longer spent reactively")
+                label=f"{literal(label)}: starting budget no longer spent reactively")
     ax.set_title("Budget shift")
     ax.set_ylabel("%")
     ax.set_xlabel("Year ending")
@@ -161,7 +171,7 @@ def budget_impact(comp, ax=None):
     ax.bar(comp.start_year + x, mean / 1e6, color=colours,
            yerr=[(mean - low) / 1e6, (high - mean) / 1e6], capsize=2, error_kw=dict(lw=0.8))
     ax.axhline(0, color="black", lw=0.8)
-    ax.set_title(f"Yearly budget impact of {comp.policies[0]} against {comp.baseline} (undiscounted)")
+    ax.set_title(f"Yearly budget impact of {literal(comp.policies[0])} against {literal(comp.baseline)} (undiscounted)")
     ax.set_ylabel("Council saving, GBP million a year")
     ax.set_xlabel("Year ending")
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
@@ -211,7 +221,7 @@ def tornado(comp, ax=None):
         ax.barh(i, lo - centre, left=centre, color=_PALETTE[3])
         ax.barh(i, hi - centre, left=centre, color=_PALETTE[1])
     # The path without its section ('transitions.', 'costs.', 'policy.'), which the rest makes clear.
-    labels = [p.split(".", 1)[1] if p.count(".") > 1 else p for p in t["parameter"]]
+    labels = [literal(p.split(".", 1)[1] if p.count(".") > 1 else p) for p in t["parameter"]]
     ax.set_yticks(range(len(t)), labels, fontsize=8)
     ax.axvline(centre, color="black", lw=0.8)
     ax.set_xlabel("Discounted council saving, GBP million (red: parameter at its 2.5% point, green: at 97.5%;\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 from model.analysis.compare import Comparison
 from model.engine.results import SimulationResult
 from model.output import plots
-from model.output.files import atomic_folder, dump_json, safe_name, write_table
+from model.output.files import atomic_folder, dump_json, unique_file_names, write_table
 from model.output.provenance import provenance
 from model.output.report import write_report
 
@@ -37,9 +37,9 @@ def manifest(result: SimulationResult, scenario_text: str, scenario_path: str | 
 
 
 def write_results(result: SimulationResult, out: str | Path, scenario_text: str, scenario_path: str | None = None,
-                  force: bool = False, seconds: float = 0.0) -> Path:
+                  force: bool = False, seconds: float = 0.0, replace_any: bool = False) -> Path:
     """Write the complete results folder for one run, atomically."""
-    with atomic_folder(out, force) as tmp:
+    with atomic_folder(out, force, replace_any) as tmp:
         for name, df in (("monthly", result.monthly), ("yearly", result.yearly), ("people", result.people)):
             write_table(tmp, name, df)
         dump_json(tmp / "summary.json", result.summary())
@@ -50,18 +50,19 @@ def write_results(result: SimulationResult, out: str | Path, scenario_text: str,
 
 
 def write_comparison(comp: Comparison, out: str | Path, scenarios: dict[str, tuple[str, str]], force: bool = False,
-                     seconds: float = 0.0, settings: dict | None = None) -> Path:
+                     seconds: float = 0.0, settings: dict | None = None, replace_any: bool = False) -> Path:
     """Write the complete results folder of a comparison, atomically; `scenarios` maps each scenario's
-    name to (path, text)."""
-    with atomic_folder(out, force) as tmp:
+    name to (path, text). Each scenario's monthly table is named after it, made safe and unique."""
+    with atomic_folder(out, force, replace_any) as tmp:
         write_table(tmp, "comparison_yearly", comp.yearly)
         write_table(tmp, "comparison_runs", comp.runs)
         if comp.draws is not None and len(comp.draws.columns):
             write_table(tmp, "psa_draws", comp.draws)
         if comp.tornado is not None:
             write_table(tmp, "tornado", comp.tornado)
+        files = unique_file_names(comp.first)
         for name, res in comp.first.items():
-            write_table(tmp, f"monthly_{safe_name(name)}", res.monthly)
+            write_table(tmp, f"monthly_{files[name]}", res.monthly)
         summary = comp.summary()
         summary["headline"] = comp.headline(summary)
         dump_json(tmp / "summary.json", summary)

@@ -18,7 +18,8 @@ from dask.distributed import Client, LocalCluster, as_completed
 from matplotlib.figure import Figure
 
 from model.analysis.sweep import OUTPUTS, Sweep, run_one
-from model.output.files import ResultsExistError, write_text_atomic
+from model.output.files import ResultsExistError, check_target, write_marker, write_text_atomic
+from model.output.plots import literal
 from model.output.provenance import provenance
 
 
@@ -69,21 +70,27 @@ def read_runs(out: str | Path) -> pd.DataFrame:
     return pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True).sort_values("index").reset_index(drop=True)
 
 
-def prepare(sweep: Sweep, out: Path, force: bool) -> None:
-    """Start a new results folder, or check that an existing one belongs to this very sweep (to resume)."""
+def prepare(sweep: Sweep, out: Path, force: bool, replace_any: bool = False) -> None:
+    """Start a new results folder, or check that an existing one belongs to this very sweep (to resume).
+    `force` starts again, replacing only a results folder (any folder with `replace_any`)."""
     manifest = out / "manifest.json"
     if out.exists() and not force:
         if not manifest.exists():
             raise ResultsExistError(f"{out} exists and is not a sweep's folder; pass --force to replace it")
-        old = json.loads(manifest.read_text())
-        if old.get("sweep_sha256") != sweep.hash:
+        try:
+            old = json.loads(manifest.read_text())
+        except (OSError, ValueError):
+            old = None
+        if not isinstance(old, dict) or old.get("sweep_sha256") != sweep.hash:
             raise ResultsExistError(f"{out} holds a different sweep (its file or base scenario changed); "
                                     "pass --force to start again, or --out to write elsewhere")
         _tidy(out)
         return
+    check_target(out, force, replace_any)  # writable; a folder in the way is a results folder
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
+    write_marker(out)
     info = dict(kind="sweep", name=sweep.sweep_file.name, sweep_path=str(sweep.path), sweep_sha256=sweep.hash,
                 sweep_text=sweep.text, base_text=sweep.base_text, design=sweep.sweep_file.design,
                 n_points=len(sweep.points), replications=sweep.sweep_file.replications, n_runs=sweep.n_runs,
@@ -93,13 +100,13 @@ def prepare(sweep: Sweep, out: Path, force: bool) -> None:
 
 def run_sweep(sweep: Sweep, out: str | Path, workers: int | None = None, scheduler: str | None = None,
               force: bool = False, progress: Callable[[int, int], None] | None = None,
-              retries: int = 3, client=None) -> dict:
+              retries: int = 3, client=None, replace_any: bool = False) -> dict:
     """Run the sweep's missing runs on Dask and commit them in batches; return counts and timings.
 
     Uses `client` if given (it is left open), else the scheduler at `scheduler`, else a local cluster.
     """
     out = Path(out)
-    prepare(sweep, out, force)
+    prepare(sweep, out, force, replace_any)
     done = done_indices(out)
     todo = [i for i in range(sweep.n_runs) if i not in done]
     outputs = list(sweep.sweep_file.outputs or OUTPUTS)
@@ -151,7 +158,7 @@ def plot_sensitivity(table: pd.DataFrame, design: str, path: Path) -> None:
     axes = fig.subplots(1, len(outputs), squeeze=False)
     for ax, output in zip(axes[0], outputs):
         t = table[table["output"] == output]
-        labels = [p.split(".", 1)[-1] for p in t["parameter"]]
+        labels = [literal(p.split(".", 1)[-1]) for p in t["parameter"]]
         y = np.arange(len(t))
         if design == "sobol":
             ax.barh(y - 0.2, t["S1"], height=0.4, xerr=t["S1_conf"], label="first order (S1)", color="#1b6ca8")
@@ -161,7 +168,7 @@ def plot_sensitivity(table: pd.DataFrame, design: str, path: Path) -> None:
             ax.barh(y, t["mu_star"], xerr=t["mu_star_conf"], color="#1b6ca8", label="mu*")
             ax.set_xlabel("Morris mu* (mean absolute elementary effect)")
         ax.set_yticks(y, labels, fontsize=8)
-        ax.set_title(output)
+        ax.set_title(literal(output))
         ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=100, bbox_inches="tight")

@@ -1,0 +1,91 @@
+"""Will a run fit in memory? An estimate from the compiled scenario, made before anything runs, so a
+population too large for the machine is refused at once with the figures instead of dying with
+MemoryError after minutes.
+
+The vectorised engine holds a row for every person the run will ever create (the initial stock and all
+entrants), about 40 numbers each plus one per state, and the results hold a row per person again;
+measured, a run needs about 1.4 KB per person with six states (peak resident memory, results written).
+The estimate errs above that. The Mesa engine keeps a Python object per person and needs several times
+more.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from model.compile.spec import Spec
+from model.scenario.problems import Problem, ScenarioError
+
+BYTES_PER_PERSON = 1000  # the rows' fixed fields, the results' row, working copies
+BYTES_PER_PERSON_STATE = 64  # per state: time spent in it, and the per-state working arrays
+AGENTS_FACTOR = 4  # the Mesa engine: a Python object per person
+MAX_ROWS_AT_ONCE = 2_000_000  # the most rows (people x draws) simulate_draws holds at once (simulate.MAX_ROWS)
+SKIP_ENV = "DAYSHIFT_NO_MEMORY_CHECK"
+
+
+def estimate_bytes(spec: Spec, draws: int = 1, engine: str = "vectorised") -> int:
+    """Memory a run of `spec` needs beyond what is loaded already, in bytes: every person it creates, in
+    as many draws as run at once (PSA draws run together up to about two million rows)."""
+    people = spec.cohort.n_ids
+    at_once = max(1, min(draws, MAX_ROWS_AT_ONCE // max(people, 1)))
+    per_person = BYTES_PER_PERSON + BYTES_PER_PERSON_STATE * len(spec.states)
+    if engine == "agents":
+        per_person *= AGENTS_FACTOR
+    return int(people * at_once * per_person)
+
+
+def available_bytes() -> int | None:
+    """Memory this process can still use: the system's available memory, or the container's limit less
+    its use if that is smaller; None if neither can be read."""
+    found = []
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                found.append(int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    if not found:
+        try:
+            found.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (AttributeError, ValueError, OSError):
+            pass
+    for limit, usage in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+                         ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+        try:
+            cap = Path(limit).read_text().strip()
+            if cap != "max" and int(cap) < 1 << 60:
+                found.append(max(0, int(cap) - int(Path(usage).read_text().strip())))
+            break
+        except (OSError, ValueError):
+            continue
+    return min(found) if found else None
+
+
+def check_memory(spec: Spec, source: str, draws: int = 1, engine: str = "vectorised", runs_at_once: int = 1,
+                 available: int | None = None) -> None:
+    """Raise ScenarioError, with the estimate, if `runs_at_once` runs of `spec` will not fit in memory.
+    Set DAYSHIFT_NO_MEMORY_CHECK=1 to run anyway (on a machine with swap, say)."""
+    if os.environ.get(SKIP_ENV, "") not in ("", "0"):
+        return
+    need = estimate_bytes(spec, draws, engine) * max(1, runs_at_once)
+    have = available_bytes() if available is None else available
+    if have is None or need <= have:
+        return
+    c = spec.cohort
+    initial = sum(g.count for g in c.initial_groups)
+    entrants = int(c.inflow.sum())
+    at_once = f" ({runs_at_once} runs at once)" if runs_at_once > 1 else ""
+    raise ScenarioError(source, [Problem(
+        "population",
+        f"a run needs about {_size(need)} of memory{at_once} for its {c.n_ids:,} people ({initial:,} at the start "
+        f"and {entrants:,} entrants, about {_size(need // max(c.n_ids, 1) // max(1, runs_at_once))} each), but about "
+        f"{_size(have)} is available; make population.initial counts or population.inflow (per_year, until_year) "
+        f"smaller, or run on a machine with more memory (set {SKIP_ENV}=1 to try anyway)")])
+
+
+def _size(n: float) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:,.1f} {unit}"
+    return f"{n:,.0f} bytes"
