@@ -273,10 +273,19 @@ def test_money_that_is_not_finite_once_compiled_is_refused():
 # --- populations too large for memory ----------------------------------------------------------
 
 
+def test_people_in_a_council_have_a_bound():
+    d = small()
+    d["population"]["initial"] = [{"state": "day_service", "count": 10_000_000}] * 10  # 10 groups of 10 million
+    t0 = time.perf_counter()
+    with pytest.raises(ScenarioError, match=r"population.initial: 100,000,000 people at the start in all; at most 10,000,000"):
+        validate_scenario(d, "many.yaml")
+    assert time.perf_counter() - t0 < 1.0
+
+
 def _too_many(kind: str) -> dict:
     d = small()
-    if kind == "groups":  # 10 groups of 10 million
-        d["population"]["initial"] = [{"state": "day_service", "count": 10_000_000}] * 10
+    if kind == "groups":  # within the bound, but 16 GB of memory
+        d["population"]["initial"] = [{"state": "day_service", "count": 2_000_000}] * 5
     else:  # a million a year for 120 years
         d["horizon"] = {"years": 120}
         d["population"]["inflow"].update(per_year=1_000_000, until_year=120)
@@ -295,7 +304,7 @@ def test_a_population_too_large_for_memory_is_refused_with_the_estimate(tmp_path
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err, err
     assert "population: a run needs about" in err and "GB of memory" in err and "8.0 GB is available" in err, err
-    people = "(100,000,000 at the start" if kind == "groups" else "and 120,000,000 entrants"
+    people = "(10,000,000 at the start" if kind == "groups" else "and 120,000,000 entrants"
     assert people in err, err
     assert time.perf_counter() - t0 < 5.0
     assert main(["validate", str(path)]) == 2 and "GB of memory" in capsys.readouterr().err
