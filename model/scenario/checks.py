@@ -12,7 +12,7 @@ from model.scenario.problems import Problem
 from model.scenario.schema import EXIT_STATES, Scenario, Transition
 
 RESERVED_SERVICES = ("council", "proactive", "reactive", "public_purse")
-MAX_PEOPLE = 10_000_000  # people in the starting stock: more than any council, or England, has
+MAX_PEOPLE = 10_000_000  # people in the starting stock: far more than any council, or the UK, has
 
 
 def age_labels(edges: list[int]) -> list[str]:
@@ -88,8 +88,8 @@ def check_cross_fields(sc: Scenario) -> list[Problem]:
             c.shares(f"population.initial[{i}].age_mix", g.age_mix, ages, "age band")
     stock = sum(g.count for g in pop.initial)
     if stock > MAX_PEOPLE:
-        c.add("population.initial", f"{stock:,} people at the start in all; at most {MAX_PEOPLE:,} (England has about "
-              "1.5 million adults with learning disabilities)", has_value=False)
+        c.add("population.initial", f"{stock:,} people at the start in all; at most {MAX_PEOPLE:,} (the UK has about "
+              "1.5 million people with a learning disability)", has_value=False)
     if pop.inflow is not None:
         if pop.inflow.band_mix is not None:
             c.shares("population.inflow.band_mix", pop.inflow.band_mix, bands, "band")
