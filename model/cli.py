@@ -83,8 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `dayshift` console script."""
     args = _parser().parse_args(argv)
     folders = getattr(args, "allow_extends_from", None)
-    if folders:  # read by model.scenario.extends, here and in any worker process
-        os.environ[EXTENDS_ENV] = os.pathsep.join([*folders, os.environ.get(EXTENDS_ENV, "")]).rstrip(os.pathsep)
+    before = os.environ.get(EXTENDS_ENV)
+    if folders:  # read by model.scenario.extends, here and in any worker process this command starts
+        os.environ[EXTENDS_ENV] = os.pathsep.join([*folders, before or ""]).rstrip(os.pathsep)
     try:
         commands = {"run": _run, "validate": _validate, "schema": _schema, "compare": _compare, "report": _report,
                     "sweep": _sweep, "calibrate": _calibrate, "published-figures": _published}
@@ -108,6 +109,12 @@ def main(argv: list[str] | None = None) -> int:
               "fault in dayshift, not in your scenario; rerun with DAYSHIFT_DEBUG=1 for the details and "
               "report them.", file=sys.stderr)
         return EXIT_INTERNAL
+    finally:
+        if folders:  # as it was, for a notebook or a test that calls main() again
+            if before is None:
+                os.environ.pop(EXTENDS_ENV, None)
+            else:
+                os.environ[EXTENDS_ENV] = before
 
 
 def _schema(args) -> int:

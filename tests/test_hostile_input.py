@@ -185,8 +185,10 @@ def test_extends_from_an_allowed_folder(tmp_path, capsys, monkeypatch):
     home = tmp_path / "home"
     home.mkdir()
     child = write_yaml(home, {"extends": "../library/base.yaml", "name": "child"}, "child.yaml")
+    monkeypatch.delenv("DAYSHIFT_EXTENDS_FROM", raising=False)
     _validate(child, capsys, "outside the folder of the scenario")
     assert main(["validate", "--allow-extends-from", str(library), str(child)]) == 0
+    assert "DAYSHIFT_EXTENDS_FROM" not in os.environ  # the option lasts one command
     monkeypatch.setenv("DAYSHIFT_EXTENDS_FROM", str(library))
     assert main(["validate", str(child)]) == 0
     # below the scenario's own folder needs no permission; a symlink out of it does
