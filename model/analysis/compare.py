@@ -20,10 +20,11 @@ import pandas as pd
 from model.analysis.parameter_space import ParameterSpace
 from model.analysis.stats import interval, replication_seeds
 from model.compile.spec import Spec, compiled
+from model.compile.validate import validate_scenario
 from model.engine.results import SimulationResult, budget_shift
 from model.engine.simulate import simulate, simulate_draws
 from model.engine.streams import seed_from
-from model.scenario.paths import at_means
+from model.scenario.paths import at_means, parse_path, substitute, value_at
 from model.scenario.problems import Problem, ScenarioError
 from model.scenario.schema import Scenario
 
@@ -316,10 +317,14 @@ def carried_by_catch_alls(policies: list[Scenario], base_runs: list[SimulationRe
         if not p.catch_alls:
             continue
         mine = runs[runs["policy"] == p.name].set_index("run")["npv_saving"]
-        space = ParameterSpace.checked(at_means(p), [c.path for c in p.catch_alls], [[c.without] for c in p.catch_alls],
-                                       p.name, [f"catch_alls[{i}].path" for i in range(len(p.catch_alls))])
-        for c, path in zip(p.catch_alls, space.paths):
-            spec = compiled(space.scenario_with({path: c.without}))
+        data = at_means(p)
+        for i, c in enumerate(p.catch_alls):
+            path = parse_path(c.path)
+            if value_at(data, path, None) is None:
+                raise ScenarioError(p.name, [Problem(f"catch_alls[{i}].path", "no such value in the scenario",
+                                                     c.path, True)])
+            # The whole value at the path (a number, or a series over time) gives way to the value without it.
+            spec = compiled(validate_scenario(substitute(data, {path: c.without}), p.name))
             for i, (s, b) in enumerate(zip(seeds, base_runs)):
                 _, totals = pair_metrics(b, simulate(spec, seed=s))
                 rows.append(dict(policy=p.name, label=c.label, path=c.path, without=c.without, run=i,

@@ -88,10 +88,15 @@ class Person(mesa.Agent):
         return int(bool(pol.referral_from[self.state] and self.wants_work and pol.eligible_band[self.band]))
 
     def choose_move(self, u: float) -> int:
-        """Where this person moves this cycle (-1: nowhere): the first state whose running chance exceeds u."""
+        """Where this person moves this cycle (-1: nowhere): the first state whose running chance exceeds u.
+        Someone waiting for a place keeps the moves of the state they came from (a queue holds nobody back
+        from what they would otherwise do); such a move takes them off the waiting list."""
         spec = self.model.spec
         seg = int(np.searchsorted(spec.moves.tis_edges, self.exposure, side="right") - 1)
-        return int(choose_cum(spec.moves.cum[self.state, self.band, spec.cohort.age_band(self.age), seg, self.variant()], u))
+        state, variant = self.state, self.variant()
+        if spec.policy is not None and state == spec.policy.waiting and self.kept_from >= 0:
+            state, variant = self.kept_from, 0
+        return int(choose_cum(spec.moves.cum[state, self.band, spec.cohort.age_band(self.age), seg, variant], u))
 
     def cycle_cost(self) -> float:
         """What this person's state costs the council this cycle (one-off move costs included)."""
@@ -197,6 +202,9 @@ class DayshiftModel(mesa.Model):
                     p.hours = _hours(self.spec, u[streams.CREATE_ENTRY])
                 if pol is not None and p.state in (pol.support, pol.waiting):
                     self.queue.append((0, p.pid))  # placed below, in id order
+                    # What they had before is not known: they keep a day service (the conservative reading,
+                    # so a waiting list or job search at the start is never free).
+                    p.kept_from = pol.day
             elif pol is not None and pol.employment_first and p.wants_work and pol.eligible_band[p.band]:
                 self._refer(p, charge=False)
                 p.origin = -1  # straight from education, never in day services
@@ -294,9 +302,11 @@ class DayshiftModel(mesa.Model):
                 continue
             led.moved(src, dst)
             p.enter(dst)
+            if pol is not None and src == pol.waiting:  # left the waiting list by a move of their own
+                self.queue = [q for q in self.queue if q[1] != p.pid]
             if pol is not None and dst == pol.work:
                 p.hours = _hours(spec, u[p.pid, streams.DECIDE_HOURS])
-                origin = p.origin if src == pol.support else src
+                origin = p.origin if src in (pol.support, pol.waiting) else src
                 led.job_start(origin)
                 p.totals["job_starts"] += 1
                 if origin == pol.day:  # the package moves, less what the person keeps in work

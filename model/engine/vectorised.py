@@ -211,9 +211,14 @@ class VectorisedEngine:
         gone = st == self.GONE
         exposure_segment, cost_segment = self._seg(p.exposure[at]), self._seg(p.months_in_state[at])
         v = self._variant(d, st, p.refer_ok[at], p.model_k[at])
+        if self.pol is not None:  # waiting: the moves of the state they came from (`Person.choose_move`)
+            waits = (st == self.pol.waiting) & (p.kept_from[at] >= 0)
+            chances_of, v = np.where(waits, p.kept_from[at], st), np.where(waits, 0, v)
+        else:
+            chances_of = st
         S1, B, A, V, T = self.dims
         p.exposure_segment[at] = exposure_segment
-        p.key[at] = (((((d * S1 + st) * B + band) * A + ab) * V + v) * T) + exposure_segment
+        p.key[at] = (((((d * S1 + chances_of) * B + band) * A + ab) * V + v) * T) + exposure_segment
         p.next_exposure[at] = np.where(gone, _NEVER, self.next_edge[exposure_segment])
         self._refresh_age(at, gone)
         self._refresh_cost(at, cost_segment)
@@ -292,6 +297,7 @@ class VectorisedEngine:
                 u = self.create_u[cat["ids"], streams.CREATE_ENTRY]
                 new["hours"] = np.where(cat["state"] == pol.work, self._hours(d, u), 0.0)
                 pathway = np.flatnonzero((cat["state"] == pol.support) | (cat["state"] == pol.waiting))
+                new["kept_from"][pathway] = pol.day  # as the Mesa engine: a day service kept, never free
                 self._queue_add(d[pathway], self._uid(d[pathway], cat["ids"][pathway]), 0)
         elif pol is not None:
             first = np.flatnonzero(new["refer_ok"] & self.employment_first[d])
@@ -362,6 +368,13 @@ class VectorisedEngine:
         rows["months_in_state"][at] = 0
         rows["exposure"][at] = 0
         rows["state_start"][at] = self.cycle
+
+    def _leave_queue(self, d: np.ndarray, ids: np.ndarray) -> None:
+        """Take people off their draw's waiting list."""
+        gone = self._uid(d, ids)
+        for dd in np.unique(d):
+            stay = ~np.isin(self.q_uid[dd], gone)
+            self.q_uid[dd], self.q_join[dd] = self.q_uid[dd][stay], self.q_join[dd][stay]
 
     def _queue_add(self, d: np.ndarray, uids: np.ndarray, join: int) -> None:
         for dd in np.unique(d):
@@ -502,13 +515,15 @@ class VectorisedEngine:
             keep = ~refer
             movers, dst, src, d, u_hours = movers[keep], dst[keep], src[keep], d[keep], u_hours[keep]
         np.add.at(flows, (d, src, dst), 1)
+        if pol is not None:
+            self._leave_queue(d[src == pol.waiting], p.ids[movers[src == pol.waiting]])
         self._enter(p.__dict__, movers, dst)
         if pol is not None:
             job = dst == pol.work
             if job.any():
                 at = movers[job]
                 p.hours[at] = self._hours(d[job], u_hours[job])
-                origin = np.where(src[job] == pol.support, p.origin[at], src[job])
+                origin = np.where((src[job] == pol.support) | (src[job] == pol.waiting), p.origin[at], src[job])
                 starts = self._by_draw(d[job], S + 1, np.where(origin >= 0, origin, S))
                 p.job_starts[at] += 1
                 from_day = origin == pol.day

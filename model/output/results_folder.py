@@ -60,6 +60,8 @@ def write_comparison(comp: Comparison, out: str | Path, scenarios: dict[str, tup
             write_table(tmp, "psa_draws", comp.draws)
         if comp.tornado is not None:
             write_table(tmp, "tornado", comp.tornado)
+        if comp.carried is not None:
+            write_table(tmp, "carried_by_catch_alls", comp.carried)
         files = unique_file_names(comp.first)
         for name, res in comp.first.items():
             write_table(tmp, f"monthly_{files[name]}", res.monthly)
