@@ -145,7 +145,7 @@ def _validate(args) -> int:
 def _run(args) -> int:
     from model.compile.spec import compiled
     from model.compile.validate import parse_scenario
-    from model.engine.memory import check_memory
+    from model.engine.memory import check_memory, results_bytes
     from model.engine.simulate import simulate
     from model.output.files import check_target, safe_name, tidy_leftovers
     from model.output.results_folder import write_results
@@ -159,7 +159,8 @@ def _run(args) -> int:
     check_memory(compiled(scenario), args.scenario, engine=args.engine)
     out = Path(args.out) if args.out else Path("results") / safe_name(scenario.name)
     _notes(tidy_leftovers(out))
-    check_target(out, args.force, args.replace_any_folder)  # refuse before spending time on the run
+    # refuse before spending time on the run
+    check_target(out, args.force, args.replace_any_folder, need_bytes=results_bytes(compiled(scenario)))
 
     bar = _progress(not args.no_progress, scenario.name)
     t0 = time.perf_counter()

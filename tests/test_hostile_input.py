@@ -488,6 +488,16 @@ def test_a_read_only_out_is_found_before_simulating_as_another_user():
         subprocess.run(["rm", "-rf", str(folder)], check=False)
 
 
+def test_a_disk_too_full_for_the_results_is_found_before_simulating(tmp_path, scenario_file, capsys, monkeypatch):
+    import model.engine.simulate
+
+    monkeypatch.setattr(model.engine.simulate, "simulate", lambda *a, **k: pytest.fail("simulated before checking"))
+    monkeypatch.setattr(files, "free_bytes", lambda folder: 5_000_000)
+    assert main(["run", str(scenario_file), "--out", str(tmp_path / "out"), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "about 5 MB is free on that disk and the results need about 20 MB" in err, err
+
+
 def test_a_full_disk_while_writing_is_not_blamed_on_dayshift(tmp_path, scenario_file, capsys, monkeypatch):
     import errno
 

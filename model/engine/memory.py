@@ -22,6 +22,13 @@ BYTES_PER_PERSON_STATE = 64  # per state: time spent in it, and the per-state wo
 AGENTS_FACTOR = 4  # the Mesa engine: a Python object per person
 MAX_ROWS_AT_ONCE = 2_000_000  # the most rows (people x draws) simulate_draws holds at once (simulate.MAX_ROWS)
 SKIP_ENV = "DAYSHIFT_NO_MEMORY_CHECK"
+RESULT_BYTES_PER_PERSON = 300  # a run's results folder on disk (measured: about 130 bytes a person)
+RESULT_BYTES_FIXED = 20_000_000  # the monthly and yearly tables, figures, report
+
+
+def results_bytes(spec: Spec) -> int:
+    """Disk space a run's results folder needs, erring above."""
+    return RESULT_BYTES_FIXED + RESULT_BYTES_PER_PERSON * spec.cohort.n_ids
 
 
 def estimate_bytes(spec: Spec, draws: int = 1, engine: str = "vectorised") -> int:

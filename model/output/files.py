@@ -137,9 +137,18 @@ def tidy_leftovers(out: str | Path) -> list[str]:
     return notes
 
 
-def check_writable(out: str | Path) -> None:
+def free_bytes(folder: Path) -> int | None:
+    """Bytes this process may still write on the file system holding `folder` (None if unknown)."""
+    try:
+        st = os.statvfs(folder)
+    except (OSError, AttributeError):
+        return None
+    return st.f_bavail * st.f_frsize
+
+
+def check_writable(out: str | Path, need_bytes: int = 0) -> None:
     """Raise OutputError unless a results folder can be made at `out`: its nearest existing parent is a
-    folder this process may write in."""
+    folder this process may write in, on a file system with `need_bytes` free."""
     out = Path(out)
     parent = out.absolute().parent
     while not parent.exists() and parent != parent.parent:
@@ -158,13 +167,18 @@ def check_writable(out: str | Path) -> None:
         pass
     except OSError as exc:
         raise OutputError(f"cannot write results to {out}: {parent}: {exc.strerror or exc}") from None
+    free = free_bytes(parent) if need_bytes else None
+    if free is not None and free < need_bytes:
+        raise OutputError(f"cannot write results to {out}: about {free / 1e6:,.0f} MB is free on that disk and the "
+                          f"results need about {need_bytes / 1e6:,.0f} MB")
 
 
-def check_target(out: str | Path, force: bool, replace_any: bool = False) -> None:
-    """Before a run: refuse (OutputError) a target that cannot be written or must not be replaced. Call
-    tidy_leftovers first, so results set aside by a killed run are back in place when this looks."""
+def check_target(out: str | Path, force: bool, replace_any: bool = False, need_bytes: int = 0) -> None:
+    """Before a run: refuse (OutputError) a target that cannot be written (or has less than `need_bytes`
+    free) or must not be replaced. Call tidy_leftovers first, so results set aside by a killed run are back
+    in place when this looks."""
     out = Path(out)
-    check_writable(out)
+    check_writable(out, need_bytes)
     _check_replace(out, force, replace_any)
 
 
