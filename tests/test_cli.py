@@ -126,6 +126,7 @@ def test_engines_write_the_same_numbers(tmp_path, scenario_file):
     assert a["cost_total_discounted"] == pytest.approx(v["cost_total_discounted"], rel=1e-9)
 
 
+@pytest.mark.slow
 def test_shipped_scenarios_follow_the_json_schema_editors_use(capsys):
     import jsonschema
     import yaml

@@ -32,7 +32,9 @@ def assert_same(sc, seed=None, n_cycles=None) -> None:
     assert a.initial_counts == v.initial_counts
 
 
-@pytest.mark.parametrize("name", ["baseline", "essex_live", "personal_budgets_for_work", "shared_lives"])
+# essex_live in the quick loop; the other three (each a few seconds) with the slow tests.
+@pytest.mark.parametrize("name", ["essex_live", *(pytest.param(n, marks=pytest.mark.slow)
+                                                for n in ("baseline", "personal_budgets_for_work", "shared_lives"))])
 def test_shipped_scenarios_agree(name):
     assert_same(load_scenario(SCENARIOS / f"{name}.yaml"), n_cycles=60)
 
@@ -152,6 +154,7 @@ def _with_series(draw, d: dict) -> dict:
     return d
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_random_scenarios_agree(data):

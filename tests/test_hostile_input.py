@@ -335,6 +335,7 @@ def test_file_names_are_safe_short_and_unique():
                for f in names.values())
 
 
+@pytest.mark.slow
 def test_compare_keeps_one_table_per_scenario_and_draws_names_literally(tmp_path, capsys):
     base, pol = small(name="a/b"), small(name="a b")
     for d in (base, pol):
@@ -349,6 +350,7 @@ def test_compare_keeps_one_table_per_scenario_and_draws_names_literally(tmp_path
     assert (out / "compare_states.png").stat().st_size > 0 and (out / MARKER).exists()
 
 
+@pytest.mark.slow
 def test_names_in_plots_are_shown_literally():
     from model.engine.simulate import simulate
 
@@ -748,6 +750,7 @@ def _malformed_batch(fuzz_folder, rng) -> None:
         _check(*malformed(rng), str(fuzz_folder / "fuzz.yaml"))
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 2**64 - 1))
 def test_ten_thousand_malformed_scenarios_give_only_the_scenario_error(fuzz_folder, seed):
