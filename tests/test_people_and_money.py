@@ -280,3 +280,17 @@ def test_personal_budget_uptake_at_the_ends_matches_all_or_none():
     none = run({"usable_for_employment": True, "uptake": {"years": [0, 5], "share": [0.0, 0.0]}})
     assert none.drop(columns="proactive_share").equals(run({"usable_for_employment": False}).drop(columns="proactive_share"))
     assert (none["supported_spot"] == 0).all() and (every["supported_spot"] > 0).any()
+
+
+@pytest.mark.parametrize("leave_monthly, expected", [(0.0, 1.0), (1.0, 0.0)])
+def test_retention_at_6_and_12_months_counts_jobs_by_hand(leave_monthly, expected):
+    d = _one_leaver(0, model="block")
+    d["horizon"] = {"years": 2}
+    d["transitions"] = {"paid_work": {"day_service": {"monthly": leave_monthly}}}
+    for engine in ("vectorised", "agents"):
+        res = simulate(validate_scenario(d), seed=1, engine=engine)
+        s, m = res.summary(), res.monthly
+        # In work from month 1; kept: its 6th month is cycle 7 and its 12th cycle 13; lost: it never gets there.
+        assert s["retention_6_months"] == expected and s["retention_12_months"] == expected
+        if expected:
+            assert m["jobs_kept_6_months"].tolist()[7] == 1 and m["jobs_kept_12_months"].tolist()[13] == 1

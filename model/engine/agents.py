@@ -355,6 +355,10 @@ class DayshiftModel(mesa.Model):
             place = pol.place_cost[p.service_model] if supported and not p.spot else 0.0
             self.ledger.person(p.state, p.band, cost, p.hours if working else 0.0, supported and p.spot, place,
                                kept_from=p.kept_from, kept=kept)
+            if working and p.totals["job_starts"] > 0:  # a job started in the run: does it reach 6, 12 months?
+                reached = [t <= p.months_in_state < t + spec.calendar.cycle_months for t in (6, 12)]
+                if any(reached):
+                    self.ledger.jobs_kept(*reached)
             cost += kept
             p.totals["cost"] += cost
             p.totals["cost_disc"] += cost * spec.discount.costs[m]

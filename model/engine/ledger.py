@@ -45,6 +45,7 @@ def column_kinds(spec: Spec) -> dict[str, str]:
     cols.update({f"flow_{a}_to_{b}": FLOW for a in live for b in live if a != b})
     cols.update({c: FLOW for c in ["referrals", "admissions", "job_starts"]})
     cols.update({f"job_starts_from_{o}": FLOW for o in origins(spec)})
+    cols.update(jobs_kept_6_months=FLOW, jobs_kept_12_months=FLOW)
     cols.update(job_exits=FLOW, queue_length=STOCK, mean_wait_admitted_months=RATE, mean_wait_queue_months=RATE)
     if spec.policy is not None:
         names = spec.policy.model_names
@@ -86,6 +87,7 @@ class CycleLedger:
         self._referrals = 0
         self._job_starts_by = np.zeros(S + 1, dtype=np.int64)  # the last is the inflow
         self._job_exits = 0
+        self._kept_jobs = np.zeros(2, dtype=np.int64)  # jobs started in the run reaching 6 and 12 months
         self._admissions = 0
         self._wait_admitted = 0.0
         self._queue_waits: list[int] = []
@@ -144,6 +146,10 @@ class CycleLedger:
     def job_starts_many(self, by_origin: np.ndarray) -> None:
         """Job starts by origin: each live state, then the inflow."""
         self._job_starts_by += by_origin
+
+    def jobs_kept(self, six: int, twelve: int) -> None:
+        """Jobs started in this run whose tenure reached 6 (and 12) months this cycle."""
+        self._kept_jobs += (six, twelve)
 
     def job_exit(self, n: int = 1) -> None:
         """People who left paid work."""
@@ -227,6 +233,7 @@ class CycleLedger:
         row["admissions"] = int(self._admissions)
         row["job_starts"] = int(self._job_starts_by.sum())
         row.update({f"job_starts_from_{o}": int(n) for o, n in zip(origins(spec), self._job_starts_by)})
+        row["jobs_kept_6_months"], row["jobs_kept_12_months"] = (int(n) for n in self._kept_jobs)
         row["job_exits"] = int(self._job_exits)
         row["queue_length"] = len(self._queue_waits)
         row["mean_wait_admitted_months"] = self._wait_admitted / self._admissions if self._admissions else 0.0

@@ -119,10 +119,22 @@ def summarise(res: SimulationResult) -> dict:
         out["max_queue_length"] = int(m["queue_length"].max())
         out["mean_wait_admitted_months"] = float(
             (m["mean_wait_admitted_months"] * m["admissions"]).sum() / max(1, m["admissions"].sum()))
+        out.update(_retention(m, spec.calendar.cycle_months))
         out["money_released_total"] = float(m["released"].sum())
         out["money_moved_total"] = float(m["moved"].sum())
         out["money_saving_total"] = float(m["saving"].sum())
         out["employment_underspend_total"] = float(m["employment_underspend"].sum())
+    return out
+
+
+def _retention(m: pd.DataFrame, cycle_months: int) -> dict:
+    """The share of job starts still in work 6 and 12 months on, over the starts whose 6 or 12 months fall
+    within the run (a person who leaves work and starts again within the span counts as two starts)."""
+    out = {}
+    for t in (6, 12):
+        lag = -(-t // cycle_months)  # cycles from a start to its tenure of t months
+        starts = float(m["job_starts"].iloc[: max(0, len(m) - lag)].sum())
+        out[f"retention_{t}_months"] = float(m[f"jobs_kept_{t}_months"].sum()) / starts if starts else None
     return out
 
 

@@ -446,10 +446,15 @@ class VectorisedEngine:
         sums = {name: self._sum_by_draw(w) for name, w in (
             ("benefit", p.benefit), ("hours", p.work_hours), ("weight", p.weight),
             ("spot", p.spot_supported), ("place", p.block_cost))}
+        c = spec.calendar.cycle_months
+        started = (p.state == self.pol.work) & (p.job_starts > 0) if self.pol is not None else np.zeros(p.n, bool)
+        kept = [self._sum_by_draw(started & (p.months_in_state >= t) & (p.months_in_state < t + c)) for t in (6, 12)]
         for dd, led in enumerate(self.leds):
             led.people_sums(counts=counts[dd], by_service=by_service[dd], benefits=float(sums["benefit"][dd]),
                             hours=float(sums["hours"][dd]), outcomes=float(sums["weight"][dd]),
                             spot=int(sums["spot"][dd]), place=float(sums["place"][dd]))
+            if kept[0][dd] or kept[1][dd]:
+                led.jobs_kept(int(kept[0][dd]), int(kept[1][dd]))
         p.cost += cost
         p.outcomes += p.weight
         if D == 1:
