@@ -350,6 +350,19 @@ def test_compare_keeps_one_table_per_scenario_and_draws_names_literally(tmp_path
     assert (out / "compare_states.png").stat().st_size > 0 and (out / MARKER).exists()
 
 
+def test_plot_text_is_shown_literally():
+    """The quick loop's check of what the slow test below draws from real runs."""
+    for name in (r"Plan $\undefinedcommand$ x", "Cost $x^$ plan", "$$", "\\", r"a\$b $c$"):
+        fig = Figure(figsize=(3, 2))
+        ax = fig.subplots()
+        ax.set_title(plots.literal(name))
+        ax.plot([0, 1], label=plots.literal(name))
+        ax.legend()
+        fig.savefig(io.BytesIO(), format="png", dpi=20)  # mathtext would raise here
+        for text in (ax.title, *ax.get_legend().get_texts()):
+            assert text._preprocess_math(text.get_text()) == (name, False)
+
+
 @pytest.mark.slow
 def test_names_in_plots_are_shown_literally():
     from model.engine.simulate import simulate
@@ -757,4 +770,11 @@ def test_ten_thousand_malformed_scenarios_give_only_the_scenario_error(fuzz_fold
     """400 examples of 25: 10,000 malformed scenarios of every kind, read as `dayshift` reads them. Each
     example's scenarios come from a generator seeded by hypothesis (a failure names its seed): drawing
     every character through hypothesis took longer than reading the scenarios."""
+    _malformed_batch(fuzz_folder, random.Random(seed))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 2**64 - 1))
+def test_malformed_scenarios_give_only_the_scenario_error(fuzz_folder, seed):
+    """The quick loop's share of the test above: 40 examples of 25, 1,000 malformed scenarios."""
     _malformed_batch(fuzz_folder, random.Random(seed))
