@@ -1,4 +1,5 @@
-"""pytest set-up: the tests import their shared helpers from `helpers.py` beside this file."""
+"""pytest set-up: the tests import their shared helpers from `helpers.py` beside this file; the notebooks'
+kernels start in the background when collection ends (notebook_runner.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,27 @@ import pytest
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]  # import raises ImportError
 
 from helpers import small
+
+
+NOTEBOOK_TEST = "test_notebook_runs_and_shows_its_charts"
+
+
+def pytest_collection_finish(session):
+    """Start the selected notebooks' kernels in the background, to run beside the other tests."""
+    if session.config.option.collectonly:
+        return
+    notebooks = [item.callspec.params["path"] for item in session.items
+                 if getattr(item, "originalname", None) == NOTEBOOK_TEST]
+    if notebooks:
+        import notebook_runner  # Jupyter's client only when notebooks run
+
+        only_notebooks = all(item.path.name == "test_notebooks.py" for item in session.items)
+        notebook_runner.start(notebooks, at_once=2 if only_notebooks else 1)
+
+
+def pytest_sessionfinish(session):
+    if "notebook_runner" in sys.modules:
+        sys.modules["notebook_runner"].stop()
 
 
 @pytest.fixture
