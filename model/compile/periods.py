@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from model.compile.spec import Spec, with_periods
+from model.compile.spec import with_periods
 from model.scenario.paths import substitute
 from model.scenario.problems import Problem, ScenarioError, dotted
 from model.scenario.schema import Scenario

@@ -105,7 +105,7 @@ class _Loader(_Base):
             return super().construct_object(node, deep=deep)
         except yaml.YAMLError:
             raise
-        except (ValueError, TypeError, KeyError, AttributeError, OverflowError, IndexError, LookupError) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError, IndexError, LookupError):
             kind = str(node.tag).rsplit(":", 1)[-1]
             raise yaml.constructor.ConstructorError(
                 None, None, f"{_snippet(node)} is not a valid {kind} (the tag !!{kind} asks for one)",
