@@ -294,3 +294,14 @@ def test_retention_at_6_and_12_months_counts_jobs_by_hand(leave_monthly, expecte
         assert s["retention_6_months"] == expected and s["retention_12_months"] == expected
         if expected:
             assert m["jobs_kept_6_months"].tolist()[7] == 1 and m["jobs_kept_12_months"].tolist()[13] == 1
+
+
+def test_job_outcomes_count_each_person_in_work_once_a_financial_year():
+    d = _one_leaver(0, model="block")
+    d["horizon"] = {"years": 2}
+    d["transitions"] = {"paid_work": {"day_service": {"monthly": 0.0}}}
+    for engine in ("vectorised", "agents"):
+        res = simulate(validate_scenario(d), seed=1, engine=engine)
+        # In work from May 2024 and throughout: one job outcome (kept or gained) in each financial year.
+        assert res.summary()["job_outcomes_by_year"] == {"2024-25": 1, "2025-26": 1}
+        assert res.monthly["job_outcomes"].tolist()[1] == 1 and res.monthly["job_outcomes"].tolist()[12] == 1

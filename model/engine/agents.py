@@ -29,7 +29,7 @@ import numpy as np
 from model.compile.spec import Spec, compiled
 from model.compile.transitions import choose_cum
 from model.engine import people, streams
-from model.engine.ledger import CycleLedger, record_columns
+from model.engine.ledger import CycleLedger, financial_year, record_columns
 from model.engine.results import person_columns
 from model.engine.policy import BudgetLedger, CentreClosures, admit
 from model.scenario.schema import Scenario
@@ -55,6 +55,7 @@ class Person(mesa.Agent):
         self.spot = False  # supported on a personal budget, outside the block places
         self.origin = state  # where the person entered the employment pathway from
         self.kept_from = -1  # on the employment pathway: the state whose service they keep part of
+        self.outcome_year = -1  # the last financial year in which they counted as a job outcome
         self.hours = 0.0
         self.joined_queue = 0
         self.admitted_cycle = -1
@@ -348,6 +349,7 @@ class DayshiftModel(mesa.Model):
     def charge_costs(self) -> None:
         """7. Costs and outcomes of the cycle land in the ledgers; then everyone ages and time in state grows."""
         spec, pol, m = self.spec, self.spec.policy, self.cycle
+        year = financial_year(spec, m)
         for p in self.people():
             cost, kept = p.cycle_cost(), p.kept_cost()
             supported = pol is not None and p.state == pol.support
@@ -355,6 +357,9 @@ class DayshiftModel(mesa.Model):
             place = pol.place_cost[p.service_model] if supported and not p.spot else 0.0
             self.ledger.person(p.state, p.band, cost, p.hours if working else 0.0, supported and p.spot, place,
                                kept_from=p.kept_from, kept=kept)
+            if working and p.outcome_year != year:  # a job gained or kept this financial year (NDTi)
+                p.outcome_year = year
+                self.ledger.job_outcomes(1)
             if working and p.totals["job_starts"] > 0:  # a job started in the run: does it reach 6, 12 months?
                 reached = [t <= p.months_in_state < t + spec.calendar.cycle_months for t in (6, 12)]
                 if any(reached):

@@ -24,6 +24,13 @@ def _month_info(spec: Spec, cycle: int) -> dict:
     )
 
 
+def financial_year(spec: Spec, cycle: int) -> int:
+    """The financial year (April to March) a cycle falls in, as the calendar year it starts in."""
+    months = spec.calendar.start_year * 12 + (spec.calendar.start_month - 1) + cycle * spec.calendar.cycle_months
+    y, m0 = divmod(months, 12)
+    return y if m0 >= 3 else y - 1
+
+
 def origins(spec: Spec) -> list[str]:
     """Where job starts can come from: any live state, or straight from the inflow."""
     return list(spec.states[: spec.n_live]) + ["inflow"]
@@ -45,7 +52,7 @@ def column_kinds(spec: Spec) -> dict[str, str]:
     cols.update({f"flow_{a}_to_{b}": FLOW for a in live for b in live if a != b})
     cols.update({c: FLOW for c in ["referrals", "admissions", "job_starts"]})
     cols.update({f"job_starts_from_{o}": FLOW for o in origins(spec)})
-    cols.update(jobs_kept_6_months=FLOW, jobs_kept_12_months=FLOW)
+    cols.update(jobs_kept_6_months=FLOW, jobs_kept_12_months=FLOW, job_outcomes=FLOW)
     cols.update(job_exits=FLOW, queue_length=STOCK, mean_wait_admitted_months=RATE, mean_wait_queue_months=RATE)
     if spec.policy is not None:
         names = spec.policy.model_names
@@ -88,6 +95,7 @@ class CycleLedger:
         self._job_starts_by = np.zeros(S + 1, dtype=np.int64)  # the last is the inflow
         self._job_exits = 0
         self._kept_jobs = np.zeros(2, dtype=np.int64)  # jobs started in the run reaching 6 and 12 months
+        self._job_outcomes = 0
         self._admissions = 0
         self._wait_admitted = 0.0
         self._queue_waits: list[int] = []
@@ -146,6 +154,11 @@ class CycleLedger:
     def job_starts_many(self, by_origin: np.ndarray) -> None:
         """Job starts by origin: each live state, then the inflow."""
         self._job_starts_by += by_origin
+
+    def job_outcomes(self, n: int) -> None:
+        """People counted as a job outcome in the financial year, as NDTi counts them: in paid work at some
+        point of the year (a job gained or kept), each person once a year, in the first cycle it is so."""
+        self._job_outcomes += n
 
     def jobs_kept(self, six: int, twelve: int) -> None:
         """Jobs started in this run whose tenure reached 6 (and 12) months this cycle."""
@@ -234,6 +247,7 @@ class CycleLedger:
         row["job_starts"] = int(self._job_starts_by.sum())
         row.update({f"job_starts_from_{o}": int(n) for o, n in zip(origins(spec), self._job_starts_by)})
         row["jobs_kept_6_months"], row["jobs_kept_12_months"] = (int(n) for n in self._kept_jobs)
+        row["job_outcomes"] = int(self._job_outcomes)
         row["job_exits"] = int(self._job_exits)
         row["queue_length"] = len(self._queue_waits)
         row["mean_wait_admitted_months"] = self._wait_admitted / self._admissions if self._admissions else 0.0

@@ -110,6 +110,7 @@ def summarise(res: SimulationResult) -> dict:
         proactive_share_by_year={fy: _clean(v) for fy, v in zip(yearly["fiscal_year"], yearly["proactive_share"])},
         budget_shift_by_year={fy: _clean(v) for fy, v in zip(yearly["fiscal_year"], yearly["budget_shift"])},
         cost_by_year={fy: float(v) for fy, v in zip(yearly["fiscal_year"], yearly["cost_council"])},
+        job_outcomes_by_year={fy: int(v) for fy, v in zip(yearly["fiscal_year"], yearly["job_outcomes"])},
     )
     work = f"n_{live[spec.policy.work]}" if spec.policy is not None else ("n_paid_work" if "n_paid_work" in m else None)
     if work is not None:

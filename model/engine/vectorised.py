@@ -23,7 +23,7 @@ import numpy as np
 
 from model.compile.spec import Spec
 from model.engine import people, streams
-from model.engine.ledger import CycleLedger
+from model.engine.ledger import CycleLedger, financial_year
 from model.engine.policy import BudgetLedger, CentreClosures, fill_places
 from model.scenario.schema import EXIT_STATES
 
@@ -32,7 +32,7 @@ _FIELDS = dict(
     d=_INT, ids=_INT, band=_INT, age=float, age_band=_INT, state=_INT, months_in_state=_INT, exposure=_INT, wants_work=bool,
     personal_budget=bool, personal_budget_u=float, refer_ok=bool, model_k=_INT, spot=bool, origin=_INT, hours=float, entered=_INT,
     first_move=_INT,
-    one_off=float, state_start=_INT, kept_from=_INT, kept_share=float, cost=float, cost_disc=float, outcomes=float, outcomes_disc=float,
+    one_off=float, state_start=_INT, kept_from=_INT, outcome_year=_INT, kept_share=float, cost=float, cost_disc=float, outcomes=float, outcomes_disc=float,
     job_starts=_INT, pension_age=float,
     # Cached from the fields above, refreshed only for rows that change:
     key=_INT, exposure_segment=_INT, death=float, leave_p=float, next_age=float, next_cost_step=_INT, next_exposure=_INT,
@@ -282,6 +282,7 @@ class VectorisedEngine:
         new.update(d=d, ids=cat["ids"], band=cat["band"], age=cat["age"].astype(float), state=cat["state"].copy(),
                    wants_work=cat["wants_work"], personal_budget=cat["personal_budget"], personal_budget_u=cat["personal_budget_u"],
                    model_k=np.full(k, -1, dtype=_INT), kept_from=np.full(k, -1, dtype=_INT),
+                   outcome_year=np.full(k, -1, dtype=_INT),
                    origin=cat["state"].copy(), entered=np.full(k, m, dtype=_INT),
                    first_move=np.full(k, m if initial else m + 1, dtype=_INT),  # entrants move from the next cycle
                    state_start=np.full(k, -1 if initial else m, dtype=_INT),
@@ -449,12 +450,20 @@ class VectorisedEngine:
         c = spec.calendar.cycle_months
         started = (p.state == self.pol.work) & (p.job_starts > 0) if self.pol is not None else np.zeros(p.n, bool)
         kept = [self._sum_by_draw(started & (p.months_in_state >= t) & (p.months_in_state < t + c)) for t in (6, 12)]
+        outcomes = np.zeros(self.D)
+        if self.pol is not None:  # a job gained or kept this financial year, each person once (`agents`)
+            year = financial_year(spec, m)
+            new = np.flatnonzero((p.state == self.pol.work) & (p.outcome_year != year))
+            p.outcome_year[new] = year
+            outcomes = np.bincount(p.d[new], minlength=self.D)
         for dd, led in enumerate(self.leds):
             led.people_sums(counts=counts[dd], by_service=by_service[dd], benefits=float(sums["benefit"][dd]),
                             hours=float(sums["hours"][dd]), outcomes=float(sums["weight"][dd]),
                             spot=int(sums["spot"][dd]), place=float(sums["place"][dd]))
             if kept[0][dd] or kept[1][dd]:
                 led.jobs_kept(int(kept[0][dd]), int(kept[1][dd]))
+            if outcomes[dd]:
+                led.job_outcomes(int(outcomes[dd]))
         p.cost += cost
         p.outcomes += p.weight
         if D == 1:
