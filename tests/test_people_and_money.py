@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from helpers import small
-from model import validate_scenario
+from model import ScenarioError, validate_scenario
 from model.engine.agents import DayshiftModel
 from model.engine.policy import admit
 from model.engine.simulate import simulate
@@ -305,3 +305,15 @@ def test_job_outcomes_count_each_person_in_work_once_a_financial_year():
         # In work from May 2024 and throughout: one job outcome (kept or gained) in each financial year.
         assert res.summary()["job_outcomes_by_year"] == {"2024-25": 1, "2025-26": 1}
         assert res.monthly["job_outcomes"].tolist()[1] == 1 and res.monthly["job_outcomes"].tolist()[12] == 1
+
+
+def test_employment_support_priced_by_a_specialists_caseload():
+    d = _one_leaver(0, model="block")
+    d["policy"]["employment_support"]["service_models"]["evidence_based"] = {
+        "spend_share": 1.0, "job_outcome_rate": 1.0,
+        "caseload": {"clients_per_specialist": 20, "cost_per_specialist_per_year": 36000}}
+    spec = build_spec(validate_scenario(d))
+    assert spec.policy.place_cost[0] == pytest.approx(36000 / 20 / 12)  # a place a month
+    d["policy"]["employment_support"]["service_models"]["evidence_based"]["cost_per_place_per_year"] = 1800
+    with pytest.raises(ScenarioError, match="caseload instead of both"):
+        validate_scenario(d)

@@ -226,6 +226,15 @@ class Hours(Strict):
         return self
 
 
+class Caseload(Strict):
+    """Employment support priced by its staff: one employment specialist (job coach) a year, shared by a
+    caseload of people in job search. IPS fidelity's top score is 20 or fewer active clients each."""
+
+    clients_per_specialist: Annotated[float, Field(gt=0.0, le=1000.0)] = Field(
+        description="People each full-time specialist supports at once (IPS fidelity's best: 20 or fewer).")
+    cost_per_specialist_per_year: Money = Field(description="A full-time specialist's cost a year, on-costs included.")
+
+
 class ServiceModel(Strict):
     spend_share: Probability
     job_outcome_rate: ByBandProbability = Field(
@@ -234,15 +243,21 @@ class ServiceModel(Strict):
     cost_per_place_per_year: Money | None = Field(
         None, description="Default: cost_per_job_outcome x job_outcome_rate (NDTi's figures imply it)."
     )
+    caseload: Caseload | None = Field(
+        None, description="Priced by employment specialists instead: a place is a specialist's cost over their caseload.")
 
     @model_validator(mode="after")
     def _cost(self) -> "ServiceModel":
-        if self.cost_per_job_outcome is None and self.cost_per_place_per_year is None:
-            raise ValueError("give cost_per_job_outcome or cost_per_place_per_year")
+        given = [k for k in ("cost_per_job_outcome", "cost_per_place_per_year", "caseload") if getattr(self, k) is not None]
+        if not given or ("caseload" in given and len(given) > 1):
+            raise ValueError("give cost_per_job_outcome or cost_per_place_per_year, or a caseload instead of both "
+                             f"(got {given or 'none'})")
         return self
 
     @property
     def place_cost_per_year(self) -> float:
+        if self.caseload is not None:
+            return float(self.caseload.cost_per_specialist_per_year) / float(self.caseload.clients_per_specialist)
         if self.cost_per_place_per_year is not None:
             return float(self.cost_per_place_per_year)
         rate = self.job_outcome_rate
