@@ -5,6 +5,7 @@ VENV ?= .venv
 SCENARIO ?= scenarios/essex_live.yaml
 OUT ?= results/essex_live
 FORCE ?=
+JUPYTER_ARGS ?=
 
 STAMP := $(VENV)/.dayshift-installed
 NOTEBOOKS_STAMP := $(VENV)/.dayshift-notebooks-installed
@@ -36,9 +37,10 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(VENV)/bin/python -m pytest -q -m "not slow"
 
-# Open the researcher notebooks in JupyterLab, on this project's kernel.
+# Open the researcher notebooks in JupyterLab, on this project's kernel. Extra options for JupyterLab go
+# in JUPYTER_ARGS, e.g. make notebooks JUPYTER_ARGS="--no-browser --port 8899".
 notebooks: $(NOTEBOOKS_STAMP)
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab notebooks/ $(JUPYTER_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)
