@@ -325,11 +325,11 @@ def carried_by_catch_alls(policies: list[Scenario], base_runs: list[SimulationRe
                                                      c.path, True)])
             # The whole value at the path (a number, or a series over time) gives way to the value without it.
             spec = compiled(validate_scenario(substitute(data, {path: c.without}), p.name))
-            for i, (s, b) in enumerate(zip(seeds, base_runs)):
+            for run, (s, b) in enumerate(zip(seeds, base_runs)):
                 _, totals = pair_metrics(b, simulate(spec, seed=s))
-                rows.append(dict(policy=p.name, label=c.label, path=c.path, without=c.without, run=i,
-                                 npv_saving=float(mine[i]), npv_saving_without=totals["npv_saving"],
-                                 carried=float(mine[i]) - totals["npv_saving"]))
+                rows.append(dict(policy=p.name, label=c.label, path=c.path, without=c.without, run=run,
+                                 npv_saving=float(mine[run]), npv_saving_without=totals["npv_saving"],
+                                 carried=float(mine[run]) - totals["npv_saving"]))
     return pd.DataFrame(rows)
 
 
