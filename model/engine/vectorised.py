@@ -29,15 +29,15 @@ from model.scenario.schema import EXIT_STATES
 
 _INT = np.int64
 _FIELDS = dict(
-    d=_INT, ids=_INT, band=_INT, age=float, age_band=_INT, state=_INT, months_in_state=_INT, exposure=_INT, wants_work=bool,
-    personal_budget=bool, personal_budget_u=float, refer_ok=bool, model_k=_INT, spot=bool, origin=_INT, hours=float, entered=_INT,
-    first_move=_INT,
-    one_off=float, state_start=_INT, kept_from=_INT, outcome_year=_INT, kept_share=float, cost=float, cost_disc=float, outcomes=float, outcomes_disc=float,
-    job_starts=_INT, pension_age=float,
+    d=_INT, ids=_INT, band=_INT, age=float, age_band=_INT, state=_INT, months_in_state=_INT, exposure=_INT,
+    wants_work=bool, personal_budget=bool, personal_budget_u=float, refer_ok=bool, model_k=_INT, spot=bool,
+    origin=_INT, hours=float, entered=_INT, first_move=_INT, one_off=float, state_start=_INT, kept_from=_INT,
+    outcome_year=_INT, cost=float, cost_disc=float, outcomes=float, outcomes_disc=float, job_starts=_INT,
+    pension_age=float,
     # Cached from the fields above, refreshed only for rows that change:
-    key=_INT, exposure_segment=_INT, death=float, leave_p=float, next_age=float, next_cost_step=_INT, next_exposure=_INT,
-    monthly_cost=float, kept_cost=float, kept_service=_INT, block_cost=float, spot_supported=bool, benefit=float, weight=float, service=_INT,
-    work_hours=float,
+    key=_INT, exposure_segment=_INT, death=float, leave_p=float, next_age=float, next_cost_step=_INT,
+    next_exposure=_INT, monthly_cost=float, kept_share=float, kept_cost=float, kept_service=_INT, block_cost=float,
+    spot_supported=bool, benefit=float, weight=float, service=_INT, work_hours=float,
 )
 _NEVER = np.iinfo(np.int64).max // 2
 _COMPACT_SHARE = 0.05  # compact the arrays once this share of rows belongs to people who have left
@@ -374,8 +374,9 @@ class VectorisedEngine:
         """Take people off their draw's waiting list."""
         gone = self._uid(d, ids)
         for dd in np.unique(d):
-            stay = ~np.isin(self.q_uid[dd], gone)
-            self.q_uid[dd], self.q_join[dd] = self.q_uid[dd][stay], self.q_join[dd][stay]
+            if len(self.q_uid[dd]):
+                stay = ~np.isin(self.q_uid[dd], gone)
+                self.q_uid[dd], self.q_join[dd] = self.q_uid[dd][stay], self.q_join[dd][stay]
 
     def _queue_add(self, d: np.ndarray, uids: np.ndarray, join: int) -> None:
         for dd in np.unique(d):
@@ -447,15 +448,15 @@ class VectorisedEngine:
         sums = {name: self._sum_by_draw(w) for name, w in (
             ("benefit", p.benefit), ("hours", p.work_hours), ("weight", p.weight),
             ("spot", p.spot_supported), ("place", p.block_cost))}
-        c = spec.calendar.cycle_months
-        started = (p.state == self.pol.work) & (p.job_starts > 0) if self.pol is not None else np.zeros(p.n, bool)
-        kept = [self._sum_by_draw(started & (p.months_in_state >= t) & (p.months_in_state < t + c)) for t in (6, 12)]
-        outcomes = np.zeros(self.D)
-        if self.pol is not None:  # a job gained or kept this financial year, each person once (`agents`)
+        kept, outcomes = np.zeros((2, D)), np.zeros(D)
+        if self.pol is not None:  # jobs reaching 6 and 12 months; jobs gained or kept this financial year (`agents`)
+            working, c = p.state == self.pol.work, spec.calendar.cycle_months
+            started = working & (p.job_starts > 0)
+            kept = [self._sum_by_draw(started & (p.months_in_state >= t) & (p.months_in_state < t + c)) for t in (6, 12)]
             year = financial_year(spec, m)
-            new = np.flatnonzero((p.state == self.pol.work) & (p.outcome_year != year))
+            new = np.flatnonzero(working & (p.outcome_year != year))
             p.outcome_year[new] = year
-            outcomes = np.bincount(p.d[new], minlength=self.D)
+            outcomes = np.bincount(p.d[new], minlength=D)
         for dd, led in enumerate(self.leds):
             led.people_sums(counts=counts[dd], by_service=by_service[dd], benefits=float(sums["benefit"][dd]),
                             hours=float(sums["hours"][dd]), outcomes=float(sums["weight"][dd]),
@@ -496,11 +497,7 @@ class VectorisedEngine:
         self.finished.append(dict(p.rows(leaving), exit_state=self.GONE + exit_k,
                                   exit_cycle=np.full(len(leaving), self.cycle)))
         if self.pol is not None:
-            gone_uid = self._uid(d, p.ids[leaving])
-            for dd in np.unique(d):
-                if len(self.q_uid[dd]):
-                    stay = ~np.isin(self.q_uid[dd], gone_uid)
-                    self.q_uid[dd], self.q_join[dd] = self.q_uid[dd][stay], self.q_join[dd][stay]
+            self._leave_queue(d, p.ids[leaving])
         p.state[leaving] = self.GONE
         p.age[leaving] = -np.inf
         self._refresh(leaving)
