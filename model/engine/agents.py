@@ -241,10 +241,13 @@ class DayshiftModel(mesa.Model):
             self.queue.append((self.cycle, p.pid))
         return p.state
 
+    def _leave_queue(self, p: Person) -> None:
+        self.queue = [q for q in self.queue if q[1] != p.pid]
+
     def _leave(self, p: Person, exit_state: int) -> None:
         self.exits_total[self.spec.states[exit_state]] += 1
         self.ledger.exited(p.state, self.spec.states[exit_state])
-        self.queue = [q for q in self.queue if q[1] != p.pid]
+        self._leave_queue(p)
         self.finished.append(_person_row(p, self.spec.states[exit_state], self.cycle))
         p.remove()
 
@@ -304,7 +307,7 @@ class DayshiftModel(mesa.Model):
             led.moved(src, dst)
             p.enter(dst)
             if pol is not None and src == pol.waiting:  # left the waiting list by a move of their own
-                self.queue = [q for q in self.queue if q[1] != p.pid]
+                self._leave_queue(p)
             if pol is not None and dst == pol.work:
                 p.hours = _hours(spec, u[p.pid, streams.DECIDE_HOURS])
                 origin = p.origin if src in (pol.support, pol.waiting) else src
@@ -338,11 +341,18 @@ class DayshiftModel(mesa.Model):
             occupied[k] += 1
         led.policy_cycle(self.budget.split(m), budget, places, occupied, [m - j for j, _ in self.queue])
 
+    def _attendance(self) -> float:
+        """Day-centre attendance in whole-week equivalents: everyone in the day state, and the share of the week
+        kept by people on the employment pathway who came from it."""
+        spec, day = self.spec, self.spec.day_state
+        return float(sum(1.0 if p.state == day else float(spec.kept_share(p.state, p.band, p.hours)) if p.kept_from == day
+                         else 0.0 for p in self.agents))
+
     def close_centres(self) -> None:
         """6. Day centres close if attendance has fallen."""
         if self.centres is None:
             return
-        attendance = _attendance(self.spec, [(p.state, p.kept_from, p.band, p.hours) for p in self.agents])
+        attendance = self._attendance()
         self.centres.update(attendance, self.cycle)
         self.ledger.centres(self.centres.costs(self.cycle), self.centres.open)
 
@@ -397,14 +407,6 @@ class DayshiftModel(mesa.Model):
     def _one_draw(draw: int) -> None:
         if draw != 0:
             raise IndexError("the Mesa engine runs one parameter set (draw 0)")
-
-
-def _attendance(spec: Spec, people_now: list[tuple[int, int, int, float]]) -> float:
-    """Day-centre attendance in whole-week equivalents: everyone in the day state, and the share of the week
-    kept by people on the employment pathway who came from it (state, kept_from, band, hours per person)."""
-    day = spec.day_state
-    return float(sum(1.0 if s == day else (float(spec.kept_share(s, b, h)) if k == day else 0.0)
-                     for s, k, b, h in people_now))
 
 
 def _reporter(column: str):

@@ -429,7 +429,7 @@ class VectorisedEngine:
 
         # 6. day centres
         if self.centres is not None:
-            # Whole-week equivalents, as `agents._attendance`: summed in id order like the Mesa engine.
+            # Whole-week equivalents, as `DayshiftModel._attendance`: summed in id order like the Mesa engine.
             day = spec.day_state
             week = np.where(p.state == day, 1.0, np.where(p.kept_from == day, p.kept_share, 0.0))
             attendance = self._sum_by_draw(week)
