@@ -264,7 +264,7 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
         entry_states = np.array([0], dtype=np.int64)
         inflow_age = float(edges[0])
 
-    # Services and discounting.
+    # Services and costs.
     services = list(sc.services) or []
     state_service = np.full(S, -1, dtype=np.int64)
     for i, s in enumerate(live):
@@ -310,7 +310,7 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
 
     day_state = policy.day if policy is not None else (live.index("day_service") if "day_service" in live else -1)
     if dc is not None and day_state < 0:
-        raise ScenarioError(source, [Problem("discounting.day_centres", "day centres need a policy or a 'day_service' state")])
+        raise ScenarioError(source, [Problem("costs.day_centres", "day centres need a policy or a 'day_service' state")])
     y, m = (int(x) for x in sc.start.split("-"))
     hours_w = np.array(sc.hours.weights, dtype=float)
     return Spec(
