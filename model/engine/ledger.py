@@ -11,10 +11,20 @@ from model.compile.spec import Spec
 from model.scenario.schema import EXIT_STATES
 
 
+def _calendar_month(spec: Spec, cycle: int) -> tuple[int, int]:
+    """The year and month (0-11) a cycle starts in."""
+    return divmod(spec.calendar.start_year * 12 + (spec.calendar.start_month - 1) + cycle * spec.calendar.cycle_months, 12)
+
+
+def financial_year(spec: Spec, cycle: int) -> int:
+    """The financial year (April to March) a cycle falls in, as the calendar year it starts in."""
+    y, m0 = _calendar_month(spec, cycle)
+    return y if m0 >= 3 else y - 1
+
+
 def _month_info(spec: Spec, cycle: int) -> dict:
-    months = spec.calendar.start_year * 12 + (spec.calendar.start_month - 1) + cycle * spec.calendar.cycle_months
-    y, m0 = divmod(months, 12)
-    fy = y if m0 >= 3 else y - 1  # financial years start in April
+    y, m0 = _calendar_month(spec, cycle)
+    fy = financial_year(spec, cycle)
     return dict(
         cycle=cycle,
         month=cycle * spec.calendar.cycle_months,
@@ -22,13 +32,6 @@ def _month_info(spec: Spec, cycle: int) -> dict:
         fiscal_year=f"{fy}-{(fy + 1) % 100:02d}",
         year=cycle * spec.calendar.cycle_months // 12,
     )
-
-
-def financial_year(spec: Spec, cycle: int) -> int:
-    """The financial year (April to March) a cycle falls in, as the calendar year it starts in."""
-    months = spec.calendar.start_year * 12 + (spec.calendar.start_month - 1) + cycle * spec.calendar.cycle_months
-    y, m0 = divmod(months, 12)
-    return y if m0 >= 3 else y - 1
 
 
 def origins(spec: Spec) -> list[str]:
