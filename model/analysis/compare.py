@@ -264,7 +264,8 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
             notes.append(f"{p.name} creates different people from {baseline.name} (initial stock or inflow "
                          "differ), so its random numbers are paired only by person id.")
     yearly_parts, run_rows = [], []
-    base_runs: list[SimulationResult] = []
+    base_runs: list[SimulationResult] = []  # kept only to rerun policies without their catch-alls
+    carries = any(p.catch_alls for p in policies)
     first: dict[str, SimulationResult] = {}
     draws_table = None
     if psa > 0:
@@ -289,7 +290,8 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
         other = replication_seeds(root + 1, len(seeds)) if not common_random_numbers else seeds
         for i, s in enumerate(seeds):
             b = simulate(base_spec, seed=s)
-            base_runs.append(b)
+            if carries:
+                base_runs.append(b)
             first.setdefault(baseline.name, b)
             for p, ps in zip(policies, pol_specs):
                 r = simulate(ps, seed=s if common_random_numbers else other[i])
@@ -301,8 +303,8 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
     out = Comparison(baseline=baseline.name, policies=[p.name for p in policies], mode=mode, seed=root,
                      yearly=pd.concat(yearly_parts, ignore_index=True), runs=pd.DataFrame(run_rows),
                      first=first, start_year=base_spec.calendar.start_year, draws=draws_table, notes=notes)
-    if mode == "reps" and any(p.catch_alls for p in policies):
-        out.carried = carried_by_catch_alls(policies, base_runs, out.runs, seeds)
+    if mode == "reps" and carries:
+        out.carried = carried_by_catch_alls(policies, base_runs, out.runs, seeds if common_random_numbers else other)
     if tornado and any(sc.uncertain for sc in [baseline, *policies]):
         out.tornado = one_way(baseline, policies[0], root)
     return out
@@ -310,8 +312,8 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
 
 def carried_by_catch_alls(policies: list[Scenario], base_runs: list[SimulationResult], runs: pd.DataFrame,
                           seeds: list[int]) -> pd.DataFrame:
-    """Each policy run again with each calibrated catch-all at its value without it, on the same seeds and
-    paired with the same baseline runs: the saving it carries is the difference."""
+    """Each policy run again with each calibrated catch-all at its value without it, on the seeds the
+    policy ran on and paired with the same baseline runs: the saving it carries is the difference."""
     rows = []
     for p in policies:
         if not p.catch_alls:
