@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import Field, ValidationError, model_validator
 from scipy import stats
 
+from model.scenario.paths import find_values
 from model.scenario.schema import Strict
 
 TAIL = 0.0005  # draws are kept between this quantile and 1 - TAIL
@@ -122,15 +123,9 @@ class Uncertain:
         return self.quantile(u)
 
 
-def find_distributions(data: Any, path: tuple = ()) -> list[tuple[tuple, dict]]:
+def find_distributions(data: Any) -> list[tuple[tuple, dict]]:
     """Every mapping with a `dist` key in raw scenario data, with its path."""
-    if isinstance(data, dict):
-        if path and isinstance(data.get("dist"), str):  # a value written as {dist: name, ...}
-            return [(path, data)]
-        return [x for k, v in data.items() for x in find_distributions(v, path + (k,))]
-    if isinstance(data, list):
-        return [x for i, v in enumerate(data) for x in find_distributions(v, path + (i,))]
-    return []
+    return find_values(data, lambda m: isinstance(m.get("dist"), str))  # a value written as {dist: name, ...}
 
 
 def parse_distribution(raw: dict) -> Distribution:

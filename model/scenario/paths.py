@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
+
+
+def find_values(data: Any, is_value: Callable[[dict], bool], path: tuple = ()) -> list[tuple[tuple, dict]]:
+    """Every mapping below the top of raw scenario data that `is_value` takes for one value written as a
+    mapping (a distribution, a time series), with its path; such a mapping is not searched inside."""
+    if isinstance(data, dict):
+        if path and is_value(data):
+            return [(path, data)]
+        return [x for k, v in data.items() for x in find_values(v, is_value, path + (k,))]
+    if isinstance(data, list):
+        return [x for i, v in enumerate(data) for x in find_values(v, is_value, path + (i,))]
+    return []
 
 
 def substitute(data: dict, values: dict[tuple, float]) -> dict:

@@ -38,12 +38,15 @@ ByBandProbability = Union[Probability, dict[Name, Probability]]
 ByBandMoney = Union[WeeklyMoney, dict[Name, WeeklyMoney]]
 
 
-def _steps(at: list, values: list, at_name: str, values_name: str) -> None:
-    """A table of values at points: as many values as points, the points strictly increasing."""
+def _steps(at: list, values: list, at_name: str, values_name: str, from_zero: bool = False) -> None:
+    """A table of values at points: as many values as points, the points strictly increasing (and, for a
+    step table that covers everything, starting at 0)."""
     if len(at) != len(values):
         raise ValueError(f"{at_name} and {values_name} must have the same length")
     if any(b <= a for a, b in zip(at, at[1:])):
         raise ValueError(f"{at_name} must be strictly increasing")
+    if from_zero and at[0] != 0:
+        raise ValueError(f"{at_name} must start at 0")
 
 
 class TimeInState(Strict):
@@ -54,9 +57,7 @@ class TimeInState(Strict):
 
     @model_validator(mode="after")
     def _shape(self) -> "TimeInState":
-        _steps(self.months, self.ratio, "months", "ratio")
-        if self.months[0] != 0:
-            raise ValueError("months must start at 0")
+        _steps(self.months, self.ratio, "months", "ratio", from_zero=True)
         return self
 
 
@@ -178,9 +179,7 @@ class KeptInWork(Strict):
 
     @model_validator(mode="after")
     def _shape(self) -> "KeptInWork":
-        _steps(self.hours, self.days, "hours", "days")
-        if self.hours[0] != 0:
-            raise ValueError("hours must start at 0")
+        _steps(self.hours, self.days, "hours", "days", from_zero=True)
         return self
 
 

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
+from model.scenario.paths import find_values
 from model.scenario.schema import Strict
 
 SERIES_KEYS = ("years", "calendar_years", "values", "between")
@@ -105,15 +106,9 @@ def is_time_series(raw: Any) -> bool:
     return isinstance(raw, dict) and "values" in raw and ("years" in raw or "calendar_years" in raw)
 
 
-def find_time_series(data: Any, path: tuple = ()) -> list[tuple[tuple, dict]]:
-    """Every time series in raw scenario data, with its path (as `find_distributions`)."""
-    if isinstance(data, dict):
-        if path and is_time_series(data):
-            return [(path, data)]
-        return [x for k, v in data.items() for x in find_time_series(v, path + (k,))]
-    if isinstance(data, list):
-        return [x for i, v in enumerate(data) for x in find_time_series(v, path + (i,))]
-    return []
+def find_time_series(data: Any) -> list[tuple[tuple, dict]]:
+    """Every time series in raw scenario data, with its path."""
+    return find_values(data, is_time_series)
 
 
 def parse_time_series(raw: dict) -> TimeSeries:
