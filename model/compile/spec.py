@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -142,6 +142,8 @@ class Spec:
     policy: PolicyParams | None
     centres: CentreParams | None
     discount: DiscountFactors
+    # Later periods of numbers that change over time, set by `with_periods` (None: one period).
+    _periods: tuple | None = field(default=None, repr=False, compare=False)
 
     @functools.cached_property
     def exit_index(self) -> dict[str, int]:
@@ -168,7 +170,7 @@ class Spec:
     def periods(self) -> tuple[tuple[int, "Spec"], ...]:
         """(first cycle, spec) of each period of a scenario whose numbers change over time, in order; one
         period, this spec from cycle 0, when nothing changes. The first period's spec is this one."""
-        return self.__dict__.get("_periods") or ((0, self),)
+        return self._periods or ((0, self),)
 
     def with_cycles(self, n_cycles: int) -> "Spec":
         """The same spec over a different number of cycles (for a shorter or longer run)."""
