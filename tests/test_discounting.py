@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from model import simulate, validate_scenario
+from model import ScenarioError, simulate, validate_scenario
 from model.compile.discounting import GREEN_BOOK, cycle_times, discount_factor
 
 
@@ -79,6 +79,27 @@ def test_step_costs_by_time_in_state_by_hand():
     m = simulate(validate_scenario(d)).monthly
     month = 10 * 100 * 52 / 12
     assert m["cost_council"].tolist() == pytest.approx([month] * 3 + [month / 2] * 9)
+
+
+def test_job_coach_hours_by_band_and_time_in_state_by_hand():
+    """In-work support priced by job-coach hours: 4 hours a week at GBP 37.50 for band a, 8 for band b,
+    halving after 3 months in the state."""
+    d = _constant("annual", {"costs": "none"}, years=1)
+    d["population"]["bands"], d["population"]["band_mix"] = ["a", "b"], {"a": 1, "b": 1}
+    d["population"]["initial"] = [{"state": "day_service", "count": 1, "band_mix": {"a": 1}},
+                                  {"state": "day_service", "count": 1, "band_mix": {"b": 1}}]
+    d["costs"]["states"]["day_service"] = {"job_coach": {"hours_per_week": {"a": 4, "b": 8}, "cost_per_hour": 37.5},
+                                           "time_in_state": {"months": [0, 3], "ratio": [1.0, 0.5]}}
+    m = simulate(validate_scenario(d)).monthly
+    month = (4 + 8) * 37.5 * 52 / 12
+    assert m["cost_council"].tolist() == pytest.approx([month] * 3 + [month / 2] * 9)
+
+
+def test_a_state_is_priced_one_way():
+    d = _constant("annual", {"costs": "none"}, years=1)
+    d["costs"]["states"]["day_service"]["job_coach"] = {"hours_per_week": 4, "cost_per_hour": 37.5}
+    with pytest.raises(ScenarioError, match="exactly one of weekly or job_coach"):
+        validate_scenario(d)
 
 
 def test_budget_shift_by_hand():

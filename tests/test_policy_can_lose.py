@@ -61,7 +61,7 @@ def _saving(baseline, policy) -> list[float]:
 def _no_jobs(data: dict) -> dict:
     models = data["policy"]["employment_support"]["service_models"]
     for m in models.values():
-        m["cost_per_place_per_year"] = m.pop("cost_per_job_outcome") * m["job_outcome_rate"]
+        assert "cost_per_place_per_year" in m, "a place's cost must not be derived from a zero job-start chance"
         m["job_outcome_rate"] = 0.0
     return data
 

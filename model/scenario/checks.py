@@ -126,7 +126,10 @@ def check_cross_fields(sc: Scenario) -> list[Problem]:
 
     for s, cost in sc.costs.states.items():
         if c.name_in(f"costs.states.{s}", s, states, "state"):
-            c.by_band(f"costs.states.{s}.weekly", cost.weekly, bands)
+            if cost.job_coach is not None:
+                c.by_band(f"costs.states.{s}.job_coach.hours_per_week", cost.job_coach.hours_per_week, bands)
+            else:
+                c.by_band(f"costs.states.{s}.weekly", cost.weekly, bands)
     support = sc.policy.states.support if sc.policy is not None else None
     for s, reason in sc.costs.no_cost.items():
         if c.name_in(f"costs.no_cost.{s}", s, states, "state") and s in sc.costs.states:

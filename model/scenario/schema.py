@@ -144,9 +144,35 @@ class Population(Strict):
         return self
 
 
+class JobCoach(Strict):
+    """A state priced by job-coach time: hours a week per person (overall or by band) at a cost per hour.
+    The state's time_in_state multipliers scale the hours (in-work support fading as a job settles)."""
+
+    hours_per_week: Union[Annotated[float, Field(ge=0.0, le=168.0)], dict[Name, Annotated[float, Field(ge=0.0, le=168.0)]]] = Field(
+        description="Job-coach hours a week per person at the start of the state, overall or by band.")
+    cost_per_hour: Annotated[float, Field(ge=0.0, le=1e4)] = Field(description="Cost of a job-coach hour, on-costs included.")
+
+
 class StateCost(Strict):
-    weekly: ByBandMoney = Field(description="Cost per person per week, overall or by band.")
+    weekly: ByBandMoney | None = Field(None, description="Cost per person per week, overall or by band.")
+    job_coach: JobCoach | None = Field(None, description="Priced by job-coach hours instead of a weekly cost.")
     time_in_state: TimeInState | None = Field(None, description="Multipliers by months in the state (e.g. in-work support tapering).")
+
+    @model_validator(mode="after")
+    def _one_price(self) -> "StateCost":
+        if (self.weekly is None) == (self.job_coach is None):
+            raise ValueError("give exactly one of weekly or job_coach")
+        return self
+
+    @property
+    def weekly_cost(self) -> ByBandMoney:
+        """The weekly cost, overall or by band, whichever way it was given."""
+        if self.job_coach is None:
+            return self.weekly
+        hours, rate = self.job_coach.hours_per_week, float(self.job_coach.cost_per_hour)
+        if isinstance(hours, dict):
+            return {band: h * rate for band, h in hours.items()}
+        return hours * rate
 
 
 class TransitionCost(Strict):
