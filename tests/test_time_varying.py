@@ -146,6 +146,20 @@ def test_both_engines_agree_with_series():
     assert_same(sc, n_cycles=80)  # a longer run keeps its periods
 
 
+def test_entrants_a_year_change_over_time():
+    """18 a year for two years, then 30 (from month 24), then none after year 4: the running total by hand."""
+    d = with_value(("population", "inflow", "per_year"), {"years": [0, 2, 4], "values": [18, 30, 0]},
+                   horizon={"years": 5})
+    sc = validate_scenario(d)
+    inflow = sc._compiled.cohort.inflow
+    expected = np.diff(np.floor(np.round([18 * min(m, 24) / 12 + 30 * max(0, min(m, 48) - 24) / 12
+                                          for m in range(61)], 9)))
+    assert inflow.tolist() == expected.astype(int).tolist()
+    assert all(s.cohort.inflow is inflow or np.array_equal(s.cohort.inflow, inflow) for _, s in sc._compiled.periods)
+    assert_same(sc)
+    assert simulate(sc, seed=2).monthly["inflow"].sum() == 18 * 2 + 30 * 2
+
+
 def test_psa_draws_of_a_series_share_its_periods():
     d = with_value(REFERRAL, {"years": [0, 2], "values": [{"dist": "beta", "a": 5, "b": 5}, 0.1]})
     d["policy"]["employment_support"]["budget_per_year"] = {"dist": "uniform", "low": 20000, "high": 40000}
@@ -179,8 +193,10 @@ def test_a_spec_with_periods_pickles():
     (REFERRAL, {"years": [0, 3], "values": [0.1, 1.5]}, "policy.referral.annual", "value for year 3 (1.5) is not allowed"),
     (PUSH, {"calendar_years": [2024, 2026], "values": [0.1, 1.5]}, PUSH[0] + "." + ".".join(PUSH[1:]),
      "financial year 2026-27"),
-    (("population", "inflow", "per_year"), {"years": [0, 2], "values": [18, 30]}, "population.inflow.per_year",
+    (("population", "inflow", "age"), {"years": [0, 2], "values": [18, 30]}, "population.inflow.age",
      "cannot change over time"),
+    (("population", "inflow", "per_year"), {"years": [0, 2], "values": [18, {"dist": "uniform", "low": 20, "high": 30}]},
+     "population.inflow.per_year.values[1]", "cannot be a distribution"),
     (("population", "initial", 0, "count"), {"years": [0, 2], "values": [18, 30]}, "population.initial[0].count",
      "cannot change over time"),
     (("costs", "day_centres", "count"), {"years": [0, 2], "values": [3, 1]}, "costs.day_centres.count",

@@ -51,10 +51,11 @@ class Free(Strict):
 class Target(Strict):
     name: str
     source: str = Field(description="Where the observed value comes from.")
-    kind: Literal["sum", "value", "share", "yearly"] = Field(
-        description="sum: a monthly column summed over [from, to]; value: a monthly column at `at`; share: "
-                    "`column` over the sum of `of` at `at`; yearly: a financial-year column in `year`.")
-    column: str
+    kind: Literal["sum", "value", "total", "share", "yearly"] = Field(
+        description="sum: a monthly column summed over [from, to]; value: a monthly column at `at`; total: the "
+                    "columns in `of` summed at `at` (a count over several states); share: `column` over the sum "
+                    "of `of` at `at`; yearly: a financial-year column in `year`.")
+    column: str | None = Field(None, description="The output column; every kind but total needs one.")
     of: list[str] | None = None
     start: Month | None = Field(None, alias="from")
     to: Month | None = None
@@ -67,7 +68,8 @@ class Target(Strict):
 
     @model_validator(mode="after")
     def _fields(self) -> "Target":
-        need = {"sum": ("start", "to"), "value": ("at",), "share": ("at", "of"), "yearly": ("year",)}[self.kind]
+        need = {"sum": ("start", "to", "column"), "value": ("at", "column"), "total": ("at", "of"),
+                "share": ("at", "of", "column"), "yearly": ("year", "column")}[self.kind]
         missing = [n if n != "start" else "from" for n in need if getattr(self, n) is None]
         if missing:
             raise ValueError(f"a {self.kind} target needs {', '.join(missing)}")
@@ -158,6 +160,8 @@ def target_value(t: Target, monthly: pd.DataFrame, yearly: pd.DataFrame) -> floa
         return float("nan")
     if t.kind == "value":
         return float(row[t.column].iloc[0])
+    if t.kind == "total":
+        return float(row[t.of].iloc[0].sum())
     return float(row[t.column].iloc[0] / row[t.of].iloc[0].sum())
 
 
@@ -180,7 +184,7 @@ def load_targets(path: str | Path) -> Calibration:
     for i, t in enumerate([*spec.targets, *spec.validation_only]):
         y, m = (int(v) for v in t.last_month.split("-"))
         last = max(last, y * 12 + m - 1 - start + 1)
-        for col in [t.column, *(t.of or [])]:
+        for col in [c for c in (t.column, *(t.of or [])) if c is not None]:
             if col not in columns and not (t.kind == "yearly" and col in YEARLY_COLUMNS):
                 problems.append(Problem(f"targets[{i}].column", f"unknown output column '{col}'", col, True))
     if last <= 0:

@@ -31,6 +31,21 @@ def inflow_counts(per_year: float, until_year: int | None, n_cycles: int, cycle_
     return np.diff(np.concatenate([[0], cum]))
 
 
+def inflow_counts_by_period(rates: list[tuple[int, float]], until_year: float | None, n_cycles: int,
+                            cycle_months: int) -> np.ndarray:
+    """Entrants per cycle when the yearly rate changes: (first cycle, per_year) of each period; the running
+    total of entrants expected so far, floored, differenced (as `inflow_counts` for one rate)."""
+    years_end = np.arange(1, n_cycles + 1) * cycle_months / 12.0
+    if until_year is not None:
+        years_end = np.minimum(years_end, float(until_year))
+    years = np.diff(np.concatenate([[0.0], years_end]))
+    per_year = np.zeros(n_cycles)
+    for k, rate in rates:
+        per_year[k:] = rate
+    cum = np.floor(np.round(np.cumsum(per_year * years), 9)).astype(np.int64)
+    return np.diff(np.concatenate([[0], cum]))
+
+
 def lifetime_cycles(inflow_until_year: int | None, youngest_age: float, pension_age: float, cycle_months: int) -> int:
     """Cycles until everyone has left: the last entrant reaches pension age by then."""
     years = (inflow_until_year or 0) + max(0.0, pension_age - youngest_age) + 1

@@ -17,10 +17,15 @@ from model.scenario.problems import Problem, ScenarioError, dotted
 from model.scenario.schema import Scenario
 from model.scenario.time_series import TimeSeries, parse_time_series
 
+# Entrants a year may change over time (the count per cycle follows the running total of each period's rate),
+# though not between PSA draws: who is in the model is the same in every draw.
+_SERIES_ALLOWED = (("population", "inflow", "per_year"),)
 # Where a number cannot change over time, beyond what cannot be a distribution: values the engines read only
 # when people are created or at the start, running state (centres, the funding lag), discount rates (they
 # have their own schedule) and run settings.
-_SERIES_FIXED = (("seed",), ("discounting",), ("catch_alls",), ("population", "initial"), ("population", "inflow"),
+_SERIES_FIXED = (("seed",), ("discounting",), ("catch_alls",), ("population", "initial"),
+                 ("population", "inflow", "until_year"), ("population", "inflow", "age"),
+                 ("population", "inflow", "band_mix"), ("population", "inflow", "entry"),
                  ("population", "band_mix"), ("population", "age_mix"), ("population", "state_pension_age"),
                  ("costs", "day_centres", "count"), ("costs", "day_centres", "places_each"),
                  ("costs", "day_centres", "double_running_months"), ("policy", "funding", "lag_months"),
@@ -34,10 +39,10 @@ def compile_periods(data: dict, found: list[tuple[tuple, dict]], source: str,
     compiles data with plain numbers only; `fixed` says which paths cannot vary between PSA draws."""
     problems, series = [], []
     for path, raw in found:
-        if fixed(path) or any(path[: len(f)] == f for f in _SERIES_FIXED):
+        if path not in _SERIES_ALLOWED and (fixed(path) or any(path[: len(f)] == f for f in _SERIES_FIXED)):
             problems.append(Problem(dotted(list(path)), "cannot change over time: it decides who is in the model or "
                                     "when, or is read only at the start (give one number); time series are allowed "
-                                    "for chances, costs, benefits, budgets and policy levers", raw, True))
+                                    "for chances, costs, benefits, budgets, policy levers and entrants a year", raw, True))
             continue
         try:
             series.append((path, parse_time_series(raw)))

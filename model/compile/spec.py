@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -52,6 +52,8 @@ class Cohort:
     wants_work: np.ndarray  # by band
     personal_budget_share: float
     inflow: np.ndarray  # entrants per cycle
+    inflow_per_year: float  # the rate the counts come from (a period's own, when entrants change over time)
+    inflow_until_year: float | None
     inflow_age: float
     inflow_band_cum: np.ndarray
     inflow_entry_cum: np.ndarray
@@ -186,8 +188,19 @@ def with_periods(spec: Spec, periods: list[tuple[int, Spec]]) -> Spec:
     periods = tuple((int(k), spec if k == 0 else s) for k, s in periods)
     if not periods or periods[0][0] != 0:
         raise ValueError("the first period must start at cycle 0")
+    rates = [(k, s.cohort.inflow_per_year) for k, s in periods]
+    if len({r for _, r in rates}) > 1:  # entrants change over time: one count per cycle, shared by every period
+        inflow = counts.inflow_counts_by_period(rates, spec.cohort.inflow_until_year, spec.calendar.n_cycles,
+                                                spec.calendar.cycle_months)
+        periods = tuple((k, _with_inflow(s, inflow)) for k, s in periods)
+        spec = periods[0][1]
     object.__setattr__(spec, "_periods", periods if len(periods) > 1 else None)
     return spec
+
+
+def _with_inflow(spec: Spec, inflow: np.ndarray) -> Spec:
+    """`spec` with the entrants per cycle replaced."""
+    return replace(spec, cohort=replace(spec.cohort, inflow=inflow))
 
 
 def compiled(scenario: Scenario) -> Spec:
@@ -324,6 +337,8 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
         cohort=Cohort(bands=bands, age_edges=edges, age_labels=labels, age_lo=age_lo, age_hi=age_hi, initial_groups=groups,
                       wants_work=transitions.by_band(pop.wants_work, bands),
                       personal_budget_share=float(pop.personal_budget_share), inflow=inflow, inflow_age=inflow_age,
+                      inflow_per_year=float(pop.inflow.per_year) if pop.inflow is not None else 0.0,
+                      inflow_until_year=inflow_until,
                       inflow_band_cum=band_cum, inflow_entry_cum=entry_cum, entry_states=entry_states),
         exits=Exits(death_p=death, move_p=move_p, pension_age=float(pop.state_pension_age)),
         moves=Moves(tis_edges=tis, P=P, cum=cum, hours_values=np.array(sc.hours.values, dtype=float),
