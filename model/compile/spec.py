@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from model.compile import counts, discounting, transitions
+from model.compile import counts, discounting, public_purse, transitions
 from model.compile.policy_params import PolicyParams
 from model.scenario.checks import age_labels
 from model.scenario.problems import Problem, ScenarioError
@@ -101,7 +101,10 @@ class CostTables:
     move_cost: np.ndarray  # [src, dst] one-off
     outcome_weight: np.ndarray  # per cycle by live state
     benefits: np.ndarray  # [state, band] per cycle
-    tax_per_hour_cycle: float  # tax and NI per weekly hour worked, per cycle
+    # A person in paid work, by their weekly hours (an index into moves.hours_values), per cycle:
+    work_benefit: np.ndarray  # [band, hours value] benefit paid
+    work_tax: np.ndarray  # [hours value] income tax and NI received
+    work_earnings: np.ndarray  # [hours value] gross earnings (0 when the scenario gives no wage)
     # What a person on the employment pathway keeps of the service they came from, as a share of it:
     kept_waiting: np.ndarray  # [band] while waiting for a place
     kept_search: np.ndarray  # [band] in supported employment
@@ -167,6 +170,16 @@ class Spec:
         return np.where(state == pol.waiting, c.kept_waiting[band],
                         np.where(state == pol.support, c.kept_search[band],
                                  np.where(state == pol.work, c.kept_work[band, step], 0.0)))
+
+    def benefit_tax_earnings(self, state, band, hours):
+        """(benefit paid, tax and NI received, earnings) this cycle of people in `state`, by band and weekly
+        hours (0 outside work): in work by the hours tables, elsewhere the state's benefit. Numbers or arrays."""
+        c = self.costs
+        hours = np.asarray(hours, dtype=float)
+        working = hours > 0
+        h = np.argmax(hours[..., None] == self.moves.hours_values, axis=-1)  # a job's hours are one of the values
+        benefit = np.where(working, c.work_benefit[band, h], c.benefits[state, band])
+        return benefit, np.where(working, c.work_tax[h], 0.0), np.where(working, c.work_earnings[h], 0.0)
 
     @property
     def periods(self) -> tuple[tuple[int, "Spec"], ...]:
@@ -300,13 +313,15 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
         move_cost[live.index(tc.source), live.index(tc.to)] += tc.cost
     outcome_weight = np.array([float(sc.outcome_weights.get(s, 0.0)) * c / 12.0 for s in live])
     benefits = np.zeros((S, B))
-    tax = 0.0
     if sc.public_purse is not None:
         for s, v in sc.public_purse.benefits_weekly.items():
             benefits[live.index(s)] = discounting.weekly_to_cycle(transitions.by_band(v, bands), wpy, c)
-        tax = float(discounting.weekly_to_cycle(sc.public_purse.tax_ni_per_hour, wpy, c))
 
     policy = _policy(sc, live, bands, c)
+    hours_values = np.array(sc.hours.values, dtype=float)
+    work_flat = benefits[policy.work] if policy is not None else np.zeros(B)
+    work_benefit, work_tax, work_earnings = public_purse.work_tables(sc.public_purse, bands, hours_values, work_flat,
+                                                                     wpy, c)
     cum = transitions.cumulative_chances(P, policy)
     problems = _leaving_problems(cum, death, move_p, live, bands, labels, tis)
     if problems:
@@ -341,11 +356,12 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
                       inflow_until_year=inflow_until,
                       inflow_band_cum=band_cum, inflow_entry_cum=entry_cum, entry_states=entry_states),
         exits=Exits(death_p=death, move_p=move_p, pension_age=float(pop.state_pension_age)),
-        moves=Moves(tis_edges=tis, P=P, cum=cum, hours_values=np.array(sc.hours.values, dtype=float),
+        moves=Moves(tis_edges=tis, P=P, cum=cum, hours_values=hours_values,
                     hours_cum=_cum(hours_w)),
         costs=CostTables(services=services, service_kind=kinds, state_service=state_service, state_cost=state_cost,
                          state_cost_tis=state_cost_tis, move_cost=move_cost, outcome_weight=outcome_weight,
-                         benefits=benefits, tax_per_hour_cycle=tax, **_kept(sc.costs.day_week, bands)),
+                         benefits=benefits, work_benefit=work_benefit, work_tax=work_tax,
+                         work_earnings=work_earnings, **_kept(sc.costs.day_week, bands)),
         policy=policy,
         centres=dc,
         discount=DiscountFactors(

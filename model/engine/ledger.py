@@ -67,7 +67,8 @@ def column_kinds(spec: Spec) -> dict[str, str]:
     cols.update(centres_open=STOCK, day_centre_fixed=MONEY, day_centre_double_running=MONEY)
     cols.update({f"cost_{s}": MONEY for s in spec.costs.services})
     cols.update(cost_council=MONEY, cost_proactive=MONEY, cost_reactive=MONEY, proactive_share=RATE)
-    cols.update(benefits_paid=MONEY, tax_ni_received=MONEY, cost_public_purse=MONEY, hours_worked=FLOW,
+    cols.update(benefits_paid=MONEY, tax_ni_received=MONEY, earnings=MONEY, cost_dwp=MONEY, cost_hmrc=MONEY,
+                cost_public_purse=MONEY, hours_worked=FLOW,
                 outcomes=FLOW)
     cols.update(discount_factor=RATE, cost_council_disc=MONEY, cost_public_purse_disc=MONEY, outcomes_disc=FLOW)
     return cols
@@ -106,6 +107,7 @@ class CycleLedger:
         self._by_service = np.zeros(len(spec.costs.services))  # people's costs; centres are added at close
         self._benefits = 0.0
         self._tax = 0.0
+        self._earnings = 0.0
         self._hours = 0.0
         self._outcomes = 0.0
         self._employment_spend = 0.0
@@ -193,8 +195,10 @@ class CycleLedger:
         self._by_service[svc] += cost
         if kept_from >= 0:
             self._by_service[spec.costs.state_service[kept_from]] += kept
-        self._benefits += spec.costs.benefits[state, band]
-        self._tax += hours * spec.costs.tax_per_hour_cycle
+        benefit, tax, earnings = spec.benefit_tax_earnings(state, band, hours)
+        self._benefits += float(benefit)
+        self._tax += float(tax)
+        self._earnings += float(earnings)
         self._hours += hours
         self._outcomes += spec.costs.outcome_weight[state]
         if spot:
@@ -202,15 +206,17 @@ class CycleLedger:
         if place:
             self._employment_spend += place
 
-    def people_sums(self, counts: np.ndarray, by_service: np.ndarray, benefits: float, hours: float,
-                    outcomes: float, spot: int, place: float) -> None:
-        """Everyone's cycle at once, as sums (equal to `person` one by one, up to rounding): hours worked,
-        people supported on personal budgets, and the block places' cost."""
+    def people_sums(self, counts: np.ndarray, by_service: np.ndarray, benefits: float, tax: float, earnings: float,
+                    hours: float, outcomes: float, spot: int, place: float) -> None:
+        """Everyone's cycle at once, as sums (equal to `person` one by one, up to rounding): benefits paid, tax
+        and NI received, earnings and hours worked, people supported on personal budgets, and the block
+        places' cost."""
         self._counts += counts
         self._by_service += by_service
         self._benefits += benefits
+        self._tax += tax
+        self._earnings += earnings
         self._hours += hours
-        self._tax += hours * self.spec.costs.tax_per_hour_cycle
         self._outcomes += outcomes
         if self.spec.policy is not None:
             self._pb_spend += spot * self.spec.policy.place_cost[0]
@@ -282,6 +288,10 @@ class CycleLedger:
         row["proactive_share"] = proactive / (proactive + reactive) if proactive + reactive > 0 else math.nan
         row["benefits_paid"] = float(self._benefits)
         row["tax_ni_received"] = float(self._tax)
+        row["earnings"] = float(self._earnings)
+        # By payer: the council's services, the DWP's benefits, HMRC's tax and NI (received, so a negative cost).
+        row["cost_dwp"] = float(self._benefits)
+        row["cost_hmrc"] = -float(self._tax)
         row["cost_public_purse"] = council + float(self._benefits) - float(self._tax)
         row["hours_worked"] = float(self._hours)
         row["outcomes"] = float(self._outcomes)

@@ -37,7 +37,7 @@ _FIELDS = dict(
     # Cached from the fields above, refreshed only for rows that change:
     key=_INT, exposure_segment=_INT, death=float, leave_p=float, next_age=float, next_cost_step=_INT,
     next_exposure=_INT, monthly_cost=float, kept_share=float, kept_cost=float, kept_service=_INT, block_cost=float,
-    spot_supported=bool, benefit=float, weight=float, service=_INT, work_hours=float,
+    spot_supported=bool, benefit=float, tax=float, earnings=float, weight=float, service=_INT, work_hours=float,
 )
 _NEVER = np.iinfo(np.int64).max // 2
 _COMPACT_SHARE = 0.05  # compact the arrays once this share of rows belongs to people who have left
@@ -157,7 +157,9 @@ class VectorisedEngine:
         self.move_cost = stack(lambda s: s.costs.move_cost)
         self.death_p = stack(lambda s: s.exits.death_p)
         self.move_p = np.array([s.exits.move_p for s in specs])
-        self.tax_per_hour = np.array([s.costs.tax_per_hour_cycle for s in specs])
+        self.work_benefit = stack(lambda s: s.costs.work_benefit)
+        self.work_tax = stack(lambda s: s.costs.work_tax)
+        self.work_earnings = stack(lambda s: s.costs.work_earnings)
         self.hours_values = stack(lambda s: s.moves.hours_values)
         self.hours_cum = stack(lambda s: s.moves.hours_cum)
         self.df_costs = stack(lambda s: s.discount.costs)
@@ -223,7 +225,13 @@ class VectorisedEngine:
         self._refresh_age(at, gone)
         self._refresh_cost(at, cost_segment)
         p.next_cost_step[at] = np.where(gone, _NEVER, p.next_cost_step[at])
-        p.benefit[at] = self.benefits[d, st, band]
+        # In work, benefits and tax follow the job's weekly hours (`Spec.benefit_tax_earnings`).
+        hours = p.work_hours[at] if self.pol is not None else np.zeros(len(at))
+        working = hours > 0
+        h = np.argmax(hours[:, None] == self.hours_values[d], axis=1)
+        p.benefit[at] = np.where(working, self.work_benefit[d, band, h], self.benefits[d, st, band])
+        p.tax[at] = np.where(working, self.work_tax[d, h], 0.0)
+        p.earnings[at] = np.where(working, self.work_earnings[d, h], 0.0)
         p.weight[at] = self.outcome_weight[d, st]
         p.service[at] = self.service[st]
 
@@ -446,7 +454,8 @@ class VectorisedEngine:
             by_service = by_service + self._by_draw(p.d, n_svc, p.kept_service, p.kept_cost)[:, :-1]
             cost = cost + p.kept_cost
         sums = {name: self._sum_by_draw(w) for name, w in (
-            ("benefit", p.benefit), ("hours", p.work_hours), ("weight", p.weight),
+            ("benefit", p.benefit), ("tax", p.tax), ("earnings", p.earnings), ("hours", p.work_hours),
+            ("weight", p.weight),
             ("spot", p.spot_supported), ("place", p.block_cost))}
         kept, outcomes = np.zeros((2, D)), np.zeros(D)
         if self.pol is not None:  # jobs reaching 6 and 12 months; jobs gained or kept this financial year (`agents`)
@@ -459,6 +468,7 @@ class VectorisedEngine:
             outcomes = np.bincount(p.d[new], minlength=D)
         for dd, led in enumerate(self.leds):
             led.people_sums(counts=counts[dd], by_service=by_service[dd], benefits=float(sums["benefit"][dd]),
+                            tax=float(sums["tax"][dd]), earnings=float(sums["earnings"][dd]),
                             hours=float(sums["hours"][dd]), outcomes=float(sums["weight"][dd]),
                             spot=int(sums["spot"][dd]), place=float(sums["place"][dd]))
             if kept[0][dd] or kept[1][dd]:

@@ -153,6 +153,15 @@ def check_cross_fields(sc: Scenario) -> list[Problem]:
         for s, v in sc.public_purse.benefits_weekly.items():
             if c.name_in(f"public_purse.benefits_weekly.{s}", s, states, "state"):
                 c.by_band(f"public_purse.benefits_weekly.{s}", v, bands)
+        in_work = sc.public_purse.in_work
+        if in_work is not None:
+            c.by_band("public_purse.in_work.out_of_work_weekly", in_work.out_of_work_weekly, bands)
+            work = sc.policy.states.work if sc.policy is not None else None
+            if work is None:
+                c.add("public_purse.in_work", "needs a policy: its work state is where earnings count", has_value=False)
+            elif work in sc.public_purse.benefits_weekly:
+                c.add(f"public_purse.benefits_weekly.{work}", "in work the benefit follows public_purse.in_work "
+                      "(by hours and earnings); remove this line", has_value=False)
 
     pol = sc.policy
     if pol is not None:

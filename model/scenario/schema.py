@@ -235,9 +235,61 @@ class Costs(Strict):
     day_week: DayWeek = DayWeek()
 
 
+class PermittedWork(Strict):
+    """ESA permitted work: under both limits a person keeps all their ESA; above either, Universal Credit's
+    rules apply instead (new claims have gone to Universal Credit since its roll-out)."""
+
+    hours_below: Annotated[float, Field(gt=0.0, le=168.0)] = Field(16.0, description="Weekly hours must be under this.")
+    weekly_earnings_limit: WeeklyMoney = Field(description="Weekly earnings allowed without losing ESA.")
+
+
+class UniversalCredit(Strict):
+    """Universal Credit for people with limited capability for work: earnings above the work allowance
+    reduce the award by the taper."""
+
+    work_allowance_monthly: Annotated[float, Field(ge=0.0, le=1e5)] = Field(description="Earnings a month kept in full.")
+    taper: Probability = Field(description="Benefit lost per pound earned above the work allowance.")
+
+
+class IncomeTaxAndNI(Strict):
+    """Income tax and employee National Insurance on annual earnings above their thresholds (basic rate)."""
+
+    personal_allowance: Money = Field(description="Annual earnings free of income tax.")
+    basic_rate: Probability
+    ni_primary_threshold: Money = Field(description="Annual earnings free of employee National Insurance.")
+    ni_rate: Probability
+
+
+class InWork(Strict):
+    """Earnings, benefits and tax of people in paid work, by their weekly hours. PIP and DLA are not
+    means-tested and are the same in and out of work, so they are left out."""
+
+    regime: Literal["esa_permitted_work", "universal_credit"] = Field(
+        description="esa_permitted_work: ESA kept under the permitted-work limits, Universal Credit's rules above "
+                    "them; universal_credit: the work allowance and taper for everyone.")
+    wage_per_hour: Annotated[float, Field(ge=0.0, le=1e4)] = Field(description="Gross pay per hour worked.")
+    out_of_work_weekly: ByBandMoney = Field(
+        description="The means-tested benefit a person has out of work, which earnings may reduce.")
+    permitted_work: PermittedWork | None = None
+    universal_credit: UniversalCredit
+    tax: IncomeTaxAndNI
+
+
 class PublicPurse(Strict):
     benefits_weekly: dict[Name, ByBandMoney] = Field(default_factory=dict, description="Benefits paid per week by state.")
-    tax_ni_per_hour: Annotated[float, Field(ge=0.0, le=1e4)] = Field(0.0, description="Tax and National Insurance received per hour worked.")
+    tax_ni_per_hour: Annotated[float, Field(ge=0.0, le=1e4)] = Field(
+        0.0, description="Tax and National Insurance received per hour worked (a flat rate; see in_work).")
+    in_work: InWork | None = Field(
+        None, description="Earnings, benefits and tax in paid work by hours worked, instead of the flat "
+                          "benefits_weekly of the work state and tax_ni_per_hour.")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> "PublicPurse":
+        if self.in_work is not None and self.tax_ni_per_hour:
+            raise ValueError("give tax_ni_per_hour or in_work (which works out tax from earnings), not both")
+        if self.in_work is not None and self.in_work.regime == "esa_permitted_work" and self.in_work.permitted_work is None:
+            raise ValueError("the esa_permitted_work regime needs in_work.permitted_work")
+        return self
 
 
 class Hours(Strict):
