@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from helpers import SCENARIOS, small
 from model import ScenarioError, build_spec, load_scenario, simulate, simulate_draws, validate_scenario
 
-MONEY = ("cost_", "earnings", "benefits", "tax_", "employment_", "released", "moved", "saving", "pb_", "day_centre_",
+MONEY = ("cost_", "earnings", "returned_", "carried_", "benefits", "tax_", "employment_", "released", "moved", "saving", "pb_", "day_centre_",
          "outcomes", "hours_worked", "proactive_share", "discount_factor")
 
 

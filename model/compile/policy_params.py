@@ -32,6 +32,7 @@ class PolicyParams:
     uptake_years: tuple[float, ...] = ()  # empty: every holder uses it for work
     uptake_share: tuple[float, ...] = ()
     cycle_months: int = 1
+    unspent: str = "held"  # held, carried_forward or returned_to_day_services
 
     def pb_cutoff(self, cycle: int) -> float:
         """A person referred in `cycle` uses a personal budget for work when their personal-budget uniform is

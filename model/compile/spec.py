@@ -414,6 +414,7 @@ def _policy(sc: Scenario, live: list[str], bands: list[str], c: int) -> PolicyPa
         uptake_years=tuple(float(y) for y in uptake.years) if uptake else (),
         uptake_share=tuple(float(v) for v in uptake.share) if uptake else (),
         cycle_months=c,
+        unspent=pol.funding.unspent,
     )
 
 

@@ -339,7 +339,8 @@ class DayshiftModel(mesa.Model):
             p.service_model = k
             p.admitted_cycle = m
             occupied[k] += 1
-        led.policy_cycle(self.budget.split(m), budget, places, occupied, [m - j for j, _ in self.queue])
+        carried = self.budget.settle(budget, occupied)
+        led.policy_cycle(self.budget.split(m), budget, places, occupied, [m - j for j, _ in self.queue], carried)
 
     def _attendance(self) -> float:
         """Day-centre attendance in whole-week equivalents: everyone in the day state, and the share of the week

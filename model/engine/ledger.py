@@ -63,7 +63,9 @@ def column_kinds(spec: Spec) -> dict[str, str]:
         cols.update({f"supported_{k}": STOCK for k in names})
         cols.update(supported_spot=STOCK)
         cols.update({c: MONEY for c in ("employment_budget", "employment_spend", "employment_underspend",
-                                        "released", "moved", "saving", "pb_employment_spend")})
+                                        "released", "moved", "saving", "pb_employment_spend",
+                                        "returned_to_day_services")})
+        cols.update(carried_forward=STOCK)  # a balance at the end of the cycle
     cols.update(centres_open=STOCK, day_centre_fixed=MONEY, day_centre_double_running=MONEY)
     cols.update({f"cost_{s}": MONEY for s in spec.costs.services})
     cols.update(cost_council=MONEY, cost_proactive=MONEY, cost_reactive=MONEY, proactive_share=RATE)
@@ -223,11 +225,13 @@ class CycleLedger:
             self._employment_spend += place
 
     def policy_cycle(self, split: tuple[float, float, float], budget: float, places: np.ndarray,
-                     occupied: np.ndarray, queue_waits) -> None:
-        """The policy's figures for the cycle; the employment spend is added person by person."""
+                     occupied: np.ndarray, queue_waits, carried: float = 0.0) -> None:
+        """The policy's figures for the cycle (`carried`: the budget left for the next cycle); the employment
+        spend is added person by person."""
         released, moved, saving = split
         names = self.spec.policy.model_names
-        self._policy_row = dict(released=released, moved=moved, saving=saving, employment_budget=budget)
+        self._policy_row = dict(released=released, moved=moved, saving=saving, employment_budget=budget,
+                                carried_forward=carried)
         for k, name in enumerate(names):
             self._policy_row[f"places_{name}"] = float(places[k])
             self._policy_row[f"supported_{name}"] = int(occupied[k])
@@ -272,8 +276,14 @@ class CycleLedger:
             row["employment_spend"] = self._employment_spend
             row["employment_underspend"] = budget - self._employment_spend
             row["pb_employment_spend"] = self._pb_spend
+            # Money moved out of day services that employment support did not spend, paid back to day services.
+            returned = (min(p["moved"], max(0.0, row["employment_underspend"]))
+                        if spec.policy.unspent == "returned_to_day_services" else 0.0)
+            row["returned_to_day_services"] = returned
         row.update(self._centre_row)
         by_service = self._by_service.copy()
+        if spec.policy is not None:
+            by_service[spec.costs.state_service[spec.policy.day]] += row["returned_to_day_services"]
         if spec.centres is not None:  # centres are paid by the day-service state's service
             by_service[spec.costs.state_service[spec.day_state]] += (self._centre_row["day_centre_fixed"]
                                                                       + self._centre_row["day_centre_double_running"])

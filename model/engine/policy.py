@@ -55,6 +55,7 @@ class BudgetLedger:
     _released: float = 0.0
     _moved: float = 0.0
     _folded: int = -1
+    _carried: float = 0.0  # unspent budget carried into the next cycle (unspent: carried_forward)
 
     def release(self, pid: int, cycle: int, amount: float) -> None:
         """Record person `pid`'s package (per cycle) freed from day services at `cycle`; once per person."""
@@ -78,8 +79,16 @@ class BudgetLedger:
         return self._released, self._moved, self._released - self._moved
 
     def budget(self, cycle: int) -> float:
-        """The employment budget for this cycle."""
-        return self.params.base_budget + self.split(cycle)[1]
+        """The employment budget for this cycle: the base, the money moved so far and what was carried forward."""
+        return self.params.base_budget + self.split(cycle)[1] + self._carried
+
+    def settle(self, budget: float, occupied: np.ndarray) -> float:
+        """Close the cycle's budget once its block places are filled (`occupied` by service model): under
+        unspent: carried_forward, what the places leave unspent is added to the next cycle's. Returns the
+        balance carried."""
+        spend = math.fsum(float(n) * float(c) for n, c in zip(occupied, self.params.place_cost))
+        self._carried = max(0.0, budget - spend) if self.params.unspent == "carried_forward" else 0.0
+        return self._carried
 
 
 class CentreClosures:

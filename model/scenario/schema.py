@@ -365,6 +365,10 @@ class EmploymentSupport(Strict):
 class Funding(Strict):
     model: Literal["block", "money_follows_person"] = "block"
     lag_months: Months = 0
+    unspent: Literal["held", "carried_forward", "returned_to_day_services"] = Field(
+        "held", description="What becomes of employment budget not spent in a cycle: held (not spent: the council "
+                            "keeps it), carried_forward (added to the next cycle's budget, so it buys places later) "
+                            "or returned_to_day_services (the moved part is paid back to day services and spent there).")
 
 
 class Uptake(Strict):

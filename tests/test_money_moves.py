@@ -1,0 +1,64 @@
+"""Money that moves and binds (issue 15.2): moved money buys places when the budget binds, and what it does not
+buy is held, carried forward or returned to day services, by the scenario's rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from helpers import small
+from model import simulate, validate_scenario
+from test_engines_agree import assert_same
+
+
+def _binding(model: str, unspent: str = "held") -> dict:
+    """Many referrals and a budget far too small: a waiting list from the first month."""
+    d = small(horizon={"years": 6})
+    pol = d["policy"]
+    pol["entry_route"] = "day_service"
+    pol["referral"]["annual"] = 0.6
+    pol["employment_support"]["budget_per_year"] = 20000
+    pol["funding"] = {"model": model, "lag_months": 0, "unspent": unspent}
+    pol["personal_budgets"] = {"usable_for_employment": False}
+    return d
+
+
+def test_moving_money_that_binds_shortens_the_queue_and_gets_more_into_work():
+    block = simulate(validate_scenario(_binding("block")), seed=5).monthly
+    moved = simulate(validate_scenario(_binding("money_follows_person")), seed=5).monthly
+    assert (block["queue_length"] > 0).all()  # the budget binds from the first month
+    assert moved["queue_length"].mean() < block["queue_length"].mean()
+    assert moved["job_starts"].sum() > block["job_starts"].sum()
+    assert moved["admissions"].sum() > block["admissions"].sum()
+
+
+@pytest.mark.parametrize("unspent", ["held", "carried_forward", "returned_to_day_services"])
+def test_the_engines_agree_on_each_rule(unspent):
+    assert_same(validate_scenario(_binding("money_follows_person", unspent)), n_cycles=40)
+
+
+def test_carried_forward_adds_what_was_left_to_the_next_budget():
+    d = small(horizon={"years": 3})
+    d["policy"]["funding"] = {"model": "money_follows_person", "lag_months": 0, "unspent": "carried_forward"}
+    m = simulate(validate_scenario(d), seed=2).monthly
+    pol = validate_scenario(d)._compiled.policy
+    np.testing.assert_allclose(m["carried_forward"], m["employment_underspend"].clip(lower=0), rtol=1e-9, atol=1e-6)
+    expected = pol.base_budget + m["moved"] + m["carried_forward"].shift(1, fill_value=0.0)
+    np.testing.assert_allclose(m["employment_budget"], expected, rtol=1e-9, atol=1e-6)
+    assert m["carried_forward"].iloc[-1] > m["carried_forward"].iloc[0]
+
+
+def test_returned_money_is_spent_on_day_services_and_saves_nothing():
+    held = simulate(validate_scenario(small(horizon={"years": 3})), seed=2).monthly
+    d = small(horizon={"years": 3})
+    d["policy"]["funding"]["unspent"] = "returned_to_day_services"
+    back = simulate(validate_scenario(d), seed=2).monthly
+    assert (back["returned_to_day_services"] > 0).any()
+    np.testing.assert_allclose(back["returned_to_day_services"],
+                               np.minimum(back["moved"], back["employment_underspend"].clip(lower=0)))
+    # The same people and places; the council pays the returned money on top, to day services.
+    assert back["job_starts"].tolist() == held["job_starts"].tolist()
+    np.testing.assert_allclose(back["cost_council"] - held["cost_council"], back["returned_to_day_services"],
+                               rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(back["cost_day_services"] - held["cost_day_services"], back["returned_to_day_services"],
+                               rtol=1e-9, atol=1e-6)
