@@ -62,3 +62,49 @@ def test_returned_money_is_spent_on_day_services_and_saves_nothing():
                                rtol=1e-9, atol=1e-6)
     np.testing.assert_allclose(back["cost_day_services"] - held["cost_day_services"], back["returned_to_day_services"],
                                rtol=1e-9, atol=1e-6)
+
+
+def test_investment_falls_in_the_months_it_is_spread_over_by_hand():
+    d = small(horizon={"years": 2}, start="2024-04")
+    d["policy"]["investment"] = [{"label": "seed funding", "cost": 120000, "from": "2024-06", "months": 12},
+                                 {"label": "training", "cost": 5000}]
+    sc = validate_scenario(d)
+    m = simulate(sc, seed=3).monthly
+    expected = np.zeros(24)
+    expected[0] += 5000
+    expected[2:14] += 10000
+    np.testing.assert_allclose(m["investment"], expected)
+    without = small(horizon={"years": 2}, start="2024-04")
+    base = simulate(validate_scenario(without), seed=3).monthly
+    np.testing.assert_allclose(m["cost_council"] - base["cost_council"], expected, atol=1e-6)
+    assert_same(sc)
+
+
+def test_set_up_is_paid_once_for_each_place_bought_for_the_first_time():
+    d = _binding("money_follows_person")
+    d["policy"]["set_up_per_place"] = 1000
+    m = simulate(validate_scenario(d), seed=5).monthly
+    places = m[[c for c in m if c.startswith("places_")]].sum(axis=1)
+    most = places.cummax()
+    np.testing.assert_allclose(m["investment"], most.diff().fillna(most.iloc[0]) * 1000)
+    assert m["investment"].sum() == pytest.approx(places.max() * 1000)
+    assert_same(validate_scenario(d), n_cycles=30)
+
+
+def test_an_investment_before_the_start_is_refused():
+    d = small(start="2024-04")
+    d["policy"]["investment"] = [{"label": "seed", "cost": 1000, "from": "2023-01"}]
+    with pytest.raises(Exception, match=r"policy.investment\[0\].from: falls before the scenario starts"):
+        validate_scenario(d)
+
+
+def test_a_centre_under_consultation_costs_its_fixed_costs_before_double_running():
+    from model.compile.spec import CentreParams
+    from model.engine.policy import CentreClosures
+
+    closures = CentreClosures(CentreParams(count=3, places_each=10, fixed_per_cycle=100.0, close_below=0.8,
+                                           double_running_cycles=2, consultation_cycles=3))
+    assert closures.update(attendance=15, cycle=5) == 1  # 15 < 0.8 x 30 and fits in two centres
+    costs = [closures.costs(c) for c in range(4, 12)]
+    # cycle 4: three open; 5-7: two open and one under consultation; 8-9: double running; from 10: released.
+    assert costs == [(300, 0), (300, 0), (300, 0), (300, 0), (200, 100), (200, 100), (200, 0), (200, 0)]

@@ -33,6 +33,8 @@ class PolicyParams:
     uptake_share: tuple[float, ...] = ()
     cycle_months: int = 1
     unspent: str = "held"  # held, carried_forward or returned_to_day_services
+    investment: np.ndarray | None = None  # up-front costs falling in each cycle
+    set_up_per_place: float = 0.0
 
     def pb_cutoff(self, cycle: int) -> float:
         """A person referred in `cycle` uses a personal budget for work when their personal-budget uniform is

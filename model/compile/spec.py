@@ -121,6 +121,7 @@ class CentreParams:
     fixed_per_cycle: float
     close_below: float
     double_running_cycles: int
+    consultation_cycles: int = 0
 
 
 @dataclass(frozen=True)
@@ -317,7 +318,7 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
         for s, v in sc.public_purse.benefits_weekly.items():
             benefits[live.index(s)] = discounting.weekly_to_cycle(transitions.by_band(v, bands), wpy, c)
 
-    policy = _policy(sc, live, bands, c)
+    policy = _policy(sc, live, bands, c, n_cycles)
     hours_values = np.array(sc.hours.values, dtype=float)
     work_flat = benefits[policy.work] if policy is not None else np.zeros(B)
     work_benefit, work_tax, work_earnings = public_purse.work_tables(sc.public_purse, bands, hours_values, work_flat,
@@ -336,6 +337,7 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
             fixed_per_cycle=d.fixed_per_year * c / 12.0,
             close_below=d.close_below,
             double_running_cycles=int(math.ceil(d.double_running_months / c)),
+            consultation_cycles=int(math.ceil(d.consultation_months / c)),
         )
 
     day_state = policy.day if policy is not None else (live.index("day_service") if "day_service" in live else -1)
@@ -385,7 +387,7 @@ def _kept(week: DayWeek, bands: list[str]) -> dict[str, np.ndarray]:
                 kept_work_hours=hours, kept_work=np.minimum(kept_days[None, :], days[:, None]) / whole[:, None])
 
 
-def _policy(sc: Scenario, live: list[str], bands: list[str], c: int) -> PolicyParams | None:
+def _policy(sc: Scenario, live: list[str], bands: list[str], c: int, n_cycles: int) -> PolicyParams | None:
     pol = sc.policy
     if pol is None:
         return None
@@ -415,7 +417,24 @@ def _policy(sc: Scenario, live: list[str], bands: list[str], c: int) -> PolicyPa
         uptake_share=tuple(float(v) for v in uptake.share) if uptake else (),
         cycle_months=c,
         unspent=pol.funding.unspent,
+        investment=_investment(pol.investment, sc.start, c, n_cycles),
+        set_up_per_place=float(pol.set_up_per_place),
     )
+
+
+def _investment(items, start: str, c: int, n_cycles: int) -> np.ndarray:
+    """Up-front costs by cycle: each spread evenly over its months from its first month (months beyond the
+    run are not charged)."""
+    out = np.zeros(n_cycles)
+    y0, m0 = (int(x) for x in start.split("-"))
+    for item in items:
+        y, m = (int(x) for x in (item.start or start).split("-"))
+        first = (y - y0) * 12 + (m - m0)
+        per_month = float(item.cost) / item.months
+        for month in range(first, first + item.months):
+            if 0 <= month // c < n_cycles:
+                out[month // c] += per_month
+    return out
 
 
 def _leaving_problems(cum, death, move_p, live, bands, ages, tis) -> list[Problem]:

@@ -339,8 +339,9 @@ class DayshiftModel(mesa.Model):
             p.service_model = k
             p.admitted_cycle = m
             occupied[k] += 1
-        carried = self.budget.settle(budget, occupied)
-        led.policy_cycle(self.budget.split(m), budget, places, occupied, [m - j for j, _ in self.queue], carried)
+        carried, set_up = self.budget.settle(budget, places, occupied)
+        led.policy_cycle(self.budget.split(m), budget, places, occupied, [m - j for j, _ in self.queue], carried,
+                         set_up)
 
     def _attendance(self) -> float:
         """Day-centre attendance in whole-week equivalents: everyone in the day state, and the share of the week

@@ -64,7 +64,7 @@ def column_kinds(spec: Spec) -> dict[str, str]:
         cols.update(supported_spot=STOCK)
         cols.update({c: MONEY for c in ("employment_budget", "employment_spend", "employment_underspend",
                                         "released", "moved", "saving", "pb_employment_spend",
-                                        "returned_to_day_services")})
+                                        "returned_to_day_services", "investment")})
         cols.update(carried_forward=STOCK)  # a balance at the end of the cycle
     cols.update(centres_open=STOCK, day_centre_fixed=MONEY, day_centre_double_running=MONEY)
     cols.update({f"cost_{s}": MONEY for s in spec.costs.services})
@@ -225,13 +225,15 @@ class CycleLedger:
             self._employment_spend += place
 
     def policy_cycle(self, split: tuple[float, float, float], budget: float, places: np.ndarray,
-                     occupied: np.ndarray, queue_waits, carried: float = 0.0) -> None:
-        """The policy's figures for the cycle (`carried`: the budget left for the next cycle); the employment
-        spend is added person by person."""
+                     occupied: np.ndarray, queue_waits, carried: float = 0.0, set_up: float = 0.0) -> None:
+        """The policy's figures for the cycle (`carried`: the budget left for the next cycle; `set_up`: the
+        set-up cost of places bought for the first time); the employment spend is added person by person."""
         released, moved, saving = split
-        names = self.spec.policy.model_names
+        pol = self.spec.policy
+        names = pol.model_names
+        scheduled = float(pol.investment[self.cycle]) if pol.investment is not None else 0.0
         self._policy_row = dict(released=released, moved=moved, saving=saving, employment_budget=budget,
-                                carried_forward=carried)
+                                carried_forward=carried, investment=scheduled + set_up)
         for k, name in enumerate(names):
             self._policy_row[f"places_{name}"] = float(places[k])
             self._policy_row[f"supported_{name}"] = int(occupied[k])
@@ -288,7 +290,8 @@ class CycleLedger:
             by_service[spec.costs.state_service[spec.day_state]] += (self._centre_row["day_centre_fixed"]
                                                                       + self._centre_row["day_centre_double_running"])
         row.update({f"cost_{s}": float(v) for s, v in zip(spec.costs.services, by_service)})
-        council = float(by_service.sum())
+        # Up-front costs are the council's, apart from its services' running costs.
+        council = float(by_service.sum()) + (row["investment"] if spec.policy is not None else 0.0)
         kinds = np.array(spec.costs.service_kind)
         proactive = float(by_service[kinds == "proactive"].sum())
         reactive = float(by_service[kinds == "reactive"].sum())

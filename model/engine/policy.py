@@ -56,6 +56,7 @@ class BudgetLedger:
     _moved: float = 0.0
     _folded: int = -1
     _carried: float = 0.0  # unspent budget carried into the next cycle (unspent: carried_forward)
+    _most_places: float = 0.0  # the most block places bought so far (set-up costs are paid once a place)
 
     def release(self, pid: int, cycle: int, amount: float) -> None:
         """Record person `pid`'s package (per cycle) freed from day services at `cycle`; once per person."""
@@ -82,13 +83,16 @@ class BudgetLedger:
         """The employment budget for this cycle: the base, the money moved so far and what was carried forward."""
         return self.params.base_budget + self.split(cycle)[1] + self._carried
 
-    def settle(self, budget: float, occupied: np.ndarray) -> float:
+    def settle(self, budget: float, places: np.ndarray, occupied: np.ndarray) -> tuple[float, float]:
         """Close the cycle's budget once its block places are filled (`occupied` by service model): under
         unspent: carried_forward, what the places leave unspent is added to the next cycle's. Returns the
-        balance carried."""
+        balance carried and the set-up cost of places bought for the first time."""
         spend = math.fsum(float(n) * float(c) for n, c in zip(occupied, self.params.place_cost))
         self._carried = max(0.0, budget - spend) if self.params.unspent == "carried_forward" else 0.0
-        return self._carried
+        bought = float(sum(p for p in places if math.isfinite(p)))
+        new = max(0.0, bought - self._most_places)
+        self._most_places = max(self._most_places, bought)
+        return self._carried, new * self.params.set_up_per_place
 
 
 class CentreClosures:
@@ -117,6 +121,9 @@ class CentreClosures:
         return closed
 
     def costs(self, cycle: int) -> tuple[float, float]:
-        """(fixed cost of open centres, double-running cost of recently closed ones) this cycle."""
-        running = sum(n for c, n in self.closed_at if cycle < c + self.params.double_running_cycles)
-        return self.open * self.params.fixed_per_cycle, running * self.params.fixed_per_cycle
+        """(fixed cost of open centres and of those under consultation to close, double-running cost of
+        recently closed ones) this cycle."""
+        consult, double = self.params.consultation_cycles, self.params.double_running_cycles
+        consulting = sum(n for c, n in self.closed_at if cycle < c + consult)
+        running = sum(n for c, n in self.closed_at if c + consult <= cycle < c + consult + double)
+        return (self.open + consulting) * self.params.fixed_per_cycle, running * self.params.fixed_per_cycle

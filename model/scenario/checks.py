@@ -193,6 +193,10 @@ def check_cross_fields(sc: Scenario) -> list[Problem]:
                 if s in (ps.waiting, ps.support, ps.work):
                     c.add(f"population.inflow.entry.{s}", "entrants reach the employment pathway through "
                           "policy.entry_route: employment_first, not as an entry state", has_value=False)
+        for i, item in enumerate(pol.investment):
+            if item.start is not None and item.start < sc.start:
+                c.add(f"policy.investment[{i}].from", f"falls before the scenario starts ({sc.start}); costs before "
+                      "the start are not part of the projection", item.start)
         for k, sm in pol.employment_support.service_models.items():
             c.by_band(f"policy.employment_support.service_models.{k}.job_outcome_rate", sm.job_outcome_rate, bands)
         for k in pol.employment_support.service_models:

@@ -191,6 +191,9 @@ class DayCentres(Strict):
         0.5, description="A centre closes when attendance falls below this share of the places in open centres."
     )
     double_running_months: Months = Field(6, description="Months a closed centre's fixed costs still run.")
+    consultation_months: Months = Field(
+        0, description="Months of consultation between deciding to close a centre and closing it; its fixed costs "
+                       "run on through them, before double running.")
 
 
 Days = Annotated[float, Field(ge=0.0, le=7.0)]
@@ -403,6 +406,19 @@ class PolicyStates(Strict):
     work: Name = "paid_work"
 
 
+class Investment(Strict):
+    """An up-front or set-up cost of the policy (seed funding, training, a new team), spread evenly over
+    its months from its first month."""
+
+    label: str = Field(min_length=1, max_length=200)
+    cost: Money = Field(description="The whole cost, in the price year's pounds.")
+    start: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] | None = Field(
+        None, alias="from", description="First month it falls in, YYYY-MM; default the scenario's start.")
+    months: Annotated[int, Field(ge=1, le=1200)] = Field(1, description="Months it is spread over.")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+
+
 class Policy(Strict):
     entry_route: Literal["day_service", "employment_first"] = "day_service"
     referral: Referral
@@ -410,6 +426,11 @@ class Policy(Strict):
     funding: Funding = Funding()
     personal_budgets: PersonalBudgets = PersonalBudgets()
     states: PolicyStates = PolicyStates()
+    investment: list[Investment] = Field(
+        default_factory=list, description="Up-front and set-up costs, charged to the council when they fall.")
+    set_up_per_place: Money = Field(
+        0.0, description="One-off cost of each employment-support place the budget buys beyond the most it "
+                         "bought before (recruiting and training staff for it).")
 
 
 class RateStep(Strict):
