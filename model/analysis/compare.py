@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from model.analysis import budget_impact
 from model.analysis.parameter_space import ParameterSpace
 from model.analysis.stats import interval, replication_seeds
 from model.compile.spec import Spec, compiled
@@ -119,10 +120,14 @@ def pair_metrics(base: SimulationResult, pol: SimulationResult) -> tuple[pd.Data
         yearly[f"proactive_share_{name}"] = np.where(pro + re > 0, pro / np.where(pro + re > 0, pro + re, 1), np.nan)
         yearly[f"budget_shift_{name}"] = budget_shift(re / (12 // spec.calendar.cycle_months), m["cost_reactive"].iloc[0],
                                                       m["cost_proactive"].iloc[0])
-    cumulative = yearly["saving_undiscounted"].cumsum().to_numpy()
-    never_behind = [y for i, y in enumerate(years) if (cumulative[i:] >= 0).all()]
+    lines = budget_impact.yearly_lines(bm, pm, bs, ps)
+    yearly = pd.concat([yearly, lines.drop(columns="saving_council")], axis=1)
     extra_jobs = float(pm["job_starts"].sum() - bm["job_starts"].sum())
     incremental = float(pm["cost_council_disc"].sum() - bm["cost_council_disc"].sum())
+    # Person-years in work gained, for the saving per person in work (Kent's measure).
+    person_years = float((pm[_work_col(ps)].sum() - bm[_work_col(bs)].sum()) * bs.calendar.cycle_months / 12)
+    purse = float(bm["cost_public_purse"].sum() - pm["cost_public_purse"].sum())
+    council = float(bm["cost_council"].sum() - pm["cost_council"].sum())
     totals = dict(
         extra_job_starts=extra_jobs,
         extra_in_work_final=float(yearly["extra_in_work"].iloc[-1]) if len(yearly) else 0.0,
@@ -130,8 +135,17 @@ def pair_metrics(base: SimulationResult, pol: SimulationResult) -> tuple[pd.Data
         npv_saving_public_purse=float(bm["cost_public_purse_disc"].sum() - pm["cost_public_purse_disc"].sum()),
         saving_undiscounted_total=float(bm["cost_council"].sum() - pm["cost_council"].sum()),
         cost_per_extra_job=incremental / extra_jobs if extra_jobs > 0 else math.nan,
-        break_even_year=float(never_behind[0]) if never_behind else math.nan,
+        break_even_year=budget_impact.break_even_year(yearly["saving_undiscounted"].to_numpy()),
         saves_money=float(incremental < 0),
+        saving_cashable_total=float(lines["saving_cashable"].sum()),
+        saving_non_cashable_total=float(lines["saving_non_cashable"].sum()),
+        investment_total=float(lines["investment"].sum()),
+        break_even_year_cashable=budget_impact.break_even_year(lines["saving_cashable"].to_numpy()),
+        saving_dwp_total=float(lines["saving_dwp"].sum()),
+        saving_hmrc_total=float(lines["saving_hmrc"].sum()),
+        extra_person_years_in_work=person_years,
+        council_saving_per_extra_person_year=council / person_years if person_years > 0 else math.nan,
+        taxpayer_saving_per_extra_person_year=purse / person_years if person_years > 0 else math.nan,
     )
     return yearly, totals
 
@@ -152,6 +166,11 @@ class Comparison:
     draws: pd.DataFrame | None = None  # the parameter values of each PSA draw
     carried: pd.DataFrame | None = None  # per policy, catch-all and run: the saving with and without it
     notes: list[str] = field(default_factory=list)
+    start: str = ""  # the first month, YYYY-MM
+
+    def budget_impact(self, policy: str) -> dict[str, pd.DataFrame]:
+        """The budget-impact tables of one policy (`model.analysis.budget_impact.views`)."""
+        return budget_impact.views(self.yearly, policy, self.start or f"{self.start_year}-04")
 
     def summary(self) -> dict:
         """The comparison's headline figures, per policy (and the first policy's at the top level)."""
@@ -186,6 +205,24 @@ class Comparison:
                 cost_per_extra_job=dict(interval(r["cost_per_extra_job"]), ratio_of_means=mean_ratio),
                 break_even_year=interval(r["break_even_year"]),
                 share_never_breaking_even=float(r["break_even_year"].isna().mean()) if len(r) else None,
+                # The money as a finance director sees it: undiscounted, banked or not, and who gains.
+                saving_cashable_by_year={k: interval(g["saving_cashable"]) for k, g in by_year.items()},
+                saving_non_cashable_by_year={k: interval(g["saving_non_cashable"]) for k, g in by_year.items()},
+                investment_by_year={k: interval(g["investment"]) for k, g in by_year.items()},
+                saving_by_payer_by_year={k: dict(council=interval(g["saving_undiscounted"])["mean"],
+                                                 dwp=interval(g["saving_dwp"])["mean"],
+                                                 hmrc=interval(g["saving_hmrc"])["mean"]) for k, g in by_year.items()},
+                saving_cashable_total=interval(r["saving_cashable_total"]),
+                saving_non_cashable_total=interval(r["saving_non_cashable_total"]),
+                investment_total=interval(r["investment_total"]),
+                break_even_year_cashable=interval(r["break_even_year_cashable"]),
+                share_never_breaking_even_cashable=(float(r["break_even_year_cashable"].isna().mean())
+                                                    if len(r) else None),
+                saving_dwp_total=interval(r["saving_dwp_total"]),
+                saving_hmrc_total=interval(r["saving_hmrc_total"]),
+                extra_person_years_in_work=interval(r["extra_person_years_in_work"]),
+                council_saving_per_extra_person_year=interval(r["council_saving_per_extra_person_year"]),
+                taxpayer_saving_per_extra_person_year=interval(r["taxpayer_saving_per_extra_person_year"]),
                 carried_by=self._carried_by(name),
             )
         first = per[self.policies[0]]
@@ -302,7 +339,8 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
             tick(i + 1, len(seeds))
     out = Comparison(baseline=baseline.name, policies=[p.name for p in policies], mode=mode, seed=root,
                      yearly=pd.concat(yearly_parts, ignore_index=True), runs=pd.DataFrame(run_rows),
-                     first=first, start_year=base_spec.calendar.start_year, draws=draws_table, notes=notes)
+                     first=first, start_year=base_spec.calendar.start_year, draws=draws_table, notes=notes,
+                     start=baseline.start)
     if mode == "reps" and carries:
         out.carried = carried_by_catch_alls(policies, base_runs, out.runs, seeds if common_random_numbers else other)
     if tornado and any(sc.uncertain for sc in [baseline, *policies]):

@@ -85,7 +85,22 @@ def _comparison_page(summary: dict) -> tuple[str, str, list[tuple[str, str]]]:
             ("Discounted saving to the public purse", _range(summary["npv_saving_public_purse"], money=True)),
             ("Chance the policy saves the council money", f"{100 * summary['prob_saves_money']:.0f}%"),
             ("Council cost per extra job start (negative: a saving)", _range(summary["cost_per_extra_job"], pounds=True)),
-            ("Break-even year (from which the cumulative saving stays positive)", _range(summary["break_even_year"]))]
+            ("Break-even year (from which the cumulative saving stays positive)", _range(summary["break_even_year"])),
+            # The budget-impact view (budget_impact.xlsx): undiscounted, banked or not, and who gains.
+            ("Saving to the council over the horizon, undiscounted", _range(summary["saving_undiscounted_total"], money=True)),
+            ("of which cashable (budget released: centres closed, packages and blocks ended)",
+             _range(summary["saving_cashable_total"], money=True)),
+            ("of which not cashable (capacity freed but still paid for)",
+             _range(summary["saving_non_cashable_total"], money=True)),
+            ("Up-front investment (included above)", _range(summary["investment_total"], money=True)),
+            ("Break-even year on cashable savings", _range(summary["break_even_year_cashable"])
+             if summary["share_never_breaking_even_cashable"] < 1 else "never within the horizon"),
+            ("Saving to the DWP (benefits), undiscounted", _range(summary["saving_dwp_total"], money=True)),
+            ("Saving to HMRC (more tax and NI), undiscounted", _range(summary["saving_hmrc_total"], money=True)),
+            ("Saving per extra person-year in work: council", _range(summary["council_saving_per_extra_person_year"],
+                                                                     pounds=True)),
+            ("Saving per extra person-year in work: taxpayer (council, DWP, HMRC)",
+             _range(summary["taxpayer_saving_per_extra_person_year"], pounds=True))]
     for c in summary.get("carried_by", []):
         share = "n/a" if c["share_of_saving"] is None else f"{100 * c['share_of_saving']:.0f}%"
         rows.append((f"Of the saving, carried by {c['label']} (calibrated; without it: "

@@ -14,6 +14,7 @@ from pathlib import Path
 from model.analysis.compare import Comparison
 from model.engine.results import SimulationResult
 from model.output import plots
+from model.output.budget_impact_book import write_budget_impact
 from model.output.files import atomic_folder, dump_json, unique_file_names, write_table
 from model.output.provenance import provenance
 from model.output.report import write_report
@@ -74,6 +75,7 @@ def write_comparison(comp: Comparison, out: str | Path, scenarios: dict[str, tup
             scenarios={name: dict(path=path, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), text=text)
                        for name, (path, text) in scenarios.items()},
             **provenance(), run_seconds=round(seconds, 3)))
+        write_budget_impact(comp, tmp)
         plots.save_comparison(comp, tmp)
         write_report(tmp)
     return Path(out)

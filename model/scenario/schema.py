@@ -94,6 +94,11 @@ class ServiceDef(Strict):
         "other", description="Proactive (employment) or reactive (day services) spend, for the budget shift."
     )
     label: str | None = None
+    cashable_share: Probability = Field(
+        0.0, description="Share of a fall in this service's running costs the council can bank: 1 where a package "
+                         "or a block ends with the need for it, 0 where the capacity freed is still paid for. A rise "
+                         "is always cash. Day centres' fixed costs released by a closure are always cashable; "
+                         "default 0, the conservative reading.")
 
 
 class InitialGroup(Strict):
