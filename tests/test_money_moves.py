@@ -80,14 +80,14 @@ def test_investment_falls_in_the_months_it_is_spread_over_by_hand():
     assert_same(sc)
 
 
-def test_set_up_is_paid_once_for_each_place_bought_for_the_first_time():
+def test_set_up_is_paid_once_for_each_place_filled_for_the_first_time():
     d = _binding("money_follows_person")
     d["policy"]["set_up_per_place"] = 1000
     m = simulate(validate_scenario(d), seed=5).monthly
-    places = m[[c for c in m if c.startswith("places_")]].sum(axis=1)
-    most = places.cummax()
+    filled = m[["supported_evidence_based", "supported_other"]].sum(axis=1)
+    most = filled.cummax()
     np.testing.assert_allclose(m["investment"], most.diff().fillna(most.iloc[0]) * 1000)
-    assert m["investment"].sum() == pytest.approx(places.max() * 1000)
+    assert m["investment"].sum() == pytest.approx(filled.max() * 1000)
     assert_same(validate_scenario(d), n_cycles=30)
 
 

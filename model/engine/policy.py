@@ -56,7 +56,7 @@ class BudgetLedger:
     _moved: float = 0.0
     _folded: int = -1
     _carried: float = 0.0  # unspent budget carried into the next cycle (unspent: carried_forward)
-    _most_places: float = 0.0  # the most block places bought so far (set-up costs are paid once a place)
+    _most_places: float = 0.0  # the most block places filled so far (set-up costs are paid once a place)
 
     def release(self, pid: int, cycle: int, amount: float) -> None:
         """Record person `pid`'s package (per cycle) freed from day services at `cycle`; once per person."""
@@ -86,12 +86,13 @@ class BudgetLedger:
     def settle(self, budget: float, places: np.ndarray, occupied: np.ndarray) -> tuple[float, float]:
         """Close the cycle's budget once its block places are filled (`occupied` by service model): under
         unspent: carried_forward, what the places leave unspent is added to the next cycle's. Returns the
-        balance carried and the set-up cost of places bought for the first time."""
+        balance carried and the set-up cost of places filled for the first time (a place the budget could buy
+        but nobody fills is never staffed)."""
         spend = math.fsum(float(n) * float(c) for n, c in zip(occupied, self.params.place_cost))
         self._carried = max(0.0, budget - spend) if self.params.unspent == "carried_forward" else 0.0
-        bought = float(sum(p for p in places if math.isfinite(p)))
-        new = max(0.0, bought - self._most_places)
-        self._most_places = max(self._most_places, bought)
+        filled = float(sum(occupied))
+        new = max(0.0, filled - self._most_places)
+        self._most_places = max(self._most_places, filled)
         return self._carried, new * self.params.set_up_per_place
 
 

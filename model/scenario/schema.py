@@ -434,8 +434,8 @@ class Policy(Strict):
     investment: list[Investment] = Field(
         default_factory=list, description="Up-front and set-up costs, charged to the council when they fall.")
     set_up_per_place: Money = Field(
-        0.0, description="One-off cost of each employment-support place the budget buys beyond the most it "
-                         "bought before (recruiting and training staff for it).")
+        0.0, description="One-off cost of each employment-support place filled beyond the most filled before "
+                         "(recruiting and training staff for it).")
 
 
 class RateStep(Strict):
