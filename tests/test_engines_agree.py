@@ -100,8 +100,24 @@ def scenarios(draw):
         "kept_in_work": draw(st.one_of(st.none(), st.builds(lambda h, k: {"hours": [0, h], "days": k}, st.floats(1, 40),
                                                             st.lists(days, min_size=2, max_size=2))))}
     d["costs"]["states"]["waiting"] = {"weekly": draw(st.sampled_from([0, 100]))}
+    if draw(st.booleans()):  # in-work support by job-coach hours, by band
+        d["costs"]["states"]["paid_work"] = {"job_coach": {"hours_per_week": {b: draw(st.floats(0, 10)) for b in bands},
+                                                           "cost_per_hour": draw(st.floats(0, 60))},
+                                             "time_in_state": {"months": [0, 3], "ratio": [1.0, draw(st.floats(0, 1))]}}
+    if "day_centres" in d["costs"]:
+        d["costs"]["day_centres"]["consultation_months"] = draw(st.integers(0, 7))
+    if draw(st.booleans()):  # earnings, benefits and tax by hours
+        d["public_purse"] = {"benefits_weekly": {"day_service": draw(st.floats(0, 200))},
+                             "in_work": {"regime": draw(st.sampled_from(["esa_permitted_work", "universal_credit"])),
+                                         "wage_per_hour": draw(st.floats(0, 20)),
+                                         "out_of_work_weekly": {b: draw(st.floats(0, 200)) for b in bands},
+                                         "permitted_work": {"hours_below": 16, "weekly_earnings_limit": draw(st.floats(0, 300))},
+                                         "universal_credit": {"work_allowance_monthly": draw(st.floats(0, 700)), "taper": 0.55},
+                                         "tax": {"personal_allowance": 12570, "basic_rate": 0.2,
+                                                 "ni_primary_threshold": 12570, "ni_rate": 0.08}}}
     if draw(st.integers(0, 4)) == 0:
         d.pop("policy")
+        d["public_purse"].pop("in_work", None)  # earnings count in the policy's work state
         d["costs"]["no_cost"]["supported_employment"] = "no policy: nobody is supported"
         return _with_series(draw, d)
     pol = d["policy"]
@@ -115,7 +131,11 @@ def scenarios(draw):
     es["service_models"]["evidence_based"].update(
         spend_share=share, job_outcome_rate=draw(st.one_of(rate, st.fixed_dictionaries({b: rate for b in bands}))))
     es["service_models"]["other"].update(spend_share=1 - share, job_outcome_rate=draw(st.floats(0, 1)))
-    pol["funding"] = {"model": draw(st.sampled_from(["block", "money_follows_person"])), "lag_months": draw(st.integers(0, 14))}
+    pol["funding"] = {"model": draw(st.sampled_from(["block", "money_follows_person"])), "lag_months": draw(st.integers(0, 14)),
+                      "unspent": draw(st.sampled_from(["held", "carried_forward", "returned_to_day_services"]))}
+    if draw(st.booleans()):  # up-front costs and set-up per place
+        pol["investment"] = [{"label": "seed", "cost": draw(st.floats(0, 1e5)), "months": draw(st.integers(1, 20))}]
+        pol["set_up_per_place"] = draw(st.floats(0, 2000))
     pol["personal_budgets"] = {"usable_for_employment": draw(st.booleans())}
     if pol["personal_budgets"]["usable_for_employment"] and draw(st.booleans()):
         start = draw(st.floats(0, 3))
@@ -131,8 +151,11 @@ def _with_series(draw, d: dict) -> dict:
     slots = [(("transitions", a, b, k), 0.0, 0.12) for a, ts in d["transitions"].items() for b, t in ts.items()
              for k in ("annual", "monthly", "rate") if isinstance(t.get(k), float)]
     slots += [(("costs", "states", "day_service", "weekly", b), 0.0, 300.0) for b in d["population"]["bands"]]
-    slots += [(("population", "moving_away_annual"), 0.0, 0.1), (("public_purse", "tax_ni_per_hour"), 0.0, 2.0),
-              (("public_purse", "benefits_weekly", "paid_work"), 0.0, 200.0)]
+    slots += [(("population", "moving_away_annual"), 0.0, 0.1)]
+    if "in_work" in d["public_purse"]:
+        slots += [(("public_purse", "in_work", "wage_per_hour"), 0.0, 20.0)]
+    else:
+        slots += [(("public_purse", "tax_ni_per_hour"), 0.0, 2.0), (("public_purse", "benefits_weekly", "paid_work"), 0.0, 200.0)]
     if isinstance(d["costs"]["day_week"]["days"], float):
         slots.append((("costs", "day_week", "days"), 0.0, 7.0))
     if "day_centres" in d["costs"]:
