@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -55,30 +55,36 @@ def simulate_draws(
     people: bool = True,
     progress: Callable[[int, int], None] | None = None,
     engine: str = "vectorised",
+    seeds: Sequence[int] | None = None,
 ) -> list[SimulationResult]:
-    """Run many parameter sets (draws) of one scenario over the same people and random numbers.
+    """Run many parameter sets (draws) of one scenario, on the same people.
 
+    By default every draw reads the same random numbers (`seed`); `seeds` gives each draw its own instead.
     Draws run together on the vectorised engine, `chunk` at a time (default: as many as keep about
-    MAX_ROWS rows in memory); each draw's result equals `simulate(spec, seed)` for that draw.
+    MAX_ROWS rows in memory); each draw's result equals `simulate(spec, its seed)` for that draw.
     """
     if not specs:
         return []
     root = seed_from(seed, specs[0].scenario.seed)
+    if seeds is not None and len(seeds) != len(specs):
+        raise ValueError(f"{len(specs)} draws need {len(specs)} seeds, not {len(seeds)}")
+    per_draw = [int(s) for s in seeds] if seeds is not None else [root] * len(specs)
     chunk = 1 if engine != "vectorised" else chunk or max(1, MAX_ROWS // max(1, specs[0].cohort.n_ids))
     out: list[SimulationResult] = []
     for start in range(0, len(specs), chunk):
         part = specs[start : start + chunk]
-        run = ENGINES[engine](part, root)
+        mine = per_draw[start : start + chunk]
+        run = ENGINES[engine](part, mine if len(set(mine)) > 1 else mine[0])
         run.run(None if progress is None else lambda done, total: progress(start * total + done * len(part),
                                                                             len(specs) * total))
-        out += [_result(run, d, spec, engine, people) for d, spec in enumerate(part)]
+        out += [_result(run, d, spec, engine, people, mine[d]) for d, spec in enumerate(part)]
     return out
 
 
-def _result(run: Engine, draw: int, spec: Spec, engine: str, people: bool) -> SimulationResult:
+def _result(run: Engine, draw: int, spec: Spec, engine: str, people: bool, seed: int) -> SimulationResult:
     """One draw of a finished run as a result."""
     return SimulationResult(
-        spec=spec, seed=run.seed, engine=engine,
+        spec=spec, seed=seed, engine=engine,
         monthly=pd.DataFrame(run.monthly_rows(draw), columns=record_columns(spec)),
         people=people_frame(spec, run.person_rows(draw) if people else {}),
         initial_counts={s: int(n) for s, n in zip(spec.states, run.initial_counts[draw])})

@@ -97,13 +97,18 @@ def _check_shared(specs: Sequence[Spec]) -> None:
 class VectorisedEngine:
     """One run of one or more parameter sets (draws) over the same people and random numbers."""
 
-    def __init__(self, specs: Spec | Sequence[Spec], seed: int):
+    def __init__(self, specs: Spec | Sequence[Spec], seed: int | Sequence[int]):
         specs = [specs] if isinstance(specs, Spec) else list(specs)
         _check_shared(specs)
         self._base = specs  # each draw's spec, holding its periods
         spec = specs[0]
         self.D = D = len(specs)
-        self.seed = int(seed)
+        # One seed for every draw (the same random numbers: common random numbers), or one seed per draw.
+        self.seeds = [int(s) for s in seed] if isinstance(seed, Sequence) else [int(seed)] * D
+        if len(self.seeds) != D:
+            raise ValueError(f"{D} draws need {D} seeds, not {len(self.seeds)}")
+        self.seed = self.seeds[0]
+        self._own_numbers = len(set(self.seeds)) > 1  # each draw reads its own streams, by its draw index
         self.pol = pol = spec.policy  # the policy's state indices are the same in every draw
         S = spec.n_live
         self.GONE = S
@@ -115,7 +120,8 @@ class VectorisedEngine:
         self.next_edge = np.append(spec.moves.tis_edges[1:], _NEVER)
         self.next_age_edge = np.append(spec.cohort.age_edges[1:], np.inf)
 
-        self.create_u = streams.creation_uniforms(self.seed, spec.cohort.n_ids)
+        self.create_u = np.stack([streams.creation_uniforms(s, spec.cohort.n_ids)
+                                  for s in (self.seeds if self._own_numbers else self.seeds[:1])])
         self.next_id = 0
         self.cycle = 0
         self.p = _People(D * spec.cohort.n_ids, S)
@@ -130,7 +136,7 @@ class VectorisedEngine:
         self.centres = [CentreClosures(s.centres) for s in specs] if spec.centres else None
         self.leds: list[CycleLedger] | None = None
         self.rows: list[list[dict]] = [[] for _ in range(D)]
-        self._add([people.initial_people(s, self.create_u) for s in specs], initial=True)
+        self._add([people.initial_people(s, self._creation(d)) for d, s in enumerate(specs)], initial=True)
         self.initial_counts = np.bincount(self.p.d * S + self.p.state, minlength=D * S).reshape(D, S)
 
     def _tables(self, specs: list[Spec]) -> None:
@@ -186,6 +192,14 @@ class VectorisedEngine:
         self._refresh(np.arange(self.p.n))
 
     # --- small helpers -----------------------------------------------------------------------
+    def _numbers_of(self, d: np.ndarray | int) -> np.ndarray | int:
+        """Which random-number streams rows of draw `d` read: their own, or the one all draws share."""
+        return d if self._own_numbers else 0 * d
+
+    def _creation(self, d: int) -> np.ndarray:
+        """Draw `d`'s creation uniforms, one row per person id."""
+        return self.create_u[d if self._own_numbers else 0]
+
     def _seg(self, months: np.ndarray) -> np.ndarray:
         return self.tis_lut[np.minimum(months, len(self.tis_lut) - 1)]
 
@@ -303,7 +317,7 @@ class VectorisedEngine:
             new["months_in_state"] = cat["months_in_state"].copy()
             new["exposure"] = cat["months_in_state"].copy()
             if pol is not None:
-                u = self.create_u[cat["ids"], streams.CREATE_ENTRY]
+                u = self.create_u[self._numbers_of(d), cat["ids"], streams.CREATE_ENTRY]
                 new["hours"] = np.where(cat["state"] == pol.work, self._hours(d, u), 0.0)
                 pathway = np.flatnonzero((cat["state"] == pol.support) | (cat["state"] == pol.waiting))
                 new["kept_from"][pathway] = pol.day  # as the Mesa engine: a day service kept, never free
@@ -413,23 +427,24 @@ class VectorisedEngine:
         spec, pol, m, D = self.spec, self.pol, self.cycle, self.D
         self.leds = [CycleLedger(s, m) for s in self.specs]
         n_inflow = int(spec.cohort.inflow[m])
-        u_all = streams.cycle_uniforms(self.seed, m, self.next_id + n_inflow)
+        u_all = np.stack([streams.cycle_uniforms(s, m, self.next_id + n_inflow)
+                          for s in (self.seeds if self._own_numbers else self.seeds[:1])])
 
         # 1. exits
-        self._exits(u_all[self.p.ids, streams.DECIDE_EXIT])
+        self._exits(u_all[self._numbers_of(self.p.d), self.p.ids, streams.DECIDE_EXIT])
 
         # 2. inflow
-        self._add([people.entrants(s, self.next_id, n_inflow, self.create_u) for s in self.specs])
+        self._add([people.entrants(s, self.next_id, n_inflow, self._creation(d)) for d, s in enumerate(self.specs)])
         for led in self.leds:
             led.entrants(n_inflow)
         p = self.p
 
         # 3. moves, decided on the state at the start of the cycle (entrants wait for the next)
-        u_move = u_all[p.ids, streams.DECIDE_MOVE]
+        u_move = u_all[self._numbers_of(p.d), p.ids, streams.DECIDE_MOVE]
         movers = np.flatnonzero((u_move < self.total[p.key]) & (p.first_move <= m))
         if len(movers):
             dst = (u_move[movers][:, None] < self.cum[p.key[movers]]).argmax(axis=1)
-            self._moves(movers, dst, u_all[p.ids[movers], streams.DECIDE_HOURS])
+            self._moves(movers, dst, u_all[self._numbers_of(p.d[movers]), p.ids[movers], streams.DECIDE_HOURS])
 
         # 4-5. the budget, the places it buys, and the waiting list
         if pol is not None:
