@@ -22,6 +22,8 @@ EXIT_INTERNAL = 3
 EXTENDS_ENV = "DAYSHIFT_EXTENDS_FROM"  # model.scenario.extends.ALLOW_ENV (not imported: the command line starts light)
 
 
+DEFAULT_REPS = 10  # replications of a plain `compare`: enough for a stable mean and an honest interval
+
 def _output_options(p: argparse.ArgumentParser, default: str,
                     force: str = "replace an existing results folder (only a folder dayshift wrote)") -> None:
     p.add_argument("--out", help=f"results folder (default: {default})")
@@ -57,8 +59,12 @@ def _parser() -> argparse.ArgumentParser:
     cmp = sub.add_parser("compare", help="compare policies with a baseline on the same people and random numbers")
     cmp.add_argument("baseline", help="baseline scenario YAML file")
     cmp.add_argument("policies", nargs="+", help="policy scenario YAML file(s)")
-    cmp.add_argument("--reps", type=int, default=1, help="replications with independent seeds (default 1)")
+    cmp.add_argument("--reps", type=int, default=None,
+                     help=f"replications with independent seeds (default {DEFAULT_REPS}, enough for a stable mean)")
     cmp.add_argument("--psa", type=int, default=0, help="parameter draws for probabilistic sensitivity analysis")
+    cmp.add_argument("--psa-common-numbers", action="store_true",
+                     help="run every PSA draw on the same random numbers (parameter uncertainty only); by default "
+                          "each draw has its own")
     cmp.add_argument("--seed", type=int, help="root seed (default: the baseline's seed)")
     _output_options(cmp, "results/<baseline>_vs_<policy>")
     swp = sub.add_parser("sweep", help="run a parameter sweep on Dask (resumable) with global sensitivity")
@@ -195,6 +201,15 @@ def _compare(args) -> int:
 
     texts = {path: read_text(path) for path in [args.baseline, *args.policies]}
     scenarios = [parse_scenario(texts[path], path) for path in [args.baseline, *args.policies]]
+    if args.reps is not None and args.psa:
+        print("dayshift: give --reps or --psa, not both (each PSA draw already runs on its own random numbers)",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.psa_common_numbers and not args.psa:
+        print("dayshift: --psa-common-numbers needs --psa", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.reps is None:
+        args.reps = 1 if args.psa else DEFAULT_REPS
     for flag in ("reps", "psa"):
         if getattr(args, flag) < (1 if flag == "reps" else 0):
             print(f"dayshift: --{flag} must be {'at least 1' if flag == 'reps' else '0 or more'}", file=sys.stderr)
@@ -202,10 +217,6 @@ def _compare(args) -> int:
     if args.psa and not any(sc.uncertain for sc in scenarios):
         print("dayshift: --psa needs at least one value written as a distribution, e.g. "
               "job_outcome_rate: {dist: beta, a: 43, b: 57}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    if args.reps > 1 and args.psa:
-        print("dayshift: give --reps or --psa, not both (PSA draws share one seed; replications vary the seed)",
-              file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.seed is not None and args.seed < 0:
         print("dayshift: --seed must be a non-negative whole number", file=sys.stderr)
@@ -225,13 +236,14 @@ def _compare(args) -> int:
     t0 = time.perf_counter()
     try:
         comp = compare(scenarios[0], scenarios[1:], reps=args.reps, psa=args.psa, seed=args.seed,
-                       progress=bar.update if bar else None)
+                       progress=bar.update if bar else None, psa_common_numbers=args.psa_common_numbers)
     finally:
         if bar:
             bar.close()
     seconds = time.perf_counter() - t0
     write_comparison(comp, out, {sc.name: (path, texts[path]) for sc, path in zip(scenarios, texts)},
-                     force=args.force, seconds=seconds, settings=dict(reps=args.reps, psa=args.psa),
+                     force=args.force, seconds=seconds,
+                     settings=dict(reps=args.reps, psa=args.psa, psa_common_numbers=args.psa_common_numbers),
                      replace_any=args.replace_any_folder)
     print(comp.headline())
     print(f"  {seconds:.1f} s; results and report: {out}/report.html")

@@ -228,3 +228,34 @@ def test_a_key_named_dist_is_not_taken_for_a_distribution():
     d["policy"]["referral"]["annual"] = {"dist": {"a": 1}}
     with pytest.raises(ScenarioError):
         validate_scenario(d)
+
+
+def test_psa_draws_have_their_own_numbers_unless_asked_and_intervals_say_what_they_cover():
+    base, pol = _pair()
+    for d in (base, pol):
+        d["transitions"]["supported_employment"]["day_service"]["annual"] = {"dist": "beta", "a": 20, "b": 80}
+    b, p = validate_scenario(base), validate_scenario(pol)
+    own = compare(b, [p], psa=4, tornado=False)
+    assert len(set(own.seeds)) == 4
+    assert own.summary()["uncertainty"]["covers"].startswith("parameter and first-order")
+    common = compare(b, [p], psa=4, tornado=False, psa_common_numbers=True)
+    assert set(common.seeds) == {common.seed}
+    assert common.summary()["uncertainty"]["covers"].startswith("parameter uncertainty only")
+    # The first draw has the same parameters either way; only its random numbers differ.
+    assert own.runs["npv_saving"].iloc[0] != common.runs["npv_saving"].iloc[0]
+
+
+def test_one_run_never_claims_a_share_of_runs():
+    base, pol = _pair()
+    comp = compare(validate_scenario(base), [validate_scenario(pol)], reps=1, tornado=False)
+    text = comp.headline()
+    assert "100%" not in text and "%" not in text.split("discounted")[-1]
+    assert "one run" in text and comp.summary()["uncertainty"]["runs"] == 1
+
+
+def test_the_tornado_centre_is_the_headline_base_case():
+    base, pol = _pair()
+    for d in (base, pol):
+        d["transitions"]["supported_employment"]["day_service"]["annual"] = {"dist": "beta", "a": 20, "b": 80}
+    comp = compare(validate_scenario(base), [validate_scenario(pol)], reps=3)
+    assert comp.tornado["npv_saving_centre"].iloc[0] == pytest.approx(comp.runs["npv_saving"].mean(), rel=1e-9)

@@ -3,9 +3,10 @@
 Every policy runs with the baseline's seed (common random numbers: the same person draws the same
 uniform for the same decision in every scenario), so differences are the policy's, not noise.
 Replications (`reps`) repeat that with independent seeds spawned from one root seed; a probabilistic
-sensitivity analysis (`psa`) draws parameter sets, paired across scenarios by parameter path, and runs
-every draw on the same random numbers. Figures carry their mean and a 95% interval (the 2.5% and 97.5%
-points across runs).
+sensitivity analysis (`psa`) draws parameter sets, paired across scenarios by parameter path, and by default
+runs each draw on its own random numbers (so its interval holds parameter and first-order uncertainty
+together), or on common numbers across draws. Figures carry their mean and a 95% interval (the 2.5% and
+97.5% points across runs).
 """
 
 from __future__ import annotations
@@ -167,6 +168,24 @@ class Comparison:
     carried: pd.DataFrame | None = None  # per policy, catch-all and run: the saving with and without it
     notes: list[str] = field(default_factory=list)
     start: str = ""  # the first month, YYYY-MM
+    seeds: list[int] = field(default_factory=list)  # the seed of each run (replication or draw)
+    psa_common_numbers: bool = False
+
+    def uncertainty(self) -> dict:
+        """What the intervals cover, and how many runs they rest on."""
+        n = len(self.runs) // max(1, len(self.policies))
+        if self.mode == "psa" and not self.psa_common_numbers:
+            covers = ("parameter and first-order uncertainty together: each PSA draw has its own parameter "
+                      "values and its own random numbers (the baseline and the policy share them within a draw)")
+        elif self.mode == "psa":
+            covers = ("parameter uncertainty only: each PSA draw has its own parameter values, and every draw "
+                      "reads the same random numbers")
+        elif n > 1:
+            covers = ("first-order (chance) uncertainty only: replications with their own random numbers, every "
+                      "parameter at its mean")
+        else:
+            covers = "none: one run, every parameter at its mean; give --reps or --psa for an interval"
+        return dict(covers=covers, runs=n, interval="2.5% and 97.5% points across runs")
 
     def budget_impact(self, policy: str) -> dict[str, pd.DataFrame]:
         """The budget-impact tables of one policy (`model.analysis.budget_impact.views`)."""
@@ -227,7 +246,7 @@ class Comparison:
             )
         first = per[self.policies[0]]
         return dict(baseline=self.baseline, policies=per, mode=self.mode, seed=self.seed, start_year=self.start_year,
-                    notes=self.notes, **{k: v for k, v in first.items()})
+                    uncertainty=self.uncertainty(), notes=self.notes, **{k: v for k, v in first.items()})
 
     def _carried_by(self, policy: str) -> list[dict]:
         """How much of the policy's saving each of its calibrated catch-alls carries."""
@@ -253,7 +272,7 @@ class Comparison:
         w = s["extra_in_work_by_year"][last]
         save5 = s["saving_undiscounted_by_year"][y5]["mean"]
         npv = s["npv_saving"]
-        what = "parameter draws" if self.mode == "psa" else "replications" if s["runs"] > 1 else "runs"
+        what = "parameter draws" if self.mode == "psa" else "replications"
         people = f"{abs(w['mean']):,.0f} {'more' if w['mean'] >= 0 else 'fewer'} people are in paid work"
         spend = ("about the same" if abs(save5) < 5000 else
                  f"£{abs(save5) / 1e6:.2f}m {'less' if save5 >= 0 else 'more'}")
@@ -268,7 +287,8 @@ class Comparison:
             + _interval_words(w, lambda v: f"{v:,.0f}") + ".",
             f"The council spends {spend} in year {y5}; over {last} years {total}"
             + _interval_words(npv, lambda v: f"{'-' if v < 0 else ''}£{abs(v) / 1e6:.1f}m", " saved") + ".",
-            f"The policy saves the council money in {100 * s['prob_saves_money']:.0f}% of {what}.",
+            (f"The policy saves the council money in {100 * s['prob_saves_money']:.0f}% of {s['runs']} {what}."
+             if s["runs"] > 1 else "This is one run: how often the policy saves money needs --reps or --psa."),
             *[c[0].upper() + c[1:] for c in carried],
         ])
 
@@ -288,8 +308,9 @@ def _metrics(name: str, run: int, base: SimulationResult, pol: SimulationResult)
 
 def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: int = 0, seed: int | None = None,
             common_random_numbers: bool = True, tornado: bool = True,
-            progress: Callable[[int, int], None] | None = None) -> Comparison:
-    """Run a baseline and its policies paired, over replications or PSA draws, and difference them."""
+            progress: Callable[[int, int], None] | None = None, psa_common_numbers: bool = False) -> Comparison:
+    """Run a baseline and its policies paired, over replications or PSA draws, and difference them. PSA draws
+    run on their own random numbers unless `psa_common_numbers`."""
     tick = progress or (lambda done, total: None)
     check_comparable(baseline, policies)
     root = seed_from(seed, baseline.seed)
@@ -307,14 +328,15 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
     draws_table = None
     if psa > 0:
         mode = "psa"
+        seeds = [root] * psa if psa_common_numbers else replication_seeds(root, psa)
         base_draws, table = draw_specs(baseline, psa, root)
-        base_runs = simulate_draws(base_draws, seed=root, people=False)
+        base_runs = simulate_draws(base_draws, seed=root, people=False, seeds=seeds)
         draws_table = table
         first[baseline.name] = base_runs[0]
         for p in policies:
             pdraws, ptable = draw_specs(p, psa, root)
             draws_table = pd.concat([draws_table, ptable.drop(columns=[c for c in ptable if c in draws_table])], axis=1)
-            pruns = simulate_draws(pdraws, seed=root, people=False)
+            pruns = simulate_draws(pdraws, seed=root, people=False, seeds=seeds)
             tick(1 + policies.index(p), 1 + len(policies))
             first[p.name] = pruns[0]
             for i, (b, r) in enumerate(zip(base_runs, pruns)):
@@ -340,11 +362,12 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
     out = Comparison(baseline=baseline.name, policies=[p.name for p in policies], mode=mode, seed=root,
                      yearly=pd.concat(yearly_parts, ignore_index=True), runs=pd.DataFrame(run_rows),
                      first=first, start_year=base_spec.calendar.start_year, draws=draws_table, notes=notes,
-                     start=baseline.start)
+                     start=baseline.start, seeds=list(seeds), psa_common_numbers=psa_common_numbers)
     if mode == "reps" and carries:
         out.carried = carried_by_catch_alls(policies, base_runs, out.runs, seeds if common_random_numbers else other)
     if tornado and any(sc.uncertain for sc in [baseline, *policies]):
-        out.tornado = one_way(baseline, policies[0], root)
+        # On the headline's runs' seeds (at most 10), so that the tornado's centre is the headline's base case.
+        out.tornado = one_way(baseline, policies[0], sorted(set(seeds), key=list(seeds).index)[:10])
     return out
 
 
@@ -396,33 +419,46 @@ def draw_specs(scenario: Scenario, n: int, seed: int) -> tuple[list[Spec], pd.Da
     return specs, pd.DataFrame({".".join(map(str, p)): v for p, v in values.items()})
 
 
-def one_way(baseline: Scenario, policy: Scenario, seed: int, low: float = 0.025, high: float = 0.975) -> pd.DataFrame:
+def one_way(baseline: Scenario, policy: Scenario, seeds: int | list[int], low: float = 0.025,
+            high: float = 0.975) -> pd.DataFrame:
     """One-way sensitivity: each uncertain parameter at its 2.5% and 97.5% points (each scenario at its
     own distribution's point where both have the parameter), the others at their means; the discounted
-    saving and the extra people in work at the horizon."""
+    saving and the extra people in work at the horizon, each the mean over runs on `seeds` (the centre, every
+    parameter at its mean, is then the base case of replications on the same seeds)."""
+    seeds = [seeds] if isinstance(seeds, int) else list(seeds)
     names: dict[str, None] = {}
     for sc in (baseline, policy):
         for u in sc.uncertain:
             names.setdefault(u.name)
+    points = [(None, 0.5)] + [(name, q) for name in names for q in (low, high)]
 
-    def run(name: str | None, q: float) -> dict:
-        pair = []
-        for sc in (baseline, policy):
+    def specs(sc: Scenario) -> list[Spec]:
+        out = []
+        for name, q in points:
             if sc.uncertain:
                 values = {u.path: (float(u.quantile(q)) if u.name == name else u.mean()) for u in sc.uncertain}
-                sc = uncertain_space(sc).scenario_with(values)
-            pair.append(simulate(compiled(sc), seed=seed))
-        _, totals = pair_metrics(*pair)
-        return totals
+                out.append(compiled(uncertain_space(sc).scenario_with(values)))
+            else:
+                out.append(compiled(sc))
+        return out
+
+    base_specs, pol_specs = specs(baseline), specs(policy)
+    totals = [[] for _ in points]
+    for s in seeds:  # every point of a scenario runs together, on one seed
+        pairs = zip(simulate_draws(base_specs, seed=s, people=False), simulate_draws(pol_specs, seed=s, people=False))
+        for i, pair in enumerate(pairs):
+            totals[i].append(pair_metrics(*pair)[1])
+    mean = [{k: float(np.mean([t[k] for t in ts])) for k in ("npv_saving", "extra_in_work_final")} for ts in totals]
+    at = {p: m for p, m in zip(points, mean)}
 
     def value(name: str, q: float) -> float:
         u = next(u for sc in (policy, baseline) for u in sc.uncertain if u.name == name)
         return float(u.quantile(q))
 
-    centre = run(None, 0.5)
+    centre = at[(None, 0.5)]
     rows = []
     for name in names:
-        lo, hi = run(name, low), run(name, high)
+        lo, hi = at[(name, low)], at[(name, high)]
         rows.append(dict(parameter=name, low_value=value(name, low), high_value=value(name, high),
                          npv_saving_low=lo["npv_saving"], npv_saving_high=hi["npv_saving"],
                          extra_in_work_low=lo["extra_in_work_final"], extra_in_work_high=hi["extra_in_work_final"],

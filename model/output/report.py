@@ -79,7 +79,9 @@ def _run_page(summary: dict) -> tuple[str, str, list[tuple[str, str]]]:
 
 
 def _comparison_page(summary: dict) -> tuple[str, str, list[tuple[str, str]]]:
+    u = summary.get("uncertainty", {})
     rows = [("Runs", f"{summary['runs']} ({'parameter draws' if summary['mode'] == 'psa' else 'replications'})"),
+            ("What the intervals cover", u.get("covers", "")),
             ("Extra job starts over the horizon", _range(summary["extra_job_starts"])),
             ("Discounted saving to the council (NPV)", _range(summary["npv_saving"], money=True)),
             ("Discounted saving to the public purse", _range(summary["npv_saving_public_purse"], money=True)),
