@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from model.analysis import budget_impact
+from model.analysis import budget_impact, value_of_information
 from model.analysis.parameter_space import ParameterSpace
 from model.analysis.stats import interval, replication_seeds
 from model.compile.spec import Spec, compiled
@@ -29,6 +29,11 @@ from model.engine.streams import seed_from
 from model.scenario.paths import at_means, parse_path, substitute, value_at
 from model.scenario.problems import Problem, ScenarioError
 from model.scenario.schema import Scenario
+
+
+# Willingness to pay per unit of discounted outcome (for the shipped scenarios, a year in paid work) at which
+# the value of information is reported.
+WTP_PER_OUTCOME = [0.0, 1000.0, 2000.0, 5000.0, 10000.0, 20000.0, 30000.0, 50000.0]
 
 
 def _work_col(spec: Spec) -> str:
@@ -131,6 +136,7 @@ def pair_metrics(base: SimulationResult, pol: SimulationResult) -> tuple[pd.Data
     council = float(bm["cost_council"].sum() - pm["cost_council"].sum())
     totals = dict(
         extra_job_starts=extra_jobs,
+        extra_outcomes_disc=float(pm["outcomes_disc"].sum() - bm["outcomes_disc"].sum()),
         extra_in_work_final=float(yearly["extra_in_work"].iloc[-1]) if len(yearly) else 0.0,
         npv_saving=-incremental,
         npv_saving_public_purse=float(bm["cost_public_purse_disc"].sum() - pm["cost_public_purse_disc"].sum()),
@@ -170,6 +176,15 @@ class Comparison:
     start: str = ""  # the first month, YYYY-MM
     seeds: list[int] = field(default_factory=list)  # the seed of each run (replication or draw)
     psa_common_numbers: bool = False
+
+    def value_of_information(self, wtp: list[float] | None = None) -> pd.DataFrame | None:
+        """EVPI and EVPPI by parameter group of the first policy's PSA, at each willingness to pay per unit
+        of discounted outcome (None without a PSA)."""
+        if self.mode != "psa" or self.draws is None or not len(self.draws.columns):
+            return None
+        r = self.runs[self.runs["policy"] == self.policies[0]]
+        return value_of_information.voi_table(self.draws, r["npv_saving"].to_numpy(), r["extra_outcomes_disc"].to_numpy(),
+                                              wtp if wtp is not None else WTP_PER_OUTCOME)
 
     def uncertainty(self) -> dict:
         """What the intervals cover, and how many runs they rest on."""

@@ -231,6 +231,23 @@ def tornado(comp, ax=None):
     return ax
 
 
+def value_of_information(comp, ax=None):
+    """EVPI and the EVPPI of the groups worth most, across willingness to pay per unit of outcome."""
+    table = comp.value_of_information()
+    ax = _axes(ax, SIZES["acceptability"])
+    x = table["wtp_per_outcome"] / 1000
+    ax.plot(x, table["evpi"] / 1e6, color="black", lw=2, label="all parameters (EVPI)")
+    groups = [c for c in table if c.startswith("evppi: ")]
+    for i, c in enumerate(sorted(groups, key=lambda c: -table[c].max())[:5]):
+        ax.plot(x, table[c] / 1e6, color=_PALETTE[i % len(_PALETTE)], label=literal(c.removeprefix("evppi: ")))
+    ax.set_xlabel("Willingness to pay per unit of outcome (a year in paid work), GBP thousand")
+    ax.set_ylabel("Expected value of knowing, GBP million")
+    ax.set_title("Value of information: what resolving the uncertainty is worth to the council")
+    ax.legend(fontsize=7)
+    ax.figure.tight_layout()
+    return ax
+
+
 def _tornado_size(comp) -> tuple[float, float]:
     return (10, 0.45 * len(comp.tornado.head(12)) + 1.5)
 
@@ -243,6 +260,8 @@ def save_comparison(comp, folder: str | Path) -> list[str]:
                ("ce_plane.png", ce_plane, SIZES["ce_plane"], 1)]
     if comp.mode == "psa":
         figures.append(("acceptability.png", acceptability, SIZES["acceptability"], 1))
+        if comp.value_of_information() is not None:
+            figures.append(("value_of_information.png", value_of_information, SIZES["acceptability"], 1))
     if comp.tornado is not None and len(comp.tornado):
         figures.append(("tornado.png", tornado, _tornado_size(comp), 1))
     names = []

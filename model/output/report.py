@@ -25,6 +25,8 @@ COMPARISON_FIGURES = (
     ("budget_impact.png", "Yearly budget impact: what the council saves (green) or spends extra (red), with 95% intervals."),
     ("ce_plane.png", "Cost-effectiveness plane: one point per run; below zero the policy saves money."),
     ("acceptability.png", "Acceptability: the chance the policy is worth it at each willingness to pay per extra job."),
+    ("value_of_information.png", "Value of information: what knowing all parameters (EVPI), or one group of them "
+                                 "(EVPPI), before choosing would be worth to the council, by willingness to pay."),
     ("tornado.png", "Tornado: how the discounted saving moves as each uncertain parameter goes from its 2.5% to its 97.5% point."),
 )
 

@@ -61,6 +61,9 @@ def write_comparison(comp: Comparison, out: str | Path, scenarios: dict[str, tup
             write_table(tmp, "psa_draws", comp.draws)
         if comp.tornado is not None:
             write_table(tmp, "tornado", comp.tornado)
+        voi = comp.value_of_information()
+        if voi is not None:
+            write_table(tmp, "value_of_information", voi)
         if comp.carried is not None:
             write_table(tmp, "carried_by_catch_alls", comp.carried)
         files = unique_file_names(comp.first)
