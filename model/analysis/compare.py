@@ -381,8 +381,25 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
     if mode == "reps" and carries:
         out.carried = carried_by_catch_alls(policies, base_runs, out.runs, seeds if common_random_numbers else other)
     if tornado and any(sc.uncertain for sc in [baseline, *policies]):
-        # On the headline's runs' seeds (at most 10), so that the tornado's centre is the headline's base case.
-        out.tornado = one_way(baseline, policies[0], sorted(set(seeds), key=list(seeds).index)[:10])
+        # Each parameter's swing, measured on the first of the headline's seeds (common random numbers keep the
+        # differences steady), is centred on the headline, so the tornado's base case is the headline's.
+        out.tornado = centred(one_way(baseline, policies[0], sorted(set(seeds), key=list(seeds).index)[:TORNADO_SEEDS]),
+                              out.runs[out.runs["policy"] == policies[0].name])
+    return out
+
+
+TORNADO_SEEDS = 3  # runs behind each point of the tornado
+
+
+def centred(table: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
+    """A one-way table moved so that its centre is the mean of the headline's runs."""
+    out = table.copy()
+    for col, headline in (("npv_saving", runs["npv_saving"].mean()), ("extra_in_work", runs["extra_in_work_final"].mean())):
+        if not len(out):
+            continue
+        shift = headline - out[f"{col}_centre"].iloc[0]
+        for end in ("low", "high", "centre"):
+            out[f"{col}_{end}"] = out[f"{col}_{end}"] + shift
     return out
 
 
