@@ -15,6 +15,8 @@ import matplotlib.ticker
 import numpy as np
 from matplotlib.figure import Figure
 
+from model.analysis.labels import in_words
+
 SIZES = {"states": (9, 5), "budget_shift": (9, 4), "costs": (9, 5), "compare_states": (13, 4.8),
          "compare_budget_shift": (11, 4), "budget_impact": (9, 4), "ce_plane": (7, 5.5), "acceptability": (7, 4.5)}
 _PALETTE = ["#1b6ca8", "#63a375", "#f2a541", "#c8553d", "#6f4e7c", "#9aa5ab", "#2e4057", "#b5a642"]
@@ -220,8 +222,7 @@ def tornado(comp, ax=None):
         lo, hi = row.npv_saving_low / 1e6, row.npv_saving_high / 1e6
         ax.barh(i, lo - centre, left=centre, color=_PALETTE[3])
         ax.barh(i, hi - centre, left=centre, color=_PALETTE[1])
-    # The path without its section ('transitions.', 'costs.', 'policy.'), which the rest makes clear.
-    labels = [literal(p.split(".", 1)[1] if p.count(".") > 1 else p) for p in t["parameter"]]
+    labels = [literal(in_words(p)) for p in t["parameter"]]
     ax.set_yticks(range(len(t)), labels, fontsize=8)
     ax.axvline(centre, color="black", lw=0.8)
     ax.set_xlabel("Discounted council saving, GBP million (red: parameter at its 2.5% point, green: at 97.5%;\n"
@@ -239,7 +240,9 @@ def value_of_information(comp, ax=None):
     ax.plot(x, table["evpi"] / 1e6, color="black", lw=2, label="all parameters (EVPI)")
     groups = [c for c in table if c.startswith("evppi: ")]
     for i, c in enumerate(sorted(groups, key=lambda c: -table[c].max())[:5]):
-        ax.plot(x, table[c] / 1e6, color=_PALETTE[i % len(_PALETTE)], label=literal(c.removeprefix("evppi: ")))
+        group = c.removeprefix("evppi: ")
+        label = group if group.startswith("all of ") else in_words(group)
+        ax.plot(x, table[c] / 1e6, color=_PALETTE[i % len(_PALETTE)], label=literal(label))
     ax.set_xlabel("Willingness to pay per unit of outcome (a year in paid work), GBP thousand")
     ax.set_ylabel("Expected value of knowing, GBP million")
     ax.set_title("Value of information: what resolving the uncertainty is worth to the council")

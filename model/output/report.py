@@ -18,6 +18,8 @@ RUN_FIGURES = (
                          "reactive (bars), and the share of the starting budget no longer spent reactively (line)."),
     ("costs.png", "Council spend by service, by financial year."),
 )
+# The figures for analysts (the rest answer a commissioner) follow an "For analysts" heading.
+ANALYST_FIGURES = ("ce_plane.png", "acceptability.png", "value_of_information.png", "tornado.png")
 COMPARISON_FIGURES = (
     ("compare_states.png", "People by service under the baseline and the policy (one run of each)."),
     ("compare_budget_shift.png", "Budget shift: the proactive share of spend (solid) and the starting budget no "
@@ -80,6 +82,11 @@ def _run_page(summary: dict) -> tuple[str, str, list[tuple[str, str]]]:
     return f"{summary['scenario']}", answer, rows
 
 
+def _negated(d: dict) -> dict:
+    return {k: (-v if isinstance(v, (int, float)) and k in ("mean", "low", "high") else v) for k, v in d.items()} | (
+        {"low": -d["high"], "high": -d["low"]} if d.get("low") is not None and d.get("high") is not None else {})
+
+
 def _comparison_page(summary: dict) -> tuple[str, str, list[tuple[str, str]]]:
     u = summary.get("uncertainty", {})
     rows = [("Runs", f"{summary['runs']} ({'parameter draws' if summary['mode'] == 'psa' else 'replications'})"),
@@ -88,7 +95,7 @@ def _comparison_page(summary: dict) -> tuple[str, str, list[tuple[str, str]]]:
             ("Discounted saving to the council (NPV)", _range(summary["npv_saving"], money=True)),
             ("Discounted saving to the public purse", _range(summary["npv_saving_public_purse"], money=True)),
             ("Chance the policy saves the council money", f"{100 * summary['prob_saves_money']:.0f}%"),
-            ("Council cost per extra job start (negative: a saving)", _range(summary["cost_per_extra_job"], pounds=True)),
+            ("Council saving per extra job start", _range(_negated(summary["cost_per_extra_job"]), pounds=True)),
             ("Break-even year (from which the cumulative saving stays positive)", _range(summary["break_even_year"])),
             # The budget-impact view (budget_impact.xlsx): undiscounted, banked or not, and who gains.
             ("Saving to the council over the horizon, undiscounted", _range(summary["saving_undiscounted_total"], money=True)),
@@ -120,8 +127,13 @@ def write_report(folder: str | Path) -> Path:
     manifest = json.loads((folder / "manifest.json").read_text()) if (folder / "manifest.json").exists() else {}
     comparison = "policies" in summary
     title, answer, rows = (_comparison_page if comparison else _run_page)(summary)
-    figures = [_figure(folder, n, c) for n, c in (COMPARISON_FIGURES if comparison else RUN_FIGURES)
-               if (folder / n).exists()]
+    shown = [(n, c) for n, c in (COMPARISON_FIGURES if comparison else RUN_FIGURES) if (folder / n).exists()]
+    figures = [_figure(folder, n, c) for n, c in shown if n not in ANALYST_FIGURES]
+    analyst = [_figure(folder, n, c) for n, c in shown if n in ANALYST_FIGURES]
+    if analyst:
+        figures += ["<h2>For analysts</h2><p>The uncertainty behind the answer: runs on the cost-effectiveness "
+                    "plane, how likely the policy is worth it, what resolving the uncertainty would be worth, and "
+                    "which assumptions move the saving most.</p>", *analyst]
     notes = "".join(f"<p>{html.escape(n)}</p>" for n in summary.get("notes", []))
     table = "".join(f"<tr><th>{html.escape(k)}</th><td class='num'>{html.escape(v)}</td></tr>" for k, v in rows)
     git = manifest.get("git", {})
