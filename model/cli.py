@@ -74,6 +74,11 @@ def _parser() -> argparse.ArgumentParser:
     _output_options(swp, "results/sweep_<name>", force="discard an existing folder and start again")
     cal = sub.add_parser("calibrate", help="fit free parameters of a scenario to published figures")
     cal.add_argument("targets", help="targets YAML file")
+    cal.add_argument("--sample", type=int, default=0, metavar="N",
+                     help="also draw a joint sample of the free parameters consistent with the targets, by "
+                          "sampling-importance-resampling over N points (a quarter of them kept), for a PSA to use")
+    cal.add_argument("--sample-only", action="store_true",
+                     help="draw the sample around the scenario's own values without fitting again")
     _output_options(cal, "results/calibration_<name>")
     pub = sub.add_parser("published-figures",
                          help="write scenarios/VALIDATION.md: published figures against the model")
@@ -294,13 +299,43 @@ def _calibrate(args) -> int:
     out = Path(args.out) if args.out else Path("results") / f"calibration_{cal.targets_file.name}"
     _notes(tidy_leftovers(out))
     check_target(out, args.force, args.replace_any_folder)
-    bar = _progress(not args.no_progress, f"calibrate {cal.targets_file.name}")
-    try:
-        fit = cb.calibrate(cal, progress=bar.update if bar else None)
-    finally:
-        if bar:
-            bar.close()
-    write_calibration(cal, fit, out, force=args.force, replace_any=args.replace_any_folder)
+    if args.sample < 0 or (args.sample_only and args.sample < 8):
+        print("dayshift: --sample needs a number of points (8 or more; --sample-only needs --sample)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    fit = None
+    if not args.sample_only:
+        bar = _progress(not args.no_progress, f"calibrate {cal.targets_file.name}")
+        try:
+            fit = cb.calibrate(cal, progress=bar.update if bar else None)
+        finally:
+            if bar:
+                bar.close()
+    posterior = None
+    if args.sample:
+        import numpy as np
+
+        from model.analysis.posterior import posterior_sample
+
+        centre = cal.shipped if fit is None else np.array(list(fit["fitted"].values()), dtype=float)
+        bar = _progress(not args.no_progress, "joint sample")
+        try:
+            posterior = posterior_sample(cal, args.sample, max(1, args.sample // 4), centre,
+                                         progress=bar.update if bar else None)
+        finally:
+            if bar:
+                bar.close()
+    write_calibration(cal, fit, out, force=args.force, replace_any=args.replace_any_folder, posterior=posterior)
+    if posterior is not None:
+        print(f"{cal.targets_file.name}: joint sample of {posterior['n_keep']} from {posterior['n_prior']} points "
+              f"(effective sample size {posterior['effective_sample_size']:.0f}, {posterior['distinct_points']} "
+              f"distinct); held at the fit: {', '.join(posterior['held_at_fit']) or 'none'}")
+        for name, share in posterior["share_within"].items():
+            print(f"  {name}: {share:.0%} of the sample within tolerance")
+        print(f"  all fitted targets at once: {posterior['share_within_all_fitted']:.0%} "
+              f"(of the prior's points: {posterior['prior_share_within_all_fitted']:.0%})")
+    if fit is None:
+        print(f"  results: {out}/ (posterior_sample.csv, posterior.json)")
+        return 0
     runs = fit["evaluations"] * cal.targets_file.replications
     print(f"{cal.targets_file.name}: {fit['evaluations']} evaluations ({runs} runs) in {fit['seconds']:.1f} s "
           f"({fit['method']}); objective {fit['objective']:.3g}")

@@ -87,6 +87,12 @@ _FIXED = (("horizon",), ("cycle",), ("start",), ("population", "inflow", "per_ye
           ("population", "inflow", "until_year"), ("population", "age_bands"), ("population", "bands"))
 
 
+def draws_may_vary(path: tuple) -> bool:
+    """Whether the value at a path may differ between PSA draws run together (it does not decide who is in
+    the model or when)."""
+    return not _fixed_path(path)
+
+
 def _fixed_path(path: tuple) -> bool:
     """Values that decide who is in the model and when; they cannot vary between PSA draws."""
     if any(path[: len(f)] == f for f in _FIXED):
