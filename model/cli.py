@@ -62,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--reps", type=int, default=None,
                      help=f"replications with independent seeds (default {DEFAULT_REPS}, enough for a stable mean)")
     cmp.add_argument("--psa", type=int, default=0, help="parameter draws for probabilistic sensitivity analysis")
+    cmp.add_argument("--psa-sample", metavar="DIR",
+                     help="a calibration folder with a joint sample (calibrate --sample): its scenario's calibrated "
+                          "parameters are drawn together from it, and the PSA reports how many draws reproduce the targets")
     cmp.add_argument("--psa-common-numbers", action="store_true",
                      help="run every PSA draw on the same random numbers (parameter uncertainty only); by default "
                           "each draw has its own")
@@ -210,9 +213,12 @@ def _compare(args) -> int:
         print("dayshift: give --reps or --psa, not both (each PSA draw already runs on its own random numbers)",
               file=sys.stderr)
         return EXIT_BAD_INPUT
-    if args.psa_common_numbers and not args.psa:
-        print("dayshift: --psa-common-numbers needs --psa", file=sys.stderr)
+    if (args.psa_common_numbers or args.psa_sample) and not args.psa:
+        print("dayshift: --psa-common-numbers and --psa-sample need --psa", file=sys.stderr)
         return EXIT_BAD_INPUT
+    joint = _joint_sample(args.psa_sample) if args.psa_sample else None
+    if isinstance(joint, int):
+        return joint
     if args.reps is None:
         args.reps = 1 if args.psa else DEFAULT_REPS
     for flag in ("reps", "psa"):
@@ -241,7 +247,8 @@ def _compare(args) -> int:
     t0 = time.perf_counter()
     try:
         comp = compare(scenarios[0], scenarios[1:], reps=args.reps, psa=args.psa, seed=args.seed,
-                       progress=bar.update if bar else None, psa_common_numbers=args.psa_common_numbers)
+                       progress=bar.update if bar else None, psa_common_numbers=args.psa_common_numbers,
+                       psa_sample=joint)
     finally:
         if bar:
             bar.close()
@@ -286,6 +293,27 @@ def _sweep(args) -> int:
             print(f"  {line}")
     print(f"  results: {out}/runs (Parquet dataset, one row per run)")
     return 0
+
+
+def _joint_sample(folder: str):
+    """A calibration folder's joint sample for a PSA, or an exit code after saying what is wrong."""
+    import pandas as pd
+
+    from model.analysis.calibrate import load_targets
+    from model.analysis.compare import JointSample
+
+    folder = Path(folder)
+    meta, table = folder / "posterior.json", folder / "posterior_sample.csv"
+    if not meta.is_file() or not table.is_file():
+        print(f"dayshift: {folder} holds no joint sample (posterior.json and posterior_sample.csv); write one with "
+              "`dayshift calibrate TARGETS --sample N`", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    info = json.loads(meta.read_text())
+    sample = pd.read_csv(table)
+    held = set(info.get("held_at_fit", []))
+    columns = [c for c in sample.columns if not c.startswith("model: ") and c not in held]
+    targets = load_targets(info["targets_file"]).targets_file.targets if Path(info["targets_file"]).is_file() else []
+    return JointSample(scenario=info["scenario"], sample=sample[columns], targets=targets)
 
 
 def _calibrate(args) -> int:

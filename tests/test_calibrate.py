@@ -146,3 +146,25 @@ def test_shipped_essex_live_reproduces_the_essex_targets():
     cal = load_targets(SCENARIOS / "targets" / "essex_live.yaml")
     for t, m in zip(cal.targets_file.targets, cal.model_values(cal.shipped)):
         assert abs(m - t.observed) <= t.tolerance, (t.name, m, t.observed)
+
+
+def test_the_joint_sample_concentrates_where_the_targets_are_met_and_a_psa_draws_from_it(tmp_path):
+    import numpy as np
+
+    from model.analysis.compare import JointSample, compare
+    from model.analysis.posterior import posterior_sample
+
+    cal = load_targets(_targets(tmp_path, 30))
+    post = posterior_sample(cal, 128, 64, cal.shipped)
+    assert post["share_within_all_fitted"] > post["prior_share_within_all_fitted"]
+    assert post["effective_sample_size"] > 1 and len(post["sample"]) == 64
+    assert set(post["sample"].columns) >= {"policy.referral.annual", "model: jobs"}
+    # A PSA of the scenario with the referral written as a distribution takes its values from the sample.
+    base = small(horizon={"years": 3})
+    base["policy"]["referral"]["annual"] = {"dist": "beta", "a": 5, "b": 5}
+    sc = load_scenario(write_yaml(tmp_path, base, "psa.yaml"))
+    joint = JointSample(scenario=sc.name, sample=post["sample"][["policy.referral.annual"]], targets=cal.targets_file.targets)
+    comp = compare(sc, [sc], psa=8, tornado=False, psa_sample=joint)
+    drawn = comp.draws["policy.referral.annual"].to_numpy()
+    assert np.isin(drawn, post["sample"]["policy.referral.annual"].to_numpy()).all()
+    assert any("drawn together from its calibration's joint sample" in n for n in comp.notes)

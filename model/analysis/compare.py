@@ -323,9 +323,11 @@ def _metrics(name: str, run: int, base: SimulationResult, pol: SimulationResult)
 
 def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: int = 0, seed: int | None = None,
             common_random_numbers: bool = True, tornado: bool = True,
-            progress: Callable[[int, int], None] | None = None, psa_common_numbers: bool = False) -> Comparison:
+            progress: Callable[[int, int], None] | None = None, psa_common_numbers: bool = False,
+            psa_sample: JointSample | None = None) -> Comparison:
     """Run a baseline and its policies paired, over replications or PSA draws, and difference them. PSA draws
-    run on their own random numbers unless `psa_common_numbers`."""
+    run on their own random numbers unless `psa_common_numbers`; a scenario's calibrated parameters are drawn
+    together from `psa_sample` when it is that scenario's."""
     tick = progress or (lambda done, total: None)
     check_comparable(baseline, policies)
     root = seed_from(seed, baseline.seed)
@@ -344,16 +346,18 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
     if psa > 0:
         mode = "psa"
         seeds = [root] * psa if psa_common_numbers else replication_seeds(root, psa)
-        base_draws, table = draw_specs(baseline, psa, root)
+        base_draws, table = draw_specs(baseline, psa, root, psa_sample)
         base_runs = simulate_draws(base_draws, seed=root, people=False, seeds=seeds)
         draws_table = table
         first[baseline.name] = base_runs[0]
         for p in policies:
-            pdraws, ptable = draw_specs(p, psa, root)
+            pdraws, ptable = draw_specs(p, psa, root, psa_sample)
             draws_table = pd.concat([draws_table, ptable.drop(columns=[c for c in ptable if c in draws_table])], axis=1)
             pruns = simulate_draws(pdraws, seed=root, people=False, seeds=seeds)
             tick(1 + policies.index(p), 1 + len(policies))
             first[p.name] = pruns[0]
+            if psa_sample is not None and psa_sample.scenario == p.name:
+                notes.append(psa_sample.reproduced(pruns))
             for i, (b, r) in enumerate(zip(base_runs, pruns)):
                 y, t = _metrics(p.name, i, b, r)
                 yearly_parts.append(y)
@@ -434,11 +438,47 @@ def uncertain_space(scenario: Scenario) -> ParameterSpace:
                           (False,) * len(scenario.uncertain), scenario.name)
 
 
-def draw_specs(scenario: Scenario, n: int, seed: int) -> tuple[list[Spec], pd.DataFrame]:
-    """n parameter sets of a scenario (its means where it has no distributions), and their values."""
+@dataclass
+class JointSample:
+    """A calibration's joint sample of a scenario's free parameters (`model.analysis.posterior`), for a PSA to
+    draw them from together, and the targets its draws are checked against."""
+
+    scenario: str
+    sample: pd.DataFrame  # one column per parameter path
+    targets: list = field(default_factory=list)  # model.analysis.calibrate.Target
+
+    def rows(self, n: int, seed: int) -> pd.DataFrame:
+        """n rows of the sample, drawn at random (with replacement only when n exceeds it)."""
+        rng = np.random.default_rng(seed)
+        return self.sample.iloc[rng.choice(len(self.sample), size=n, replace=n > len(self.sample))].reset_index(drop=True)
+
+    def reproduced(self, runs: list[SimulationResult]) -> str:
+        """How many of the PSA's draws reproduce each target, in words."""
+        from model.analysis.calibrate import target_value
+
+        parts = []
+        for t in self.targets:
+            values = np.array([target_value(t, r.monthly, r.yearly) for r in runs])
+            parts.append(f"{t.name} {np.mean(np.abs(values - t.observed) <= t.tolerance):.0%}")
+        return (f"{self.scenario}'s calibrated parameters ({', '.join(self.sample.columns)}) are drawn together from "
+                f"its calibration's joint sample; PSA draws within each target's tolerance: {'; '.join(parts)}.")
+
+
+def draw_specs(scenario: Scenario, n: int, seed: int, joint: JointSample | None = None) -> tuple[list[Spec], pd.DataFrame]:
+    """n parameter sets of a scenario (its means where it has no distributions), and their values; the
+    parameters in `joint` (if it is this scenario's) are drawn together from its sample."""
     if not scenario.uncertain:
         return [compiled(scenario)] * n, pd.DataFrame(index=range(n))
     values = {u.path: u.draws(n, seed) for u in scenario.uncertain}
+    if joint is not None and joint.scenario == scenario.name:
+        rows = joint.rows(n, seed)
+        by_name = {u.name: u.path for u in scenario.uncertain}
+        missing = [c for c in rows.columns if c not in by_name]
+        if missing:
+            raise ScenarioError(scenario.name, [Problem(c, "is in the joint sample but not written as a distribution "
+                                                        "in the scenario, so a PSA cannot vary it") for c in missing])
+        for c in rows.columns:
+            values[by_name[c]] = rows[c].to_numpy(float)
     space = uncertain_space(scenario)
     specs = []
     for i in range(n):
