@@ -26,6 +26,7 @@ from model.compile.validate import validate_scenario
 from model.engine.results import SimulationResult, budget_shift
 from model.engine.simulate import simulate, simulate_draws
 from model.engine.streams import seed_from
+from model.scenario.distributions import correlated_draws
 from model.scenario.paths import at_means, parse_path, substitute, value_at
 from model.scenario.problems import Problem, ScenarioError
 from model.scenario.schema import Scenario
@@ -470,6 +471,10 @@ def draw_specs(scenario: Scenario, n: int, seed: int, joint: JointSample | None 
     if not scenario.uncertain:
         return [compiled(scenario)] * n, pd.DataFrame(index=range(n))
     values = {u.path: u.draws(n, seed) for u in scenario.uncertain}
+    if scenario.correlation is not None:
+        by_name = {u.name: u for u in scenario.uncertain}
+        values.update(correlated_draws([by_name[p] for p in scenario.correlation.parameters],
+                                       np.array(scenario.correlation.matrix, dtype=float), n, seed))
     if joint is not None and joint.scenario == scenario.name:
         rows = joint.rows(n, seed)
         by_name = {u.name: u.path for u in scenario.uncertain}

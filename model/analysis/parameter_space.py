@@ -58,7 +58,9 @@ class ParameterSpace:
 
     def scenario_with(self, values: dict[tuple, float | int]) -> Scenario:
         """The validated scenario with these values at their paths."""
-        return validate_scenario(substitute(self.base, values), self.source)
+        data = substitute(self.base, values)
+        data.pop("correlation", None)  # how values are drawn together; a point has its values already
+        return validate_scenario(data, self.source)
 
     def spec_at(self, x: Sequence[float]) -> Spec:
         """The compiled scenario at a point."""

@@ -45,6 +45,7 @@ def validate_scenario(data: dict, source: str = "<scenario>") -> Scenario:
     found = find_distributions(data)
     if not found:
         scenario = _validate_plain(data, source)
+        _check_correlation(scenario, [], source)
         scenario._data = data
         return scenario
     problems, uncertain = [], []
@@ -78,9 +79,28 @@ def validate_scenario(data: dict, source: str = "<scenario>") -> Scenario:
                                         f"is not allowed: {exc.problems[0]}"))
     if problems:
         raise ScenarioError(source, problems)
+    _check_correlation(scenario, uncertain, source)
     scenario._uncertain = uncertain
     scenario._data = data
     return scenario
+
+
+def _check_correlation(scenario: Scenario, uncertain: list[Uncertain], source: str) -> None:
+    """Correlated parameters must be values written as distributions, and their matrix a valid correlation."""
+    corr = scenario.correlation
+    if corr is None:
+        return
+    names = {u.name for u in uncertain}
+    problems = [Problem(f"correlation.parameters[{i}]", "is not a value written as a distribution in this scenario"
+                        + (f"; these are: {', '.join(sorted(names))}" if names else ""), p)
+                for i, p in enumerate(corr.parameters) if p not in names]
+    try:
+        np.linalg.cholesky(np.array(corr.matrix, dtype=float))
+    except np.linalg.LinAlgError:
+        problems.append(Problem("correlation.matrix", "is not a valid correlation matrix (not positive definite: "
+                                "some correlations contradict each other)", corr.matrix))
+    if problems:
+        raise ScenarioError(source, problems)
 
 
 _FIXED = (("horizon",), ("cycle",), ("start",), ("population", "inflow", "per_year"),

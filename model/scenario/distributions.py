@@ -116,11 +116,23 @@ class Uncertain:
         """Values at quantiles q, kept within [TAIL, 1 - TAIL]."""
         return self.dist.frozen().ppf(np.clip(q, TAIL, 1 - TAIL))
 
+    def uniforms(self, n: int, seed: int) -> np.ndarray:
+        """The n uniforms behind `draws`: the same path and seed give the same numbers in any scenario."""
+        key = zlib.crc32(self.name.encode("utf-8"))
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed), key]))).random(n)
+
     def draws(self, n: int, seed: int) -> np.ndarray:
         """n paired draws: the same path and seed give the same values in any scenario."""
-        key = zlib.crc32(self.name.encode("utf-8"))
-        u = np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed), key]))).random(n)
-        return self.quantile(u)
+        return self.quantile(self.uniforms(n, seed))
+
+
+def correlated_draws(uncertain: list[Uncertain], matrix: np.ndarray, n: int, seed: int) -> dict[tuple, np.ndarray]:
+    """Draws of correlated values by a Gaussian copula: each value's own uniforms (as `Uncertain.draws`) as
+    normal scores, mixed by the Cholesky factor of `matrix`, back to uniforms and through each value's own
+    distribution. The first value's draws are those it has alone."""
+    z = stats.norm.ppf(np.clip(np.column_stack([u.uniforms(n, seed) for u in uncertain]), 1e-12, 1 - 1e-12))
+    mixed = stats.norm.cdf(z @ np.linalg.cholesky(matrix).T)
+    return {u.path: u.quantile(mixed[:, j]) for j, u in enumerate(uncertain)}
 
 
 def find_distributions(data: Any) -> list[tuple[tuple, dict]]:

@@ -487,6 +487,30 @@ class CatchAll(Strict):
     label: str = Field(description="What it stands for, in words, for reports.")
 
 
+class Correlation(Strict):
+    """Correlated uncertain values: a Gaussian copula over the named distributions, each keeping its own
+    distribution (marginal), with this correlation matrix between their normal scores."""
+
+    parameters: list[str] = Field(min_length=2, description="Dotted paths of values written as distributions.")
+    matrix: list[list[Annotated[float, Field(ge=-1.0, le=1.0)]]] = Field(
+        description="Correlations, one row per parameter: symmetric, 1 on the diagonal, positive definite.")
+
+    @model_validator(mode="after")
+    def _shape(self) -> "Correlation":
+        k = len(self.parameters)
+        if len(set(self.parameters)) != k:
+            raise ValueError("each parameter may be named once")
+        if len(self.matrix) != k or any(len(row) != k for row in self.matrix):
+            raise ValueError(f"the matrix must be {k} by {k}, one row and column per parameter")
+        for i in range(k):
+            if self.matrix[i][i] != 1.0:
+                raise ValueError("the diagonal must be 1")
+            for j in range(i):
+                if self.matrix[i][j] != self.matrix[j][i]:
+                    raise ValueError(f"the matrix must be symmetric (row {i + 1}, column {j + 1})")
+        return self
+
+
 class Scenario(Strict):
     name: str
     description: str = ""
@@ -508,6 +532,8 @@ class Scenario(Strict):
     policy: Policy | None = None
     discounting: Discounting = Discounting()
     sources: dict[str, str] = Field(default_factory=dict, description="Where each parameter comes from.")
+    correlation: Correlation | None = Field(
+        None, description="Correlations between values written as distributions (a Gaussian copula), for the PSA.")
     catch_alls: list[CatchAll] = Field(
         default_factory=list, description="Calibrated values standing for what the structure misses; comparisons "
                                           "say how much of the saving each carries.")
