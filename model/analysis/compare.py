@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from model.analysis import budget_impact, value_of_information
+from model.analysis.calibrate import target_value
 from model.analysis.parameter_space import ParameterSpace
 from model.analysis.stats import interval, replication_seeds
 from model.compile.spec import Spec, compiled
@@ -455,8 +456,6 @@ class JointSample:
 
     def reproduced(self, runs: list[SimulationResult]) -> str:
         """How many of the PSA's draws reproduce each target, in words."""
-        from model.analysis.calibrate import target_value
-
         parts = []
         for t in self.targets:
             values = np.array([target_value(t, r.monthly, r.yearly) for r in runs])
