@@ -51,6 +51,9 @@ def value_at(data: Any, path: tuple, default: Any = _MISSING) -> Any:
 
 
 def at_means(scenario) -> dict:
-    """A scenario's data (after `extends`) with every distribution at its mean."""
-    return substitute(scenario.data, {u.path: u.mean() for u in scenario.uncertain})
+    """A scenario's data (after `extends`) with every distribution at its mean (and so no correlations
+    between them)."""
+    data = substitute(scenario.data, {u.path: u.mean() for u in scenario.uncertain})
+    data.pop("correlation", None)
+    return data
 
