@@ -98,7 +98,7 @@ def test_job_coach_hours_by_band_and_time_in_state_by_hand():
 def test_a_state_is_priced_one_way():
     d = _constant("annual", {"costs": "none"}, years=1)
     d["costs"]["states"]["day_service"]["job_coach"] = {"hours_per_week": 4, "cost_per_hour": 37.5}
-    with pytest.raises(ScenarioError, match="exactly one of weekly or job_coach"):
+    with pytest.raises(ScenarioError, match="exactly one of weekly, monthly, yearly or job_coach"):
         validate_scenario(d)
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from model.analysis import budget_impact, value_of_information
+from model.analysis import budget_impact, cost_effectiveness, value_of_information
 from model.analysis.calibrate import target_value
 from model.analysis.parameter_space import ParameterSpace
 from model.analysis.stats import interval, replication_seeds
@@ -38,9 +38,18 @@ from model.scenario.schema import Scenario
 WTP_PER_OUTCOME = [0.0, 1000.0, 2000.0, 5000.0, 10000.0, 20000.0, 30000.0, 50000.0]
 
 
-def _work_col(spec: Spec) -> str:
+def _work_col(spec: Spec) -> str | None:
+    """The monthly column of people in paid work (None: the scenario has no paid work)."""
     live = spec.states[: spec.n_live]
-    return f"n_{live[spec.policy.work]}" if spec.policy is not None else "n_paid_work"
+    if spec.policy is not None:
+        return f"n_{live[spec.policy.work]}"
+    return "n_paid_work" if "paid_work" in live else None
+
+
+def _in_work(monthly: pd.DataFrame, spec: Spec) -> pd.Series:
+    """People in paid work each cycle (none where the scenario has no paid work)."""
+    col = _work_col(spec)
+    return monthly[col] if col is not None else pd.Series(0, index=monthly.index)
 
 
 def check_comparable(baseline: Scenario, policies: list[Scenario]) -> None:
@@ -60,10 +69,6 @@ def check_comparable(baseline: Scenario, policies: list[Scenario]) -> None:
                                     f"with {base_people[0]:,} and takes {base_people[1]:g}; a "
                                     "comparison must follow the same people, so give the baseline the same "
                                     "population (a policy moves people between states, it does not add them)"))
-    for sc in (baseline, *policies):
-        if sc.policy is None and "paid_work" not in sc.states:
-            problems.append(Problem("states", f"{sc.name} has no policy and no 'paid_work' state, so there is no "
-                                    "paid work to compare"))
     if problems:
         raise ScenarioError("comparison", problems)
 
@@ -103,8 +108,8 @@ def pair_metrics(base: SimulationResult, pol: SimulationResult) -> tuple[pd.Data
     bm, pm = base.monthly.iloc[:n], pol.monthly.iloc[:n]
     years = np.arange(1, len(_year_end(bm, bs, "cycle")) + 1)
     yearly = pd.DataFrame({"year": years})
-    yearly["in_work_baseline"] = _year_end(bm, bs, _work_col(bs))
-    yearly["in_work_policy"] = _year_end(pm, ps, _work_col(ps))
+    yearly["in_work_baseline"] = _year_end(bm.assign(_work=_in_work(bm, bs)), bs, "_work")
+    yearly["in_work_policy"] = _year_end(pm.assign(_work=_in_work(pm, ps)), ps, "_work")
     yearly["extra_in_work"] = yearly["in_work_policy"] - yearly["in_work_baseline"]
     yearly["extra_job_starts"] = _by_year(pm, ps, "job_starts") - _by_year(bm, bs, "job_starts")
     day = _leaving_day(bs)
@@ -133,12 +138,14 @@ def pair_metrics(base: SimulationResult, pol: SimulationResult) -> tuple[pd.Data
     extra_jobs = float(pm["job_starts"].sum() - bm["job_starts"].sum())
     incremental = float(pm["cost_council_disc"].sum() - bm["cost_council_disc"].sum())
     # Person-years in work gained, for the saving per person in work (Kent's measure).
-    person_years = float((pm[_work_col(ps)].sum() - bm[_work_col(bs)].sum()) * bs.calendar.cycle_months / 12)
+    person_years = float((_in_work(pm, ps).sum() - _in_work(bm, bs).sum()) * bs.calendar.cycle_months / 12)
     purse = float(bm["cost_public_purse"].sum() - pm["cost_public_purse"].sum())
     council = float(bm["cost_council"].sum() - pm["cost_council"].sum())
     totals = dict(
         extra_job_starts=extra_jobs,
         extra_outcomes_disc=float(pm["outcomes_disc"].sum() - bm["outcomes_disc"].sum()),
+        incremental_cost_per_person=incremental / max(1, bs.cohort.n_ids),
+        incremental_outcome_per_person=float(pm["outcomes_disc"].sum() - bm["outcomes_disc"].sum()) / max(1, bs.cohort.n_ids),
         extra_in_work_final=float(yearly["extra_in_work"].iloc[-1]) if len(yearly) else 0.0,
         npv_saving=-incremental,
         npv_saving_public_purse=float(bm["cost_public_purse_disc"].sum() - pm["cost_public_purse_disc"].sum()),
@@ -260,10 +267,33 @@ class Comparison:
                 council_saving_per_extra_person_year=interval(r["council_saving_per_extra_person_year"]),
                 taxpayer_saving_per_extra_person_year=interval(r["taxpayer_saving_per_extra_person_year"]),
                 carried_by=self._carried_by(name),
+                cost_effectiveness=self._cost_effectiveness(name, r),
             )
         first = per[self.policies[0]]
         return dict(baseline=self.baseline, policies=per, mode=self.mode, seed=self.seed, start_year=self.start_year,
                     uncertainty=self.uncertainty(), notes=self.notes, **{k: v for k, v in first.items()})
+
+    def _cost_effectiveness(self, policy: str, r: pd.DataFrame) -> dict:
+        """Per person: the increments across runs (mean, interval and MCSE), the ICER (ratio of mean increments),
+        net monetary benefit and the acceptability curve; and, within the first run, per-person MCSEs."""
+        d_cost = r["incremental_cost_per_person"].to_numpy()
+        d_out = r["incremental_outcome_per_person"].to_numpy()
+        n = max(1, len(r))
+
+        def across(values: np.ndarray) -> dict:
+            mcse = float(np.std(values, ddof=1) / math.sqrt(n)) if n > 1 else None
+            return dict(interval(values), mcse=mcse)
+
+        thresholds = cost_effectiveness.THRESHOLDS
+        out = dict(incremental_cost_per_person=across(d_cost), incremental_outcome_per_person=across(d_out),
+                   icer=cost_effectiveness.icer(float(d_cost.mean()), float(d_out.mean())) if len(r) else None,
+                   net_monetary_benefit_per_person={f"{t:g}": across(t * d_out - d_cost) for t in thresholds},
+                   acceptability={f"{t:g}": float(p) for t, p in zip(
+                       thresholds, cost_effectiveness.acceptability(d_cost, d_out, np.array(thresholds)))})
+        base, pol = self.first.get(self.baseline), self.first.get(policy)
+        if base is not None and pol is not None and len(base.people) and len(pol.people):
+            out["first_run_per_person"] = cost_effectiveness.per_person(base.people, pol.people, thresholds)
+        return out
 
     def _carried_by(self, policy: str) -> list[dict]:
         """How much of the policy's saving each of its calibrated catch-alls carries."""

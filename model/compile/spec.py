@@ -307,7 +307,7 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
     state_cost_tis = np.ones((S, len(tis)))
     for s, cost in sc.costs.states.items():
         i = live.index(s)
-        state_cost[i] = discounting.weekly_to_cycle(transitions.by_band(cost.weekly_cost, bands), wpy, c)
+        state_cost[i] = discounting.weekly_to_cycle(transitions.by_band(cost.weekly_cost_at(wpy), bands), wpy, c)
         state_cost_tis[i] = transitions.tis_ratios(cost.time_in_state, tis)
     move_cost = np.zeros((S, S))
     for tc in sc.costs.transitions:

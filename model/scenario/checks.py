@@ -128,8 +128,8 @@ def check_cross_fields(sc: Scenario) -> list[Problem]:
         if c.name_in(f"costs.states.{s}", s, states, "state"):
             if cost.job_coach is not None:
                 c.by_band(f"costs.states.{s}.job_coach.hours_per_week", cost.job_coach.hours_per_week, bands)
-            else:
-                c.by_band(f"costs.states.{s}.weekly", cost.weekly, bands)
+            for kind in ("weekly", "monthly", "yearly"):
+                c.by_band(f"costs.states.{s}.{kind}", getattr(cost, kind), bands)
     support = sc.policy.states.support if sc.policy is not None else None
     for s, reason in sc.costs.no_cost.items():
         if c.name_in(f"costs.no_cost.{s}", s, states, "state") and s in sc.costs.states:

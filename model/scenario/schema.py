@@ -160,14 +160,25 @@ class JobCoach(Strict):
 
 class StateCost(Strict):
     weekly: ByBandMoney | None = Field(None, description="Cost per person per week, overall or by band.")
+    monthly: Union[Money, dict[Name, Money], None] = Field(None, description="Cost per person per month instead.")
+    yearly: Union[Money, dict[Name, Money], None] = Field(None, description="Cost per person per year instead.")
     job_coach: JobCoach | None = Field(None, description="Priced by job-coach hours instead of a weekly cost.")
     time_in_state: TimeInState | None = Field(None, description="Multipliers by months in the state (e.g. in-work support tapering).")
 
     @model_validator(mode="after")
     def _one_price(self) -> "StateCost":
-        if (self.weekly is None) == (self.job_coach is None):
-            raise ValueError("give exactly one of weekly or job_coach")
+        given = [k for k in ("weekly", "monthly", "yearly", "job_coach") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of weekly, monthly, yearly or job_coach (got {given or 'none'})")
         return self
+
+    def weekly_cost_at(self, weeks_per_year: float) -> ByBandMoney:
+        """The weekly cost, overall or by band, whichever way it was given (a year holds weeks_per_year weeks)."""
+        for given, per_year in ((self.monthly, 12.0), (self.yearly, 1.0)):
+            if given is not None:
+                scale = per_year / weeks_per_year
+                return {b: v * scale for b, v in given.items()} if isinstance(given, dict) else given * scale
+        return self.weekly_cost
 
     @property
     def weekly_cost(self) -> ByBandMoney:
