@@ -73,3 +73,22 @@ def test_dayshift_reproduces_the_increments_within_2_mcse(result):
     assert abs(d_cost["mean"] - (c1 - c0)) <= 2 * d_cost["mcse"]
     assert abs(d_years["mean"] - (e1 - e0)) <= 2 * d_years["mcse"]
     assert result["icer"] == pytest.approx((c1 - c0) / (e1 - e0), rel=0.15)
+
+
+def test_pension_age_can_be_switched_off():
+    from helpers import small
+    from model import simulate, validate_scenario
+
+    d = small(horizon={"years": 3})
+    d["population"]["age_bands"] = [60, 65]
+    d["population"]["state_pension_age"] = 66
+    d["population"].pop("mortality")
+    d["population"]["moving_away_annual"] = 0
+    d["population"].pop("inflow")
+    leave = simulate(validate_scenario(d), seed=1).monthly
+    d["population"]["leave_at_pension_age"] = False
+    stay = simulate(validate_scenario(d), seed=1).monthly
+    assert leave["exits_retired"].sum() > 0
+    assert stay["exits_retired"].sum() == 0 and stay[[c for c in stay if c.startswith("exits_")]].sum().sum() == 0
+    from test_engines_agree import assert_same
+    assert_same(validate_scenario(d))

@@ -217,6 +217,9 @@ def _with_inflow(spec: Spec, inflow: np.ndarray) -> Spec:
     return replace(spec, cohort=replace(spec.cohort, inflow=inflow))
 
 
+MAX_AGE = 120.0  # a lifetime run without leaving at pension age lasts until everyone could be this old
+
+
 def compiled(scenario: Scenario) -> Spec:
     """The scenario's spec: the one compiled when it was validated, or compiled now (and kept)."""
     if scenario._compiled is None:
@@ -256,7 +259,8 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
     if n_cycles is None:
         if sc.horizon == "lifetime":
             youngest = min([float(edges[0])] + ([pop.inflow.age] if pop.inflow is not None else []))
-            n_cycles = counts.lifetime_cycles(inflow_until, youngest, pop.state_pension_age, c)
+            last = pop.state_pension_age if pop.leave_at_pension_age else MAX_AGE
+            n_cycles = counts.lifetime_cycles(inflow_until, youngest, last, c)
         else:
             n_cycles = int(math.ceil(sc.horizon.years * 12 / c))
 
@@ -357,7 +361,8 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
                       inflow_per_year=float(pop.inflow.per_year) if pop.inflow is not None else 0.0,
                       inflow_until_year=inflow_until,
                       inflow_band_cum=band_cum, inflow_entry_cum=entry_cum, entry_states=entry_states),
-        exits=Exits(death_p=death, move_p=move_p, pension_age=float(pop.state_pension_age)),
+        exits=Exits(death_p=death, move_p=move_p,
+                    pension_age=float(pop.state_pension_age) if pop.leave_at_pension_age else math.inf),
         moves=Moves(tis_edges=tis, P=P, cum=cum, hours_values=hours_values,
                     hours_cum=_cum(hours_w)),
         costs=CostTables(services=services, service_kind=kinds, state_service=state_service, state_cost=state_cost,

@@ -141,6 +141,9 @@ class Population(Strict):
     mortality: Mortality | None = None
     moving_away_annual: Probability = 0.0
     state_pension_age: Annotated[float, Field(ge=50, le=80)] = 67.0
+    leave_at_pension_age: bool = Field(
+        True, description="People leave the model at state pension age (adult day services end there); false keeps "
+                          "them, as a decision model of a disease would. The age still ends the oldest age band.")
 
     @model_validator(mode="after")
     def _edges(self) -> "Population":
