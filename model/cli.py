@@ -64,7 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--psa", type=int, default=0, help="parameter draws for probabilistic sensitivity analysis")
     cmp.add_argument("--psa-sample", metavar="DIR",
                      help="a calibration folder with a joint sample (calibrate --sample): its scenario's calibrated "
-                          "parameters are drawn together from it, and the PSA reports how many draws reproduce the targets")
+                          "parameters are drawn together from it, and the PSA reports how many draws reproduce "
+                          "the targets")
     cmp.add_argument("--psa-common-numbers", action="store_true",
                      help="run every PSA draw on the same random numbers (parameter uncertainty only); by default "
                           "each draw has its own")

@@ -145,7 +145,8 @@ def pair_metrics(base: SimulationResult, pol: SimulationResult) -> tuple[pd.Data
         extra_job_starts=extra_jobs,
         extra_outcomes_disc=float(pm["outcomes_disc"].sum() - bm["outcomes_disc"].sum()),
         incremental_cost_per_person=incremental / max(1, bs.cohort.n_ids),
-        incremental_outcome_per_person=float(pm["outcomes_disc"].sum() - bm["outcomes_disc"].sum()) / max(1, bs.cohort.n_ids),
+        incremental_outcome_per_person=(float(pm["outcomes_disc"].sum() - bm["outcomes_disc"].sum())
+                                        / max(1, bs.cohort.n_ids)),
         extra_in_work_final=float(yearly["extra_in_work"].iloc[-1]) if len(yearly) else 0.0,
         npv_saving=-incremental,
         npv_saving_public_purse=float(bm["cost_public_purse_disc"].sum() - pm["cost_public_purse_disc"].sum()),
@@ -192,7 +193,8 @@ class Comparison:
         if self.mode != "psa" or self.draws is None or not len(self.draws.columns):
             return None
         r = self.runs[self.runs["policy"] == self.policies[0]]
-        return value_of_information.voi_table(self.draws, r["npv_saving"].to_numpy(), r["extra_outcomes_disc"].to_numpy(),
+        return value_of_information.voi_table(self.draws, r["npv_saving"].to_numpy(),
+                                              r["extra_outcomes_disc"].to_numpy(),
                                               wtp if wtp is not None else WTP_PER_OUTCOME)
 
     def uncertainty(self) -> dict:
@@ -430,7 +432,8 @@ TORNADO_SEEDS = 3  # runs behind each point of the tornado
 def centred(table: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     """A one-way table moved so that its centre is the mean of the headline's runs."""
     out = table.copy()
-    for col, headline in (("npv_saving", runs["npv_saving"].mean()), ("extra_in_work", runs["extra_in_work_final"].mean())):
+    headlines = (("npv_saving", runs["npv_saving"].mean()), ("extra_in_work", runs["extra_in_work_final"].mean()))
+    for col, headline in headlines:
         if not len(out):
             continue
         shift = headline - out[f"{col}_centre"].iloc[0]
@@ -482,7 +485,8 @@ class JointSample:
     def rows(self, n: int, seed: int) -> pd.DataFrame:
         """n rows of the sample, drawn at random (with replacement only when n exceeds it)."""
         rng = np.random.default_rng(seed)
-        return self.sample.iloc[rng.choice(len(self.sample), size=n, replace=n > len(self.sample))].reset_index(drop=True)
+        picked = rng.choice(len(self.sample), size=n, replace=n > len(self.sample))
+        return self.sample.iloc[picked].reset_index(drop=True)
 
     def reproduced(self, runs: list[SimulationResult]) -> str:
         """How many of the PSA's draws reproduce each target, in words."""
@@ -494,7 +498,8 @@ class JointSample:
                 f"its calibration's joint sample; PSA draws within each target's tolerance: {'; '.join(parts)}.")
 
 
-def draw_specs(scenario: Scenario, n: int, seed: int, joint: JointSample | None = None) -> tuple[list[Spec], pd.DataFrame]:
+def draw_specs(scenario: Scenario, n: int, seed: int,
+               joint: JointSample | None = None) -> tuple[list[Spec], pd.DataFrame]:
     """n parameter sets of a scenario (its means where it has no distributions), and their values; the
     parameters in `joint` (if it is this scenario's) are drawn together from its sample."""
     if not scenario.uncertain:

@@ -42,7 +42,8 @@ def compile_periods(data: dict, found: list[tuple[tuple, dict]], source: str,
         if path not in _SERIES_ALLOWED and (fixed(path) or any(path[: len(f)] == f for f in _SERIES_FIXED)):
             problems.append(Problem(dotted(list(path)), "cannot change over time: it decides who is in the model or "
                                     "when, or is read only at the start (give one number); time series are allowed "
-                                    "for chances, costs, benefits, budgets, policy levers and entrants a year", raw, True))
+                                    "for chances, costs, benefits, budgets, policy levers and entrants a year",
+                                    raw, True))
             continue
         try:
             series.append((path, parse_time_series(raw)))

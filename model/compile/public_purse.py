@@ -24,7 +24,8 @@ def _in_work_benefit_weekly(w: InWork, out_of_work: np.ndarray, hours: float, we
 def _tax_yearly(w: InWork, hours: float, weeks_per_year: float) -> float:
     """Income tax and employee National Insurance a year on the earnings of `hours` a week."""
     annual, t = w.wage_per_hour * hours * weeks_per_year, w.tax
-    return t.basic_rate * max(0.0, annual - t.personal_allowance) + t.ni_rate * max(0.0, annual - t.ni_primary_threshold)
+    income_tax = t.basic_rate * max(0.0, annual - t.personal_allowance)
+    return income_tax + t.ni_rate * max(0.0, annual - t.ni_primary_threshold)
 
 
 def work_tables(pp: PublicPurse | None, bands: list[str], hours_values: np.ndarray, work_benefit_flat: np.ndarray,

@@ -151,7 +151,8 @@ def _validate_plain(data: dict, source: str) -> Scenario:
 # Where each compiled money table comes from in the scenario, for messages.
 _MONEY_SOURCES = {"state_cost": "costs.states", "move_cost": "costs.transitions", "benefits": "public_purse.benefits_weekly",
                   "work_benefit": "public_purse",
-                  "work_tax": "public_purse", "work_earnings": "public_purse.in_work.wage_per_hour", "outcome_weight": "outcome_weights",
+                  "work_tax": "public_purse", "work_earnings": "public_purse.in_work.wage_per_hour",
+                  "outcome_weight": "outcome_weights",
                   "place_cost": "policy.employment_support.service_models",
                   "base_budget": "policy.employment_support.budget_per_year",
                   "fixed_per_cycle": "costs.day_centres.fixed_per_year"}

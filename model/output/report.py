@@ -98,7 +98,8 @@ def _comparison_page(summary: dict) -> tuple[str, str, list[tuple[str, str]]]:
             ("Council saving per extra job start", _range(_negated(summary["cost_per_extra_job"]), pounds=True)),
             ("Break-even year (from which the cumulative saving stays positive)", _range(summary["break_even_year"])),
             # The budget-impact view (budget_impact.xlsx): undiscounted, banked or not, and who gains.
-            ("Saving to the council over the horizon, undiscounted", _range(summary["saving_undiscounted_total"], money=True)),
+            ("Saving to the council over the horizon, undiscounted",
+             _range(summary["saving_undiscounted_total"], money=True)),
             ("of which cashable (budget released: centres closed, packages and blocks ended)",
              _range(summary["saving_cashable_total"], money=True)),
             ("of which not cashable (capacity freed but still paid for)",

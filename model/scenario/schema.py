@@ -152,13 +152,17 @@ class Population(Strict):
         return self
 
 
+WeeklyHours = Annotated[float, Field(ge=0.0, le=168.0)]
+
+
 class JobCoach(Strict):
     """A state priced by job-coach time: hours a week per person (overall or by band) at a cost per hour.
     The state's time_in_state multipliers scale the hours (in-work support fading as a job settles)."""
 
-    hours_per_week: Union[Annotated[float, Field(ge=0.0, le=168.0)], dict[Name, Annotated[float, Field(ge=0.0, le=168.0)]]] = Field(
+    hours_per_week: Union[WeeklyHours, dict[Name, WeeklyHours]] = Field(
         description="Job-coach hours a week per person at the start of the state, overall or by band.")
-    cost_per_hour: Annotated[float, Field(ge=0.0, le=1e4)] = Field(description="Cost of a job-coach hour, on-costs included.")
+    cost_per_hour: Annotated[float, Field(ge=0.0, le=1e4)] = Field(
+        description="Cost of a job-coach hour, on-costs included.")
 
 
 class StateCost(Strict):
@@ -269,7 +273,8 @@ class UniversalCredit(Strict):
     """Universal Credit for people with limited capability for work: earnings above the work allowance
     reduce the award by the taper."""
 
-    work_allowance_monthly: Annotated[float, Field(ge=0.0, le=1e5)] = Field(description="Earnings a month kept in full.")
+    work_allowance_monthly: Annotated[float, Field(ge=0.0, le=1e5)] = Field(
+        description="Earnings a month kept in full.")
     taper: Probability = Field(description="Benefit lost per pound earned above the work allowance.")
 
 
@@ -309,7 +314,8 @@ class PublicPurse(Strict):
     def _one_way(self) -> "PublicPurse":
         if self.in_work is not None and self.tax_ni_per_hour:
             raise ValueError("give tax_ni_per_hour or in_work (which works out tax from earnings), not both")
-        if self.in_work is not None and self.in_work.regime == "esa_permitted_work" and self.in_work.permitted_work is None:
+        w = self.in_work
+        if w is not None and w.regime == "esa_permitted_work" and w.permitted_work is None:
             raise ValueError("the esa_permitted_work regime needs in_work.permitted_work")
         return self
 
@@ -390,7 +396,8 @@ class Funding(Strict):
     unspent: Literal["held", "carried_forward", "returned_to_day_services"] = Field(
         "held", description="What becomes of employment budget not spent in a cycle: held (not spent: the council "
                             "keeps it), carried_forward (added to the next cycle's budget, so it buys places later) "
-                            "or returned_to_day_services (the moved part is paid back to day services and spent there).")
+                            "or returned_to_day_services (the moved part is paid back to day services and spent "
+                            "there).")
 
 
 class Uptake(Strict):
