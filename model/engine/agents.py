@@ -339,7 +339,7 @@ class DayshiftModel(mesa.Model):
             p.service_model = k
             p.admitted_cycle = m
             occupied[k] += 1
-        carried, set_up = self.budget.settle(budget, places, occupied)
+        carried, set_up = self.budget.settle(budget, occupied)
         led.policy_cycle(self.budget.split(m), budget, places, occupied, [m - j for j, _ in self.queue], carried,
                          set_up)
 

@@ -227,7 +227,7 @@ class CycleLedger:
     def policy_cycle(self, split: tuple[float, float, float], budget: float, places: np.ndarray,
                      occupied: np.ndarray, queue_waits, carried: float = 0.0, set_up: float = 0.0) -> None:
         """The policy's figures for the cycle (`carried`: the budget left for the next cycle; `set_up`: the
-        set-up cost of places bought for the first time); the employment spend is added person by person."""
+        set-up cost of places filled for the first time); the employment spend is added person by person."""
         released, moved, saving = split
         pol = self.spec.policy
         names = pol.model_names

@@ -83,7 +83,7 @@ class BudgetLedger:
         """The employment budget for this cycle: the base, the money moved so far and what was carried forward."""
         return self.params.base_budget + self.split(cycle)[1] + self._carried
 
-    def settle(self, budget: float, places: np.ndarray, occupied: np.ndarray) -> tuple[float, float]:
+    def settle(self, budget: float, occupied: np.ndarray) -> tuple[float, float]:
         """Close the cycle's budget once its block places are filled (`occupied` by service model): under
         unspent: carried_forward, what the places leave unspent is added to the next cycle's. Returns the
         balance carried and the set-up cost of places filled for the first time (a place the budget could buy

@@ -602,7 +602,7 @@ class VectorisedEngine:
                 admitted.append(at)
                 occupied = occupied + np.bincount(models[taken], minlength=len(places))
             self.q_uid[dd], self.q_join[dd] = q_uid[~taken], q_join[~taken]
-            carried, set_up = budget_ledger.settle(budget, places, occupied)
+            carried, set_up = budget_ledger.settle(budget, occupied)
             led.policy_cycle(budget_ledger.split(m), budget, places, occupied, m - self.q_join[dd], carried, set_up)
         if admitted:
             at = np.concatenate(admitted)
