@@ -301,7 +301,7 @@ def _joint_sample(folder: str):
     import pandas as pd
 
     from model.analysis.calibrate import load_targets
-    from model.analysis.compare import JointSample
+    from model.analysis.posterior import JointSample
 
     folder = Path(folder)
     meta, table = folder / "posterior.json", folder / "posterior_sample.csv"

@@ -151,7 +151,8 @@ def test_shipped_essex_live_reproduces_the_essex_targets():
 def test_the_joint_sample_concentrates_where_the_targets_are_met_and_a_psa_draws_from_it(tmp_path):
     import numpy as np
 
-    from model.analysis.compare import JointSample, compare
+    from model.analysis.compare import compare
+    from model.analysis.posterior import JointSample
     from model.analysis.posterior import posterior_sample
 
     cal = load_targets(_targets(tmp_path, 30))

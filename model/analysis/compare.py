@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from model.analysis import budget_impact, cost_effectiveness, value_of_information
-from model.analysis.calibrate import target_value
+from model.analysis.posterior import JointSample
 from model.analysis.parameter_space import ParameterSpace
 from model.analysis.stats import interval, replication_seeds
 from model.compile.spec import Spec, compiled
@@ -471,31 +471,6 @@ def uncertain_space(scenario: Scenario) -> ParameterSpace:
     """The space of a scenario's values written as distributions (checked when it was loaded)."""
     return ParameterSpace(scenario.data, tuple(u.path for u in scenario.uncertain),
                           (False,) * len(scenario.uncertain), scenario.name)
-
-
-@dataclass
-class JointSample:
-    """A calibration's joint sample of a scenario's free parameters (`model.analysis.posterior`), for a PSA to
-    draw them from together, and the targets its draws are checked against."""
-
-    scenario: str
-    sample: pd.DataFrame  # one column per parameter path
-    targets: list = field(default_factory=list)  # model.analysis.calibrate.Target
-
-    def rows(self, n: int, seed: int) -> pd.DataFrame:
-        """n rows of the sample, drawn at random (with replacement only when n exceeds it)."""
-        rng = np.random.default_rng(seed)
-        picked = rng.choice(len(self.sample), size=n, replace=n > len(self.sample))
-        return self.sample.iloc[picked].reset_index(drop=True)
-
-    def reproduced(self, runs: list[SimulationResult]) -> str:
-        """How many of the PSA's draws reproduce each target, in words."""
-        parts = []
-        for t in self.targets:
-            values = np.array([target_value(t, r.monthly, r.yearly) for r in runs])
-            parts.append(f"{t.name} {np.mean(np.abs(values - t.observed) <= t.tolerance):.0%}")
-        return (f"{self.scenario}'s calibrated parameters ({', '.join(self.sample.columns)}) are drawn together from "
-                f"its calibration's joint sample; PSA draws within each target's tolerance: {'; '.join(parts)}.")
 
 
 def draw_specs(scenario: Scenario, n: int, seed: int,

@@ -14,6 +14,7 @@ so they are held at the fitted point: the sample is then conditional on them, an
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ from model.analysis.calibrate import Calibration, target_value
 from model.analysis.stats import replication_seeds
 from model.compile.spec import build_spec
 from model.compile.validate import draws_may_vary
+from model.engine.results import SimulationResult
 from model.engine.simulate import simulate_draws
 
 CHUNK = 100  # points run together
@@ -73,3 +75,28 @@ def posterior_sample(cal: Calibration, n_prior: int, n_keep: int, fitted: np.nda
         share_within_all_fitted=float(within[:, :fit].all(axis=1).mean()),
         prior_share_within_all_fitted=float((np.abs(z[:, :fit]) <= 1.0).all(axis=1).mean()),
     )
+
+
+@dataclass
+class JointSample:
+    """A calibration's joint sample of a scenario's free parameters (`posterior_sample`), for a PSA to
+    draw them from together, and the targets its draws are checked against."""
+
+    scenario: str
+    sample: pd.DataFrame  # one column per parameter path
+    targets: list = field(default_factory=list)  # model.analysis.calibrate.Target
+
+    def rows(self, n: int, seed: int) -> pd.DataFrame:
+        """n rows of the sample, drawn at random (with replacement only when n exceeds it)."""
+        rng = np.random.default_rng(seed)
+        picked = rng.choice(len(self.sample), size=n, replace=n > len(self.sample))
+        return self.sample.iloc[picked].reset_index(drop=True)
+
+    def reproduced(self, runs: list[SimulationResult]) -> str:
+        """How many of the PSA's draws reproduce each target, in words."""
+        parts = []
+        for t in self.targets:
+            values = np.array([target_value(t, r.monthly, r.yearly) for r in runs])
+            parts.append(f"{t.name} {np.mean(np.abs(values - t.observed) <= t.tolerance):.0%}")
+        return (f"{self.scenario}'s calibrated parameters ({', '.join(self.sample.columns)}) are drawn together from "
+                f"its calibration's joint sample; PSA draws within each target's tolerance: {'; '.join(parts)}.")
