@@ -123,3 +123,15 @@ def test_budget_shift_by_hand():
     y = simulate(validate_scenario(d)).yearly
     assert y["months"].tolist() == [3, 12, 9]
     assert y["budget_shift"].tolist() == pytest.approx([0.0, 1 / 12, 1 / 3], abs=1e-12)
+
+
+def test_outcome_weights_by_band_by_hand():
+    d = _constant("annual", {"costs": "none", "outcomes": "none"}, years=1)
+    d["population"]["bands"], d["population"]["band_mix"] = ["a", "b"], {"a": 1, "b": 1}
+    d["population"]["initial"] = [{"state": "day_service", "count": 3, "band_mix": {"a": 1}},
+                                  {"state": "day_service", "count": 1, "band_mix": {"b": 1}}]
+    d["outcome_weights"] = {"day_service": {"a": 0.8, "b": 0.4}}  # e.g. utilities by need
+    res = simulate(validate_scenario(d))
+    assert res.summary()["outcomes_total_discounted"] == pytest.approx(3 * 0.8 + 1 * 0.4)
+    from test_engines_agree import assert_same
+    assert_same(validate_scenario(d))

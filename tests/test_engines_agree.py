@@ -100,6 +100,8 @@ def scenarios(draw):
         "kept_in_work": draw(st.one_of(st.none(), st.builds(lambda h, k: {"hours": [0, h], "days": k}, st.floats(1, 40),
                                                             st.lists(days, min_size=2, max_size=2))))}
     d["costs"]["states"]["waiting"] = {"weekly": draw(st.sampled_from([0, 100]))}
+    if draw(st.booleans()):  # outcome weights by band
+        d["outcome_weights"] = {"paid_work": {b: draw(st.floats(0, 1)) for b in bands}, "day_service": draw(st.floats(0, 1))}
     if draw(st.booleans()):  # in-work support by job-coach hours, by band
         d["costs"]["states"]["paid_work"] = {"job_coach": {"hours_per_week": {b: draw(st.floats(0, 10)) for b in bands},
                                                            "cost_per_hour": draw(st.floats(0, 60))},

@@ -99,7 +99,7 @@ class CostTables:
     state_cost: np.ndarray  # [state, band] per cycle
     state_cost_tis: np.ndarray  # [state, tis segment] multiplier
     move_cost: np.ndarray  # [src, dst] one-off
-    outcome_weight: np.ndarray  # per cycle by live state
+    outcome_weight: np.ndarray  # [state, band] per cycle
     benefits: np.ndarray  # [state, band] per cycle
     # A person in paid work, by their weekly hours (an index into moves.hours_values), per cycle:
     work_benefit: np.ndarray  # [band, hours value] benefit paid
@@ -316,7 +316,7 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
     move_cost = np.zeros((S, S))
     for tc in sc.costs.transitions:
         move_cost[live.index(tc.source), live.index(tc.to)] += tc.cost
-    outcome_weight = np.array([float(sc.outcome_weights.get(s, 0.0)) * c / 12.0 for s in live])
+    outcome_weight = np.array([transitions.by_band(sc.outcome_weights.get(s, 0.0), bands) * c / 12.0 for s in live])
     benefits = np.zeros((S, B))
     if sc.public_purse is not None:
         for s, v in sc.public_purse.benefits_weekly.items():

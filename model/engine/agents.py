@@ -379,7 +379,7 @@ class DayshiftModel(mesa.Model):
             cost += kept
             p.totals["cost"] += cost
             p.totals["cost_disc"] += cost * spec.discount.costs[m]
-            w = spec.costs.outcome_weight[p.state]
+            w = spec.costs.outcome_weight[p.state, p.band]
             p.totals["outcomes"] += w
             p.totals["outcomes_disc"] += w * spec.discount.outcomes[m]
             p.advance(spec.calendar.cycle_months)

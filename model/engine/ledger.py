@@ -202,7 +202,7 @@ class CycleLedger:
         self._tax += float(tax)
         self._earnings += float(earnings)
         self._hours += hours
-        self._outcomes += spec.costs.outcome_weight[state]
+        self._outcomes += spec.costs.outcome_weight[state, band]
         if spot:
             self._pb_spend += spec.policy.place_cost[0]
         if place:

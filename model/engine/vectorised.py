@@ -159,7 +159,8 @@ class VectorisedEngine:
         self.state_cost = stack(lambda s: np.vstack([s.costs.state_cost, np.zeros((1, s.costs.state_cost.shape[1]))]))
         self.state_cost_tis = stack(lambda s: np.vstack([s.costs.state_cost_tis, np.ones((1, s.costs.state_cost_tis.shape[1]))]))
         self.benefits = stack(lambda s: np.vstack([s.costs.benefits, np.zeros((1, s.costs.benefits.shape[1]))]))
-        self.outcome_weight = stack(lambda s: np.append(s.costs.outcome_weight, 0.0))
+        self.outcome_weight = stack(lambda s: np.vstack([s.costs.outcome_weight,
+                                                          np.zeros((1, s.costs.outcome_weight.shape[1]))]))
         self.move_cost = stack(lambda s: s.costs.move_cost)
         self.death_p = stack(lambda s: s.exits.death_p)
         self.move_p = np.array([s.exits.move_p for s in specs])
@@ -246,7 +247,7 @@ class VectorisedEngine:
         p.benefit[at] = np.where(working, self.work_benefit[d, band, h], self.benefits[d, st, band])
         p.tax[at] = np.where(working, self.work_tax[d, h], 0.0)
         p.earnings[at] = np.where(working, self.work_earnings[d, h], 0.0)
-        p.weight[at] = self.outcome_weight[d, st]
+        p.weight[at] = self.outcome_weight[d, st, band]
         p.service[at] = self.service[st]
 
     def _refresh_age(self, at: np.ndarray, gone: np.ndarray) -> None:

@@ -147,7 +147,8 @@ def check_cross_fields(sc: Scenario) -> list[Problem]:
         c.name_in(f"costs.transitions[{i}].to", tc.to, states, "state")
     c.keys_in("outcome_weights", sc.outcome_weights, states, "state")
     for k, v in sc.outcome_weights.items():
-        if not math.isfinite(v):
+        c.by_band(f"outcome_weights.{k}", v, bands)
+        if not all(math.isfinite(x) for x in (v.values() if isinstance(v, dict) else [v])):
             c.add(f"outcome_weights.{k}", "must be a finite number", v)
     if sc.public_purse is not None:
         for s, v in sc.public_purse.benefits_weekly.items():

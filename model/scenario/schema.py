@@ -508,6 +508,9 @@ class CatchAll(Strict):
     label: str = Field(description="What it stands for, in words, for reports.")
 
 
+OutcomeWeight = Annotated[float, Field(ge=-1e9, le=1e9)]
+
+
 class Correlation(Strict):
     """Correlated uncertain values: a Gaussian copula over the named distributions, each keeping its own
     distribution (marginal), with this correlation matrix between their normal scores."""
@@ -547,7 +550,8 @@ class Scenario(Strict):
     population: Population
     transitions: dict[Name, dict[Name, Transition]] = Field(default_factory=dict)
     costs: Costs = Costs()
-    outcome_weights: dict[Name, Annotated[float, Field(ge=-1e9, le=1e9)]] = Field(default_factory=dict, description="Per-year outcome weight by state.")
+    outcome_weights: dict[Name, Union[OutcomeWeight, dict[Name, OutcomeWeight]]] = Field(
+        default_factory=dict, description="Per-year outcome weight by state (e.g. a utility for QALYs), overall or by band.")
     public_purse: PublicPurse | None = None
     hours: Hours = Hours(values=[12.0], weights=[1.0])
     policy: Policy | None = None
