@@ -92,3 +92,46 @@ def test_pension_age_can_be_switched_off():
     assert stay["exits_retired"].sum() == 0 and stay[[c for c in stay if c.startswith("exits_")]].sum().sum() == 0
     from test_engines_agree import assert_same
     assert_same(validate_scenario(d))
+
+
+def _exact_points(weights_start: float, weights_end: np.ndarray) -> tuple[float, float]:
+    """Monotherapy's discounted cost and life-years per person with within-cycle weights on the points."""
+    state = np.array([1.0, 0, 0, 0])
+    cost, years = weights_start * (state @ COSTS), weights_start * state[:3].sum()
+    for k in range(YEARS):
+        state = state @ MONO
+        cost += weights_end[k] * (state @ COSTS) / 1.06 ** (k + 1)
+        years += weights_end[k] * state[:3].sum()
+    return cost, years
+
+
+@pytest.mark.parametrize("method, count_start", [("half_cycle", False), ("simpson", False), ("none", True)])
+def test_within_cycle_corrections_and_the_start_state_against_the_cohort(method, count_start):
+    import copy
+
+    from model import validate_scenario
+    from model.compile.discounting import within_cycle_weights
+
+    sc = load_scenario(ROOT / "tests" / "scenarios" / "hiv_monotherapy.yaml")
+    data = copy.deepcopy(sc.data)
+    data["discounting"].update(within_cycle=method, count_start=count_start)
+    scenario = validate_scenario(data)
+    got = compare(scenario, [scenario], reps=1, tornado=False).summary()["cost_effectiveness"]["first_run_per_person"]
+    cost, years = _exact_points(*within_cycle_weights(method, count_start, YEARS))
+    assert abs(got["cost_baseline"]["mean"] - cost) <= 2 * got["cost_baseline"]["mcse"]
+    assert abs(got["outcome_baseline"]["mean"] - years) <= 2 * got["outcome_baseline"]["mcse"]
+    if method == "simpson":  # the rule itself: 1, 4, 2, ..., 4, 1 over 3
+        start, ends = within_cycle_weights(method, False, 4)
+        assert [start, *ends] == pytest.approx([1 / 3, 4 / 3, 2 / 3, 4 / 3, 1 / 3])
+
+
+def test_the_engines_agree_with_a_within_cycle_correction():
+    from helpers import small
+    from model import validate_scenario
+    from test_engines_agree import assert_same
+
+    d = small(horizon={"years": 2})
+    d["discounting"] = {"within_cycle": "trapezoid"}
+    assert_same(validate_scenario(d))
+    d["discounting"] = {"within_cycle": "none", "count_start": True}
+    assert_same(validate_scenario(d))

@@ -67,6 +67,21 @@ def discount_factors(spec: DiscountSpec, n_cycles: int, cycle_months: int, timin
     return discount_factors_at(schedule_of(spec), cycle_times(n_cycles, cycle_months, timing))
 
 
+def within_cycle_weights(method: str, count_start: bool, n_cycles: int) -> tuple[float, np.ndarray]:
+    """(weight of the start point, weight of each cycle's end point) of a within-cycle correction over the
+    points 0..n_cycles: none counts the ends (and the start if asked), half_cycle and trapezoid halve the first
+    and last points, Simpson's 1/3 rule weighs them 1, 4, 2, 4, ..., 4, 1 over 3."""
+    ends = np.ones(n_cycles)
+    if method == "none" or n_cycles == 0:
+        return (1.0 if count_start else 0.0), ends
+    if method in ("half_cycle", "trapezoid"):
+        ends[-1] = 0.5
+        return 0.5, ends
+    ends = np.where(np.arange(1, n_cycles + 1) % 2 == 1, 4.0, 2.0) / 3.0
+    ends[-1] = 1.0 / 3.0
+    return 1.0 / 3.0, ends
+
+
 def weekly_to_cycle(weekly: np.ndarray | float, weeks_per_year: float, cycle_months: int) -> np.ndarray | float:
     """A weekly amount as an amount per cycle."""
     return weekly * weeks_per_year / 12.0 * cycle_months

@@ -128,8 +128,9 @@ class CentreParams:
 class DiscountFactors:
     """The discount factor of every cycle, for costs and for outcomes."""
 
-    costs: np.ndarray
+    costs: np.ndarray  # times the within-cycle weight of the cycle's end point
     outcomes: np.ndarray
+    start: float = 0.0  # the within-cycle weight of the start point (time 0, undiscounted); 0: not counted
 
 
 @dataclass(frozen=True)
@@ -371,10 +372,17 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
                          work_earnings=work_earnings, **_kept(sc.costs.day_week, bands)),
         policy=policy,
         centres=dc,
-        discount=DiscountFactors(
-            costs=discounting.discount_factors(sc.discounting.costs, n_cycles, c, sc.discounting.timing),
-            outcomes=discounting.discount_factors(sc.discounting.outcomes, n_cycles, c, sc.discounting.timing)),
+        discount=_discount(sc, n_cycles, c),
     )
+
+
+def _discount(sc: Scenario, n_cycles: int, c: int) -> DiscountFactors:
+    """Each cycle's discount factors, times its within-cycle weight; and the start point's weight."""
+    d = sc.discounting
+    start, ends = discounting.within_cycle_weights(d.within_cycle, d.count_start, n_cycles)
+    return DiscountFactors(costs=discounting.discount_factors(d.costs, n_cycles, c, d.timing) * ends,
+                           outcomes=discounting.discount_factors(d.outcomes, n_cycles, c, d.timing) * ends,
+                           start=start)
 
 
 def _kept(week: DayWeek, bands: list[str]) -> dict[str, np.ndarray]:

@@ -21,6 +21,7 @@ services at most once per person: someone who returns to day services is paid fo
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import mesa
@@ -181,7 +182,32 @@ class DayshiftModel(mesa.Model):
         self.datacollector = mesa.DataCollector(model_reporters={c: _reporter(c) for c in record_columns(spec)})
         self._add_people(people.initial_people(spec, self.create_u), initial=True)
         self.initial_counts = np.bincount([p.state for p in self.agents], minlength=spec.n_live)[None, :]
+        self._start = self._start_point()
         self.running = spec.calendar.n_cycles > 0
+
+    def _start_point(self) -> tuple[float, float, float] | None:
+        """The start state counted at time 0 (a within-cycle correction, or count_start): each person's cycle of
+        cost and outcome at its weight goes into their discounted totals; (cost, outcome, public purse) of
+        everyone, for the first row."""
+        spec = self.spec
+        w = spec.discount.start
+        if not w:
+            return None
+        pol = spec.policy
+        costs, outcomes, purse = [], [], []
+        for p in self.people():
+            cost = p.cycle_cost() + p.kept_cost()
+            weight = float(spec.costs.outcome_weight[p.state, p.band])
+            working = pol is not None and p.state == pol.work
+            benefit, tax, _ = spec.benefit_tax_earnings(p.state, p.band, p.hours if working else 0.0)
+            p.totals["cost_disc"] += w * cost
+            p.totals["outcomes_disc"] += w * weight
+            costs.append(cost)
+            outcomes.append(weight)
+            purse.append(float(benefit) - float(tax))
+        centres = spec.centres.count * spec.centres.fixed_per_cycle if spec.centres is not None else 0.0
+        cost = math.fsum(costs) + centres
+        return w * cost, w * math.fsum(outcomes), w * (cost + math.fsum(purse))
 
     # --- people ------------------------------------------------------------------------------
     def people(self) -> list[Person]:
@@ -257,6 +283,8 @@ class DayshiftModel(mesa.Model):
         if self.cycle in self._periods:
             self.new_period(self._periods[self.cycle])
         self.ledger = CycleLedger(self.spec, self.cycle)
+        if self.cycle == 0 and self._start is not None:
+            self.ledger.start_point(*self._start)
         n_inflow = int(self.spec.cohort.inflow[self.cycle])
         u = streams.cycle_uniforms(self.seed, self.cycle, self.next_id + n_inflow)
         self.exits(u)

@@ -115,6 +115,7 @@ class CycleLedger:
         self._employment_spend = 0.0
         self._pb_spend = 0.0
         self._policy_row: dict = {}
+        self._start = (0.0, 0.0, 0.0)  # the start state counted at time 0: discounted cost, outcome, public purse
         self._centre_row = dict(centres_open=0, day_centre_fixed=0.0, day_centre_double_running=0.0)
 
     # --- people entering and leaving -----------------------------------------------------------
@@ -239,6 +240,11 @@ class CycleLedger:
             self._policy_row[f"supported_{name}"] = int(occupied[k])
         self._queue_waits = list(queue_waits)
 
+    def start_point(self, cost: float, outcomes: float, purse: float) -> None:
+        """The start state's cycle of value at its within-cycle weight (time 0, undiscounted), in this first row's
+        discounted figures only."""
+        self._start = (float(cost), float(outcomes), float(purse))
+
     def centres(self, costs: tuple[float, float], n_open: int) -> None:
         """Fixed costs of open centres and double running of closed ones."""
         fixed, double = costs
@@ -310,7 +316,8 @@ class CycleLedger:
         row["outcomes"] = float(self._outcomes)
         df = float(spec.discount.costs[m])
         row["discount_factor"] = df
-        row["cost_council_disc"] = council * df
-        row["cost_public_purse_disc"] = row["cost_public_purse"] * df
-        row["outcomes_disc"] = float(self._outcomes) * float(spec.discount.outcomes[m])
+        start_cost, start_outcomes, start_purse = self._start
+        row["cost_council_disc"] = council * df + start_cost
+        row["cost_public_purse_disc"] = row["cost_public_purse"] * df + start_purse
+        row["outcomes_disc"] = float(self._outcomes) * float(spec.discount.outcomes[m]) + start_outcomes
         return row

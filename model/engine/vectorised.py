@@ -138,6 +138,26 @@ class VectorisedEngine:
         self.rows: list[list[dict]] = [[] for _ in range(D)]
         self._add([people.initial_people(s, self._creation(d)) for d, s in enumerate(specs)], initial=True)
         self.initial_counts = np.bincount(self.p.d * S + self.p.state, minlength=D * S).reshape(D, S)
+        self._start = self._start_point()
+
+    def _start_point(self) -> list[tuple[float, float, float]] | None:
+        """The start state counted at time 0 (a within-cycle correction, or count_start): each person's cycle of
+        cost and outcome at its weight goes into their discounted totals; per draw, (cost, outcome, public
+        purse) for the first row (`DayshiftModel._start_point`)."""
+        w = self.spec.discount.start
+        if not w:
+            return None
+        p = self.p
+        cost = p.monthly_cost + p.kept_cost
+        p.cost_disc += w * cost
+        p.outcomes_disc += w * p.weight
+        costs, outcomes = self._sum_by_draw(cost), self._sum_by_draw(p.weight)
+        purse = self._sum_by_draw(p.benefit) - self._sum_by_draw(p.tax)
+        out = []
+        for dd, s in enumerate(self.specs):
+            centres = s.centres.count * s.centres.fixed_per_cycle if s.centres is not None else 0.0
+            out.append((w * (costs[dd] + centres), w * outcomes[dd], w * (costs[dd] + centres + purse[dd])))
+        return out
 
     def _tables(self, specs: list[Spec]) -> None:
         """Stack the draws' tables (at the start, and again at each new period of numbers that change over time)."""
@@ -427,6 +447,9 @@ class VectorisedEngine:
             self._new_period()
         spec, pol, m, D = self.spec, self.pol, self.cycle, self.D
         self.leds = [CycleLedger(s, m) for s in self.specs]
+        if m == 0 and self._start is not None:
+            for led, start in zip(self.leds, self._start):
+                led.start_point(*start)
         n_inflow = int(spec.cohort.inflow[m])
         u_all = np.stack([streams.cycle_uniforms(s, m, self.next_id + n_inflow)
                           for s in (self.seeds if self._own_numbers else self.seeds[:1])])

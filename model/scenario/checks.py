@@ -61,6 +61,11 @@ def check_cross_fields(sc: Scenario) -> list[Problem]:
     bands = list(sc.population.bands)
     ages = age_labels(sc.population.age_bands)
     pop = sc.population
+    if sc.discounting.within_cycle == "simpson":
+        cycles = None if sc.horizon == "lifetime" else sc.horizon.years * (12 if sc.cycle == "month" else 1)
+        if cycles is None or cycles % 2:
+            c.add("discounting.within_cycle", "Simpson's rule needs an even number of cycles (a horizon in years, "
+                  f"{'a lifetime' if cycles is None else f'{cycles} cycles'} here); use trapezoid", "simpson")
 
     for s in states:
         if s in EXIT_STATES or s == "inflow":

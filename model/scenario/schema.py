@@ -493,6 +493,12 @@ class Discounting(Strict):
             "cycle's start, middle or end in fractional years."
         ),
     )
+    within_cycle: Literal["none", "half_cycle", "trapezoid", "simpson"] = Field(
+        "none", description="A within-cycle correction of discounted costs and outcomes, over the state at the start "
+                            "and at the end of each cycle: none (the end only), half_cycle or trapezoid (half of the "
+                            "first and last points), simpson (Simpson's 1/3 rule; an even number of cycles).")
+    count_start: bool = Field(
+        False, description="Count the start state as a cycle's worth at time 0 (with within_cycle: none).")
 
 
 class Horizon(Strict):
