@@ -135,3 +135,13 @@ def test_outcome_weights_by_band_by_hand():
     assert res.summary()["outcomes_total_discounted"] == pytest.approx(3 * 0.8 + 1 * 0.4)
     from test_engines_agree import assert_same
     assert_same(validate_scenario(d))
+
+
+def test_outcome_weights_by_time_in_state_by_hand():
+    d = _constant("annual", {"costs": "none", "outcomes": "none"}, years=1)
+    d["outcome_weights"] = {"day_service": 0.9}
+    d["outcome_time_in_state"] = {"day_service": {"months": [0, 4], "ratio": [1.0, 0.5]}}  # worse after 4 months
+    res = simulate(validate_scenario(d))
+    assert res.monthly["outcomes"].tolist() == pytest.approx([10 * 0.9 / 12] * 4 + [10 * 0.45 / 12] * 8)
+    from test_engines_agree import assert_same
+    assert_same(validate_scenario(d))

@@ -102,6 +102,7 @@ def scenarios(draw):
     d["costs"]["states"]["waiting"] = {"weekly": draw(st.sampled_from([0, 100]))}
     if draw(st.booleans()):  # outcome weights by band
         d["outcome_weights"] = {"paid_work": {b: draw(st.floats(0, 1)) for b in bands}, "day_service": draw(st.floats(0, 1))}
+        d["outcome_time_in_state"] = {"paid_work": {"months": [0, 6], "ratio": [1.0, draw(st.floats(0, 2))]}}
     if draw(st.booleans()):  # in-work support by job-coach hours, by band
         d["costs"]["states"]["paid_work"] = {"job_coach": {"hours_per_week": {b: draw(st.floats(0, 10)) for b in bands},
                                                            "cost_per_hour": draw(st.floats(0, 60))},

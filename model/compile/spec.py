@@ -100,6 +100,7 @@ class CostTables:
     state_cost_tis: np.ndarray  # [state, tis segment] multiplier
     move_cost: np.ndarray  # [src, dst] one-off
     outcome_weight: np.ndarray  # [state, band] per cycle
+    outcome_tis: np.ndarray  # [state, tis segment] multiplier
     benefits: np.ndarray  # [state, band] per cycle
     # A person in paid work, by their weekly hours (an index into moves.hours_values), per cycle:
     work_benefit: np.ndarray  # [band, hours value] benefit paid
@@ -267,6 +268,7 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
 
     tables = [t.time_in_state for ts in sc.transitions.values() for t in ts.values() if t.time_in_state]
     tables += [sc_.time_in_state for sc_ in sc.costs.states.values() if sc_.time_in_state]
+    tables += list(sc.outcome_time_in_state.values())
     tis = transitions.tis_edges(tables)
     P = transitions.transition_tables(sc, live, labels, tis, c)
 
@@ -318,6 +320,7 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
     for tc in sc.costs.transitions:
         move_cost[live.index(tc.source), live.index(tc.to)] += tc.cost
     outcome_weight = np.array([transitions.by_band(sc.outcome_weights.get(s, 0.0), bands) * c / 12.0 for s in live])
+    outcome_tis = np.array([transitions.tis_ratios(sc.outcome_time_in_state.get(s), tis) for s in live])
     benefits = np.zeros((S, B))
     if sc.public_purse is not None:
         for s, v in sc.public_purse.benefits_weekly.items():
@@ -368,6 +371,7 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
                     hours_cum=_cum(hours_w)),
         costs=CostTables(services=services, service_kind=kinds, state_service=state_service, state_cost=state_cost,
                          state_cost_tis=state_cost_tis, move_cost=move_cost, outcome_weight=outcome_weight,
+                         outcome_tis=outcome_tis,
                          benefits=benefits, work_benefit=work_benefit, work_tax=work_tax,
                          work_earnings=work_earnings, **_kept(sc.costs.day_week, bands)),
         policy=policy,

@@ -109,6 +109,12 @@ class Person(mesa.Agent):
             cost += pol.place_cost[self.service_model]
         return float(cost + self.one_off)
 
+    def outcome_weight(self) -> float:
+        """This person's outcome this cycle (e.g. a year of life or quality-adjusted life, per cycle)."""
+        spec = self.model.spec
+        seg = int(np.searchsorted(spec.moves.tis_edges, self.months_in_state, side="right") - 1)
+        return float(spec.costs.outcome_weight[self.state, self.band] * spec.costs.outcome_tis[self.state, seg])
+
     def kept_cost(self) -> float:
         """What the part of their former service that this person keeps costs this cycle (0 if none)."""
         if self.kept_from < 0:
@@ -197,7 +203,7 @@ class DayshiftModel(mesa.Model):
         costs, outcomes, purse = [], [], []
         for p in self.people():
             cost = p.cycle_cost() + p.kept_cost()
-            weight = float(spec.costs.outcome_weight[p.state, p.band])
+            weight = p.outcome_weight()
             working = pol is not None and p.state == pol.work
             benefit, tax, _ = spec.benefit_tax_earnings(p.state, p.band, p.hours if working else 0.0)
             p.totals["cost_disc"] += w * cost
@@ -396,7 +402,7 @@ class DayshiftModel(mesa.Model):
             working = pol is not None and p.state == pol.work
             place = pol.place_cost[p.service_model] if supported and not p.spot else 0.0
             self.ledger.person(p.state, p.band, cost, p.hours if working else 0.0, supported and p.spot, place,
-                               kept_from=p.kept_from, kept=kept)
+                               kept_from=p.kept_from, kept=kept, outcome=p.outcome_weight())
             if working and p.outcome_year != year:  # a job gained or kept this financial year (NDTi)
                 p.outcome_year = year
                 self.ledger.job_outcomes(1)
@@ -407,7 +413,7 @@ class DayshiftModel(mesa.Model):
             cost += kept
             p.totals["cost"] += cost
             p.totals["cost_disc"] += cost * spec.discount.costs[m]
-            w = spec.costs.outcome_weight[p.state, p.band]
+            w = p.outcome_weight()
             p.totals["outcomes"] += w
             p.totals["outcomes_disc"] += w * spec.discount.outcomes[m]
             p.advance(spec.calendar.cycle_months)

@@ -188,10 +188,11 @@ class CycleLedger:
 
     # --- the end-of-cycle state ---------------------------------------------------------------
     def person(self, state: int, band: int, cost: float, hours: float, spot: bool, place: float = 0.0,
-               kept_from: int = -1, kept: float = 0.0) -> None:
+               kept_from: int = -1, kept: float = 0.0, outcome: float = 0.0) -> None:
         """One person's cycle in their end-of-cycle state: `place` is what a block place costs the
         employment budget, `spot` whether a personal budget pays for their place, and `kept` what the part
-        of the service they came from (`kept_from`) that they keep costs, paid by that service."""
+        of the service they came from (`kept_from`) that they keep costs, paid by that service; `outcome` is
+        their outcome this cycle."""
         spec = self.spec
         self._counts[state] += 1
         svc = spec.costs.state_service[state]
@@ -203,7 +204,7 @@ class CycleLedger:
         self._tax += float(tax)
         self._earnings += float(earnings)
         self._hours += hours
-        self._outcomes += spec.costs.outcome_weight[state, band]
+        self._outcomes += outcome
         if spot:
             self._pb_spend += spec.policy.place_cost[0]
         if place:

@@ -181,6 +181,7 @@ class VectorisedEngine:
         self.benefits = stack(lambda s: np.vstack([s.costs.benefits, np.zeros((1, s.costs.benefits.shape[1]))]))
         self.outcome_weight = stack(lambda s: np.vstack([s.costs.outcome_weight,
                                                           np.zeros((1, s.costs.outcome_weight.shape[1]))]))
+        self.outcome_tis = stack(lambda s: np.vstack([s.costs.outcome_tis, np.ones((1, s.costs.outcome_tis.shape[1]))]))
         self.move_cost = stack(lambda s: s.costs.move_cost)
         self.death_p = stack(lambda s: s.exits.death_p)
         self.move_p = np.array([s.exits.move_p for s in specs])
@@ -267,7 +268,6 @@ class VectorisedEngine:
         p.benefit[at] = np.where(working, self.work_benefit[d, band, h], self.benefits[d, st, band])
         p.tax[at] = np.where(working, self.work_tax[d, h], 0.0)
         p.earnings[at] = np.where(working, self.work_earnings[d, h], 0.0)
-        p.weight[at] = self.outcome_weight[d, st, band]
         p.service[at] = self.service[st]
 
     def _refresh_age(self, at: np.ndarray, gone: np.ndarray) -> None:
@@ -280,10 +280,11 @@ class VectorisedEngine:
         p.next_age[at] = np.where(gone, np.inf, self.next_age_edge[ab])
 
     def _refresh_cost(self, at: np.ndarray, cost_segment: np.ndarray) -> None:
-        """What depends on months in the state: the cycle's cost, and when the next cost step starts."""
+        """What depends on months in the state: the cycle's cost and outcome, and when the next step starts."""
         pol, p = self.pol, self.p
         d, st, band = p.d[at], p.state[at], p.band[at]
         p.next_cost_step[at] = self.next_edge[cost_segment]
+        p.weight[at] = self.outcome_weight[d, st, band] * self.outcome_tis[d, st, cost_segment]
         cost = self.state_cost[d, st, band] * self.state_cost_tis[d, st, cost_segment]
         if pol is not None:
             supported = st == pol.support

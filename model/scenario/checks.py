@@ -151,6 +151,7 @@ def check_cross_fields(sc: Scenario) -> list[Problem]:
         c.name_in(f"costs.transitions[{i}].from", tc.source, states, "state")
         c.name_in(f"costs.transitions[{i}].to", tc.to, states, "state")
     c.keys_in("outcome_weights", sc.outcome_weights, states, "state")
+    c.keys_in("outcome_time_in_state", sc.outcome_time_in_state, states, "state")
     for k, v in sc.outcome_weights.items():
         c.by_band(f"outcome_weights.{k}", v, bands)
         if not all(math.isfinite(x) for x in (v.values() if isinstance(v, dict) else [v])):

@@ -563,6 +563,8 @@ class Scenario(Strict):
     policy: Policy | None = None
     discounting: Discounting = Discounting()
     sources: dict[str, str] = Field(default_factory=dict, description="Where each parameter comes from.")
+    outcome_time_in_state: dict[Name, TimeInState] = Field(
+        default_factory=dict, description="Multipliers on a state's outcome weight by months already in it.")
     correlation: Correlation | None = Field(
         None, description="Correlations between values written as distributions (a Gaussian copula), for the PSA.")
     catch_alls: list[CatchAll] = Field(
