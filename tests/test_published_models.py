@@ -135,3 +135,13 @@ def test_the_engines_agree_with_a_within_cycle_correction():
     assert_same(validate_scenario(d))
     d["discounting"] = {"within_cycle": "none", "count_start": True}
     assert_same(validate_scenario(d))
+
+
+def test_a_death_state_is_absorbing_costs_nothing_and_counts_as_deaths():
+    from model import simulate
+
+    sc = load_scenario(ROOT / "tests" / "scenarios" / "hiv_monotherapy.yaml")
+    res = simulate(sc, seed=3)
+    s = res.summary()
+    assert s["deaths_total"] == s["final_counts"]["D"] > 0
+    assert (res.monthly["n_D"].diff().dropna() >= 0).all()  # nobody leaves it

@@ -107,6 +107,8 @@ def summarise(res: SimulationResult) -> dict:
         public_purse_total_undiscounted=float(m["cost_public_purse"].sum()),
         public_purse_total_discounted=float(m["cost_public_purse_disc"].sum()),
         outcomes_total_discounted=float(m["outcomes_disc"].sum()),
+        # Deaths: people who left the model by dying, and those in a decision model's death states.
+        deaths_total=int(last["n_died"]) + sum(int(last[f"n_{s}"]) for s in live if spec.scenario.states[s].death),
         proactive_share_by_year={fy: _clean(v) for fy, v in zip(yearly["fiscal_year"], yearly["proactive_share"])},
         budget_shift_by_year={fy: _clean(v) for fy, v in zip(yearly["fiscal_year"], yearly["budget_shift"])},
         cost_by_year={fy: float(v) for fy, v in zip(yearly["fiscal_year"], yearly["cost_council"])},

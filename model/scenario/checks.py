@@ -142,6 +142,15 @@ def check_cross_fields(sc: Scenario) -> list[Problem]:
         if not reason.strip():
             c.add(f"costs.no_cost.{s}", "say why this state costs nothing (a source, or 'assumption: ...')", reason)
     for s in states:
+        if sc.states[s].death:
+            for dst in sc.transitions.get(s, {}):
+                c.add(f"transitions.{s}.{dst}", f"'{s}' is a death state: nobody leaves it", has_value=False)
+            if s in sc.costs.states:
+                c.add(f"costs.states.{s}", f"'{s}' is a death state: it costs nothing", has_value=False)
+            weight = sc.outcome_weights.get(s, 0.0)
+            if any(w != 0 for w in (weight.values() if isinstance(weight, dict) else [weight])):
+                c.add(f"outcome_weights.{s}", f"'{s}' is a death state: its outcome weight is 0", weight)
+            continue
         if s not in sc.costs.states and s not in sc.costs.no_cost and s != support:
             c.add(f"costs.states.{s}", f"state '{s}' has no cost: give costs.states.{s}.weekly, or say why it "
                   f"costs the council nothing in costs.no_cost.{s} (every state a person can be in is charged "

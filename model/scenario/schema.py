@@ -87,6 +87,8 @@ class Transition(Strict):
 class StateDef(Strict):
     label: str | None = None
     service: Name | None = Field(None, description="The service (cost line) this state's costs fall under.")
+    death: bool = Field(False, description="An absorbing death state of a decision model: nobody leaves it, it costs "
+                                           "nothing and has no outcome, and its people are counted as deaths.")
 
 
 class ServiceDef(Strict):
