@@ -40,23 +40,40 @@ def _extends_option(p: argparse.ArgumentParser) -> None:
                         f"given more than once (also: the environment variable {EXTENDS_ENV})")
 
 
+def _version() -> str:
+    """The installed dayshift's version (without importing the model)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("dayshift")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="dayshift",
         description="Project adults with learning disabilities between day services, supported employment and paid work.",
     )
+    p.add_argument("--version", action="version", version=f"dayshift {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run a scenario and write a results folder")
+
+    def command(name: str, help_: str, example: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_, description=help_[0].upper() + help_[1:] + ".",
+                              epilog=f"example:\n  {example}", formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    run = command("run", "run a scenario and write a results folder", "dayshift run scenarios/essex_live.yaml")
     run.add_argument("scenario", help="scenario YAML file")
     run.add_argument("--seed", type=int, help="root seed (default: the scenario's seed)")
     run.add_argument("--engine", choices=("vectorised", "agents"), default="vectorised",
                      help="vectorised (default, fast) or agents (the Mesa model, person by person); same results")
     _output_options(run, "results/<scenario name>")
-    val = sub.add_parser("validate", help="check a scenario file without running it")
+    val = command("validate", "check a scenario file without running it", "dayshift validate scenarios/*.yaml")
     val.add_argument("scenario", nargs="+", help="scenario YAML file(s)")
     _extends_option(val)
-    sub.add_parser("schema", help="print the JSON Schema of scenario files")
-    cmp = sub.add_parser("compare", help="compare policies with a baseline on the same people and random numbers")
+    command("schema", "print the JSON Schema of scenario files", "dayshift schema > dayshift.schema.json")
+    cmp = command("compare", "compare policies with a baseline on the same people and random numbers",
+                  "dayshift compare scenarios/baseline.yaml scenarios/essex_live.yaml --psa 200")
     cmp.add_argument("baseline", help="baseline scenario YAML file")
     cmp.add_argument("policies", nargs="+", help="policy scenario YAML file(s)")
     cmp.add_argument("--reps", type=int, default=None,
@@ -71,12 +88,14 @@ def _parser() -> argparse.ArgumentParser:
                           "each draw has its own")
     cmp.add_argument("--seed", type=int, help="root seed (default: the baseline's seed)")
     _output_options(cmp, "results/<baseline>_vs_<policy>")
-    swp = sub.add_parser("sweep", help="run a parameter sweep on Dask (resumable) with global sensitivity")
+    swp = command("sweep", "run a parameter sweep on Dask (resumable) with global sensitivity",
+                  "dayshift sweep scenarios/sweeps/referral_and_capacity.yaml --workers 2")
     swp.add_argument("sweep", help="sweep YAML file")
     swp.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
     swp.add_argument("--scheduler", help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786")
     _output_options(swp, "results/sweep_<name>", force="discard an existing folder and start again")
-    cal = sub.add_parser("calibrate", help="fit free parameters of a scenario to published figures")
+    cal = command("calibrate", "fit free parameters of a scenario to published figures",
+                  "dayshift calibrate scenarios/targets/essex_live.yaml --sample 4000")
     cal.add_argument("targets", help="targets YAML file")
     cal.add_argument("--sample", type=int, default=0, metavar="N",
                      help="also draw a joint sample of the free parameters consistent with the targets, by "
@@ -84,12 +103,12 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--sample-only", action="store_true",
                      help="draw the sample around the scenario's own values without fitting again")
     _output_options(cal, "results/calibration_<name>")
-    pub = sub.add_parser("published-figures",
-                         help="write scenarios/VALIDATION.md: published figures against the model")
+    pub = command("published-figures", "write scenarios/VALIDATION.md: published figures against the model",
+                  "dayshift published-figures")
     pub.add_argument("--out", default="scenarios/VALIDATION.md", help="where to write the page")
     pub.add_argument("--scenarios", default="scenarios", help="the scenario folder")
     _extends_option(pub)
-    rpt = sub.add_parser("report", help="write report.html for a results folder")
+    rpt = command("report", "write report.html for a results folder", "dayshift report results/essex_live")
     rpt.add_argument("results", help="a results folder written by run or compare")
     return p
 

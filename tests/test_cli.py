@@ -141,3 +141,13 @@ def test_shipped_scenarios_follow_the_json_schema_editors_use(capsys):
     bad["policy"]["referal"] = 0.1
     with pytest.raises(jsonschema.ValidationError, match="referal"):
         jsonschema.validate(bad, schema)
+
+
+def test_version_and_an_example_in_every_subcommands_help(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0 and capsys.readouterr().out.startswith("dayshift ")
+    for command in ("run", "validate", "schema", "compare", "sweep", "calibrate", "published-figures", "report"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        assert "example:\n  dayshift " + command in capsys.readouterr().out
