@@ -42,7 +42,8 @@ def pydantic_problems(exc: ValidationError, data: dict, root: type[BaseModel] = 
         seen.setdefault(problem.path + "|" + problem.message, problem)
     problems = [p for p in seen.values() if not (p.path in misspelt and p.message == "required field is missing")]
     if not problems:  # every error belonged to a union branch that does not fit: report them all plainly
-        problems = [Problem(dotted(_walk(data, e["loc"])[0]), _plain(e)) for e in exc.errors()]
+        plain = [Problem(dotted(_walk(data, e["loc"])[0]), _plain(e)) for e in exc.errors()]
+        problems = list({(p.path, p.message): p for p in plain}.values())
     # A path reported with a specific error makes the union's generic errors at the same path noise.
     by_path: dict[str, list[Problem]] = {}
     for p in problems:
@@ -96,6 +97,12 @@ def _plain(err: dict) -> str:
         msg = msg[len("Value error, "):]
     if err["type"] == "missing":
         return "required field is missing"
+    value = err.get("input")
+    if len(err["loc"]) == 2 and err["loc"][0] == "horizon" and isinstance(value, (int, float)) and not isinstance(
+            value, bool):
+        return f"give the horizon as {{years: {value}}}, or lifetime"
+    if err["loc"][:1] == ("price_year",) and not isinstance(err.get("input"), str):
+        return "give the price year as a financial year in quotes or as text, e.g. 2023-24"
     ctx = err.get("ctx") or {}
     if err["type"] == "string_type" and isinstance(err.get("input"), bool):
         return msg[0].lower() + msg[1:] + " (YAML reads yes/no/on/off/true/false as true or false: quote the name)"
@@ -111,6 +118,7 @@ def _plain(err: dict) -> str:
 _PATTERNS = {  # the schema's patterns in words
     r"^\d{4}-(0[1-9]|1[0-2])$": "must be a year and month written YYYY-MM, e.g. 2020-04 (no day)",
     r"^[A-Za-z_][A-Za-z0-9_]*$": "must be a name of letters, digits and _ that does not start with a digit",
+    r"^\d{4}-\d{2}$": "must be a financial year written like 2023-24",
 }
 
 

@@ -549,10 +549,12 @@ class Scenario(Strict):
     start: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = Field(
         "2025-04", description="First month of the projection, YYYY-MM."
     )
-    horizon: Union[Horizon, Literal["lifetime"]]
+    horizon: Union[Horizon, Literal["lifetime"]] = Field(
+        description="How long to project: {years: N}, or lifetime (until everyone has left).")
     cycle: Literal["month", "year"] = "month"
     seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 0
-    price_year: str = "2023-24"
+    price_year: Annotated[str, Field(pattern=r"^\d{4}-\d{2}$")] = Field(
+        "2023-24", description="The financial year whose prices every amount is in, written 2023-24.")
     states: dict[Name, StateDef] = Field(min_length=1)
     services: dict[Name, ServiceDef] = Field(default_factory=dict)
     population: Population

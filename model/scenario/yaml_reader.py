@@ -195,6 +195,15 @@ def check_bounds(text: str, source: str) -> None:
         loader.dispose()
 
 
+def _tab_at(text: str, line: int) -> bool:
+    """Whether a line's indentation holds a tab."""
+    lines = text.splitlines()
+    if not 0 <= line < len(lines):
+        return False
+    row = lines[line]
+    return "\t" in row[: len(row) - len(row.lstrip())]
+
+
 def parse_yaml(text: str, source: str) -> dict:
     """Parse YAML with the safe loader only; tags that would construct objects are errors."""
     if len(text) > MAX_BYTES:
@@ -210,6 +219,8 @@ def parse_yaml(text: str, source: str) -> dict:
             raise ScenarioError(source, [Problem(where, _TOO_DEEP)]) from None
         if "constructor for the tag" in what:
             what += " (tags that build Python objects are not allowed; write plain values)"
+        elif "tab character" in what or (mark is not None and _tab_at(text, mark.line)):
+            what += " (indent with spaces, not tabs)"
         elif "for merging" in what:
             what += " (a merge key `<<:` takes a mapping, e.g. `<<: *defaults`, or a list of mappings)"
         raise ScenarioError(source, [Problem(where, f"not valid YAML: {what}")]) from None
