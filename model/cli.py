@@ -263,7 +263,7 @@ def _compare(args) -> int:
         f"{safe[names[0]]}_vs_{'_'.join(safe[n] for n in names[1:])}", max_len=120)
     _notes(tidy_leftovers(out))
     check_target(out, args.force, args.replace_any_folder)
-    bar = _progress(not args.no_progress, "compare")
+    bar = _progress(not args.no_progress, "compare", unit="run")
     t0 = time.perf_counter()
     try:
         comp = compare(scenarios[0], scenarios[1:], reps=args.reps, psa=args.psa, seed=args.seed,
@@ -294,7 +294,7 @@ def _sweep(args) -> int:
     workers = args.workers or os.cpu_count() or 1
     check_memory(s.space.spec_at(s.space.base_values()), str(s.path), runs_at_once=1 if args.scheduler else workers)
     out = Path(args.out) if args.out else Path("results") / f"sweep_{s.sweep_file.name}"
-    bar = _progress(not args.no_progress, f"sweep {s.sweep_file.name}")
+    bar = _progress(not args.no_progress, f"sweep {s.sweep_file.name}", unit="point")
     try:
         info = sweep_folder.run_sweep(s, out, workers=args.workers, scheduler=args.scheduler, force=args.force,
                             progress=bar.update if bar else None, replace_any=args.replace_any_folder)
@@ -352,7 +352,7 @@ def _calibrate(args) -> int:
         return EXIT_BAD_INPUT
     fit = None
     if not args.sample_only:
-        bar = _progress(not args.no_progress, f"calibrate {cal.targets_file.name}")
+        bar = _progress(not args.no_progress, f"calibrate {cal.targets_file.name}", unit="evaluation")
         try:
             fit = cb.calibrate(cal, progress=bar.update if bar else None)
         finally:
@@ -365,7 +365,7 @@ def _calibrate(args) -> int:
         from model.analysis.posterior import posterior_sample
 
         centre = cal.shipped if fit is None else np.array(list(fit["fitted"].values()), dtype=float)
-        bar = _progress(not args.no_progress, "joint sample")
+        bar = _progress(not args.no_progress, "joint sample", unit="point")
         try:
             posterior = posterior_sample(cal, args.sample, max(1, args.sample // 4), centre,
                                          progress=bar.update if bar else None)
@@ -431,10 +431,11 @@ def _notes(notes: list[str]) -> None:
 
 
 class _Bar:
-    def __init__(self, name: str):
+    def __init__(self, name: str, unit: str = "cycle"):
         from tqdm import tqdm
 
-        self._tqdm = tqdm(total=None, desc=name, unit="cycle", leave=False, disable=None)
+        self._tqdm = tqdm(total=None, desc=name, unit=unit, leave=False, disable=None,
+                          bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} {unit}s [{elapsed}<{remaining}]")
         self._done = 0
 
     def update(self, done: int, total: int) -> None:
@@ -447,8 +448,8 @@ class _Bar:
         self._tqdm.close()
 
 
-def _progress(enabled: bool, name: str) -> _Bar | None:
-    return _Bar(name) if enabled else None
+def _progress(enabled: bool, name: str, unit: str = "cycle") -> _Bar | None:
+    return _Bar(name, unit) if enabled else None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -145,3 +145,10 @@ def test_a_death_state_is_absorbing_costs_nothing_and_counts_as_deaths():
     s = res.summary()
     assert s["deaths_total"] == s["final_counts"]["D"] > 0
     assert (res.monthly["n_D"].diff().dropna() >= 0).all()  # nobody leaves it
+
+
+def test_a_decision_models_headline_speaks_of_costs_outcomes_and_the_icer():
+    mono = load_scenario(ROOT / "tests" / "scenarios" / "hiv_monotherapy.yaml")
+    comb = load_scenario(ROOT / "tests" / "scenarios" / "hiv_combination.yaml")
+    text = compare(mono, [comb], reps=2, tornado=False).headline()
+    assert text.startswith("Per person, hiv_combination costs £") and "(ICER)" in text and "paid work" not in text

@@ -316,6 +316,14 @@ class Comparison:
         years = sorted(s["extra_in_work_by_year"])
         if not years:
             return f"{name} compared with {self.baseline}: the horizon is shorter than a year."
+        if all(_work_col(r.spec) is None for r in self.first.values()):  # a decision model: no paid work
+            ce = s["cost_effectiveness"]
+            d_cost, d_out = ce["incremental_cost_per_person"]["mean"], ce["incremental_outcome_per_person"]["mean"]
+            ratio = "" if ce["icer"] is None else f": £{ce['icer']:,.0f} per unit of outcome gained (ICER)"
+            return (f"Per person, {name} costs £{abs(d_cost):,.0f} {'more' if d_cost >= 0 else 'less'} than "
+                    f"{self.baseline} and gains {d_out:,.3f} units of outcome (discounted), over {s['runs']} "
+                    f"{'parameter draws' if self.mode == 'psa' else 'replications' if s['runs'] > 1 else 'run'}"
+                    f"{ratio}.")
         y5 = years[min(4, len(years) - 1)]
         last = years[-1]
         w = s["extra_in_work_by_year"][last]
@@ -362,8 +370,25 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
     """Run a baseline and its policies paired, over replications or PSA draws, and difference them. PSA draws
     run on their own random numbers unless `psa_common_numbers`; a scenario's calibrated parameters are drawn
     together from `psa_sample` when it is that scenario's."""
-    tick = progress or (lambda done, total: None)
     check_comparable(baseline, policies)
+    # Progress in runs (one scenario over one seed or draw), over every stage: the runs, the catch-alls run
+    # again, and the tornado's points.
+    n = psa if psa > 0 else max(1, reps)
+    tornado_on = tornado and any(sc.uncertain for sc in [baseline, *policies])
+    names = {u.name for sc in (baseline, policies[0]) for u in sc.uncertain}
+    total = n * (1 + len(policies)) + (0 if psa > 0 else n * sum(len(p.catch_alls) for p in policies)) + (
+        2 * (1 + 2 * len(names)) * min(n, TORNADO_SEEDS) if tornado_on else 0)
+    done = [0.0]
+
+    def tick(runs: float) -> None:
+        done[0] += runs
+        if progress is not None:
+            progress(min(done[0], total), total)
+
+    def within(k: int):  # progress inside a call that runs k draws together
+        start = done[0]
+        return None if progress is None else (lambda d, t: progress(min(start + k * d / max(t, 1), total), total))
+
     root = seed_from(seed, baseline.seed)
     base_spec = compiled(baseline)
     pol_specs = [compiled(p) for p in policies]
@@ -381,14 +406,15 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
         mode = "psa"
         seeds = [root] * psa if psa_common_numbers else replication_seeds(root, psa)
         base_draws, table = draw_specs(baseline, psa, root, psa_sample)
-        base_runs = simulate_draws(base_draws, seed=root, people=False, seeds=seeds)
+        base_runs = simulate_draws(base_draws, seed=root, people=False, seeds=seeds, progress=within(psa))
+        tick(psa)
         draws_table = table
         first[baseline.name] = base_runs[0]
         for p in policies:
             pdraws, ptable = draw_specs(p, psa, root, psa_sample)
             draws_table = pd.concat([draws_table, ptable.drop(columns=[c for c in ptable if c in draws_table])], axis=1)
-            pruns = simulate_draws(pdraws, seed=root, people=False, seeds=seeds)
-            tick(1 + policies.index(p), 1 + len(policies))
+            pruns = simulate_draws(pdraws, seed=root, people=False, seeds=seeds, progress=within(psa))
+            tick(psa)
             first[p.name] = pruns[0]
             if psa_sample is not None and psa_sample.scenario == p.name:
                 notes.append(psa_sample.reproduced(pruns))
@@ -411,18 +437,22 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
                 y, t = _metrics(p.name, i, b, r)
                 yearly_parts.append(y)
                 run_rows.append(t)
-            tick(i + 1, len(seeds))
+            tick(1 + len(policies))
     out = Comparison(baseline=baseline.name, policies=[p.name for p in policies], mode=mode, seed=root,
                      yearly=pd.concat(yearly_parts, ignore_index=True), runs=pd.DataFrame(run_rows),
                      first=first, start_year=base_spec.calendar.start_year, draws=draws_table, notes=notes,
                      start=baseline.start, seeds=list(seeds), psa_common_numbers=psa_common_numbers)
     if mode == "reps" and carries:
-        out.carried = carried_by_catch_alls(policies, base_runs, out.runs, seeds if common_random_numbers else other)
-    if tornado and any(sc.uncertain for sc in [baseline, *policies]):
+        out.carried = carried_by_catch_alls(policies, base_runs, out.runs, seeds if common_random_numbers else other,
+                                            progress=tick)
+    if tornado_on:
         # Each parameter's swing, measured on the first of the headline's seeds (common random numbers keep the
         # differences steady), is centred on the headline, so the tornado's base case is the headline's.
-        out.tornado = centred(one_way(baseline, policies[0], sorted(set(seeds), key=list(seeds).index)[:TORNADO_SEEDS]),
+        tornado_seeds = sorted(set(seeds), key=list(seeds).index)[:TORNADO_SEEDS]
+        out.tornado = centred(one_way(baseline, policies[0], tornado_seeds, progress=tick),
                               out.runs[out.runs["policy"] == policies[0].name])
+    if progress is not None:
+        progress(total, total)
     return out
 
 
@@ -443,7 +473,7 @@ def centred(table: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def carried_by_catch_alls(policies: list[Scenario], base_runs: list[SimulationResult], runs: pd.DataFrame,
-                          seeds: list[int]) -> pd.DataFrame:
+                          seeds: list[int], progress: Callable[[float], None] | None = None) -> pd.DataFrame:
     """Each policy run again with each calibrated catch-all at its value without it, on the seeds the
     policy ran on and paired with the same baseline runs: the saving it carries is the difference."""
     rows = []
@@ -461,6 +491,8 @@ def carried_by_catch_alls(policies: list[Scenario], base_runs: list[SimulationRe
             spec = compiled(validate_scenario(substitute(data, {path: c.without}), p.name))
             for run, (s, b) in enumerate(zip(seeds, base_runs)):
                 _, totals = pair_metrics(b, simulate(spec, seed=s))
+                if progress is not None:
+                    progress(1)
                 rows.append(dict(policy=p.name, label=c.label, path=c.path, without=c.without, run=run,
                                  npv_saving=float(mine[run]), npv_saving_without=totals["npv_saving"],
                                  carried=float(mine[run]) - totals["npv_saving"]))
@@ -506,7 +538,7 @@ def draw_specs(scenario: Scenario, n: int, seed: int,
 
 
 def one_way(baseline: Scenario, policy: Scenario, seeds: int | list[int], low: float = 0.025,
-            high: float = 0.975) -> pd.DataFrame:
+            high: float = 0.975, progress: Callable[[float], None] | None = None) -> pd.DataFrame:
     """One-way sensitivity: each uncertain parameter at its 2.5% and 97.5% points (each scenario at its
     own distribution's point where both have the parameter), the others at their means; the discounted
     saving and the extra people in work at the horizon, each the mean over runs on `seeds` (the centre, every
@@ -534,6 +566,8 @@ def one_way(baseline: Scenario, policy: Scenario, seeds: int | list[int], low: f
         pairs = zip(simulate_draws(base_specs, seed=s, people=False), simulate_draws(pol_specs, seed=s, people=False))
         for i, pair in enumerate(pairs):
             totals[i].append(pair_metrics(*pair)[1])
+        if progress is not None:
+            progress(2 * len(points))
     mean = [{k: float(np.mean([t[k] for t in ts])) for k in ("npv_saving", "extra_in_work_final")} for ts in totals]
     at = {p: m for p, m in zip(points, mean)}
 
