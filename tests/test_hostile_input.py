@@ -288,6 +288,7 @@ def _too_many(kind: str) -> dict:
     d = small()
     if kind == "groups":  # within the bound, but 16 GB of memory
         d["population"]["initial"] = [{"state": "day_service", "count": 2_000_000}] * 5
+        d["costs"]["day_centres"].update(count=100_000, places_each=100)  # places for them all
     else:  # a million a year for 120 years
         d["horizon"] = {"years": 120}
         d["population"]["inflow"].update(per_year=1_000_000, until_year=120)

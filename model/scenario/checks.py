@@ -156,6 +156,14 @@ def check_cross_fields(sc: Scenario) -> list[Problem]:
                   f"costs the council nothing in costs.no_cost.{s} (every state a person can be in is charged "
                   "or explained)", has_value=False)
     c.by_band("costs.day_week.days", sc.costs.day_week.days, bands)
+    centres = sc.costs.day_centres
+    day = sc.policy.states.day if sc.policy is not None else "day_service"
+    if centres is not None:
+        starting = sum(g.count for g in pop.initial if g.state == day)
+        if starting > centres.count * centres.places_each:
+            c.add("costs.day_centres", f"{starting:,} people start in '{day}' but {centres.count:,} centres of "
+                  f"{centres.places_each:,} places hold {centres.count * centres.places_each:,}: give more centres "
+                  "or places", has_value=False)
     for i, tc in enumerate(sc.costs.transitions):
         c.name_in(f"costs.transitions[{i}].from", tc.source, states, "state")
         c.name_in(f"costs.transitions[{i}].to", tc.to, states, "state")
