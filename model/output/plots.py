@@ -20,6 +20,9 @@ from model.analysis.labels import in_words
 SIZES = {"states": (9, 5), "budget_shift": (9, 4), "costs": (9, 5), "compare_states": (13, 4.8),
          "compare_budget_shift": (11, 4), "budget_impact": (9, 4), "ce_plane": (7, 5.5), "acceptability": (7, 4.5)}
 _PALETTE = ["#1b6ca8", "#63a375", "#f2a541", "#c8553d", "#6f4e7c", "#9aa5ab", "#2e4057", "#b5a642"]
+# Two-sided quantities (a saving or a cost; a low or a high point) in dark blue and light orange: told apart by
+# readers who do not see red and green apart, and in grey by their lightness.
+_GOOD, _BAD = "#1b4f8a", "#f2a541"
 
 
 def literal(text) -> str:
@@ -169,7 +172,7 @@ def budget_impact(comp, ax=None):
     """What the council saves (positive) or spends extra (negative) each year, undiscounted, with 95% intervals."""
     ax = _axes(ax, SIZES["budget_impact"])
     x, mean, low, high = _by_year_interval(comp, "saving_undiscounted", comp.policies[0])
-    colours = [_PALETTE[1] if v >= 0 else _PALETTE[3] for v in mean]
+    colours = [_GOOD if v >= 0 else _BAD for v in mean]
     ax.bar(comp.start_year + x, mean / 1e6, color=colours,
            yerr=[(mean - low) / 1e6, (high - mean) / 1e6], capsize=2, error_kw=dict(lw=0.8))
     ax.axhline(0, color="black", lw=0.8)
@@ -220,12 +223,13 @@ def tornado(comp, ax=None):
     centre = float(t["npv_saving_centre"].iloc[0]) / 1e6 if len(t) else 0.0
     for i, row in enumerate(t.itertuples()):
         lo, hi = row.npv_saving_low / 1e6, row.npv_saving_high / 1e6
-        ax.barh(i, lo - centre, left=centre, color=_PALETTE[3])
-        ax.barh(i, hi - centre, left=centre, color=_PALETTE[1])
+        ax.barh(i, lo - centre, left=centre, color=_BAD, hatch="//", edgecolor="white")
+        ax.barh(i, hi - centre, left=centre, color=_GOOD)
     labels = [literal(in_words(p)) for p in t["parameter"]]
     ax.set_yticks(range(len(t)), labels, fontsize=8)
     ax.axvline(centre, color="black", lw=0.8)
-    ax.set_xlabel("Discounted council saving, GBP million (red: parameter at its 2.5% point, green: at 97.5%;\n"
+    ax.set_xlabel("Discounted council saving, GBP million (orange, hatched: parameter at its 2.5% point; blue: at "
+                  "97.5%;\n"
                   "a parameter in both scenarios is set to each scenario's own point)")
     ax.set_title("Tornado: what the saving depends on")
     ax.figure.tight_layout()

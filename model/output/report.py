@@ -24,7 +24,7 @@ COMPARISON_FIGURES = (
     ("compare_states.png", "People by service under the baseline and the policy (one run of each)."),
     ("compare_budget_shift.png", "Budget shift: the proactive share of spend (solid) and the starting budget no "
                                  "longer spent reactively (dashed), baseline against policy."),
-    ("budget_impact.png", "Yearly budget impact: what the council saves (green) or spends extra (red), with 95% intervals."),
+    ("budget_impact.png", "Yearly budget impact: what the council saves (blue) or spends extra (orange), with 95% intervals."),
     ("ce_plane.png", "Cost-effectiveness plane: one point per run; below zero the policy saves money."),
     ("acceptability.png", "Acceptability: the chance the policy is worth it at each willingness to pay per extra job."),
     ("value_of_information.png", "Value of information: what knowing all parameters (EVPI), or one group of them "
