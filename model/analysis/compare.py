@@ -19,12 +19,13 @@ import numpy as np
 import pandas as pd
 
 from model.analysis import budget_impact, cost_effectiveness, value_of_information
+from model.analysis.budget_impact import by_year
 from model.analysis.posterior import JointSample
 from model.analysis.parameter_space import ParameterSpace
 from model.analysis.stats import interval, replication_seeds
 from model.compile.spec import Spec, compiled
 from model.compile.validate import validate_scenario
-from model.engine.results import SimulationResult, budget_shift
+from model.engine.results import SimulationResult, budget_shift, work_column
 from model.engine.simulate import simulate, simulate_draws
 from model.engine.streams import seed_from
 from model.scenario.distributions import correlated_draws
@@ -38,18 +39,10 @@ from model.scenario.schema import Scenario
 WTP_PER_OUTCOME = [0.0, 1000.0, 2000.0, 5000.0, 10000.0, 20000.0, 30000.0, 50000.0]
 
 
-def _work_col(spec: Spec) -> str | None:
-    """The monthly column of people in paid work (None: the scenario has no paid work)."""
-    live = spec.states[: spec.n_live]
-    if spec.policy is not None:
-        return f"n_{live[spec.policy.work]}"
-    return "n_paid_work" if "paid_work" in live else None
-
-
-def _in_work(monthly: pd.DataFrame, spec: Spec) -> pd.Series:
+def _in_work(monthly: pd.DataFrame, spec: Spec) -> np.ndarray:
     """People in paid work each cycle (none where the scenario has no paid work)."""
-    col = _work_col(spec)
-    return monthly[col] if col is not None else pd.Series(0, index=monthly.index)
+    col = work_column(spec)
+    return monthly[col].to_numpy() if col is not None else np.zeros(len(monthly), dtype=np.int64)
 
 
 def check_comparable(baseline: Scenario, policies: list[Scenario]) -> None:
@@ -80,20 +73,11 @@ def _people(sc: Scenario) -> tuple:
             inflow.until_year if inflow else None)
 
 
-def _year_end(monthly: pd.DataFrame, spec: Spec, column: str) -> np.ndarray:
-    """A stock at the end of each projection year."""
+def _year_end(values: np.ndarray, spec: Spec) -> np.ndarray:
+    """A stock (one value per cycle) at the end of each projection year."""
     per_year = 12 // spec.calendar.cycle_months
-    values = monthly[column].to_numpy()
     n_years = len(values) // per_year
     return values[per_year - 1 : n_years * per_year : per_year]
-
-
-def _by_year(monthly: pd.DataFrame, spec: Spec, column: str) -> np.ndarray:
-    """A flow summed over each projection year."""
-    per_year = 12 // spec.calendar.cycle_months
-    values = monthly[column].to_numpy(float)
-    n_years = len(values) // per_year
-    return values[: n_years * per_year].reshape(n_years, per_year).sum(axis=1)
 
 
 def _leaving_day(spec: Spec) -> str | None:
@@ -106,12 +90,12 @@ def pair_metrics(base: SimulationResult, pol: SimulationResult) -> tuple[pd.Data
     # Lifetime runs end when everyone has left, which may differ by a few cycles: compare the common span.
     n = min(len(base.monthly), len(pol.monthly))
     bm, pm = base.monthly.iloc[:n], pol.monthly.iloc[:n]
-    years = np.arange(1, len(_year_end(bm, bs, "cycle")) + 1)
+    years = np.arange(1, len(_year_end(bm["cycle"].to_numpy(), bs)) + 1)
     yearly = pd.DataFrame({"year": years})
-    yearly["in_work_baseline"] = _year_end(bm.assign(_work=_in_work(bm, bs)), bs, "_work")
-    yearly["in_work_policy"] = _year_end(pm.assign(_work=_in_work(pm, ps)), ps, "_work")
+    yearly["in_work_baseline"] = _year_end(_in_work(bm, bs), bs)
+    yearly["in_work_policy"] = _year_end(_in_work(pm, ps), ps)
     yearly["extra_in_work"] = yearly["in_work_policy"] - yearly["in_work_baseline"]
-    yearly["extra_job_starts"] = _by_year(pm, ps, "job_starts") - _by_year(bm, bs, "job_starts")
+    yearly["extra_job_starts"] = by_year(pm, ps, "job_starts") - by_year(bm, bs, "job_starts")
     day = _leaving_day(bs)
     if day is not None:
         # Leaving day services: moves out of the day state into a state billed to another service
@@ -120,16 +104,16 @@ def pair_metrics(base: SimulationResult, pol: SimulationResult) -> tuple[pd.Data
         day_service = bs.costs.state_service[bs.day_state]
         away = [s for i, s in enumerate(live) if bs.costs.state_service[i] != day_service]
         yearly["extra_leaving_day_services"] = sum(
-            _by_year(pm, ps, f"flow_{day}_to_{s}") - _by_year(bm, bs, f"flow_{day}_to_{s}") for s in away)
-    yearly["cost_baseline"] = _by_year(bm, bs, "cost_council")
-    yearly["cost_policy"] = _by_year(pm, ps, "cost_council")
+            by_year(pm, ps, f"flow_{day}_to_{s}") - by_year(bm, bs, f"flow_{day}_to_{s}") for s in away)
+    yearly["cost_baseline"] = by_year(bm, bs, "cost_council")
+    yearly["cost_policy"] = by_year(pm, ps, "cost_council")
     yearly["saving_undiscounted"] = yearly["cost_baseline"] - yearly["cost_policy"]
-    yearly["saving_public_purse"] = _by_year(bm, bs, "cost_public_purse") - _by_year(pm, ps, "cost_public_purse")
+    yearly["saving_public_purse"] = by_year(bm, bs, "cost_public_purse") - by_year(pm, ps, "cost_public_purse")
     for s in bs.costs.services:
         if f"cost_{s}" in pm:
-            yearly[f"saving_{s}"] = _by_year(bm, bs, f"cost_{s}") - _by_year(pm, ps, f"cost_{s}")
+            yearly[f"saving_{s}"] = by_year(bm, bs, f"cost_{s}") - by_year(pm, ps, f"cost_{s}")
     for name, m, spec in (("baseline", bm, bs), ("policy", pm, ps)):
-        pro, re = _by_year(m, spec, "cost_proactive"), _by_year(m, spec, "cost_reactive")
+        pro, re = by_year(m, spec, "cost_proactive"), by_year(m, spec, "cost_reactive")
         yearly[f"proactive_share_{name}"] = np.where(pro + re > 0, pro / np.where(pro + re > 0, pro + re, 1), np.nan)
         yearly[f"budget_shift_{name}"] = budget_shift(re / (12 // spec.calendar.cycle_months), m["cost_reactive"].iloc[0],
                                                       m["cost_proactive"].iloc[0])
@@ -141,16 +125,17 @@ def pair_metrics(base: SimulationResult, pol: SimulationResult) -> tuple[pd.Data
     person_years = float((_in_work(pm, ps).sum() - _in_work(bm, bs).sum()) * bs.calendar.cycle_months / 12)
     purse = float(bm["cost_public_purse"].sum() - pm["cost_public_purse"].sum())
     council = float(bm["cost_council"].sum() - pm["cost_council"].sum())
+    extra_outcomes = float(pm["outcomes_disc"].sum() - bm["outcomes_disc"].sum())
+    people = max(1, bs.cohort.n_ids)
     totals = dict(
         extra_job_starts=extra_jobs,
-        extra_outcomes_disc=float(pm["outcomes_disc"].sum() - bm["outcomes_disc"].sum()),
-        incremental_cost_per_person=incremental / max(1, bs.cohort.n_ids),
-        incremental_outcome_per_person=(float(pm["outcomes_disc"].sum() - bm["outcomes_disc"].sum())
-                                        / max(1, bs.cohort.n_ids)),
+        extra_outcomes_disc=extra_outcomes,
+        incremental_cost_per_person=incremental / people,
+        incremental_outcome_per_person=extra_outcomes / people,
         extra_in_work_final=float(yearly["extra_in_work"].iloc[-1]) if len(yearly) else 0.0,
         npv_saving=-incremental,
         npv_saving_public_purse=float(bm["cost_public_purse_disc"].sum() - pm["cost_public_purse_disc"].sum()),
-        saving_undiscounted_total=float(bm["cost_council"].sum() - pm["cost_council"].sum()),
+        saving_undiscounted_total=council,
         cost_per_extra_job=incremental / extra_jobs if extra_jobs > 0 else math.nan,
         break_even_year=budget_impact.break_even_year(yearly["saving_undiscounted"].to_numpy()),
         saves_money=float(incremental < 0),
@@ -223,25 +208,25 @@ class Comparison:
         for name in self.policies:
             y = self.yearly[self.yearly["policy"] == name]
             r = self.runs[self.runs["policy"] == name]
-            by_year = {int(k): g for k, g in y.groupby("year")}
+            years = {int(k): g for k, g in y.groupby("year")}
             incremental = -r["npv_saving"].to_numpy()
             jobs = r["extra_job_starts"].to_numpy()
             mean_ratio = float(incremental.mean() / jobs.mean()) if len(r) and jobs.mean() > 0 else None
             per[name] = dict(
                 runs=int(len(r)),
-                extra_in_work_by_year={k: interval(g["extra_in_work"]) for k, g in by_year.items()},
-                extra_job_starts_by_year={k: interval(g["extra_job_starts"]) for k, g in by_year.items()},
+                extra_in_work_by_year={k: interval(g["extra_in_work"]) for k, g in years.items()},
+                extra_job_starts_by_year={k: interval(g["extra_job_starts"]) for k, g in years.items()},
                 extra_leaving_day_services_by_year=(
-                    {k: interval(g["extra_leaving_day_services"]) for k, g in by_year.items()}
+                    {k: interval(g["extra_leaving_day_services"]) for k, g in years.items()}
                     if "extra_leaving_day_services" in y else {}),
-                saving_undiscounted_by_year={k: interval(g["saving_undiscounted"]) for k, g in by_year.items()},
-                saving_public_purse_by_year={k: interval(g["saving_public_purse"]) for k, g in by_year.items()},
+                saving_undiscounted_by_year={k: interval(g["saving_undiscounted"]) for k, g in years.items()},
+                saving_public_purse_by_year={k: interval(g["saving_public_purse"]) for k, g in years.items()},
                 proactive_share_by_year={k: dict(baseline=interval(g["proactive_share_baseline"])["mean"],
                                                  policy=interval(g["proactive_share_policy"])["mean"])
-                                         for k, g in by_year.items()},
+                                         for k, g in years.items()},
                 budget_shift_by_year={k: dict(baseline=interval(g["budget_shift_baseline"])["mean"],
                                               policy=interval(g["budget_shift_policy"])["mean"])
-                                      for k, g in by_year.items()},
+                                      for k, g in years.items()},
                 extra_job_starts=interval(r["extra_job_starts"]),
                 npv_saving=interval(r["npv_saving"]),
                 npv_saving_public_purse=interval(r["npv_saving_public_purse"]),
@@ -251,12 +236,12 @@ class Comparison:
                 break_even_year=interval(r["break_even_year"]),
                 share_never_breaking_even=float(r["break_even_year"].isna().mean()) if len(r) else None,
                 # The money as a finance director sees it: undiscounted, banked or not, and who gains.
-                saving_cashable_by_year={k: interval(g["saving_cashable"]) for k, g in by_year.items()},
-                saving_non_cashable_by_year={k: interval(g["saving_non_cashable"]) for k, g in by_year.items()},
-                investment_by_year={k: interval(g["investment"]) for k, g in by_year.items()},
+                saving_cashable_by_year={k: interval(g["saving_cashable"]) for k, g in years.items()},
+                saving_non_cashable_by_year={k: interval(g["saving_non_cashable"]) for k, g in years.items()},
+                investment_by_year={k: interval(g["investment"]) for k, g in years.items()},
                 saving_by_payer_by_year={k: dict(council=interval(g["saving_undiscounted"])["mean"],
                                                  dwp=interval(g["saving_dwp"])["mean"],
-                                                 hmrc=interval(g["saving_hmrc"])["mean"]) for k, g in by_year.items()},
+                                                 hmrc=interval(g["saving_hmrc"])["mean"]) for k, g in years.items()},
                 saving_cashable_total=interval(r["saving_cashable_total"]),
                 saving_non_cashable_total=interval(r["saving_non_cashable_total"]),
                 investment_total=interval(r["investment_total"]),
@@ -316,7 +301,7 @@ class Comparison:
         years = sorted(s["extra_in_work_by_year"])
         if not years:
             return f"{name} compared with {self.baseline}: the horizon is shorter than a year."
-        if all(_work_col(r.spec) is None for r in self.first.values()):  # a decision model: no paid work
+        if all(work_column(r.spec) is None for r in self.first.values()):  # a decision model: no paid work
             ce = s["cost_effectiveness"]
             d_cost, d_out = ce["incremental_cost_per_person"]["mean"], ce["incremental_outcome_per_person"]["mean"]
             ratio = "" if ce["icer"] is None else f": £{ce['icer']:,.0f} per unit of outcome gained (ICER)"
@@ -448,7 +433,7 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
     if tornado_on:
         # Each parameter's swing, measured on the first of the headline's seeds (common random numbers keep the
         # differences steady), is centred on the headline, so the tornado's base case is the headline's.
-        tornado_seeds = sorted(set(seeds), key=list(seeds).index)[:TORNADO_SEEDS]
+        tornado_seeds = list(dict.fromkeys(seeds))[:TORNADO_SEEDS]
         out.tornado = centred(one_way(baseline, policies[0], tornado_seeds, progress=tick),
                               out.runs[out.runs["policy"] == policies[0].name])
     if progress is not None:
@@ -462,10 +447,10 @@ TORNADO_SEEDS = 3  # runs behind each point of the tornado
 def centred(table: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     """A one-way table moved so that its centre is the mean of the headline's runs."""
     out = table.copy()
+    if not len(out):
+        return out
     headlines = (("npv_saving", runs["npv_saving"].mean()), ("extra_in_work", runs["extra_in_work_final"].mean()))
     for col, headline in headlines:
-        if not len(out):
-            continue
         shift = headline - out[f"{col}_centre"].iloc[0]
         for end in ("low", "high", "centre"):
             out[f"{col}_{end}"] = out[f"{col}_{end}"] + shift
@@ -512,19 +497,18 @@ def draw_specs(scenario: Scenario, n: int, seed: int,
     if not scenario.uncertain:
         return [compiled(scenario)] * n, pd.DataFrame(index=range(n))
     values = {u.path: u.draws(n, seed) for u in scenario.uncertain}
+    by_name = {u.name: u for u in scenario.uncertain}
     if scenario.correlation is not None:
-        by_name = {u.name: u for u in scenario.uncertain}
         values.update(correlated_draws([by_name[p] for p in scenario.correlation.parameters],
                                        np.array(scenario.correlation.matrix, dtype=float), n, seed))
     if joint is not None and joint.scenario == scenario.name:
         rows = joint.rows(n, seed)
-        by_name = {u.name: u.path for u in scenario.uncertain}
         missing = [c for c in rows.columns if c not in by_name]
         if missing:
             raise ScenarioError(scenario.name, [Problem(c, "is in the joint sample but not written as a distribution "
                                                         "in the scenario, so a PSA cannot vary it") for c in missing])
         for c in rows.columns:
-            values[by_name[c]] = rows[c].to_numpy(float)
+            values[by_name[c].path] = rows[c].to_numpy(float)
     space = uncertain_space(scenario)
     specs = []
     for i in range(n):

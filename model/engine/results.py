@@ -114,7 +114,7 @@ def summarise(res: SimulationResult) -> dict:
         cost_by_year={fy: float(v) for fy, v in zip(yearly["fiscal_year"], yearly["cost_council"])},
         job_outcomes_by_year={fy: int(v) for fy, v in zip(yearly["fiscal_year"], yearly["job_outcomes"])},
     )
-    work = f"n_{live[spec.policy.work]}" if spec.policy is not None else ("n_paid_work" if "n_paid_work" in m else None)
+    work = work_column(spec)
     if work is not None:
         out["in_work_by_year"] = {int(y): int(m[work].iloc[min(len(m), y * 12 // spec.calendar.cycle_months) - 1])
                                   for y in range(1, len(m) * spec.calendar.cycle_months // 12 + 1)}
@@ -147,6 +147,14 @@ def _clean(v: float) -> float | None:
 
 PERSON_COLUMNS = ("id", "band", "wants_work", "personal_budget", "entered_cycle", "exit_cycle", "final_state",
                   "cost", "cost_disc", "outcomes", "outcomes_disc", "job_starts")
+
+
+def work_column(spec: Spec) -> str | None:
+    """The monthly column of people in paid work: the policy's work state, else 'paid_work' (None: no paid work)."""
+    live = spec.states[: spec.n_live]
+    if spec.policy is not None:
+        return f"n_{live[spec.policy.work]}"
+    return "n_paid_work" if "paid_work" in live else None
 
 
 def person_columns(spec: Spec) -> list[str]:
