@@ -211,7 +211,7 @@ class DayshiftModel(mesa.Model):
             costs.append(cost)
             outcomes.append(weight)
             purse.append(float(benefit) - float(tax))
-        centres = spec.centres.count * spec.centres.fixed_per_cycle if spec.centres is not None else 0.0
+        centres = self.centres.costs(0)[0] if self.centres is not None else 0.0  # every centre open
         cost = math.fsum(costs) + centres
         return w * cost, w * math.fsum(outcomes), w * (cost + math.fsum(purse))
 

@@ -154,8 +154,8 @@ class VectorisedEngine:
         costs, outcomes = self._sum_by_draw(cost), self._sum_by_draw(p.weight)
         purse = self._sum_by_draw(p.benefit) - self._sum_by_draw(p.tax)
         out = []
-        for dd, s in enumerate(self.specs):
-            centres = s.centres.count * s.centres.fixed_per_cycle if s.centres is not None else 0.0
+        for dd in range(self.D):
+            centres = self.centres[dd].costs(0)[0] if self.centres is not None else 0.0  # every centre open
             out.append((w * (costs[dd] + centres), w * outcomes[dd], w * (costs[dd] + centres + purse[dd])))
         return out
 
