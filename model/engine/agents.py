@@ -100,10 +100,14 @@ class Person(mesa.Agent):
             state, variant = self.kept_from, 0
         return int(choose_cum(spec.moves.cum[state, self.band, spec.cohort.age_band(self.age), seg, variant], u))
 
+    def tis_segment(self) -> int:
+        """The time-in-state step that applies to this person's costs and outcome this cycle."""
+        return int(np.searchsorted(self.model.spec.moves.tis_edges, self.months_in_state, side="right") - 1)
+
     def cycle_cost(self) -> float:
         """What this person's state costs the council this cycle (one-off move costs included)."""
         spec, pol = self.model.spec, self.model.spec.policy
-        seg = int(np.searchsorted(spec.moves.tis_edges, self.months_in_state, side="right") - 1)
+        seg = self.tis_segment()
         cost = spec.costs.state_cost[self.state, self.band] * spec.costs.state_cost_tis[self.state, seg]
         if pol is not None and self.state == pol.support:
             cost += pol.place_cost[self.service_model]
@@ -112,7 +116,7 @@ class Person(mesa.Agent):
     def outcome_weight(self) -> float:
         """This person's outcome this cycle (e.g. a year of life or quality-adjusted life, per cycle)."""
         spec = self.model.spec
-        seg = int(np.searchsorted(spec.moves.tis_edges, self.months_in_state, side="right") - 1)
+        seg = self.tis_segment()
         return float(spec.costs.outcome_weight[self.state, self.band] * spec.costs.outcome_tis[self.state, seg])
 
     def kept_cost(self) -> float:
@@ -397,12 +401,12 @@ class DayshiftModel(mesa.Model):
         spec, pol, m = self.spec, self.spec.policy, self.cycle
         year = financial_year(spec, m)
         for p in self.people():
-            cost, kept = p.cycle_cost(), p.kept_cost()
+            cost, kept, w = p.cycle_cost(), p.kept_cost(), p.outcome_weight()
             supported = pol is not None and p.state == pol.support
             working = pol is not None and p.state == pol.work
             place = pol.place_cost[p.service_model] if supported and not p.spot else 0.0
             self.ledger.person(p.state, p.band, cost, p.hours if working else 0.0, supported and p.spot, place,
-                               kept_from=p.kept_from, kept=kept, outcome=p.outcome_weight())
+                               kept_from=p.kept_from, kept=kept, outcome=w)
             if working and p.outcome_year != year:  # a job gained or kept this financial year (NDTi)
                 p.outcome_year = year
                 self.ledger.job_outcomes(1)
@@ -413,7 +417,6 @@ class DayshiftModel(mesa.Model):
             cost += kept
             p.totals["cost"] += cost
             p.totals["cost_disc"] += cost * spec.discount.costs[m]
-            w = p.outcome_weight()
             p.totals["outcomes"] += w
             p.totals["outcomes_disc"] += w * spec.discount.outcomes[m]
             p.advance(spec.calendar.cycle_months)
