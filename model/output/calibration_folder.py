@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from model.analysis.calibrate import Calibration, calibrated_yaml
-from model.output.files import atomic_folder, write_table
+from model.output.files import atomic_folder, dump_json, write_table
 from model.output.provenance import provenance
 
 
@@ -29,5 +29,5 @@ def write_calibration(cal: Calibration, fit: dict | None, out: str | Path, force
             info = {k: v for k, v in posterior.items() if k != "sample"}
             info.update(targets_file=str(cal.path), method="sampling-importance-resampling",
                         **provenance())
-            (tmp / "posterior.json").write_text(json.dumps(info, indent=2) + "\n")
+            dump_json(tmp / "posterior.json", info)
     return out
