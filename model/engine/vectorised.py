@@ -120,8 +120,7 @@ class VectorisedEngine:
         self.next_edge = np.append(spec.moves.tis_edges[1:], _NEVER)
         self.next_age_edge = np.append(spec.cohort.age_edges[1:], np.inf)
 
-        self.create_u = np.stack([streams.creation_uniforms(s, spec.cohort.n_ids)
-                                  for s in (self.seeds if self._own_numbers else self.seeds[:1])])
+        self.create_u = self._per_draw(lambda s: streams.creation_uniforms(s, spec.cohort.n_ids))
         self.next_id = 0
         self.cycle = 0
         self.p = _People(D * spec.cohort.n_ids, S)
@@ -217,6 +216,13 @@ class VectorisedEngine:
     def _numbers_of(self, d: np.ndarray | int) -> np.ndarray | int:
         """Which random-number streams rows of draw `d` read: their own, or the one all draws share."""
         return d if self._own_numbers else 0 * d
+
+    def _per_draw(self, make: Callable[[int], np.ndarray]) -> np.ndarray:
+        """An array of random numbers for each draw's seed, stacked; one shared array, without a copy, when every
+        draw reads the same numbers."""
+        if self._own_numbers:
+            return np.stack([make(s) for s in self.seeds])
+        return make(self.seeds[0])[None]
 
     def _creation(self, d: int) -> np.ndarray:
         """Draw `d`'s creation uniforms, one row per person id."""
@@ -452,8 +458,7 @@ class VectorisedEngine:
             for led, start in zip(self.leds, self._start):
                 led.start_point(*start)
         n_inflow = int(spec.cohort.inflow[m])
-        u_all = np.stack([streams.cycle_uniforms(s, m, self.next_id + n_inflow)
-                          for s in (self.seeds if self._own_numbers else self.seeds[:1])])
+        u_all = self._per_draw(lambda s: streams.cycle_uniforms(s, m, self.next_id + n_inflow))
 
         # 1. exits
         self._exits(u_all[self._numbers_of(self.p.d), self.p.ids, streams.DECIDE_EXIT])
