@@ -174,15 +174,14 @@ class Spec:
                         np.where(state == pol.support, c.kept_search[band],
                                  np.where(state == pol.work, c.kept_work[band, step], 0.0)))
 
-    def benefit_tax_earnings(self, state, band, hours):
-        """(benefit paid, tax and NI received, earnings) this cycle of people in `state`, by band and weekly
-        hours (0 outside work): in work by the hours tables, elsewhere the state's benefit. Numbers or arrays."""
+    def benefit_tax_earnings(self, state: int, band: int, hours: float) -> tuple[float, float, float]:
+        """(benefit paid, tax and NI received, earnings) this cycle of one person in `state`, by band and weekly
+        hours (0 outside work): in work by the hours tables, elsewhere the state's benefit."""
         c = self.costs
-        hours = np.asarray(hours, dtype=float)
-        working = hours > 0
-        h = np.argmax(hours[..., None] == self.moves.hours_values, axis=-1)  # a job's hours are one of the values
-        benefit = np.where(working, c.work_benefit[band, h], c.benefits[state, band])
-        return benefit, np.where(working, c.work_tax[h], 0.0), np.where(working, c.work_earnings[h], 0.0)
+        if not hours > 0:
+            return float(c.benefits[state, band]), 0.0, 0.0
+        h = int(np.argmax(self.moves.hours_values == hours))  # a job's hours are one of the values
+        return float(c.work_benefit[band, h]), float(c.work_tax[h]), float(c.work_earnings[h])
 
     @property
     def periods(self) -> tuple[tuple[int, "Spec"], ...]:

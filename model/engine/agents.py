@@ -214,7 +214,7 @@ class DayshiftModel(mesa.Model):
             p.totals["outcomes_disc"] += w * weight
             costs.append(cost)
             outcomes.append(weight)
-            purse.append(float(benefit) - float(tax))
+            purse.append(benefit - tax)
         centres = self.centres.costs(0)[0] if self.centres is not None else 0.0  # every centre open
         cost = math.fsum(costs) + centres
         return w * cost, w * math.fsum(outcomes), w * (cost + math.fsum(purse))

@@ -200,9 +200,9 @@ class CycleLedger:
         if kept_from >= 0:
             self._by_service[spec.costs.state_service[kept_from]] += kept
         benefit, tax, earnings = spec.benefit_tax_earnings(state, band, hours)
-        self._benefits += float(benefit)
-        self._tax += float(tax)
-        self._earnings += float(earnings)
+        self._benefits += benefit
+        self._tax += tax
+        self._earnings += earnings
         self._hours += hours
         self._outcomes += outcome
         if spot:
