@@ -10,7 +10,7 @@ JUPYTER_ARGS ?=
 STAMP := $(VENV)/.dayshift-installed
 NOTEBOOKS_STAMP := $(VENV)/.dayshift-notebooks-installed
 
-.PHONY: run test test-fast notebooks venv clean-venv
+.PHONY: run test test-fast notebooks venv clean-venv browser
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -29,8 +29,24 @@ run: $(STAMP)
 	@$(VENV)/bin/dayshift run $(SCENARIO) --out $(OUT) $(if $(FORCE),--force,) || \
 	  { code=$$?; [ $$code -ne 1 ] || echo "dayshift: with make, replace them with: make run FORCE=1" >&2; exit $$code; }
 
-# Every test, the slow ones too (notebooks, Dask clusters, benchmarks): what CI (.ci/run) runs.
-test: $(STAMP)
+# The browser test of `dayshift app` (tests/test_app.py) drives Debian's Chromium: Playwright's own browser
+# download needs the internet. Installed here when missing (as root, or through sudo); nothing to do when present.
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+browser:
+	@test -x $(CHROMIUM) || command -v chromium >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    echo "make: installing Debian's chromium for the browser test of dayshift app"; \
+	    $(SUDO) apt-get update -qq && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else \
+	    echo "make: no Chromium at $(CHROMIUM) and no apt-get to install it: the browser test will fail;" \
+	         "install Chromium and give its path in DAYSHIFT_CHROMIUM" >&2; \
+	  fi; }
+
+# Every test, the slow ones too (notebooks, Dask clusters, benchmarks, the browser): what CI (.ci/run) runs.
+test: $(STAMP) browser
 	$(VENV)/bin/python -m pytest -q
 
 # The inner loop: every test not marked slow (pyproject.toml lists the marker).
