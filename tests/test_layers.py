@@ -1,4 +1,4 @@
-"""The package's layers: imports run one way (scenario -> compile -> engine -> analysis -> output -> cli),
+"""The package's layers: imports run one way (scenario -> compile -> engine -> analysis -> output -> app -> cli),
 no module imports itself round a cycle, and the command line starts without the heavy libraries."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 
 from helpers import ROOT
 
-LAYERS = ("scenario", "compile", "engine", "analysis", "output", "cli")
+LAYERS = ("scenario", "compile", "engine", "analysis", "output", "app", "cli")
 PACKAGE = ROOT / "model"
 
 
