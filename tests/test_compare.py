@@ -216,7 +216,9 @@ def test_headline_words_follow_the_sign():
     base, pol = _pair()
     comp = compare(validate_scenario(pol), [validate_scenario(base)], reps=3, tornado=False)  # reversed: fewer jobs
     text = comp.headline()
-    assert "fewer people are in paid work" in text and "-" not in text.split("fewer")[0]
+    assert "fewer people are in paid work" in text and "costs the council" in text and "saved" not in text
+    count = text[text.index("By the end"):text.index("fewer")].split(",", 1)[1]
+    assert "-" not in count and "-£" not in text  # a count of people and amounts of money, never negative numbers
 
 
 def test_a_key_named_dist_is_not_taken_for_a_distribution():

@@ -20,6 +20,8 @@ import pandas as pd
 
 from model.analysis import budget_impact, cost_effectiveness, value_of_information
 from model.analysis.budget_impact import by_year
+from model.analysis.decomposition import Decomposition, decompose, subsets_run
+from model.analysis.labels import financial_year, in_words
 from model.analysis.posterior import JointSample
 from model.analysis.parameter_space import ParameterSpace
 from model.analysis.stats import interval, replication_seeds
@@ -37,6 +39,9 @@ from model.scenario.schema import Scenario
 # Willingness to pay per unit of discounted outcome (for the shipped scenarios, a year in paid work) at which
 # the value of information is reported.
 WTP_PER_OUTCOME = [0.0, 1000.0, 2000.0, 5000.0, 10000.0, 20000.0, 30000.0, 50000.0]
+# Runs behind each subset of levers in the decomposition: one run of 2^7 = 128 subsets (essex_live's levers) takes
+# about 25 seconds, and one run already tells the lever that carries the saving from the rest.
+DECOMPOSITION_RUNS = 1
 
 
 def _in_work(monthly: pd.DataFrame, spec: Spec) -> np.ndarray:
@@ -171,6 +176,8 @@ class Comparison:
     start: str = ""  # the first month, YYYY-MM
     seeds: list[int] = field(default_factory=list)  # the seed of each run (replication or draw)
     psa_common_numbers: bool = False
+    decomposition: Decomposition | None = None  # the first policy's saving by lever
+    descriptions: dict[str, str] = field(default_factory=dict)  # each scenario's description, by name
 
     def value_of_information(self, wtp: list[float] | None = None) -> pd.DataFrame | None:
         """EVPI and EVPPI by parameter group of the first policy's PSA, at each willingness to pay per unit
@@ -255,10 +262,43 @@ class Comparison:
                 taxpayer_saving_per_extra_person_year=interval(r["taxpayer_saving_per_extra_person_year"]),
                 carried_by=self._carried_by(name),
                 cost_effectiveness=self._cost_effectiveness(name, r),
+                decomposition=(self.decomposition.summary() if self.decomposition is not None
+                               and self.decomposition.policy == name else None),
             )
+            per[name]["rests_on"] = self.rests_on(name, per[name])
         first = per[self.policies[0]]
         return dict(baseline=self.baseline, policies=per, mode=self.mode, seed=self.seed, start_year=self.start_year,
-                    uncertainty=self.uncertainty(), notes=self.notes, **{k: v for k, v in first.items()})
+                    start=self._start(), descriptions=dict(self.descriptions), uncertainty=self.uncertainty(),
+                    notes=self.notes, **{k: v for k, v in first.items()})
+
+    def _start(self) -> str:
+        return self.start or f"{self.start_year}-04"
+
+    def rests_on(self, policy: str, s: dict) -> list[dict]:
+        """The assumptions that carry most of a policy's saving, and how much each carries, in words: its
+        calibrated catch-alls (the saving each carries) and the tornado's widest swings (first policy only)."""
+        saving = s["npv_saving"]["mean"] or 0.0
+        out = []
+        for c in s.get("carried_by", []):
+            if c["share_of_saving"] is None:
+                continue
+            out.append(dict(kind="catch-all", label=c["label"], share_of_saving=c["share_of_saving"], text=(
+                f"{c['label'][0].upper()}{c['label'][1:]}: a calibrated value standing for what the model's "
+                f"structure misses. It carries {100 * c['share_of_saving']:.0f}% of the saving; without it the "
+                f"discounted saving would be {_millions(c['npv_saving_without']['mean'])}.")))
+        if self.tornado is not None and len(self.tornado) and policy == self.policies[0]:
+            for row in self.tornado.head(RESTS_ON_SWINGS).itertuples():
+                whose = "" if getattr(row, "scenarios", "both") == "both" else f" ({row.scenarios}'s)"
+                lo, hi = sorted((row.npv_saving_low, row.npv_saving_high))
+                share = row.swing / abs(saving) if saving else None
+                of = f" ({100 * share:.0f}% of the saving)" if share is not None else ""
+                words = in_words(row.parameter)
+                out.append(dict(kind="swing", label=words + whose, parameter=row.parameter, swing=float(row.swing),
+                                low=float(lo), high=float(hi), share_of_saving=share, text=(
+                                    f"{words[0].upper()}{words[1:]}{whose}: from its 2.5% to its 97.5% point the "
+                                    f"saving runs from {_millions(lo)} to {_millions(hi)}, a swing of "
+                                    f"{_millions(row.swing)}{of}.")))
+        return out
 
     def _cost_effectiveness(self, policy: str, r: pd.DataFrame) -> dict:
         """Per person: the increments across runs (mean, interval and MCSE), the ICER (ratio of mean increments),
@@ -311,28 +351,49 @@ class Comparison:
                     f"{ratio}.")
         y5 = years[min(4, len(years) - 1)]
         last = years[-1]
+        start = self._start()
         w = s["extra_in_work_by_year"][last]
         save5 = s["saving_undiscounted_by_year"][y5]["mean"]
         npv = s["npv_saving"]
         what = "parameter draws" if self.mode == "psa" else "replications"
         people = f"{abs(w['mean']):,.0f} {'more' if w['mean'] >= 0 else 'fewer'} people are in paid work"
         spend = ("about the same" if abs(save5) < 5000 else
-                 f"£{abs(save5) / 1e6:.2f}m {'less' if save5 >= 0 else 'more'}")
-        total = (f"the discounted {'saving' if npv['mean'] >= 0 else 'extra cost'} is "
-                 f"£{abs(npv['mean']) / 1e6:.1f}m")
+                 f"{_millions(abs(save5))} {'less' if save5 >= 0 else 'more'}")
+        saves = (f"saves the council {_millions(npv['mean'])} against {self.baseline}" if npv["mean"] >= 0 else
+                 f"costs the council {_millions(-npv['mean'])} more than {self.baseline}")
+        span = f"{financial_year(years[0], start)} to {financial_year(last, start)}"
         carried = [f"{c['label']} carries {100 * c['share_of_saving']:.0f}% of the saving (a calibrated value "
                    f"standing for what the model's structure misses; without it the saving is "
-                   f"£{c['npv_saving_without']['mean'] / 1e6:.1f}m)." for c in s.get("carried_by", [])
+                   f"{_millions(c['npv_saving_without']['mean'])})." for c in s.get("carried_by", [])
                    if c["share_of_saving"] is not None]
+        # A comparison leads with the saving; the people in work follow.
         return " ".join([
-            f"By {self.start_year + last}, {people} under {name} than under {self.baseline}"
+            f"Over {last} years ({span}), {name} {saves}, discounted"
+            + (_interval_words(npv, _millions, " saved") if npv["mean"] >= 0 else
+               _interval_words(_negated(npv), _millions, " more")) + ".",
+            f"In {financial_year(y5, start)} (year {y5}) the council spends {spend}.",
+            f"By the end of {financial_year(last, start)}, {people} under {name} than under {self.baseline}"
             + _interval_words(w, lambda v: f"{v:,.0f}") + ".",
-            f"The council spends {spend} in year {y5}; over {last} years {total}"
-            + _interval_words(npv, lambda v: f"{'-' if v < 0 else ''}£{abs(v) / 1e6:.1f}m", " saved") + ".",
             (f"The policy saves the council money in {100 * s['prob_saves_money']:.0f}% of {s['runs']} {what}."
              if s["runs"] > 1 else "This is one run: how often the policy saves money needs --reps or --psa."),
             *[c[0].upper() + c[1:] for c in carried],
         ])
+
+
+RESTS_ON_SWINGS = 3  # the tornado's widest swings named in 'what this rests on'
+
+
+def _millions(v: float) -> str:
+    """Money to three figures at most, in millions from about £1m and in thousands below (more figures would
+    claim a precision the runs do not have)."""
+    sign = "-" if v < 0 else ""
+    return f"{sign}£{abs(v) / 1e6:.1f}m" if abs(v) >= 0.95e6 else f"{sign}£{abs(v) / 1e3:,.0f}k"
+
+
+def _negated(d: dict) -> dict:
+    """A mean and interval of a quantity as those of its negative (a saving as an extra cost)."""
+    low, high = d.get("low"), d.get("high")
+    return dict(d, mean=-d["mean"], low=None if high is None else -high, high=None if low is None else -low)
 
 
 def _interval_words(d: dict, fmt, unit: str = "") -> str:
@@ -351,18 +412,21 @@ def _metrics(name: str, run: int, base: SimulationResult, pol: SimulationResult)
 def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: int = 0, seed: int | None = None,
             common_random_numbers: bool = True, tornado: bool = True,
             progress: Callable[[int, int], None] | None = None, psa_common_numbers: bool = False,
-            psa_sample: JointSample | None = None) -> Comparison:
+            psa_sample: JointSample | None = None, decomposition_runs: int = DECOMPOSITION_RUNS) -> Comparison:
     """Run a baseline and its policies paired, over replications or PSA draws, and difference them. PSA draws
     run on their own random numbers unless `psa_common_numbers`; a scenario's calibrated parameters are drawn
-    together from `psa_sample` when it is that scenario's."""
+    together from `psa_sample` when it is that scenario's. The first policy's saving is split by its levers on
+    the first `decomposition_runs` seeds (0: not split)."""
     check_comparable(baseline, policies)
     # Progress in runs (one scenario over one seed or draw), over every stage: the runs, the catch-alls run
     # again, and the tornado's points.
     n = psa if psa > 0 else max(1, reps)
     tornado_on = tornado and any(sc.uncertain for sc in [baseline, *policies])
     names = {u.name for sc in (baseline, policies[0]) for u in sc.uncertain}
+    decomposition_subsets = subsets_run(baseline, policies[0]) if decomposition_runs > 0 else 0
     total = n * (1 + len(policies)) + (0 if psa > 0 else n * sum(len(p.catch_alls) for p in policies)) + (
-        2 * (1 + 2 * len(names)) * min(n, TORNADO_SEEDS) if tornado_on else 0)
+        2 * (1 + 2 * len(names)) * min(n, TORNADO_SEEDS) if tornado_on else 0) + (
+        decomposition_subsets * min(n, decomposition_runs))
     done = [0.0]
 
     def tick(runs: float) -> None:
@@ -426,7 +490,8 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
     out = Comparison(baseline=baseline.name, policies=[p.name for p in policies], mode=mode, seed=root,
                      yearly=pd.concat(yearly_parts, ignore_index=True), runs=pd.DataFrame(run_rows),
                      first=first, start_year=base_spec.calendar.start_year, draws=draws_table, notes=notes,
-                     start=baseline.start, seeds=list(seeds), psa_common_numbers=psa_common_numbers)
+                     start=baseline.start, seeds=list(seeds), psa_common_numbers=psa_common_numbers,
+                     descriptions={sc.name: sc.description for sc in (baseline, *policies)})
     if mode == "reps" and carries:
         out.carried = carried_by_catch_alls(policies, base_runs, out.runs, seeds if common_random_numbers else other,
                                             progress=tick)
@@ -436,12 +501,34 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
         tornado_seeds = list(dict.fromkeys(seeds))[:TORNADO_SEEDS]
         out.tornado = centred(one_way(baseline, policies[0], tornado_seeds, progress=tick),
                               out.runs[out.runs["policy"] == policies[0].name])
+    if decomposition_subsets:
+        _split_by_lever(out, baseline, policies[0], list(dict.fromkeys(seeds))[:decomposition_runs],
+                        paired=mode == "reps" and common_random_numbers, progress=tick)
     if progress is not None:
         progress(total, total)
     return out
 
 
 TORNADO_SEEDS = 3  # runs behind each point of the tornado
+
+
+def _split_by_lever(out: Comparison, baseline: Scenario, policy: Scenario, seeds: list[int], paired: bool,
+                    progress: Callable[[float], None]) -> None:
+    """The first policy's saving split by its levers on the comparison's first seeds, checked against the
+    saving of the same runs (the levers must rebuild the policy)."""
+    out.decomposition = decompose(baseline, policy, seeds, metrics=lambda b, p: pair_metrics(b, p)[1],
+                                  progress=progress)
+    if out.decomposition is None:
+        return
+    if not paired:
+        out.notes.append(f"The saving by lever is at every value's mean, on {len(seeds)} run(s) of its own: its "
+                         "total is not the headline's.")
+        return
+    runs = out.runs[(out.runs["policy"] == policy.name) & (out.runs["run"] < len(seeds))]
+    gap = out.decomposition.total["npv_saving"] - float(runs["npv_saving"].mean())
+    if abs(gap) > 1e-6 * max(1.0, abs(float(runs["npv_saving"].mean()))):
+        out.notes.append(f"The levers rebuild {policy.name} only to within {_millions(gap)} of its saving on the "
+                         "same runs: it differs from the baseline in something the levers leave out.")
 
 
 def centred(table: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
@@ -559,11 +646,15 @@ def one_way(baseline: Scenario, policy: Scenario, seeds: int | list[int], low: f
         u = next(u for sc in (policy, baseline) for u in sc.uncertain if u.name == name)
         return float(u.quantile(q))
 
+    def whose(name: str) -> str:  # which scenario has the parameter: "both", or the one that does
+        has = [sc.name for sc in (baseline, policy) if any(u.name == name for u in sc.uncertain)]
+        return "both" if len(has) == 2 else has[0]
+
     centre = at[(None, 0.5)]
     rows = []
     for name in names:
         lo, hi = at[(name, low)], at[(name, high)]
-        rows.append(dict(parameter=name, low_value=value(name, low), high_value=value(name, high),
+        rows.append(dict(parameter=name, scenarios=whose(name), low_value=value(name, low), high_value=value(name, high),
                          npv_saving_low=lo["npv_saving"], npv_saving_high=hi["npv_saving"],
                          extra_in_work_low=lo["extra_in_work_final"], extra_in_work_high=hi["extra_in_work_final"],
                          npv_saving_centre=centre["npv_saving"], extra_in_work_centre=centre["extra_in_work_final"]))

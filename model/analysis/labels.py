@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from model.analysis.budget_impact import _year_labels
+
 _BANDS = {"low": "low needs", "moderate": "moderate needs", "high": "high needs", "complex": "complex needs"}
 
 
@@ -42,4 +44,58 @@ def in_words(path: str) -> str:
         return f"referral rate a year{period}"
     if parts[:3] == ["policy", "employment_support", "budget_per_year"]:
         return f"employment support budget a year{period}"
+    if parts[:3] == ["costs", "day_centres", "fixed_per_year"]:
+        return f"fixed cost of a day centre a year{period}"
+    if parts[:2] == ["population", "moving_away_annual"]:
+        return f"chance a year of moving out of the area{period}"
+    if parts[:2] == ["population", "wants_work"]:
+        return f"share who want paid work{_band(parts[2:])}{period}"
+    if head == "costs" and parts[1:2] == ["transitions"]:
+        return f"one-off cost of a referral (assessment){period}"
+    if parts[:2] == ["policy", "set_up_per_place"]:
+        return f"set-up cost of a new employment support place{period}"
+    if parts[:2] == ["policy", "investment"] and parts[-1] == "cost":
+        return f"up-front investment (item {int(parts[2]) + 1}){period}" if parts[2:3] and parts[2].isdigit() else \
+            f"up-front investment{period}"
     return _name(" > ".join(parts)) + period
+
+
+# The policy's levers (model.analysis.decomposition), in words.
+_LEVERS = {
+    "referral": "referral rate to employment support",
+    "budget": "employment support budget",
+    "service_models": "mix of employment support (evidence-based share)",
+    "personal_budgets": "personal budgets usable for work",
+    "investment": "up-front investment and set-up costs",
+    "day_week": "day service kept on the way into work",
+    "day_centres": "day-centre closures",
+    "entry": "where new entrants start",
+}
+
+
+def lever_in_words(key: str, policy_value: object = None) -> str:
+    """A lever of a policy (a group of scenario values, by its key) as a short phrase; the policy's value
+    names the lever where the key alone would not (employment first, money following the person)."""
+    value = policy_value if isinstance(policy_value, dict) else {}
+    if key == "entry_route":
+        return ("employment first: new entrants start in employment support" if policy_value == "employment_first"
+                else "route for new entrants")
+    if key == "funding":
+        if value.get("model") == "money_follows_person":
+            lag = value.get("lag_months", 0)
+            return "money follows the person" + (f" (after {lag} months)" if lag else "")
+        return "funding rule for employment support"
+    if key in _LEVERS:
+        return _LEVERS[key]
+    parts = key.split(".")
+    if parts[0] == "transitions" and len(parts) == 3:
+        return f"moves from {_name(parts[1])} to {_name(parts[2])}"
+    if parts[:2] == ["costs", "states"] and len(parts) == 3:
+        return f"cost of {_name(parts[2])}"
+    return in_words(key)
+
+
+def financial_year(year: int, start: str) -> str:
+    """Projection year 1, 2, ... as the financial year it is ('2024-25'; the months it spans when the
+    projection does not start in April), from the first month (YYYY-MM)."""
+    return _year_labels([int(year)], start)[0]
