@@ -336,3 +336,35 @@ def test_every_state_is_checked_when_death_and_moving_away_sum_past_1(tmp_path, 
     d["transitions"]["paid_work"] = {"day_service": {"monthly": 0.3, "by_age": {"55+": 2.0}},
                                      "no_service": {"monthly": 0.3, "by_age": {"55+": 2.0}}}
     _reject(tmp_path, capsys, d, "population.mortality", "transitions.paid_work", "chances of leaving 'paid_work'")
+
+
+def _notes(tmp_path, capsys, parent: dict, child: dict) -> str:
+    """Validate a child scenario extending a parent: valid, with the notes on stderr."""
+    write_yaml(tmp_path, parent, "parent.yaml")
+    path = write_yaml(tmp_path, {"extends": "parent.yaml", **child}, "child.yaml")
+    code = main(["validate", str(path)])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return out.err
+
+
+def test_a_list_that_drops_the_parents_items_is_noted(tmp_path, capsys):
+    parent = small()
+    kept = [g for g in parent["population"]["initial"] if g["state"] == "day_service"]
+    assert len(kept) < len(parent["population"]["initial"])
+    err = _notes(tmp_path, capsys, parent, {"name": "child", "population": {"initial": kept}})
+    assert "note:" in err and "population.initial replaces the whole list in parent.yaml, dropping" in err
+    assert "repeat the parent's items you want to keep" in err
+
+
+def test_a_list_that_keeps_the_parents_items_is_not_noted(tmp_path, capsys):
+    parent = small()
+    initial = [dict(g, count=g["count"] + 1) for g in parent["population"]["initial"]]
+    assert _notes(tmp_path, capsys, parent, {"name": "child", "population": {"initial": initial}}) == ""
+
+
+def test_a_scenario_with_no_costs_is_noted(tmp_path, capsys):
+    parent = small()
+    costs = {**parent["costs"], "states": {s: {"weekly": 0} for s in parent["costs"]["states"]}, "transitions": []}
+    err = _notes(tmp_path, capsys, small(costs=costs), {"name": "child"})
+    assert "no state or move has a cost" in err and "costs.states" in err

@@ -15,7 +15,7 @@ from model.compile.periods import compile_periods
 from model.compile.spec import Spec, build_spec
 from model.scenario.checks import check_cross_fields
 from model.scenario.distributions import TAIL, Uncertain, find_distributions, parse_distribution
-from model.scenario.extends import resolve_extends
+from model.scenario.extends import key_origin, resolve_extends
 from model.scenario.messages import pydantic_problems
 from model.scenario.paths import substitute
 from model.scenario.problems import Problem, ScenarioError, dotted
@@ -41,7 +41,38 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
 def validate_scenario(data: dict, source: str = "<scenario>") -> Scenario:
     """Validate a scenario given as a mapping (as read from YAML); values written as distributions are
     checked, the scenario takes their means, and their extremes must make valid scenarios too."""
-    data = resolve_extends(data, source)
+    notes: list[str] = []
+    chain: list[tuple[str, dict]] = []
+    data = resolve_extends(data, source, notes=notes, chain=chain)
+    try:
+        scenario = _validate_merged(data, source)
+    except ScenarioError as exc:
+        raise ScenarioError(exc.source, [_blame(p, chain) for p in exc.problems]) from None
+    scenario._notes = notes + scenario_notes(scenario)
+    return scenario
+
+
+def _blame(problem: Problem, chain: list[tuple[str, dict]]) -> Problem:
+    """A problem whose key stands in a file the scenario extends says which file."""
+    origin = key_origin(chain, problem.path) if problem.path and len(chain) > 1 else None
+    if origin is None:
+        return problem
+    return dataclasses.replace(problem, message=f"{problem.message} [this key is written in {origin}, which the "
+                                                "scenario extends]")
+
+
+def scenario_notes(scenario: Scenario) -> list[str]:
+    """What a valid scenario may not mean: no costs at all (every result in money would be zero)."""
+    spec = scenario._compiled
+    money = [spec.costs.state_cost, spec.costs.move_cost] if spec is not None else []
+    if spec is not None and not any(np.any(np.asarray(m, dtype=float) != 0) for m in money):
+        return ["no state or move has a cost (`costs` is empty or zero), so every sum of money in the results "
+                "will be zero; give costs.states (weekly cost of each state) to see spending"]
+    return []
+
+
+def _validate_merged(data: dict, source: str) -> Scenario:
+    """Validate a scenario whose `extends` chain is merged in."""
     found = find_distributions(data)
     if not found:
         scenario = _validate_plain(data, source)

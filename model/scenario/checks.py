@@ -13,6 +13,7 @@ from model.scenario.schema import EXIT_STATES, Scenario, Transition
 
 RESERVED_SERVICES = ("council", "proactive", "reactive", "public_purse")
 MAX_PEOPLE = 10_000_000  # people in the starting stock: far more than any council, or the UK, has
+SHARE_SLACK = 0.001  # shares written to three decimals (0.333 three times) still pass
 
 
 def age_labels(edges: list[int]) -> list[str]:
@@ -50,8 +51,16 @@ class _Checker:
 
     def shares(self, path: str, mapping: dict, allowed: list[str], what: str) -> None:
         self.keys_in(path, mapping, allowed, what)
-        if sum(mapping.values()) <= 0:
+        total = sum(mapping.values())
+        if total <= 0:
             self.add(path, f"give a positive share for at least one {what}", mapping)
+        elif abs(total - 1) > SHARE_SLACK:  # rescaling quietly would hide a typing slip (0.6 for 0.06)
+            self.add(path, f"shares must sum to 1; these sum to {total:.4g} (they are not rescaled: correct them, "
+                     f"e.g. {_rescaled(mapping, total)})", mapping)
+
+
+def _rescaled(mapping: dict, total: float) -> str:
+    return "{" + ", ".join(f"{k}: {v / total:.3g}" for k, v in mapping.items()) + "}"
 
 
 def check_cross_fields(sc: Scenario) -> list[Problem]:

@@ -580,11 +580,17 @@ class Scenario(Strict):
     _data: dict | None = PrivateAttr(default=None)
     _uncertain: list = PrivateAttr(default_factory=list)
     _compiled: object = PrivateAttr(default=None)
+    _notes: list = PrivateAttr(default_factory=list)
 
     @property
     def data(self) -> dict | None:
         """The scenario as read, after `extends`, distributions as written (None if built in code)."""
         return self._data
+
+    @property
+    def notes(self) -> list[str]:
+        """What the loader noticed that may not be what the author meant (a list replacing a parent's, no costs)."""
+        return list(self._notes)
 
     @property
     def uncertain(self) -> list:
