@@ -110,7 +110,31 @@ def _parser() -> argparse.ArgumentParser:
     _extends_option(pub)
     rpt = command("report", "write report.html for a results folder", "dayshift report results/essex_live")
     rpt.add_argument("results", help="a results folder written by run or compare")
+    new = command("new", "write a baseline and a policy scenario for your council from a few answers",
+                  "dayshift new --council Northshire --day-centre-users 1200 --out scenarios/northshire")
+    _new_options(new)
+    app = command("app", "open the policy explorer in your web browser (a local page)",
+                  "dayshift app scenarios/essex_live.yaml --baseline scenarios/baseline.yaml")
+    app.add_argument("policy", nargs="?", default="scenarios/essex_live.yaml",
+                     help="policy scenario to start from (default: scenarios/essex_live.yaml)")
+    app.add_argument("--baseline", default="scenarios/baseline.yaml",
+                     help="the scenario the policy is compared with (default: scenarios/baseline.yaml)")
+    app.add_argument("--host", default="127.0.0.1", help="address to serve on (default: this machine only)")
+    app.add_argument("--port", type=int, default=8765, help="port to serve on (default: 8765)")
+    app.add_argument("--no-browser", action="store_true", help="serve the page without opening a browser")
+    _extends_option(app)
     return p
+
+
+def _new_options(p: argparse.ArgumentParser) -> None:
+    """Options of `dayshift new`; any not given is asked for at the terminal (or defaulted with --yes)."""
+    from model.output.council_questions import QUESTIONS  # light: the standard library only
+
+    for q in QUESTIONS:
+        p.add_argument(f"--{q.option}", type=q.type, metavar=q.metavar, help=f"{q.question} ({q.help})")
+    p.add_argument("--out", help="folder for the two scenario files (default: scenarios/<council>)")
+    p.add_argument("--yes", action="store_true", help="take the default for every question not given as an option")
+    p.add_argument("--force", action="store_true", help="replace scenario files of the same names in --out")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ[EXTENDS_ENV] = os.pathsep.join([*folders, before or ""]).rstrip(os.pathsep)
     try:
         commands = {"run": _run, "validate": _validate, "schema": _schema, "compare": _compare, "report": _report,
-                    "sweep": _sweep, "calibrate": _calibrate, "published-figures": _published}
+                    "sweep": _sweep, "calibrate": _calibrate, "published-figures": _published,
+                    "new": _new, "app": _app}
         return commands[args.command](args)
     except ScenarioError as exc:
         print(f"dayshift: {exc}", file=sys.stderr)
@@ -170,6 +195,7 @@ def _validate(args) -> int:
             sc = parse_scenario(read_text(path), path)
             check_memory(compiled(sc), path)  # a scenario this machine cannot run is not valid here
             print(f"{path}: valid scenario '{sc.name}'")
+            _scenario_notes(sc, path)
         except ScenarioError as exc:
             print(f"dayshift: {exc}", file=sys.stderr)
             bad += 1
@@ -187,6 +213,7 @@ def _run(args) -> int:
 
     text = read_text(args.scenario)
     scenario = parse_scenario(text, args.scenario)
+    _scenario_notes(scenario, args.scenario)
     if args.seed is not None and args.seed < 0:
         print("dayshift: --seed must be a non-negative whole number", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -229,6 +256,8 @@ def _compare(args) -> int:
 
     texts = {path: read_text(path) for path in [args.baseline, *args.policies]}
     scenarios = [parse_scenario(texts[path], path) for path in [args.baseline, *args.policies]]
+    for sc, path in zip(scenarios, texts):
+        _scenario_notes(sc, path)
     if args.reps is not None and args.psa:
         print("dayshift: give --reps or --psa, not both (each PSA draw already runs on its own random numbers)",
               file=sys.stderr)
@@ -422,6 +451,25 @@ def _report(args) -> int:
               f"({type(exc).__name__}: {exc})", file=sys.stderr)
         return EXIT_BAD_INPUT
     return 0
+
+
+def _new(args) -> int:
+    from model.output.new_council import write_council
+
+    return write_council(args)
+
+
+def _app(args) -> int:
+    from model.app.serve import serve
+
+    return serve(policy=args.policy, baseline=args.baseline, host=args.host, port=args.port,
+                 open_browser=not args.no_browser)
+
+
+def _scenario_notes(scenario, path: str) -> None:
+    """Tell the user what the loader noticed in a valid scenario that may not be what they meant."""
+    for note in scenario.notes:
+        print(f"dayshift: note: {path}: {note}", file=sys.stderr)
 
 
 def _notes(notes: list[str]) -> None:
