@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import copy
 import tempfile
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -200,9 +198,10 @@ def describe(key: str, value) -> str:
         return f"£{value:,.0f} a year"
     if key == "push_years":
         return "for the whole horizon" if not value else f"for {int(value)} years"
+    shown = f"{value:,.1f}".removesuffix(".0")
     if lever.unit.startswith("%"):
-        return f"{value:g}{lever.unit}"
-    return f"{value:g} {lever.unit}"
+        return f"{shown}{lever.unit}"
+    return f"{shown} {lever.unit}"
 
 
 def write_files(setup: Setup, out: Outcome, folder: str | Path) -> Path:
@@ -217,39 +216,8 @@ def write_files(setup: Setup, out: Outcome, folder: str | Path) -> Path:
     return write_comparison(out.comparison, target, scenarios, settings=settings)
 
 
-class Downloads:
-    """The report and the workbook of one lever setting, prepared in the background (writing a results folder
-    with its figures takes longer than a lever move)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._dir = tempfile.TemporaryDirectory(prefix="dayshift-app-")
-        self.key: tuple | None = None
-        self.files: dict[str, bytes] = {}
-        self.error: str | None = None
-        self.busy = False
-
-    def prepare(self, setup: Setup, out: Outcome, done: Callable[[], None] | None = None) -> None:
-        """Write the files for `out` in a thread; `done` is called when they are ready or failed."""
-        key = tuple(sorted(out.values.items()))
-        with self._lock:
-            if self.busy or (self.key == key and self.files):
-                return
-            self.busy, self.error = True, None
-
-        def work() -> None:
-            files, error = {}, None
-            try:
-                folder = write_files(setup, out, tempfile.mkdtemp(dir=self._dir.name))
-                files = {"report.html": (folder / "report.html").read_bytes(),
-                         "budget_impact.xlsx": (folder / "budget_impact.xlsx").read_bytes()}
-            except ScenarioError as exc:
-                error = str(exc)
-            except Exception as exc:  # shown on the page in words; the page stays up
-                error = f"could not write the files: {exc}"
-            with self._lock:
-                self.key, self.files, self.error, self.busy = key, files, error, False
-            if done is not None:
-                done()
-
-        threading.Thread(target=work, daemon=True).start()
+def report_files(setup: Setup, out: Outcome) -> dict[str, bytes]:
+    """report.html and budget_impact.xlsx of the comparison on the page, written in a temporary folder."""
+    with tempfile.TemporaryDirectory(prefix="dayshift-app-") as tmp:
+        folder = write_files(setup, out, tmp)
+        return {name: (folder / name).read_bytes() for name in ("report.html", "budget_impact.xlsx")}
