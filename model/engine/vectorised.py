@@ -197,6 +197,11 @@ class VectorisedEngine:
             self.employment_first = np.array([s.policy.employment_first for s in specs])
             self.referral_from = stack(lambda s: np.append(s.policy.referral_from, False))
             self.place_cost = stack(lambda s: s.policy.place_cost)
+            # The part of a former service kept on the employment pathway (`Spec.kept_share`), by draw.
+            self.kept_waiting = stack(lambda s: s.costs.kept_waiting)
+            self.kept_search = stack(lambda s: s.costs.kept_search)
+            self.kept_work = stack(lambda s: s.costs.kept_work)
+            self.kept_work_hours = stack(lambda s: s.costs.kept_work_hours)
             self._pb_cut = (-1, np.zeros(len(specs)))  # (cycle, each draw's personal-budget cutoff)
 
     def _new_period(self) -> None:
@@ -307,10 +312,14 @@ class VectorisedEngine:
         (`Person.kept_cost`)."""
         p = self.p
         d, st, band, kept_from = p.d[at], p.state[at], p.band[at], p.kept_from[at]
-        share = np.zeros(len(at))
-        for dd in np.unique(d):
-            mine = d == dd
-            share[mine] = self.specs[dd].kept_share(st[mine], band[mine], p.hours[at][mine])
+        hours, steps, pol = p.hours[at], self.kept_work_hours, self.pol
+        if (steps == steps[0]).all():  # the hours' steps are the same in every draw (they are not drawn)
+            step = np.searchsorted(steps[0], hours, side="right") - 1
+        else:
+            step = np.array([np.searchsorted(steps[dd], h, side="right") - 1 for dd, h in zip(d, hours)], dtype=_INT)
+        share = np.where(st == pol.waiting, self.kept_waiting[d, band],
+                         np.where(st == pol.support, self.kept_search[d, band],
+                                  np.where(st == pol.work, self.kept_work[d, band, step], 0.0)))
         keeps = kept_from >= 0
         p.kept_cost[at] = np.where(keeps, share * self.state_cost[d, np.maximum(kept_from, 0), band], 0.0)
         p.kept_service[at] = np.where(keeps, self.service[np.maximum(kept_from, 0)], self.service[-1])
