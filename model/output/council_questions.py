@@ -138,11 +138,13 @@ QUESTIONS: list[Question] = [
 
 
 def ask(given: dict, interactive: bool, read: Callable[[str], str] = input) -> dict:
-    """Every answer: those given as options, the rest asked (or defaulted when not interactive)."""
-    answers: dict[str, Any] = {}
+    """Every answer: those given as options, the rest asked (or defaulted when not interactive). The keys
+    answered (as options or typed) are listed under "_said"; the others took their defaults."""
+    answers: dict[str, Any] = {"_said": set()}
     for q in QUESTIONS:
         if given.get(q.key) is not None:
             answers[q.key] = given[q.key]
+            answers["_said"].add(q.key)
             continue
         if q.key == "employment_team" and answers.get("employment_budget") is not None:
             answers[q.key] = None
@@ -152,12 +154,14 @@ def ask(given: dict, interactive: bool, read: Callable[[str], str] = input) -> d
             shown = "" if default is None else f" [{','.join(map(str, default)) if isinstance(default, tuple) else default}]"
             try:
                 text = read(f"{q.question} ({q.help}){shown}: ").strip()
-            except EOFError:
-                text = ""
+            except (EOFError, OSError):  # answers piped in and run out, or no terminal: the defaults
+                interactive = False
+                break
             if not text:
                 break
             try:
                 default = q.type(text)
+                answers["_said"].add(q.key)
                 break
             except argparse.ArgumentTypeError as exc:
                 print(f"  {exc}", file=sys.stderr)

@@ -72,7 +72,7 @@ def fill(answers: dict, baseline_file: str, policy_file: str, folder: str, today
     year = int(start[:4]) - (int(start[5:]) < 4)
     people = users + answers["community_day_users"]
     said = {"community_day_users": "community", "in_work": "in_work", "supported_employment": "supported"}
-    notes = {f"{v}_note": ("you said" if answers.get(f"_{k}_given") else "assumption (CHECK)") for k, v in said.items()}
+    notes = {f"{v}_note": ("you said" if k in answers["_said"] else "assumption (CHECK)") for k, v in said.items()}
     values = {
         "council": answers["council"], "written": (today or dt.date.today()).isoformat(),
         "name": f"{_safe(answers['council'])}_baseline", "policy_name": f"{_safe(answers['council'])}_policy",
@@ -83,13 +83,13 @@ def fill(answers: dict, baseline_file: str, policy_file: str, folder: str, today
         "day_users": users, "community_users": answers["community_day_users"],
         "supported_users": answers["supported_employment"], "in_work_users": answers["in_work"],
         "entrants": answers["entrants"],
-        "entrants_note": "you said" if answers.get("_entrants_given") else
+        "entrants_note": "you said" if "entrants" in answers["_said"] else
         "assumption: scaled from Essex's fitted 23 a year for 800 day-centre users. CHECK with your transitions team",
         "day_cost_note": day_note,
         **{f"day_cost_{b}": _gamma(c) for b, c in zip(BANDS, day_cost)},
         **{f"community_cost_{b}": _gamma(c / 2) for b, c in zip(BANDS, day_cost)},
         "centres": centres, "places_each": places_each,
-        "centres_note": "you said" if answers.get("_day_centres_given") else "assumption: one per 80 people (CHECK)",
+        "centres_note": "you said" if "day_centres" in answers["_said"] else "assumption: one per 80 people (CHECK)",
         "places_note": "assumption: your day-centre users fill 90% of the places (CHECK)",
         "budget": f"{budget:.0f}", "budget_note": budget_note,
         "seed_funding": f"{{dist: gamma, shape: 16, scale: {people / 1000 * 250_000 / 16:.6g}}}",
@@ -108,10 +108,7 @@ def _safe(council: str) -> str:
 def write_council(args: argparse.Namespace) -> int:
     """`dayshift new`: ask, fill the templates, validate, and write the two files (never over a user's own)."""
     given = {q.key: getattr(args, q.key, None) for q in QUESTIONS}
-    interactive = not args.yes and sys.stdin is not None and sys.stdin.isatty()
-    answers = ask(given, interactive)
-    for key in ("community_day_users", "in_work", "supported_employment", "entrants", "day_centres"):
-        answers[f"_{key}_given"] = given.get(key) is not None or interactive
+    answers = ask(given, interactive=not args.yes and sys.stdin is not None)
     folder = Path(args.out) if args.out else Path("scenarios") / _safe(answers["council"])
     files = folder / "baseline.yaml", folder / "policy.yaml"
     there = [str(f) for f in files if f.exists()]
