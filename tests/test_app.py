@@ -238,5 +238,14 @@ def test_browser_moving_a_lever_changes_the_headline(app_server, tmp_path):
                 page.get_by_role("button", name="Scenario (YAML)").click()
             text = Path(got.value.path()).read_text()
             assert levers.read(parse_scenario(text).data)["budget"] == 0
+
+            # A file of one's own that is not there: the scenario's message in words on the page.
+            page.get_by_role("button", name="Policy").click()
+            page.get_by_role("option", name="Your own file...").click()
+            page.get_by_label("Path to a scenario file (YAML)").fill(str(tmp_path / "mine.yaml"))
+            page.get_by_role("button", name="Use this file").click()
+            error = page.locator(".ds-scenario-error")
+            error.wait_for(timeout=30_000)
+            assert "mine.yaml" in error.inner_text() and "file not found" in error.inner_text()
         finally:
             browser.close()

@@ -100,14 +100,15 @@ def cards_html(out: explore.Outcome) -> str:
     """The four headline figures as cards, each with its spread over the runs."""
     c = explore.cards(out)
     runs = c["runs"]
-    extra = c["extra_in_work"]["mean"]
-    more = f"{abs(extra):,.0f} {'more' if extra >= 0 else 'fewer'} than the baseline's {_n(c['in_work_baseline']['mean'])}"
+    extra = c["extra_in_work"]
+    diff = (f"{'+' if extra['mean'] >= 0 else '-'}{abs(extra['mean']):,.0f} against the baseline's "
+            f"{_n(c['in_work_baseline']['mean'])}")
     be = (f"{c['break_even']}" if c["break_even"] else f"not within {c['last']} years")
     be_sub = (f"the first year from which the running total of cashable savings stays above zero; in "
               f"{c['break_even_runs']} of {runs} runs")
     items = [
         ("in-work", f"People in paid work, {c['year']}", _n(c["in_work"]["mean"]),
-         f"{more} ({_spread(c['extra_in_work'], runs)} more)" if runs > 1 else more),
+         f"{diff}; the difference in {_spread(extra, runs)}" if _spread(extra, runs) else diff),
         ("cashable", f"Cashable saving, years 1 to {c['first_years']}", _n(c["cashable_first_years"]["mean"], True),
          f"{_spread(c['cashable_first_years'], runs, True)}; over {c['last']} years "
          f"{_n(c['cashable_total']['mean'], True)}"),
@@ -160,19 +161,18 @@ def LeverSlider(lever: levers.Lever, value: float, on_commit, disabled: bool = F
 
 @solara.component
 def ScenarioPicker(label: str, value: str, on_value, choices: list[str]):
-    own = value not in choices
-    text, set_text = solara.use_state(value if own else "")
-    mode = OWN if own else value
+    """A shipped scenario from a list, or a path to one's own file."""
+    own, set_own = solara.use_state(value not in choices)
+    text, set_text = solara.use_state(value if value not in choices else "")
 
     def pick(v: str) -> None:
+        set_own(v == OWN)
         if v != OWN:
             on_value(v)
-        else:
-            set_text("")
 
-    solara.Select(label=label, values=[*choices, OWN], value=mode if not own else OWN, on_value=pick)
-    if own or mode == OWN:
-        solara.InputText("Path to a scenario file (YAML)", value=text, on_value=set_text, continuous_update=False)
+    solara.Select(label=label, values=[*choices, OWN], value=OWN if own else value, on_value=pick)
+    if own:
+        solara.InputText("Path to a scenario file (YAML)", value=text, on_value=set_text, continuous_update=True)
         solara.Button("Use this file", on_click=lambda: on_value(text.strip()), disabled=not text.strip(),
                       outlined=True, small=True)
 
