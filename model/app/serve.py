@@ -64,5 +64,9 @@ def serve(policy: str = "scenarios/essex_live.yaml", baseline: str = "scenarios/
                 webbrowser.open(url)
 
     threading.Thread(target=announce, daemon=True).start()
-    server.run()
+    try:
+        server.run()
+    except KeyboardInterrupt:  # uvicorn stops cleanly on Ctrl-C, then raises it again for the caller
+        pass
+    print("dayshift app: stopped", file=sys.stderr)
     return 0
