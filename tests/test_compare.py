@@ -136,7 +136,7 @@ def test_report_command_rewrites_the_report(tmp_path, capsys):
     assert main(["report", str(out)]) == 0
     parser = _Images()
     parser.feed((out / "report.html").read_text())
-    assert set(parser.figures) == {"states", "budget_shift", "costs"}
+    assert set(parser.figures) == {"states", "budget_shift", "costs", "centres"}
     assert main(["report", str(tmp_path)]) == 2
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 from model.analysis import budget_impact, cost_effectiveness, value_of_information
 from model.analysis.budget_impact import by_year
 from model.analysis.decomposition import Decomposition, decompose, subsets_run
-from model.analysis.labels import financial_year, in_words
+from model.analysis.labels import financial_year, in_words, money
 from model.analysis.posterior import JointSample
 from model.analysis.parameter_space import ParameterSpace
 from model.analysis.stats import interval, replication_seeds
@@ -268,10 +268,11 @@ class Comparison:
             per[name]["rests_on"] = self.rests_on(name, per[name])
         first = per[self.policies[0]]
         return dict(baseline=self.baseline, policies=per, mode=self.mode, seed=self.seed, start_year=self.start_year,
-                    start=self._start(), descriptions=dict(self.descriptions), uncertainty=self.uncertainty(),
+                    start=self.first_month(), descriptions=dict(self.descriptions), uncertainty=self.uncertainty(),
                     notes=self.notes, **{k: v for k, v in first.items()})
 
-    def _start(self) -> str:
+    def first_month(self) -> str:
+        """The first month of the projection, YYYY-MM."""
         return self.start or f"{self.start_year}-04"
 
     def rests_on(self, policy: str, s: dict) -> list[dict]:
@@ -285,19 +286,21 @@ class Comparison:
             out.append(dict(kind="catch-all", label=c["label"], share_of_saving=c["share_of_saving"], text=(
                 f"{c['label'][0].upper()}{c['label'][1:]}: a calibrated value standing for what the model's "
                 f"structure misses. It carries {100 * c['share_of_saving']:.0f}% of the saving; without it the "
-                f"discounted saving would be {_millions(c['npv_saving_without']['mean'])}.")))
+                f"discounted saving would be {money(c['npv_saving_without']['mean'])}.")))
         if self.tornado is not None and len(self.tornado) and policy == self.policies[0]:
             for row in self.tornado.head(RESTS_ON_SWINGS).itertuples():
-                whose = "" if getattr(row, "scenarios", "both") == "both" else f" ({row.scenarios}'s)"
+                whose = "" if getattr(row, "scenarios", "both") == "both" else f"{row.scenarios}'s"
                 lo, hi = sorted((row.npv_saving_low, row.npv_saving_high))
                 share = row.swing / abs(saving) if saving else None
                 of = f" ({100 * share:.0f}% of the saving)" if share is not None else ""
                 words = in_words(row.parameter)
-                out.append(dict(kind="swing", label=words + whose, parameter=row.parameter, swing=float(row.swing),
+                if whose:  # 'rate (first period)' and the baseline's: 'rate (first period, baseline's)'
+                    words = f"{words[:-1]}, {whose})" if words.endswith(")") else f"{words} ({whose})"
+                out.append(dict(kind="swing", label=words, parameter=row.parameter, swing=float(row.swing),
                                 low=float(lo), high=float(hi), share_of_saving=share, text=(
-                                    f"{words[0].upper()}{words[1:]}{whose}: from its 2.5% to its 97.5% point the "
-                                    f"saving runs from {_millions(lo)} to {_millions(hi)}, a swing of "
-                                    f"{_millions(row.swing)}{of}.")))
+                                    f"{words[0].upper()}{words[1:]}: from its 2.5% to its 97.5% point the "
+                                    f"saving runs from {money(lo)} to {money(hi)}, a swing of "
+                                    f"{money(row.swing)}{of}.")))
         return out
 
     def _cost_effectiveness(self, policy: str, r: pd.DataFrame) -> dict:
@@ -351,26 +354,26 @@ class Comparison:
                     f"{ratio}.")
         y5 = years[min(4, len(years) - 1)]
         last = years[-1]
-        start = self._start()
+        start = self.first_month()
         w = s["extra_in_work_by_year"][last]
         save5 = s["saving_undiscounted_by_year"][y5]["mean"]
         npv = s["npv_saving"]
         what = "parameter draws" if self.mode == "psa" else "replications"
         people = f"{abs(w['mean']):,.0f} {'more' if w['mean'] >= 0 else 'fewer'} people are in paid work"
         spend = ("about the same" if abs(save5) < 5000 else
-                 f"{_millions(abs(save5))} {'less' if save5 >= 0 else 'more'}")
-        saves = (f"saves the council {_millions(npv['mean'])} against {self.baseline}" if npv["mean"] >= 0 else
-                 f"costs the council {_millions(-npv['mean'])} more than {self.baseline}")
+                 f"{money(abs(save5))} {'less' if save5 >= 0 else 'more'}")
+        saves = (f"saves the council {money(npv['mean'])} against {self.baseline}" if npv["mean"] >= 0 else
+                 f"costs the council {money(-npv['mean'])} more than {self.baseline}")
         span = f"{financial_year(years[0], start)} to {financial_year(last, start)}"
         carried = [f"{c['label']} carries {100 * c['share_of_saving']:.0f}% of the saving (a calibrated value "
                    f"standing for what the model's structure misses; without it the saving is "
-                   f"{_millions(c['npv_saving_without']['mean'])})." for c in s.get("carried_by", [])
+                   f"{money(c['npv_saving_without']['mean'])})." for c in s.get("carried_by", [])
                    if c["share_of_saving"] is not None]
         # A comparison leads with the saving; the people in work follow.
         return " ".join([
             f"Over {last} years ({span}), {name} {saves}, discounted"
-            + (_interval_words(npv, _millions, " saved") if npv["mean"] >= 0 else
-               _interval_words(_negated(npv), _millions, " more")) + ".",
+            + (_interval_words(npv, money, " saved") if npv["mean"] >= 0 else
+               _interval_words(_negated(npv), money, " more")) + ".",
             f"In {financial_year(y5, start)} (year {y5}) the council spends {spend}.",
             f"By the end of {financial_year(last, start)}, {people} under {name} than under {self.baseline}"
             + _interval_words(w, lambda v: f"{v:,.0f}") + ".",
@@ -381,13 +384,6 @@ class Comparison:
 
 
 RESTS_ON_SWINGS = 3  # the tornado's widest swings named in 'what this rests on'
-
-
-def _millions(v: float) -> str:
-    """Money to three figures at most, in millions from about £1m and in thousands below (more figures would
-    claim a precision the runs do not have)."""
-    sign = "-" if v < 0 else ""
-    return f"{sign}£{abs(v) / 1e6:.1f}m" if abs(v) >= 0.95e6 else f"{sign}£{abs(v) / 1e3:,.0f}k"
 
 
 def _negated(d: dict) -> dict:
@@ -527,7 +523,7 @@ def _split_by_lever(out: Comparison, baseline: Scenario, policy: Scenario, seeds
     runs = out.runs[(out.runs["policy"] == policy.name) & (out.runs["run"] < len(seeds))]
     gap = out.decomposition.total["npv_saving"] - float(runs["npv_saving"].mean())
     if abs(gap) > 1e-6 * max(1.0, abs(float(runs["npv_saving"].mean()))):
-        out.notes.append(f"The levers rebuild {policy.name} only to within {_millions(gap)} of its saving on the "
+        out.notes.append(f"The levers rebuild {policy.name} only to within {money(gap)} of its saving on the "
                          "same runs: it differs from the baseline in something the levers leave out.")
 
 

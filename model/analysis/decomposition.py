@@ -171,9 +171,10 @@ class Decomposition:
 
     def summary(self) -> dict:
         """The decomposition for summary.json."""
+        rows = [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
+                for r in self.table.to_dict(orient="records")]  # JSON has no NaN
         return dict(policy=self.policy, baseline=self.baseline, method=self.method, orders=self.orders,
-                    subsets=self.subsets, runs=len(self.seeds), total=self.total,
-                    levers=self.table.to_dict(orient="records"))
+                    subsets=self.subsets, runs=len(self.seeds), seeds=list(self.seeds), total=self.total, levers=rows)
 
 
 # The figures decomposed: the discounted saving to the council and the extra people in work at the horizon.

@@ -1,4 +1,5 @@
-"""Parameter paths in words, for charts and reports read by people who never open the scenario file."""
+"""Parameter paths, levers, years and money in words, for charts and reports read by people who never open the
+scenario file."""
 
 from __future__ import annotations
 
@@ -99,3 +100,10 @@ def financial_year(year: int, start: str) -> str:
     """Projection year 1, 2, ... as the financial year it is ('2024-25'; the months it spans when the
     projection does not start in April), from the first month (YYYY-MM)."""
     return _year_labels([int(year)], start)[0]
+
+
+def money(v: float) -> str:
+    """Money to three figures at most, in millions from about £1m and in thousands below ('£14.8m', '£340k'):
+    more figures would claim a precision that runs of a model do not have."""
+    sign = "-" if v < 0 else ""
+    return f"{sign}£{abs(v) / 1e6:,.1f}m" if abs(v) >= 0.95e6 else f"{sign}£{abs(v) / 1e3:,.0f}k"

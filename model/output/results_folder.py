@@ -66,6 +66,8 @@ def write_comparison(comp: Comparison, out: str | Path, scenarios: dict[str, tup
             write_table(tmp, "value_of_information", voi)
         if comp.carried is not None:
             write_table(tmp, "carried_by_catch_alls", comp.carried)
+        if comp.decomposition is not None:
+            write_table(tmp, "decomposition", comp.decomposition.table)
         files = unique_file_names(comp.first)
         for name, res in comp.first.items():
             write_table(tmp, f"monthly_{files[name]}", res.monthly)
