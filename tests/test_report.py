@@ -101,3 +101,22 @@ def test_a_run_report_leads_with_the_description_and_shows_centres_and_no_servic
     assert "now goes to employment and in-work support" in text and "no longer spent at all" in text
     assert "one run" in text and "By the end of 2026-27" in text
     _no_other_time_words(text)
+
+
+@pytest.mark.slow
+def test_essex_live_against_the_baseline_explains_its_saving(tmp_path):
+    from helpers import SCENARIOS
+    from model import load_scenario
+
+    base, pol = load_scenario(SCENARIOS / "baseline.yaml"), load_scenario(SCENARIOS / "essex_live.yaml")
+    comp = compare(base, [pol], reps=2, tornado=False)
+    out = write_comparison(comp, tmp_path / "cmp", {"baseline": ("b", "b"), "essex_live": ("e", "e")})
+    page = _read(out)
+    text = " ".join(page.text)
+    assert {"Where the saving comes from", "What this rests on"} <= set(page.headings)
+    d = comp.decomposition
+    assert set(d.table["key"]) == {"entry_route", "referral", "budget", "service_models", "funding", "investment",
+                                   "transitions.day_service.community_day"}
+    assert d.table["npv_saving"].sum() == pytest.approx(comp.runs["npv_saving"].iloc[0], rel=1e-9)
+    assert d.table["key"].iloc[0] == "transitions.day_service.community_day"  # the calibrated move carries most
+    assert "Money follows the person (after 3 months)" in text and "carries" in text
