@@ -69,6 +69,7 @@ def _financial_year_axis(ax, first: float, last: float) -> None:
     years = list(range(math.ceil(first - 0.25), math.floor(last - 0.25) + 1))
     shown = years[:: max(1, math.ceil(len(years) / 8))]
     ax.set_xticks([y + 0.25 for y in shown], [f"{y}-{(y + 1) % 100:02d}" for y in shown])
+    ax.tick_params(axis="x", labelrotation=60, labelsize=8)
     ax.set_xlabel("Financial year (ticks at 1 April)")
 
 
