@@ -214,6 +214,7 @@ def test_browser_moving_a_lever_changes_the_headline(app_server, tmp_path):
             in_work.wait_for(timeout=60_000)
             waiting = page.get_by_test_id("waiting-value")
             before, queue_before = _number(in_work.inner_text()), _number(waiting.inner_text())
+            page.get_by_role("button", name="Scenario (YAML)").wait_for(timeout=30_000)  # the page has settled
             assert page.get_by_test_id("lever-budget").inner_text().startswith("£150,000 a year")
 
             # The employment budget to nothing: fewer people in work, a longer waiting list.
@@ -228,7 +229,8 @@ def test_browser_moving_a_lever_changes_the_headline(app_server, tmp_path):
             after, queue_after = _number(in_work.inner_text()), _number(waiting.inner_text())
             assert page.get_by_test_id("lever-budget").inner_text().startswith("£0 a year")
             assert after < before and queue_after > queue_before, (before, after, queue_before, queue_after)
-            print(f"headline changed {seconds:.1f} s after the lever moved")
+            print(f"headline changed {seconds:.1f} s after the lever moved; "
+                  f"{page.get_by_test_id('status').inner_text()}")
             shot = Path(os.environ.get("DAYSHIFT_APP_SCREENSHOT", tmp_path / "app.png"))
             page.screenshot(path=str(shot), full_page=False)
             assert shot.stat().st_size > 10_000

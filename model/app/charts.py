@@ -43,7 +43,8 @@ def _years_axis(ax, labels: list[str]) -> None:
 
 def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    fig.tight_layout()
+    fig.savefig(buf, format="png", dpi=100)
     return buf.getvalue()
 
 

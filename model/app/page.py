@@ -282,19 +282,21 @@ def Results(setup: explore.Setup, out: explore.Outcome, stale: bool):
     solara.HTML(tag="div", classes=["ds-cards"] + dim, unsafe_innerHTML=cards_html(out))
     solara.HTML(tag="div", classes=["ds-charts"] + dim_charts, unsafe_innerHTML=pictures)
     solara.HTML(tag="div", unsafe_innerHTML=totals_html(out))
-    Downloads(setup, out, stale)
+    Downloads(setup, out, stale, busy=stale or dim_charts != dim)
 
 
 @solara.component
-def Downloads(setup: explore.Setup, out: explore.Outcome, stale: bool):
+def Downloads(setup: explore.Setup, out: explore.Outcome, stale: bool, busy: bool = False):
     """The scenario as YAML (checked with its distributions, in the background); the report and the workbook
-    once written (a few seconds, in the background, when asked for)."""
+    once written (a few seconds, in the background, when asked for). The check waits while the page is busy
+    with the figures, so that it never slows them."""
     key = (id(setup), tuple(sorted(out.values.items())))
-    text = solara.lab.use_task(lambda: explore.scenario_yaml(setup, out.values), dependencies=[key], raise_error=False)
+    text = solara.lab.use_task(lambda: None if busy else explore.scenario_yaml(setup, out.values),
+                               dependencies=[key, busy], raise_error=False)
     files = solara.lab.use_task(lambda: (key, explore.report_files(setup, out)), dependencies=None, raise_error=False)
     with solara.Card("Downloads", margin=0):
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
-            if text.finished and not text.error:
+            if text.finished and not text.error and text.value is not None:
                 solara.FileDownload(text.value, filename=f"{out.name}.yaml", label="Scenario (YAML)",
                                     mime_type="application/x-yaml")
             elif text.error:
