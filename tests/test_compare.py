@@ -159,7 +159,7 @@ def test_lifetime_runs_of_different_lengths_compare_over_their_common_span():
     base, pol = _pair()
     for d, death in ((base, 0.01), (pol, 0.6)):  # the same people, all dead before pension age under the policy
         d["horizon"] = "lifetime"
-        d["population"].update(state_pension_age=50, age_bands=[18, 45], age_mix={"18-44": 0.1, "45+": 1.0},
+        d["population"].update(state_pension_age=50, age_bands=[18, 45], age_mix={"18-44": 0.1, "45+": 0.9},
                                mortality={"annual_by_age": {"18-44": death, "45+": death}})
         d["population"]["inflow"]["until_year"] = 1
     comp = compare(validate_scenario(base), [validate_scenario(pol)], reps=2, tornado=False)
