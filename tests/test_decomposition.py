@@ -101,3 +101,16 @@ def test_no_levers_no_decomposition():
     assert comp.decomposition is None and comp.summary()["decomposition"] is None
     base, pol = _pair()
     assert compare(base, [pol], reps=1, tornado=False, decomposition_runs=0).decomposition is None
+
+
+def test_levers_that_cannot_be_switched_apart_leave_the_comparison_standing_with_a_note():
+    base, _ = _pair()
+    data = dict(base.data, name="college")
+    data["states"] = dict(data["states"], college={"service": "community_day"})  # a new state and a way into it
+    data["transitions"] = dict(data["transitions"], day_service={"community_day": {"annual": 0.05},
+                                                                 "college": {"annual": 0.1}})
+    data["costs"] = dict(data["costs"], states=dict(data["costs"]["states"], college={"weekly": 60}))
+    pol = validate_scenario(data)
+    comp = compare(base, [pol], reps=1, tornado=False)
+    assert comp.decomposition is None and len(comp.runs) == 1
+    assert any(n.startswith("The saving cannot be split by lever") and "(the college state)" in n for n in comp.notes)

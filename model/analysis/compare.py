@@ -513,8 +513,12 @@ def _split_by_lever(out: Comparison, baseline: Scenario, policy: Scenario, seeds
                     progress: Callable[[float], None]) -> None:
     """The first policy's saving split by its levers on the comparison's first seeds, checked against the
     saving of the same runs (the levers must rebuild the policy)."""
-    out.decomposition = decompose(baseline, policy, seeds, metrics=lambda b, p: pair_metrics(b, p)[1],
-                                  progress=progress)
+    try:
+        out.decomposition = decompose(baseline, policy, seeds, metrics=lambda b, p: pair_metrics(b, p)[1],
+                                      progress=progress)
+    except ScenarioError as exc:  # some mix of levers makes no valid scenario: the comparison stands without it
+        out.notes.append(exc.problems[0].message)
+        return
     if out.decomposition is None:
         return
     if not paired:

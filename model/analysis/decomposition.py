@@ -234,9 +234,9 @@ def subset_specs(baseline: Scenario, policy: Scenario, found: list[Lever], masks
             out.append(compiled(validate_scenario(switched(base, pol, on), baseline.name)))
         except ScenarioError as exc:
             names = ", ".join(lv.name for lv in on) or "none"
-            raise ScenarioError(policy.name, [Problem("", f"the baseline with only these of {policy.name}'s levers "
-                                                      f"switched on ({names}) is not a valid scenario, so the saving "
-                                                      f"cannot be split by lever: {exc.problems[0]}")]) from None
+            raise ScenarioError(policy.name, [Problem("", f"The saving cannot be split by lever: the baseline with "
+                                                      f"only these of {policy.name}'s levers switched on ({names}) is "
+                                                      f"not a valid scenario ({exc.problems[0]}).")]) from None
     return out
 
 

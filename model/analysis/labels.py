@@ -93,6 +93,8 @@ def lever_in_words(key: str, policy_value: object = None) -> str:
         return f"moves from {_name(parts[1])} to {_name(parts[2])}"
     if parts[:2] == ["costs", "states"] and len(parts) == 3:
         return f"cost of {_name(parts[2])}"
+    if parts[0] == "states" and len(parts) == 2:
+        return f"the {_name(parts[1])} state"
     return in_words(key)
 
 
