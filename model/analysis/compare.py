@@ -23,8 +23,8 @@ from model.analysis import budget_impact, cost_effectiveness, value_of_informati
 from model.analysis.budget_impact import by_year
 from model.analysis.decomposition import Decomposition, decompose, subsets_run
 from model.analysis.labels import financial_year, in_words, money
-from model.analysis.posterior import JointSample
 from model.analysis.parameter_space import ParameterSpace
+from model.analysis.posterior import JointSample
 from model.analysis.stats import interval, replication_seeds
 from model.compile.spec import Spec, compiled
 from model.compile.validate import validate_scenario
@@ -35,7 +35,6 @@ from model.scenario.distributions import correlated_draws
 from model.scenario.paths import at_means, parse_path, substitute, value_at
 from model.scenario.problems import Problem, ScenarioError
 from model.scenario.schema import Scenario
-
 
 # Willingness to pay per unit of discounted outcome (for the shipped scenarios, a year in paid work) at which
 # the value of information is reported.

@@ -10,10 +10,9 @@ never chooses a backend or touches pyplot's global state.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
-
-import math
 
 import matplotlib.text
 import matplotlib.ticker

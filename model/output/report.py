@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -147,7 +148,7 @@ def _run_page(summary: dict, manifest: dict, folder: Path) -> tuple[str, str, st
     if monthly is not None and yearly is not None and "budget_shift" in yearly and len(yearly):
         moved, unspent = (v[-1] for v in shift_parts(monthly, yearly))
         shift = float(yearly["budget_shift"].iloc[-1])
-        if shift == shift:  # not NaN
+        if not math.isnan(shift):
             words.append(f"By {yearly['fiscal_year'].iloc[-1]}, spend on reactive services has fallen by "
                          f"{100 * shift:.0f}% of the starting budget: {100 * moved:.0f}% now goes to employment and "
                          f"in-work support and {100 * unspent:.0f}% is no longer spent at all (a saving or a cut).")
