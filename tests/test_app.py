@@ -139,6 +139,26 @@ def test_downloads_are_a_valid_scenario_a_report_and_a_workbook(pair, tmp_path):
     assert "totals" in openpyxl.load_workbook(book).sheetnames
 
 
+def test_the_cards_speak_in_words_and_financial_years(pair):
+    from model.app import page
+
+    setup = explore.load(*pair)
+    out = explore.run(setup, setup.start_values)
+    cards = page.cards_html(out)
+    assert "People in paid work, 2027-28" in cards and "95% of 5 runs" in cards
+    assert "Cashable saving, years 1 to 4" in cards and "£" in cards and "m<" in cards
+    assert "1 to 4" in page.totals_html(out) and "DWP (benefits)" in page.totals_html(out)
+
+
+def test_the_explorers_workings_leave_global_state_alone():
+    code = ("import matplotlib, sys; before = matplotlib.get_backend(); import model.app.explore, model.app.charts, "
+            "model.app.levers; print(before == matplotlib.get_backend(), 'matplotlib.pyplot' in sys.modules, "
+            "'solara' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                         env={**os.environ, "MPLBACKEND": "svg"})
+    assert out.stdout.split() == ["True", "False", "False"], out.stdout + out.stderr
+
+
 def test_a_bad_scenario_is_one_line_in_words(tmp_path, capsys):
     bad = write_yaml(tmp_path, small(policy="no"), "bad.yaml")
     assert main(["app", str(bad), "--baseline", str(bad), "--no-browser", "--port", str(_free_port())]) == 2
