@@ -23,3 +23,12 @@ def test_levers_years_and_money_read_as_words():
     assert money(14_834_567) == "£14.8m" and money(-342_000) == "-£342k" and money(960_000) == "£1.0m"
     for path in ("costs.day_centres.fixed_per_year", "population.moving_away_annual"):
         assert ">" not in in_words(path)
+
+
+def test_a_parameter_of_one_scenario_says_whose_it_is():
+    from model.analysis.labels import whose_words
+
+    path = "transitions.day_service.community_day.annual"
+    assert whose_words(path, "both") == in_words(path)
+    assert whose_words(path, "baseline").endswith("community day (baseline's)")
+    assert whose_words(path + ".values.0", "essex_live").endswith("(first period, essex_live's)")

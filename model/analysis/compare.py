@@ -22,7 +22,7 @@ import pandas as pd
 from model.analysis import budget_impact, cost_effectiveness, value_of_information
 from model.analysis.budget_impact import by_year
 from model.analysis.decomposition import Decomposition, decompose, subsets_run
-from model.analysis.labels import financial_year, in_words, money
+from model.analysis.labels import financial_year, money, whose_words
 from model.analysis.parameter_space import ParameterSpace
 from model.analysis.posterior import JointSample
 from model.analysis.stats import interval, replication_seeds
@@ -289,13 +289,10 @@ class Comparison:
                 f"discounted saving would be {money(c['npv_saving_without']['mean'])}.")))
         if self.tornado is not None and len(self.tornado) and policy == self.policies[0]:
             for row in self.tornado.head(RESTS_ON_SWINGS).itertuples():
-                whose = "" if getattr(row, "scenarios", "both") == "both" else f"{row.scenarios}'s"
                 lo, hi = sorted((row.npv_saving_low, row.npv_saving_high))
                 share = row.swing / abs(saving) if saving else None
                 of = f" ({100 * share:.0f}% of the saving)" if share is not None else ""
-                words = in_words(row.parameter)
-                if whose:  # 'rate (first period)' and the baseline's: 'rate (first period, baseline's)'
-                    words = f"{words[:-1]}, {whose})" if words.endswith(")") else f"{words} ({whose})"
+                words = whose_words(row.parameter, getattr(row, "scenarios", None))
                 out.append(dict(kind="swing", label=words, parameter=row.parameter, swing=float(row.swing),
                                 low=float(lo), high=float(hi), share_of_saving=share, text=(
                                     f"{words[0].upper()}{words[1:]}: from its 2.5% to its 97.5% point the "

@@ -61,6 +61,15 @@ def in_words(path: str) -> str:
     return _name(" > ".join(parts)) + period
 
 
+def whose_words(path: str, scenario: str | None = None) -> str:
+    """A parameter path in words, naming the scenario it belongs to when only one of those compared has it
+    ('... (first period, essex_live's)')."""
+    words = in_words(path)
+    if not scenario or scenario == "both":
+        return words
+    return f"{words[:-1]}, {scenario}'s)" if words.endswith(")") else f"{words} ({scenario}'s)"
+
+
 # The policy's levers (model.analysis.decomposition), in words.
 _LEVERS = {
     "referral": "referral rate to employment support",

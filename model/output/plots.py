@@ -19,7 +19,7 @@ import matplotlib.ticker
 import numpy as np
 from matplotlib.figure import Figure
 
-from model.analysis.labels import financial_year, in_words, money
+from model.analysis.labels import financial_year, in_words, money, whose_words
 
 SIZES = {"states": (9, 5), "budget_shift": (9, 4.5), "costs": (9, 5), "centres": (11, 4), "compare_states": (13, 4.8),
          "compare_budget_shift": (11, 4), "compare_centres": (12, 4), "budget_impact": (9, 4), "ce_plane": (7, 5.5),
@@ -365,7 +365,8 @@ def tornado(comp, ax=None):
         lo, hi = row.npv_saving_low / 1e6, row.npv_saving_high / 1e6
         ax.barh(i, lo - centre, left=centre, color=_BAD, hatch="//", edgecolor="white")
         ax.barh(i, hi - centre, left=centre, color=_GOOD)
-    labels = [literal(in_words(p)) for p in t["parameter"]]
+    labels = [literal(whose_words(p, t["scenarios"].iloc[i] if "scenarios" in t else None))
+              for i, p in enumerate(t["parameter"])]
     ax.set_yticks(range(len(t)), labels, fontsize=8)
     ax.axvline(centre, color="black", lw=0.8)
     ax.set_xlabel("Discounted council saving, GBP million (orange, hatched: parameter at its 2.5% point; blue: at "
