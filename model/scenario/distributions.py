@@ -27,45 +27,66 @@ TAIL = 0.0005  # draws are kept between this quantile and 1 - TAIL
 
 
 class Beta(Strict):
-    dist: Literal["beta"]
-    a: float = Field(gt=0)
-    b: float = Field(gt=0)
+    """A chance or share between 0 and 1, with mean a / (a + b)."""
+
+    dist: Literal["beta"] = Field(description="A beta distribution, for a chance or share between 0 and 1.",
+                                  examples=["beta"])
+    a: float = Field(gt=0, description="The weight of its happening: the mean is a / (a + b), so a: 4, b: 96 is 0.04.",
+                     examples=[4])
+    b: float = Field(gt=0, description="The weight of its not happening; the larger a + b, the narrower the spread.",
+                     examples=[96])
 
     def frozen(self):
         return stats.beta(self.a, self.b)
 
 
 class Gamma(Strict):
-    dist: Literal["gamma"]
-    shape: float = Field(gt=0)
-    scale: float = Field(gt=0)
+    """A positive amount such as a cost, with mean shape x scale."""
+
+    dist: Literal["gamma"] = Field(description="A gamma distribution, for a positive amount such as a cost.",
+                                   examples=["gamma"])
+    shape: float = Field(gt=0, description="Sets the spread: the standard deviation is the mean over the square root "
+                                           "of shape (25 gives a fifth of the mean).", examples=[25])
+    scale: float = Field(gt=0, description="The mean over shape (a mean of 100 with shape 25 is scale 4).",
+                         examples=[4])
 
     def frozen(self):
         return stats.gamma(self.shape, scale=self.scale)
 
 
 class Lognormal(Strict):
-    dist: Literal["lognormal"]
-    meanlog: float
-    sdlog: float = Field(gt=0)
+    """A positive amount whose logarithm is normal: the median is exp(meanlog)."""
+
+    dist: Literal["lognormal"] = Field(description="A lognormal distribution, for a positive amount with a long "
+                                                   "upper tail.", examples=["lognormal"])
+    meanlog: float = Field(description="The mean of the value's natural logarithm: the median is exp(meanlog).",
+                           examples=[4.6])
+    sdlog: float = Field(gt=0, description="The standard deviation of the value's natural logarithm (0.2 is about a "
+                                           "fifth either way).", examples=[0.2])
 
     def frozen(self):
         return stats.lognorm(self.sdlog, scale=np.exp(self.meanlog))
 
 
 class Normal(Strict):
-    dist: Literal["normal"]
-    mean: float
-    sd: float = Field(gt=0)
+    """A value spread evenly either side of its mean."""
+
+    dist: Literal["normal"] = Field(description="A normal distribution, symmetric about its mean.",
+                                    examples=["normal"])
+    mean: float = Field(description="The mean, in the unit of the value it stands for.", examples=[130])
+    sd: float = Field(gt=0, description="The standard deviation, in the unit of the value.", examples=[26])
 
     def frozen(self):
         return stats.norm(self.mean, self.sd)
 
 
 class Uniform(Strict):
-    dist: Literal["uniform"]
-    low: float
-    high: float
+    """Any value between low and high equally likely."""
+
+    dist: Literal["uniform"] = Field(description="A uniform distribution: every value from low to high equally "
+                                                 "likely.", examples=["uniform"])
+    low: float = Field(description="The lowest value, in the unit of the value it stands for.", examples=[0.02])
+    high: float = Field(description="The highest value, above low.", examples=[0.06])
 
     @model_validator(mode="after")
     def _order(self) -> "Uniform":
@@ -78,10 +99,13 @@ class Uniform(Strict):
 
 
 class Triangular(Strict):
-    dist: Literal["triangular"]
-    low: float
-    mode: float
-    high: float
+    """A value between low and high, most likely at mode."""
+
+    dist: Literal["triangular"] = Field(description="A triangular distribution: from low to high, most likely at "
+                                                    "mode.", examples=["triangular"])
+    low: float = Field(description="The lowest value, in the unit of the value it stands for.", examples=[1])
+    mode: float = Field(description="The most likely value, from low to high.", examples=[2])
+    high: float = Field(description="The highest value, above low.", examples=[3])
 
     @model_validator(mode="after")
     def _order(self) -> "Triangular":

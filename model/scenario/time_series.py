@@ -34,10 +34,16 @@ FY_MONTH = 4  # financial years start in April
 class TimeSeries(Strict):
     """A number by projection year or by financial year, as steps or linear between the points."""
 
-    years: list[int] | None = Field(None, description="Projection years from the start (0 is the first).")
-    calendar_years: list[int] | None = Field(None, description="Financial years, named by the year of their 1 April.")
-    values: list[float] = Field(min_length=1)
-    between: Literal["steps", "linear"] = "steps"
+    years: list[int] | None = Field(None, description="Projection years from the start (0 is the first).",
+                                    examples=[[0, 4]])
+    calendar_years: list[int] | None = Field(
+        None, description="Financial years, named by the year of their 1 April.", examples=[[2020, 2025]])
+    values: list[float] = Field(
+        min_length=1, description="The value at each of those years, one per year given: a number or a distribution.",
+        examples=[[0.10, 0.03], [{"dist": "beta", "a": 6.72, "b": 30.0}, {"dist": "beta", "a": 3, "b": 97}]])
+    between: Literal["steps", "linear"] = Field(
+        "steps", description="steps (the default): each value holds until the next year given; linear: values in "
+                             "between are interpolated.", examples=["linear"])
 
     @model_validator(mode="after")
     def _shape(self) -> "TimeSeries":
