@@ -114,3 +114,15 @@ def test_levers_that_cannot_be_switched_apart_leave_the_comparison_standing_with
     comp = compare(base, [pol], reps=1, tornado=False)
     assert comp.decomposition is None and len(comp.runs) == 1
     assert any(n.startswith("The saving cannot be split by lever") and "(the college state)" in n for n in comp.notes)
+
+
+def test_a_decomposition_past_the_budget_is_left_out_unless_asked(monkeypatch):
+    import model.analysis.compare as compare_module
+
+    base, pol = _pair()
+    monkeypatch.setattr(compare_module, "DECOMPOSITION_BUDGET", 1000)
+    left_out = compare(base, [pol], reps=1, tornado=False)
+    assert left_out.decomposition is None
+    assert any("not split by lever" in n and "8 subsets" in n for n in left_out.notes)
+    asked = compare(base, [pol], reps=1, tornado=False, decomposition_runs=1)
+    assert asked.decomposition is not None and not asked.notes

@@ -40,8 +40,11 @@ from model.scenario.schema import Scenario
 # the value of information is reported.
 WTP_PER_OUTCOME = [0.0, 1000.0, 2000.0, 5000.0, 10000.0, 20000.0, 30000.0, 50000.0]
 # Runs behind each subset of levers in the decomposition: one run of 2^7 = 128 subsets (essex_live's levers) takes
-# about 25 seconds, and one run already tells the lever that carries the saving from the rest.
+# about 20 seconds, and one run already tells the lever that carries the saving from the rest.
 DECOMPOSITION_RUNS = 1
+# Unless asked for, the decomposition is left out when its subsets would take more person-cycles than this (about
+# 30 seconds on one core; essex_live's 128 subsets of 1,560 people over 240 months take 48 million).
+DECOMPOSITION_BUDGET = 80_000_000
 
 
 def _in_work(monthly: pd.DataFrame, spec: Spec) -> np.ndarray:
@@ -405,18 +408,30 @@ def _metrics(name: str, run: int, base: SimulationResult, pol: SimulationResult)
 def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: int = 0, seed: int | None = None,
             common_random_numbers: bool = True, tornado: bool = True,
             progress: Callable[[int, int], None] | None = None, psa_common_numbers: bool = False,
-            psa_sample: JointSample | None = None, decomposition_runs: int = DECOMPOSITION_RUNS) -> Comparison:
+            psa_sample: JointSample | None = None, decomposition_runs: int | None = None) -> Comparison:
     """Run a baseline and its policies paired, over replications or PSA draws, and difference them. PSA draws
     run on their own random numbers unless `psa_common_numbers`; a scenario's calibrated parameters are drawn
     together from `psa_sample` when it is that scenario's. The first policy's saving is split by its levers on
-    the first `decomposition_runs` seeds (0: not split)."""
+    the first `decomposition_runs` seeds (0: not split; None: on DECOMPOSITION_RUNS seeds unless that would take
+    longer than DECOMPOSITION_BUDGET allows, which a note then says)."""
     check_comparable(baseline, policies)
     # Progress in runs (one scenario over one seed or draw), over every stage: the runs, the catch-alls run
     # again, and the tornado's points.
     n = psa if psa > 0 else max(1, reps)
     tornado_on = tornado and any(sc.uncertain for sc in [baseline, *policies])
     names = {u.name for sc in (baseline, policies[0]) for u in sc.uncertain}
-    decomposition_subsets = subsets_run(baseline, policies[0]) if decomposition_runs > 0 else 0
+    decomposition_subsets = subsets_run(baseline, policies[0]) if decomposition_runs != 0 else 0
+    late_notes = []
+    if decomposition_runs is None:
+        decomposition_runs = DECOMPOSITION_RUNS
+        spec = compiled(baseline)
+        cost = decomposition_subsets * spec.cohort.n_ids * spec.calendar.n_cycles * DECOMPOSITION_RUNS
+        if cost > DECOMPOSITION_BUDGET:
+            late_notes.append(f"The saving is not split by lever: {policies[0].name}'s {decomposition_subsets} subsets "
+                              f"of levers would take {cost / 1e6:,.0f} million person-cycles, more than the "
+                              f"{DECOMPOSITION_BUDGET / 1e6:,.0f} million a comparison spends on it unless asked "
+                              "(decomposition_runs).")
+            decomposition_subsets = 0
     total = n * (1 + len(policies)) + (0 if psa > 0 else n * sum(len(p.catch_alls) for p in policies)) + (
         2 * (1 + 2 * len(names)) * min(n, TORNADO_SEEDS) if tornado_on else 0) + (
         decomposition_subsets * min(n, decomposition_runs))
@@ -494,6 +509,7 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
         tornado_seeds = list(dict.fromkeys(seeds))[:TORNADO_SEEDS]
         out.tornado = centred(one_way(baseline, policies[0], tornado_seeds, progress=tick),
                               out.runs[out.runs["policy"] == policies[0].name])
+    out.notes += late_notes
     if decomposition_subsets:
         _split_by_lever(out, baseline, policies[0], list(dict.fromkeys(seeds))[:decomposition_runs],
                         paired=mode == "reps" and common_random_numbers, progress=tick)
