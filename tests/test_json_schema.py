@@ -87,3 +87,51 @@ def test_descriptions_are_sentences_not_types(schema):
 
 def test_the_schema_is_itself_valid_json_schema(schema):
     jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def _as_the_model_reads_it(value):
+    """An example with each distribution replaced by its mean and each time series by its first value, as the
+    scenario itself reads them (a value that decides who is in the model cannot be either)."""
+    from model.scenario.distributions import parse_distribution
+    from model.scenario.time_series import is_time_series
+
+    if isinstance(value, dict) and isinstance(value.get("dist"), str):
+        return float(parse_distribution(value).frozen().mean())
+    if is_time_series(value):
+        return _as_the_model_reads_it(value["values"][0])
+    if isinstance(value, dict):
+        return {k: _as_the_model_reads_it(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_the_model_reads_it(v) for v in value]
+    return value
+
+
+def test_every_example_is_valid_for_dayshift_itself():
+    """Beyond the editor's schema: each field's examples pass the field's own rules in dayshift (ranges, names,
+    and an example of a whole block its block's rules, such as a table starting at 0 or spend shares summing to 1).
+    Rules across blocks (a state named elsewhere in the scenario) are not checked here."""
+    import inspect
+    from typing import Annotated
+
+    from pydantic import BaseModel, TypeAdapter, ValidationError
+
+    import model.scenario.distributions as distributions
+    import model.scenario.schema as schema_module
+    import model.scenario.time_series as time_series
+
+    bad, seen = [], 0
+    for module in (schema_module, distributions, time_series):
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if not (issubclass(cls, BaseModel) and cls.__module__ == module.__name__ and cls.model_fields):
+                continue
+            for field, info in cls.model_fields.items():
+                kind = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+                adapter = TypeAdapter(kind)
+                for example in info.examples or []:
+                    seen += 1
+                    try:
+                        adapter.validate_python(_as_the_model_reads_it(example))
+                    except ValidationError as exc:
+                        bad.append(f"{name}.{field}: {json.dumps(example)} ({exc.errors()[0]['msg']})")
+    assert seen > 150
+    assert not bad, f"{len(bad)} examples that dayshift refuses:\n" + "\n".join(bad)
