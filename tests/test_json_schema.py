@@ -115,9 +115,8 @@ def test_every_example_is_valid_for_dayshift_itself():
 
     from pydantic import BaseModel, TypeAdapter, ValidationError
 
-    import model.scenario.distributions as distributions
-    import model.scenario.schema as schema_module
-    import model.scenario.time_series as time_series
+    from model.scenario import distributions, time_series
+    from model.scenario import schema as schema_module
 
     bad, seen = [], 0
     for module in (schema_module, distributions, time_series):

@@ -777,8 +777,8 @@ class Scenario(Strict):
                       examples=["essex_live"])
     description: str = Field(
         "", description="What the scenario is, in a sentence or two, for reports.",
-        examples=["A day-service-led council: day services are the default route, a low referral rate to employment "
-                  "support, the national mix of employment support models, block budgets."])
+        examples=[("A day-service-led council: day services are the default route, a low referral rate to employment "
+                   "support, the national mix of employment support models, block budgets.")])
     start: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = Field(
         "2025-04", description="First month of the projection, YYYY-MM.", examples=["2020-04"]
     )
