@@ -49,13 +49,16 @@ def scenarios(draw):
     bands = ["low", "high", "mid"][: draw(st.integers(1, 3))]
     pop = d["population"]
     pop["bands"] = bands
-    pop["band_mix"] = {b: draw(st.floats(0.1, 1)) for b in bands}
+    mix = {b: draw(st.floats(0.1, 1)) for b in bands}
+    pop["band_mix"] = {b: v / sum(mix.values()) for b, v in mix.items()}  # shares must sum to 1
     pop["wants_work"] = {b: draw(st.floats(0, 1)) for b in bands}
     pop["personal_budget_share"] = draw(st.floats(0, 1))
     states = ["day_service", "community_day", "supported_employment", "paid_work", "waiting", "no_service"]
     pop["initial"] = [{"state": s, "count": draw(st.integers(0, 40)),
                        "months_in_state": draw(st.sampled_from([0, 0, 5, 30]))} for s in states]
-    pop["inflow"] = {"per_year": draw(st.floats(0, 40)), "entry": {"day_service": 1, "community_day": draw(st.floats(0, 1))}}
+    community = draw(st.floats(0, 1))
+    pop["inflow"] = {"per_year": draw(st.floats(0, 40)),
+                     "entry": {"day_service": 1 / (1 + community), "community_day": community / (1 + community)}}
     if draw(st.booleans()):
         pop.pop("mortality")
     pop["moving_away_annual"] = draw(st.floats(0, 0.1))
@@ -66,7 +69,7 @@ def scenarios(draw):
         pop["inflow"]["until_year"] = draw(st.integers(0, 2))
         pop["state_pension_age"] = 50
         pop["age_bands"] = [18, 45]
-        pop["age_mix"] = {"18-44": 0.1, "45+": 1.0}
+        pop["age_mix"] = {"18-44": 0.1, "45+": 0.9}
         pop["mortality"] = {"annual_by_age": {"18-44": 0.01, "45+": 0.02}}
     else:
         d["horizon"] = {"years": draw(st.integers(1, 3))}
