@@ -85,7 +85,7 @@ def test_job_coach_hours_by_band_and_time_in_state_by_hand():
     """In-work support priced by job-coach hours: 4 hours a week at GBP 37.50 for band a, 8 for band b,
     halving after 3 months in the state."""
     d = _constant("annual", {"costs": "none"}, years=1)
-    d["population"]["bands"], d["population"]["band_mix"] = ["a", "b"], {"a": 1, "b": 1}
+    d["population"]["bands"], d["population"]["band_mix"] = ["a", "b"], {"a": 0.5, "b": 0.5}
     d["population"]["initial"] = [{"state": "day_service", "count": 1, "band_mix": {"a": 1}},
                                   {"state": "day_service", "count": 1, "band_mix": {"b": 1}}]
     d["costs"]["states"]["day_service"] = {"job_coach": {"hours_per_week": {"a": 4, "b": 8}, "cost_per_hour": 37.5},
@@ -127,7 +127,7 @@ def test_budget_shift_by_hand():
 
 def test_outcome_weights_by_band_by_hand():
     d = _constant("annual", {"costs": "none", "outcomes": "none"}, years=1)
-    d["population"]["bands"], d["population"]["band_mix"] = ["a", "b"], {"a": 1, "b": 1}
+    d["population"]["bands"], d["population"]["band_mix"] = ["a", "b"], {"a": 0.5, "b": 0.5}
     d["population"]["initial"] = [{"state": "day_service", "count": 3, "band_mix": {"a": 1}},
                                   {"state": "day_service", "count": 1, "band_mix": {"b": 1}}]
     d["outcome_weights"] = {"day_service": {"a": 0.8, "b": 0.4}}  # e.g. utilities by need
