@@ -86,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--psa-common-numbers", action="store_true",
                      help="run every PSA draw on the same random numbers (parameter uncertainty only); by default "
                           "each draw has its own")
+    cmp.add_argument("--decomposition-runs", type=int, default=None, metavar="N",
+                     help="runs behind each subset of the policy's levers when its saving is split by lever "
+                          "(default 1, left out with a note when that would take long; 0: not split)")
     cmp.add_argument("--seed", type=int, help="root seed (default: the baseline's seed)")
     _output_options(cmp, "results/<baseline>_vs_<policy>")
     swp = command("sweep", "run a parameter sweep on Dask (resumable) with global sensitivity",
@@ -270,9 +273,11 @@ def _compare(args) -> int:
         return joint
     if args.reps is None:
         args.reps = 1 if args.psa else DEFAULT_REPS
-    for flag in ("reps", "psa"):
-        if getattr(args, flag) < (1 if flag == "reps" else 0):
-            print(f"dayshift: --{flag} must be {'at least 1' if flag == 'reps' else '0 or more'}", file=sys.stderr)
+    for flag in ("reps", "psa", "decomposition_runs"):
+        value = getattr(args, flag)
+        if value is not None and value < (1 if flag == "reps" else 0):
+            print(f"dayshift: --{flag.replace('_', '-')} must be {'at least 1' if flag == 'reps' else '0 or more'}",
+                  file=sys.stderr)
             return EXIT_BAD_INPUT
     if args.psa and not any(sc.uncertain for sc in scenarios):
         print("dayshift: --psa needs at least one value written as a distribution, e.g. "
@@ -297,7 +302,7 @@ def _compare(args) -> int:
     try:
         comp = compare(scenarios[0], scenarios[1:], reps=args.reps, psa=args.psa, seed=args.seed,
                        progress=bar.update if bar else None, psa_common_numbers=args.psa_common_numbers,
-                       psa_sample=joint)
+                       psa_sample=joint, decomposition_runs=args.decomposition_runs)
     finally:
         if bar:
             bar.close()
