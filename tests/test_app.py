@@ -242,10 +242,10 @@ def test_browser_moving_a_lever_changes_the_headline(app_server, tmp_path):
             page.locator(".ds-lever-budget [role=slider]").focus()
             page.keyboard.press("Home")
             page.wait_for_function("(b) => document.querySelector('[data-testid=in-work-value]').innerText != b",
-                                   arg=in_work.inner_text(), timeout=30_000)
+                                   arg=in_work.inner_text(), timeout=30_000, polling=100)
             seconds = time.perf_counter() - t0
             page.wait_for_function("() => document.querySelector('[data-testid=status]').dataset.busy == '0'"
-                                   " && !document.querySelector('.ds-charts.ds-stale')", timeout=30_000)
+                                   " && !document.querySelector('.ds-charts.ds-stale')", timeout=30_000, polling=100)
             after, queue_after = _number(in_work.inner_text()), _number(waiting.inner_text())
             assert page.get_by_test_id("lever-budget").inner_text().startswith("£0 a year")
             assert after < before and queue_after > queue_before, (before, after, queue_before, queue_after)

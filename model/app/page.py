@@ -37,6 +37,7 @@ CSS = """
 .ds-charts img { max-width: 100%; }
 .ds-stale { opacity: 0.55; }
 .ds-status { color: #44525c; font-size: 0.85rem; min-height: 1.2rem; }
+.ds-status[data-busy="1"] { color: #1b4f8a; font-weight: 600; }
 .ds-help { color: #5b6770; font-size: 0.78rem; margin: 0 0 0.5rem 0; line-height: 1.25; }
 .ds-lever-value { font-weight: 600; color: #1d2731; }
 .ds-lever-label { font-size: 0.95rem; color: #1d2731; margin-top: 0.4rem; }
@@ -86,7 +87,8 @@ def _n(v: float | None, money: bool = False) -> str:
     if v is None:
         return "n/a"
     if money:
-        return f"{'-' if v < 0 else ''}£{abs(v) / 1e6:,.1f}m"
+        m = round(v / 1e6, 1) + 0.0  # to £0.1m, and never "-£0.0m"
+        return f"{'-' if m < 0 else ''}£{abs(m):,.1f}m"
     return f"{v:,.0f}"
 
 
@@ -252,12 +254,12 @@ def Page():
                         "Reading the scenarios and running the baseline...")
             solara.ProgressLinear(loaded.pending)
             return
-        solara.ProgressLinear(not result.finished)
         if result.error:
             msg = str(result.exception) if isinstance(result.exception, ScenarioError) else str(result.exception)
             solara.Error(f"These lever settings do not make a valid scenario: {msg}", text=True, outlined=True,
                          classes=["ds-run-error"])
-        status = ("Updating..." if not result.finished else
+        # No animated bar while the runs go: it would take the processor from them (a browser draws it in software).
+        status = ("Updating: running the policy with these levers..." if not result.finished else
                   f"Updated in {out.seconds:.1f} s: {len(setup.seeds)} runs of each scenario on the same random "
                   "numbers, every parameter at its mean." if out is not None else "")
         solara.HTML(tag="div", classes=["ds-status"], unsafe_innerHTML=html.escape(status),
