@@ -8,6 +8,7 @@ screenshot the README shows.
 
 from __future__ import annotations
 
+import html
 import os
 import socket
 import subprocess
@@ -21,6 +22,7 @@ import yaml
 
 from helpers import ROOT, SCENARIOS, small, write_yaml
 from model.analysis.compare import compare
+from model.analysis.labels import money
 from model.app import explore, levers
 from model.cli import main
 from model.compile.validate import load_scenario, parse_scenario
@@ -150,6 +152,66 @@ def test_the_cards_speak_in_words_and_financial_years(pair):
     assert "1 to 4" in page.totals_html(out) and "DWP (benefits)" in page.totals_html(out)
 
 
+def test_the_page_says_what_carries_the_saving_as_compare_does(tmp_path):
+    """essex_live with the employment budget at nothing still 'saves' money: the page says how much of that its
+    calibrated catch-all carries, and what the policy would save without it, with compare's figures."""
+    from model.app import page
+
+    setup = explore.load(SCENARIOS / "essex_live.yaml", SCENARIOS / "baseline.yaml")
+    values = dict(setup.start_values, budget=0)
+    out = explore.run(setup, values)
+    got = explore.carried(setup, out)
+    mine = tmp_path / f"{out.name}.yaml"
+    mine.write_text(explore.scenario_yaml(setup, values))  # the page's download, as compare reads it
+    ref = compare(load_scenario(SCENARIOS / "baseline.yaml"), [load_scenario(mine)], reps=explore.RUNS,
+                  tornado=False, decomposition_runs=0)
+    assert ref.seeds == setup.seeds
+    want = ref.summary()
+    assert len(got.carried_by) == len(want["carried_by"]) == 1
+    g, w = got.carried_by[0], want["carried_by"][0]
+    assert g["label"] == w["label"] == "the calibrated move from day centres to community day opportunities"
+    assert g["share_of_saving"] == pytest.approx(w["share_of_saving"], rel=1e-9)
+    assert g["npv_saving_without"]["mean"] == pytest.approx(w["npv_saving_without"]["mean"], rel=1e-9)
+    assert got.npv_saving["mean"] == pytest.approx(want["npv_saving"]["mean"], rel=1e-9)
+    # The saving shown rests on the catch-all: with no employment support it carries most of it or more.
+    assert w["share_of_saving"] > 0.5 and w["npv_saving_without"]["mean"] < want["npv_saving"]["mean"]
+    text = got.statements[0]
+    without = w["npv_saving_without"]["mean"]
+    assert text.startswith("The calibrated move from day centres to community day opportunities carries "
+                           f"{100 * w['share_of_saving']:.0f}% of this {money(want['npv_saving']['mean'])} saving (discounted)")
+    assert "(5 runs)" in text
+    assert (f"without it the policy saves the council {money(without)}" if without >= 0 else
+            f"without it the policy costs the council {money(-without)} more") in text
+    shown = page.carried_html(setup, out, got)
+    assert html.escape(text) in shown and "not a lever" in shown
+    assert "catch-all" in page.carried_html(setup, out, None)  # said before it is worked out
+    lines = explore.catch_all_lines(setup)
+    assert len(lines) == 1 and lines[0].startswith("Not a lever here") and "community day opportunities" in lines[0]
+    # The report written once the page has it says what the saving rests on.
+    report = explore.report_files(setup, out, got.comparison)["report.html"].decode()
+    assert "What this rests on" in report and "carries" in report
+
+
+def test_the_catch_alls_runs_stop_when_the_page_moves_on():
+    setup = explore.load(SCENARIOS / "essex_live.yaml", SCENARIOS / "baseline.yaml", runs=2)
+    out = explore.run(setup, setup.start_values)
+    with pytest.raises(explore.Abandoned):
+        explore.carried(setup, out, stop=lambda: True)
+    assert explore.carried(setup, explore.run(setup, dict(setup.start_values, budget=0)), stop=lambda: False)
+
+
+def test_a_policy_without_catch_alls_has_nothing_to_carry(pair):
+    setup = explore.load(*pair)
+    assert explore.carried(setup, explore.run(setup, setup.start_values)) is None
+    assert explore.catch_all_lines(setup) == []
+
+
+def test_a_catch_all_a_lever_writes_says_so():
+    assert levers.lever_at("policy.referral.annual") == "referral"
+    assert levers.lever_at("policy.funding.lag_months") == "lag_months"
+    assert levers.lever_at("transitions.day_service.community_day.annual") is None
+
+
 def test_the_explorers_workings_leave_global_state_alone():
     code = ("import matplotlib, sys; before = matplotlib.get_backend(); import model.app.explore, model.app.charts, "
             "model.app.levers; print(before == matplotlib.get_backend(), 'matplotlib.pyplot' in sys.modules, "
@@ -251,6 +313,15 @@ def test_browser_moving_a_lever_changes_the_headline(app_server, tmp_path):
             assert after < before and queue_after > queue_before, (before, after, queue_before, queue_after)
             print(f"headline changed {seconds:.1f} s after the lever moved; "
                   f"{page.get_by_test_id('status').inner_text()}")
+
+            # What carries the saving follows the figures: the catch-all's share and the saving without it.
+            carried = page.get_by_test_id("carried")
+            page.wait_for_function("() => document.querySelector('[data-testid=carried]').dataset.busy == '0'",
+                                   timeout=60_000, polling=100)
+            print(f"what carries the saving shown {time.perf_counter() - t0:.1f} s after the lever moved")
+            words = carried.inner_text()
+            assert "community day opportunities carries" in words and "without it the policy" in words, words
+            assert "Not a lever here" in page.get_by_test_id("catch-all-0").inner_text()
             shot = Path(os.environ.get("DAYSHIFT_APP_SCREENSHOT", tmp_path / "app.png"))
             page.screenshot(path=str(shot), full_page=False)
             assert shot.stat().st_size > 10_000

@@ -5,15 +5,21 @@ The comparison is `model.analysis.compare`'s replications, on its seeds (common 
 and the baseline share each run's numbers), with every parameter at its mean, on the vectorised engine. Two
 things keep a lever move within about two seconds: the baseline's runs are made once and kept (a lever moves
 only the policy), and the policy's runs go through the engine together (`simulate_draws`, one seed each). The
-catch-alls and the tornado of `dayshift compare` are left out of the page; `dayshift compare` with the
-downloaded scenario gives them.
+tornado of `dayshift compare` is left out of the page; `dayshift compare` with the downloaded scenario gives it.
+
+What the saving rests on is not left out: when the policy has calibrated catch-alls (`catch_alls`), `carried`
+runs it again without each, as `dayshift compare` does and with compare's own function
+(`carried_by_catch_alls`), on the page's seeds and paired with the same baseline runs. That doubles a lever
+move's work (about 2 s more for essex_live), so the page asks for it once the figures are drawn.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +28,8 @@ import pandas as pd
 import yaml
 
 from model.analysis.budget_impact import break_even_year
-from model.analysis.compare import Comparison, check_comparable, pair_metrics
+from model.analysis.compare import Comparison, carried_by_catch_alls, check_comparable, pair_metrics
+from model.analysis.labels import money
 from model.analysis.stats import interval, replication_seeds
 from model.app import levers
 from model.compile.spec import compiled
@@ -97,6 +104,7 @@ class Outcome:
     years: list[str]  # financial years (or the months each projection year spans)
     table: pd.DataFrame  # per run and year: in work, spend, cashable saving, waiting list, for both scenarios
     seconds: float
+    scenario: Scenario | None = None  # the policy with the levers set, as run (at its means)
 
 
 def run(setup: Setup, values: dict) -> Outcome:
@@ -114,12 +122,87 @@ def run(setup: Setup, values: dict) -> Outcome:
     labels = list(comp.budget_impact(name)["cashable"]["year from start"])
     table = _table(comp, setup.base_runs, runs, len(labels))
     return Outcome(values=dict(values), name=name, comparison=comp, summary=summary, headline=summary["headline"],
-                   years=labels, table=table, seconds=time.perf_counter() - t0)
+                   years=labels, table=table, seconds=time.perf_counter() - t0, scenario=scenario)
+
+
+class Abandoned(Exception):
+    """The page moved on (a lever moved again) while the catch-alls were being run: their runs are not wanted."""
+
+
+@dataclass
+class Carried:
+    """How much of an outcome's saving the policy's calibrated catch-alls carry, as `dayshift compare` says it."""
+
+    comparison: Comparison  # the outcome's comparison with compare's table of the runs without each catch-all
+    carried_by: list[dict]  # compare's summary()["carried_by"]: per catch-all, the saving without it and its share
+    npv_saving: dict  # the discounted saving the shares are of (the headline's), mean and spread over the runs
+    runs: int
+    seconds: float
+
+    @property
+    def statements(self) -> list[str]:
+        """One sentence per catch-all: the share of the shown saving it carries and the saving without it."""
+        return [carried_words(c, self.npv_saving["mean"], self.runs) for c in self.carried_by]
+
+
+def carried(setup: Setup, out: Outcome, stop: Callable[[], bool] | None = None) -> Carried | None:
+    """The policy with the levers set run again with each calibrated catch-all at its value without it, on the
+    page's seeds and paired with the same baseline runs: `dayshift compare`'s own `carried_by_catch_alls`, so the
+    figures are compare's for the same seeds. None when the policy has no catch-alls; `Abandoned` when `stop()`
+    turns true between runs."""
+    if out.scenario is None or not out.scenario.catch_alls:
+        return None
+    t0 = time.perf_counter()
+
+    def tick(_runs: float) -> None:
+        if stop is not None and stop():
+            raise Abandoned
+
+    table = carried_by_catch_alls([out.scenario], setup.base_runs, out.comparison.runs, list(setup.seeds),
+                                  progress=tick)
+    comp = dataclasses.replace(out.comparison, carried=table)
+    summary = comp.summary()
+    return Carried(comparison=comp, carried_by=summary["carried_by"], npv_saving=summary["npv_saving"],
+                   runs=int(summary["runs"]), seconds=time.perf_counter() - t0)
+
+
+def _saves(v: float) -> str:
+    return f"saves the council {money(v)}" if v >= 0 else f"costs the council {money(-v)} more"
+
+
+def carried_words(c: dict, saving: float, runs: int) -> str:
+    """A catch-all's share of the shown (discounted) saving and the saving without it, in words."""
+    label = c["label"][0].upper() + c["label"][1:]
+    without = c["npv_saving_without"]["mean"]
+    if c["share_of_saving"] is None:  # compare gives no share of a saving that is not one
+        return (f"{label} is a calibrated value, not a lever: with it the policy {_saves(saving)} (discounted); "
+                f"without it the policy {_saves(without)} ({runs} runs).")
+    share = 100 * c["share_of_saving"]
+    more = ", more than all of it:" if share > 100.5 else ";"
+    return (f"{label} carries {share:.0f}% of this {money(saving)} saving (discounted){more} without it the "
+            f"policy {_saves(without)} ({runs} runs).")
+
+
+def catch_all_lines(setup: Setup) -> list[str]:
+    """One line per calibrated catch-all of the policy and of the baseline: not a lever here, and what it stands
+    for."""
+    lines = []
+    for who, sc in (("policy", setup.policy), ("baseline", setup.baseline)):
+        for c in sc.catch_alls:
+            lever = levers.lever_at(c.path)
+            where = (f"Set by the lever '{levers.BY_KEY[lever].label}' when moved" if lever else "Not a lever here")
+            lines.append(
+                f"{where}: {c.label}, a catch-all standing for what the model's structure misses "
+                f"({sc.name}'s {c.path}; {c.without:g} without it). "
+                + ("The box under the headline says how much of the saving it carries." if who == "policy" else
+                   "It is the baseline's: dayshift compare measures a policy's catch-alls only, so the page does "
+                   "not say how much of the difference it carries."))
+    return lines
 
 
 def paired(setup: Setup, name: str, runs: list[SimulationResult]) -> Comparison:
     """The policy's runs paired with the baseline's as a `Comparison` in replications mode, as `compare` makes
-    it (each pair's differences by `pair_metrics`), without the catch-alls and the tornado."""
+    it (each pair's differences by `pair_metrics`), without the tornado (and the catch-alls' runs: `carried`)."""
     yearly_parts, rows = [], []
     for i, (b, r) in enumerate(zip(setup.base_runs, runs)):
         y, totals = pair_metrics(b, r)
@@ -204,20 +287,20 @@ def describe(key: str, value) -> str:
     return f"{shown} {lever.unit}"
 
 
-def write_files(setup: Setup, out: Outcome, folder: str | Path) -> Path:
-    """The comparison on the page as a results folder, written by the project's writer: report.html and
-    budget_impact.xlsx among its files."""
+def write_files(setup: Setup, out: Outcome, folder: str | Path, comparison: Comparison | None = None) -> Path:
+    """The comparison on the page (or `comparison`: it with its catch-alls' runs, from `carried`) as a results
+    folder, written by the project's writer: report.html and budget_impact.xlsx among its files."""
     text = scenario_yaml(setup, out.values)
     target = Path(folder) / f"{setup.baseline.name}_vs_{out.name}"
     scenarios = {setup.baseline.name: (setup.baseline_path, Path(setup.baseline_path).read_text(encoding="utf-8")),
                  out.name: (f"{out.name}.yaml", text)}
     settings = dict(reps=len(setup.seeds), engine="vectorised", parameters="at their means", made_by="dayshift app",
                     levers={k: out.values[k] for k in levers.BY_KEY if k in out.values})
-    return write_comparison(out.comparison, target, scenarios, settings=settings)
+    return write_comparison(comparison or out.comparison, target, scenarios, settings=settings)
 
 
-def report_files(setup: Setup, out: Outcome) -> dict[str, bytes]:
+def report_files(setup: Setup, out: Outcome, comparison: Comparison | None = None) -> dict[str, bytes]:
     """report.html and budget_impact.xlsx of the comparison on the page, written in a temporary folder."""
     with tempfile.TemporaryDirectory(prefix="dayshift-app-") as tmp:
-        folder = write_files(setup, out, tmp)
+        folder = write_files(setup, out, tmp, comparison)
         return {name: (folder / name).read_bytes() for name in ("report.html", "budget_impact.xlsx")}

@@ -62,6 +62,20 @@ LEVERS = (
           "years"),
 )
 BY_KEY = {lever.key: lever for lever in LEVERS}
+# Where each lever writes in a scenario (a lever may write below or above its path).
+PATHS = {"employment_first": ENTRY, "referral": REFERRAL, "budget": BUDGET, "evidence_share": MODELS,
+         "money_follows": FUNDING + ("model",), "lag_months": FUNDING + ("lag_months",),
+         "kept_in_work": KEPT_IN_WORK}
+
+
+def lever_at(path: str) -> str | None:
+    """The lever that writes a scenario value (a dotted path, as a catch-all names it), or None."""
+    parts = tuple(path.split("."))
+    for key, where in PATHS.items():
+        n = min(len(parts), len(where))
+        if parts[:n] == tuple(where[:n]):
+            return key
+    return None
 
 
 def number(raw, start: str = "2025-04") -> float | None:

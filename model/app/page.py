@@ -41,6 +41,12 @@ CSS = """
 .ds-help { color: #5b6770; font-size: 0.78rem; margin: 0 0 0.5rem 0; line-height: 1.25; }
 .ds-lever-value { font-weight: 600; color: #1d2731; }
 .ds-lever-label { font-size: 0.95rem; color: #1d2731; margin-top: 0.4rem; }
+.ds-carried { font-size: 1.0rem; background: #fff6e5; border-left: 5px solid #b26a00; padding: 0.5rem 0.9rem;
+              margin: 0.2rem 0 0.4rem 0; color: #1d2731; }
+.ds-carried[data-busy="1"] { color: #5b4a2e; font-size: 0.92rem; }
+.ds-carried .ds-sub { margin-top: 0.2rem; }
+.ds-catch-all { color: #5b4a2e; font-size: 0.8rem; margin: 0.5rem 0 0 0; line-height: 1.25;
+                border-left: 3px solid #b26a00; padding-left: 0.4rem; }
 .ds-table { border-collapse: collapse; font-size: 0.88rem; } .ds-table td, .ds-table th { padding: 0.2rem 0.6rem;
            border-bottom: 1px solid #dde3e8; text-align: left; } .ds-table td.num { text-align: right; }
 """
@@ -247,6 +253,9 @@ def Page():
                                         k, int(v) if k in ("lag_months", "push_years") else v))
                 solara.Button("Put the levers back as the scenario has them", text=True, small=True,
                               on_click=lambda: set_values(None), disabled=current == setup.start_values)
+                for i, line in enumerate(explore.catch_all_lines(setup)):
+                    solara.HTML(tag="div", classes=["ds-catch-all"], unsafe_innerHTML=html.escape(line),
+                                attributes={"data-testid": f"catch-all-{i}"})
 
     with solara.Column(style={"max-width": "78rem"}):
         if setup is None:
@@ -259,18 +268,42 @@ def Page():
             solara.Error(f"These lever settings do not make a valid scenario: {msg}", text=True, outlined=True,
                          classes=["ds-run-error"])
         # No animated bar while the runs go: it would take the processor from them (a browser draws it in software).
+        follows = (" What carries the saving (its calibrated catch-alls, run again without each) is worked out "
+                   "after the figures are drawn." if out is not None and _has_catch_alls(out) else "")
         status = ("Updating: running the policy with these levers..." if not result.finished else
                   f"Updated in {out.seconds:.1f} s: {len(setup.seeds)} runs of each scenario on the same random "
-                  "numbers, every parameter at its mean." if out is not None else "")
+                  f"numbers, every parameter at its mean.{follows}" if out is not None else "")
         solara.HTML(tag="div", classes=["ds-status"], unsafe_innerHTML=html.escape(status),
                     attributes={"data-testid": "status", "data-busy": "1" if stale else "0"})
         if out is not None:
             Results(setup, out, stale)
 
 
+def _has_catch_alls(out: explore.Outcome) -> bool:
+    return out.scenario is not None and bool(out.scenario.catch_alls)
+
+
+def carried_html(setup: explore.Setup, out: explore.Outcome, done: explore.Carried | None, error=None) -> str:
+    """What carries the saving: each catch-all's share and the saving without it once worked out, or that it
+    is being worked out."""
+    runs = len(setup.seeds)
+    if done is not None:
+        sentences = " ".join(html.escape(t) for t in done.statements)
+        return (f"{sentences}<div class=\"ds-sub\">A calibrated catch-all stands for what the model's structure "
+                f"misses; it is not a lever. Worked out as <code>dayshift compare</code> does, on the same {runs} "
+                f"runs with the value it would have without it, in {done.seconds:.1f} s once the figures were "
+                "drawn.</div>")
+    if error is not None:
+        return html.escape(f"What carries this saving could not be worked out: {error}")
+    labels = "; ".join(c.label for c in out.scenario.catch_alls)
+    return html.escape(f"What carries this saving: {out.name} has a calibrated catch-all ({labels}). The page runs "
+                       f"it again without it ({runs} runs, a couple of seconds) once the figures are drawn.")
+
+
 @solara.component
 def Results(setup: explore.Setup, out: explore.Outcome, stale: bool):
-    """The answer in words, the headline figures, the charts, the totals and the downloads of one outcome."""
+    """The answer in words, what carries the saving, the headline figures, the charts, the totals and the
+    downloads of one outcome."""
     dim = ["ds-stale"] if stale else []
     drawn = solara.lab.use_task(lambda: (id(out), charts_html(out)), dependencies=[id(out)], raise_error=False)
     latest = drawn.value if drawn.finished and not drawn.error else drawn.latest
@@ -279,23 +312,49 @@ def Results(setup: explore.Setup, out: explore.Outcome, stale: bool):
         dim_charts = ["ds-stale"]
     else:
         dim_charts = dim
+    busy = stale or dim_charts != dim
+    # The catch-alls' runs wait until the figures are drawn, so that they never slow them, and stop (between
+    # runs) once the page moves on.
+    live = solara.use_ref(None)
+    live.current = (id(out), busy)
+    has = _has_catch_alls(out)
+
+    def carry():
+        if busy or not has:
+            return None
+        try:
+            return id(out), explore.carried(setup, out, stop=lambda: live.current != (id(out), False))
+        except explore.Abandoned:
+            return None
+
+    carrying = solara.lab.use_task(carry, dependencies=[id(out), busy], raise_error=False)
+    got = carrying.value if carrying.finished and not carrying.error else None
+    done = got[1] if got and got[0] == id(out) else None
     solara.HTML(tag="div", classes=["ds-answer"] + dim, unsafe_innerHTML=html.escape(out.headline),
                 attributes={"data-testid": "headline"})
+    if has:
+        error = carrying.exception if carrying.error and not busy else None
+        solara.HTML(tag="div", classes=["ds-carried"] + dim, unsafe_innerHTML=carried_html(setup, out, done, error),
+                    attributes={"data-testid": "carried", "data-busy": "0" if done is not None or error else "1"})
     solara.HTML(tag="div", classes=["ds-cards"] + dim, unsafe_innerHTML=cards_html(out))
     solara.HTML(tag="div", classes=["ds-charts"] + dim_charts, unsafe_innerHTML=pictures)
     solara.HTML(tag="div", unsafe_innerHTML=totals_html(out))
-    Downloads(setup, out, stale, busy=stale or dim_charts != dim)
+    Downloads(setup, out, stale, busy=busy, carried=done)
 
 
 @solara.component
-def Downloads(setup: explore.Setup, out: explore.Outcome, stale: bool, busy: bool = False):
+def Downloads(setup: explore.Setup, out: explore.Outcome, stale: bool, busy: bool = False,
+              carried: explore.Carried | None = None):
     """The scenario as YAML (checked with its distributions, in the background); the report and the workbook
-    once written (a few seconds, in the background, when asked for). The check waits while the page is busy
-    with the figures, so that it never slows them."""
+    once written (a few seconds, in the background, when asked for), with what carries the saving once the page
+    has it. The check waits while the page is busy with the figures, so that it never slows them."""
     key = (id(setup), tuple(sorted(out.values.items())))
     text = solara.lab.use_task(lambda: None if busy else explore.scenario_yaml(setup, out.values),
                                dependencies=[key, busy], raise_error=False)
-    files = solara.lab.use_task(lambda: (key, explore.report_files(setup, out)), dependencies=None, raise_error=False)
+    files_key = (key, carried is not None)
+    files = solara.lab.use_task(
+        lambda: (files_key, explore.report_files(setup, out, carried.comparison if carried else None)),
+        dependencies=None, raise_error=False)
     with solara.Card("Downloads", margin=0):
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
             if text.finished and not text.error and text.value is not None:
@@ -306,7 +365,7 @@ def Downloads(setup: explore.Setup, out: explore.Outcome, stale: bool, busy: boo
                              text=True, dense=True)
             else:
                 solara.Button("Scenario (YAML): checking...", disabled=True)
-            if files.finished and not files.error and files.value[0] == key:
+            if files.finished and not files.error and files.value[0] == files_key:
                 done = files.value[1]
                 solara.FileDownload(done["report.html"], filename=f"{out.name}_report.html",
                                     label="Report (HTML)", mime_type="text/html")
