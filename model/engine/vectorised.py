@@ -131,6 +131,9 @@ class VectorisedEngine:
         self.exits_total = np.zeros((D, len(EXIT_STATES)), dtype=_INT)
         self.q_uid = [np.zeros(0, dtype=_INT) for _ in range(D)]  # waiting lists, by draw: d * n_ids + id
         self.q_join = [np.zeros(0, dtype=_INT) for _ in range(D)]
+        # Who is on a waiting list, by uid: leaving clears the flag, and each list drops its cleared entries
+        # when next read (a per-draw search on every exit and move cost more than the whole cycle's arithmetic).
+        self.queued = np.zeros(D * spec.cohort.n_ids, dtype=bool)
         self.budgets = [BudgetLedger(p) for p in self.pols] if pol is not None else None
         self.centres = [CentreClosures(s.centres) for s in specs] if spec.centres else None
         self.leds: list[CycleLedger] | None = None
@@ -381,7 +384,7 @@ class VectorisedEngine:
         """As the agent engine: the starting supported stock takes the starting places in id order."""
         pol, p = self.pol, self.p
         for dd, pd in enumerate(self.pols):
-            pos = self.row_of[self.q_uid[dd]]  # all joined at 0, in id order
+            pos = self.row_of[self._queue(dd)[0]]  # all joined at 0, in id order
             supported = p.state[pos] == pol.support
             sup_pos = pos[supported]
             models = fill_places(pd.places(pd.base_budget), len(sup_pos))
@@ -392,6 +395,7 @@ class VectorisedEngine:
             p.origin[over] = pol.waiting
             keep = ~supported
             keep[np.flatnonzero(supported)[~placed]] = True
+            self.queued[self.q_uid[dd][~keep]] = False
             self.q_uid[dd], self.q_join[dd] = self.q_uid[dd][keep], self.q_join[dd][keep]
 
     def _refer(self, rows, at: np.ndarray, charge: bool) -> np.ndarray:
@@ -430,14 +434,18 @@ class VectorisedEngine:
         rows["state_start"][at] = self.cycle
 
     def _leave_queue(self, d: np.ndarray, ids: np.ndarray) -> None:
-        """Take people off their draw's waiting list."""
-        gone = self._uid(d, ids)
-        for dd in np.unique(d):
-            if len(self.q_uid[dd]):
-                stay = ~np.isin(self.q_uid[dd], gone)
-                self.q_uid[dd], self.q_join[dd] = self.q_uid[dd][stay], self.q_join[dd][stay]
+        """Take people off their draw's waiting list (their entries go when the list is next read)."""
+        self.queued[self._uid(d, ids)] = False
+
+    def _queue(self, dd: int) -> tuple[np.ndarray, np.ndarray]:
+        """Draw `dd`'s waiting list (uids and the cycles they joined), without those who have left it."""
+        here = self.queued[self.q_uid[dd]]
+        if not here.all():
+            self.q_uid[dd], self.q_join[dd] = self.q_uid[dd][here], self.q_join[dd][here]
+        return self.q_uid[dd], self.q_join[dd]
 
     def _queue_add(self, d: np.ndarray, uids: np.ndarray, join: int) -> None:
+        self.queued[uids] = True
         for dd in np.unique(d):
             add = uids[d == dd]
             self.q_uid[dd] = np.concatenate([self.q_uid[dd], add])
@@ -627,8 +635,9 @@ class VectorisedEngine:
             budget = budget_ledger.budget(m)
             places = pd.places(budget)
             occupied = occupied_all[dd]
-            order = np.lexsort((self.q_uid[dd], self.q_join[dd]))
-            q_uid, q_join = self.q_uid[dd][order], self.q_join[dd][order]
+            q_uid, q_join = self._queue(dd)
+            order = np.lexsort((q_uid, q_join))
+            q_uid, q_join = q_uid[order], q_join[order]
             models = fill_places(places - occupied, len(q_uid))
             taken = models >= 0
             if taken.any():
@@ -641,6 +650,7 @@ class VectorisedEngine:
                 admitted.append(at)
                 occupied = occupied + np.bincount(models[taken], minlength=len(places))
             self.q_uid[dd], self.q_join[dd] = q_uid[~taken], q_join[~taken]
+            self.queued[q_uid[taken]] = False
             carried, set_up = budget_ledger.settle(budget, occupied)
             led.policy_cycle(budget_ledger.split(m), budget, places, occupied, m - self.q_join[dd], carried, set_up)
         if admitted:
