@@ -700,14 +700,25 @@ class VectorisedEngine:
         """The monthly table of draw `draw`, a row per cycle run."""
         return self.rows[draw]
 
+    def _finished_of(self, draw: int) -> dict[str, np.ndarray]:
+        """The rows of people who left, of draw `draw` (all draws' rows are gathered and split once)."""
+        if getattr(self, "_finished_split", None) is None or self._finished_split[0] != len(self.finished):
+            cat = {k: np.concatenate([part[k] for part in self.finished]) for k in self.finished[0]} if self.finished \
+                else {k: getattr(self.p, k)[:0] for k in self.p._full} | {"exit_state": np.zeros(0, dtype=_INT),
+                                                                           "exit_cycle": np.zeros(0, dtype=_INT)}
+            order = np.argsort(cat["d"], kind="stable")
+            edges = np.searchsorted(cat["d"][order], np.arange(self.D + 1))
+            self._finished_split = (len(self.finished), {k: v[order] for k, v in cat.items()}, edges)
+        _, cat, edges = self._finished_split
+        return {k: v[edges[draw]:edges[draw + 1]] for k, v in cat.items()}
+
     def person_rows(self, draw: int = 0) -> dict[str, np.ndarray]:
         """One row per person ever in draw `draw`, in id order (as `DayshiftModel.person_rows`)."""
         spec, p = self.spec, self.p
         here = np.flatnonzero((p.state < self.GONE) & (p.d == draw))
         cycles_in = p.cycles_in[here].copy()
         cycles_in[np.arange(len(here)), p.state[here]] += self.cycle - np.maximum(p.state_start[here], 0)
-        parts = list(self.finished) if self.D == 1 else [
-            {k: v[part["d"] == draw] for k, v in part.items()} for part in self.finished]
+        parts = list(self.finished) if self.D == 1 else [self._finished_of(draw)]
         parts.append(dict(p.rows(here), cycles_in=cycles_in, exit_state=p.state[here], exit_cycle=np.full(len(here), -1)))
         cat = {k: np.concatenate([part[k] for part in parts]) for k in parts[-1]}
         order = np.argsort(cat["ids"], kind="stable")
