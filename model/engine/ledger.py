@@ -3,7 +3,9 @@ monthly table. Engines fill it; its columns are the same whichever engine runs."
 
 from __future__ import annotations
 
+import functools
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -22,7 +24,8 @@ def financial_year(spec: Spec, cycle: int) -> int:
     return y if m0 >= 3 else y - 1
 
 
-def _month_info(spec: Spec, cycle: int) -> dict:
+def month_info(spec: Spec, cycle: int) -> dict:
+    """The calendar columns of a cycle's row: cycle, month, date, financial year and projection year."""
     y, m0 = _calendar_month(spec, cycle)
     fy = financial_year(spec, cycle)
     return dict(
@@ -48,7 +51,7 @@ CALENDAR, STOCK, FLOW, MONEY, RATE = "calendar", "stock", "flow", "money", "rate
 def column_kinds(spec: Spec) -> dict[str, str]:
     """The monthly table's columns, in order, with the kind of each."""
     live = spec.states[: spec.n_live]
-    cols: dict[str, str] = {c: CALENDAR for c in _month_info(spec, 0)}
+    cols: dict[str, str] = {c: CALENDAR for c in month_info(spec, 0)}
     cols.update({f"n_{s}": STOCK for s in spec.states})
     cols.update({c: FLOW for c in ["inflow"] + [f"exits_{e}" for e in EXIT_STATES]})
     cols.update({c: FLOW for c in [f"inflow_to_{s}" for s in live] + [f"exits_from_{s}" for s in live]})
@@ -79,6 +82,35 @@ def column_kinds(spec: Spec) -> dict[str, str]:
 def record_columns(spec: Spec) -> list[str]:
     """The monthly table's columns, in order."""
     return list(column_kinds(spec))
+
+
+@dataclass(frozen=True)
+class _Names:
+    """The monthly table's column names that follow from the states, made once per layout of states."""
+
+    counts: list[str]
+    exits_total: list[str]
+    exits: list[str]
+    inflow_to: list[str]
+    exits_from: list[str]
+    flows: list[str]
+    off_diagonal: np.ndarray
+    job_starts_from: list[str]
+
+
+@functools.lru_cache(maxsize=64)
+def _names_of(states: tuple, n_live: int) -> _Names:
+    live = states[:n_live]
+    off = ~np.eye(n_live, dtype=bool)  # row by row, as the flow columns are laid out
+    return _Names(counts=[f"n_{s}" for s in live], exits_total=[f"n_{e}" for e in EXIT_STATES],
+                  exits=[f"exits_{e}" for e in EXIT_STATES], inflow_to=[f"inflow_to_{s}" for s in live],
+                  exits_from=[f"exits_from_{s}" for s in live],
+                  flows=[f"flow_{a}_to_{b}" for a in live for b in live if a != b], off_diagonal=off,
+                  job_starts_from=[f"job_starts_from_{o}" for o in list(live) + ["inflow"]])
+
+
+def _names(spec: Spec) -> _Names:
+    return _names_of(tuple(spec.states), spec.n_live)
 
 
 class CycleLedger:
@@ -251,23 +283,22 @@ class CycleLedger:
         fixed, double = costs
         self._centre_row = dict(centres_open=n_open, day_centre_fixed=fixed, day_centre_double_running=double)
 
-    def close(self, exits_total: dict[str, int]) -> dict:
-        """The cycle's row of the monthly table."""
+    def close(self, exits_total: dict[str, int], month: dict | None = None) -> dict:
+        """The cycle's row of the monthly table (`month`: the cycle's calendar columns, if already made)."""
         spec, m = self.spec, self.cycle
-        live = spec.states[: spec.n_live]
-        row = _month_info(spec, m)
-        row.update({f"n_{s}": int(self._counts[i]) for i, s in enumerate(live)})
-        row.update({f"n_{e}": int(exits_total[e]) for e in EXIT_STATES})
+        names = _names(spec)
+        row = dict(month) if month is not None else month_info(spec, m)
+        row.update(zip(names.counts, self._counts.tolist()))
+        row.update(zip(names.exits_total, (int(exits_total[e]) for e in EXIT_STATES)))
         row["inflow"] = int(self._inflow)
-        row.update({f"exits_{e}": int(self._exits[e]) for e in EXIT_STATES})
-        row.update({f"inflow_to_{s}": int(n) for s, n in zip(live, self._inflow_to)})
-        row.update({f"exits_from_{s}": int(n) for s, n in zip(live, self._exits_from)})
-        row.update({f"flow_{a}_to_{b}": int(self._moves[i, j]) for i, a in enumerate(live)
-                    for j, b in enumerate(live) if i != j})
+        row.update(zip(names.exits, (int(self._exits[e]) for e in EXIT_STATES)))
+        row.update(zip(names.inflow_to, self._inflow_to.tolist()))
+        row.update(zip(names.exits_from, self._exits_from.tolist()))
+        row.update(zip(names.flows, self._moves[names.off_diagonal].tolist()))
         row["referrals"] = int(self._referrals)
         row["admissions"] = int(self._admissions)
         row["job_starts"] = int(self._job_starts_by.sum())
-        row.update({f"job_starts_from_{o}": int(n) for o, n in zip(origins(spec), self._job_starts_by)})
+        row.update(zip(names.job_starts_from, self._job_starts_by.tolist()))
         row["jobs_kept_6_months"], row["jobs_kept_12_months"] = (int(n) for n in self._kept_jobs)
         row["job_outcomes"] = int(self._job_outcomes)
         row["job_exits"] = int(self._job_exits)

@@ -23,7 +23,7 @@ import numpy as np
 
 from model.compile.spec import Spec
 from model.engine import people, streams
-from model.engine.ledger import CycleLedger, financial_year
+from model.engine.ledger import CycleLedger, financial_year, month_info
 from model.engine.policy import BudgetLedger, CentreClosures, fill_places
 from model.scenario.schema import EXIT_STATES
 
@@ -546,8 +546,9 @@ class VectorisedEngine:
             p.cost_disc += cost * self.df_costs[p.d, m]
             p.outcomes_disc += p.weight * self.df_outcomes[p.d, m]
         self._advance()
+        month = month_info(spec, m)
         for dd, led in enumerate(self.leds):
-            self.rows[dd].append(led.close(dict(zip(EXIT_STATES, self.exits_total[dd].tolist()))))
+            self.rows[dd].append(led.close(dict(zip(EXIT_STATES, self.exits_total[dd].tolist())), month))
         self.leds = None
         self.cycle += 1
 
