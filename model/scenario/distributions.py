@@ -12,6 +12,8 @@ when (counts, inflow, horizon, age bands, time-in-state steps) cannot be distrib
 
 from __future__ import annotations
 
+import functools
+
 import zlib
 from dataclasses import dataclass
 from typing import Any, Literal, Union
@@ -133,12 +135,17 @@ class Uncertain:
     def name(self) -> str:
         return ".".join(str(p) for p in self.path)
 
+    @functools.cached_property
+    def _frozen(self):
+        # Made once: scipy builds each frozen distribution's docstring, which costs more than the arithmetic.
+        return self.dist.frozen()
+
     def mean(self) -> float:
-        return float(self.dist.frozen().mean())
+        return float(self._frozen.mean())
 
     def quantile(self, q: np.ndarray | float) -> np.ndarray:
         """Values at quantiles q, kept within [TAIL, 1 - TAIL]."""
-        return self.dist.frozen().ppf(np.clip(q, TAIL, 1 - TAIL))
+        return self._frozen.ppf(np.clip(q, TAIL, 1 - TAIL))
 
     def uniforms(self, n: int, seed: int) -> np.ndarray:
         """The n uniforms behind `draws`: the same path and seed give the same numbers in any scenario."""
