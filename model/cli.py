@@ -90,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="runs behind each subset of the policy's levers when its saving is split by lever "
                           "(default 1, left out with a note when that would take long; 0: not split)")
     cmp.add_argument("--seed", type=int, help="root seed (default: the baseline's seed)")
+    cmp.add_argument("--workers", type=int, default=None, metavar="N",
+                     help="processes that run many draws at once (the tornado, the split by lever, a PSA) share "
+                          "out; the numbers do not depend on it (default: one per core, or DAYSHIFT_WORKERS)")
     _output_options(cmp, "results/<baseline>_vs_<policy>")
     swp = command("sweep", "run a parameter sweep on Dask (resumable) with global sensitivity",
                   "dayshift sweep scenarios/sweeps/referral_and_capacity.yaml --workers 2")
@@ -251,6 +254,7 @@ def _run(args) -> int:
 def _compare(args) -> int:
     from model.analysis.compare import compare
     from model.compile.spec import compiled
+    from model.engine.parallel import default_workers
     from model.compile.validate import parse_scenario
     from model.engine.memory import check_memory
     from model.output.files import check_target, safe_name, tidy_leftovers, unique_file_names
@@ -273,11 +277,11 @@ def _compare(args) -> int:
         return joint
     if args.reps is None:
         args.reps = 1 if args.psa else DEFAULT_REPS
-    for flag in ("reps", "psa", "decomposition_runs"):
+    for flag in ("reps", "psa", "decomposition_runs", "workers"):
         value = getattr(args, flag)
-        if value is not None and value < (1 if flag == "reps" else 0):
-            print(f"dayshift: --{flag.replace('_', '-')} must be {'at least 1' if flag == 'reps' else '0 or more'}",
-                  file=sys.stderr)
+        if value is not None and value < (1 if flag in ("reps", "workers") else 0):
+            least = "at least 1" if flag in ("reps", "workers") else "0 or more"
+            print(f"dayshift: --{flag.replace('_', '-')} must be {least}", file=sys.stderr)
             return EXIT_BAD_INPUT
     if args.psa and not any(sc.uncertain for sc in scenarios):
         print("dayshift: --psa needs at least one value written as a distribution, e.g. "
@@ -302,7 +306,8 @@ def _compare(args) -> int:
     try:
         comp = compare(scenarios[0], scenarios[1:], reps=args.reps, psa=args.psa, seed=args.seed,
                        progress=bar.update if bar else None, psa_common_numbers=args.psa_common_numbers,
-                       psa_sample=joint, decomposition_runs=args.decomposition_runs)
+                       psa_sample=joint, decomposition_runs=args.decomposition_runs,
+                       workers=args.workers or default_workers())
     finally:
         if bar:
             bar.close()

@@ -72,3 +72,18 @@ def test_draws_run_together_on_their_own_numbers_equal_each_draw_run_alone():
     same = simulate_draws([specs[0], specs[0]], seeds=[11, 11])
     pd.testing.assert_frame_equal(same[0].monthly, same[1].monthly)
     assert not together[0].monthly.equals(simulate_draws([specs[0]], seeds=[12])[0].monthly)
+
+
+def test_draws_split_over_worker_processes_give_the_same_numbers(monkeypatch):
+    """Any number of workers gives the same numbers: draws never interact, and a group of draws run in another
+    process reads the same random numbers as it would here."""
+    import model.engine.simulate as sim
+
+    monkeypatch.setattr(sim, "PARALLEL_MIN", 0)  # this small run would otherwise stay in one process
+    specs = [build_spec(validate_scenario(small(seed=s))) for s in (1, 2, 3)]
+    alone = sim.simulate_draws(specs, seed=5, seeds=[5, 6, 7])
+    split = sim.simulate_draws(specs, seed=5, seeds=[5, 6, 7], workers=2)
+    for a, b in zip(alone, split):
+        pd.testing.assert_frame_equal(a.monthly, b.monthly, check_exact=True)
+        pd.testing.assert_frame_equal(a.people, b.people, check_exact=True)
+        assert a.spec is b.spec and a.seed == b.seed

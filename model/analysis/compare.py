@@ -408,12 +408,14 @@ def _metrics(name: str, run: int, base: SimulationResult, pol: SimulationResult)
 def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: int = 0, seed: int | None = None,
             common_random_numbers: bool = True, tornado: bool = True,
             progress: Callable[[int, int], None] | None = None, psa_common_numbers: bool = False,
-            psa_sample: JointSample | None = None, decomposition_runs: int | None = None) -> Comparison:
+            psa_sample: JointSample | None = None, decomposition_runs: int | None = None,
+            workers: int = 1) -> Comparison:
     """Run a baseline and its policies paired, over replications or PSA draws, and difference them. PSA draws
     run on their own random numbers unless `psa_common_numbers`; a scenario's calibrated parameters are drawn
     together from `psa_sample` when it is that scenario's. The first policy's saving is split by its levers on
     the first `decomposition_runs` seeds (0: not split; None: on DECOMPOSITION_RUNS seeds unless that would take
-    longer than DECOMPOSITION_BUDGET allows, which a note then says)."""
+    longer than DECOMPOSITION_BUDGET allows, which a note then says). Runs of many draws are split over `workers`
+    processes (`simulate_draws`), with the same numbers."""
     check_comparable(baseline, policies)
     # Progress in runs (one scenario over one seed or draw), over every stage: the runs, the catch-alls run
     # again, and the tornado's points.
@@ -463,14 +465,15 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
         mode = "psa"
         seeds = [root] * psa if psa_common_numbers else replication_seeds(root, psa)
         base_draws, table = draw_specs(baseline, psa, root, psa_sample)
-        base_runs = simulate_draws(base_draws, seed=root, people=False, seeds=seeds, progress=within(psa))
+        base_runs = simulate_draws(base_draws, seed=root, people=False, seeds=seeds, progress=within(psa),
+                                   workers=workers)
         tick(psa)
         draws_table = table
         first[baseline.name] = base_runs[0]
         for p in policies:
             pdraws, ptable = draw_specs(p, psa, root, psa_sample)
             draws_table = pd.concat([draws_table, ptable.drop(columns=[c for c in ptable if c in draws_table])], axis=1)
-            pruns = simulate_draws(pdraws, seed=root, people=False, seeds=seeds, progress=within(psa))
+            pruns = simulate_draws(pdraws, seed=root, people=False, seeds=seeds, progress=within(psa), workers=workers)
             tick(psa)
             first[p.name] = pruns[0]
             if psa_sample is not None and psa_sample.scenario == p.name:
@@ -502,17 +505,17 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
                      descriptions={sc.name: sc.description for sc in (baseline, *policies)})
     if mode == "reps" and carries:
         out.carried = carried_by_catch_alls(policies, base_runs, out.runs, seeds if common_random_numbers else other,
-                                            progress=tick)
+                                            progress=tick, workers=workers)
     if tornado_on:
         # Each parameter's swing, measured on the first of the headline's seeds (common random numbers keep the
         # differences steady), is centred on the headline, so the tornado's base case is the headline's.
         tornado_seeds = list(dict.fromkeys(seeds))[:TORNADO_SEEDS]
-        out.tornado = centred(one_way(baseline, policies[0], tornado_seeds, progress=tick),
+        out.tornado = centred(one_way(baseline, policies[0], tornado_seeds, progress=tick, workers=workers),
                               out.runs[out.runs["policy"] == policies[0].name])
     out.notes += late_notes
     if decomposition_subsets:
         _split_by_lever(out, baseline, policies[0], list(dict.fromkeys(seeds))[:decomposition_runs],
-                        paired=mode == "reps" and common_random_numbers, progress=tick)
+                        paired=mode == "reps" and common_random_numbers, progress=tick, workers=workers)
     if progress is not None:
         progress(total, total)
     return out
@@ -522,12 +525,12 @@ TORNADO_SEEDS = 3  # runs behind each point of the tornado
 
 
 def _split_by_lever(out: Comparison, baseline: Scenario, policy: Scenario, seeds: list[int], paired: bool,
-                    progress: Callable[[float], None]) -> None:
+                    progress: Callable[[float], None], workers: int = 1) -> None:
     """The first policy's saving split by its levers on the comparison's first seeds, checked against the
     saving of the same runs (the levers must rebuild the policy)."""
     try:
         out.decomposition = decompose(baseline, policy, seeds, metrics=lambda b, p: pair_metrics(b, p)[1],
-                                      progress=progress)
+                                      progress=progress, workers=workers)
     except ScenarioError as exc:  # some mix of levers makes no valid scenario: the comparison stands without it
         out.notes.append(exc.problems[0].message)
         return
@@ -558,7 +561,8 @@ def centred(table: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def carried_by_catch_alls(policies: list[Scenario], base_runs: list[SimulationResult], runs: pd.DataFrame,
-                          seeds: list[int], progress: Callable[[float], None] | None = None) -> pd.DataFrame:
+                          seeds: list[int], progress: Callable[[float], None] | None = None,
+                          workers: int = 1) -> pd.DataFrame:
     """Each policy run again with each calibrated catch-all at its value without it, on the seeds the
     policy ran on and paired with the same baseline runs: the saving it carries is the difference."""
     rows = []
@@ -574,8 +578,9 @@ def carried_by_catch_alls(policies: list[Scenario], base_runs: list[SimulationRe
                                                      c.path, True)])
             # The whole value at the path (a number, or a series over time) gives way to the value without it.
             spec = compiled(validate_scenario(substitute(data, {path: c.without}), p.name))
-            for run, (s, b) in enumerate(zip(seeds, base_runs)):
-                _, totals = pair_metrics(b, simulate(spec, seed=s))
+            without = simulate_draws([spec] * len(seeds), people=False, seeds=seeds, workers=workers)
+            for run, (b, r) in enumerate(zip(base_runs, without)):
+                _, totals = pair_metrics(b, r)
                 if progress is not None:
                     progress(1)
                 rows.append(dict(policy=p.name, label=c.label, path=c.path, without=c.without, run=run,
@@ -622,7 +627,7 @@ def draw_specs(scenario: Scenario, n: int, seed: int,
 
 
 def one_way(baseline: Scenario, policy: Scenario, seeds: int | list[int], low: float = 0.025,
-            high: float = 0.975, progress: Callable[[float], None] | None = None) -> pd.DataFrame:
+            high: float = 0.975, progress: Callable[[float], None] | None = None, workers: int = 1) -> pd.DataFrame:
     """One-way sensitivity: each uncertain parameter at its 2.5% and 97.5% points (each scenario at its
     own distribution's point where both have the parameter), the others at their means; the discounted
     saving and the extra people in work at the horizon, each the mean over runs on `seeds` (the centre, every
@@ -647,7 +652,8 @@ def one_way(baseline: Scenario, policy: Scenario, seeds: int | list[int], low: f
     base_specs, pol_specs = specs(baseline), specs(policy)
     totals = [[] for _ in points]
     for s in seeds:  # every point of a scenario runs together, on one seed
-        pairs = zip(simulate_draws(base_specs, seed=s, people=False), simulate_draws(pol_specs, seed=s, people=False))
+        pairs = zip(simulate_draws(base_specs, seed=s, people=False, workers=workers),
+                    simulate_draws(pol_specs, seed=s, people=False, workers=workers))
         for i, pair in enumerate(pairs):
             totals[i].append(pair_metrics(*pair)[1])
         if progress is not None:

@@ -183,7 +183,8 @@ MEASURES = ("npv_saving", "extra_in_work_final")
 
 def decompose(baseline: Scenario, policy: Scenario, seeds: list[int],
               metrics: Callable[[SimulationResult, SimulationResult], dict], exact_up_to: int = EXACT_UP_TO,
-              orders: int = ORDERS, progress: Callable[[float], None] | None = None) -> Decomposition | None:
+              orders: int = ORDERS, progress: Callable[[float], None] | None = None,
+              workers: int = 1) -> Decomposition | None:
     """Split the policy's saving (and extra people in work) by its levers on the given seeds: exact Shapley
     values up to `exact_up_to` levers, else `orders` random orders and their reverses. `metrics` gives a
     policy run's totals against its paired baseline run (`compare.pair_metrics`). None without levers."""
@@ -199,7 +200,7 @@ def decompose(baseline: Scenario, policy: Scenario, seeds: list[int],
     specs = subset_specs(baseline, policy, found, masks)
     values = {m: {k: [] for k in MEASURES} for m in masks}
     for s in seeds:
-        runs = simulate_draws(specs, seed=s, people=False)
+        runs = simulate_draws(specs, seed=s, people=False, workers=workers)
         base = runs[0]  # mask 0: the baseline as the subsets rebuild it
         for m, run in zip(masks, runs):
             totals = metrics(base, run)

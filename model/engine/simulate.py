@@ -12,6 +12,7 @@ from model.compile.validate import load_scenario
 from model.engine.agents import DayshiftModel
 from model.engine.interface import Engine, EngineFactory
 from model.engine.ledger import record_columns
+from model.engine.parallel import groups, pool
 from model.engine.results import SimulationResult, people_frame
 from model.engine.streams import seed_from
 from model.engine.vectorised import VectorisedEngine
@@ -56,12 +57,15 @@ def simulate_draws(
     progress: Callable[[int, int], None] | None = None,
     engine: str = "vectorised",
     seeds: Sequence[int] | None = None,
+    workers: int = 1,
 ) -> list[SimulationResult]:
     """Run many parameter sets (draws) of one scenario, on the same people.
 
     By default every draw reads the same random numbers (`seed`); `seeds` gives each draw its own instead.
     Draws run together on the vectorised engine, `chunk` at a time (default: as many as keep about
-    MAX_ROWS rows in memory); each draw's result equals `simulate(spec, its seed)` for that draw.
+    MAX_ROWS rows in memory); each draw's result equals `simulate(spec, its seed)` for that draw. With
+    `workers` above 1, a run long enough to gain (PARALLEL_MIN person-cycles) is split into groups of draws
+    run in that many processes, with the same numbers.
     """
     if not specs:
         return []
@@ -69,22 +73,48 @@ def simulate_draws(
     if seeds is not None and len(seeds) != len(specs):
         raise ValueError(f"{len(specs)} draws need {len(specs)} seeds, not {len(seeds)}")
     per_draw = [int(s) for s in seeds] if seeds is not None else [root] * len(specs)
+    work = len(specs) * specs[0].cohort.n_ids * specs[0].calendar.n_cycles
+    if workers > 1 and engine == "vectorised" and len(specs) > 1 and work >= PARALLEL_MIN:
+        return _in_workers(specs, per_draw, chunk, people, progress, workers)
+    return [SimulationResult(spec=spec, seed=s, engine=engine, **tables)
+            for spec, s, tables in zip(specs, per_draw, _tables(specs, per_draw, chunk, people, progress, engine))]
+
+
+PARALLEL_MIN = 20_000_000  # person-cycles below which starting work in other processes gains nothing
+
+
+def _tables(specs: list[Spec], per_draw: list[int], chunk: int | None, people: bool,
+            progress: Callable[[int, int], None] | None, engine: str = "vectorised") -> list[dict]:
+    """Each draw's tables (monthly, people, initial counts), run here, `chunk` draws at a time."""
     chunk = 1 if engine != "vectorised" else chunk or max(1, MAX_ROWS // max(1, specs[0].cohort.n_ids))
-    out: list[SimulationResult] = []
+    out: list[dict] = []
     for start in range(0, len(specs), chunk):
         part = specs[start : start + chunk]
         mine = per_draw[start : start + chunk]
         run = ENGINES[engine](part, mine if len(set(mine)) > 1 else mine[0])
         run.run(None if progress is None else lambda done, total: progress(start * total + done * len(part),
                                                                             len(specs) * total))
-        out += [_result(run, d, spec, engine, people, mine[d]) for d, spec in enumerate(part)]
+        out += [_draw_tables(run, d, spec, people) for d, spec in enumerate(part)]
     return out
 
 
-def _result(run: Engine, draw: int, spec: Spec, engine: str, people: bool, seed: int) -> SimulationResult:
-    """One draw of a finished run as a result."""
-    return SimulationResult(
-        spec=spec, seed=seed, engine=engine,
-        monthly=pd.DataFrame(run.monthly_rows(draw), columns=record_columns(spec)),
-        people=people_frame(spec, run.person_rows(draw) if people else {}),
-        initial_counts={s: int(n) for s, n in zip(spec.states, run.initial_counts[draw])})
+def _in_workers(specs: list[Spec], per_draw: list[int], chunk: int | None, people: bool,
+                progress: Callable[[int, int], None] | None, workers: int) -> list[SimulationResult]:
+    """`simulate_draws` with its draws split into groups, one per worker process."""
+    parts = groups(len(specs), workers)
+    futures = [pool(workers).submit(_tables, [specs[i] for i in r], [per_draw[i] for i in r], chunk, people, None)
+               for r in parts]
+    tables, done = [], 0
+    for r, future in zip(parts, futures):
+        tables += future.result()
+        done += len(r)
+        if progress is not None:
+            progress(done, len(specs))
+    return [SimulationResult(spec=spec, seed=s, engine="vectorised", **t) for spec, s, t in zip(specs, per_draw, tables)]
+
+
+def _draw_tables(run: Engine, draw: int, spec: Spec, people: bool) -> dict:
+    """One draw of a finished run as the tables of a result."""
+    return dict(monthly=pd.DataFrame(run.monthly_rows(draw), columns=record_columns(spec)),
+                people=people_frame(spec, run.person_rows(draw) if people else {}),
+                initial_counts={s: int(n) for s, n in zip(spec.states, run.initial_counts[draw])})

@@ -458,9 +458,8 @@ class VectorisedEngine:
         return np.bincount(d * width + index, weights=weights, minlength=self.D * width).reshape(self.D, width)
 
     def _sum_by_draw(self, values: np.ndarray) -> np.ndarray:
-        """Sums of a row quantity by draw: shape (D,)."""
-        if self.D == 1:
-            return np.array([values.sum()], dtype=float)
+        """Sums of a row quantity by draw: shape (D,). Added row by row in order, never pairwise, so a draw's
+        sums do not depend on which other draws run beside it (or in which process)."""
         return np.bincount(self.p.d, weights=values, minlength=self.D)
 
     # --- one cycle ---------------------------------------------------------------------------

@@ -1,0 +1,47 @@
+"""Draws run in worker processes: a long run of many draws is split into groups of draws, one group per
+worker, each run exactly as it would be in one process (draws never interact, and every draw reads its own
+seed's numbers), so the numbers do not depend on how many workers ran them.
+
+Nothing starts a process unless asked: `simulate_draws(..., workers=N)` with N above 1. The pool is made on
+first use, kept for the process's later calls and shut down when the process ends. Workers are started by
+forkserver (spawn where that is missing), never by a plain fork of a process that may hold threads.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor
+
+WORKERS_ENV = "DAYSHIFT_WORKERS"
+_pools: dict[int, Executor] = {}
+
+
+def available_cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def default_workers() -> int:
+    """Worker processes for the command line: DAYSHIFT_WORKERS if set, else one per core."""
+    value = os.environ.get(WORKERS_ENV, "").strip()
+    return max(1, int(value)) if value.isdigit() else available_cores()
+
+
+def pool(workers: int) -> Executor:
+    """A process pool of `workers` processes, made once per size and reused."""
+    if workers not in _pools:
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        _pools[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return _pools[workers]
+
+
+def groups(n: int, parts: int) -> list[range]:
+    """`n` draws split into at most `parts` contiguous groups of near-equal size."""
+    parts = max(1, min(parts, n))
+    edges = [round(i * n / parts) for i in range(parts + 1)]
+    return [range(a, b) for a, b in zip(edges, edges[1:]) if b > a]
