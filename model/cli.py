@@ -212,6 +212,7 @@ def _run(args) -> int:
     from model.compile.spec import compiled
     from model.compile.validate import parse_scenario
     from model.engine.memory import check_memory, results_bytes
+    from model.analysis.labels import financial_year
     from model.engine.simulate import simulate
     from model.output.files import check_target, safe_name, tidy_leftovers
     from model.output.results_folder import write_results
@@ -243,11 +244,11 @@ def _run(args) -> int:
     print(f"{scenario.name}: {s['horizon_months'] // 12} years, seed {result.seed}, {args.engine} engine, {seconds:.1f} s")
     by_year = s.get("in_work_by_year", {})
     for y in sorted({y for y in (5, 10, 20) if y in by_year} | ({max(by_year)} if by_year else set())):
-        print(f"  people in paid work after {y:>2} years: {by_year[y]}")
+        print(f"  people in paid work at the end of {financial_year(y, scenario.start)} (year {y}): {by_year[y]}")
     print(f"  job starts: {s['job_starts_total']} ({s['job_starts_from_day_service']} from day services)")
     print(f"  council cost: GBP {s['cost_total_undiscounted'] / 1e6:,.1f}m undiscounted, "
           f"GBP {s['cost_total_discounted'] / 1e6:,.1f}m discounted ({scenario.price_year} prices)")
-    print(f"  results: {out}/")
+    print(f"  results and report: {out}/report.html")
     return 0
 
 

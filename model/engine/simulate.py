@@ -81,6 +81,7 @@ def simulate_draws(
 
 
 PARALLEL_MIN = 20_000_000  # person-cycles below which starting work in other processes gains nothing
+GROUPS_PER_WORKER = 4  # smaller groups than one per worker, so progress is told every second or two
 
 
 def _tables(specs: list[Spec], per_draw: list[int], chunk: int | None, people: bool,
@@ -101,7 +102,7 @@ def _tables(specs: list[Spec], per_draw: list[int], chunk: int | None, people: b
 def _in_workers(specs: list[Spec], per_draw: list[int], chunk: int | None, people: bool,
                 progress: Callable[[int, int], None] | None, workers: int) -> list[SimulationResult]:
     """`simulate_draws` with its draws split into groups, one per worker process."""
-    parts = groups(len(specs), workers)
+    parts = groups(len(specs), workers * GROUPS_PER_WORKER)
     futures = [pool(workers).submit(_tables, [specs[i] for i in r], [per_draw[i] for i in r], chunk, people, None)
                for r in parts]
     tables, done = [], 0
