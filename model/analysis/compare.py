@@ -673,7 +673,8 @@ def one_way(baseline: Scenario, policy: Scenario, seeds: int | list[int], low: f
     rows = []
     for name in names:
         lo, hi = at[(name, low)], at[(name, high)]
-        rows.append(dict(parameter=name, scenarios=whose(name), low_value=value(name, low), high_value=value(name, high),
+        rows.append(dict(parameter=name, scenarios=whose(name), low_value=value(name, low),
+                         high_value=value(name, high),
                          npv_saving_low=lo["npv_saving"], npv_saving_high=hi["npv_saving"],
                          extra_in_work_low=lo["extra_in_work_final"], extra_in_work_high=hi["extra_in_work_final"],
                          npv_saving_centre=centre["npv_saving"], extra_in_work_centre=centre["extra_in_work_final"]))

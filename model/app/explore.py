@@ -224,7 +224,8 @@ def _queue_by_year(res: SimulationResult, n_years: int) -> np.ndarray:
     return q[per_year - 1 :: per_year][:n_years]
 
 
-def _table(comp: Comparison, base_runs: list[SimulationResult], runs: list[SimulationResult], n_years: int) -> pd.DataFrame:
+def _table(comp: Comparison, base_runs: list[SimulationResult], runs: list[SimulationResult],
+           n_years: int) -> pd.DataFrame:
     y = comp.yearly[["run", "year", "in_work_baseline", "in_work_policy", "cost_baseline", "cost_policy",
                      "saving_cashable", "saving_undiscounted"]].copy()
     y["queue_baseline"] = np.concatenate([_queue_by_year(b, n_years) for b in base_runs])[: len(y)]

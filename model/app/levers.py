@@ -228,7 +228,8 @@ def places_a_year(data: dict, budget: float) -> float | None:
         share = number(m.get("spend_share"), start) or 0.0
         if m.get("caseload"):
             c = m["caseload"]
-            cost = (number(c.get("cost_per_specialist_per_year"), start) or 0) / (number(c.get("clients_per_specialist"), start) or 1)
+            cost = ((number(c.get("cost_per_specialist_per_year"), start) or 0)
+                    / (number(c.get("clients_per_specialist"), start) or 1))
         elif m.get("cost_per_place_per_year") is not None:
             cost = number(m["cost_per_place_per_year"], start)
         else:

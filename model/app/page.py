@@ -193,8 +193,8 @@ def Page():
     baseline_path, set_baseline = solara.use_state(_start.get("baseline", "scenarios/baseline.yaml"))
     values, set_values = solara.use_state(None)
 
-    loaded = solara.lab.use_task(lambda: setup_for(policy_path, baseline_path), dependencies=[policy_path, baseline_path],
-                                 raise_error=False)
+    loaded = solara.lab.use_task(lambda: setup_for(policy_path, baseline_path),
+                                 dependencies=[policy_path, baseline_path], raise_error=False)
     setup = loaded.value if loaded.finished and not loaded.error else None
     current = values if (values is not None and setup is not None and set(values) == set(setup.start_values)) else (
         dict(setup.start_values) if setup is not None else None)

@@ -111,7 +111,8 @@ def _in_workers(specs: list[Spec], per_draw: list[int], chunk: int | None, peopl
         done += len(r)
         if progress is not None:
             progress(done, len(specs))
-    return [SimulationResult(spec=spec, seed=s, engine="vectorised", **t) for spec, s, t in zip(specs, per_draw, tables)]
+    return [SimulationResult(spec=spec, seed=s, engine="vectorised", **t)
+            for spec, s, t in zip(specs, per_draw, tables)]
 
 
 def _draw_tables(run: Engine, draw: int, spec: Spec, people: bool) -> dict:

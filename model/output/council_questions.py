@@ -151,7 +151,8 @@ def ask(given: dict, interactive: bool, read: Callable[[str], str] = input) -> d
             continue
         default = q.default(answers)
         while interactive:
-            shown = "" if default is None else f" [{','.join(map(str, default)) if isinstance(default, tuple) else default}]"
+            text = ",".join(map(str, default)) if isinstance(default, tuple) else default
+            shown = "" if default is None else f" [{text}]"
             try:
                 text = read(f"{q.question} ({q.help}){shown}: ").strip()
             except (EOFError, OSError):  # answers piped in and run out, or no terminal: the defaults

@@ -47,7 +47,8 @@ def _shares(needs: tuple[float, ...] | None, users: int) -> tuple[tuple[float, .
     return tuple(rounded), "you said: people in day centres by need"
 
 
-def fill(answers: dict, baseline_file: str, policy_file: str, folder: str, today: dt.date | None = None) -> tuple[str, str]:
+def fill(answers: dict, baseline_file: str, policy_file: str, folder: str,
+         today: dt.date | None = None) -> tuple[str, str]:
     """The two scenario texts for a council's answers."""
     users = answers["day_centre_users"]
     mix, mix_note = _shares(answers["needs"], users)
@@ -56,8 +57,8 @@ def fill(answers: dict, baseline_file: str, policy_file: str, folder: str, today
     scale = (place_cost / mean_ratio) if place_cost else 1.0
     day_cost = [r * scale for r in DAY_COST_RATIO]
     day_note = (f"You said: GBP {place_cost:,.2f} a week on average, spread by need" if place_cost else
-                "Assumption: GBP 100 to 260 a week by need, anchored on Peterborough day opportunities (about GBP 123 a "
-                "week, Peterborough Telegraph 2019, thin). CHECK: your own cost per place")
+                "Assumption: GBP 100 to 260 a week by need, anchored on Peterborough day opportunities (about "
+                "GBP 123 a week, Peterborough Telegraph 2019, thin). CHECK: your own cost per place")
     if answers.get("employment_budget") is not None:
         budget, budget_note = answers["employment_budget"], "you said"
     elif answers.get("employment_team") is not None:

@@ -34,7 +34,8 @@ ANALYST_FIGURES = ("ce_plane.png", "acceptability.png", "value_of_information.pn
 COMPARISON_FIGURES = (
     ("compare_states.png", "People by service under the baseline and the policy (one run of each)."),
     ("compare_centres.png", "Day centres open, and people left with no day-time service, under the baseline "
-                            "(grey, dashed) and the policy (blue), at the end of each financial year (one run of each)."),
+                            "(grey, dashed) and the policy (blue), at the end of each financial year (one run of "
+                            "each)."),
     ("compare_budget_shift.png", "Budget shift: the proactive share of spend (solid) and the starting budget no "
                                  "longer spent reactively (dashed), baseline against policy."),
     ("budget_impact.png", "Yearly budget impact: what the council saves (blue) or spends extra (orange), with 95% intervals."),
