@@ -486,18 +486,22 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
         mode = "reps"
         seeds = [root] if reps <= 1 else replication_seeds(root, reps)
         other = replication_seeds(root + 1, len(seeds)) if not common_random_numbers else seeds
-        for i, s in enumerate(seeds):
-            b = simulate(base_spec, seed=s)
-            if carries:
-                base_runs.append(b)
-            first.setdefault(baseline.name, b)
-            for p, ps in zip(policies, pol_specs):
-                r = simulate(ps, seed=s if common_random_numbers else other[i])
-                first.setdefault(p.name, r)
-                y, t = _metrics(p.name, i, b, r)
+        # Each scenario's replications run together as draws, each on its own seed (the same numbers as one
+        # run per seed); the first run of each is kept with its people, for the report's per-person figures.
+        every = {}
+        for name, spec, run_seeds in [(baseline.name, base_spec, seeds)] + [
+                (p.name, ps, other) for p, ps in zip(policies, pol_specs)]:
+            every[name] = simulate_draws([spec] * len(run_seeds), people=False, seeds=run_seeds,
+                                         progress=within(len(run_seeds)), workers=workers)
+            first[name] = simulate(spec, seed=run_seeds[0])
+            tick(len(run_seeds))
+        if carries:
+            base_runs = every[baseline.name]
+        for i in range(len(seeds)):
+            for p in policies:
+                y, t = _metrics(p.name, i, every[baseline.name][i], every[p.name][i])
                 yearly_parts.append(y)
                 run_rows.append(t)
-            tick(1 + len(policies))
     out = Comparison(baseline=baseline.name, policies=[p.name for p in policies], mode=mode, seed=root,
                      yearly=pd.concat(yearly_parts, ignore_index=True), runs=pd.DataFrame(run_rows),
                      first=first, start_year=base_spec.calendar.start_year, draws=draws_table, notes=notes,

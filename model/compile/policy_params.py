@@ -49,8 +49,7 @@ class PolicyParams:
     def places(self, budget: float) -> np.ndarray:
         """Places each service model's share of a per-cycle budget buys (whole places)."""
         out = np.empty(len(self.place_cost))
-        for k, (share, cost) in enumerate(zip(self.spend_share, self.place_cost)):
-            with np.errstate(over="ignore", divide="ignore"):
-                n = np.float64(budget) * share / cost if cost > 0 else math.inf
+        for k, (share, cost) in enumerate(zip(self.spend_share.tolist(), self.place_cost.tolist())):
+            n = float(budget) * share / cost if cost > 0 else math.inf  # Python floats overflow to inf, silently
             out[k] = math.floor(n + 1e-9) if math.isfinite(n) else math.inf  # a place costing ~nothing: no limit
         return out

@@ -109,6 +109,11 @@ def _names_of(states: tuple, n_live: int) -> _Names:
                   job_starts_from=[f"job_starts_from_{o}" for o in list(live) + ["inflow"]])
 
 
+@functools.lru_cache(maxsize=64)
+def _model_columns(names: tuple, what: str) -> list[str]:
+    return [f"{what}_{name}" for name in names]
+
+
 def _names(spec: Spec) -> _Names:
     return _names_of(tuple(spec.states), spec.n_live)
 
@@ -136,7 +141,7 @@ class CycleLedger:
         self._job_outcomes = 0
         self._admissions = 0
         self._wait_admitted = 0.0
-        self._queue_waits: list[int] = []
+        self._queue_waits = np.zeros(0, dtype=np.int64)
         self._counts = np.zeros(S, dtype=np.int64)
         self._by_service = np.zeros(len(spec.costs.services))  # people's costs; centres are added at close
         self._benefits = 0.0
@@ -268,10 +273,9 @@ class CycleLedger:
         scheduled = float(pol.investment[self.cycle]) if pol.investment is not None else 0.0
         self._policy_row = dict(released=released, moved=moved, saving=saving, employment_budget=budget,
                                 carried_forward=carried, investment=scheduled + set_up)
-        for k, name in enumerate(names):
-            self._policy_row[f"places_{name}"] = float(places[k])
-            self._policy_row[f"supported_{name}"] = int(occupied[k])
-        self._queue_waits = list(queue_waits)
+        self._policy_row.update(zip(_model_columns(names, "places"), map(float, places)))
+        self._policy_row.update(zip(_model_columns(names, "supported"), map(int, occupied)))
+        self._queue_waits = np.asarray(queue_waits, dtype=np.int64)
 
     def start_point(self, cost: float, outcomes: float, purse: float) -> None:
         """The start state's cycle of value at its within-cycle weight (time 0, undiscounted), in this first row's
@@ -305,7 +309,7 @@ class CycleLedger:
         row["queue_length"] = len(self._queue_waits)
         row["mean_wait_admitted_months"] = self._wait_admitted / self._admissions if self._admissions else 0.0
         row["mean_wait_queue_months"] = (
-            float(np.mean(self._queue_waits)) * spec.calendar.cycle_months if self._queue_waits else 0.0
+            float(np.mean(self._queue_waits)) * spec.calendar.cycle_months if len(self._queue_waits) else 0.0
         )
         if spec.policy is not None:
             p = self._policy_row

@@ -636,8 +636,9 @@ class VectorisedEngine:
             places = pd.places(budget)
             occupied = occupied_all[dd]
             q_uid, q_join = self._queue(dd)
-            order = np.lexsort((q_uid, q_join))
-            q_uid, q_join = q_uid[order], q_join[order]
+            if len(q_uid) > 1:  # first come, first served; ties in id order
+                order = np.lexsort((q_uid, q_join))
+                q_uid, q_join = q_uid[order], q_join[order]
             models = fill_places(places - occupied, len(q_uid))
             taken = models >= 0
             if taken.any():
