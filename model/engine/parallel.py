@@ -41,7 +41,8 @@ def pool(workers: int) -> Executor:
 
 
 def groups(n: int, parts: int) -> list[range]:
-    """`n` draws split into at most `parts` contiguous groups of near-equal size."""
-    parts = max(1, min(parts, n))
+    """`n` draws split into at most `parts` contiguous groups of near-equal size, none of a single draw (a
+    draw alone is summed another way, equal only to rounding: see `VectorisedEngine._sum_by_draw`)."""
+    parts = max(1, min(parts, n // 2))
     edges = [round(i * n / parts) for i in range(parts + 1)]
     return [range(a, b) for a, b in zip(edges, edges[1:]) if b > a]
