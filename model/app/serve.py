@@ -11,6 +11,7 @@ import socket
 import sys
 import threading
 import time
+import warnings
 import webbrowser
 
 from model.app import explore, page
@@ -64,9 +65,13 @@ def serve(policy: str = "scenarios/essex_live.yaml", baseline: str = "scenarios/
                 webbrowser.open(url)
 
     threading.Thread(target=announce, daemon=True).start()
-    try:
-        server.run()
-    except KeyboardInterrupt:  # uvicorn stops cleanly on Ctrl-C, then raises it again for the caller
-        pass
+    # Solara warns on every page load that a local http page cannot have samesite=none cookies; on this local
+    # server that is expected and says nothing to a user, so it is silenced for the server's run only.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Cookies with samesite=none", category=UserWarning)
+        try:
+            server.run()
+        except KeyboardInterrupt:  # uvicorn stops cleanly on Ctrl-C, then raises it again for the caller
+            pass
     print("dayshift app: stopped", file=sys.stderr)
     return 0
