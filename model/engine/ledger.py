@@ -288,7 +288,8 @@ class CycleLedger:
         self._centre_row = dict(centres_open=n_open, day_centre_fixed=fixed, day_centre_double_running=double)
 
     def close(self, exits_total: dict[str, int], month: dict | None = None) -> dict:
-        """The cycle's row of the monthly table (`month`: the cycle's calendar columns, if already made)."""
+        """The cycle's row of the monthly table, led by `month`: the cycle's calendar columns (made here if None;
+        an engine that adds them itself gives {})."""
         spec, m = self.spec, self.cycle
         names = _names(spec)
         row = dict(month) if month is not None else month_info(spec, m)

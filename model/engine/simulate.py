@@ -117,6 +117,8 @@ def _in_workers(specs: list[Spec], per_draw: list[int], chunk: int | None, peopl
 
 def _draw_tables(run: Engine, draw: int, spec: Spec, people: bool) -> dict:
     """One draw of a finished run as the tables of a result."""
-    return dict(monthly=pd.DataFrame(run.monthly_rows(draw), columns=record_columns(spec)),
+    monthly = run.monthly_frame(draw) if isinstance(run, VectorisedEngine) else pd.DataFrame(
+        run.monthly_rows(draw), columns=record_columns(spec))
+    return dict(monthly=monthly,
                 people=people_frame(spec, run.person_rows(draw) if people else {}),
                 initial_counts={s: int(n) for s, n in zip(spec.states, run.initial_counts[draw])})

@@ -20,10 +20,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import pandas as pd
 
 from model.compile.spec import Spec
 from model.engine import people, streams
-from model.engine.ledger import CycleLedger, financial_year, month_info
+from model.engine.ledger import CycleLedger, financial_year, month_info, record_columns
 from model.engine.policy import BudgetLedger, CentreClosures, fill_places
 from model.scenario.schema import EXIT_STATES
 
@@ -137,7 +138,12 @@ class VectorisedEngine:
         self.budgets = [BudgetLedger(p) for p in self.pols] if pol is not None else None
         self.centres = [CentreClosures(s.centres) for s in specs] if spec.centres else None
         self.leds: list[CycleLedger] | None = None
-        self.rows: list[list[dict]] = [[] for _ in range(D)]
+        # The monthly table: each draw's numbers per cycle in one preallocated array (calendar columns, the
+        # same for every draw, are added when a draw's table is read), not a dict per draw per cycle.
+        self._columns: list[str] | None = None
+        self._table: np.ndarray | None = None
+        self._int_columns: np.ndarray | None = None
+        self._calendar: dict[str, np.ndarray] | None = None
         self._add([people.initial_people(s, self._creation(d)) for d, s in enumerate(specs)], initial=True)
         self.initial_counts = np.bincount(self.p.d * S + self.p.state, minlength=D * S).reshape(D, S)
         self._start = self._start_point()
@@ -548,9 +554,8 @@ class VectorisedEngine:
             p.cost_disc += cost * self.df_costs[p.d, m]
             p.outcomes_disc += p.weight * self.df_outcomes[p.d, m]
         self._advance()
-        month = month_info(spec, m)
         for dd, led in enumerate(self.leds):
-            self.rows[dd].append(led.close(dict(zip(EXIT_STATES, self.exits_total[dd].tolist())), month))
+            self._record(dd, led.close(dict(zip(EXIT_STATES, self.exits_total[dd].tolist())), {}))
         self.leds = None
         self.cycle += 1
 
@@ -700,9 +705,33 @@ class VectorisedEngine:
             if spec.run_over(self.cycle, lambda: bool(np.any(self.p.state < self.GONE))):
                 break
 
+    def _record(self, draw: int, row: dict) -> None:
+        """Keep a draw's row of the cycle's monthly table (without its calendar columns)."""
+        if self._columns is None:
+            self._columns = list(row)
+            self._table = np.zeros((self.D, self.spec.calendar.n_cycles, len(row)))
+            self._int_columns = np.ones(len(row), dtype=bool)
+        values = list(row.values())
+        self._table[draw, self.cycle] = values
+        if draw == 0:  # a column is whole numbers when every row gives it as an int (as a DataFrame of rows would)
+            self._int_columns &= [type(v) is int for v in values]
+
+    def monthly_frame(self, draw: int = 0) -> pd.DataFrame:
+        """The monthly table of draw `draw`, a row per cycle run, with the columns of `record_columns`."""
+        spec, n = self.spec, self.cycle
+        if self._calendar is None or len(next(iter(self._calendar.values()))) != n:
+            months = [month_info(spec, m) for m in range(n)]  # the same for every draw
+            self._calendar = {c: np.array([row[c] for row in months]) for c in month_info(spec, 0)}
+        columns = dict(self._calendar)
+        if self._table is not None:
+            table = self._table[draw, :n]
+            columns.update((c, table[:, k].astype(np.int64) if whole else table[:, k])
+                           for k, (c, whole) in enumerate(zip(self._columns, self._int_columns)))
+        return pd.DataFrame(columns, columns=record_columns(spec))
+
     def monthly_rows(self, draw: int = 0) -> list[dict]:
         """The monthly table of draw `draw`, a row per cycle run."""
-        return self.rows[draw]
+        return self.monthly_frame(draw).to_dict("records")
 
     def _finished_of(self, draw: int) -> dict[str, np.ndarray]:
         """The rows of people who left, of draw `draw` (all draws' rows are gathered and split once)."""
