@@ -40,6 +40,13 @@ def pool(workers: int) -> Executor:
     return _pools[workers]
 
 
+def discard_pool(workers: int) -> None:
+    """Shut a pool down without waiting (after a failure or an interruption); the next call makes a new one."""
+    old = _pools.pop(workers, None)
+    if old is not None:
+        old.shutdown(wait=False, cancel_futures=True)
+
+
 def groups(n: int, parts: int) -> list[range]:
     """`n` draws split into at most `parts` contiguous groups of near-equal size, none of a single draw (a
     draw alone is summed another way, equal only to rounding: see `VectorisedEngine._sum_by_draw`)."""

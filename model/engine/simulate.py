@@ -12,7 +12,7 @@ from model.compile.validate import load_scenario
 from model.engine.agents import DayshiftModel
 from model.engine.interface import Engine, EngineFactory
 from model.engine.ledger import record_columns
-from model.engine.parallel import groups, pool
+from model.engine.parallel import discard_pool, groups, pool
 from model.engine.results import SimulationResult, people_frame
 from model.engine.streams import seed_from
 from model.engine.vectorised import VectorisedEngine
@@ -63,7 +63,8 @@ def simulate_draws(
 
     By default every draw reads the same random numbers (`seed`); `seeds` gives each draw its own instead.
     Draws run together on the vectorised engine, `chunk` at a time (default: as many as keep about
-    MAX_ROWS rows in memory); each draw's result equals `simulate(spec, its seed)` for that draw. With
+    MAX_ROWS rows in memory); each draw's result equals `simulate(spec, its seed)` for that draw (money to
+    rounding: a draw alone is summed pairwise, draws together row by row). With
     `workers` above 1, a run long enough to gain (PARALLEL_MIN person-cycles) is split into groups of draws
     run in that many processes, with the same numbers.
     """
@@ -101,16 +102,20 @@ def _tables(specs: list[Spec], per_draw: list[int], chunk: int | None, people: b
 
 def _in_workers(specs: list[Spec], per_draw: list[int], chunk: int | None, people: bool,
                 progress: Callable[[int, int], None] | None, workers: int) -> list[SimulationResult]:
-    """`simulate_draws` with its draws split into groups, one per worker process."""
+    """`simulate_draws` with its draws split into groups, a few per worker process."""
     parts = groups(len(specs), workers * GROUPS_PER_WORKER)
     futures = [pool(workers).submit(_tables, [specs[i] for i in r], [per_draw[i] for i in r], chunk, people, None)
                for r in parts]
     tables, done = [], 0
-    for r, future in zip(parts, futures):
-        tables += future.result()
-        done += len(r)
-        if progress is not None:
-            progress(done, len(specs))
+    try:
+        for r, future in zip(parts, futures):
+            tables += future.result()
+            done += len(r)
+            if progress is not None:
+                progress(done, len(specs))
+    except BaseException:  # a worker killed (out of memory, say) breaks its pool: the next call makes a new one
+        discard_pool(workers)
+        raise
     return [SimulationResult(spec=spec, seed=s, engine="vectorised", **t)
             for spec, s, t in zip(specs, per_draw, tables)]
 
