@@ -148,8 +148,8 @@ def test_the_cards_speak_in_words_and_financial_years(pair):
     out = explore.run(setup, setup.start_values)
     cards = page.cards_html(out)
     assert "People in paid work, 2027-28" in cards and "95% of 5 runs" in cards
-    assert "Cashable saving, years 1 to 4" in cards and "£" in cards and "m<" in cards
-    assert "1 to 4" in page.totals_html(out) and "DWP (benefits)" in page.totals_html(out)
+    assert "Cashable saving, 2024-25 to 2027-28" in cards and "£" in cards and "m<" in cards
+    assert "(years 1 to 4)" in page.totals_html(out) and "DWP (benefits)" in page.totals_html(out)
 
 
 def test_the_page_says_what_carries_the_saving_as_compare_does(tmp_path):

@@ -82,7 +82,7 @@ def test_the_comparison_folder_holds_a_workbook_that_reads_back(tmp_path):
     np.testing.assert_allclose(payer["taxpayer"], payer["council"] + payer["DWP (benefits)"] + payer["HMRC (tax and NI)"],
                                atol=0.02)
     totals = book["totals"].set_index("years")
-    assert totals.loc["1 to 4", "council"] == pytest.approx(payer["council"].sum(), abs=0.05)
+    assert totals.loc["2024-25 to 2027-28 (years 1 to 4)", "council"] == pytest.approx(payer["council"].sum(), abs=0.05)
     cash = book["cashable"]
     np.testing.assert_allclose(cash["cashable"] + cash["non-cashable"], payer["council"], atol=0.02)
     assert "of which cashable" in (out / "report.html").read_text()

@@ -89,7 +89,9 @@ def views(yearly: pd.DataFrame, policy: str, start: str) -> dict[str, pd.DataFra
     rows = []
     for n in [*range(1, min(5, len(y)) + 1), len(y)]:
         part = y.iloc[:n]
-        rows.append({"years": f"1 to {n}" if n > 1 else "1", "council": part["saving_undiscounted"].sum(),
+        span = f"{label.iloc[0]} to {label.iloc[n - 1]}" if n > 1 else label.iloc[0]
+        rows.append({"years": f"{span} (years 1 to {n})" if n > 1 else f"{span} (year 1)",
+                     "council": part["saving_undiscounted"].sum(),
                      "cashable": part["saving_cashable"].sum(), "non-cashable": part["saving_non_cashable"].sum(),
                      "up-front investment": -part["investment"].sum(), "DWP (benefits)": part["saving_dwp"].sum(),
                      "HMRC (tax and NI)": part["saving_hmrc"].sum()})

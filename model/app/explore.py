@@ -248,6 +248,7 @@ def cards(out: Outcome, years: int = 5) -> dict:
     peak_year = int(t.groupby("year")["queue_policy"].mean().idxmax())
     return dict(
         year=out.years[last - 1], first_years=min(years, last), last=last,
+        first_span=f"{out.years[0]} to {out.years[min(years, last) - 1]}",
         in_work=interval(end["in_work_policy"]), in_work_baseline=interval(end["in_work_baseline"]),
         extra_in_work=interval(end["in_work_policy"] - end["in_work_baseline"]),
         cashable_first_years=interval(early), cashable_total=interval(whole),

@@ -117,7 +117,7 @@ def cards_html(out: explore.Outcome) -> str:
     items = [
         ("in-work", f"People in paid work, {c['year']}", _n(c["in_work"]["mean"]),
          f"{diff}; the difference in {_spread(extra, runs)}" if _spread(extra, runs) else diff),
-        ("cashable", f"Cashable saving, years 1 to {c['first_years']}", _n(c["cashable_first_years"]["mean"], True),
+        ("cashable", f"Cashable saving, {c['first_span']}", _n(c["cashable_first_years"]["mean"], True),
          f"{_spread(c['cashable_first_years'], runs, True)}; over {c['last']} years "
          f"{_n(c['cashable_total']['mean'], True)}"),
         ("break-even", "Break-even year (cashable)", be, be_sub),
