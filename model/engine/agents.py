@@ -26,6 +26,7 @@ from collections.abc import Callable
 
 import mesa
 import numpy as np
+import pandas as pd
 
 from model.compile.spec import Spec, compiled
 from model.compile.transitions import choose_cum
@@ -429,11 +430,12 @@ class DayshiftModel(mesa.Model):
             if progress is not None:
                 progress(self.cycle, self.spec.calendar.n_cycles)
 
-    def monthly_rows(self, draw: int = 0) -> list[dict]:
-        """The monthly table's rows, one per cycle run, as the DataCollector collected them."""
+    def monthly_frame(self, draw: int = 0) -> pd.DataFrame:
+        """The monthly table, a row per cycle run, as the DataCollector collected it."""
         self._one_draw(draw)
         columns = self.datacollector.model_vars
-        return [dict(zip(columns, values)) for values in zip(*columns.values())]
+        return pd.DataFrame([dict(zip(columns, values)) for values in zip(*columns.values())],
+                            columns=record_columns(self.spec))
 
     def person_rows(self, draw: int = 0) -> dict[str, np.ndarray]:
         """One row per person ever in the model, in id order, as columns."""

@@ -1,5 +1,5 @@
 """What every engine offers `simulate`: built from compiled specs and a seed, run with a progress callback,
-and read back as monthly rows, person rows and initial counts in one shape."""
+and read back as a monthly table, person rows and initial counts in one shape."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
+import pandas as pd
 
 from model.compile.spec import Spec
 
@@ -20,7 +21,7 @@ class Engine(Protocol):
     def run(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Run to the horizon, calling progress(cycles done, cycles in all) after each cycle."""
 
-    def monthly_rows(self, draw: int = 0) -> list[dict]:
+    def monthly_frame(self, draw: int = 0) -> pd.DataFrame:
         """The monthly table of draw `draw`, a row per cycle (columns: `model.engine.ledger.column_kinds`)."""
 
     def person_rows(self, draw: int = 0) -> dict[str, np.ndarray]:

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import pandas as pd
 
 from model.compile.spec import Spec, compiled
 from model.compile.validate import load_scenario
 from model.engine.agents import DayshiftModel
 from model.engine.interface import Engine, EngineFactory
-from model.engine.ledger import record_columns
 from model.engine.parallel import discard_pool, groups, pool
 from model.engine.results import SimulationResult, people_frame
 from model.engine.streams import seed_from
@@ -122,8 +120,6 @@ def _in_workers(specs: list[Spec], per_draw: list[int], chunk: int | None, peopl
 
 def _draw_tables(run: Engine, draw: int, spec: Spec, people: bool) -> dict:
     """One draw of a finished run as the tables of a result."""
-    monthly = run.monthly_frame(draw) if isinstance(run, VectorisedEngine) else pd.DataFrame(
-        run.monthly_rows(draw), columns=record_columns(spec))
-    return dict(monthly=monthly,
+    return dict(monthly=run.monthly_frame(draw),
                 people=people_frame(spec, run.person_rows(draw) if people else {}),
                 initial_counts={s: int(n) for s, n in zip(spec.states, run.initial_counts[draw])})

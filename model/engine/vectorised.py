@@ -144,6 +144,7 @@ class VectorisedEngine:
         self._table: np.ndarray | None = None
         self._int_columns: np.ndarray | None = None
         self._calendar: dict[str, np.ndarray] | None = None
+        self._finished_split: tuple | None = None  # (parts gathered, their rows by draw, each draw's edges)
         self._add([people.initial_people(s, self._creation(d)) for d, s in enumerate(specs)], initial=True)
         self.initial_counts = np.bincount(self.p.d * S + self.p.state, minlength=D * S).reshape(D, S)
         self._start = self._start_point()
@@ -316,19 +317,23 @@ class VectorisedEngine:
             self._refresh_kept(at)
         p.monthly_cost[at] = cost
 
+    def _kept_share(self, d: np.ndarray, st: np.ndarray, band: np.ndarray, hours: np.ndarray) -> np.ndarray:
+        """`Spec.kept_share` for rows of any draws, from the draws' stacked tables."""
+        steps, pol = self.kept_work_hours, self.pol
+        if (steps == steps[0]).all():  # the hours' steps are the same in every draw (they are not drawn)
+            step = np.searchsorted(steps[0], hours, side="right") - 1
+        else:
+            step = np.array([np.searchsorted(steps[dd], h, side="right") - 1 for dd, h in zip(d, hours)], dtype=_INT)
+        return np.where(st == pol.waiting, self.kept_waiting[d, band],
+                        np.where(st == pol.support, self.kept_search[d, band],
+                                 np.where(st == pol.work, self.kept_work[d, band, step], 0.0)))
+
     def _refresh_kept(self, at: np.ndarray) -> None:
         """What the part of their former service kept on the employment pathway costs, and who pays it
         (`Person.kept_cost`)."""
         p = self.p
         d, st, band, kept_from = p.d[at], p.state[at], p.band[at], p.kept_from[at]
-        hours, steps, pol = p.hours[at], self.kept_work_hours, self.pol
-        if (steps == steps[0]).all():  # the hours' steps are the same in every draw (they are not drawn)
-            step = np.searchsorted(steps[0], hours, side="right") - 1
-        else:
-            step = np.array([np.searchsorted(steps[dd], h, side="right") - 1 for dd, h in zip(d, hours)], dtype=_INT)
-        share = np.where(st == pol.waiting, self.kept_waiting[d, band],
-                         np.where(st == pol.support, self.kept_search[d, band],
-                                  np.where(st == pol.work, self.kept_work[d, band, step], 0.0)))
+        share = self._kept_share(d, st, band, p.hours[at])
         keeps = kept_from >= 0
         p.kept_cost[at] = np.where(keeps, share * self.state_cost[d, np.maximum(kept_from, 0), band], 0.0)
         p.kept_service[at] = np.where(keeps, self.service[np.maximum(kept_from, 0)], self.service[-1])
@@ -389,11 +394,11 @@ class VectorisedEngine:
     def _place_initial(self) -> None:
         """As the agent engine: the starting supported stock takes the starting places in id order."""
         pol, p = self.pol, self.p
-        for dd, pd in enumerate(self.pols):
+        for dd, params in enumerate(self.pols):
             pos = self.row_of[self._queue(dd)[0]]  # all joined at 0, in id order
             supported = p.state[pos] == pol.support
             sup_pos = pos[supported]
-            models = fill_places(pd.places(pd.base_budget), len(sup_pos))
+            models = fill_places(params.places(params.base_budget), len(sup_pos))
             placed = models >= 0
             p.model_k[sup_pos[placed]] = models[placed]
             over = sup_pos[~placed]
@@ -618,11 +623,14 @@ class VectorisedEngine:
                 starts = self._by_draw(d[job], S + 1, np.where(origin >= 0, origin, S))
                 p.job_starts[at] += 1
                 from_day = origin == pol.day
-                for dd in np.unique(d[job][from_day]):
-                    mine = at[from_day][d[job][from_day] == dd]
-                    sd = self.specs[dd]  # the package moves, less what the person keeps in work
-                    given_up = 1.0 - sd.kept_share(pol.work, p.band[mine], p.hours[mine])
-                    self.budgets[dd].release_many(p.ids[mine], m, sd.costs.state_cost[pol.day, p.band[mine]] * given_up)
+                if from_day.any():  # the package moves, less what the person keeps in work
+                    day_at, day_d = at[from_day], d[job][from_day]
+                    band = p.band[day_at]
+                    given_up = 1.0 - self._kept_share(day_d, np.full(len(day_at), pol.work), band, p.hours[day_at])
+                    package = self.state_cost[day_d, pol.day, band] * given_up
+                    for dd in np.unique(day_d):
+                        mine = day_d == dd
+                        self.budgets[dd].release_many(p.ids[day_at[mine]], m, package[mine])
             job_exits = np.bincount(d[src == pol.work], minlength=self.D)
         for dd, led in enumerate(self.leds):
             led.moved_many(flows[dd])
@@ -639,9 +647,9 @@ class VectorisedEngine:
         n_models = self.place_cost.shape[1]
         occupied_all = self._by_draw(p.d[in_block], n_models, p.model_k[in_block]).astype(float)
         admitted = []
-        for dd, (pd, budget_ledger, led) in enumerate(zip(self.pols, self.budgets, self.leds)):
+        for dd, (params, budget_ledger, led) in enumerate(zip(self.pols, self.budgets, self.leds)):
             budget = budget_ledger.budget(m)
-            places = pd.places(budget)
+            places = params.places(budget)
             occupied = occupied_all[dd]
             q_uid, q_join = self._queue(dd)
             if len(q_uid) > 1:  # first come, first served; ties in id order
@@ -729,16 +737,10 @@ class VectorisedEngine:
                            for k, (c, whole) in enumerate(zip(self._columns, self._int_columns)))
         return pd.DataFrame(columns, columns=record_columns(spec))
 
-    def monthly_rows(self, draw: int = 0) -> list[dict]:
-        """The monthly table of draw `draw`, a row per cycle run."""
-        return self.monthly_frame(draw).to_dict("records")
-
     def _finished_of(self, draw: int) -> dict[str, np.ndarray]:
         """The rows of people who left, of draw `draw` (all draws' rows are gathered and split once)."""
-        if getattr(self, "_finished_split", None) is None or self._finished_split[0] != len(self.finished):
-            cat = {k: np.concatenate([part[k] for part in self.finished]) for k in self.finished[0]} if self.finished \
-                else {k: getattr(self.p, k)[:0] for k in self.p._full} | {"exit_state": np.zeros(0, dtype=_INT),
-                                                                           "exit_cycle": np.zeros(0, dtype=_INT)}
+        if self._finished_split is None or self._finished_split[0] != len(self.finished):
+            cat = {k: np.concatenate([part[k] for part in self.finished]) for k in self.finished[0]}
             order = np.argsort(cat["d"], kind="stable")
             edges = np.searchsorted(cat["d"][order], np.arange(self.D + 1))
             self._finished_split = (len(self.finished), {k: v[order] for k, v in cat.items()}, edges)
@@ -751,7 +753,7 @@ class VectorisedEngine:
         here = np.flatnonzero((p.state < self.GONE) & (p.d == draw))
         cycles_in = p.cycles_in[here].copy()
         cycles_in[np.arange(len(here)), p.state[here]] += self.cycle - np.maximum(p.state_start[here], 0)
-        parts = list(self.finished) if self.D == 1 else [self._finished_of(draw)]
+        parts = list(self.finished) if self.D == 1 or not self.finished else [self._finished_of(draw)]
         parts.append(dict(p.rows(here), cycles_in=cycles_in, exit_state=p.state[here], exit_cycle=np.full(len(here), -1)))
         cat = {k: np.concatenate([part[k] for part in parts]) for k in parts[-1]}
         order = np.argsort(cat["ids"], kind="stable")
