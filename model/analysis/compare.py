@@ -81,7 +81,7 @@ def _people(sc: Scenario) -> tuple:
             inflow.until_year if inflow else None)
 
 
-def _year_end(values: np.ndarray, spec: Spec) -> np.ndarray:
+def year_end(values: np.ndarray, spec: Spec) -> np.ndarray:
     """A stock (one value per cycle) at the end of each projection year."""
     per_year = 12 // spec.calendar.cycle_months
     n_years = len(values) // per_year
@@ -98,10 +98,10 @@ def pair_metrics(base: SimulationResult, pol: SimulationResult) -> tuple[pd.Data
     # Lifetime runs end when everyone has left, which may differ by a few cycles: compare the common span.
     n = min(len(base.monthly), len(pol.monthly))
     bm, pm = base.monthly.iloc[:n], pol.monthly.iloc[:n]
-    years = np.arange(1, len(_year_end(bm["cycle"].to_numpy(), bs)) + 1)
+    years = np.arange(1, len(year_end(bm["cycle"].to_numpy(), bs)) + 1)
     yearly = pd.DataFrame({"year": years})
-    yearly["in_work_baseline"] = _year_end(_in_work(bm, bs), bs)
-    yearly["in_work_policy"] = _year_end(_in_work(pm, ps), ps)
+    yearly["in_work_baseline"] = year_end(_in_work(bm, bs), bs)
+    yearly["in_work_policy"] = year_end(_in_work(pm, ps), ps)
     yearly["extra_in_work"] = yearly["in_work_policy"] - yearly["in_work_baseline"]
     yearly["extra_job_starts"] = by_year(pm, ps, "job_starts") - by_year(bm, bs, "job_starts")
     day = _leaving_day(bs)
@@ -210,7 +210,7 @@ class Comparison:
 
     def budget_impact(self, policy: str) -> dict[str, pd.DataFrame]:
         """The budget-impact tables of one policy (`model.analysis.budget_impact.views`)."""
-        return budget_impact.views(self.yearly, policy, self.start or f"{self.start_year}-04")
+        return budget_impact.views(self.yearly, policy, self.first_month())
 
     def summary(self) -> dict:
         """The comparison's headline figures, per policy (and the first policy's at the top level)."""
@@ -373,7 +373,7 @@ class Comparison:
         return " ".join([
             f"Over {last} years ({span}), {name} {saves}, discounted"
             + (_interval_words(npv, money, " saved") if npv["mean"] >= 0 else
-               _interval_words(_negated(npv), money, " more")) + ".",
+               _interval_words(negated(npv), money, " more")) + ".",
             f"In {financial_year(y5, start)} (year {y5}) the council spends {spend}.",
             f"By the end of {financial_year(last, start)}, {people} under {name} than under {self.baseline}"
             + _interval_words(w, lambda v: f"{v:,.0f}") + ".",
@@ -386,10 +386,11 @@ class Comparison:
 RESTS_ON_SWINGS = 3  # the tornado's widest swings named in 'what this rests on'
 
 
-def _negated(d: dict) -> dict:
-    """A mean and interval of a quantity as those of its negative (a saving as an extra cost)."""
-    low, high = d.get("low"), d.get("high")
-    return dict(d, mean=-d["mean"], low=None if high is None else -high, high=None if low is None else -low)
+def negated(d: dict) -> dict:
+    """A mean and interval of a quantity as those of its negative (a saving as an extra cost); None stays None."""
+    low, high, mean = d.get("low"), d.get("high"), d.get("mean")
+    return dict(d, mean=None if mean is None else -mean, low=None if high is None else -high,
+                high=None if low is None else -low)
 
 
 def _interval_words(d: dict, fmt, unit: str = "") -> str:
@@ -398,7 +399,8 @@ def _interval_words(d: dict, fmt, unit: str = "") -> str:
     return f" (95% interval {fmt(d['low'])} to {fmt(d['high'])}{unit})"
 
 
-def _metrics(name: str, run: int, base: SimulationResult, pol: SimulationResult) -> tuple[pd.DataFrame, dict]:
+def pair_run(name: str, run: int, base: SimulationResult, pol: SimulationResult) -> tuple[pd.DataFrame, dict]:
+    """One paired run's yearly differences and totals, labelled with the policy and the run."""
     yearly, totals = pair_metrics(base, pol)
     yearly.insert(0, "run", run)
     yearly.insert(0, "policy", name)
@@ -479,27 +481,29 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
             if psa_sample is not None and psa_sample.scenario == p.name:
                 notes.append(psa_sample.reproduced(pruns))
             for i, (b, r) in enumerate(zip(base_runs, pruns)):
-                y, t = _metrics(p.name, i, b, r)
+                y, t = pair_run(p.name, i, b, r)
                 yearly_parts.append(y)
                 run_rows.append(t)
     else:
         mode = "reps"
         seeds = [root] if reps <= 1 else replication_seeds(root, reps)
         other = replication_seeds(root + 1, len(seeds)) if not common_random_numbers else seeds
-        # Each scenario's replications run together as draws, each on its own seed (the same numbers as one
-        # run per seed); the first run of each is kept with its people, for the report's per-person figures.
+        # The first replication of each scenario runs alone, kept with its people for the report's per-person
+        # figures; the others run together as draws, each on its own seed (the same numbers, money to rounding).
         every = {}
         for name, spec, run_seeds in [(baseline.name, base_spec, seeds)] + [
                 (p.name, ps, other) for p, ps in zip(policies, pol_specs)]:
-            every[name] = simulate_draws([spec] * len(run_seeds), people=False, seeds=run_seeds,
-                                         progress=within(len(run_seeds)), workers=workers)
             first[name] = simulate(spec, seed=run_seeds[0])
-            tick(len(run_seeds))
+            tick(1)
+            rest = run_seeds[1:]
+            every[name] = [first[name], *simulate_draws([spec] * len(rest), people=False, seeds=rest,
+                                                        progress=within(len(rest)), workers=workers)]
+            tick(len(rest))
         if carries:
             base_runs = every[baseline.name]
         for i in range(len(seeds)):
             for p in policies:
-                y, t = _metrics(p.name, i, every[baseline.name][i], every[p.name][i])
+                y, t = pair_run(p.name, i, every[baseline.name][i], every[p.name][i])
                 yearly_parts.append(y)
                 run_rows.append(t)
     out = Comparison(baseline=baseline.name, policies=[p.name for p in policies], mode=mode, seed=root,

@@ -28,7 +28,7 @@ import pandas as pd
 import yaml
 
 from model.analysis.budget_impact import break_even_year
-from model.analysis.compare import Comparison, carried_by_catch_alls, check_comparable, pair_metrics
+from model.analysis.compare import Comparison, carried_by_catch_alls, check_comparable, pair_run, year_end
 from model.analysis.labels import money
 from model.analysis.stats import interval, replication_seeds
 from model.app import levers
@@ -202,14 +202,12 @@ def catch_all_lines(setup: Setup) -> list[str]:
 
 def paired(setup: Setup, name: str, runs: list[SimulationResult]) -> Comparison:
     """The policy's runs paired with the baseline's as a `Comparison` in replications mode, as `compare` makes
-    it (each pair's differences by `pair_metrics`), without the tornado (and the catch-alls' runs: `carried`)."""
+    it (each pair's differences by `pair_run`), without the tornado (and the catch-alls' runs: `carried`)."""
     yearly_parts, rows = [], []
     for i, (b, r) in enumerate(zip(setup.base_runs, runs)):
-        y, totals = pair_metrics(b, r)
-        y.insert(0, "run", i)
-        y.insert(0, "policy", name)
+        y, totals = pair_run(name, i, b, r)
         yearly_parts.append(y)
-        rows.append(dict(policy=name, run=i, **totals))
+        rows.append(totals)
     baseline = setup.baseline
     return Comparison(baseline=baseline.name, policies=[name], mode="reps", seed=setup.root,
                       yearly=pd.concat(yearly_parts, ignore_index=True), runs=pd.DataFrame(rows),
@@ -219,9 +217,8 @@ def paired(setup: Setup, name: str, runs: list[SimulationResult]) -> Comparison:
 
 def _queue_by_year(res: SimulationResult, n_years: int) -> np.ndarray:
     """The waiting list at the end of each projection year."""
-    per_year = 12 // res.spec.calendar.cycle_months
     q = res.monthly["queue_length"].to_numpy(float) if "queue_length" in res.monthly else np.zeros(len(res.monthly))
-    return q[per_year - 1 :: per_year][:n_years]
+    return year_end(q, res.spec)[:n_years]
 
 
 def _table(comp: Comparison, base_runs: list[SimulationResult], runs: list[SimulationResult],

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from model.analysis.compare import negated
 from model.analysis.labels import financial_year, money
 from model.output.files import write_text_atomic
 from model.output.plots import shift_parts
@@ -196,7 +197,7 @@ def _comparison_page(summary: dict) -> tuple[str, str, str, list[tuple[str, str]
             ("Saving to the DWP (benefits), undiscounted", _range(summary["saving_dwp_total"], money=True)),
             ("Saving to HMRC (more tax and NI), undiscounted", _range(summary["saving_hmrc_total"], money=True)),
             ("Extra job starts over the horizon", _range(summary["extra_job_starts"])),
-            ("Council saving per extra job start", _range(_negated(summary["cost_per_extra_job"]), pounds=True)),
+            ("Council saving per extra job start", _range(negated(summary["cost_per_extra_job"]), pounds=True)),
             ("Saving per extra person-year in work: council", _range(summary["council_saving_per_extra_person_year"],
                                                                      pounds=True)),
             ("Saving per extra person-year in work: taxpayer (council, DWP, HMRC)",
@@ -213,11 +214,6 @@ def _comparison_page(summary: dict) -> tuple[str, str, str, list[tuple[str, str]
     sub = " ".join(f"{n}: {descriptions[n]}" + ("" if descriptions[n].endswith(".") else ".")
                    for n in [*policies, summary["baseline"]] if descriptions.get(n)) or "dayshift comparison"
     return title, sub, summary["headline"], rows
-
-
-def _negated(d: dict) -> dict:
-    return {k: (-v if isinstance(v, (int, float)) and k in ("mean", "low", "high") else v) for k, v in d.items()} | (
-        {"low": -d["high"], "high": -d["low"]} if d.get("low") is not None and d.get("high") is not None else {})
 
 
 def _decomposition_section(summary: dict, folder: Path) -> str:
