@@ -193,10 +193,7 @@ def decompose(baseline: Scenario, policy: Scenario, seeds: list[int],
     if not n:
         return None
     exact = n <= exact_up_to
-    chosen = None if exact else random_orders(n, orders, ORDER_SEED)
-    masks = list(range(1 << n)) if exact else _order_masks(n, chosen)
-    for i in range(n):  # each lever alone and each left out, for the table, whatever the method
-        masks += [m for m in (1 << i, ((1 << n) - 1) ^ (1 << i)) if m not in masks]
+    masks, chosen = _masks(n, exact_up_to, orders)
     specs = subset_specs(baseline, policy, found, masks)
     values = {m: {k: [] for k in MEASURES} for m in masks}
     for s in seeds:
@@ -241,13 +238,19 @@ def subset_specs(baseline: Scenario, policy: Scenario, found: list[Lever], masks
     return out
 
 
+def _masks(n: int, exact_up_to: int, orders: int) -> tuple[list[int], list | None]:
+    """The subsets of n levers a decomposition runs (as bit masks), and the random orders behind them (None:
+    every subset, for exact values); each lever alone and each left out are always run, for the table."""
+    exact = n <= exact_up_to
+    chosen = None if exact else random_orders(n, orders, ORDER_SEED)
+    masks = list(range(1 << n)) if exact else _order_masks(n, chosen)
+    for i in range(n):
+        masks += [m for m in (1 << i, ((1 << n) - 1) ^ (1 << i)) if m not in masks]
+    return masks, chosen
+
+
 def subsets_run(baseline: Scenario, policy: Scenario, exact_up_to: int = EXACT_UP_TO, orders: int = ORDERS) -> int:
     """How many subsets of levers a decomposition runs on each seed (for progress)."""
     n = len(levers(baseline, policy))
-    if not n:
-        return 0
-    if n <= exact_up_to:
-        return 1 << n
-    masks = set(_order_masks(n, random_orders(n, orders, ORDER_SEED)))
-    return len(masks | {1 << i for i in range(n)} | {((1 << n) - 1) ^ (1 << i) for i in range(n)})
+    return len(_masks(n, exact_up_to, orders)[0]) if n else 0
 
