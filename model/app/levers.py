@@ -78,7 +78,7 @@ def lever_at(path: str) -> str | None:
     return None
 
 
-def number(raw, start: str = "2025-04") -> float | None:
+def number(raw) -> float | None:
     """A scenario value as one number: a plain number, a distribution's mean, or a series' first value."""
     if isinstance(raw, bool) or raw is None:
         return None
@@ -88,7 +88,7 @@ def number(raw, start: str = "2025-04") -> float | None:
         return float(parse_distribution(raw).frozen().mean())
     if is_time_series(raw):
         first = parse_time_series(raw).values[0]
-        return number(first, start)
+        return number(first)
     return None
 
 
@@ -104,19 +104,18 @@ def available(data: dict) -> dict[str, str | None]:
     return out
 
 
-def read(data: dict, baseline: dict | None = None) -> dict[str, float | bool]:
+def read(data: dict) -> dict[str, float | bool]:
     """Each lever's value in a scenario's data (after `extends`), in the page's units."""
-    start = str(data.get("start", "2025-04"))
     models = value_at(data, MODELS, None) or {}
-    shares = {k: number(m.get("spend_share"), start) or 0.0 for k, m in models.items() if isinstance(m, dict)}
+    shares = {k: number(m.get("spend_share")) or 0.0 for k, m in models.items() if isinstance(m, dict)}
     funding = value_at(data, FUNDING, None) or {}
     return dict(
         employment_first=value_at(data, ENTRY, "day_service") == "employment_first",
-        referral=100 * (number(value_at(data, REFERRAL, None), start) or 0.0),
-        budget=number(value_at(data, BUDGET, None), start) or 0.0,
+        referral=100 * (number(value_at(data, REFERRAL, None)) or 0.0),
+        budget=number(value_at(data, BUDGET, None)) or 0.0,
         evidence_share=100 * shares.get(EVIDENCE_BASED, 0.0),
         money_follows=funding.get("model", "block") == "money_follows_person",
-        lag_months=int(number(funding.get("lag_months", 0), start) or 0),
+        lag_months=int(number(funding.get("lag_months", 0)) or 0),
         kept_in_work=value_at(data, KEPT_IN_WORK, None) is not None,
         push_years=0,
     )
@@ -169,7 +168,7 @@ def apply(data: dict, values: dict, baseline: dict | None = None) -> dict:
             continue
         if push > 0:
             now = values.get(key, start[key]) * scale
-            after = number(value_at(baseline or data, path, None), str(data.get("start", ""))) if baseline else None
+            after = number(value_at(baseline or data, path, None)) if baseline else None
             after = now if after is None else after
             put(path, {"years": [0, push], "values": [_tidy(now), _tidy(after)]})
         elif key in changed:
@@ -188,8 +187,7 @@ def _tidy(x: float) -> float | int:
 def _set_evidence_share(out: dict, share: float, touched: list[tuple]) -> None:
     """The evidence-based model's spend share, the others' shares scaled to make the rest (kept in proportion)."""
     models = value_at(out, MODELS)
-    start = str(out.get("start", ""))
-    others = {k: number(m.get("spend_share"), start) or 0.0 for k, m in models.items() if k != EVIDENCE_BASED}
+    others = {k: number(m.get("spend_share")) or 0.0 for k, m in models.items() if k != EVIDENCE_BASED}
     total = sum(others.values())
     models[EVIDENCE_BASED]["spend_share"] = _tidy(share)
     touched.append(MODELS + (EVIDENCE_BASED, "spend_share"))
@@ -222,16 +220,15 @@ def places_a_year(data: dict, budget: float) -> float | None:
     """About how many employment-support places a budget buys a year at the scenario's prices (None if the
     scenario does not price its places simply)."""
     models = value_at(data, MODELS, None) or {}
-    start = str(data.get("start", ""))
     places = 0.0
     for m in models.values():
-        share = number(m.get("spend_share"), start) or 0.0
+        share = number(m.get("spend_share")) or 0.0
         if m.get("caseload"):
             c = m["caseload"]
-            cost = ((number(c.get("cost_per_specialist_per_year"), start) or 0)
-                    / (number(c.get("clients_per_specialist"), start) or 1))
+            cost = ((number(c.get("cost_per_specialist_per_year")) or 0)
+                    / (number(c.get("clients_per_specialist")) or 1))
         elif m.get("cost_per_place_per_year") is not None:
-            cost = number(m["cost_per_place_per_year"], start)
+            cost = number(m["cost_per_place_per_year"])
         else:
             return None
         if not cost:
