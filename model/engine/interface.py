@@ -28,4 +28,4 @@ class Engine(Protocol):
         """The per-person table of draw `draw`, as columns in id order (`model.engine.results.person_columns`)."""
 
 
-EngineFactory = Callable[[list[Spec], int], Engine]
+EngineFactory = Callable[[list[Spec], int, int, bool], Engine]  # (specs, seed, threads, people)

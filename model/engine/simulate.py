@@ -10,15 +10,15 @@ from model.compile.spec import Spec, compiled
 from model.compile.validate import load_scenario
 from model.engine.agents import DayshiftModel
 from model.engine.interface import Engine, EngineFactory
-from model.engine.parallel import discard_pool, groups, pool
+from model.engine.parallel import available_cores, discard_pool, groups, pool
 from model.engine.results import SimulationResult, people_frame
 from model.engine.streams import seed_from
 from model.engine.vectorised import VectorisedEngine
 from model.scenario.schema import Scenario
 
 ENGINES: dict[str, EngineFactory] = {
-    "vectorised": lambda specs, seed: VectorisedEngine(specs, seed),
-    "agents": lambda specs, seed: DayshiftModel(_single(specs), rng=seed),
+    "vectorised": lambda specs, seed, threads=1, people=True: VectorisedEngine(specs, seed, threads, people),
+    "agents": lambda specs, seed, threads=1, people=True: DayshiftModel(_single(specs), rng=seed),
 }
 MAX_ROWS = 2_000_000  # rows (people x draws) held at once by simulate_draws
 
@@ -35,8 +35,12 @@ def simulate(
     engine: str = "vectorised",
     n_cycles: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    threads: int | None = None,
 ) -> SimulationResult:
-    """Run one scenario with one seed (default: the scenario's own) and return its tables."""
+    """Run one scenario with one seed (default: the scenario's own) and return its tables.
+
+    `threads` (default: the cores this process may use) above 1 lets the fast engine make each cycle's random
+    numbers in a background thread while it works on the one before; the numbers are the same."""
     if isinstance(scenario, (str, Path)):
         scenario = load_scenario(scenario)
     spec = scenario if isinstance(scenario, Spec) else compiled(scenario)
@@ -44,7 +48,7 @@ def simulate(
         spec = spec.with_cycles(n_cycles)
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
-    return simulate_draws([spec], seed, progress=progress, engine=engine)[0]
+    return simulate_draws([spec], seed, progress=progress, engine=engine, threads=threads)[0]
 
 
 def simulate_draws(
@@ -56,6 +60,7 @@ def simulate_draws(
     engine: str = "vectorised",
     seeds: Sequence[int] | None = None,
     workers: int = 1,
+    threads: int | None = None,
 ) -> list[SimulationResult]:
     """Run many parameter sets (draws) of one scenario, on the same people.
 
@@ -64,7 +69,7 @@ def simulate_draws(
     MAX_ROWS rows in memory); each draw's result equals `simulate(spec, its seed)` for that draw (money to
     rounding: a draw alone is summed pairwise, draws together row by row). With
     `workers` above 1, a run long enough to gain (PARALLEL_MIN person-cycles) is split into groups of draws
-    run in that many processes, with the same numbers.
+    run in that many processes, with the same numbers. `threads` is as in `simulate`, shared among the workers.
     """
     if not specs:
         return []
@@ -72,11 +77,12 @@ def simulate_draws(
     if seeds is not None and len(seeds) != len(specs):
         raise ValueError(f"{len(specs)} draws need {len(specs)} seeds, not {len(seeds)}")
     per_draw = [int(s) for s in seeds] if seeds is not None else [root] * len(specs)
+    threads = available_cores() if threads is None else max(1, int(threads))
     work = len(specs) * specs[0].cohort.n_ids * specs[0].calendar.n_cycles
     if workers > 1 and engine == "vectorised" and len(specs) > 1 and work >= PARALLEL_MIN:
-        return _in_workers(specs, per_draw, chunk, people, progress, workers)
-    return [SimulationResult(spec=spec, seed=s, engine=engine, **tables)
-            for spec, s, tables in zip(specs, per_draw, _tables(specs, per_draw, chunk, people, progress, engine))]
+        return _in_workers(specs, per_draw, chunk, people, progress, workers, max(1, threads // workers))
+    return [SimulationResult(spec=spec, seed=s, engine=engine, **tables) for spec, s, tables in
+            zip(specs, per_draw, _tables(specs, per_draw, chunk, people, progress, engine, threads))]
 
 
 PARALLEL_MIN = 20_000_000  # person-cycles below which starting work in other processes gains nothing
@@ -84,14 +90,14 @@ GROUPS_PER_WORKER = 4  # smaller groups than one per worker, so progress is told
 
 
 def _tables(specs: list[Spec], per_draw: list[int], chunk: int | None, people: bool,
-            progress: Callable[[int, int], None] | None, engine: str = "vectorised") -> list[dict]:
+            progress: Callable[[int, int], None] | None, engine: str = "vectorised", threads: int = 1) -> list[dict]:
     """Each draw's tables (monthly, people, initial counts), run here, `chunk` draws at a time."""
     chunk = 1 if engine != "vectorised" else chunk or max(1, MAX_ROWS // max(1, specs[0].cohort.n_ids))
     out: list[dict] = []
     for start in range(0, len(specs), chunk):
         part = specs[start : start + chunk]
         mine = per_draw[start : start + chunk]
-        run = ENGINES[engine](part, mine if len(set(mine)) > 1 else mine[0])
+        run = ENGINES[engine](part, mine if len(set(mine)) > 1 else mine[0], threads, people)
         run.run(None if progress is None else lambda done, total: progress(start * total + done * len(part),
                                                                             len(specs) * total))
         out += [_draw_tables(run, d, spec, people) for d, spec in enumerate(part)]
@@ -99,11 +105,11 @@ def _tables(specs: list[Spec], per_draw: list[int], chunk: int | None, people: b
 
 
 def _in_workers(specs: list[Spec], per_draw: list[int], chunk: int | None, people: bool,
-                progress: Callable[[int, int], None] | None, workers: int) -> list[SimulationResult]:
+                progress: Callable[[int, int], None] | None, workers: int, threads: int) -> list[SimulationResult]:
     """`simulate_draws` with its draws split into groups, a few per worker process."""
     parts = groups(len(specs), workers * GROUPS_PER_WORKER)
-    futures = [pool(workers).submit(_tables, [specs[i] for i in r], [per_draw[i] for i in r], chunk, people, None)
-               for r in parts]
+    futures = [pool(workers).submit(_tables, [specs[i] for i in r], [per_draw[i] for i in r], chunk, people, None,
+                                    "vectorised", threads) for r in parts]
     tables, done = [], 0
     try:
         for r, future in zip(parts, futures):

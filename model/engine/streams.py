@@ -13,6 +13,9 @@ two scenarios that create the same people read the same numbers for the same dec
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
 import numpy as np
 
 CREATE_BAND, CREATE_AGE, CREATE_WANTS_WORK, CREATE_PERSONAL_BUDGET, CREATE_ENTRY = range(5)
@@ -47,3 +50,36 @@ def seed_from(rng: int | np.random.Generator | None, default: int) -> int:
     if isinstance(rng, (int, np.integer)) and int(rng) >= 0:
         return int(rng)
     raise TypeError(f"rng must be a non-negative int, a numpy Generator or None, not {rng!r}")
+
+
+class Ahead:
+    """Each cycle's uniforms, made a cycle ahead in a background thread while the engine works on the current one.
+
+    numpy fills arrays of random numbers without holding the GIL, so the making overlaps the engine's own work;
+    the numbers are those `make(cycle)` gives, whichever thread made them. With `threads` below 2 they are made
+    when asked. The thread waits on a queue when idle: it never spins.
+    """
+
+    def __init__(self, make: Callable[[int], np.ndarray], n_cycles: int, threads: int):
+        self._make = make
+        self._n_cycles = n_cycles
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="dayshift-numbers") if threads > 1 else None
+        self._next: tuple[int, Future] | None = None
+
+    def get(self, cycle: int) -> np.ndarray:
+        """Cycle `cycle`'s uniforms; the next cycle's are started."""
+        if self._pool is None:
+            return self._make(cycle)
+        ready = self._next is not None and self._next[0] == cycle
+        u = self._next[1].result() if ready else self._make(cycle)
+        if cycle + 1 < self._n_cycles:
+            self._next = (cycle + 1, self._pool.submit(self._make, cycle + 1))
+        else:
+            self.close()
+        return u
+
+    def close(self) -> None:
+        """Stop the background thread (a run that ends early, or has ended)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool, self._next = None, None

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from model.compile.spec import Spec
-from model.engine import people, streams
+from model.engine import kernels, people, streams
 from model.engine.ledger import CycleLedger, financial_year, month_info, record_columns
 from model.engine.policy import BudgetLedger, CentreClosures, fill_places
 from model.scenario.schema import EXIT_STATES
@@ -40,15 +40,23 @@ _FIELDS = dict(
     next_exposure=_INT, monthly_cost=float, kept_share=float, kept_cost=float, kept_service=_INT, block_cost=float,
     spot_supported=bool, benefit=float, tax=float, earnings=float, weight=float, service=_INT, work_hours=float,
 )
-_NEVER = np.iinfo(np.int64).max // 2
+_NEVER = kernels.NEVER
 _COMPACT_SHARE = 0.05  # compact the arrays once this share of rows belongs to people who have left
+
+
+def _staggered(n: int, dtype, k: int) -> np.ndarray:
+    """A zeroed array of `n` items starting k cache lines past where a fresh allocation starts. Large arrays of
+    the same size start at the same place in a memory page, so the same row of each would fall in the same few
+    cache sets: a loop reading 30 fields of a row then runs four times slower."""
+    pad = (k + 1) * 64 // np.dtype(dtype).itemsize
+    return np.zeros(n + pad, dtype=dtype)[pad:]
 
 
 class _People:
     """The rows in the model, as parallel arrays; `n` rows are in use, in id order within each draw."""
 
     def __init__(self, capacity: int, n_states: int):
-        self._full = {name: np.zeros(capacity, dtype=dtype) for name, dtype in _FIELDS.items()}
+        self._full = {name: _staggered(capacity, dtype, k) for k, (name, dtype) in enumerate(_FIELDS.items())}
         self._full["cycles_in"] = np.zeros((capacity, n_states), dtype=_INT)
         self.n = 0
         self._views()
@@ -98,8 +106,13 @@ def _check_shared(specs: Sequence[Spec]) -> None:
 class VectorisedEngine:
     """One run of one or more parameter sets (draws) over the same people and random numbers."""
 
-    def __init__(self, specs: Spec | Sequence[Spec], seed: int | Sequence[int]):
+    def __init__(self, specs: Spec | Sequence[Spec], seed: int | Sequence[int], threads: int = 1,
+                 person_totals: bool = True):
+        """`threads` above 1 makes each cycle's random numbers in a background thread (`streams.Ahead`);
+        `person_totals` False leaves each person's cost and outcome totals at zero (a run whose person rows
+        nobody reads): less memory read and written per row and cycle."""
         specs = [specs] if isinstance(specs, Spec) else list(specs)
+        self.person_totals = person_totals
         _check_shared(specs)
         self._base = specs  # each draw's spec, holding its periods
         spec = specs[0]
@@ -113,15 +126,19 @@ class VectorisedEngine:
         self.pol = pol = spec.policy  # the policy's state indices are the same in every draw
         S = spec.n_live
         self.GONE = S
+        self.tis_lut = np.searchsorted(spec.moves.tis_edges, np.arange(spec.moves.tis_edges[-1] + 1), side="right") - 1
+        self.next_edge = np.append(spec.moves.tis_edges[1:], _NEVER)
+        self.next_age_edge = np.append(spec.cohort.age_edges[1:], np.inf)
         self._tables(specs)
         # Numbers that change over time: the first cycles of later periods (of any draw), when tables are re-read.
         self._switches = sorted({k for s in specs for k, _ in s.periods if 0 < k < spec.calendar.n_cycles})
         self.pension_age = np.array([s.exits.pension_age for s in specs])
-        self.tis_lut = np.searchsorted(spec.moves.tis_edges, np.arange(spec.moves.tis_edges[-1] + 1), side="right") - 1
-        self.next_edge = np.append(spec.moves.tis_edges[1:], _NEVER)
-        self.next_age_edge = np.append(spec.cohort.age_edges[1:], np.inf)
 
         self.create_u = self._per_draw(lambda s: streams.creation_uniforms(s, spec.cohort.n_ids))
+        # each cycle's uniforms, one row per id created by the end of its inflow
+        n_ids = sum(g.count for g in spec.cohort.initial_groups) + np.cumsum(spec.cohort.inflow)
+        self._numbers = streams.Ahead(lambda m: self._per_draw(lambda s: streams.cycle_uniforms(s, m, int(n_ids[m]))),
+                                      spec.calendar.n_cycles, threads)
         self.next_id = 0
         self.cycle = 0
         self.p = _People(D * spec.cohort.n_ids, S)
@@ -213,6 +230,27 @@ class VectorisedEngine:
             self.kept_work = stack(lambda s: s.costs.kept_work)
             self.kept_work_hours = stack(lambda s: s.costs.kept_work_hours)
             self._pb_cut = (-1, np.zeros(len(specs)))  # (cycle, each draw's personal-budget cutoff)
+        D = len(specs)
+
+        def policy(name: str, shape: tuple, dtype=float) -> np.ndarray:  # without a policy, never read
+            return getattr(self, name) if pol is not None else np.zeros(shape, dtype=dtype)
+
+        S1, B, A, V, T = self.dims
+        self.t = kernels.Tables(
+            tis_lut=self.tis_lut, next_edge=self.next_edge, next_age_edge=self.next_age_edge, death_p=self.death_p,
+            move_p=self.move_p, outcome_weight=self.outcome_weight, outcome_tis=self.outcome_tis,
+            state_cost=self.state_cost, state_cost_tis=self.state_cost_tis,
+            place_cost=policy("place_cost", (D, 1)), referral_from=policy("referral_from", (D, S1), bool),
+            kept_waiting=policy("kept_waiting", (D, B)), kept_search=policy("kept_search", (D, B)),
+            kept_work=policy("kept_work", (D, B, 1)), kept_work_hours=policy("kept_work_hours", (D, 1)),
+            hours_values=self.hours_values, work_benefit=self.work_benefit, work_tax=self.work_tax,
+            work_earnings=self.work_earnings, benefits=self.benefits, service=self.service, cum=self.cum,
+            total=self.total)
+        self.layout = kernels.Layout(
+            gone=spec.n_live, has_policy=pol is not None, waiting=-1 if pol is None else pol.waiting,
+            support=-1 if pol is None else pol.support, work=-1 if pol is None else pol.work,
+            day=spec.day_state, S1=S1, B=B, A=A, V=V, T=T,
+            cycle_months=spec.calendar.cycle_months, person_totals=self.person_totals)
 
     def _new_period(self) -> None:
         """Numbers that change over time: each draw reads its spec for the period holding this cycle; the policy's
@@ -264,58 +302,13 @@ class VectorisedEngine:
         return np.where(state == pol.support, 2 + model_k, v)
 
     def _refresh(self, at: np.ndarray) -> None:
-        """Recompute the cached quantities of the rows at positions `at`."""
-        p = self.p
-        d, st, band, ab = p.d[at], p.state[at], p.band[at], p.age_band[at]
-        gone = st == self.GONE
-        exposure_segment, cost_segment = self._seg(p.exposure[at]), self._seg(p.months_in_state[at])
-        v = self._variant(d, st, p.refer_ok[at], p.model_k[at])
-        if self.pol is not None:  # waiting: the moves of the state they came from (`Person.choose_move`)
-            waits = (st == self.pol.waiting) & (p.kept_from[at] >= 0)
-            chances_of, v = np.where(waits, p.kept_from[at], st), np.where(waits, 0, v)
-        else:
-            chances_of = st
-        S1, B, A, V, T = self.dims
-        p.exposure_segment[at] = exposure_segment
-        p.key[at] = (((((d * S1 + chances_of) * B + band) * A + ab) * V + v) * T) + exposure_segment
-        p.next_exposure[at] = np.where(gone, _NEVER, self.next_edge[exposure_segment])
-        self._refresh_age(at, gone)
-        self._refresh_cost(at, cost_segment)
-        p.next_cost_step[at] = np.where(gone, _NEVER, p.next_cost_step[at])
-        # In work, benefits and tax follow the job's weekly hours (`Spec.benefit_tax_earnings`).
-        hours = p.work_hours[at] if self.pol is not None else np.zeros(len(at))
-        working = hours > 0
-        h = np.argmax(hours[:, None] == self.hours_values[d], axis=1)
-        p.benefit[at] = np.where(working, self.work_benefit[d, band, h], self.benefits[d, st, band])
-        p.tax[at] = np.where(working, self.work_tax[d, h], 0.0)
-        p.earnings[at] = np.where(working, self.work_earnings[d, h], 0.0)
-        p.service[at] = self.service[st]
+        """Recompute the cached quantities of the rows at positions `at` (compiled: `kernels.refresh`)."""
+        if len(at):
+            kernels.refresh(self.layout, self.t, self._rows(), at)
 
-    def _refresh_age(self, at: np.ndarray, gone: np.ndarray) -> None:
-        """What depends on the age band: exit chances, and when the next band starts."""
-        p = self.p
-        d, ab, band = p.d[at], p.age_band[at], p.band[at]
-        death = np.where(gone, 0.0, self.death_p[d, np.minimum(ab, self.death_p.shape[1] - 1), band])
-        p.death[at] = death
-        p.leave_p[at] = np.where(gone, 0.0, death + self.move_p[d])
-        p.next_age[at] = np.where(gone, np.inf, self.next_age_edge[ab])
-
-    def _refresh_cost(self, at: np.ndarray, cost_segment: np.ndarray) -> None:
-        """What depends on months in the state: the cycle's cost and outcome, and when the next step starts."""
-        pol, p = self.pol, self.p
-        d, st, band = p.d[at], p.state[at], p.band[at]
-        p.next_cost_step[at] = self.next_edge[cost_segment]
-        p.weight[at] = self.outcome_weight[d, st, band] * self.outcome_tis[d, st, cost_segment]
-        cost = self.state_cost[d, st, band] * self.state_cost_tis[d, st, cost_segment]
-        if pol is not None:
-            supported = st == pol.support
-            place = self.place_cost[d, p.model_k[at]]  # model_k is -1 only where unsupported
-            cost = cost + np.where(supported, place, 0.0)
-            p.block_cost[at] = np.where(supported & ~p.spot[at], place, 0.0)
-            p.spot_supported[at] = supported & p.spot[at]
-            p.work_hours[at] = np.where(st == pol.work, p.hours[at], 0.0)
-            self._refresh_kept(at)
-        p.monthly_cost[at] = cost
+    def _rows(self) -> kernels.Rows:
+        """The rows' fields the compiled loops read and write (views: made again after rows are added)."""
+        return kernels.Rows(*(getattr(self.p, f) for f in kernels.Rows._fields))
 
     def _kept_share(self, d: np.ndarray, st: np.ndarray, band: np.ndarray, hours: np.ndarray) -> np.ndarray:
         """`Spec.kept_share` for rows of any draws, from the draws' stacked tables."""
@@ -327,17 +320,6 @@ class VectorisedEngine:
         return np.where(st == pol.waiting, self.kept_waiting[d, band],
                         np.where(st == pol.support, self.kept_search[d, band],
                                  np.where(st == pol.work, self.kept_work[d, band, step], 0.0)))
-
-    def _refresh_kept(self, at: np.ndarray) -> None:
-        """What the part of their former service kept on the employment pathway costs, and who pays it
-        (`Person.kept_cost`)."""
-        p = self.p
-        d, st, band, kept_from = p.d[at], p.state[at], p.band[at], p.kept_from[at]
-        share = self._kept_share(d, st, band, p.hours[at])
-        keeps = kept_from >= 0
-        p.kept_cost[at] = np.where(keeps, share * self.state_cost[d, np.maximum(kept_from, 0), band], 0.0)
-        p.kept_service[at] = np.where(keeps, self.service[np.maximum(kept_from, 0)], self.service[-1])
-        p.kept_share[at] = np.where(keeps, share, 0.0)
 
     # --- people entering ---------------------------------------------------------------------
     def _add(self, batches: list[people.People], initial: bool = False) -> None:
@@ -469,12 +451,9 @@ class VectorisedEngine:
         return np.bincount(d * width + index, weights=weights, minlength=self.D * width).reshape(self.D, width)
 
     def _sum_by_draw(self, values: np.ndarray) -> np.ndarray:
-        """Sums of a row quantity by draw: shape (D,). With two draws or more they are added row by row in
-        order, so a draw's sums do not depend on which other draws run beside it (`simulate.groups` never
-        leaves a draw alone); one draw alone is summed pairwise, twenty times faster and equal to rounding."""
-        if self.D == 1:
-            return np.array([values.sum()], dtype=float)
-        return np.bincount(self.p.d, weights=values, minlength=self.D)
+        """Sums of a row quantity by draw: shape (D,), added row by row in order, so a draw's sums do not depend
+        on which other draws run beside it."""
+        return kernels.sum_by_draw(self.p.d, values.astype(float), self.D)
 
     # --- one cycle ---------------------------------------------------------------------------
     def step(self) -> None:
@@ -488,91 +467,67 @@ class VectorisedEngine:
             for led, start in zip(self.leds, self._start):
                 led.start_point(*start)
         n_inflow = int(spec.cohort.inflow[m])
-        u_all = self._per_draw(lambda s: streams.cycle_uniforms(s, m, self.next_id + n_inflow))
+        u_all = self._numbers.get(m)
 
-        # 1. exits
-        self._exits(u_all[self._numbers_of(self.p.d), self.p.ids, streams.DECIDE_EXIT])
+        # 1. exits, and the moves of those who stay, decided on the states at the start of the cycle
+        leaving, movers, dst, u_hours = kernels.decide(self.layout, self.t, self._rows(), u_all, self._own_numbers, m,
+                                                       streams.DECIDE_EXIT, streams.DECIDE_MOVE, streams.DECIDE_HOURS)
+        self._exits(leaving, u_all)
 
-        # 2. inflow
+        # 2. inflow (entrants wait for the next cycle to move)
         self._add([people.entrants(s, self.next_id, n_inflow, self._creation(d)) for d, s in enumerate(self.specs)])
         for led in self.leds:
             led.entrants(n_inflow)
-        p = self.p
 
-        # 3. moves, decided on the state at the start of the cycle (entrants wait for the next)
-        u_move = u_all[self._numbers_of(p.d), p.ids, streams.DECIDE_MOVE]
-        movers = np.flatnonzero((u_move < self.total[p.key]) & (p.first_move <= m))
+        # 3. moves
         if len(movers):
-            dst = (u_move[movers][:, None] < self.cum[p.key[movers]]).argmax(axis=1)
-            self._moves(movers, dst, u_all[self._numbers_of(p.d[movers]), p.ids[movers], streams.DECIDE_HOURS])
+            self._moves(movers, dst, u_hours)
 
         # 4-5. the budget, the places it buys, and the waiting list
         if pol is not None:
             self._waiting_lists()
 
-        # 6. day centres
+        # 6-7. costs and outcomes, then time passes; day centres, from the cycle's attendance in whole-week
+        # equivalents (`DayshiftModel._attendance`, summed in id order like the Mesa engine)
+        p = self.p
+        fresh = np.zeros(p.n, dtype=bool)
+        for at in self._fresh:
+            fresh[at] = True
+        self._fresh = []
+        counts, by_service, sums, tallies, stale = kernels.end_of_cycle(
+            self.layout, self.t, self._rows(), D, len(spec.costs.services), fresh, financial_year(spec, m),
+            self.df_costs[:, m].copy(), self.df_outcomes[:, m].copy())
+        self._refresh(stale)
         if self.centres is not None:
-            # Whole-week equivalents, as `DayshiftModel._attendance`: summed in id order like the Mesa engine.
-            day = spec.day_state
-            week = np.where(p.state == day, 1.0, np.where(p.kept_from == day, p.kept_share, 0.0))
-            attendance = self._sum_by_draw(week)
             for dd, (centres, led) in enumerate(zip(self.centres, self.leds)):
-                centres.update(float(attendance[dd]), m)
+                centres.update(float(sums[dd, 6]), m)
                 led.centres(centres.costs(m), centres.open)
-
-        # 7. costs and outcomes, then time passes
-        cost = p.monthly_cost + p.one_off
-        S1, n_svc = self.GONE + 1, len(spec.costs.services) + 1
-        counts = self._by_draw(p.d, S1, p.state)[:, : self.GONE]
-        by_service = self._by_draw(p.d, n_svc, p.service, cost)[:, :-1]
-        if self.pol is not None:
-            by_service = by_service + self._by_draw(p.d, n_svc, p.kept_service, p.kept_cost)[:, :-1]
-            cost = cost + p.kept_cost
-        sums = {name: self._sum_by_draw(w) for name, w in (
-            ("benefit", p.benefit), ("tax", p.tax), ("earnings", p.earnings), ("hours", p.work_hours),
-            ("weight", p.weight),
-            ("spot", p.spot_supported), ("place", p.block_cost))}
-        kept, outcomes = np.zeros((2, D)), np.zeros(D)
-        if self.pol is not None:  # jobs reaching 6 and 12 months; jobs gained or kept this financial year (`agents`)
-            working, c = p.state == self.pol.work, spec.calendar.cycle_months
-            started = working & (p.job_starts > 0)
-            kept = [self._sum_by_draw(started & (p.months_in_state >= t) & (p.months_in_state < t + c)) for t in (6, 12)]
-            year = financial_year(spec, m)
-            new = np.flatnonzero(working & (p.outcome_year != year))
-            p.outcome_year[new] = year
-            outcomes = np.bincount(p.d[new], minlength=D)
         for dd, led in enumerate(self.leds):
-            led.people_sums(counts=counts[dd], by_service=by_service[dd], benefits=float(sums["benefit"][dd]),
-                            tax=float(sums["tax"][dd]), earnings=float(sums["earnings"][dd]),
-                            hours=float(sums["hours"][dd]), outcomes=float(sums["weight"][dd]),
-                            spot=int(sums["spot"][dd]), place=float(sums["place"][dd]))
-            if kept[0][dd] or kept[1][dd]:
-                led.jobs_kept(int(kept[0][dd]), int(kept[1][dd]))
-            if outcomes[dd]:
-                led.job_outcomes(int(outcomes[dd]))
-        p.cost += cost
-        p.outcomes += p.weight
-        if D == 1:
-            p.cost_disc += cost * self.df_costs[0, m]
-            p.outcomes_disc += p.weight * self.df_outcomes[0, m]
-        else:
-            p.cost_disc += cost * self.df_costs[p.d, m]
-            p.outcomes_disc += p.weight * self.df_outcomes[p.d, m]
-        self._advance()
-        for dd, led in enumerate(self.leds):
+            benefit, tax, earnings, hours, weight, place, _ = sums[dd].tolist()
+            spot, six, twelve, outcomes = tallies[dd].tolist()
+            led.people_sums(counts=counts[dd, : self.GONE], by_service=by_service[dd, :-1], benefits=benefit, tax=tax,
+                            earnings=earnings, hours=hours, outcomes=weight, spot=spot, place=place)
+            if six or twelve:  # jobs reaching 6 and 12 months; jobs gained or kept this financial year (`agents`)
+                led.jobs_kept(six, twelve)
+            if outcomes:
+                led.job_outcomes(outcomes)
             self._record(dd, led.close(dict(zip(EXIT_STATES, self.exits_total[dd].tolist())), {}))
         self.leds = None
         self.cycle += 1
+        if self.gone > _COMPACT_SHARE * p.n:
+            p.compact(p.state < self.GONE)
+            self.row_of[self._uid(p.d, p.ids)] = np.arange(p.n)
+            self.gone = 0
 
-    def _exits(self, u: np.ndarray) -> None:
-        p = self.p
-        retire = p.age >= p.pension_age  # rows of people who left have age -inf and exit chances 0
-        leaving = np.flatnonzero(retire | (u < p.leave_p))
+    def _exits(self, leaving: np.ndarray, u_all: np.ndarray) -> None:
         if not len(leaving):
             return
-        die = u[leaving] < p.death[leaving]
-        exit_k = np.where(retire[leaving], 0, np.where(die, 1, 2))  # the order of EXIT_STATES
+        p = self.p
         d = p.d[leaving]
+        u = u_all[self._numbers_of(d), p.ids[leaving], streams.DECIDE_EXIT]
+        retire = p.age[leaving] >= p.pension_age[leaving]
+        die = u < p.death[leaving]
+        exit_k = np.where(retire, 0, np.where(die, 1, 2))  # the order of EXIT_STATES
         by_exit = self._by_draw(d, len(EXIT_STATES), exit_k)
         self.exits_total += by_exit
         from_state = self._by_draw(d, self.spec.n_live, p.state[leaving])
@@ -587,10 +542,6 @@ class VectorisedEngine:
         p.age[leaving] = -np.inf
         self._refresh(leaving)
         self.gone += len(leaving)
-        if self.gone > _COMPACT_SHARE * p.n:
-            p.compact(p.state < self.GONE)
-            self.row_of[self._uid(p.d, p.ids)] = np.arange(p.n)
-            self.gone = 0
 
     def _moves(self, movers: np.ndarray, dst: np.ndarray, u_hours: np.ndarray) -> None:
         spec, pol, m, p = self.spec, self.pol, self.cycle, self.p
@@ -675,43 +626,19 @@ class VectorisedEngine:
             self._fresh.append(at)
             self._refresh(at)
 
-    def _advance(self) -> None:
-        """The cycle has passed: everyone a cycle older and a cycle longer in their state."""
-        p = self.p
-        c = self.spec.calendar.cycle_months
-        fresh = np.unique(np.concatenate(self._fresh)) if self._fresh else np.zeros(0, dtype=_INT)
-        self._fresh = []
-        p.exposure += c
-        p.exposure[fresh] = 0  # entered this cycle: no leaving decision survived in the state yet
-        p.one_off[fresh] = 0.0
-        p.months_in_state += c
-        p.age += c / 12.0
-        _, _, _, V, T = self.dims
-        older = np.flatnonzero(p.age >= p.next_age)
-        if len(older):  # a new age band: one band further along the chance tables
-            p.age_band[older] += 1
-            p.key[older] += V * T
-            self._refresh_age(older, np.zeros(len(older), dtype=bool))
-        longer = np.flatnonzero(p.months_in_state >= p.next_cost_step)
-        if len(longer):
-            self._refresh_cost(longer, self._seg(p.months_in_state[longer]))
-        exposed = np.flatnonzero(p.exposure >= p.next_exposure)
-        if len(exposed):
-            exposure_segment = self._seg(p.exposure[exposed])
-            p.key[exposed] += exposure_segment - p.exposure_segment[exposed]
-            p.exposure_segment[exposed] = exposure_segment
-            p.next_exposure[exposed] = self.next_edge[exposure_segment]
-
     # --- a whole run -------------------------------------------------------------------------
     def run(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Run to the horizon (or, for a lifetime horizon, until everyone has left)."""
         spec = self.spec
-        while self.cycle < spec.calendar.n_cycles:
-            self.step()
-            if progress is not None:
-                progress(self.cycle, spec.calendar.n_cycles)
-            if spec.run_over(self.cycle, lambda: bool(np.any(self.p.state < self.GONE))):
-                break
+        try:
+            while self.cycle < spec.calendar.n_cycles:
+                self.step()
+                if progress is not None:
+                    progress(self.cycle, spec.calendar.n_cycles)
+                if spec.run_over(self.cycle, lambda: bool(np.any(self.p.state < self.GONE))):
+                    break
+        finally:
+            self._numbers.close()
 
     def _record(self, draw: int, row: dict) -> None:
         """Keep a draw's row of the cycle's monthly table (without its calendar columns)."""

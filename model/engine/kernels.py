@@ -1,0 +1,312 @@
+"""The fast engine's loops over rows, compiled with numba: what every row does every cycle (the exit and move
+decisions, the cycle's sums, costs and ageing) and the refresh of a row's cached quantities.
+
+Each loop visits rows in order and adds in that order, so a sum over a draw's rows is the same whichever other
+draws run beside it, and the same from one machine to the next. The loops are serial: parallel reductions
+would add in an order that depends on the threads. The functions hold no state and do no I/O; compiled code
+is cached on disk beside this file (or in numba's user cache when that is read-only), so only the first run
+after an install pays for compiling.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numba
+import numpy as np
+
+_jit = numba.njit(cache=True, nogil=True)
+NEVER = np.iinfo(np.int64).max // 2
+
+
+class Layout(NamedTuple):
+    """Whole numbers that fix the shape of a run: the GONE state, the policy's states (-1 without a policy), the
+    chance tables' dimensions, the cycle's length in months, and whether each person's totals are kept."""
+
+    gone: int
+    has_policy: bool
+    waiting: int
+    support: int
+    work: int
+    day: int
+    S1: int
+    B: int
+    A: int
+    V: int
+    T: int
+    cycle_months: int
+    person_totals: bool
+
+
+class Tables(NamedTuple):
+    """The draws' tables, stacked by draw (see `VectorisedEngine._tables`)."""
+
+    tis_lut: np.ndarray
+    next_edge: np.ndarray
+    next_age_edge: np.ndarray
+    death_p: np.ndarray
+    move_p: np.ndarray
+    outcome_weight: np.ndarray
+    outcome_tis: np.ndarray
+    state_cost: np.ndarray
+    state_cost_tis: np.ndarray
+    place_cost: np.ndarray
+    referral_from: np.ndarray
+    kept_waiting: np.ndarray
+    kept_search: np.ndarray
+    kept_work: np.ndarray
+    kept_work_hours: np.ndarray
+    hours_values: np.ndarray
+    work_benefit: np.ndarray
+    work_tax: np.ndarray
+    work_earnings: np.ndarray
+    benefits: np.ndarray
+    service: np.ndarray
+    cum: np.ndarray
+    total: np.ndarray
+
+
+class Rows(NamedTuple):
+    """The rows' fields a compiled loop reads or writes (views of `_People`'s arrays)."""
+
+    d: np.ndarray
+    ids: np.ndarray
+    state: np.ndarray
+    band: np.ndarray
+    age: np.ndarray
+    age_band: np.ndarray
+    pension_age: np.ndarray
+    exposure: np.ndarray
+    months_in_state: np.ndarray
+    first_move: np.ndarray
+    refer_ok: np.ndarray
+    model_k: np.ndarray
+    kept_from: np.ndarray
+    spot: np.ndarray
+    hours: np.ndarray
+    job_starts: np.ndarray
+    outcome_year: np.ndarray
+    one_off: np.ndarray
+    cost: np.ndarray
+    cost_disc: np.ndarray
+    outcomes: np.ndarray
+    outcomes_disc: np.ndarray
+    # cached from the fields above
+    exposure_segment: np.ndarray
+    key: np.ndarray
+    next_exposure: np.ndarray
+    death: np.ndarray
+    leave_p: np.ndarray
+    next_age: np.ndarray
+    next_cost_step: np.ndarray
+    weight: np.ndarray
+    monthly_cost: np.ndarray
+    block_cost: np.ndarray
+    spot_supported: np.ndarray
+    work_hours: np.ndarray
+    kept_cost: np.ndarray
+    kept_service: np.ndarray
+    kept_share: np.ndarray
+    benefit: np.ndarray
+    tax: np.ndarray
+    earnings: np.ndarray
+    service: np.ndarray
+
+
+# Numba counts references to arrays taken out of a tuple at each use, so each loop takes its arrays out once, first.
+
+
+@_jit
+def _seg(tis_lut, months):
+    return tis_lut[min(months, len(tis_lut) - 1)]
+
+
+@_jit
+def refresh(L, t, r, at):
+    """Recompute the cached quantities of the rows at positions `at` from their state, band, age band and times."""
+    d_, state, band_, age_band, exposure, months_in_state = r.d, r.state, r.band, r.age_band, r.exposure, r.months_in_state
+    refer_ok, model_k, kept_from_, spot, hours_ = r.refer_ok, r.model_k, r.kept_from, r.spot, r.hours
+    tis_lut, next_edge, next_age_edge, death_p, move_p = t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p
+    outcome_weight, outcome_tis, state_cost, state_cost_tis = t.outcome_weight, t.outcome_tis, t.state_cost, t.state_cost_tis
+    place_cost, referral_from, service = t.place_cost, t.referral_from, t.service
+    kept_waiting, kept_search, kept_work, kept_work_hours = t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours
+    hours_values, work_benefit, work_tax, work_earnings, benefits = (t.hours_values, t.work_benefit, t.work_tax,
+                                                                     t.work_earnings, t.benefits)
+    n_ages, n_hours = death_p.shape[1], hours_values.shape[1]
+    for i in at:
+        d, st, band, ab = d_[i], state[i], band_[i], age_band[i]
+        gone = st == L.gone
+        es, cs = _seg(tis_lut, exposure[i]), _seg(tis_lut, months_in_state[i])
+        # The policy variant of the chance tables (`transitions.cumulative_chances`); someone waiting moves as in
+        # the state they came from (`Person.choose_move`).
+        chances_of, v = st, 0
+        if L.has_policy:
+            if st == L.support:
+                v = 2 + model_k[i]
+            elif referral_from[d, st] and refer_ok[i]:
+                v = 1
+            if st == L.waiting and kept_from_[i] >= 0:
+                chances_of, v = kept_from_[i], 0
+        r.exposure_segment[i] = es
+        r.key[i] = (((((d * L.S1 + chances_of) * L.B + band) * L.A + ab) * L.V + v) * L.T) + es
+        r.next_exposure[i] = NEVER if gone else next_edge[es]
+        # exit chances, and when the next age band starts
+        death = 0.0 if gone else death_p[d, min(ab, n_ages - 1), band]
+        r.death[i] = death
+        r.leave_p[i] = 0.0 if gone else death + move_p[d]
+        r.next_age[i] = np.inf if gone else next_age_edge[ab]
+        # the cycle's cost and outcome, and when the next step of time in the state starts
+        r.next_cost_step[i] = NEVER if gone else next_edge[cs]
+        r.weight[i] = outcome_weight[d, st, band] * outcome_tis[d, st, cs]
+        cost = state_cost[d, st, band] * state_cost_tis[d, st, cs]
+        hours = 0.0
+        if L.has_policy:
+            supported = st == L.support
+            place = place_cost[d, model_k[i]] if supported else 0.0
+            cost = cost + place
+            r.block_cost[i] = place if supported and not spot[i] else 0.0
+            r.spot_supported[i] = supported and spot[i]
+            hours = hours_[i] if st == L.work else 0.0
+            r.work_hours[i] = hours
+            # the part of their former service kept on the employment pathway (`Spec.kept_share`), paid by it
+            kept_from = kept_from_[i]
+            if kept_from >= 0:
+                share = 0.0
+                if st == L.waiting:
+                    share = kept_waiting[d, band]
+                elif st == L.support:
+                    share = kept_search[d, band]
+                elif st == L.work:
+                    share = kept_work[d, band, np.searchsorted(kept_work_hours[d], hours_[i], side="right") - 1]
+                r.kept_share[i] = share
+                r.kept_cost[i] = share * state_cost[d, kept_from, band]
+                r.kept_service[i] = service[kept_from]
+            else:
+                r.kept_share[i], r.kept_cost[i], r.kept_service[i] = 0.0, 0.0, service[-1]
+        r.monthly_cost[i] = cost
+        # in work, benefits and tax follow the job's weekly hours (`Spec.benefit_tax_earnings`)
+        if hours > 0:
+            h = 0
+            for j in range(n_hours):
+                if hours_values[d, j] == hours:
+                    h = j
+                    break
+            r.benefit[i], r.tax[i], r.earnings[i] = work_benefit[d, band, h], work_tax[d, h], work_earnings[d, h]
+        else:
+            r.benefit[i], r.tax[i], r.earnings[i] = benefits[d, st, band], 0.0, 0.0
+        r.service[i] = service[st]
+
+
+@_jit
+def decide(L, t, r, u, own_numbers, m, exit_col, move_col, hours_col):
+    """The cycle's exit and move decisions, on the states at its start: the rows leaving; the rows moving, their
+    destinations and the uniforms that will pick a new job's hours."""
+    d, ids, age, pension_age, leave_p, key_, first_move = r.d, r.ids, r.age, r.pension_age, r.leave_p, r.key, r.first_move
+    total, cum = t.total, t.cum
+    n = len(d)
+    leaving = np.empty(n, dtype=np.int64)
+    movers = np.empty(n, dtype=np.int64)
+    dst = np.empty(n, dtype=np.int64)
+    u_hours = np.empty(n, dtype=np.float64)
+    nl = nm = 0
+    for i in range(n):
+        k = d[i] if own_numbers else 0
+        row = ids[i]
+        # rows of people who left have age -inf and exit chances 0
+        if age[i] >= pension_age[i] or u[k, row, exit_col] < leave_p[i]:
+            leaving[nl] = i
+            nl += 1
+            continue
+        x = u[k, row, move_col]
+        key = key_[i]
+        if x < total[key] and first_move[i] <= m:
+            j = 0
+            while not x < cum[key, j]:
+                j += 1
+            movers[nm], dst[nm], u_hours[nm] = i, j, u[k, row, hours_col]
+            nm += 1
+    return leaving[:nl], movers[:nm], dst[:nm], u_hours[:nm]
+
+
+@_jit
+def sum_by_draw(d, values, D):
+    """Sums of a row quantity by draw, added in row order."""
+    out = np.zeros(D)
+    for i in range(len(d)):
+        out[d[i]] += values[i]
+    return out
+
+
+@_jit
+def end_of_cycle(L, t, r, D, n_services, fresh, year, df_costs, df_outcomes):
+    """Steps 6-7 of a cycle for every row: the cycle's sums by draw, each row's costs and outcomes, then time
+    passes. Returns the sums and the rows whose cached quantities must be refreshed (a new age band, a new step of
+    time in their state, or of time exposed to a decision)."""
+    d_, state, service, kept_service, kept_cost, kept_share, kept_from = (r.d, r.state, r.service, r.kept_service,
+                                                                          r.kept_cost, r.kept_share, r.kept_from)
+    monthly_cost, one_off, benefit, tax, earnings, work_hours, weight, block_cost = (
+        r.monthly_cost, r.one_off, r.benefit, r.tax, r.earnings, r.work_hours, r.weight, r.block_cost)
+    spot_supported, job_starts, months_in_state, outcome_year = (r.spot_supported, r.job_starts, r.months_in_state,
+                                                                 r.outcome_year)
+    cost_, cost_disc, outcomes, outcomes_disc = r.cost, r.cost_disc, r.outcomes, r.outcomes_disc
+    exposure, age, age_band, next_age, next_cost_step, next_exposure = (r.exposure, r.age, r.age_band, r.next_age,
+                                                                        r.next_cost_step, r.next_exposure)
+    counts = np.zeros((D, L.S1), dtype=np.int64)
+    by_service = np.zeros((D, n_services + 1))
+    # benefit, tax, earnings, hours, outcome weight, block places' cost, day-centre attendance (whole weeks)
+    sums = np.zeros((D, 7))
+    # people supported on personal budgets; jobs reaching 6 and 12 months; job outcomes this financial year
+    tallies = np.zeros((D, 4), dtype=np.int64)
+    n = len(d_)
+    stale = np.empty(n, dtype=np.int64)
+    ns = 0
+    c = L.cycle_months
+    older_by = c / 12.0
+    for i in range(n):
+        d, st = d_[i], state[i]
+        cost = monthly_cost[i] + one_off[i]
+        counts[d, st] += 1
+        by_service[d, service[i]] += cost
+        if L.has_policy:
+            by_service[d, kept_service[i]] += kept_cost[i]
+            cost = cost + kept_cost[i]
+        sums[d, 0] += benefit[i]
+        sums[d, 1] += tax[i]
+        sums[d, 2] += earnings[i]
+        sums[d, 3] += work_hours[i]
+        sums[d, 4] += weight[i]
+        sums[d, 5] += block_cost[i]
+        if st == L.day:
+            sums[d, 6] += 1.0
+        elif L.day >= 0 and kept_from[i] == L.day:
+            sums[d, 6] += kept_share[i]
+        if L.has_policy:
+            tallies[d, 0] += spot_supported[i]
+            if st == L.work:
+                if job_starts[i] > 0:
+                    months = months_in_state[i]
+                    tallies[d, 1] += 6 <= months < 6 + c
+                    tallies[d, 2] += 12 <= months < 12 + c
+                if outcome_year[i] != year:
+                    outcome_year[i] = year
+                    tallies[d, 3] += 1
+        if L.person_totals:
+            cost_[i] += cost
+            outcomes[i] += weight[i]
+            cost_disc[i] += cost * df_costs[d]
+            outcomes_disc[i] += weight[i] * df_outcomes[d]
+        # the cycle has passed: a cycle older, a cycle longer in the state; entrants and movers start afresh
+        if fresh[i]:
+            exposure[i] = 0
+            one_off[i] = 0.0
+        else:
+            exposure[i] += c
+        months_in_state[i] += c
+        age[i] += older_by
+        older = age[i] >= next_age[i]
+        if older:
+            age_band[i] += 1
+        if older or months_in_state[i] >= next_cost_step[i] or exposure[i] >= next_exposure[i]:
+            stale[ns] = i
+            ns += 1
+    return counts, by_service, sums, tallies, stale[:ns]
