@@ -6,16 +6,21 @@
 In one process, on one scenario (essex_live scaled up): the Mesa agent engine, the vectorised engine,
 and a bare numpy generation of the same random numbers the vectorised engine draws. Then an
 England-scale run (135,000 adults at the start, about 2,900 entrants a year, monthly, 45 years) in a
-child process, so that its peak memory is its own. The last line printed is one JSON object.
+child process, so that its peak memory is its own: with the default threads (one per core), with one
+thread, and with another process keeping one core busy. Last, what compiling costs a fresh install: a small
+run in a child process with an empty compiled-code cache, then in another that finds the cache. The last
+line printed is one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -54,16 +59,23 @@ def bare_random_numbers(spec, seed: int) -> None:
         cycle_uniforms(seed, m, int(rows[m]))
 
 
-def england_child(years: int, people: int | None) -> dict:
+def england_child(years: int, people: int | None, threads: int | None) -> dict:
     """Run the England-scale scenario here and report its time and this process's peak memory."""
     sc = england(years) if people is None else scaled(people, years)
     spec = build_spec(sc)
-    seconds, res = timed(lambda: simulate(spec, seed=1))
+    simulate(build_spec(scaled(1000, 1)), seed=1)  # compiled code loaded (or compiled) before the clock starts
+    seconds, res = timed(lambda: simulate(spec, seed=1, threads=threads))
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     rng_seconds, _ = timed(lambda: bare_random_numbers(spec, 1))
     return dict(seconds=seconds, peak_rss_mib=peak_kib / 1024, person_months=person_months(res),
                 people_at_start=sum(g.count for g in spec.cohort.initial_groups), years=years,
                 rng_fraction=rng_seconds / seconds)
+
+
+def _child(command: list[str], env: dict | None = None) -> dict:
+    """Run this file in a child process and read its last line of JSON."""
+    done = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -73,11 +85,17 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--england-child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--years", type=int, default=45, help=argparse.SUPPRESS)
     ap.add_argument("--people", type=int, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--threads", type=int, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--first-run-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.england_child:
-        out = england_child(args.years, args.people)
+        out = england_child(args.years, args.people, args.threads)
         print(json.dumps(out))
         return out
+    if args.first_run_child:
+        seconds, _ = timed(lambda: simulate(build_spec(scaled(1000, 1)), seed=1))
+        print(json.dumps(dict(seconds=seconds)))
+        return {}
 
     people, years = (1_000, 1) if args.quick else (20_000, 5)
     spec = build_spec(scaled(people, years))
@@ -96,10 +114,23 @@ def main(argv: list[str] | None = None) -> dict:
     child = [sys.executable, str(Path(__file__).resolve()), "--england-child"]
     if args.quick:
         child += ["--years", "2", "--people", "13500"]
-    eng = json.loads(subprocess.run(child, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    eng = _child(child)
     print(f"england scale: {eng['people_at_start']:,} people at the start, {eng['years']} years, "
           f"{eng['person_months']:,} person-months: {eng['seconds']:.2f} s, peak RSS {eng['peak_rss_mib']:.0f} MiB, "
           f"random numbers {100 * eng['rng_fraction']:.0f}% of the time")
+    one = _child(child + ["--threads", "1"])
+    print(f"  with one thread: {one['seconds']:.2f} s")
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])  # another program holding a core
+    try:
+        with_busy = _child(child)
+    finally:
+        busy.kill()
+    print(f"  with one core kept busy by another process: {with_busy['seconds']:.2f} s")
+    with tempfile.TemporaryDirectory() as cache:
+        fresh = [sys.executable, str(Path(__file__).resolve()), "--first-run-child"]
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        first, later = (_child(fresh, env)["seconds"] for _ in range(2))
+    print(f"a small run in a fresh process: {first:.2f} s with nothing compiled yet, {later:.2f} s once cached")
     out = dict(
         quick=bool(args.quick),
         mesa_person_months_per_s=round(pm / t_mesa),
@@ -109,6 +140,10 @@ def main(argv: list[str] | None = None) -> dict:
         england_seconds=round(eng["seconds"], 3),
         england_peak_rss_mib=round(eng["peak_rss_mib"], 1),
         england_rng_fraction=round(eng["rng_fraction"], 3),
+        england_seconds_1_thread=round(one["seconds"], 3),
+        england_seconds_one_core_busy=round(with_busy["seconds"], 3),
+        first_run_seconds=round(first, 2),
+        cached_run_seconds=round(later, 2),
     )
     print(json.dumps(out))
     return out

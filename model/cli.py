@@ -67,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="root seed (default: the scenario's seed)")
     run.add_argument("--engine", choices=("vectorised", "agents"), default="vectorised",
                      help="vectorised (default, fast) or agents (the Mesa model, person by person); same results")
+    _engine_options(run)
     _output_options(run, "results/<scenario name>")
     val = command("validate", "check a scenario file without running it", "dayshift validate scenarios/*.yaml")
     val.add_argument("scenario", nargs="+", help="scenario YAML file(s)")
@@ -93,6 +94,10 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--workers", type=int, default=None, metavar="N",
                      help="processes that run many draws at once (the tornado, the split by lever, a PSA) share "
                           "out; the numbers do not depend on it (default: one per core, or DAYSHIFT_WORKERS)")
+    _engine_options(cmp)
+    cmp.add_argument("--memory-mib", type=float, default=None, metavar="MiB",
+                     help="memory the draws run together in each process may take, shared among the workers "
+                          "(default: 512, or DAYSHIFT_MEMORY_MIB); fewer draws at a time when smaller, same numbers")
     _output_options(cmp, "results/<baseline>_vs_<policy>")
     swp = command("sweep", "run a parameter sweep on Dask (resumable) with global sensitivity",
                   "dayshift sweep scenarios/sweeps/referral_and_capacity.yaml --workers 2")
@@ -143,13 +148,40 @@ def _new_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="replace scenario files of the same names in --out")
 
 
+def _engine_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="threads a run may use: with 2 or more, each month's random numbers are made while the "
+                        "month before runs (default: one per core, or DAYSHIFT_THREADS); same numbers")
+
+
+def _settings(args) -> dict[str, str] | str:
+    """Environment settings this command's options give, read here and by any worker process it starts (or
+    what is wrong with an option)."""
+    from model.engine.memory import MEMORY_ENV
+    from model.engine.parallel import THREADS_ENV
+
+    out = {}
+    folders = getattr(args, "allow_extends_from", None)
+    if folders:  # read by model.scenario.extends
+        out[EXTENDS_ENV] = os.pathsep.join([*folders, os.environ.get(EXTENDS_ENV, "")]).rstrip(os.pathsep)
+    for flag, env in (("threads", THREADS_ENV), ("memory_mib", MEMORY_ENV)):
+        value = getattr(args, flag, None)
+        if value is not None:
+            if value < 1:
+                return f"--{flag.replace('_', '-')} must be at least 1 (got {value:g})"
+            out[env] = f"{value:g}"
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `dayshift` console script."""
     args = _parser().parse_args(argv)
-    folders = getattr(args, "allow_extends_from", None)
-    before = os.environ.get(EXTENDS_ENV)
-    if folders:  # read by model.scenario.extends, here and in any worker process this command starts
-        os.environ[EXTENDS_ENV] = os.pathsep.join([*folders, before or ""]).rstrip(os.pathsep)
+    settings = _settings(args)
+    if isinstance(settings, str):
+        print(f"dayshift: {settings}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    before = {k: os.environ.get(k) for k in settings}
+    os.environ.update(settings)
     try:
         commands = {"run": _run, "validate": _validate, "schema": _schema, "compare": _compare, "report": _report,
                     "sweep": _sweep, "calibrate": _calibrate, "published-figures": _published,
@@ -175,11 +207,11 @@ def main(argv: list[str] | None = None) -> int:
               "report them.", file=sys.stderr)
         return EXIT_INTERNAL
     finally:
-        if folders:  # as it was, for a notebook or a test that calls main() again
-            if before is None:
-                os.environ.pop(EXTENDS_ENV, None)
+        for k, v in before.items():  # as it was, for a notebook or a test that calls main() again
+            if v is None:
+                os.environ.pop(k, None)
             else:
-                os.environ[EXTENDS_ENV] = before
+                os.environ[k] = v
 
 
 def _schema(args) -> int:

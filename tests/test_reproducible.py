@@ -82,8 +82,9 @@ def test_draws_split_over_worker_processes_give_the_same_numbers(monkeypatch):
     monkeypatch.setattr(sim, "PARALLEL_MIN", 0)  # this small run would otherwise stay in one process
     specs = [build_spec(validate_scenario(small(seed=s))) for s in (1, 2, 3, 4, 5)]
     alone = sim.simulate_draws(specs, seed=5, seeds=[5, 6, 7, 8, 9])
-    split = sim.simulate_draws(specs, seed=5, seeds=[5, 6, 7, 8, 9], workers=2)  # groups of 2 and 3 draws
-    assert [len(r) for r in sim.groups(5, 2 * sim.GROUPS_PER_WORKER)] == [2, 3]
+    split = sim.simulate_draws(specs, seed=5, seeds=[5, 6, 7, 8, 9], workers=2)  # a group of each draw
+    assert [len(r) for r in sim.groups(5, 2 * sim.GROUPS_PER_WORKER)] == [1, 1, 1, 1, 1]
+    assert [len(r) for r in sim.groups(5, 2)] == [2, 3]
     for a, b in zip(alone, split):
         pd.testing.assert_frame_equal(a.monthly, b.monthly, check_exact=True)
         pd.testing.assert_frame_equal(a.people, b.people, check_exact=True)

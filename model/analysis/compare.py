@@ -489,7 +489,7 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
         seeds = [root] if reps <= 1 else replication_seeds(root, reps)
         other = replication_seeds(root + 1, len(seeds)) if not common_random_numbers else seeds
         # The first replication of each scenario runs alone, kept with its people for the report's per-person
-        # figures; the others run together as draws, each on its own seed (the same numbers, money to rounding).
+        # figures; the others run together as draws, each on its own seed (the same numbers).
         every = {}
         for name, spec, run_seeds in [(baseline.name, base_spec, seeds)] + [
                 (p.name, ps, other) for p, ps in zip(policies, pol_specs)]:

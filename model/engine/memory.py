@@ -20,8 +20,12 @@ from model.scenario.problems import Problem, ScenarioError
 BYTES_PER_PERSON = 1000  # the rows' fixed fields, the results' row, working copies
 BYTES_PER_PERSON_STATE = 64  # per state: time spent in it, and the per-state working arrays
 AGENTS_FACTOR = 4  # the Mesa engine: a Python object per person
-MAX_ROWS_AT_ONCE = 2_000_000  # the most rows (people x draws) simulate_draws holds at once (simulate.MAX_ROWS)
 SKIP_ENV = "DAYSHIFT_NO_MEMORY_CHECK"
+# Draws run together (simulate_draws) hold a row per person per draw. Measured with person rows off (a PSA):
+# 530-600 bytes a row over a process's base (essex_live at 5,000 people, 20 years, 20 to 200 draws at once).
+BYTES_PER_DRAW_ROW = 640
+MEMORY_ENV = "DAYSHIFT_MEMORY_MIB"
+DEFAULT_MEMORY_MIB = 512  # for the rows of draws run together, over the ~400 MiB a process holds anyway
 RESULT_BYTES_PER_PERSON = 300  # a run's results folder on disk (measured: about 130 bytes a person)
 RESULT_BYTES_FIXED = 20_000_000  # the monthly and yearly tables, figures, report
 
@@ -31,11 +35,29 @@ def results_bytes(spec: Spec) -> int:
     return RESULT_BYTES_FIXED + RESULT_BYTES_PER_PERSON * spec.cohort.n_ids
 
 
+def memory_budget_mib(memory_mib: float | None = None) -> float:
+    """The memory draws run together may take, in MiB: as given, else DAYSHIFT_MEMORY_MIB, else 512."""
+    if memory_mib is not None:
+        return float(memory_mib)
+    value = os.environ.get(MEMORY_ENV, "").strip()
+    try:
+        return max(1.0, float(value)) if value else DEFAULT_MEMORY_MIB
+    except ValueError:
+        raise ValueError(f"{MEMORY_ENV} must be a number of MiB, e.g. 1024 (got {value!r})") from None
+
+
+def draws_at_once(spec: Spec, memory_mib: float | None = None, processes: int = 1) -> int:
+    """How many draws of `spec` run together within the memory budget (`memory_budget_mib`), shared among
+    `processes`; at least one."""
+    budget = memory_budget_mib(memory_mib) * 2**20 / max(1, processes)
+    return max(1, int(budget // (BYTES_PER_DRAW_ROW * max(1, spec.cohort.n_ids))))
+
+
 def estimate_bytes(spec: Spec, draws: int = 1, engine: str = "vectorised") -> int:
     """Memory a run of `spec` needs beyond what is loaded already, in bytes: every person it creates, in
-    as many draws as run at once (PSA draws run together up to about two million rows)."""
+    as many draws as run at once (`draws_at_once`)."""
     people = spec.cohort.n_ids
-    at_once = max(1, min(draws, MAX_ROWS_AT_ONCE // max(people, 1)))
+    at_once = max(1, min(draws, draws_at_once(spec)))
     per_person = BYTES_PER_PERSON + BYTES_PER_PERSON_STATE * len(spec.states)
     if engine == "agents":
         per_person *= AGENTS_FACTOR

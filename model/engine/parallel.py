@@ -14,6 +14,7 @@ import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 
 WORKERS_ENV = "DAYSHIFT_WORKERS"
+THREADS_ENV = "DAYSHIFT_THREADS"
 _pools: dict[int, Executor] = {}
 
 
@@ -28,6 +29,12 @@ def available_cores() -> int:
 def default_workers() -> int:
     """Worker processes for the command line: DAYSHIFT_WORKERS if set, else one per core."""
     value = os.environ.get(WORKERS_ENV, "").strip()
+    return max(1, int(value)) if value.isdigit() else available_cores()
+
+
+def default_threads() -> int:
+    """Threads a run may use (`simulate`'s threads): DAYSHIFT_THREADS if set, else one per core."""
+    value = os.environ.get(THREADS_ENV, "").strip()
     return max(1, int(value)) if value.isdigit() else available_cores()
 
 
@@ -48,8 +55,7 @@ def discard_pool(workers: int) -> None:
 
 
 def groups(n: int, parts: int) -> list[range]:
-    """`n` draws split into at most `parts` contiguous groups of near-equal size, none of a single draw (a
-    draw alone is summed another way, equal only to rounding: see `VectorisedEngine._sum_by_draw`)."""
-    parts = max(1, min(parts, n // 2))
+    """`n` draws split into at most `parts` contiguous groups of near-equal size."""
+    parts = max(1, min(parts, n))
     edges = [round(i * n / parts) for i in range(parts + 1)]
     return [range(a, b) for a, b in zip(edges, edges[1:]) if b > a]

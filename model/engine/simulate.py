@@ -10,7 +10,8 @@ from model.compile.spec import Spec, compiled
 from model.compile.validate import load_scenario
 from model.engine.agents import DayshiftModel
 from model.engine.interface import Engine, EngineFactory
-from model.engine.parallel import available_cores, discard_pool, groups, pool
+from model.engine.memory import draws_at_once
+from model.engine.parallel import default_threads, discard_pool, groups, pool
 from model.engine.results import SimulationResult, people_frame
 from model.engine.streams import seed_from
 from model.engine.vectorised import VectorisedEngine
@@ -20,7 +21,6 @@ ENGINES: dict[str, EngineFactory] = {
     "vectorised": lambda specs, seed, threads=1, people=True: VectorisedEngine(specs, seed, threads, people),
     "agents": lambda specs, seed, threads=1, people=True: DayshiftModel(_single(specs), rng=seed),
 }
-MAX_ROWS = 2_000_000  # rows (people x draws) held at once by simulate_draws
 
 
 def _single(specs: list[Spec]) -> Spec:
@@ -39,7 +39,7 @@ def simulate(
 ) -> SimulationResult:
     """Run one scenario with one seed (default: the scenario's own) and return its tables.
 
-    `threads` (default: the cores this process may use) above 1 lets the fast engine make each cycle's random
+    `threads` (default: DAYSHIFT_THREADS, else the cores this process may use) above 1 lets the fast engine make each cycle's random
     numbers in a background thread while it works on the one before; the numbers are the same."""
     if isinstance(scenario, (str, Path)):
         scenario = load_scenario(scenario)
@@ -61,14 +61,14 @@ def simulate_draws(
     seeds: Sequence[int] | None = None,
     workers: int = 1,
     threads: int | None = None,
+    memory_mib: float | None = None,
 ) -> list[SimulationResult]:
     """Run many parameter sets (draws) of one scenario, on the same people.
 
     By default every draw reads the same random numbers (`seed`); `seeds` gives each draw its own instead.
-    Draws run together on the vectorised engine, `chunk` at a time (default: as many as keep about
-    MAX_ROWS rows in memory); each draw's result equals `simulate(spec, its seed)` for that draw (money to
-    rounding: a draw alone is summed pairwise, draws together row by row). With
-    `workers` above 1, a run long enough to gain (PARALLEL_MIN person-cycles) is split into groups of draws
+    Draws run together on the vectorised engine, `chunk` at a time (default: as many as fit in `memory_mib`,
+    else DAYSHIFT_MEMORY_MIB, else 512 MiB, shared among the workers: `memory.draws_at_once`); each draw's
+    result equals `simulate(spec, its seed)` for that draw exactly. With `workers` above 1, a run long enough to gain (PARALLEL_MIN person-cycles) is split into groups of draws
     run in that many processes, with the same numbers. `threads` is as in `simulate`, shared among the workers.
     """
     if not specs:
@@ -77,10 +77,12 @@ def simulate_draws(
     if seeds is not None and len(seeds) != len(specs):
         raise ValueError(f"{len(specs)} draws need {len(specs)} seeds, not {len(seeds)}")
     per_draw = [int(s) for s in seeds] if seeds is not None else [root] * len(specs)
-    threads = available_cores() if threads is None else max(1, int(threads))
+    threads = default_threads() if threads is None else max(1, int(threads))
     work = len(specs) * specs[0].cohort.n_ids * specs[0].calendar.n_cycles
     if workers > 1 and engine == "vectorised" and len(specs) > 1 and work >= PARALLEL_MIN:
+        chunk = chunk or draws_at_once(specs[0], memory_mib, workers)
         return _in_workers(specs, per_draw, chunk, people, progress, workers, max(1, threads // workers))
+    chunk = chunk or draws_at_once(specs[0], memory_mib)
     return [SimulationResult(spec=spec, seed=s, engine=engine, **tables) for spec, s, tables in
             zip(specs, per_draw, _tables(specs, per_draw, chunk, people, progress, engine, threads))]
 
@@ -92,7 +94,7 @@ GROUPS_PER_WORKER = 4  # smaller groups than one per worker, so progress is told
 def _tables(specs: list[Spec], per_draw: list[int], chunk: int | None, people: bool,
             progress: Callable[[int, int], None] | None, engine: str = "vectorised", threads: int = 1) -> list[dict]:
     """Each draw's tables (monthly, people, initial counts), run here, `chunk` draws at a time."""
-    chunk = 1 if engine != "vectorised" else chunk or max(1, MAX_ROWS // max(1, specs[0].cohort.n_ids))
+    chunk = 1 if engine != "vectorised" else chunk or draws_at_once(specs[0])
     out: list[dict] = []
     for start in range(0, len(specs), chunk):
         part = specs[start : start + chunk]

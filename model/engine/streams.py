@@ -52,18 +52,23 @@ def seed_from(rng: int | np.random.Generator | None, default: int) -> int:
     raise TypeError(f"rng must be a non-negative int, a numpy Generator or None, not {rng!r}")
 
 
+AHEAD_MIN = 100_000  # uniforms a cycle below which handing them over between threads costs more than it saves
+
+
 class Ahead:
     """Each cycle's uniforms, made a cycle ahead in a background thread while the engine works on the current one.
 
     numpy fills arrays of random numbers without holding the GIL, so the making overlaps the engine's own work;
     the numbers are those `make(cycle)` gives, whichever thread made them. With `threads` below 2 they are made
-    when asked. The thread waits on a queue when idle: it never spins.
+    when asked, as they are when a cycle needs fewer than AHEAD_MIN (`size`). The thread waits on a queue when
+    idle: it never spins.
     """
 
-    def __init__(self, make: Callable[[int], np.ndarray], n_cycles: int, threads: int):
+    def __init__(self, make: Callable[[int], np.ndarray], n_cycles: int, threads: int, size: int):
         self._make = make
         self._n_cycles = n_cycles
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="dayshift-numbers") if threads > 1 else None
+        ahead = threads > 1 and size >= AHEAD_MIN
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="dayshift-numbers") if ahead else None
         self._next: tuple[int, Future] | None = None
 
     def get(self, cycle: int) -> np.ndarray:

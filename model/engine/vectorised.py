@@ -138,7 +138,7 @@ class VectorisedEngine:
         # each cycle's uniforms, one row per id created by the end of its inflow
         n_ids = sum(g.count for g in spec.cohort.initial_groups) + np.cumsum(spec.cohort.inflow)
         self._numbers = streams.Ahead(lambda m: self._per_draw(lambda s: streams.cycle_uniforms(s, m, int(n_ids[m]))),
-                                      spec.calendar.n_cycles, threads)
+                                      spec.calendar.n_cycles, threads, len(self.create_u) * int(n_ids[-1]) * 3)
         self.next_id = 0
         self.cycle = 0
         self.p = _People(D * spec.cohort.n_ids, S)
@@ -534,8 +534,9 @@ class VectorisedEngine:
         for dd, led in enumerate(self.leds):
             led.exited_many(by_exit[dd], from_state[dd])
         p.cycles_in[leaving, p.state[leaving]] += self.cycle - np.maximum(p.state_start[leaving], 0)
-        self.finished.append(dict(p.rows(leaving), exit_state=self.GONE + exit_k,
-                                  exit_cycle=np.full(len(leaving), self.cycle)))
+        if self.person_totals:
+            self.finished.append(dict(p.rows(leaving), exit_state=self.GONE + exit_k,
+                                      exit_cycle=np.full(len(leaving), self.cycle)))
         if self.pol is not None:
             self._leave_queue(d, p.ids[leaving])
         p.state[leaving] = self.GONE
@@ -676,6 +677,8 @@ class VectorisedEngine:
 
     def person_rows(self, draw: int = 0) -> dict[str, np.ndarray]:
         """One row per person ever in draw `draw`, in id order (as `DayshiftModel.person_rows`)."""
+        if not self.person_totals:
+            raise ValueError("this run kept no person rows (it was made with person_totals=False)")
         spec, p = self.spec, self.p
         here = np.flatnonzero((p.state < self.GONE) & (p.d == draw))
         cycles_in = p.cycles_in[here].copy()
