@@ -240,8 +240,8 @@ def sum_by_draw(d, values, D):
 @_jit
 def end_of_cycle(L, t, r, D, n_services, fresh, year, df_costs, df_outcomes):
     """Steps 6-7 of a cycle for every row: the cycle's sums by draw, each row's costs and outcomes, then time
-    passes. Returns the sums and the rows whose cached quantities must be refreshed (a new age band, a new step of
-    time in their state, or of time exposed to a decision)."""
+    passes: a row entering a new age band, or a new step of time in its state or of time exposed to a decision,
+    has what depends on it recomputed here, while the row is in the cache. Returns the sums."""
     d_, state, service, kept_service, kept_cost, kept_share, kept_from = (r.d, r.state, r.service, r.kept_service,
                                                                           r.kept_cost, r.kept_share, r.kept_from)
     monthly_cost, one_off, benefit, tax, earnings, work_hours, weight, block_cost = (
@@ -251,6 +251,11 @@ def end_of_cycle(L, t, r, D, n_services, fresh, year, df_costs, df_outcomes):
     cost_, cost_disc, outcomes, outcomes_disc = r.cost, r.cost_disc, r.outcomes, r.outcomes_disc
     exposure, age, age_band, next_age, next_cost_step, next_exposure = (r.exposure, r.age, r.age_band, r.next_age,
                                                                         r.next_cost_step, r.next_exposure)
+    band, key, exposure_segment, death, leave_p, model_k = r.band, r.key, r.exposure_segment, r.death, r.leave_p, r.model_k
+    tis_lut, next_edge, next_age_edge, death_p, move_p = t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p
+    outcome_weight, outcome_tis, state_cost, state_cost_tis, place_cost = (t.outcome_weight, t.outcome_tis,
+                                                                           t.state_cost, t.state_cost_tis, t.place_cost)
+    n_ages, age_step = death_p.shape[1], L.V * L.T
     counts = np.zeros((D, L.S1), dtype=np.int64)
     by_service = np.zeros((D, n_services + 1))
     # benefit, tax, earnings, hours, outcome weight, block places' cost, day-centre attendance (whole weeks)
@@ -258,8 +263,6 @@ def end_of_cycle(L, t, r, D, n_services, fresh, year, df_costs, df_outcomes):
     # people supported on personal budgets; jobs reaching 6 and 12 months; job outcomes this financial year
     tallies = np.zeros((D, 4), dtype=np.int64)
     n = len(d_)
-    stale = np.empty(n, dtype=np.int64)
-    ns = 0
     c = L.cycle_months
     older_by = c / 12.0
     for i in range(n):
@@ -303,10 +306,26 @@ def end_of_cycle(L, t, r, D, n_services, fresh, year, df_costs, df_outcomes):
             exposure[i] += c
         months_in_state[i] += c
         age[i] += older_by
-        older = age[i] >= next_age[i]
-        if older:
-            age_band[i] += 1
-        if older or months_in_state[i] >= next_cost_step[i] or exposure[i] >= next_exposure[i]:
-            stale[ns] = i
-            ns += 1
-    return counts, by_service, sums, tallies, stale[:ns]
+        if age[i] >= next_age[i]:  # a new age band: one band further along the chance tables
+            ab = age_band[i] + 1
+            age_band[i] = ab
+            key[i] += age_step
+            p = death_p[d, min(ab, n_ages - 1), band[i]]
+            death[i] = p
+            leave_p[i] = p + move_p[d]
+            next_age[i] = next_age_edge[ab]
+        if months_in_state[i] >= next_cost_step[i]:  # the cycle's cost and outcome weight step on
+            cs = _seg(tis_lut, months_in_state[i])
+            next_cost_step[i] = next_edge[cs]
+            b = band[i]
+            weight[i] = outcome_weight[d, st, b] * outcome_tis[d, st, cs]
+            rate = state_cost[d, st, b] * state_cost_tis[d, st, cs]
+            if L.has_policy and st == L.support:
+                rate = rate + place_cost[d, model_k[i]]
+            monthly_cost[i] = rate
+        if exposure[i] >= next_exposure[i]:  # the chances of leaving the state step on
+            es = _seg(tis_lut, exposure[i])
+            key[i] += es - exposure_segment[i]
+            exposure_segment[i] = es
+            next_exposure[i] = next_edge[es]
+    return counts, by_service, sums, tallies

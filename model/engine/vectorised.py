@@ -494,10 +494,9 @@ class VectorisedEngine:
         for at in self._fresh:
             fresh[at] = True
         self._fresh = []
-        counts, by_service, sums, tallies, stale = kernels.end_of_cycle(
+        counts, by_service, sums, tallies = kernels.end_of_cycle(
             self.layout, self.t, self._rows(), D, len(spec.costs.services), fresh, financial_year(spec, m),
             self.df_costs[:, m].copy(), self.df_outcomes[:, m].copy())
-        self._refresh(stale)
         if self.centres is not None:
             for dd, (centres, led) in enumerate(zip(self.centres, self.leds)):
                 centres.update(float(sums[dd, 6]), m)
