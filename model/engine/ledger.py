@@ -119,107 +119,124 @@ def _names(spec: Spec) -> _Names:
 
 
 class CycleLedger:
-    """What happened in one cycle, recorded by an engine through these methods and closed into a row.
+    """What happened in one cycle, recorded by an engine through these methods and closed into a row per draw.
 
-    The ledger is the only writer of its figures: engines call its methods (one person or event at a time,
-    or as sums over many), never set its fields.
+    One ledger holds every draw run together: its figures are arrays with the draw first. The Mesa engine runs
+    one draw and records one person or event at a time (`person`, `moved`, ...); the fast engine records sums
+    over all its draws at once (the `..._many` methods, each taking an array with the draw first). The ledger
+    is the only writer of its figures: engines call its methods, never set its fields.
     """
 
-    def __init__(self, spec: Spec, cycle: int):
-        self.spec = spec
+    def __init__(self, specs: Spec | list[Spec], cycle: int):
+        specs = [specs] if isinstance(specs, Spec) else list(specs)
+        self.spec = spec = specs[0]  # the layout (states, services, models) is the same in every draw
+        self.specs = specs
         self.cycle = cycle
-        S = spec.n_live
-        self._exits = {e: 0 for e in EXIT_STATES}
-        self._exits_from = np.zeros(S, dtype=np.int64)
-        self._inflow_to = np.zeros(S, dtype=np.int64)
-        self._inflow = 0
-        self._moves = np.zeros((S, S), dtype=np.int64)
-        self._referrals = 0
-        self._job_starts_by = np.zeros(S + 1, dtype=np.int64)  # the last is the inflow
-        self._job_exits = 0
-        self._kept_jobs = np.zeros(2, dtype=np.int64)  # jobs started in the run reaching 6 and 12 months
-        self._job_outcomes = 0
-        self._admissions = 0
-        self._wait_admitted = 0.0
-        self._queue_waits = np.zeros(0, dtype=np.int64)
-        self._counts = np.zeros(S, dtype=np.int64)
-        self._by_service = np.zeros(len(spec.costs.services))  # people's costs; centres are added at close
-        self._benefits = 0.0
-        self._tax = 0.0
-        self._earnings = 0.0
-        self._hours = 0.0
-        self._outcomes = 0.0
-        self._employment_spend = 0.0
-        self._pb_spend = 0.0
-        self._policy_row: dict = {}
-        self._start = (0.0, 0.0, 0.0)  # the start state counted at time 0: discounted cost, outcome, public purse
-        self._centre_row = dict(centres_open=0, day_centre_fixed=0.0, day_centre_double_running=0.0)
+        D, S = len(specs), spec.n_live
+        self.D = D
+        self._exits = np.zeros((D, len(EXIT_STATES)), dtype=np.int64)
+        self._exits_from = np.zeros((D, S), dtype=np.int64)
+        self._inflow_to = np.zeros((D, S), dtype=np.int64)
+        self._inflow = np.zeros(D, dtype=np.int64)
+        self._moves = np.zeros((D, S, S), dtype=np.int64)
+        self._referrals = np.zeros(D, dtype=np.int64)
+        self._job_starts_by = np.zeros((D, S + 1), dtype=np.int64)  # the last is the inflow
+        self._job_exits = np.zeros(D, dtype=np.int64)
+        self._kept_jobs = np.zeros((D, 2), dtype=np.int64)  # jobs started in the run reaching 6 and 12 months
+        self._job_outcomes = np.zeros(D, dtype=np.int64)
+        self._admissions = np.zeros(D, dtype=np.int64)
+        self._wait_admitted = np.zeros(D)
+        self._queue_length = np.zeros(D, dtype=np.int64)
+        self._queue_wait = np.zeros(D)  # mean cycles waited by those still waiting
+        self._counts = np.zeros((D, S), dtype=np.int64)
+        self._by_service = np.zeros((D, len(spec.costs.services)))  # people's costs; centres are added at close
+        self._benefits = np.zeros(D)
+        self._tax = np.zeros(D)
+        self._earnings = np.zeros(D)
+        self._hours = np.zeros(D)
+        self._outcomes = np.zeros(D)
+        self._employment_spend = np.zeros(D)
+        self._pb_spend = np.zeros(D)
+        K = len(spec.policy.model_names) if spec.policy is not None else 0
+        self._policy = np.zeros((D, 6))  # released, moved, saving, employment budget, carried forward, set-up
+        self._places = np.zeros((D, K))
+        self._supported = np.zeros((D, K), dtype=np.int64)
+        self._start = np.zeros((D, 3))  # the start state counted at time 0: discounted cost, outcome, public purse
+        self._centres_open = np.zeros(D, dtype=np.int64)
+        self._centre_costs = np.zeros((D, 2))  # fixed, double running
 
     # --- people entering and leaving -----------------------------------------------------------
     def entrants(self, n: int) -> None:
-        """`n` young people entered the model this cycle."""
+        """`n` young people entered the model this cycle (in every draw)."""
         self._inflow += n
 
     def entered(self, state: int, n: int = 1) -> None:
         """Entrants went into `state` (after the policy's entry route)."""
-        self._inflow_to[state] += n
+        self._inflow_to[0, state] += n
 
     def entered_many(self, by_state: np.ndarray) -> None:
-        """Entrants by the state they went into."""
+        """Entrants by draw and the state they went into."""
         self._inflow_to += by_state
 
     def exited(self, state: int, exit_name: str) -> None:
         """Someone left the model from `state`."""
-        self._exits_from[state] += 1
-        self._exits[exit_name] += 1
+        self._exits_from[0, state] += 1
+        self._exits[0, EXIT_STATES.index(exit_name)] += 1
 
     def exited_many(self, by_exit: np.ndarray, from_state: np.ndarray) -> None:
-        """People who left, by exit (in the order of EXIT_STATES) and by the state they left from."""
-        for i, name in enumerate(EXIT_STATES):
-            self._exits[name] += int(by_exit[i])
+        """People who left, by draw and exit (in the order of EXIT_STATES), and by draw and the state they left."""
+        self._exits += by_exit
         self._exits_from += from_state
 
     # --- moves --------------------------------------------------------------------------------
     def moved(self, src: int, dst: int, n: int = 1) -> None:
         """`n` people moved from state `src` to state `dst`."""
-        self._moves[src, dst] += n
+        self._moves[0, src, dst] += n
 
     def moved_many(self, flows: np.ndarray) -> None:
-        """Moves as a [src, dst] matrix of counts."""
+        """Moves as a [draw, src, dst] array of counts."""
         self._moves += flows
 
     def referred(self, n: int = 1) -> None:
         """People referred for employment support (whether they then wait or start at once)."""
+        self._referrals[0] += n
+
+    def referred_many(self, n: np.ndarray) -> None:
+        """People referred, by draw."""
         self._referrals += n
 
     def job_start(self, origin: int) -> None:
         """A job start, by the state the person came from (-1: straight from the inflow)."""
-        self._job_starts_by[origin if origin >= 0 else self.spec.n_live] += 1
+        self._job_starts_by[0, origin if origin >= 0 else self.spec.n_live] += 1
 
     def job_starts_many(self, by_origin: np.ndarray) -> None:
-        """Job starts by origin: each live state, then the inflow."""
+        """Job starts by draw and origin: each live state, then the inflow."""
         self._job_starts_by += by_origin
 
     def job_outcomes(self, n: int) -> None:
         """People counted as a job outcome in the financial year, as NDTi counts them: in paid work at some
         point of the year (a job gained or kept), each person once a year, in the first cycle it is so."""
-        self._job_outcomes += n
+        self._job_outcomes[0] += n
 
     def jobs_kept(self, six: int, twelve: int) -> None:
         """Jobs started in this run whose tenure reached 6 (and 12) months this cycle."""
-        self._kept_jobs += (six, twelve)
+        self._kept_jobs[0] += (six, twelve)
 
     def job_exit(self, n: int = 1) -> None:
         """People who left paid work."""
+        self._job_exits[0] += n
+
+    def job_exits_many(self, n: np.ndarray) -> None:
+        """People who left paid work, by draw."""
         self._job_exits += n
 
     def admitted(self, waited_cycles: int) -> None:
         """Someone admitted from the waiting list after waiting this many cycles."""
-        self._admissions += 1
-        self._wait_admitted += waited_cycles * self.spec.calendar.cycle_months
+        self._admissions[0] += 1
+        self._wait_admitted[0] += waited_cycles * self.spec.calendar.cycle_months
 
-    def admitted_many(self, n: int, waited_months: float) -> None:
-        """`n` people admitted from the waiting list, who waited `waited_months` in all."""
+    def admitted_many(self, n: np.ndarray, waited_months: np.ndarray) -> None:
+        """People admitted from the waiting list by draw, and the months they waited in all."""
         self._admissions += n
         self._wait_admitted += waited_months
 
@@ -231,130 +248,156 @@ class CycleLedger:
         of the service they came from (`kept_from`) that they keep costs, paid by that service; `outcome` is
         their outcome this cycle."""
         spec = self.spec
-        self._counts[state] += 1
-        svc = spec.costs.state_service[state]
-        self._by_service[svc] += cost
+        self._counts[0, state] += 1
+        by_service = self._by_service[0]
+        by_service[spec.costs.state_service[state]] += cost
         if kept_from >= 0:
-            self._by_service[spec.costs.state_service[kept_from]] += kept
+            by_service[spec.costs.state_service[kept_from]] += kept
         benefit, tax, earnings = spec.benefit_tax_earnings(state, band, hours)
-        self._benefits += benefit
-        self._tax += tax
-        self._earnings += earnings
-        self._hours += hours
-        self._outcomes += outcome
+        self._benefits[0] += benefit
+        self._tax[0] += tax
+        self._earnings[0] += earnings
+        self._hours[0] += hours
+        self._outcomes[0] += outcome
         if spot:
-            self._pb_spend += spec.policy.place_cost[0]
+            self._pb_spend[0] += spec.policy.place_cost[0]
         if place:
-            self._employment_spend += place
+            self._employment_spend[0] += place
 
-    def people_sums(self, counts: np.ndarray, by_service: np.ndarray, benefits: float, tax: float, earnings: float,
-                    hours: float, outcomes: float, spot: int, place: float) -> None:
-        """Everyone's cycle at once, as sums (equal to `person` one by one, up to rounding): benefits paid, tax
-        and NI received, earnings and hours worked, people supported on personal budgets, and the block
-        places' cost."""
+    def people_sums(self, counts: np.ndarray, by_service: np.ndarray, sums: np.ndarray, tallies: np.ndarray) -> None:
+        """Everyone's cycle at once, by draw, as sums (equal to `person` one by one, up to rounding): counts by
+        state; costs by service; `sums` benefits paid, tax and NI received, earnings, hours worked, outcomes and
+        the block places' cost; `tallies` people on personal budgets, jobs reaching 6 and 12 months and job
+        outcomes (as `job_outcomes`)."""
         self._counts += counts
         self._by_service += by_service
-        self._benefits += benefits
-        self._tax += tax
-        self._earnings += earnings
-        self._hours += hours
-        self._outcomes += outcomes
+        self._benefits += sums[:, 0]
+        self._tax += sums[:, 1]
+        self._earnings += sums[:, 2]
+        self._hours += sums[:, 3]
+        self._outcomes += sums[:, 4]
+        self._kept_jobs += tallies[:, 1:3]
+        self._job_outcomes += tallies[:, 3]
         if self.spec.policy is not None:
-            self._pb_spend += spot * self.spec.policy.place_cost[0]
-            self._employment_spend += place
+            self._pb_spend += tallies[:, 0] * np.array([s.policy.place_cost[0] for s in self.specs])
+            self._employment_spend += sums[:, 5]
 
     def policy_cycle(self, split: tuple[float, float, float], budget: float, places: np.ndarray,
-                     occupied: np.ndarray, queue_waits, carried: float = 0.0, set_up: float = 0.0) -> None:
-        """The policy's figures for the cycle (`carried`: the budget left for the next cycle; `set_up`: the
-        set-up cost of places filled for the first time); the employment spend is added person by person."""
-        released, moved, saving = split
-        pol = self.spec.policy
-        names = pol.model_names
-        scheduled = float(pol.investment[self.cycle]) if pol.investment is not None else 0.0
-        self._policy_row = dict(released=released, moved=moved, saving=saving, employment_budget=budget,
-                                carried_forward=carried, investment=scheduled + set_up)
-        self._policy_row.update(zip(_model_columns(names, "places"), map(float, places)))
-        self._policy_row.update(zip(_model_columns(names, "supported"), map(int, occupied)))
-        self._queue_waits = np.asarray(queue_waits, dtype=np.int64)
+                     occupied: np.ndarray, queue_waits, carried: float = 0.0, set_up: float = 0.0,
+                     draw: int = 0) -> None:
+        """The policy's figures for the cycle of draw `draw` (`carried`: the budget left for the next cycle;
+        `set_up`: the set-up cost of places filled for the first time); the employment spend is added person by
+        person."""
+        self._policy[draw] = (*split, budget, carried, set_up)
+        self._places[draw] = places
+        self._supported[draw] = occupied
+        waits = np.asarray(queue_waits, dtype=np.int64)
+        self._queue_length[draw] = len(waits)
+        self._queue_wait[draw] = float(np.mean(waits)) if len(waits) else 0.0
 
-    def start_point(self, cost: float, outcomes: float, purse: float) -> None:
+    def start_point(self, cost: float, outcomes: float, purse: float, draw: int = 0) -> None:
         """The start state's cycle of value at its within-cycle weight (time 0, undiscounted), in this first row's
         discounted figures only."""
-        self._start = (float(cost), float(outcomes), float(purse))
+        self._start[draw] = (cost, outcomes, purse)
 
-    def centres(self, costs: tuple[float, float], n_open: int) -> None:
+    def centres(self, costs: tuple[float, float], n_open: int, draw: int = 0) -> None:
         """Fixed costs of open centres and double running of closed ones."""
-        fixed, double = costs
-        self._centre_row = dict(centres_open=n_open, day_centre_fixed=fixed, day_centre_double_running=double)
+        self._centre_costs[draw] = costs
+        self._centres_open[draw] = n_open
 
     def close(self, exits_total: dict[str, int], month: dict | None = None) -> dict:
-        """The cycle's row of the monthly table, led by `month`: the cycle's calendar columns (made here if None;
-        an engine that adds them itself gives {})."""
-        spec, m = self.spec, self.cycle
-        names = _names(spec)
-        row = dict(month) if month is not None else month_info(spec, m)
-        row.update(zip(names.counts, self._counts.tolist()))
-        row.update(zip(names.exits_total, (int(exits_total[e]) for e in EXIT_STATES)))
-        row["inflow"] = int(self._inflow)
-        row.update(zip(names.exits, (int(self._exits[e]) for e in EXIT_STATES)))
-        row.update(zip(names.inflow_to, self._inflow_to.tolist()))
-        row.update(zip(names.exits_from, self._exits_from.tolist()))
-        row.update(zip(names.flows, self._moves[names.off_diagonal].tolist()))
-        row["referrals"] = int(self._referrals)
-        row["admissions"] = int(self._admissions)
-        row["job_starts"] = int(self._job_starts_by.sum())
-        row.update(zip(names.job_starts_from, self._job_starts_by.tolist()))
-        row["jobs_kept_6_months"], row["jobs_kept_12_months"] = (int(n) for n in self._kept_jobs)
-        row["job_outcomes"] = int(self._job_outcomes)
-        row["job_exits"] = int(self._job_exits)
-        row["queue_length"] = len(self._queue_waits)
-        row["mean_wait_admitted_months"] = self._wait_admitted / self._admissions if self._admissions else 0.0
-        row["mean_wait_queue_months"] = (
-            float(np.mean(self._queue_waits)) * spec.calendar.cycle_months if len(self._queue_waits) else 0.0
-        )
-        if spec.policy is not None:
-            p = self._policy_row
-            budget = p["employment_budget"]
-            row.update(p)
-            row["supported_spot"] = int(self._counts[spec.policy.support]) - sum(
-                p[f"supported_{k}"] for k in spec.policy.model_names)
-            row["employment_spend"] = self._employment_spend
-            row["employment_underspend"] = budget - self._employment_spend
-            row["pb_employment_spend"] = self._pb_spend
-            # Money moved out of day services that employment support did not spend, paid back to day services.
-            returned = (min(p["moved"], max(0.0, row["employment_underspend"]))
-                        if spec.policy.unspent == "returned_to_day_services" else 0.0)
-            row["returned_to_day_services"] = returned
-        row.update(self._centre_row)
-        by_service = self._by_service.copy()
-        if spec.policy is not None:
-            by_service[spec.costs.state_service[spec.policy.day]] += row["returned_to_day_services"]
-        if spec.centres is not None:  # centres are paid by the day-service state's service
-            by_service[spec.costs.state_service[spec.day_state]] += (self._centre_row["day_centre_fixed"]
-                                                                      + self._centre_row["day_centre_double_running"])
-        row.update({f"cost_{s}": float(v) for s, v in zip(spec.costs.services, by_service)})
-        # Up-front costs are the council's, apart from its services' running costs.
-        council = float(by_service.sum()) + (row["investment"] if spec.policy is not None else 0.0)
-        kinds = np.array(spec.costs.service_kind)
-        proactive = float(by_service[kinds == "proactive"].sum())
-        reactive = float(by_service[kinds == "reactive"].sum())
-        row["cost_council"] = council
-        row["cost_proactive"] = proactive
-        row["cost_reactive"] = reactive
-        row["proactive_share"] = proactive / (proactive + reactive) if proactive + reactive > 0 else math.nan
-        row["benefits_paid"] = float(self._benefits)
-        row["tax_ni_received"] = float(self._tax)
-        row["earnings"] = float(self._earnings)
-        # By payer: the council's services, the DWP's benefits, HMRC's tax and NI (received, so a negative cost).
-        row["cost_dwp"] = float(self._benefits)
-        row["cost_hmrc"] = -float(self._tax)
-        row["cost_public_purse"] = council + float(self._benefits) - float(self._tax)
-        row["hours_worked"] = float(self._hours)
-        row["outcomes"] = float(self._outcomes)
-        df = float(spec.discount.costs[m])
-        row["discount_factor"] = df
-        start_cost, start_outcomes, start_purse = self._start
-        row["cost_council_disc"] = council * df + start_cost
-        row["cost_public_purse_disc"] = row["cost_public_purse"] * df + start_purse
-        row["outcomes_disc"] = float(self._outcomes) * float(spec.discount.outcomes[m]) + start_outcomes
+        """The cycle's row of the monthly table (one draw), led by `month`: the cycle's calendar columns (made here
+        if None; an engine that adds them itself gives {})."""
+        totals = np.array([[exits_total[e] for e in EXIT_STATES]], dtype=np.int64)
+        row = dict(month) if month is not None else month_info(self.spec, self.cycle)
+        row.update((c, v[0].item()) for c, v in self.columns(totals).items())
         return row
+
+    def columns(self, exits_total: np.ndarray) -> dict[str, np.ndarray]:
+        """The cycle's monthly columns after the calendar ones, each an array over draws (`exits_total`: people
+        gone by each exit so far, by draw). Whole-number columns are int64."""
+        spec, m, specs = self.spec, self.cycle, self.specs
+        names = _names(spec)
+        S = spec.n_live
+        col: dict[str, np.ndarray] = {}
+        col.update(zip(names.counts, self._counts.T))
+        col.update(zip(names.exits_total, exits_total.T))
+        col["inflow"] = self._inflow
+        col.update(zip(names.exits, self._exits.T))
+        col.update(zip(names.inflow_to, self._inflow_to.T))
+        col.update(zip(names.exits_from, self._exits_from.T))
+        col.update(zip(names.flows, self._moves.reshape(self.D, S * S)[:, names.off_diagonal.ravel()].T))
+        col["referrals"] = self._referrals
+        col["admissions"] = self._admissions
+        col["job_starts"] = self._job_starts_by.sum(axis=1)
+        col.update(zip(names.job_starts_from, self._job_starts_by.T))
+        col["jobs_kept_6_months"], col["jobs_kept_12_months"] = self._kept_jobs.T
+        col["job_outcomes"] = self._job_outcomes
+        col["job_exits"] = self._job_exits
+        col["queue_length"] = self._queue_length
+        admitted = np.maximum(self._admissions, 1)
+        col["mean_wait_admitted_months"] = np.where(self._admissions > 0, self._wait_admitted / admitted, 0.0)
+        col["mean_wait_queue_months"] = self._queue_wait * spec.calendar.cycle_months
+        by_service = self._by_service.copy()
+        investment = np.zeros(self.D)
+        if spec.policy is not None:
+            pol = spec.policy
+            released, moved, saving, budget, carried, set_up = self._policy.T
+            scheduled = np.array([float(s.policy.investment[m]) if s.policy.investment is not None else 0.0
+                                  for s in specs])
+            investment = scheduled + set_up
+            col.update(released=released, moved=moved, saving=saving, employment_budget=budget,
+                       carried_forward=carried, investment=investment)
+            col.update(zip(_model_columns(pol.model_names, "places"), self._places.T))
+            col.update(zip(_model_columns(pol.model_names, "supported"), self._supported.T))
+            col["supported_spot"] = self._counts[:, pol.support] - self._supported.sum(axis=1)
+            col["employment_spend"] = self._employment_spend
+            underspend = budget - self._employment_spend
+            col["employment_underspend"] = underspend
+            col["pb_employment_spend"] = self._pb_spend
+            # Money moved out of day services that employment support did not spend, paid back to day services.
+            returns = np.array([s.policy.unspent == "returned_to_day_services" for s in specs])
+            returned = np.where(returns, np.minimum(moved, np.maximum(0.0, underspend)), 0.0)
+            col["returned_to_day_services"] = returned
+            by_service[:, spec.costs.state_service[pol.day]] += returned
+        col["centres_open"] = self._centres_open
+        col["day_centre_fixed"], col["day_centre_double_running"] = self._centre_costs.T
+        if spec.centres is not None:  # centres are paid by the day-service state's service
+            fixed, double = self._centre_costs.T
+            by_service[:, spec.costs.state_service[spec.day_state]] += fixed + double
+        col.update((f"cost_{s}", v) for s, v in zip(spec.costs.services, by_service.T))
+        # Up-front costs are the council's, apart from its services' running costs.
+        council = _row_sums(by_service) + investment
+        kinds = np.array(spec.costs.service_kind)
+        proactive = _row_sums(by_service[:, kinds == "proactive"])
+        reactive = _row_sums(by_service[:, kinds == "reactive"])
+        col["cost_council"] = council
+        col["cost_proactive"] = proactive
+        col["cost_reactive"] = reactive
+        both = proactive + reactive
+        col["proactive_share"] = np.where(both > 0, proactive / np.where(both > 0, both, 1.0), math.nan)
+        col["benefits_paid"] = self._benefits
+        col["tax_ni_received"] = self._tax
+        col["earnings"] = self._earnings
+        # By payer: the council's services, the DWP's benefits, HMRC's tax and NI (received, so a negative cost).
+        col["cost_dwp"] = self._benefits
+        col["cost_hmrc"] = -self._tax
+        purse = council + self._benefits - self._tax
+        col["cost_public_purse"] = purse
+        col["hours_worked"] = self._hours
+        col["outcomes"] = self._outcomes
+        df = np.array([float(s.discount.costs[m]) for s in specs])
+        start_cost, start_outcomes, start_purse = self._start.T
+        col["discount_factor"] = df
+        col["cost_council_disc"] = council * df + start_cost
+        col["cost_public_purse_disc"] = purse * df + start_purse
+        col["outcomes_disc"] = self._outcomes * np.array([float(s.discount.outcomes[m]) for s in specs]) + start_outcomes
+        return col
+
+
+def _row_sums(a: np.ndarray) -> np.ndarray:
+    """Each row's sum, added left to right (as a few numbers are summed one by one)."""
+    out = np.zeros(len(a))
+    for k in range(a.shape[1]):
+        out = out + a[:, k]
+    return out

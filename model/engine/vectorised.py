@@ -154,7 +154,7 @@ class VectorisedEngine:
         self.queued = np.zeros(D * spec.cohort.n_ids, dtype=bool)
         self.budgets = [BudgetLedger(p) for p in self.pols] if pol is not None else None
         self.centres = [CentreClosures(s.centres) for s in specs] if spec.centres else None
-        self.leds: list[CycleLedger] | None = None
+        self.led: CycleLedger | None = None  # the cycle's ledger, for every draw
         # The monthly table: each draw's numbers per cycle in one preallocated array (calendar columns, the
         # same for every draw, are added when a draw's table is read), not a dict per draw per cycle.
         self._columns: list[str] | None = None
@@ -368,10 +368,8 @@ class VectorisedEngine:
         if not initial:
             self._fresh.append(at)  # entrants: no leaving decision in this cycle
         self._refresh(at)
-        if not initial and self.leds is not None:
-            counts = np.bincount(d * spec.n_live + new["state"], minlength=self.D * spec.n_live)
-            for led, c in zip(self.leds, counts.reshape(self.D, -1)):
-                led.entered_many(c)
+        if not initial and self.led is not None:
+            self.led.entered_many(self._by_draw(d, spec.n_live, new["state"]))
 
     def _place_initial(self) -> None:
         """As the agent engine: the starting supported stock takes the starting places in id order."""
@@ -462,10 +460,10 @@ class VectorisedEngine:
             self._switches.pop(0)
             self._new_period()
         spec, pol, m, D = self.spec, self.pol, self.cycle, self.D
-        self.leds = [CycleLedger(s, m) for s in self.specs]
+        self.led = led = CycleLedger(self.specs, m)
         if m == 0 and self._start is not None:
-            for led, start in zip(self.leds, self._start):
-                led.start_point(*start)
+            for dd, start in enumerate(self._start):
+                led.start_point(*start, draw=dd)
         n_inflow = int(spec.cohort.inflow[m])
         u_all = self._numbers.get(m)
 
@@ -476,8 +474,7 @@ class VectorisedEngine:
 
         # 2. inflow (entrants wait for the next cycle to move)
         self._add([people.entrants(s, self.next_id, n_inflow, self._creation(d)) for d, s in enumerate(self.specs)])
-        for led in self.leds:
-            led.entrants(n_inflow)
+        led.entrants(n_inflow)
 
         # 3. moves
         if len(movers):
@@ -498,20 +495,12 @@ class VectorisedEngine:
             self.layout, self.t, self._rows(), D, len(spec.costs.services), fresh, financial_year(spec, m),
             self.df_costs[:, m].copy(), self.df_outcomes[:, m].copy())
         if self.centres is not None:
-            for dd, (centres, led) in enumerate(zip(self.centres, self.leds)):
+            for dd, centres in enumerate(self.centres):
                 centres.update(float(sums[dd, 6]), m)
-                led.centres(centres.costs(m), centres.open)
-        for dd, led in enumerate(self.leds):
-            benefit, tax, earnings, hours, weight, place, _ = sums[dd].tolist()
-            spot, six, twelve, outcomes = tallies[dd].tolist()
-            led.people_sums(counts=counts[dd, : self.GONE], by_service=by_service[dd, :-1], benefits=benefit, tax=tax,
-                            earnings=earnings, hours=hours, outcomes=weight, spot=spot, place=place)
-            if six or twelve:  # jobs reaching 6 and 12 months; jobs gained or kept this financial year (`agents`)
-                led.jobs_kept(six, twelve)
-            if outcomes:
-                led.job_outcomes(outcomes)
-            self._record(dd, led.close(dict(zip(EXIT_STATES, self.exits_total[dd].tolist())), {}))
-        self.leds = None
+                led.centres(centres.costs(m), centres.open, draw=dd)
+        led.people_sums(counts[:, : self.GONE], by_service[:, :-1], sums, tallies)
+        self._record(led.columns(self.exits_total))
+        self.led = None
         self.cycle += 1
         if self.gone > _COMPACT_SHARE * p.n:
             p.compact(p.state < self.GONE)
@@ -530,8 +519,7 @@ class VectorisedEngine:
         by_exit = self._by_draw(d, len(EXIT_STATES), exit_k)
         self.exits_total += by_exit
         from_state = self._by_draw(d, self.spec.n_live, p.state[leaving])
-        for dd, led in enumerate(self.leds):
-            led.exited_many(by_exit[dd], from_state[dd])
+        self.led.exited_many(by_exit, from_state)
         p.cycles_in[leaving, p.state[leaving]] += self.cycle - np.maximum(p.state_start[leaving], 0)
         if self.person_totals:
             self.finished.append(dict(p.rows(leaving), exit_state=self.GONE + exit_k,
@@ -557,8 +545,7 @@ class VectorisedEngine:
                 referrals = np.bincount(d[refer], minlength=self.D)
                 went = self._refer(p.__dict__, movers[refer], charge=True)
                 np.add.at(flows, (d[refer], src[refer], went), 1)
-                for dd, led in enumerate(self.leds):
-                    led.referred(int(referrals[dd]))
+                self.led.referred_many(referrals)
             keep = ~refer
             movers, dst, src, d, u_hours = movers[keep], dst[keep], src[keep], d[keep], u_hours[keep]
         np.add.at(flows, (d, src, dst), 1)
@@ -583,12 +570,11 @@ class VectorisedEngine:
                         mine = day_d == dd
                         self.budgets[dd].release_many(p.ids[day_at[mine]], m, package[mine])
             job_exits = np.bincount(d[src == pol.work], minlength=self.D)
-        for dd, led in enumerate(self.leds):
-            led.moved_many(flows[dd])
-            if pol is not None:
-                led.job_exit(int(job_exits[dd]))
-                if job.any():
-                    led.job_starts_many(starts[dd])
+        self.led.moved_many(flows)
+        if pol is not None:
+            self.led.job_exits_many(job_exits)
+            if job.any():
+                self.led.job_starts_many(starts)
         self._fresh += moved
         self._refresh(moved[0])
 
@@ -598,7 +584,8 @@ class VectorisedEngine:
         n_models = self.place_cost.shape[1]
         occupied_all = self._by_draw(p.d[in_block], n_models, p.model_k[in_block]).astype(float)
         admitted = []
-        for dd, (params, budget_ledger, led) in enumerate(zip(self.pols, self.budgets, self.leds)):
+        led, admissions, waited = self.led, np.zeros(self.D, dtype=_INT), np.zeros(self.D)
+        for dd, (params, budget_ledger) in enumerate(zip(self.pols, self.budgets)):
             budget = budget_ledger.budget(m)
             places = params.places(budget)
             occupied = occupied_all[dd]
@@ -610,8 +597,8 @@ class VectorisedEngine:
             taken = models >= 0
             if taken.any():
                 at = self.row_of[q_uid[taken]]
-                led.admitted_many(int(taken.sum()), float(((m - q_join[taken]) * c).sum()))
-                led.moved(pol.waiting, pol.support, int(taken.sum()))
+                admissions[dd] = taken.sum()
+                waited[dd] = ((m - q_join[taken]) * c).sum()
                 p.cycles_in[at, pol.waiting] += m - np.maximum(p.state_start[at], 0)
                 self._enter(p.__dict__, at, np.full(len(at), pol.support, dtype=_INT))
                 p.model_k[at] = models[taken]
@@ -620,7 +607,12 @@ class VectorisedEngine:
             self.q_uid[dd], self.q_join[dd] = q_uid[~taken], q_join[~taken]
             self.queued[q_uid[taken]] = False
             carried, set_up = budget_ledger.settle(budget, occupied)
-            led.policy_cycle(budget_ledger.split(m), budget, places, occupied, m - self.q_join[dd], carried, set_up)
+            led.policy_cycle(budget_ledger.split(m), budget, places, occupied, m - self.q_join[dd], carried, set_up,
+                             draw=dd)
+        led.admitted_many(admissions, waited)
+        flows = np.zeros((self.D, self.spec.n_live, self.spec.n_live), dtype=_INT)
+        flows[:, pol.waiting, pol.support] = admissions
+        led.moved_many(flows)
         if admitted:
             at = np.concatenate(admitted)
             self._fresh.append(at)
@@ -640,16 +632,13 @@ class VectorisedEngine:
         finally:
             self._numbers.close()
 
-    def _record(self, draw: int, row: dict) -> None:
-        """Keep a draw's row of the cycle's monthly table (without its calendar columns)."""
+    def _record(self, columns: dict[str, np.ndarray]) -> None:
+        """Keep the cycle's rows of the monthly table, every draw's (without the calendar columns)."""
         if self._columns is None:
-            self._columns = list(row)
-            self._table = np.zeros((self.D, self.spec.calendar.n_cycles, len(row)))
-            self._int_columns = np.ones(len(row), dtype=bool)
-        values = list(row.values())
-        self._table[draw, self.cycle] = values
-        if draw == 0:  # a column is whole numbers when every row gives it as an int (as a DataFrame of rows would)
-            self._int_columns &= [type(v) is int for v in values]
+            self._columns = list(columns)
+            self._table = np.zeros((self.D, self.spec.calendar.n_cycles, len(columns)))
+            self._int_columns = np.array([v.dtype.kind in "iu" for v in columns.values()])
+        self._table[:, self.cycle] = np.column_stack(list(columns.values()))
 
     def monthly_frame(self, draw: int = 0) -> pd.DataFrame:
         """The monthly table of draw `draw`, a row per cycle run, with the columns of `record_columns`."""
