@@ -103,6 +103,22 @@ def _check_shared(specs: Sequence[Spec]) -> None:
                          "cycles, service models and the number of people entering and at the start")
 
 
+def _fill_places_by_draw(free: np.ndarray, draw: np.ndarray) -> np.ndarray:
+    """`policy.fill_places` for every draw's waiting list at once: `free` places by draw and service model, and
+    the draw of each entry of the lists, sorted by draw and in order within each; the service model of each
+    entry (-1: no place)."""
+    D, K = free.shape
+    n = np.bincount(draw, minlength=D).astype(float)
+    rank = np.arange(len(draw)) - (np.cumsum(n) - n)[draw]  # place in its own draw's list
+    filled, upto = np.zeros(D), np.zeros((D, K))
+    for k in range(K):  # whole free places of the first model first, then the next model's
+        f = free[:, k]
+        filled = filled + np.where(np.isfinite(f), np.floor(np.maximum(0.0, np.minimum(f, n - filled))), n - filled)
+        upto[:, k] = filled
+    model = (rank[:, None] >= upto[draw]).sum(axis=1)
+    return np.where(model < K, model, -1)
+
+
 class VectorisedEngine:
     """One run of one or more parameter sets (draws) over the same people and random numbers."""
 
@@ -147,8 +163,9 @@ class VectorisedEngine:
         self._fresh: list[np.ndarray] = []  # rows that entered a state this cycle
         self.finished: list[dict] = []
         self.exits_total = np.zeros((D, len(EXIT_STATES)), dtype=_INT)
-        self.q_uid = [np.zeros(0, dtype=_INT) for _ in range(D)]  # waiting lists, by draw: d * n_ids + id
-        self.q_join = [np.zeros(0, dtype=_INT) for _ in range(D)]
+        # Every draw's waiting list in one pair of arrays: who (uid: d * n_ids + id) and the cycle they joined.
+        self.q_uid = np.zeros(0, dtype=_INT)
+        self.q_join = np.zeros(0, dtype=_INT)
         # Who is on a waiting list, by uid: leaving clears the flag, and each list drops its cleared entries
         # when next read (a per-draw search on every exit and move cost more than the whole cycle's arithmetic).
         self.queued = np.zeros(D * spec.cohort.n_ids, dtype=bool)
@@ -189,6 +206,7 @@ class VectorisedEngine:
         """Stack the draws' tables (at the start, and again at each new period of numbers that change over time)."""
         self.specs = specs
         self.spec = spec = specs[0]
+        self._entrant_keys: list[tuple] | None = None
         self.pols = [s.policy for s in specs]
         pol = spec.policy
 
@@ -264,6 +282,20 @@ class VectorisedEngine:
             for centres, sd in zip(self.centres, self.specs):
                 centres.params = sd.centres
         self._refresh(np.arange(self.p.n))
+
+    def _entrants(self, n: int) -> list[people.People]:
+        """Each draw's entrants this cycle, made once for draws that would make the same ones (the same creation
+        numbers and the same entry parameters: most draws of a PSA)."""
+        if self._entrant_keys is None:  # made again when the tables are (a new period of numbers)
+            self._entrant_keys = [(self._numbers_of(d), s.cohort.inflow_band_cum.tobytes(),
+                                   s.cohort.inflow_entry_cum.tobytes(), s.cohort.entry_states.tobytes(),
+                                   s.cohort.inflow_age, s.cohort.wants_work.tobytes(), s.cohort.personal_budget_share)
+                                  for d, s in enumerate(self.specs)]
+        made: dict[tuple, people.People] = {}
+        for d, (s, key) in enumerate(zip(self.specs, self._entrant_keys)):
+            if key not in made:
+                made[key] = people.entrants(s, self.next_id, n, self._creation(d))
+        return [made[key] for key in self._entrant_keys]
 
     # --- small helpers -----------------------------------------------------------------------
     def _numbers_of(self, d: np.ndarray | int) -> np.ndarray | int:
@@ -354,7 +386,7 @@ class VectorisedEngine:
                 new["hours"] = np.where(cat["state"] == pol.work, self._hours(d, u), 0.0)
                 pathway = np.flatnonzero((cat["state"] == pol.support) | (cat["state"] == pol.waiting))
                 new["kept_from"][pathway] = pol.day  # as the Mesa engine: a day service kept, never free
-                self._queue_add(d[pathway], self._uid(d[pathway], cat["ids"][pathway]), 0)
+                self._queue_add(self._uid(d[pathway], cat["ids"][pathway]), 0)
         elif pol is not None:
             first = np.flatnonzero(new["refer_ok"] & self.employment_first[d])
             self._refer(new, first, charge=False)
@@ -374,8 +406,11 @@ class VectorisedEngine:
     def _place_initial(self) -> None:
         """As the agent engine: the starting supported stock takes the starting places in id order."""
         pol, p = self.pol, self.p
+        q_uid = self._queue()[0]
+        q_d = q_uid // self.spec.cohort.n_ids
         for dd, params in enumerate(self.pols):
-            pos = self.row_of[self._queue(dd)[0]]  # all joined at 0, in id order
+            mine = q_uid[q_d == dd]  # all joined at 0, in id order
+            pos = self.row_of[mine]
             supported = p.state[pos] == pol.support
             sup_pos = pos[supported]
             models = fill_places(params.places(params.base_budget), len(sup_pos))
@@ -384,10 +419,7 @@ class VectorisedEngine:
             over = sup_pos[~placed]
             p.state[over] = pol.waiting
             p.origin[over] = pol.waiting
-            keep = ~supported
-            keep[np.flatnonzero(supported)[~placed]] = True
-            self.queued[self.q_uid[dd][~keep]] = False
-            self.q_uid[dd], self.q_join[dd] = self.q_uid[dd][keep], self.q_join[dd][keep]
+            self.queued[mine[supported][placed]] = False  # placed: off the list
 
     def _refer(self, rows, at: np.ndarray, charge: bool) -> np.ndarray:
         """Send the rows at positions `at` into the pathway: a usable personal budget buys a place at
@@ -402,7 +434,7 @@ class VectorisedEngine:
         rows["model_k"][at[spot]] = 0
         rows["spot"][at[spot]] = True
         wait = at[~spot]
-        self._queue_add(d[~spot], self._uid(d[~spot], rows["ids"][wait]), m)
+        self._queue_add(self._uid(d[~spot], rows["ids"][wait]), m)
         return dst
 
     def _enter(self, rows, at: np.ndarray, dst: np.ndarray, charge: bool = True) -> None:
@@ -428,19 +460,17 @@ class VectorisedEngine:
         """Take people off their draw's waiting list (their entries go when the list is next read)."""
         self.queued[self._uid(d, ids)] = False
 
-    def _queue(self, dd: int) -> tuple[np.ndarray, np.ndarray]:
-        """Draw `dd`'s waiting list (uids and the cycles they joined), without those who have left it."""
-        here = self.queued[self.q_uid[dd]]
+    def _queue(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every draw's waiting list (uids and the cycles they joined), without those who have left it."""
+        here = self.queued[self.q_uid]
         if not here.all():
-            self.q_uid[dd], self.q_join[dd] = self.q_uid[dd][here], self.q_join[dd][here]
-        return self.q_uid[dd], self.q_join[dd]
+            self.q_uid, self.q_join = self.q_uid[here], self.q_join[here]
+        return self.q_uid, self.q_join
 
-    def _queue_add(self, d: np.ndarray, uids: np.ndarray, join: int) -> None:
+    def _queue_add(self, uids: np.ndarray, join: int) -> None:
         self.queued[uids] = True
-        for dd in np.unique(d):
-            add = uids[d == dd]
-            self.q_uid[dd] = np.concatenate([self.q_uid[dd], add])
-            self.q_join[dd] = np.concatenate([self.q_join[dd], np.full(len(add), join, dtype=_INT)])
+        self.q_uid = np.concatenate([self.q_uid, uids])
+        self.q_join = np.concatenate([self.q_join, np.full(len(uids), join, dtype=_INT)])
 
     def _by_draw(self, d: np.ndarray, width: int, index: np.ndarray, weights=None) -> np.ndarray:
         """Counts (or sums of weights) by draw and index: shape (D, width)."""
@@ -473,7 +503,7 @@ class VectorisedEngine:
         self._exits(leaving, u_all)
 
         # 2. inflow (entrants wait for the next cycle to move)
-        self._add([people.entrants(s, self.next_id, n_inflow, self._creation(d)) for d, s in enumerate(self.specs)])
+        self._add(self._entrants(n_inflow))
         led.entrants(n_inflow)
 
         # 3. moves
@@ -579,44 +609,45 @@ class VectorisedEngine:
         self._refresh(moved[0])
 
     def _waiting_lists(self) -> None:
-        pol, m, p, c = self.pol, self.cycle, self.p, self.spec.calendar.cycle_months
+        """4-5. Each draw's budget and the places it buys; every draw's waiting list served at once, first come,
+        first served, ties in id order (`DayshiftModel.fill_places`)."""
+        pol, m, p, D = self.pol, self.cycle, self.p, self.D
+        c, n_ids, K = self.spec.calendar.cycle_months, self.spec.cohort.n_ids, self.place_cost.shape[1]
         in_block = (p.state == pol.support) & ~p.spot
-        n_models = self.place_cost.shape[1]
-        occupied_all = self._by_draw(p.d[in_block], n_models, p.model_k[in_block]).astype(float)
-        admitted = []
-        led, admissions, waited = self.led, np.zeros(self.D, dtype=_INT), np.zeros(self.D)
-        for dd, (params, budget_ledger) in enumerate(zip(self.pols, self.budgets)):
-            budget = budget_ledger.budget(m)
-            places = params.places(budget)
-            occupied = occupied_all[dd]
-            q_uid, q_join = self._queue(dd)
-            if len(q_uid) > 1:  # first come, first served; ties in id order
-                order = np.lexsort((q_uid, q_join))
-                q_uid, q_join = q_uid[order], q_join[order]
-            models = fill_places(places - occupied, len(q_uid))
-            taken = models >= 0
-            if taken.any():
-                at = self.row_of[q_uid[taken]]
-                admissions[dd] = taken.sum()
-                waited[dd] = ((m - q_join[taken]) * c).sum()
-                p.cycles_in[at, pol.waiting] += m - np.maximum(p.state_start[at], 0)
-                self._enter(p.__dict__, at, np.full(len(at), pol.support, dtype=_INT))
-                p.model_k[at] = models[taken]
-                admitted.append(at)
-                occupied = occupied + np.bincount(models[taken], minlength=len(places))
-            self.q_uid[dd], self.q_join[dd] = q_uid[~taken], q_join[~taken]
+        occupied = self._by_draw(p.d[in_block], K, p.model_k[in_block]).astype(float)
+        budgets = np.array([ledger.budget(m) for ledger in self.budgets])
+        places = np.array([params.places(b) for params, b in zip(self.pols, budgets.tolist())]).reshape(D, K)
+        q_uid, q_join = self._queue()
+        q_d = q_uid // n_ids
+        order = np.lexsort((q_uid, q_join, q_d))
+        q_uid, q_join, q_d = q_uid[order], q_join[order], q_d[order]
+        models = _fill_places_by_draw(places - occupied, q_d)
+        taken = models >= 0
+        admissions, waited = np.zeros(D, dtype=_INT), np.zeros(D)
+        if taken.any():
+            at, d_in = self.row_of[q_uid[taken]], q_d[taken]
+            admissions = np.bincount(d_in, minlength=D)
+            waited = np.bincount(d_in, weights=(m - q_join[taken]) * c, minlength=D)
+            p.cycles_in[at, pol.waiting] += m - np.maximum(p.state_start[at], 0)
+            self._enter(p.__dict__, at, np.full(len(at), pol.support, dtype=_INT))
+            p.model_k[at] = models[taken]
+            occupied = occupied + self._by_draw(d_in, K, models[taken])
             self.queued[q_uid[taken]] = False
-            carried, set_up = budget_ledger.settle(budget, occupied)
-            led.policy_cycle(budget_ledger.split(m), budget, places, occupied, m - self.q_join[dd], carried, set_up,
-                             draw=dd)
-        led.admitted_many(admissions, waited)
-        flows = np.zeros((self.D, self.spec.n_live, self.spec.n_live), dtype=_INT)
-        flows[:, pol.waiting, pol.support] = admissions
-        led.moved_many(flows)
-        if admitted:
-            at = np.concatenate(admitted)
             self._fresh.append(at)
             self._refresh(at)
+        self.q_uid, self.q_join = q_uid[~taken], q_join[~taken]
+        waiting = np.bincount(q_d[~taken], minlength=D)
+        waits = np.bincount(q_d[~taken], weights=m - self.q_join, minlength=D)
+        mean_wait = np.where(waiting > 0, waits / np.maximum(waiting, 1), 0.0)
+        led = self.led
+        for dd, ledger in enumerate(self.budgets):
+            carried, set_up = ledger.settle(budgets[dd], occupied[dd])
+            led.policy_cycle(ledger.split(m), budgets[dd], places[dd], occupied[dd], (waiting[dd], mean_wait[dd]),
+                             carried, set_up, draw=dd)
+        led.admitted_many(admissions, waited)
+        flows = np.zeros((D, self.spec.n_live, self.spec.n_live), dtype=_INT)
+        flows[:, pol.waiting, pol.support] = admissions
+        led.moved_many(flows)
 
     # --- a whole run -------------------------------------------------------------------------
     def run(self, progress: Callable[[int, int], None] | None = None) -> None:
