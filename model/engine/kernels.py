@@ -16,7 +16,7 @@ import numba
 import numpy as np
 
 _jit = numba.njit(cache=True, nogil=True)
-NEVER = np.iinfo(np.int64).max // 2
+NEVER = np.iinfo(np.int32).max // 2  # a time in months never reached (stored in int32 fields)
 
 
 class Layout(NamedTuple):

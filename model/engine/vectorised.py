@@ -29,16 +29,20 @@ from model.engine.policy import BudgetLedger, CentreClosures, fill_places
 from model.scenario.schema import EXIT_STATES
 
 _INT = np.int64
+# Small whole numbers are stored narrow: every cycle's loops read each row's fields, and the time they take is
+# the memory they read. States, bands, services and models fit int8 (fewer than 128 of each); times in months,
+# cycles and draws fit int32. Ids, chance-table keys and totals stay int64.
+_I8, _I32 = np.int8, np.int32
 _FIELDS = dict(
-    d=_INT, ids=_INT, band=_INT, age=float, age_band=_INT, state=_INT, months_in_state=_INT, exposure=_INT,
-    wants_work=bool, personal_budget=bool, personal_budget_u=float, refer_ok=bool, model_k=_INT, spot=bool,
-    origin=_INT, hours=float, entered=_INT, first_move=_INT, one_off=float, state_start=_INT, kept_from=_INT,
-    outcome_year=_INT, cost=float, cost_disc=float, outcomes=float, outcomes_disc=float, job_starts=_INT,
+    d=_I32, ids=_INT, band=_I8, age=float, age_band=_I8, state=_I8, months_in_state=_I32, exposure=_I32,
+    wants_work=bool, personal_budget=bool, personal_budget_u=float, refer_ok=bool, model_k=_I8, spot=bool,
+    origin=_I8, hours=float, entered=_I32, first_move=_I32, one_off=float, state_start=_I32, kept_from=_I8,
+    outcome_year=_I32, cost=float, cost_disc=float, outcomes=float, outcomes_disc=float, job_starts=_INT,
     pension_age=float,
     # Cached from the fields above, refreshed only for rows that change:
-    key=_INT, exposure_segment=_INT, death=float, leave_p=float, next_age=float, next_cost_step=_INT,
-    next_exposure=_INT, monthly_cost=float, kept_share=float, kept_cost=float, kept_service=_INT, block_cost=float,
-    spot_supported=bool, benefit=float, tax=float, earnings=float, weight=float, service=_INT, work_hours=float,
+    key=_INT, exposure_segment=_I8, death=float, leave_p=float, next_age=float, next_cost_step=_I32,
+    next_exposure=_I32, monthly_cost=float, kept_share=float, kept_cost=float, kept_service=_I8, block_cost=float,
+    spot_supported=bool, benefit=float, tax=float, earnings=float, weight=float, service=_I8, work_hours=float,
 )
 _NEVER = kernels.NEVER
 _COMPACT_SHARE = 0.05  # compact the arrays once this share of rows belongs to people who have left
