@@ -265,24 +265,33 @@ def end_of_cycle(L, t, r, D, n_services, fresh, year, df_costs, df_outcomes):
     n = len(d_)
     c = L.cycle_months
     older_by = c / 12.0
+    # A draw's sums are held in locals while its rows run on, and written back when another draw's rows start:
+    # the same additions in the same order as adding into the array, without a store and a load for each.
+    cur = 0
+    s0, s1, s2, s3, s4, s5, s6 = sums[0]
     for i in range(n):
         d, st = d_[i], state[i]
+        if d != cur:
+            sums[cur, 0], sums[cur, 1], sums[cur, 2], sums[cur, 3] = s0, s1, s2, s3
+            sums[cur, 4], sums[cur, 5], sums[cur, 6] = s4, s5, s6
+            s0, s1, s2, s3, s4, s5, s6 = sums[d]
+            cur = d
         cost = monthly_cost[i] + one_off[i]
         counts[d, st] += 1
         by_service[d, service[i]] += cost
         if L.has_policy:
             by_service[d, kept_service[i]] += kept_cost[i]
             cost = cost + kept_cost[i]
-        sums[d, 0] += benefit[i]
-        sums[d, 1] += tax[i]
-        sums[d, 2] += earnings[i]
-        sums[d, 3] += work_hours[i]
-        sums[d, 4] += weight[i]
-        sums[d, 5] += block_cost[i]
+        s0 += benefit[i]
+        s1 += tax[i]
+        s2 += earnings[i]
+        s3 += work_hours[i]
+        s4 += weight[i]
+        s5 += block_cost[i]
         if st == L.day:
-            sums[d, 6] += 1.0
+            s6 += 1.0
         elif L.day >= 0 and kept_from[i] == L.day:
-            sums[d, 6] += kept_share[i]
+            s6 += kept_share[i]
         if L.has_policy:
             tallies[d, 0] += spot_supported[i]
             if st == L.work:
@@ -328,4 +337,6 @@ def end_of_cycle(L, t, r, D, n_services, fresh, year, df_costs, df_outcomes):
             key[i] += es - exposure_segment[i]
             exposure_segment[i] = es
             next_exposure[i] = next_edge[es]
+    sums[cur, 0], sums[cur, 1], sums[cur, 2], sums[cur, 3] = s0, s1, s2, s3
+    sums[cur, 4], sums[cur, 5], sums[cur, 6] = s4, s5, s6
     return counts, by_service, sums, tallies
