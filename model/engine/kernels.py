@@ -113,9 +113,6 @@ class Rows(NamedTuple):
     service: np.ndarray
 
 
-# Numba counts references to arrays taken out of a tuple at each use, so each loop takes its arrays out once, first.
-
-
 @_jit
 def _seg(tis_lut, months):
     return tis_lut[min(months, len(tis_lut) - 1)]

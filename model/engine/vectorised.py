@@ -317,25 +317,14 @@ class VectorisedEngine:
         """Draw `d`'s creation uniforms, one row per person id."""
         return self.create_u[d if self._own_numbers else 0]
 
-    def _seg(self, months: np.ndarray) -> np.ndarray:
-        return self.tis_lut[np.minimum(months, len(self.tis_lut) - 1)]
-
     def _uid(self, d: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        return d * self.spec.cohort.n_ids + ids
+        return np.asarray(d, dtype=_INT) * self.spec.cohort.n_ids + ids  # draws are int32: no overflow here
 
     def _hours(self, d: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Weekly hours of a new job, from the draw's hours table (as `people.pick` does)."""
         cum = self.hours_cum[d]
         idx = np.minimum((u[:, None] >= cum).sum(axis=1), cum.shape[1] - 1)
         return self.hours_values[d, idx]
-
-    def _variant(self, d: np.ndarray, state: np.ndarray, refer_ok: np.ndarray, model_k: np.ndarray) -> np.ndarray:
-        """The policy variant of the chance tables (see `transitions.cumulative_chances`)."""
-        pol = self.pol
-        if pol is None:
-            return np.zeros_like(state)
-        v = (self.referral_from[d, state] & refer_ok).astype(_INT)
-        return np.where(state == pol.support, 2 + model_k, v)
 
     def _refresh(self, at: np.ndarray) -> None:
         """Recompute the cached quantities of the rows at positions `at` (compiled: `kernels.refresh`)."""
