@@ -121,12 +121,15 @@ def _seg(tis_lut, months):
 @_jit
 def refresh(L, t, r, at):
     """Recompute the cached quantities of the rows at positions `at` from their state, band, age band and times."""
-    d_, state, band_, age_band, exposure, months_in_state = r.d, r.state, r.band, r.age_band, r.exposure, r.months_in_state
+    d_, state, band_, age_band = r.d, r.state, r.band, r.age_band
+    exposure, months_in_state = r.exposure, r.months_in_state
     refer_ok, model_k, kept_from_, spot, hours_ = r.refer_ok, r.model_k, r.kept_from, r.spot, r.hours
     tis_lut, next_edge, next_age_edge, death_p, move_p = t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p
-    outcome_weight, outcome_tis, state_cost, state_cost_tis = t.outcome_weight, t.outcome_tis, t.state_cost, t.state_cost_tis
+    outcome_weight, outcome_tis = t.outcome_weight, t.outcome_tis
+    state_cost, state_cost_tis = t.state_cost, t.state_cost_tis
     place_cost, referral_from, service = t.place_cost, t.referral_from, t.service
-    kept_waiting, kept_search, kept_work, kept_work_hours = t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours
+    kept_waiting, kept_search = t.kept_waiting, t.kept_search
+    kept_work, kept_work_hours = t.kept_work, t.kept_work_hours
     hours_values, work_benefit, work_tax, work_earnings, benefits = (t.hours_values, t.work_benefit, t.work_tax,
                                                                      t.work_earnings, t.benefits)
     n_ages, n_hours = death_p.shape[1], hours_values.shape[1]
@@ -198,7 +201,8 @@ def refresh(L, t, r, at):
 def decide(L, t, r, u, own_numbers, m, exit_col, move_col, hours_col):
     """The cycle's exit and move decisions, on the states at its start: the rows leaving; the rows moving, their
     destinations and the uniforms that will pick a new job's hours."""
-    d, ids, age, pension_age, leave_p, key_, first_move = r.d, r.ids, r.age, r.pension_age, r.leave_p, r.key, r.first_move
+    d, ids, age, pension_age = r.d, r.ids, r.age, r.pension_age
+    leave_p, key_, first_move = r.leave_p, r.key, r.first_move
     total, cum = t.total, t.cum
     n = len(d)
     leaving = np.empty(n, dtype=np.int64)
@@ -248,7 +252,8 @@ def end_of_cycle(L, t, r, D, n_services, fresh, year, df_costs, df_outcomes):
     cost_, cost_disc, outcomes, outcomes_disc = r.cost, r.cost_disc, r.outcomes, r.outcomes_disc
     exposure, age, age_band, next_age, next_cost_step, next_exposure = (r.exposure, r.age, r.age_band, r.next_age,
                                                                         r.next_cost_step, r.next_exposure)
-    band, key, exposure_segment, death, leave_p, model_k = r.band, r.key, r.exposure_segment, r.death, r.leave_p, r.model_k
+    band, key, exposure_segment = r.band, r.key, r.exposure_segment
+    death, leave_p, model_k = r.death, r.leave_p, r.model_k
     tis_lut, next_edge, next_age_edge, death_p, move_p = t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p
     outcome_weight, outcome_tis, state_cost, state_cost_tis, place_cost = (t.outcome_weight, t.outcome_tis,
                                                                            t.state_cost, t.state_cost_tis, t.place_cost)

@@ -394,7 +394,8 @@ class CycleLedger:
         col["discount_factor"] = df
         col["cost_council_disc"] = council * df + start_cost
         col["cost_public_purse_disc"] = purse * df + start_purse
-        col["outcomes_disc"] = self._outcomes * np.array([float(s.discount.outcomes[m]) for s in specs]) + start_outcomes
+        df_outcomes = np.array([float(s.discount.outcomes[m]) for s in specs])
+        col["outcomes_disc"] = self._outcomes * df_outcomes + start_outcomes
         return col
 
 

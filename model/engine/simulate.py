@@ -39,8 +39,9 @@ def simulate(
 ) -> SimulationResult:
     """Run one scenario with one seed (default: the scenario's own) and return its tables.
 
-    `threads` (default: DAYSHIFT_THREADS, else the cores this process may use) above 1 lets the fast engine make each cycle's random
-    numbers in a background thread while it works on the one before; the numbers are the same."""
+    `threads` (default: DAYSHIFT_THREADS, else the cores this process may use) above 1 lets the fast engine
+    make each cycle's random numbers in a background thread while it works on the one before; the numbers are
+    the same."""
     if isinstance(scenario, (str, Path)):
         scenario = load_scenario(scenario)
     spec = scenario if isinstance(scenario, Spec) else compiled(scenario)
@@ -68,8 +69,9 @@ def simulate_draws(
     By default every draw reads the same random numbers (`seed`); `seeds` gives each draw its own instead.
     Draws run together on the vectorised engine, `chunk` at a time (default: as many as fit in `memory_mib`,
     else DAYSHIFT_MEMORY_MIB, else 512 MiB, shared among the workers: `memory.draws_at_once`); each draw's
-    result equals `simulate(spec, its seed)` for that draw exactly. With `workers` above 1, a run long enough to gain (PARALLEL_MIN person-cycles) is split into groups of draws
-    run in that many processes, with the same numbers. `threads` is as in `simulate`, shared among the workers.
+    result equals `simulate(spec, its seed)` for that draw exactly. With `workers` above 1, a run long enough
+    to gain (PARALLEL_MIN person-cycles) is split into groups of draws run in that many processes, with the
+    same numbers. `threads` is as in `simulate`, shared among the workers.
     """
     if not specs:
         return []
