@@ -60,8 +60,8 @@ class Ahead:
 
     numpy fills arrays of random numbers without holding the GIL, so the making overlaps the engine's own work;
     the numbers are those `make(cycle)` gives, whichever thread made them. With `threads` below 2 they are made
-    when asked, as they are when a cycle needs fewer than AHEAD_MIN (`size`). The thread waits on a queue when
-    idle: it never spins.
+    when asked, as they are when the largest cycle needs fewer than AHEAD_MIN (`size`). The thread waits on a
+    queue when idle: it never spins.
     """
 
     def __init__(self, make: Callable[[int], np.ndarray], n_cycles: int, threads: int, size: int):
