@@ -7,7 +7,7 @@ that id (see `model.engine.streams`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -32,16 +32,24 @@ class People:
         return len(self.ids)
 
 
+def concat(batches: list[People]) -> People:
+    """Batches of people, one after another."""
+    return People(**{f.name: np.concatenate([getattr(b, f.name) for b in batches]) for f in fields(People)})
+
+
 def pick(cum_shares: np.ndarray, u: np.ndarray) -> np.ndarray:
     """The category each uniform falls in, given cumulative shares ending at 1."""
     return np.minimum(np.searchsorted(cum_shares, u, side="right"), len(cum_shares) - 1)
 
 
-def _choices(spec, u: np.ndarray, band: np.ndarray) -> dict:
-    """What each person's creation uniforms decide beyond band and age: wanting work, holding a budget."""
-    return dict(wants_work=u[:, streams.CREATE_WANTS_WORK] < spec.cohort.wants_work[band],
-                personal_budget=u[:, streams.CREATE_PERSONAL_BUDGET] < spec.cohort.personal_budget_share,
-                personal_budget_u=u[:, streams.CREATE_PERSONAL_BUDGET])
+def _choices(cohorts: list, u: np.ndarray, band: np.ndarray) -> dict:
+    """What each person's creation uniforms decide beyond band and age, for each parameter set's cohort (`u` and
+    `band` with the set first): wanting work, holding a budget."""
+    wants_work = np.take_along_axis(np.stack([c.wants_work for c in cohorts]), band, axis=1)
+    share = np.array([c.personal_budget_share for c in cohorts])[:, None]
+    pb_u = u[..., streams.CREATE_PERSONAL_BUDGET]
+    return dict(wants_work=(u[..., streams.CREATE_WANTS_WORK] < wants_work).ravel(),
+                personal_budget=(pb_u < share).ravel(), personal_budget_u=pb_u.ravel().copy())
 
 
 def initial_people(spec, create_u: np.ndarray) -> People:
@@ -66,21 +74,34 @@ def initial_people(spec, create_u: np.ndarray) -> People:
         band=band,
         age=age,
         state=np.array(states, dtype=np.int64),
-        **_choices(spec, u, band),
+        **_choices([spec.cohort], u[None], band[None]),
         months_in_state=np.array(tenure, dtype=np.int64),
     )
 
 
 def entrants(spec, first_id: int, n: int, create_u: np.ndarray) -> People:
     """`n` young people entering services, ids from first_id, before the policy's entry route."""
-    u = create_u[first_id : first_id + n]
-    band = pick(spec.cohort.inflow_band_cum, u[:, streams.CREATE_BAND])
+    return entrants_of([spec], first_id, n, create_u[None])
+
+
+def entrants_of(specs: list, first_id: int, n: int, create_u: np.ndarray) -> People:
+    """`entrants` for each of several parameter sets, in one batch ordered by set, then id. `create_u` holds each
+    set's creation uniforms, or one array every set reads: shape (sets or 1, ids, N_CREATE)."""
+    D = len(specs)
+    cohorts = [s.cohort for s in specs]
+    u = np.broadcast_to(create_u[:, first_id : first_id + n], (D, n, create_u.shape[2]))
+
+    def picked(cum: np.ndarray, column: int) -> np.ndarray:  # `pick` for every set's shares at once
+        return np.minimum((u[:, :, column, None] >= cum[:, None, :]).sum(axis=2), cum.shape[1] - 1)
+
+    band = picked(np.stack([c.inflow_band_cum for c in cohorts]), streams.CREATE_BAND)
+    entry = picked(np.stack([c.inflow_entry_cum for c in cohorts]), streams.CREATE_ENTRY)
     return People(
-        ids=np.arange(first_id, first_id + n, dtype=np.int64),
-        band=band,
-        age=np.full(n, spec.cohort.inflow_age),
-        state=spec.cohort.entry_states[pick(spec.cohort.inflow_entry_cum, u[:, streams.CREATE_ENTRY])],
-        **_choices(spec, u, band),
-        months_in_state=np.zeros(n, dtype=np.int64),
+        ids=np.tile(np.arange(first_id, first_id + n, dtype=np.int64), D),
+        band=band.ravel(),
+        age=np.repeat(np.array([c.inflow_age for c in cohorts], dtype=float), n),
+        state=np.take_along_axis(np.stack([c.entry_states for c in cohorts]), entry, axis=1).ravel(),
+        **_choices(cohorts, u, band),
+        months_in_state=np.zeros(D * n, dtype=np.int64),
     )
 

@@ -183,7 +183,8 @@ class VectorisedEngine:
         self._int_columns: np.ndarray | None = None
         self._calendar: dict[str, np.ndarray] | None = None
         self._finished_split: tuple | None = None  # (parts gathered, their rows by draw, each draw's edges)
-        self._add([people.initial_people(s, self._creation(d)) for d, s in enumerate(specs)], initial=True)
+        self._add(people.concat([people.initial_people(s, self._creation(d)) for d, s in enumerate(specs)]),
+                  initial=True)
         self.initial_counts = np.bincount(self.p.d * S + self.p.state, minlength=D * S).reshape(D, S)
         self._start = self._start_point()
 
@@ -210,7 +211,6 @@ class VectorisedEngine:
         """Stack the draws' tables (at the start, and again at each new period of numbers that change over time)."""
         self.specs = specs
         self.spec = spec = specs[0]
-        self._entrant_keys: list[tuple] | None = None
         self.pols = [s.policy for s in specs]
         pol = spec.policy
 
@@ -287,20 +287,6 @@ class VectorisedEngine:
                 centres.params = sd.centres
         self._refresh(np.arange(self.p.n))
 
-    def _entrants(self, n: int) -> list[people.People]:
-        """Each draw's entrants this cycle, made once for draws that would make the same ones (the same creation
-        numbers and the same entry parameters: most draws of a PSA)."""
-        if self._entrant_keys is None:  # made again when the tables are (a new period of numbers)
-            self._entrant_keys = [(self._numbers_of(d), s.cohort.inflow_band_cum.tobytes(),
-                                   s.cohort.inflow_entry_cum.tobytes(), s.cohort.entry_states.tobytes(),
-                                   s.cohort.inflow_age, s.cohort.wants_work.tobytes(), s.cohort.personal_budget_share)
-                                  for d, s in enumerate(self.specs)]
-        made: dict[tuple, people.People] = {}
-        for d, (s, key) in enumerate(zip(self.specs, self._entrant_keys)):
-            if key not in made:
-                made[key] = people.entrants(s, self.next_id, n, self._creation(d))
-        return [made[key] for key in self._entrant_keys]
-
     # --- small helpers -----------------------------------------------------------------------
     def _numbers_of(self, d: np.ndarray | int) -> np.ndarray | int:
         """Which random-number streams rows of draw `d` read: their own, or the one all draws share."""
@@ -347,16 +333,15 @@ class VectorisedEngine:
                                  np.where(st == pol.work, self.kept_work[d, band, step], 0.0)))
 
     # --- people entering ---------------------------------------------------------------------
-    def _add(self, batches: list[people.People], initial: bool = False) -> None:
+    def _add(self, batch: people.People, initial: bool = False) -> None:
+        """Rows for new people: `batch` holds each draw's, ordered by draw, then id."""
         spec, pol, m = self.spec, self.pol, self.cycle
-        n = len(batches[0])
+        k = len(batch)
+        n = k // self.D
         if n == 0:
             return
-        self.next_id = int(batches[0].ids[-1]) + 1
-        k = n * self.D
-        cat = {f: np.concatenate([getattr(b, f) for b in batches]) for f in
-               ("ids", "band", "age", "state", "wants_work", "personal_budget", "personal_budget_u",
-                "months_in_state")}
+        self.next_id = int(batch.ids[-1]) + 1
+        cat = vars(batch)
         d = np.repeat(np.arange(self.D), n)
         new = {name: np.zeros(k, dtype=dtype) for name, dtype in _FIELDS.items()}
         new.update(d=d, ids=cat["ids"], band=cat["band"], age=cat["age"].astype(float), state=cat["state"].copy(),
@@ -496,7 +481,7 @@ class VectorisedEngine:
         self._exits(leaving, u_all)
 
         # 2. inflow (entrants wait for the next cycle to move)
-        self._add(self._entrants(n_inflow))
+        self._add(people.entrants_of(self.specs, self.next_id, n_inflow, self.create_u))
         led.entrants(n_inflow)
 
         # 3. moves
