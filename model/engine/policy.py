@@ -65,9 +65,11 @@ class BudgetLedger:
             self._new.setdefault(cycle, []).append(float(amount))
 
     def release_many(self, pids: np.ndarray, cycle: int, amounts: np.ndarray) -> None:
-        """`release` for many people at once."""
-        for pid, amount in zip(pids, amounts):
-            self.release(int(pid), cycle, amount)
+        """`release` for many people at once (each of them once)."""
+        new = {pid: (cycle, amount) for pid, amount in zip(pids.tolist(), amounts.tolist()) if pid not in self.releases}
+        if new:
+            self.releases.update(new)
+            self._new.setdefault(cycle, []).extend(amount for _, amount in new.values())
 
     def split(self, cycle: int) -> tuple[float, float, float]:
         """(released, moved, saving) per cycle, as of `cycle` (cycles are asked for in order)."""
