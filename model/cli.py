@@ -157,7 +157,7 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
 def _settings(args) -> dict[str, str] | str:
     """Environment settings this command's options give, read here and by any worker process it starts (or
     what is wrong with an option)."""
-    from model.engine.memory import MEMORY_ENV
+    from model.engine.memory import MEMORY_ENV, memory_budget_mib
     from model.engine.parallel import THREADS_ENV
 
     out = {}
@@ -170,6 +170,10 @@ def _settings(args) -> dict[str, str] | str:
             if value < 1:
                 return f"--{flag.replace('_', '-')} must be at least 1 (got {value:g})"
             out[env] = f"{value:g}"
+    try:
+        memory_budget_mib(float(out[MEMORY_ENV]) if MEMORY_ENV in out else None)
+    except ValueError as exc:  # a bad DAYSHIFT_MEMORY_MIB, said before any work starts
+        return str(exc)
     return out
 
 

@@ -53,3 +53,9 @@ def test_a_setting_below_one_is_refused(option, capsys):
     args = ["compare", "a.yaml", "b.yaml"] if option == "--memory-mib" else ["run", "a.yaml"]
     assert main([*args, option, "0"]) == 2
     assert f"{option} must be at least 1 (got 0)" in capsys.readouterr().err
+
+
+def test_a_bad_memory_setting_in_the_environment_is_refused_before_work(monkeypatch, capsys):
+    monkeypatch.setenv("DAYSHIFT_MEMORY_MIB", "lots")
+    assert main(["run", "a.yaml"]) == 2
+    assert "DAYSHIFT_MEMORY_MIB must be a number of MiB, e.g. 1024 (got 'lots')" in capsys.readouterr().err
