@@ -3,7 +3,7 @@
 A row is one person under one parameter set (a "draw"): a single run has one draw, and a probabilistic
 sensitivity analysis runs many draws over the same people in one call, every draw reading the same
 random numbers. Rows are preallocated for every person the run will create. Someone who leaves is
-copied out to the per-person table and their row is marked with a sentinel state (`GONE`) that costs
+copied out to the per-person table (when person rows are kept) and their row is marked with a sentinel state (`GONE`) that costs
 nothing and never moves; rows are compacted only now and then.
 
 Each cycle follows `model.agents` step for step and reads the same random numbers (`model.streams`),
@@ -12,7 +12,9 @@ gives the same monthly counts, flows and queue figures exactly, and the same mon
 depends only on a person's state, band, age band and time in state (their row of the chance tables,
 exit chances, cost per cycle) is cached per row and refreshed only for rows that change, and for every row
 when numbers that change over time enter a new period (`Spec.periods`): the draws' tables are then stacked
-again from each draw's spec for that period.
+again from each draw's spec for that period. What every row does every cycle runs in compiled loops
+(`model.engine.kernels`); events that touch a few rows are numpy, and every draw's ledger and waiting list
+are held in arrays.
 """
 
 from __future__ import annotations
