@@ -3,8 +3,8 @@
 A row is one person under one parameter set (a "draw"): a single run has one draw, and a probabilistic
 sensitivity analysis runs many draws over the same people in one call, every draw reading the same
 random numbers. Rows are preallocated for every person the run will create. Someone who leaves is
-copied out to the per-person table (when person rows are kept) and their row is marked with a sentinel state (`GONE`) that costs
-nothing and never moves; rows are compacted only now and then.
+copied out to the per-person table (when person rows are kept) and their row is marked with a sentinel
+state (`GONE`) that costs nothing and never moves; rows are compacted only now and then.
 
 Each cycle follows `model.agents` step for step and reads the same random numbers (`model.streams`),
 the same chance tables (`Spec.cum`) and the same policy objects, so for the same scenario and seed it
