@@ -379,8 +379,9 @@ class DayshiftModel(mesa.Model):
             p.admitted_cycle = m
             occupied[k] += 1
         carried, set_up = self.budget.settle(budget, occupied)
-        led.policy_cycle(self.budget.split(m), budget, places, occupied, [m - j for j, _ in self.queue], carried,
-                         set_up)
+        waits = [m - j for j, _ in self.queue]
+        led.policy_cycle(self.budget.split(m), budget, places, occupied, len(waits),
+                         float(np.mean(waits)) if waits else 0.0, carried, set_up)
 
     def _attendance(self) -> float:
         """Day-centre attendance in whole-week equivalents: everyone in the day state, and the share of the week

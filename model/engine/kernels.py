@@ -118,6 +118,28 @@ def _seg(tis_lut, months):
     return tis_lut[min(months, len(tis_lut) - 1)]
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _kept_share(L, d, st, band, hours, kept_waiting, kept_search, kept_work, kept_work_hours):
+    """`Spec.kept_share`: the part of a former service kept in a state of the employment pathway."""
+    if st == L.waiting:
+        return kept_waiting[d, band]
+    if st == L.support:
+        return kept_search[d, band]
+    if st == L.work:
+        return kept_work[d, band, np.searchsorted(kept_work_hours[d], hours, side="right") - 1]
+    return 0.0
+
+
+@_jit
+def kept_shares(L, t, d, st, band, hours):
+    """`_kept_share` for each of the rows given by their draw, state, band and weekly hours."""
+    out = np.empty(len(d))
+    for i in range(len(d)):
+        out[i] = _kept_share(L, d[i], st[i], band[i], hours[i], t.kept_waiting, t.kept_search, t.kept_work,
+                             t.kept_work_hours)
+    return out
+
+
 @_jit
 def refresh(L, t, r, at):
     """Recompute the cached quantities of the rows at positions `at` from their state, band, age band and times."""
@@ -171,13 +193,7 @@ def refresh(L, t, r, at):
             # the part of their former service kept on the employment pathway (`Spec.kept_share`), paid by it
             kept_from = kept_from_[i]
             if kept_from >= 0:
-                share = 0.0
-                if st == L.waiting:
-                    share = kept_waiting[d, band]
-                elif st == L.support:
-                    share = kept_search[d, band]
-                elif st == L.work:
-                    share = kept_work[d, band, np.searchsorted(kept_work_hours[d], hours_[i], side="right") - 1]
+                share = _kept_share(L, d, st, band, hours_[i], kept_waiting, kept_search, kept_work, kept_work_hours)
                 r.kept_share[i] = share
                 r.kept_cost[i] = share * state_cost[d, kept_from, band]
                 r.kept_service[i] = service[kept_from]

@@ -283,20 +283,15 @@ class CycleLedger:
             self._employment_spend += sums[:, 5]
 
     def policy_cycle(self, split: tuple[float, float, float], budget: float, places: np.ndarray,
-                     occupied: np.ndarray, queue_waits, carried: float = 0.0, set_up: float = 0.0,
-                     draw: int = 0) -> None:
-        """The policy's figures for the cycle of draw `draw` (`carried`: the budget left for the next cycle;
-        `set_up`: the set-up cost of places filled for the first time); the employment spend is added person by
-        person. `queue_waits`: the cycles each person still waiting has waited, or (how many wait, their mean)."""
+                     occupied: np.ndarray, waiting: int, mean_wait: float, carried: float = 0.0,
+                     set_up: float = 0.0, draw: int = 0) -> None:
+        """The policy's figures for the cycle of draw `draw`: how many are still waiting and the mean cycles they
+        have waited (0 with nobody), `carried`: the budget left for the next cycle, `set_up`: the set-up cost of
+        places filled for the first time; the employment spend is added person by person."""
         self._policy[draw] = (*split, budget, carried, set_up)
         self._places[draw] = places
         self._supported[draw] = occupied
-        if isinstance(queue_waits, tuple):
-            self._queue_length[draw], self._queue_wait[draw] = queue_waits
-        else:
-            waits = np.asarray(queue_waits, dtype=np.int64)
-            self._queue_length[draw] = len(waits)
-            self._queue_wait[draw] = float(np.mean(waits)) if len(waits) else 0.0
+        self._queue_length[draw], self._queue_wait[draw] = waiting, mean_wait
 
     def start_point(self, cost: float, outcomes: float, purse: float, draw: int = 0) -> None:
         """The start state's cycle of value at its within-cycle weight (time 0, undiscounted), in this first row's

@@ -38,8 +38,9 @@ def concat(batches: list[People]) -> People:
 
 
 def pick(cum_shares: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """The category each uniform falls in, given cumulative shares ending at 1."""
-    return np.minimum(np.searchsorted(cum_shares, u, side="right"), len(cum_shares) - 1)
+    """The category each uniform falls in, given cumulative shares ending at 1: one table for every uniform, or
+    tables laid out like `u` with the shares last (how many shares are at or below the uniform)."""
+    return np.minimum((u[..., None] >= cum_shares).sum(axis=-1), cum_shares.shape[-1] - 1)
 
 
 def _choices(cohorts: list, u: np.ndarray, band: np.ndarray) -> dict:
@@ -91,11 +92,8 @@ def entrants_of(specs: list, first_id: int, n: int, create_u: np.ndarray) -> Peo
     cohorts = [s.cohort for s in specs]
     u = np.broadcast_to(create_u[:, first_id : first_id + n], (D, n, create_u.shape[2]))
 
-    def picked(cum: np.ndarray, column: int) -> np.ndarray:  # `pick` for every set's shares at once
-        return np.minimum((u[:, :, column, None] >= cum[:, None, :]).sum(axis=2), cum.shape[1] - 1)
-
-    band = picked(np.stack([c.inflow_band_cum for c in cohorts]), streams.CREATE_BAND)
-    entry = picked(np.stack([c.inflow_entry_cum for c in cohorts]), streams.CREATE_ENTRY)
+    band = pick(np.stack([c.inflow_band_cum for c in cohorts])[:, None], u[..., streams.CREATE_BAND])
+    entry = pick(np.stack([c.inflow_entry_cum for c in cohorts])[:, None], u[..., streams.CREATE_ENTRY])
     return People(
         ids=np.tile(np.arange(first_id, first_id + n, dtype=np.int64), D),
         band=band.ravel(),

@@ -309,10 +309,8 @@ class VectorisedEngine:
         return np.asarray(d, dtype=_INT) * self.spec.cohort.n_ids + ids  # draws are int32: no overflow here
 
     def _hours(self, d: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """Weekly hours of a new job, from the draw's hours table (as `people.pick` does)."""
-        cum = self.hours_cum[d]
-        idx = np.minimum((u[:, None] >= cum).sum(axis=1), cum.shape[1] - 1)
-        return self.hours_values[d, idx]
+        """Weekly hours of a new job, from the draw's hours table."""
+        return self.hours_values[d, people.pick(self.hours_cum[d], u)]
 
     def _refresh(self, at: np.ndarray) -> None:
         """Recompute the cached quantities of the rows at positions `at` (compiled: `kernels.refresh`)."""
@@ -322,17 +320,6 @@ class VectorisedEngine:
     def _rows(self) -> kernels.Rows:
         """The rows' fields the compiled loops read and write (views: made again after rows are added)."""
         return kernels.Rows(*(getattr(self.p, f) for f in kernels.Rows._fields))
-
-    def _kept_share(self, d: np.ndarray, st: np.ndarray, band: np.ndarray, hours: np.ndarray) -> np.ndarray:
-        """`Spec.kept_share` for rows of any draws, from the draws' stacked tables."""
-        steps, pol = self.kept_work_hours, self.pol
-        if (steps == steps[0]).all():  # the hours' steps are the same in every draw (they are not drawn)
-            step = np.searchsorted(steps[0], hours, side="right") - 1
-        else:
-            step = np.array([np.searchsorted(steps[dd], h, side="right") - 1 for dd, h in zip(d, hours)], dtype=_INT)
-        return np.where(st == pol.waiting, self.kept_waiting[d, band],
-                        np.where(st == pol.support, self.kept_search[d, band],
-                                 np.where(st == pol.work, self.kept_work[d, band, step], 0.0)))
 
     # --- people entering ---------------------------------------------------------------------
     def _add(self, batch: people.People, initial: bool = False) -> None:
@@ -574,7 +561,8 @@ class VectorisedEngine:
                 if from_day.any():  # the package moves, less what the person keeps in work
                     day_at, day_d = at[from_day], d[job][from_day]
                     band = p.band[day_at]
-                    given_up = 1.0 - self._kept_share(day_d, np.full(len(day_at), pol.work), band, p.hours[day_at])
+                    given_up = 1.0 - kernels.kept_shares(self.layout, self.t, day_d, np.full(len(day_at), pol.work),
+                                                         band, p.hours[day_at])
                     package = self.state_cost[day_d, pol.day, band] * given_up
                     for dd in np.unique(day_d):
                         mine = day_d == dd
@@ -622,7 +610,7 @@ class VectorisedEngine:
         led = self.led
         for dd, ledger in enumerate(self.budgets):
             carried, set_up = ledger.settle(budgets[dd], occupied[dd])
-            led.policy_cycle(ledger.split(m), budgets[dd], places[dd], occupied[dd], (waiting[dd], mean_wait[dd]),
+            led.policy_cycle(ledger.split(m), budgets[dd], places[dd], occupied[dd], waiting[dd], mean_wait[dd],
                              carried, set_up, draw=dd)
         led.admitted_many(admissions, waited)
         flows = np.zeros((D, self.spec.n_live, self.spec.n_live), dtype=_INT)
