@@ -192,8 +192,8 @@ def decompose(baseline: Scenario, policy: Scenario, seeds: list[int],
     n = len(found)
     if not n:
         return None
-    exact = n <= exact_up_to
     masks, chosen = _masks(n, exact_up_to, orders)
+    exact = chosen is None
     specs = subset_specs(baseline, policy, found, masks)
     values = {m: {k: [] for k in MEASURES} for m in masks}
     for s in seeds:

@@ -26,16 +26,20 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def _count(env: str) -> int:
+    """A count set in the environment variable `env`, else one per core."""
+    value = os.environ.get(env, "").strip()
+    return max(1, int(value)) if value.isdigit() else available_cores()
+
+
 def default_workers() -> int:
     """Worker processes for the command line: DAYSHIFT_WORKERS if set, else one per core."""
-    value = os.environ.get(WORKERS_ENV, "").strip()
-    return max(1, int(value)) if value.isdigit() else available_cores()
+    return _count(WORKERS_ENV)
 
 
 def default_threads() -> int:
     """Threads a run may use (`simulate`'s threads): DAYSHIFT_THREADS if set, else one per core."""
-    value = os.environ.get(THREADS_ENV, "").strip()
-    return max(1, int(value)) if value.isdigit() else available_cores()
+    return _count(THREADS_ENV)
 
 
 def pool(workers: int) -> Executor:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-
 from model.compile.spec import Spec, compiled
 from model.compile.validate import load_scenario
 from model.engine.agents import DayshiftModel
@@ -93,10 +92,11 @@ PARALLEL_MIN = 20_000_000  # person-cycles below which starting work in other pr
 GROUPS_PER_WORKER = 4  # smaller groups than one per worker, so progress is told every second or two
 
 
-def _tables(specs: list[Spec], per_draw: list[int], chunk: int | None, people: bool,
+def _tables(specs: list[Spec], per_draw: list[int], chunk: int, people: bool,
             progress: Callable[[int, int], None] | None, engine: str = "vectorised", threads: int = 1) -> list[dict]:
-    """Each draw's tables (monthly, people, initial counts), run here, `chunk` draws at a time."""
-    chunk = 1 if engine != "vectorised" else chunk or draws_at_once(specs[0])
+    """Each draw's tables (monthly, people, initial counts), run here, `chunk` draws at a time (the Mesa engine
+    runs one at a time)."""
+    chunk = chunk if engine == "vectorised" else 1
     out: list[dict] = []
     for start in range(0, len(specs), chunk):
         part = specs[start : start + chunk]
@@ -108,7 +108,7 @@ def _tables(specs: list[Spec], per_draw: list[int], chunk: int | None, people: b
     return out
 
 
-def _in_workers(specs: list[Spec], per_draw: list[int], chunk: int | None, people: bool,
+def _in_workers(specs: list[Spec], per_draw: list[int], chunk: int, people: bool,
                 progress: Callable[[int, int], None] | None, workers: int, threads: int) -> list[SimulationResult]:
     """`simulate_draws` with its draws split into groups, a few per worker process."""
     parts = groups(len(specs), workers * GROUPS_PER_WORKER)

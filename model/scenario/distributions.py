@@ -13,7 +13,6 @@ when (counts, inflow, horizon, age bands, time-in-state steps) cannot be distrib
 from __future__ import annotations
 
 import functools
-
 import zlib
 from dataclasses import dataclass
 from typing import Any, Literal, Union
