@@ -83,10 +83,15 @@ class Moves:
     """Moves between live states, and the hours of a job when someone starts one."""
 
     tis_edges: np.ndarray  # months in a state at which any time-in-state table steps
-    P: np.ndarray  # [src, band, age band, tis segment, dst] per-cycle chances (live states)
     cum: np.ndarray  # [src, band, age band, tis segment, policy variant, dst] running sums, policy included
     hours_values: np.ndarray
     hours_cum: np.ndarray
+
+    @property
+    def P(self) -> np.ndarray:
+        """[src, band, age band, tis segment, dst] per-cycle chances of the scenario's own moves (variant 0 of
+        `cum`, to rounding). Derived, not stored: a PSA holds a spec per draw, and the engines read `cum`."""
+        return np.diff(self.cum[..., 0, :], axis=-1, prepend=0.0)
 
 
 @dataclass(frozen=True)
@@ -366,7 +371,7 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
                       inflow_band_cum=band_cum, inflow_entry_cum=entry_cum, entry_states=entry_states),
         exits=Exits(death_p=death, move_p=move_p,
                     pension_age=float(pop.state_pension_age) if pop.leave_at_pension_age else math.inf),
-        moves=Moves(tis_edges=tis, P=P, cum=cum, hours_values=hours_values,
+        moves=Moves(tis_edges=tis, cum=cum, hours_values=hours_values,
                     hours_cum=_cum(hours_w)),
         costs=CostTables(services=services, service_kind=kinds, state_service=state_service, state_cost=state_cost,
                          state_cost_tis=state_cost_tis, move_cost=move_cost, outcome_weight=outcome_weight,
