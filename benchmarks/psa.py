@@ -94,8 +94,8 @@ def main() -> dict:
     workers = _workers_peak_mib()
     out = dict(draws=args.draws, people=args.people, years=args.years, workers=args.workers,
                memory_mib=memory_budget_mib(args.memory_mib), psa_seconds=round(seconds, 2),
-               peak_rss_mib=round(max(here, workers)), main_peak_rss_mib=round(here), worker_peak_rss_mib=round(workers),
-               **timings)
+               peak_rss_mib=round(max(here, workers)), main_peak_rss_mib=round(here),
+               worker_peak_rss_mib=round(workers), **timings)
     print(json.dumps(out))
     return out
 
