@@ -3,13 +3,16 @@ beside a draw; a clear message for a bad setting."""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
 import pytest
 
 from helpers import small
 from model import build_spec, simulate, simulate_draws, validate_scenario
 from model.cli import main
-from model.engine import memory, streams
+from model.engine import kernels, memory, streams
 from test_engines_agree import _draw
 
 
@@ -24,6 +27,19 @@ def test_a_draw_alone_equals_itself_among_others_exactly():
     specs = [build_spec(validate_scenario(_draw(i))) for i in range(3)]
     for spec, together in zip(specs, simulate_draws(specs, seed=13)):
         _same(simulate(spec, seed=13), together)
+
+
+def test_exact_sums_by_draw_are_math_fsum_bit_for_bit():
+    # the budget ledgers of every draw are summed in one compiled call; both engines read the same call, and its
+    # sums must not depend on the order packages come in (cancelling and tiny terms are where it could go wrong)
+    rng = np.random.default_rng(3)
+    for trial in range(400):
+        n_draws, n = int(rng.integers(1, 5)), int(rng.integers(0, 30))
+        d = rng.integers(0, n_draws, n)
+        values = rng.choice([1e16, -1e16, 1.0, 0.1, -0.1, 2.0**-60, 3.0], n) if trial % 2 else rng.random(n) * 1e4
+        start = rng.random(n_draws) * 100
+        got = kernels.fsum_by_draw(start, d, values)
+        assert got.tolist() == [math.fsum([start[k], *values[d == k]]) for k in range(n_draws)]
 
 
 def test_numbers_made_ahead_in_a_thread_are_the_same(monkeypatch):

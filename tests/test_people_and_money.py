@@ -195,7 +195,7 @@ def test_a_package_moves_once_per_person_and_is_the_leavers_own():
         model.step()
     df = model.datacollector.get_model_vars_dataframe()
     spec = model.spec
-    releases = model.budget.releases
+    releases = model.budget.releases()
     rows = model.person_rows()
     bands = {int(i): spec.cohort.bands.index(b) for i, b in zip(rows["id"], rows["band"])}
     assert len(releases) > 20

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,8 +47,15 @@ class PolicyParams:
 
     def places(self, budget: float) -> np.ndarray:
         """Places each service model's share of a per-cycle budget buys (whole places)."""
-        out = np.empty(len(self.place_cost))
-        for k, (share, cost) in enumerate(zip(self.spend_share.tolist(), self.place_cost.tolist())):
-            n = float(budget) * share / cost if cost > 0 else math.inf  # Python floats overflow to inf, silently
-            out[k] = math.floor(n + 1e-9) if math.isfinite(n) else math.inf  # a place costing ~nothing: no limit
-        return out
+        return places_bought(np.array([float(budget)]), self.spend_share[None, :], self.place_cost[None, :])[0]
+
+
+def places_bought(budgets: np.ndarray, share: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """Whole places each service model's share of each budget buys: budgets (D,), share and cost (D, K)."""
+    share, cost = np.asarray(share, dtype=float), np.asarray(cost, dtype=float)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # overflow to inf, as Python floats do
+        n = np.asarray(budgets, dtype=float)[:, None] * share / np.where(cost > 0, cost, 1.0)
+    n = np.where(cost > 0, n, np.inf)
+    finite = np.isfinite(n)
+    # a place costing ~nothing: no limit
+    return np.where(finite, np.floor(np.where(finite, n, 0.0) + 1e-9), np.inf)

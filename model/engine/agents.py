@@ -186,7 +186,7 @@ class DayshiftModel(mesa.Model):
         self.finished: list[dict] = []
         self.exits_total = {name: 0 for name in spec.exit_index}
         pol = spec.policy
-        self.budget = BudgetLedger(pol) if pol is not None else None
+        self.budget = BudgetLedger(pol, spec.cohort.n_ids) if pol is not None else None
         self.centres = CentreClosures(spec.centres) if spec.centres else None
         self.record: dict = {}
         self.ledger: CycleLedger | None = None
@@ -216,7 +216,7 @@ class DayshiftModel(mesa.Model):
             costs.append(cost)
             outcomes.append(weight)
             purse.append(benefit - tax)
-        centres = self.centres.costs(0)[0] if self.centres is not None else 0.0  # every centre open
+        centres = float(self.centres.costs(0)[0][0]) if self.centres is not None else 0.0  # every centre open
         cost = math.fsum(costs) + centres
         return w * cost, w * math.fsum(outcomes), w * (cost + math.fsum(purse))
 
@@ -364,7 +364,7 @@ class DayshiftModel(mesa.Model):
         if pol is None:
             return
         budget = self.budget.budget(m)
-        places = pol.places(budget)
+        places = self.budget.places(budget)[0]
         occupied = np.zeros(len(places))
         by_id = {p.pid: p for p in self.agents}
         for p in by_id.values():
@@ -378,7 +378,7 @@ class DayshiftModel(mesa.Model):
             p.service_model = k
             p.admitted_cycle = m
             occupied[k] += 1
-        carried, set_up = self.budget.settle(budget, occupied)
+        carried, set_up = self.budget.settle(budget, occupied[None, :])
         waits = [m - j for j, _ in self.queue]
         led.policy_cycle(self.budget.split(m), budget, places, occupied, len(waits),
                          float(np.mean(waits)) if waits else 0.0, carried, set_up)

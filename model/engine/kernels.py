@@ -358,3 +358,70 @@ def end_of_cycle(L, t, r, D, n_services, fresh, year, df_costs, df_outcomes):
     sums[cur, 0], sums[cur, 1], sums[cur, 2], sums[cur, 3] = s0, s1, s2, s3
     sums[cur, 4], sums[cur, 5], sums[cur, 6] = s4, s5, s6
     return counts, by_service, sums, tallies
+
+
+@_jit
+def _fsum_add(partials, n, x):
+    """Add x to the exact sum held as non-overlapping partials (Shewchuk's algorithm, as `math.fsum`)."""
+    i = 0
+    for j in range(n):
+        y = partials[j]
+        if abs(x) < abs(y):
+            x, y = y, x
+        hi = x + y
+        lo = y - (hi - x)
+        if lo != 0.0:
+            partials[i] = lo
+            i += 1
+        x = hi
+    if x != 0.0:
+        if i >= len(partials):
+            raise OverflowError("too many partials in an exact sum")
+        partials[i] = x
+        i += 1
+    return i
+
+
+@_jit
+def _fsum_result(partials, n):
+    """The exact sum held in partials, rounded once (half to even), as `math.fsum` gives it."""
+    if n == 0:
+        return 0.0
+    n -= 1
+    hi = partials[n]
+    lo = 0.0
+    while n > 0:
+        x = hi
+        n -= 1
+        y = partials[n]
+        hi = x + y
+        lo = y - (hi - x)
+        if lo != 0.0:
+            break
+    if n > 0 and ((lo < 0.0 and partials[n - 1] < 0.0) or (lo > 0.0 and partials[n - 1] > 0.0)):
+        y = lo * 2.0
+        x = hi + y
+        if y == x - hi:
+            hi = x
+    return hi
+
+
+@_jit
+def fsum_by_draw(start, d, values):
+    """For each draw, `math.fsum` of its `start` and of the `values` of its rows `d`: the exactly rounded sum, so
+    it does not depend on the order the values come in."""
+    out = start.copy()
+    partials = np.empty(128)
+    n_of = np.zeros(len(start), dtype=np.int64)
+    for i in range(len(d)):
+        n_of[d[i]] += 1
+    order = np.argsort(d, kind="mergesort")
+    i = 0
+    while i < len(order):
+        k = d[order[i]]
+        n = _fsum_add(partials, 0, start[k])
+        for j in range(i, i + n_of[k]):
+            n = _fsum_add(partials, n, values[order[j]])
+        out[k] = _fsum_result(partials, n)
+        i += n_of[k]
+    return out

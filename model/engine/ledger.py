@@ -282,26 +282,28 @@ class CycleLedger:
             self._pb_spend += tallies[:, 0] * np.array([s.policy.place_cost[0] for s in self.specs])
             self._employment_spend += sums[:, 5]
 
-    def policy_cycle(self, split: tuple[float, float, float], budget: float, places: np.ndarray,
-                     occupied: np.ndarray, waiting: int, mean_wait: float, carried: float = 0.0,
-                     set_up: float = 0.0, draw: int = 0) -> None:
-        """The policy's figures for the cycle of draw `draw`: how many are still waiting and the mean cycles they
-        have waited (0 with nobody), `carried`: the budget left for the next cycle, `set_up`: the set-up cost of
-        places filled for the first time; the employment spend is added person by person."""
-        self._policy[draw] = (*split, budget, carried, set_up)
-        self._places[draw] = places
-        self._supported[draw] = occupied
-        self._queue_length[draw], self._queue_wait[draw] = waiting, mean_wait
+    def policy_cycle(self, split: tuple[np.ndarray, np.ndarray, np.ndarray], budget: np.ndarray, places: np.ndarray,
+                     occupied: np.ndarray, waiting: np.ndarray, mean_wait: np.ndarray, carried: np.ndarray,
+                     set_up: np.ndarray) -> None:
+        """The policy's figures for the cycle, each an array over draws (`BudgetLedger`'s): how many are still
+        waiting and the mean cycles they have waited (0 with nobody), `carried`: the budget left for the next
+        cycle, `set_up`: the set-up cost of places filled for the first time; the employment spend is added
+        person by person."""
+        self._policy[:] = np.column_stack([*split, budget, carried, set_up])
+        self._places[:] = places
+        self._supported[:] = occupied
+        self._queue_length[:], self._queue_wait[:] = waiting, mean_wait
 
     def start_point(self, cost: float, outcomes: float, purse: float, draw: int = 0) -> None:
         """The start state's cycle of value at its within-cycle weight (time 0, undiscounted), in this first row's
         discounted figures only."""
         self._start[draw] = (cost, outcomes, purse)
 
-    def centres(self, costs: tuple[float, float], n_open: int, draw: int = 0) -> None:
-        """Fixed costs of open centres and double running of closed ones."""
-        self._centre_costs[draw] = costs
-        self._centres_open[draw] = n_open
+    def centres(self, costs: tuple[np.ndarray, np.ndarray], n_open: np.ndarray) -> None:
+        """Fixed costs of open centres and double running of closed ones, and the centres open, by draw
+        (`CentreClosures`')."""
+        self._centre_costs[:] = np.column_stack(costs)
+        self._centres_open[:] = n_open
 
     def close(self, exits_total: dict[str, int], month: dict | None = None) -> dict:
         """The cycle's row of the monthly table (one draw), led by `month`: the cycle's calendar columns (made here

@@ -2,18 +2,19 @@
 first-come-first-served waiting list, money following the person out of day services, and day centres
 that close in steps.
 
-These act on council-level quantities, not on individuals, so both engines share them as they are.
+These act on council-level quantities, not on individuals, so both engines share them as they are. Each holds
+one or more draws, its figures arrays over draws: the Mesa engine runs one, the fast engine all it runs together.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 import numpy as np
 
-from model.compile.policy_params import PolicyParams
+from model.compile.policy_params import PolicyParams, places_bought
 from model.compile.spec import CentreParams
+from model.engine import kernels
 
 
 def fill_places(free: np.ndarray, n: int) -> np.ndarray:
@@ -40,93 +41,155 @@ def admit(queue: list[tuple[int, int]], free: np.ndarray) -> list[tuple[int, int
     return admitted
 
 
-@dataclass
 class BudgetLedger:
-    """Where the day-service packages of people who leave for work go.
+    """Where the day-service packages of people who leave for work go, for each of one or more draws (every
+    figure an array over draws, the draw first).
 
     Each cycle: released = moved + saving (money is never created), and the employment budget
-    (base + moved) = employment spend + underspend. Totals are exact sums (math.fsum) of each cycle's
-    packages, so they do not depend on the order in which an engine records them.
+    (base + moved) = employment spend + underspend. Totals are exact sums (`math.fsum`, compiled as
+    `kernels.fsum_by_draw`) of each cycle's packages, so they do not depend on the order in which an engine
+    records them.
     """
 
-    params: PolicyParams
-    releases: dict[int, tuple[int, float]] = field(default_factory=dict)
-    _new: dict[int, list[float]] = field(default_factory=dict)
-    _released: float = 0.0
-    _moved: float = 0.0
-    _folded: int = -1
-    _carried: float = 0.0  # unspent budget carried into the next cycle (unspent: carried_forward)
-    _most_places: float = 0.0  # the most block places filled so far (set-up costs are paid once a place)
+    def __init__(self, params: PolicyParams | Sequence[PolicyParams], n_ids: int):
+        self.params = params
+        D = len(self._params)
+        self._cycle = np.full((D, n_ids), -1, dtype=np.int32)  # the cycle of each person's release (-1: none)
+        self._amount = np.zeros((D, n_ids))
+        self._new: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {}  # cycle -> draws, packages
+        self._released = np.zeros(D)
+        self._moved = np.zeros(D)
+        self._folded = -1
+        self._carried = np.zeros(D)  # unspent budget carried into the next cycle (unspent: carried_forward)
+        self._most_places = np.zeros(D)  # the most block places filled so far (set-up costs are paid once a place)
 
-    def release(self, pid: int, cycle: int, amount: float) -> None:
+    @property
+    def params(self) -> list[PolicyParams]:
+        """Each draw's policy (a new period of numbers that change over time sets it again)."""
+        return self._params
+
+    @params.setter
+    def params(self, params: PolicyParams | Sequence[PolicyParams]) -> None:
+        self._params = p = [params] if isinstance(params, PolicyParams) else list(params)
+        self._base = np.array([x.base_budget for x in p])
+        self._lag = np.array([x.lag_cycles if x.money_follows else -1 for x in p])  # -1: money does not follow
+        self._carries = np.array([x.unspent == "carried_forward" for x in p])
+        self._set_up = np.array([x.set_up_per_place for x in p])
+        self._place_cost = np.stack([x.place_cost for x in p]).astype(float)
+        self._share = np.stack([x.spend_share for x in p]).astype(float)
+
+    def release(self, pid: int, cycle: int, amount: float, draw: int = 0) -> None:
         """Record person `pid`'s package (per cycle) freed from day services at `cycle`; once per person."""
-        if pid not in self.releases:
-            self.releases[pid] = (cycle, float(amount))
-            self._new.setdefault(cycle, []).append(float(amount))
+        self.release_many(np.array([draw]), np.array([pid]), cycle, np.array([float(amount)]))
 
-    def release_many(self, pids: np.ndarray, cycle: int, amounts: np.ndarray) -> None:
-        """`release` for many people at once (each of them once)."""
-        new = {pid: (cycle, amount) for pid, amount in zip(pids.tolist(), amounts.tolist()) if pid not in self.releases}
-        if new:
-            self.releases.update(new)
-            self._new.setdefault(cycle, []).extend(amount for _, amount in new.values())
+    def release_many(self, draws: np.ndarray, pids: np.ndarray, cycle: int, amounts: np.ndarray) -> None:
+        """`release` for many people at once (each of them once), given by draw and id."""
+        first = self._cycle[draws, pids] < 0
+        d, a = np.asarray(draws)[first], np.asarray(amounts, dtype=float)[first]
+        if len(d):
+            self._cycle[d, np.asarray(pids)[first]] = cycle
+            self._amount[d, np.asarray(pids)[first]] = a
+            draws_of, amounts_of = self._new.setdefault(cycle, ([], []))
+            draws_of.append(d)
+            amounts_of.append(a)
 
-    def split(self, cycle: int) -> tuple[float, float, float]:
-        """(released, moved, saving) per cycle, as of `cycle` (cycles are asked for in order)."""
-        lag = self.params.lag_cycles
+    def releases(self, draw: int = 0) -> dict[int, tuple[int, float]]:
+        """Draw `draw`'s releases: person id -> (cycle, package per cycle)."""
+        ids = np.flatnonzero(self._cycle[draw] >= 0)
+        return {int(i): (int(self._cycle[draw, i]), float(self._amount[draw, i])) for i in ids}
+
+    def _of(self, cycle: int) -> tuple[np.ndarray, np.ndarray]:
+        draws, amounts = self._new.get(cycle, ((), ()))
+        if not draws:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return np.concatenate(draws), np.concatenate(amounts)
+
+    def split(self, cycle: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(released, moved, saving) per cycle by draw, as of `cycle` (cycles are asked for in order)."""
         for c in range(self._folded + 1, cycle + 1):
-            self._released = math.fsum([self._released, *self._new.get(c, ())])
-            if self.params.money_follows and c - lag >= 0:
-                self._moved = math.fsum([self._moved, *self._new.get(c - lag, ())])
+            self._released = kernels.fsum_by_draw(self._released, *self._of(c))
+            for lag in np.unique(self._lag[(self._lag >= 0) & (self._lag <= c)]).tolist():
+                d, a = self._of(c - lag)
+                mine = self._lag[d] == lag
+                self._moved = kernels.fsum_by_draw(self._moved, d[mine], a[mine])
         self._folded = max(self._folded, cycle)
         return self._released, self._moved, self._released - self._moved
 
-    def budget(self, cycle: int) -> float:
-        """The employment budget for this cycle: the base, the money moved so far and what was carried forward."""
-        return self.params.base_budget + self.split(cycle)[1] + self._carried
+    def budget(self, cycle: int) -> np.ndarray:
+        """Each draw's employment budget for this cycle: the base, the money moved so far and what was carried
+        forward."""
+        return self._base + self.split(cycle)[1] + self._carried
 
-    def settle(self, budget: float, occupied: np.ndarray) -> tuple[float, float]:
-        """Close the cycle's budget once its block places are filled (`occupied` by service model): under
+    def places(self, budgets: np.ndarray) -> np.ndarray:
+        """Places each service model's share of each draw's budget buys (`PolicyParams.places`): shape (D, K)."""
+        return places_bought(budgets, self._share, self._place_cost)
+
+    def settle(self, budgets: np.ndarray, occupied: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Close each draw's budget once its block places are filled (`occupied` by draw and service model): under
         unspent: carried_forward, what the places leave unspent is added to the next cycle's. Returns the
-        balance carried and the set-up cost of places filled for the first time (a place the budget could buy
+        balances carried and the set-up cost of places filled for the first time (a place the budget could buy
         but nobody fills is never staffed)."""
-        spend = math.fsum(float(n) * float(c) for n, c in zip(occupied, self.params.place_cost))
-        self._carried = max(0.0, budget - spend) if self.params.unspent == "carried_forward" else 0.0
-        filled = float(sum(occupied))
-        new = max(0.0, filled - self._most_places)
-        self._most_places = max(self._most_places, filled)
-        return self._carried, new * self.params.set_up_per_place
+        D, K = occupied.shape
+        cost = occupied.astype(float) * self._place_cost
+        spend = kernels.fsum_by_draw(np.zeros(D), np.repeat(np.arange(D), K), cost.ravel())
+        self._carried = np.where(self._carries, np.maximum(0.0, budgets - spend), 0.0)
+        filled = occupied.astype(float).sum(axis=1)
+        new = np.maximum(0.0, filled - self._most_places)
+        self._most_places = np.maximum(self._most_places, filled)
+        return self._carried, new * self._set_up
 
 
 class CentreClosures:
     """Centres with fixed costs, closing one at a time when attendance falls; a closed centre's
-    fixed costs run on for a double-running period."""
+    fixed costs run on for a double-running period. For each of one or more draws: figures are arrays over
+    draws."""
 
-    def __init__(self, params: CentreParams):
+    def __init__(self, params: CentreParams | Sequence[CentreParams]):
         self.params = params
-        self.open = params.count
-        self.closed_at: list[tuple[int, int]] = []  # (cycle, centres closed then)
+        self.open = np.array([p.count for p in self._params], dtype=np.int64)
+        self._at: list[int] = []  # cycles in which centres closed in some draw
+        self._closed: list[np.ndarray] = []  # how many closed then, by draw
 
-    def update(self, attendance: float, cycle: int) -> int:
-        """Close centres attendance (in whole-week equivalents) no longer needs; returns how many closed."""
+    @property
+    def params(self) -> list[CentreParams]:
+        """Each draw's centres (a new period of numbers that change over time sets them again)."""
+        return self._params
+
+    @params.setter
+    def params(self, params: CentreParams | Sequence[CentreParams]) -> None:
+        self._params = p = [params] if isinstance(params, CentreParams) else list(params)
+        self._places_each = np.array([x.places_each for x in p], dtype=np.int64)
+        self._close_below = np.array([x.close_below for x in p], dtype=float)
+        self._fixed = np.array([x.fixed_per_cycle for x in p], dtype=float)
+        self._consult = np.array([x.consultation_cycles for x in p], dtype=np.int64)
+        self._double = np.array([x.double_running_cycles for x in p], dtype=np.int64)
+
+    def update(self, attendance: float | np.ndarray, cycle: int) -> np.ndarray:
+        """Close centres attendance (in whole-week equivalents, by draw) no longer needs; returns how many closed."""
         # Rounded so that engines summing part-weeks in different orders take the same decision.
-        attendance = round(float(attendance), 9)
-        places_each, closed = self.params.places_each, 0
-        while (
-            self.open > 0
-            and attendance < self.params.close_below * self.open * places_each
-            and attendance <= (self.open - 1) * places_each
-        ):
-            self.open -= 1
-            closed += 1
-        if closed:
-            self.closed_at.append((cycle, closed))
+        att = np.array([round(float(a), 9) for a in np.atleast_1d(attendance)])
+        closed = np.zeros(len(att), dtype=np.int64)
+        while True:
+            n = self.open
+            can = (n > 0) & (att < self._close_below * n * self._places_each) & (att <= (n - 1) * self._places_each)
+            if not can.any():
+                break
+            self.open = n - can
+            closed += can
+        if closed.any():
+            self._at.append(cycle)
+            self._closed.append(closed)
         return closed
 
-    def costs(self, cycle: int) -> tuple[float, float]:
+    def costs(self, cycle: int) -> tuple[np.ndarray, np.ndarray]:
         """(fixed cost of open centres and of those under consultation to close, double-running cost of
-        recently closed ones) this cycle."""
-        consult, double = self.params.consultation_cycles, self.params.double_running_cycles
-        consulting = sum(n for c, n in self.closed_at if cycle < c + consult)
-        running = sum(n for c, n in self.closed_at if c + consult <= cycle < c + consult + double)
-        return (self.open + consulting) * self.params.fixed_per_cycle, running * self.params.fixed_per_cycle
+        recently closed ones) this cycle, by draw."""
+        consulting = np.zeros(len(self.open), dtype=np.int64)
+        running = np.zeros(len(self.open), dtype=np.int64)
+        if self._at:
+            at = np.array(self._at)[:, None]
+            closed = np.array(self._closed)
+            consulting = (closed * (cycle < at + self._consult)).sum(axis=0)
+            ends = at + self._consult
+            running = (closed * ((ends <= cycle) & (cycle < ends + self._double))).sum(axis=0)
+        return (self.open + consulting) * self._fixed, running * self._fixed

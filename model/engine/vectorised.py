@@ -175,8 +175,8 @@ class VectorisedEngine:
         # Who is on a waiting list, by uid: leaving clears the flag, and each list drops its cleared entries
         # when next read (a per-draw search on every exit and move cost more than the whole cycle's arithmetic).
         self.queued = np.zeros(D * spec.cohort.n_ids, dtype=bool)
-        self.budgets = [BudgetLedger(p) for p in self.pols] if pol is not None else None
-        self.centres = [CentreClosures(s.centres) for s in specs] if spec.centres else None
+        self.budgets = BudgetLedger(self.pols, spec.cohort.n_ids) if pol is not None else None
+        self.centres = CentreClosures([s.centres for s in specs]) if spec.centres else None
         self.led: CycleLedger | None = None  # the cycle's ledger, for every draw
         # The monthly table: each draw's numbers per cycle in one preallocated array (calendar columns, the
         # same for every draw, are added when a draw's table is read), not a dict per draw per cycle.
@@ -203,11 +203,9 @@ class VectorisedEngine:
         p.outcomes_disc += w * p.weight
         costs, outcomes = self._sum_by_draw(cost), self._sum_by_draw(p.weight)
         purse = self._sum_by_draw(p.benefit) - self._sum_by_draw(p.tax)
-        out = []
-        for dd in range(self.D):
-            centres = self.centres[dd].costs(0)[0] if self.centres is not None else 0.0  # every centre open
-            out.append((w * (costs[dd] + centres), w * outcomes[dd], w * (costs[dd] + centres + purse[dd])))
-        return out
+        centres = self.centres.costs(0)[0].tolist() if self.centres is not None else [0.0] * self.D  # all open
+        return [(w * (costs[dd] + centres[dd]), w * outcomes[dd], w * (costs[dd] + centres[dd] + purse[dd]))
+                for dd in range(self.D)]
 
     def _tables(self, specs: list[Spec]) -> None:
         """Stack the draws' tables (at the start, and again at each new period of numbers that change over time)."""
@@ -282,11 +280,9 @@ class VectorisedEngine:
         m = self.cycle
         self._tables([[s for k, s in base.periods if k <= m][-1] for base in self._base])
         if self.budgets is not None:
-            for b, pd in zip(self.budgets, self.pols):
-                b.params = pd
+            self.budgets.params = self.pols
         if self.centres is not None:
-            for centres, sd in zip(self.centres, self.specs):
-                centres.params = sd.centres
+            self.centres.params = [sd.centres for sd in self.specs]
         self._refresh(np.arange(self.p.n))
 
     # --- small helpers -----------------------------------------------------------------------
@@ -492,9 +488,8 @@ class VectorisedEngine:
             self.layout, self.t, self._rows(), D, len(spec.costs.services), fresh, financial_year(spec, m),
             self.df_costs[:, m].copy(), self.df_outcomes[:, m].copy())
         if self.centres is not None:
-            for dd, centres in enumerate(self.centres):
-                centres.update(float(sums[dd, 6]), m)
-                led.centres(centres.costs(m), centres.open, draw=dd)
+            self.centres.update(sums[:, 6], m)
+            led.centres(self.centres.costs(m), self.centres.open)
         led.people_sums(counts[:, : self.GONE], by_service[:, :-1], sums, tallies)
         self._record(led.columns(self.exits_total))
         self.led = None
@@ -564,9 +559,7 @@ class VectorisedEngine:
                     given_up = 1.0 - kernels.kept_shares(self.layout, self.t, day_d, np.full(len(day_at), pol.work),
                                                          band, p.hours[day_at])
                     package = self.state_cost[day_d, pol.day, band] * given_up
-                    for dd in np.unique(day_d):
-                        mine = day_d == dd
-                        self.budgets[dd].release_many(p.ids[day_at[mine]], m, package[mine])
+                    self.budgets.release_many(day_d, p.ids[day_at], m, package)
             job_exits = np.bincount(d[src == pol.work], minlength=self.D)
         self.led.moved_many(flows)
         if pol is not None:
@@ -583,8 +576,8 @@ class VectorisedEngine:
         c, n_ids, K = self.spec.calendar.cycle_months, self.spec.cohort.n_ids, self.place_cost.shape[1]
         in_block = (p.state == pol.support) & ~p.spot
         occupied = self._by_draw(p.d[in_block], K, p.model_k[in_block]).astype(float)
-        budgets = np.array([ledger.budget(m) for ledger in self.budgets])
-        places = np.array([params.places(b) for params, b in zip(self.pols, budgets.tolist())]).reshape(D, K)
+        budgets = self.budgets.budget(m)
+        places = self.budgets.places(budgets)
         q_uid, q_join = self._queue()
         q_d = q_uid // n_ids
         order = np.lexsort((q_uid, q_join, q_d))
@@ -608,10 +601,8 @@ class VectorisedEngine:
         waits = np.bincount(q_d[~taken], weights=m - self.q_join, minlength=D)
         mean_wait = np.where(waiting > 0, waits / np.maximum(waiting, 1), 0.0)
         led = self.led
-        for dd, ledger in enumerate(self.budgets):
-            carried, set_up = ledger.settle(budgets[dd], occupied[dd])
-            led.policy_cycle(ledger.split(m), budgets[dd], places[dd], occupied[dd], waiting[dd], mean_wait[dd],
-                             carried, set_up, draw=dd)
+        carried, set_up = self.budgets.settle(budgets, occupied)
+        led.policy_cycle(self.budgets.split(m), budgets, places, occupied, waiting, mean_wait, carried, set_up)
         led.admitted_many(admissions, waited)
         flows = np.zeros((D, self.spec.n_live, self.spec.n_live), dtype=_INT)
         flows[:, pol.waiting, pol.support] = admissions
