@@ -246,6 +246,18 @@ def decide(L, t, r, u, own_numbers, m, exit_col, move_col, hours_col):
 
 
 @_jit
+def keep_rows(arr, at):
+    """Move the rows at positions `at` (ascending) to the front of `arr`, in order, in place."""
+    if arr.ndim == 1:
+        for j in range(len(at)):
+            arr[j] = arr[at[j]]
+    else:
+        for j in range(len(at)):
+            for k in range(arr.shape[1]):
+                arr[j, k] = arr[at[j], k]
+
+
+@_jit
 def sum_by_draw(d, values, D):
     """Sums of a row quantity by draw, added in row order."""
     out = np.zeros(D)

@@ -85,10 +85,10 @@ class _People:
 
     def compact(self, keep: np.ndarray) -> None:
         """Keep only the rows where `keep` is true."""
-        n = int(keep.sum())
-        for name, arr in self._full.items():
-            arr[:n] = arr[: self.n][keep]
-        self.n = n
+        at = np.flatnonzero(keep)
+        for arr in self._full.values():
+            kernels.keep_rows(arr, at)  # in place: no copy of every field
+        self.n = len(at)
         self._views()
 
 
