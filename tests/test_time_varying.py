@@ -30,7 +30,9 @@ def _tables(spec) -> dict:
     for part in ("exits", "moves", "costs", "policy", "centres", "discount"):
         value = getattr(spec, part)
         for f in dataclasses.fields(value) if value is not None else ():
-            out[f"{part}.{f.name}"] = getattr(value, f.name)
+            if not dataclasses.is_dataclass(getattr(value, f.name)):  # moves.policy is compared as the policy
+                out[f"{part}.{f.name}"] = getattr(value, f.name)
+    out["moves.cum"] = spec.moves.cum  # what the engines read, made from moves.P and the policy
     return out
 
 

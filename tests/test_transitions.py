@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -77,3 +78,13 @@ def test_lifetime_runs_until_everyone_has_left():
     assert last[live].sum() == 0
     assert len(res.monthly) < res.spec.calendar.n_cycles + 1
     assert res.summary()["final_counts"]["retired"] > 0
+
+
+def test_the_running_sums_are_made_from_the_chances_and_not_sent_with_a_spec():
+    # a PSA holds and sends a spec per draw: cum (four times P) is made where it is read, never pickled
+    spec = build_spec(validate_scenario(small()))
+    cum = spec.moves.cum
+    assert np.array_equal(cum, cumulative_chances(spec.moves.P, spec.policy))
+    back = pickle.loads(pickle.dumps(spec))
+    assert "cum" not in vars(back.moves)
+    assert np.array_equal(back.moves.cum, cum) and back.moves.cum_shape == cum.shape

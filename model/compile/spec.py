@@ -80,18 +80,36 @@ class Exits:
 
 @dataclass(frozen=True)
 class Moves:
-    """Moves between live states, and the hours of a job when someone starts one."""
+    """Moves between live states, and the hours of a job when someone starts one.
+
+    The running sums `cum` that engines read are made from `P` and the policy when first asked for, not stored
+    with the spec: a PSA holds a spec per draw, and `cum` is four times the size of `P`."""
 
     tis_edges: np.ndarray  # months in a state at which any time-in-state table steps
-    cum: np.ndarray  # [src, band, age band, tis segment, policy variant, dst] running sums, policy included
+    P: np.ndarray  # [src, band, age band, tis segment, dst] per-cycle chances of the scenario's own moves
     hours_values: np.ndarray
     hours_cum: np.ndarray
+    policy: PolicyParams | None = None  # the policy whose moves `cum` adds (the spec's own)
+
+    def chances(self) -> np.ndarray:
+        """[src, band, age band, tis segment, policy variant, dst] running sums of the per-cycle chances, the
+        policy's moves included (`transitions.cumulative_chances`), made anew each time."""
+        return transitions.cumulative_chances(self.P, self.policy)
+
+    @functools.cached_property
+    def cum(self) -> np.ndarray:
+        """`chances()`, made once and kept (the Mesa engine reads it person by person)."""
+        return self.chances()
 
     @property
-    def P(self) -> np.ndarray:
-        """[src, band, age band, tis segment, dst] per-cycle chances of the scenario's own moves (variant 0 of
-        `cum`, to rounding). Derived, not stored: a PSA holds a spec per draw, and the engines read `cum`."""
-        return np.diff(self.cum[..., 0, :], axis=-1, prepend=0.0)
+    def cum_shape(self) -> tuple[int, ...]:
+        """The shape of `cum`, without making it."""
+        S, B, A, T, _ = self.P.shape
+        return (S, B, A, T, 2 + (0 if self.policy is None else len(self.policy.job_p)), S)
+
+    def __getstate__(self) -> dict:
+        # `cum` is made again where it is needed: a spec sent to a worker or saved stays small
+        return {k: v for k, v in self.__dict__.items() if k != "cum"}
 
 
 @dataclass(frozen=True)
@@ -371,7 +389,7 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
                       inflow_band_cum=band_cum, inflow_entry_cum=entry_cum, entry_states=entry_states),
         exits=Exits(death_p=death, move_p=move_p,
                     pension_age=float(pop.state_pension_age) if pop.leave_at_pension_age else math.inf),
-        moves=Moves(tis_edges=tis, cum=cum, hours_values=hours_values,
+        moves=Moves(tis_edges=tis, P=P, policy=policy, hours_values=hours_values,
                     hours_cum=_cum(hours_w)),
         costs=CostTables(services=services, service_kind=kinds, state_service=state_service, state_cost=state_cost,
                          state_cost_tis=state_cost_tis, move_cost=move_cost, outcome_weight=outcome_weight,

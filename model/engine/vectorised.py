@@ -70,6 +70,8 @@ class _People:
     def _views(self) -> None:
         for name, arr in self._full.items():
             setattr(self, name, arr[: self.n])
+        # the fields the compiled loops take, made once per change of size rather than at every call
+        self.kernel_rows = kernels.Rows(*(getattr(self, f) for f in kernels.Rows._fields))
 
     def append(self, rows: dict) -> None:
         """Add rows at the end (ids above every id of their draw)."""
@@ -97,7 +99,7 @@ def _layout(s: Spec) -> tuple:
     pol = s.policy
     return (s.states, s.day_state, s.cohort.bands, s.calendar.n_cycles, s.calendar.cycle_months, s.costs.services,
             s.cohort.inflow.tolist(), s.cohort.n_ids, s.moves.tis_edges.tolist(), s.cohort.age_edges.tolist(),
-            s.moves.cum.shape, len(s.moves.hours_values), [g.count for g in s.cohort.initial_groups],
+            s.moves.cum_shape, len(s.moves.hours_values), [g.count for g in s.cohort.initial_groups],
             None if pol is None else (pol.day, pol.waiting, pol.support, pol.work))
 
 
@@ -219,7 +221,8 @@ class VectorisedEngine:
 
         # Chance tables laid out [draw, state, band, age band, variant, tis segment] so one flat key per
         # row finds its row of running chances: key = (((((d * S1 + state) * B + band) * A + age) * V + v) * T + seg.
-        cum = stack(lambda s: np.concatenate([s.moves.cum, np.zeros((1,) + s.moves.cum.shape[1:])]))
+        # made anew, not kept with each draw's spec (`Moves.chances`)
+        cum = stack(lambda s: np.concatenate([s.moves.chances(), np.zeros((1,) + s.moves.cum_shape[1:])]))
         cum = cum.transpose(0, 1, 2, 3, 5, 4, 6)
         self.dims = cum.shape[1:6]  # S + 1, B, A, V, T
         self.cum = np.ascontiguousarray(cum).reshape(-1, cum.shape[-1])
@@ -314,8 +317,9 @@ class VectorisedEngine:
             kernels.refresh(self.layout, self.t, self._rows(), at)
 
     def _rows(self) -> kernels.Rows:
-        """The rows' fields the compiled loops read and write (views: made again after rows are added)."""
-        return kernels.Rows(*(getattr(self.p, f) for f in kernels.Rows._fields))
+        """The rows' fields the compiled loops read and write (views: made again when rows are added or
+        compacted)."""
+        return self.p.kernel_rows
 
     # --- people entering ---------------------------------------------------------------------
     def _add(self, batch: people.People, initial: bool = False) -> None:
