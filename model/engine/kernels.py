@@ -337,6 +337,11 @@ def end_of_cycle(L, t, r, D, n_services, fresh, year, df_costs, df_outcomes):
             outcomes[i] += weight[i]
             cost_disc[i] += cost * df_costs[d]
             outcomes_disc[i] += weight[i] * df_outcomes[d]
+    sums[cur, 0], sums[cur, 1], sums[cur, 2], sums[cur, 3] = s0, s1, s2, s3
+    sums[cur, 4], sums[cur, 5], sums[cur, 6] = s4, s5, s6
+    # a second pass over the rows: fewer arrays live in each loop than in one that does both
+    for i in range(n):
+        d, st = d_[i], state[i]
         # the cycle has passed: a cycle older, a cycle longer in the state; entrants and movers start afresh
         if fresh[i]:
             exposure[i] = 0
@@ -367,8 +372,6 @@ def end_of_cycle(L, t, r, D, n_services, fresh, year, df_costs, df_outcomes):
             key[i] += es - exposure_segment[i]
             exposure_segment[i] = es
             next_exposure[i] = next_edge[es]
-    sums[cur, 0], sums[cur, 1], sums[cur, 2], sums[cur, 3] = s0, s1, s2, s3
-    sums[cur, 4], sums[cur, 5], sums[cur, 6] = s4, s5, s6
     return counts, by_service, sums, tallies
 
 
