@@ -268,9 +268,9 @@ def sum_by_draw(d, values, D):
 
 @_jit
 def end_of_cycle(L, t, r, D, n_services, fresh, year, df_costs, df_outcomes):
-    """Steps 6-7 of a cycle for every row: the cycle's sums by draw, each row's costs and outcomes, then time
-    passes: a row entering a new age band, or a new step of time in its state or of time exposed to a decision,
-    has what depends on it recomputed here, while the row is in the cache. Returns the sums."""
+    """Steps 6-7 of a cycle for every row: the cycle's sums by draw, each row's costs and outcomes, then (a second
+    pass) time passes: a row entering a new age band, or a new step of time in its state or of time exposed to a
+    decision, has what depends on it recomputed here. Returns the sums."""
     d_, state, service, kept_service, kept_cost, kept_share, kept_from = (r.d, r.state, r.service, r.kept_service,
                                                                           r.kept_cost, r.kept_share, r.kept_from)
     monthly_cost, one_off, benefit, tax, earnings, work_hours, weight, block_cost = (
