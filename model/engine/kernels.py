@@ -245,9 +245,14 @@ def decide(L, t, r, u, own_numbers, m, exit_col, move_col, hours_col):
     return leaving[:nl], movers[:nm], dst[:nm], u_hours[:nm]
 
 
-@_jit
-def keep_rows(arr, at):
-    """Move the rows at positions `at` (ascending) to the front of `arr`, in order, in place."""
+_AT = numba.int64[::1]
+
+
+# Compiled for these types only, when this module is first imported after an install (`make` does it): a field
+# of any other type is viewed as the whole number of its size, so its bits are moved as they are.
+@numba.njit([(numba.int8[::1], _AT), (numba.int32[::1], _AT), (numba.int64[::1], _AT), (numba.int64[:, ::1], _AT)],
+            cache=True, nogil=True)
+def _keep_rows(arr, at):
     if arr.ndim == 1:
         for j in range(len(at)):
             arr[j] = arr[at[j]]
@@ -255,6 +260,14 @@ def keep_rows(arr, at):
         for j in range(len(at)):
             for k in range(arr.shape[1]):
                 arr[j, k] = arr[at[j], k]
+
+
+_SAME_SIZE = {1: np.int8, 4: np.int32, 8: np.int64}
+
+
+def keep_rows(arr: np.ndarray, at: np.ndarray) -> None:
+    """Move the rows at positions `at` (ascending) to the front of `arr`, in order, in place."""
+    _keep_rows(arr.view(_SAME_SIZE[arr.dtype.itemsize]), np.asarray(at, dtype=np.int64))
 
 
 @_jit
@@ -425,18 +438,23 @@ def _fsum_result(partials, n):
 def fsum_by_draw(start, d, values):
     """For each draw, `math.fsum` of its `start` and of the `values` of its rows `d`: the exactly rounded sum, so
     it does not depend on the order the values come in."""
+    D = len(start)
     out = start.copy()
     partials = np.empty(128)
-    n_of = np.zeros(len(start), dtype=np.int64)
+    first = np.zeros(D + 1, dtype=np.int64)  # the rows of draw k are order[first[k]:first[k + 1]]
     for i in range(len(d)):
-        n_of[d[i]] += 1
-    order = np.argsort(d, kind="mergesort")
-    i = 0
-    while i < len(order):
-        k = d[order[i]]
-        n = _fsum_add(partials, 0, start[k])
-        for j in range(i, i + n_of[k]):
-            n = _fsum_add(partials, n, values[order[j]])
-        out[k] = _fsum_result(partials, n)
-        i += n_of[k]
+        first[d[i] + 1] += 1
+    for k in range(D):
+        first[k + 1] += first[k]
+    order = np.empty(len(d), dtype=np.int64)
+    fill = first[:D].copy()
+    for i in range(len(d)):
+        order[fill[d[i]]] = i
+        fill[d[i]] += 1
+    for k in range(D):
+        if first[k + 1] > first[k]:
+            n = _fsum_add(partials, 0, start[k])
+            for j in range(first[k], first[k + 1]):
+                n = _fsum_add(partials, n, values[order[j]])
+            out[k] = _fsum_result(partials, n)
     return out
