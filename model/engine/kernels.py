@@ -271,6 +271,17 @@ def keep_rows(arr: np.ndarray, at: np.ndarray) -> None:
 
 
 @_jit
+def block_places_filled(L, r, D, K):
+    """Block places filled, by draw and service model: people in supported employment not on a personal budget."""
+    out = np.zeros((D, K))
+    d, state, spot, model_k = r.d, r.state, r.spot, r.model_k
+    for i in range(len(d)):
+        if state[i] == L.support and not spot[i]:
+            out[d[i], model_k[i]] += 1.0
+    return out
+
+
+@_jit
 def sum_by_draw(d, values, D):
     """Sums of a row quantity by draw, added in row order."""
     out = np.zeros(D)

@@ -578,8 +578,7 @@ class VectorisedEngine:
         first served, ties in id order (`DayshiftModel.fill_places`)."""
         pol, m, p, D = self.pol, self.cycle, self.p, self.D
         c, n_ids, K = self.spec.calendar.cycle_months, self.spec.cohort.n_ids, self.place_cost.shape[1]
-        in_block = (p.state == pol.support) & ~p.spot
-        occupied = self._by_draw(p.d[in_block], K, p.model_k[in_block]).astype(float)
+        occupied = kernels.block_places_filled(self.layout, self._rows(), D, K)
         budgets = self.budgets.budget(m)
         places = self.budgets.places(budgets)
         q_uid, q_join = self._queue()
