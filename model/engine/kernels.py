@@ -1,5 +1,7 @@
 """The fast engine's loops over rows, compiled with numba: what every row does every cycle (the exit and move
-decisions, the cycle's sums, costs and ageing) and the refresh of a row's cached quantities.
+decisions, the cycle's sums, costs and ageing), what happens to the rows that leave or move (exits, moves,
+referrals, job starts, admissions from a waiting list), the refresh of a row's cached quantities, compaction
+(`keep_rows`), block places filled, and exact sums by draw (`fsum_by_draw`).
 
 Each loop visits rows in order and adds in that order, so a sum over a draw's rows is the same whichever other
 draws run beside it, and the same from one machine to the next. The loops are serial: parallel reductions
@@ -16,6 +18,8 @@ import numba
 import numpy as np
 
 _jit = numba.njit(cache=True, nogil=True)
+# A helper called once per row, inlined where it is called.
+_inline = numba.njit(cache=True, nogil=True, inline="always")
 NEVER = np.iinfo(np.int32).max // 2  # a time in months never reached (stored in int32 fields)
 
 
@@ -64,6 +68,8 @@ class Tables(NamedTuple):
     service: np.ndarray
     cum: np.ndarray
     total: np.ndarray
+    move_cost: np.ndarray
+    hours_cum: np.ndarray
 
 
 class Rows(NamedTuple):
@@ -91,6 +97,10 @@ class Rows(NamedTuple):
     cost_disc: np.ndarray
     outcomes: np.ndarray
     outcomes_disc: np.ndarray
+    origin: np.ndarray
+    state_start: np.ndarray
+    personal_budget_u: np.ndarray
+    cycles_in: np.ndarray
     # cached from the fields above
     exposure_segment: np.ndarray
     key: np.ndarray
@@ -118,7 +128,7 @@ def _seg(tis_lut, months):
     return tis_lut[min(months, len(tis_lut) - 1)]
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@_inline
 def _kept_share(L, d, st, band, hours, kept_waiting, kept_search, kept_work, kept_work_hours):
     """`Spec.kept_share`: the part of a former service kept in a state of the employment pathway."""
     if st == L.waiting:
@@ -155,6 +165,14 @@ def refresh(L, t, r, at):
     hours_values, work_benefit, work_tax, work_earnings, benefits = (t.hours_values, t.work_benefit, t.work_tax,
                                                                      t.work_earnings, t.benefits)
     n_ages, n_hours = death_p.shape[1], hours_values.shape[1]
+    # Every field is taken out of the tuple once, before the loop: a field reached through the tuple inside the
+    # loop costs more than the work on it.
+    exposure_segment, key, next_exposure, death_, leave_p = (r.exposure_segment, r.key, r.next_exposure, r.death,
+                                                             r.leave_p)
+    next_age, next_cost_step, weight, block_cost = r.next_age, r.next_cost_step, r.weight, r.block_cost
+    spot_supported, work_hours = r.spot_supported, r.work_hours
+    kept_share, kept_cost, kept_service, monthly_cost = r.kept_share, r.kept_cost, r.kept_service, r.monthly_cost
+    benefit, tax, earnings, service_ = r.benefit, r.tax, r.earnings, r.service
     for i in at:
         d, st, band, ab = d_[i], state[i], band_[i], age_band[i]
         gone = st == L.gone
@@ -169,37 +187,37 @@ def refresh(L, t, r, at):
                 v = 1
             if st == L.waiting and kept_from_[i] >= 0:
                 chances_of, v = kept_from_[i], 0
-        r.exposure_segment[i] = es
-        r.key[i] = (((((d * L.S1 + chances_of) * L.B + band) * L.A + ab) * L.V + v) * L.T) + es
-        r.next_exposure[i] = NEVER if gone else next_edge[es]
+        exposure_segment[i] = es
+        key[i] = (((((d * L.S1 + chances_of) * L.B + band) * L.A + ab) * L.V + v) * L.T) + es
+        next_exposure[i] = NEVER if gone else next_edge[es]
         # exit chances, and when the next age band starts
         death = 0.0 if gone else death_p[d, min(ab, n_ages - 1), band]
-        r.death[i] = death
-        r.leave_p[i] = 0.0 if gone else death + move_p[d]
-        r.next_age[i] = np.inf if gone else next_age_edge[ab]
+        death_[i] = death
+        leave_p[i] = 0.0 if gone else death + move_p[d]
+        next_age[i] = np.inf if gone else next_age_edge[ab]
         # the cycle's cost and outcome, and when the next step of time in the state starts
-        r.next_cost_step[i] = NEVER if gone else next_edge[cs]
-        r.weight[i] = outcome_weight[d, st, band] * outcome_tis[d, st, cs]
+        next_cost_step[i] = NEVER if gone else next_edge[cs]
+        weight[i] = outcome_weight[d, st, band] * outcome_tis[d, st, cs]
         cost = state_cost[d, st, band] * state_cost_tis[d, st, cs]
         hours = 0.0
         if L.has_policy:
             supported = st == L.support
             place = place_cost[d, model_k[i]] if supported else 0.0
             cost = cost + place
-            r.block_cost[i] = place if supported and not spot[i] else 0.0
-            r.spot_supported[i] = supported and spot[i]
+            block_cost[i] = place if supported and not spot[i] else 0.0
+            spot_supported[i] = supported and spot[i]
             hours = hours_[i] if st == L.work else 0.0
-            r.work_hours[i] = hours
+            work_hours[i] = hours
             # the part of their former service kept on the employment pathway (`Spec.kept_share`), paid by it
             kept_from = kept_from_[i]
             if kept_from >= 0:
                 share = _kept_share(L, d, st, band, hours_[i], kept_waiting, kept_search, kept_work, kept_work_hours)
-                r.kept_share[i] = share
-                r.kept_cost[i] = share * state_cost[d, kept_from, band]
-                r.kept_service[i] = service[kept_from]
+                kept_share[i] = share
+                kept_cost[i] = share * state_cost[d, kept_from, band]
+                kept_service[i] = service[kept_from]
             else:
-                r.kept_share[i], r.kept_cost[i], r.kept_service[i] = 0.0, 0.0, service[-1]
-        r.monthly_cost[i] = cost
+                kept_share[i], kept_cost[i], kept_service[i] = 0.0, 0.0, service[-1]
+        monthly_cost[i] = cost
         # in work, benefits and tax follow the job's weekly hours (`Spec.benefit_tax_earnings`)
         if hours > 0:
             h = 0
@@ -207,10 +225,10 @@ def refresh(L, t, r, at):
                 if hours_values[d, j] == hours:
                     h = j
                     break
-            r.benefit[i], r.tax[i], r.earnings[i] = work_benefit[d, band, h], work_tax[d, h], work_earnings[d, h]
+            benefit[i], tax[i], earnings[i] = work_benefit[d, band, h], work_tax[d, h], work_earnings[d, h]
         else:
-            r.benefit[i], r.tax[i], r.earnings[i] = benefits[d, st, band], 0.0, 0.0
-        r.service[i] = service[st]
+            benefit[i], tax[i], earnings[i] = benefits[d, st, band], 0.0, 0.0
+        service_[i] = service[st]
 
 
 @_jit
@@ -243,6 +261,130 @@ def decide(L, t, r, u, own_numbers, m, exit_col, move_col, hours_col):
             movers[nm], dst[nm], u_hours[nm] = i, j, u[k, row, hours_col]
             nm += 1
     return leaving[:nl], movers[:nm], dst[:nm], u_hours[:nm]
+
+
+@_jit
+def move(L, t, r, movers, dst, u_hours, m, pb_cut, queued, n_ids, D, charge):
+    """The rows at positions `movers` move to `dst`, in row order, as `Person.enter` (`DayshiftModel._moves`):
+    time in the state restarts and the move is charged (unless `charge` is false); a move to the waiting list is
+    a referral, which a usable personal budget (its uniform below the draw's cutoff `pb_cut`) turns into a place
+    at once; on the employment pathway a person keeps where they came from (and the part of its service they
+    keep), and leaving support frees their place; a job's weekly hours come from its uniform in `u_hours`.
+    Cached quantities are not refreshed. Returns the flows [draw, from, to], referrals by draw, job starts by
+    draw and origin (each live state, then the inflow), job exits by draw, the uids (draw * n_ids + id) who
+    joined a waiting list, and the day-service packages released (draw, id, amount per cycle) by people starting
+    work from day services."""
+    # Every field is taken out of the tuples once, before the loop: a field reached through a tuple inside the
+    # loop (or passed to a helper per row) counts a reference to its array, and that costs more than the work.
+    d_, ids, state, origin_, band, hours_, job_starts = r.d, r.ids, r.state, r.origin, r.band, r.hours, r.job_starts
+    cycles_in, state_start, one_off, kept_from, model_k = r.cycles_in, r.state_start, r.one_off, r.kept_from, r.model_k
+    spot_, months_in_state, exposure, personal_budget_u = r.spot, r.months_in_state, r.exposure, r.personal_budget_u
+    move_cost, hours_cum, hours_values, state_cost = t.move_cost, t.hours_cum, t.hours_values, t.state_cost
+    kept_waiting, kept_search, kept_work, kept_work_hours = t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours
+    S = L.gone
+    n = len(movers)
+    flows = np.zeros((D, S, S), dtype=np.int64)
+    referrals = np.zeros(D, dtype=np.int64)
+    starts = np.zeros((D, S + 1), dtype=np.int64)
+    job_exits = np.zeros(D, dtype=np.int64)
+    joined = np.empty(n, dtype=np.int64)
+    rel_d = np.empty(n, dtype=np.int64)
+    rel_id = np.empty(n, dtype=np.int64)
+    rel_amount = np.empty(n)
+    nj = nr = 0
+    n_hours = hours_cum.shape[1]
+    for j in range(n):
+        i, to = movers[j], dst[j]
+        d, src = d_[i], state[i]
+        cycles_in[i, src] += m - max(state_start[i], 0)
+        spot = False
+        if L.has_policy:
+            if to == L.waiting:  # a referral: a place at once, or the waiting list
+                referrals[d] += 1
+                spot = personal_budget_u[i] < pb_cut[d]
+                if spot:
+                    to = L.support
+                else:
+                    queued[d * n_ids + ids[i]] = True
+                    joined[nj] = d * n_ids + ids[i]
+                    nj += 1
+            else:
+                if src == L.waiting:
+                    queued[d * n_ids + ids[i]] = False
+                if src == L.work:
+                    job_exits[d] += 1
+        flows[d, src, to] += 1
+        if charge:
+            one_off[i] += move_cost[d, src, to]
+        if L.has_policy:
+            in_new = to == L.waiting or to == L.support or to == L.work
+            in_old = src == L.waiting or src == L.support or src == L.work
+            if in_new and not in_old:
+                origin_[i] = src
+                kept_from[i] = src
+            elif not in_new:
+                origin_[i] = to
+                kept_from[i] = -1
+            if src == L.support:
+                model_k[i] = -1
+                spot_[i] = False
+            if spot:
+                model_k[i] = 0
+                spot_[i] = True
+        state[i] = to
+        months_in_state[i] = 0
+        exposure[i] = 0
+        state_start[i] = m
+        if L.has_policy and to == L.work:
+            above = 0  # the job's weekly hours: how many of the draw's running shares the uniform reaches
+            for k in range(n_hours):
+                if u_hours[j] >= hours_cum[d, k]:
+                    above += 1
+            hours = hours_values[d, min(above, n_hours - 1)]
+            hours_[i] = hours
+            origin = origin_[i] if src == L.support or src == L.waiting else src
+            starts[d, origin if origin >= 0 else S] += 1
+            job_starts[i] += 1
+            if origin == L.day:  # the package moves, less what the person keeps in work
+                b = band[i]
+                kept = _kept_share(L, d, L.work, b, hours, kept_waiting, kept_search, kept_work, kept_work_hours)
+                rel_d[nr], rel_id[nr] = d, ids[i]
+                rel_amount[nr] = state_cost[d, L.day, b] * (1.0 - kept)
+                nr += 1
+    return flows, referrals, starts, job_exits, joined[:nj], rel_d[:nr], rel_id[:nr], rel_amount[:nr]
+
+
+@_jit
+def leave(L, t, r, leaving, u, own_numbers, m, exit_col, queued, n_ids, D):
+    """Step 1's exits: the rows at positions `leaving` leave the model (retirement at pension age, else death
+    when the exit uniform is below the chance of dying, else a move away) and are marked GONE. Returns each
+    row's exit (the order of EXIT_STATES), and the exits by draw and exit and by draw and the state left. A row's
+    time in its state is added up first; its totals and person fields are kept."""
+    d_, ids, state, age, pension_age, death = r.d, r.ids, r.state, r.age, r.pension_age, r.death
+    cycles_in, state_start = r.cycles_in, r.state_start
+    n = len(leaving)
+    exit_k = np.empty(n, dtype=np.int64)
+    by_exit = np.zeros((D, 3), dtype=np.int64)
+    from_state = np.zeros((D, L.gone), dtype=np.int64)
+    for j in range(n):
+        i = leaving[j]
+        d, st = d_[i], state[i]
+        if age[i] >= pension_age[i]:
+            e = 0
+        elif u[d if own_numbers else 0, ids[i], exit_col] < death[i]:
+            e = 1
+        else:
+            e = 2
+        exit_k[j] = e
+        by_exit[d, e] += 1
+        from_state[d, st] += 1
+        cycles_in[i, st] += m - max(state_start[i], 0)
+        if L.has_policy:
+            queued[d * n_ids + ids[i]] = False
+        state[i] = L.gone
+        age[i] = -np.inf
+    refresh(L, t, r, leaving)
+    return exit_k, by_exit, from_state
 
 
 _AT = numba.int64[::1]

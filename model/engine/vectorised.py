@@ -12,9 +12,9 @@ gives the same monthly counts, flows and queue figures exactly, and the same mon
 depends only on a person's state, band, age band and time in state (their row of the chance tables,
 exit chances, cost per cycle) is cached per row and refreshed only for rows that change, and for every row
 when numbers that change over time enter a new period (`Spec.periods`): the draws' tables are then stacked
-again from each draw's spec for that period. What every row does every cycle runs in compiled loops
-(`model.engine.kernels`); events that touch a few rows are numpy, and every draw's ledger and waiting list
-are held in arrays.
+again from each draw's spec for that period. What every row does every cycle, and what happens to the rows
+that leave or move, runs in compiled loops (`model.engine.kernels`); serving the waiting lists and the ledgers
+are numpy, every draw's held in arrays.
 """
 
 from __future__ import annotations
@@ -270,7 +270,7 @@ class VectorisedEngine:
             kept_work=policy("kept_work", (D, B, 1)), kept_work_hours=policy("kept_work_hours", (D, 1)),
             hours_values=self.hours_values, work_benefit=self.work_benefit, work_tax=self.work_tax,
             work_earnings=self.work_earnings, benefits=self.benefits, service=self.service, cum=self.cum,
-            total=self.total)
+            total=self.total, move_cost=self.move_cost, hours_cum=self.hours_cum)
         self.layout = kernels.Layout(
             gone=spec.n_live, has_policy=pol is not None, waiting=-1 if pol is None else pol.waiting,
             support=-1 if pol is None else pol.support, work=-1 if pol is None else pol.work,
@@ -354,21 +354,21 @@ class VectorisedEngine:
                 pathway = np.flatnonzero((cat["state"] == pol.support) | (cat["state"] == pol.waiting))
                 new["kept_from"][pathway] = pol.day  # as the Mesa engine: a day service kept, never free
                 self._queue_add(self._uid(d[pathway], cat["ids"][pathway]), 0)
-        elif pol is not None:
-            first = np.flatnonzero(new["refer_ok"] & self.employment_first[d])
-            self._refer(new, first, charge=False)
-            new["origin"][first] = -1  # straight from education, never in day services
         start = self.p.n
         self.p.append(new)
         at = np.arange(start, self.p.n)
         self.row_of[self._uid(d, cat["ids"])] = at
+        if not initial and pol is not None:  # employment first: entrants who want work are referred at once
+            first = at[new["refer_ok"] & self.employment_first[d]]
+            self._queue_add(self._move(first, np.full(len(first), pol.waiting), charge=False)[4], m)
+            self.p.origin[first] = -1  # straight from education, never in day services
         if initial and pol is not None:
             self._place_initial()
         if not initial:
             self._fresh.append(at)  # entrants: no leaving decision in this cycle
         self._refresh(at)
         if not initial and self.led is not None:
-            self.led.entered_many(self._by_draw(d, spec.n_live, new["state"]))
+            self.led.entered_many(self._by_draw(d, spec.n_live, self.p.state[at]))
 
     def _place_initial(self) -> None:
         """As the agent engine: the starting supported stock takes the starting places in id order."""
@@ -388,44 +388,13 @@ class VectorisedEngine:
             p.origin[over] = pol.waiting
             self.queued[mine[supported][placed]] = False  # placed: off the list
 
-    def _refer(self, rows, at: np.ndarray, charge: bool) -> np.ndarray:
-        """Send the rows at positions `at` into the pathway: a usable personal budget buys a place at
-        once, anyone else joins the waiting list. Returns the state each went to."""
-        pol, m = self.pol, self.cycle
-        d = rows["d"][at]
-        if self._pb_cut[0] != m:
-            self._pb_cut = (m, np.array([s.policy.pb_cutoff(m) for s in self.specs]))
-        spot = rows["personal_budget_u"][at] < self._pb_cut[1][d]
-        dst = np.where(spot, pol.support, pol.waiting)
-        self._enter(rows, at, dst, charge)
-        rows["model_k"][at[spot]] = 0
-        rows["spot"][at[spot]] = True
-        wait = at[~spot]
-        self._queue_add(self._uid(d[~spot], rows["ids"][wait]), m)
-        return dst
-
-    def _enter(self, rows, at: np.ndarray, dst: np.ndarray, charge: bool = True) -> None:
-        """`Person.enter` for the rows at positions `at`: time in state restarts, the move is charged."""
-        pol = self.pol
-        src = rows["state"][at]
-        if charge:
-            rows["one_off"][at] += self.move_cost[rows["d"][at], src, dst]
-        if pol is not None:
-            in_new = (dst == pol.waiting) | (dst == pol.support) | (dst == pol.work)
-            in_old = (src == pol.waiting) | (src == pol.support) | (src == pol.work)
-            rows["origin"][at] = np.where(in_new & ~in_old, src, np.where(~in_new, dst, rows["origin"][at]))
-            rows["kept_from"][at] = np.where(in_new & ~in_old, src, np.where(~in_new, -1, rows["kept_from"][at]))
-            left = at[src == pol.support]
-            rows["model_k"][left] = -1
-            rows["spot"][left] = False
-        rows["state"][at] = dst
-        rows["months_in_state"][at] = 0
-        rows["exposure"][at] = 0
-        rows["state_start"][at] = self.cycle
-
-    def _leave_queue(self, d: np.ndarray, ids: np.ndarray) -> None:
-        """Take people off their draw's waiting list (their entries go when the list is next read)."""
-        self.queued[self._uid(d, ids)] = False
+    def _pb_cutoffs(self) -> np.ndarray:
+        """Each draw's personal-budget cutoff this cycle: a referral whose uniform is below it buys a place at once."""
+        if self.pol is None:
+            return np.zeros(self.D)
+        if self._pb_cut[0] != self.cycle:
+            self._pb_cut = (self.cycle, np.array([s.policy.pb_cutoff(self.cycle) for s in self.specs]))
+        return self._pb_cut[1]
 
     def _queue(self) -> tuple[np.ndarray, np.ndarray]:
         """Every draw's waiting list (uids and the cycles they joined), without those who have left it."""
@@ -504,74 +473,40 @@ class VectorisedEngine:
             self.gone = 0
 
     def _exits(self, leaving: np.ndarray, u_all: np.ndarray) -> None:
+        """1. The rows at positions `leaving` leave the model (`kernels.leave`); their person rows are kept."""
         if not len(leaving):
             return
-        p = self.p
-        d = p.d[leaving]
-        u = u_all[self._numbers_of(d), p.ids[leaving], streams.DECIDE_EXIT]
-        retire = p.age[leaving] >= p.pension_age[leaving]
-        die = u < p.death[leaving]
-        exit_k = np.where(retire, 0, np.where(die, 1, 2))  # the order of EXIT_STATES
-        by_exit = self._by_draw(d, len(EXIT_STATES), exit_k)
+        exit_k, by_exit, from_state = kernels.leave(self.layout, self.t, self._rows(), leaving, u_all,
+                                                    self._own_numbers, self.cycle, streams.DECIDE_EXIT, self.queued,
+                                                    self.spec.cohort.n_ids, self.D)
         self.exits_total += by_exit
-        from_state = self._by_draw(d, self.spec.n_live, p.state[leaving])
         self.led.exited_many(by_exit, from_state)
-        p.cycles_in[leaving, p.state[leaving]] += self.cycle - np.maximum(p.state_start[leaving], 0)
-        if self.person_totals:
-            self.finished.append(dict(p.rows(leaving), exit_state=self.GONE + exit_k,
+        if self.person_totals:  # the fields a person row reads are kept as they were when they left
+            self.finished.append(dict(self.p.rows(leaving), exit_state=self.GONE + exit_k,
                                       exit_cycle=np.full(len(leaving), self.cycle)))
-        if self.pol is not None:
-            self._leave_queue(d, p.ids[leaving])
-        p.state[leaving] = self.GONE
-        p.age[leaving] = -np.inf
-        self._refresh(leaving)
         self.gone += len(leaving)
 
+    def _move(self, at: np.ndarray, dst: np.ndarray, u_hours: np.ndarray | None = None, charge: bool = True) -> tuple:
+        """The rows at positions `at` enter the states `dst` (`kernels.move`; cached quantities not refreshed)."""
+        u_hours = np.zeros(len(at)) if u_hours is None else u_hours
+        return kernels.move(self.layout, self.t, self._rows(), at, dst, u_hours, self.cycle, self._pb_cutoffs(),
+                            self.queued, self.spec.cohort.n_ids, self.D, charge)
+
     def _moves(self, movers: np.ndarray, dst: np.ndarray, u_hours: np.ndarray) -> None:
-        spec, pol, m, p = self.spec, self.pol, self.cycle, self.p
-        S = spec.n_live
-        src = p.state[movers]
-        d = p.d[movers]
-        p.cycles_in[movers, src] += m - np.maximum(p.state_start[movers], 0)
-        moved = [movers]
-        flows = np.zeros((self.D, S, S), dtype=_INT)
-        if pol is not None:
-            refer = dst == pol.waiting
-            if refer.any():
-                referrals = np.bincount(d[refer], minlength=self.D)
-                went = self._refer(p.__dict__, movers[refer], charge=True)
-                np.add.at(flows, (d[refer], src[refer], went), 1)
-                self.led.referred_many(referrals)
-            keep = ~refer
-            movers, dst, src, d, u_hours = movers[keep], dst[keep], src[keep], d[keep], u_hours[keep]
-        np.add.at(flows, (d, src, dst), 1)
-        if pol is not None:
-            self._leave_queue(d[src == pol.waiting], p.ids[movers[src == pol.waiting]])
-        self._enter(p.__dict__, movers, dst)
-        if pol is not None:
-            job = dst == pol.work
-            if job.any():
-                at = movers[job]
-                p.hours[at] = self._hours(d[job], u_hours[job])
-                origin = np.where((src[job] == pol.support) | (src[job] == pol.waiting), p.origin[at], src[job])
-                starts = self._by_draw(d[job], S + 1, np.where(origin >= 0, origin, S))
-                p.job_starts[at] += 1
-                from_day = origin == pol.day
-                if from_day.any():  # the package moves, less what the person keeps in work
-                    day_at, day_d = at[from_day], d[job][from_day]
-                    band = p.band[day_at]
-                    given_up = 1.0 - kernels.kept_shares(self.layout, self.t, day_d, np.full(len(day_at), pol.work),
-                                                         band, p.hours[day_at])
-                    package = self.state_cost[day_d, pol.day, band] * given_up
-                    self.budgets.release_many(day_d, p.ids[day_at], m, package)
-            job_exits = np.bincount(d[src == pol.work], minlength=self.D)
-        self.led.moved_many(flows)
-        if pol is not None:
-            self.led.job_exits_many(job_exits)
-            if job.any():
-                self.led.job_starts_many(starts)
-        self._fresh += moved
-        self._refresh(moved[0])
+        """3. The cycle's moves, referrals and job starts (`kernels.move`), told to the ledgers."""
+        flows, referrals, starts, job_exits, joined, rel_d, rel_id, rel_amount = self._move(movers, dst, u_hours)
+        self._refresh(movers)
+        led = self.led
+        if self.pol is not None:
+            self._queue_add(joined, self.cycle)
+            led.referred_many(referrals)
+            if len(rel_d):
+                self.budgets.release_many(rel_d, rel_id, self.cycle, rel_amount)
+        led.moved_many(flows)
+        if self.pol is not None:
+            led.job_exits_many(job_exits)
+            led.job_starts_many(starts)
+        self._fresh.append(movers)
 
     def _waiting_lists(self) -> None:
         """4-5. Each draw's budget and the places it buys; every draw's waiting list served at once, first come,
@@ -592,11 +527,9 @@ class VectorisedEngine:
             at, d_in = self.row_of[q_uid[taken]], q_d[taken]
             admissions = np.bincount(d_in, minlength=D)
             waited = np.bincount(d_in, weights=(m - q_join[taken]) * c, minlength=D)
-            p.cycles_in[at, pol.waiting] += m - np.maximum(p.state_start[at], 0)
-            self._enter(p.__dict__, at, np.full(len(at), pol.support, dtype=_INT))
+            self.led.moved_many(self._move(at, np.full(len(at), pol.support))[0])  # off the list, into support
             p.model_k[at] = models[taken]
             occupied = occupied + self._by_draw(d_in, K, models[taken])
-            self.queued[q_uid[taken]] = False
             self._fresh.append(at)
             self._refresh(at)
         self.q_uid, self.q_join = q_uid[~taken], q_join[~taken]
@@ -607,9 +540,6 @@ class VectorisedEngine:
         carried, set_up = self.budgets.settle(budgets, occupied)
         led.policy_cycle(self.budgets.split(m), budgets, places, occupied, waiting, mean_wait, carried, set_up)
         led.admitted_many(admissions, waited)
-        flows = np.zeros((D, self.spec.n_live, self.spec.n_live), dtype=_INT)
-        flows[:, pol.waiting, pol.support] = admissions
-        led.moved_many(flows)
 
     # --- a whole run -------------------------------------------------------------------------
     def run(self, progress: Callable[[int, int], None] | None = None) -> None:
