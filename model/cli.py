@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from model.engine.parallel import WorkersStopped
 from model.output.files import OutputError
 from model.scenario.problems import ScenarioError
 
@@ -197,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     except OutputError as exc:  # the results folder: exists, cannot be written, or is not dayshift's
         print(f"dayshift: {exc}", file=sys.stderr)
         return EXIT_REFUSED
+    except WorkersStopped as exc:  # out of memory, most likely: not a fault of dayshift's or of the input
+        print(f"dayshift: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
     except KeyboardInterrupt:
         print("dayshift: interrupted; no results were written", file=sys.stderr)
         return 130

@@ -151,3 +151,17 @@ def test_version_and_an_example_in_every_subcommands_help(capsys):
         with pytest.raises(SystemExit):
             main([command, "--help"])
         assert "example:\n  dayshift " + command in capsys.readouterr().out
+
+
+def test_workers_that_stop_are_explained_not_called_a_fault(tmp_path, scenario_file, capsys, monkeypatch):
+    """A worker process that stops (out of memory, most likely) is said plainly, with what to change."""
+    import model.cli as cli
+    from model.engine.parallel import WorkersStopped
+
+    def stops(args):
+        raise WorkersStopped()
+
+    monkeypatch.setattr(cli, "_run", stops)
+    assert main(["run", str(scenario_file), "--out", str(tmp_path / "out")]) == 3
+    err = capsys.readouterr().err
+    assert "a worker process stopped" in err and "memory" in err and "internal error" not in err

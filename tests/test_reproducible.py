@@ -89,3 +89,29 @@ def test_draws_split_over_worker_processes_give_the_same_numbers(monkeypatch):
         pd.testing.assert_frame_equal(a.monthly, b.monthly, check_exact=True)
         pd.testing.assert_frame_equal(a.people, b.people, check_exact=True)
         assert a.spec is b.spec and a.seed == b.seed
+
+
+@pytest.mark.slow
+def test_a_script_without_the_main_guard_is_told_how_to_fix_it(tmp_path):
+    """Worker processes import the script that starts them: one that runs draws at import stops its workers
+    before they start, and is told to put its work under `if __name__ == "__main__":`, not shown a broken pool."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "psa_script.py"
+    script.write_text(
+        "import model.engine.simulate as sim\n"
+        "from helpers import small\n"
+        "from model import build_spec, validate_scenario\n"
+        "sim.PARALLEL_MIN = 0\n"
+        "specs = [build_spec(validate_scenario(small(seed=s))) for s in (1, 2)]\n"
+        "try:\n"
+        "    sim.simulate_draws(specs, seed=5, workers=2)\n"
+        "except sim.WorkersStopped as exc:\n"
+        "    print('told:', exc)\n")
+    here = Path(__file__).resolve().parent
+    env = {"PYTHONPATH": f"{here.parent}:{here}", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
+    assert 'told: a worker process stopped' in done.stdout, done.stderr[-2000:]
+    assert 'if __name__ == "__main__":' in done.stdout

@@ -42,6 +42,17 @@ def default_threads() -> int:
     return _count(THREADS_ENV)
 
 
+class WorkersStopped(RuntimeError):
+    """A worker process stopped before its draws were done."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "a worker process stopped before its draws were done, and no results were kept. Either it ran out of "
+            "memory (run fewer draws at once: a smaller memory budget, memory_mib or DAYSHIFT_MEMORY_MIB, or fewer "
+            "workers), or the Python script that started the workers runs its work when it is imported: each "
+            "worker imports that script, so put the script's work under `if __name__ == \"__main__\":`")
+
+
 def pool(workers: int) -> Executor:
     """A process pool of `workers` processes, made once per size and reused."""
     if workers not in _pools:

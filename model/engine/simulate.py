@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from model.compile.spec import Spec, compiled
@@ -10,7 +11,7 @@ from model.compile.validate import load_scenario
 from model.engine.agents import DayshiftModel
 from model.engine.interface import Engine, EngineFactory
 from model.engine.memory import draws_at_once
-from model.engine.parallel import default_threads, discard_pool, groups, pool
+from model.engine.parallel import WorkersStopped, default_threads, discard_pool, groups, pool
 from model.engine.results import SimulationResult, people_frame
 from model.engine.streams import seed_from
 from model.engine.vectorised import VectorisedEngine
@@ -121,7 +122,10 @@ def _in_workers(specs: list[Spec], per_draw: list[int], chunk: int, people: bool
             done += len(r)
             if progress is not None:
                 progress(done, len(specs))
-    except BaseException:  # a worker killed (out of memory, say) breaks its pool: the next call makes a new one
+    except BrokenProcessPool:  # a worker killed (out of memory, say) breaks its pool: the next call makes a new one
+        discard_pool(workers)
+        raise WorkersStopped() from None
+    except BaseException:
         discard_pool(workers)
         raise
     return [SimulationResult(spec=spec, seed=s, engine="vectorised", **t)
