@@ -359,7 +359,8 @@ def leave(L, t, r, leaving, u, own_numbers, m, exit_col, queued, n_ids, D):
     """Step 1's exits: the rows at positions `leaving` leave the model (retirement at pension age, else death
     when the exit uniform is below the chance of dying, else a move away) and are marked GONE. Returns each
     row's exit (the order of EXIT_STATES), and the exits by draw and exit and by draw and the state left. A row's
-    time in its state is added up first; its totals and person fields are kept."""
+    time in its state is added up first; its totals and person fields are kept, its cached quantities are not
+    refreshed."""
     d_, ids, state, age, pension_age, death = r.d, r.ids, r.state, r.age, r.pension_age, r.death
     cycles_in, state_start = r.cycles_in, r.state_start
     n = len(leaving)
@@ -383,7 +384,6 @@ def leave(L, t, r, leaving, u, own_numbers, m, exit_col, queued, n_ids, D):
             queued[d * n_ids + ids[i]] = False
         state[i] = L.gone
         age[i] = -np.inf
-    refresh(L, t, r, leaving)
     return exit_k, by_exit, from_state
 
 

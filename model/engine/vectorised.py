@@ -479,6 +479,7 @@ class VectorisedEngine:
         exit_k, by_exit, from_state = kernels.leave(self.layout, self.t, self._rows(), leaving, u_all,
                                                     self._own_numbers, self.cycle, streams.DECIDE_EXIT, self.queued,
                                                     self.spec.cohort.n_ids, self.D)
+        self._refresh(leaving)
         self.exits_total += by_exit
         self.led.exited_many(by_exit, from_state)
         if self.person_totals:  # the fields a person row reads are kept as they were when they left
