@@ -42,6 +42,22 @@ def test_exact_sums_by_draw_are_math_fsum_bit_for_bit():
         assert got.tolist() == [math.fsum([start[k], *values[d == k]]) for k in range(n_draws)]
 
 
+def test_block_places_kept_as_people_come_and_go_equal_a_recount_every_cycle():
+    # the engine counts block places filled once, then adds admissions and frees the places of people who leave
+    # support or the model; a place freed twice, or never, would let the budget buy the wrong number of places
+    from model.engine.vectorised import VectorisedEngine
+
+    run = VectorisedEngine([build_spec(validate_scenario(_draw(i))) for i in range(4)], 7)
+    freed = 0
+    while run.cycle < run.spec.calendar.n_cycles:
+        before = run.block_filled.sum()
+        run.step()
+        K = run.place_cost.shape[1]
+        assert run.block_filled.tolist() == kernels.block_places_filled(run.layout, run._rows(), run.D, K).tolist()
+        freed += max(0, before - run.block_filled.sum())
+    assert freed > 0  # people did leave block places
+
+
 def test_numbers_made_ahead_in_a_thread_are_the_same(monkeypatch):
     spec = build_spec(validate_scenario(small()))
     one = simulate(spec, seed=5, threads=1)

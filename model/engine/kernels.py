@@ -141,16 +141,6 @@ def _kept_share(L, d, st, band, hours, kept_waiting, kept_search, kept_work, kep
 
 
 @_jit
-def kept_shares(L, t, d, st, band, hours):
-    """`_kept_share` for each of the rows given by their draw, state, band and weekly hours."""
-    out = np.empty(len(d))
-    for i in range(len(d)):
-        out[i] = _kept_share(L, d[i], st[i], band[i], hours[i], t.kept_waiting, t.kept_search, t.kept_work,
-                             t.kept_work_hours)
-    return out
-
-
-@_jit
 def refresh(L, t, r, at):
     """Recompute the cached quantities of the rows at positions `at` from their state, band, age band and times."""
     d_, state, band_, age_band = r.d, r.state, r.band, r.age_band
@@ -264,13 +254,14 @@ def decide(L, t, r, u, own_numbers, m, exit_col, move_col, hours_col):
 
 
 @_jit
-def move(L, t, r, movers, dst, u_hours, m, pb_cut, queued, n_ids, D, charge):
+def move(L, t, r, movers, dst, u_hours, m, pb_cut, queued, n_ids, D, charge, block_filled):
     """The rows at positions `movers` move to `dst`, in row order, as `Person.enter` (`DayshiftModel._moves`):
     time in the state restarts and the move is charged (unless `charge` is false); a move to the waiting list is
     a referral, which a usable personal budget (its uniform below the draw's cutoff `pb_cut`) turns into a place
     at once; on the employment pathway a person keeps where they came from (and the part of its service they
-    keep), and leaving support frees their place; a job's weekly hours come from its uniform in `u_hours`.
-    Cached quantities are not refreshed. Returns the flows [draw, from, to], referrals by draw, job starts by
+    keep), and leaving support frees their place (one fewer in `block_filled`, by draw and service model, when
+    the budget paid for it); a job's weekly hours come from its uniform in `u_hours`. Cached quantities are not
+    refreshed. Returns the flows [draw, from, to], referrals by draw, job starts by
     draw and origin (each live state, then the inflow), job exits by draw, the uids (draw * n_ids + id) who
     joined a waiting list, and the day-service packages released (draw, id, amount per cycle) by people starting
     work from day services."""
@@ -326,6 +317,8 @@ def move(L, t, r, movers, dst, u_hours, m, pb_cut, queued, n_ids, D, charge):
                 origin_[i] = to
                 kept_from[i] = -1
             if src == L.support:
+                if not spot_[i]:
+                    block_filled[d, model_k[i]] -= 1
                 model_k[i] = -1
                 spot_[i] = False
             if spot:
@@ -355,14 +348,14 @@ def move(L, t, r, movers, dst, u_hours, m, pb_cut, queued, n_ids, D, charge):
 
 
 @_jit
-def leave(L, t, r, leaving, u, own_numbers, m, exit_col, queued, n_ids, D):
+def leave(L, t, r, leaving, u, own_numbers, m, exit_col, queued, n_ids, D, block_filled):
     """Step 1's exits: the rows at positions `leaving` leave the model (retirement at pension age, else death
     when the exit uniform is below the chance of dying, else a move away) and are marked GONE. Returns each
     row's exit (the order of EXIT_STATES), and the exits by draw and exit and by draw and the state left. A row's
     time in its state is added up first; its totals and person fields are kept, its cached quantities are not
-    refreshed."""
+    refreshed. A block place they held is freed in `block_filled`."""
     d_, ids, state, age, pension_age, death = r.d, r.ids, r.state, r.age, r.pension_age, r.death
-    cycles_in, state_start = r.cycles_in, r.state_start
+    cycles_in, state_start, spot, model_k = r.cycles_in, r.state_start, r.spot, r.model_k
     n = len(leaving)
     exit_k = np.empty(n, dtype=np.int64)
     by_exit = np.zeros((D, 3), dtype=np.int64)
@@ -382,6 +375,8 @@ def leave(L, t, r, leaving, u, own_numbers, m, exit_col, queued, n_ids, D):
         cycles_in[i, st] += m - max(state_start[i], 0)
         if L.has_policy:
             queued[d * n_ids + ids[i]] = False
+            if st == L.support and not spot[i]:
+                block_filled[d, model_k[i]] -= 1
         state[i] = L.gone
         age[i] = -np.inf
     return exit_k, by_exit, from_state
@@ -414,7 +409,8 @@ def keep_rows(arr: np.ndarray, at: np.ndarray) -> None:
 
 @_jit
 def block_places_filled(L, r, D, K):
-    """Block places filled, by draw and service model: people in supported employment not on a personal budget."""
+    """Block places filled, by draw and service model: people in supported employment not on a personal budget
+    (counted once at the start; the engine then keeps the count as people come and go)."""
     out = np.zeros((D, K))
     d, state, spot, model_k = r.d, r.state, r.spot, r.model_k
     for i in range(len(d)):

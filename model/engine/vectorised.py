@@ -178,6 +178,7 @@ class VectorisedEngine:
         # when next read (a per-draw search on every exit and move cost more than the whole cycle's arithmetic).
         self.queued = np.zeros(D * spec.cohort.n_ids, dtype=bool)
         self.budgets = BudgetLedger(self.pols, spec.cohort.n_ids) if pol is not None else None
+        self.block_filled = np.zeros((D, 1), dtype=_INT)  # without a policy, never read
         self.centres = CentreClosures([s.centres for s in specs]) if spec.centres else None
         self.led: CycleLedger | None = None  # the cycle's ledger, for every draw
         # The monthly table: each draw's numbers per cycle in one preallocated array (calendar columns, the
@@ -364,6 +365,9 @@ class VectorisedEngine:
             self.p.origin[first] = -1  # straight from education, never in day services
         if initial and pol is not None:
             self._place_initial()
+            # block places filled, by draw and service model: counted once here, then kept as people come and go
+            self.block_filled = kernels.block_places_filled(self.layout, self._rows(), self.D,
+                                                            self.place_cost.shape[1]).astype(_INT)
         if not initial:
             self._fresh.append(at)  # entrants: no leaving decision in this cycle
         self._refresh(at)
@@ -478,7 +482,7 @@ class VectorisedEngine:
             return
         exit_k, by_exit, from_state = kernels.leave(self.layout, self.t, self._rows(), leaving, u_all,
                                                     self._own_numbers, self.cycle, streams.DECIDE_EXIT, self.queued,
-                                                    self.spec.cohort.n_ids, self.D)
+                                                    self.spec.cohort.n_ids, self.D, self.block_filled)
         self._refresh(leaving)
         self.exits_total += by_exit
         self.led.exited_many(by_exit, from_state)
@@ -491,7 +495,7 @@ class VectorisedEngine:
         """The rows at positions `at` enter the states `dst` (`kernels.move`; cached quantities not refreshed)."""
         u_hours = np.zeros(len(at)) if u_hours is None else u_hours
         return kernels.move(self.layout, self.t, self._rows(), at, dst, u_hours, self.cycle, self._pb_cutoffs(),
-                            self.queued, self.spec.cohort.n_ids, self.D, charge)
+                            self.queued, self.spec.cohort.n_ids, self.D, charge, self.block_filled)
 
     def _moves(self, movers: np.ndarray, dst: np.ndarray, u_hours: np.ndarray) -> None:
         """3. The cycle's moves, referrals and job starts (`kernels.move`), told to the ledgers."""
@@ -514,7 +518,7 @@ class VectorisedEngine:
         first served, ties in id order (`DayshiftModel.fill_places`)."""
         pol, m, p, D = self.pol, self.cycle, self.p, self.D
         c, n_ids, K = self.spec.calendar.cycle_months, self.spec.cohort.n_ids, self.place_cost.shape[1]
-        occupied = kernels.block_places_filled(self.layout, self._rows(), D, K)
+        occupied = self.block_filled.astype(float)
         budgets = self.budgets.budget(m)
         places = self.budgets.places(budgets)
         q_uid, q_join = self._queue()
@@ -530,7 +534,8 @@ class VectorisedEngine:
             waited = np.bincount(d_in, weights=(m - q_join[taken]) * c, minlength=D)
             self.led.moved_many(self._move(at, np.full(len(at), pol.support))[0])  # off the list, into support
             p.model_k[at] = models[taken]
-            occupied = occupied + self._by_draw(d_in, K, models[taken])
+            self.block_filled += self._by_draw(d_in, K, models[taken])
+            occupied = self.block_filled.astype(float)
             self._fresh.append(at)
             self._refresh(at)
         self.q_uid, self.q_join = q_uid[~taken], q_join[~taken]
