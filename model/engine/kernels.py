@@ -70,6 +70,7 @@ class Tables(NamedTuple):
     total: np.ndarray
     move_cost: np.ndarray
     hours_cum: np.ndarray
+    pension_age: np.ndarray
 
 
 class Rows(NamedTuple):
@@ -81,7 +82,6 @@ class Rows(NamedTuple):
     band: np.ndarray
     age: np.ndarray
     age_band: np.ndarray
-    pension_age: np.ndarray
     exposure: np.ndarray
     months_in_state: np.ndarray
     first_move: np.ndarray
@@ -225,7 +225,7 @@ def refresh(L, t, r, at):
 def decide(L, t, r, u, own_numbers, m, exit_col, move_col, hours_col):
     """The cycle's exit and move decisions, on the states at its start: the rows leaving; the rows moving, their
     destinations and the uniforms that will pick a new job's hours."""
-    d, ids, age, pension_age = r.d, r.ids, r.age, r.pension_age
+    d, ids, age, pension_age = r.d, r.ids, r.age, t.pension_age
     leave_p, key_, first_move = r.leave_p, r.key, r.first_move
     total, cum = t.total, t.cum
     n = len(d)
@@ -238,7 +238,7 @@ def decide(L, t, r, u, own_numbers, m, exit_col, move_col, hours_col):
         k = d[i] if own_numbers else 0
         row = ids[i]
         # rows of people who left have age -inf and exit chances 0
-        if age[i] >= pension_age[i] or u[k, row, exit_col] < leave_p[i]:
+        if age[i] >= pension_age[d[i]] or u[k, row, exit_col] < leave_p[i]:
             leaving[nl] = i
             nl += 1
             continue
@@ -354,7 +354,7 @@ def leave(L, t, r, leaving, u, own_numbers, m, exit_col, queued, n_ids, D, block
     row's exit (the order of EXIT_STATES), and the exits by draw and exit and by draw and the state left. A row's
     time in its state is added up first; its totals and person fields are kept, its cached quantities are not
     refreshed. A block place they held is freed in `block_filled`."""
-    d_, ids, state, age, pension_age, death = r.d, r.ids, r.state, r.age, r.pension_age, r.death
+    d_, ids, state, age, pension_age, death = r.d, r.ids, r.state, r.age, t.pension_age, r.death
     cycles_in, state_start, spot, model_k = r.cycles_in, r.state_start, r.spot, r.model_k
     n = len(leaving)
     exit_k = np.empty(n, dtype=np.int64)
@@ -363,7 +363,7 @@ def leave(L, t, r, leaving, u, own_numbers, m, exit_col, queued, n_ids, D, block
     for j in range(n):
         i = leaving[j]
         d, st = d_[i], state[i]
-        if age[i] >= pension_age[i]:
+        if age[i] >= pension_age[d]:
             e = 0
         elif u[d if own_numbers else 0, ids[i], exit_col] < death[i]:
             e = 1

@@ -33,16 +33,15 @@ from model.scenario.schema import EXIT_STATES
 _INT = np.int64
 # Small whole numbers are stored narrow: every cycle's loops read each row's fields, and the time they take is
 # the memory they read. States, bands, services and models fit int8 (fewer than 128 of each); times in months,
-# cycles and draws fit int32. Ids, chance-table keys and totals stay int64.
+# cycles, draws and chance-table keys (checked when the tables are stacked) fit int32. Ids and totals stay int64.
 _I8, _I32 = np.int8, np.int32
 _FIELDS = dict(
     d=_I32, ids=_INT, band=_I8, age=float, age_band=_I8, state=_I8, months_in_state=_I32, exposure=_I32,
     wants_work=bool, personal_budget=bool, personal_budget_u=float, refer_ok=bool, model_k=_I8, spot=bool,
     origin=_I8, hours=float, entered=_I32, first_move=_I32, one_off=float, state_start=_I32, kept_from=_I8,
     outcome_year=_I32, cost=float, cost_disc=float, outcomes=float, outcomes_disc=float, job_starts=_INT,
-    pension_age=float,
     # Cached from the fields above, refreshed only for rows that change:
-    key=_INT, exposure_segment=_I8, death=float, leave_p=float, next_age=float, next_cost_step=_I32,
+    key=_I32, exposure_segment=_I8, death=float, leave_p=float, next_age=float, next_cost_step=_I32,
     next_exposure=_I32, monthly_cost=float, kept_share=float, kept_cost=float, kept_service=_I8, block_cost=float,
     spot_supported=bool, benefit=float, tax=float, earnings=float, weight=float, service=_I8, work_hours=float,
 )
@@ -156,8 +155,6 @@ class VectorisedEngine:
         self._tables(specs)
         # Numbers that change over time: the first cycles of later periods (of any draw), when tables are re-read.
         self._switches = sorted({k for s in specs for k, _ in s.periods if 0 < k < spec.calendar.n_cycles})
-        self.pension_age = np.array([s.exits.pension_age for s in specs])
-
         self.create_u = self._per_draw(lambda s: streams.creation_uniforms(s, spec.cohort.n_ids))
         # each cycle's uniforms, one row per id created by the end of its inflow
         n_ids = sum(g.count for g in spec.cohort.initial_groups) + np.cumsum(spec.cohort.inflow)
@@ -227,6 +224,9 @@ class VectorisedEngine:
         cum = cum.transpose(0, 1, 2, 3, 5, 4, 6)
         self.dims = cum.shape[1:6]  # S + 1, B, A, V, T
         self.cum = np.ascontiguousarray(cum).reshape(-1, cum.shape[-1])
+        if len(self.cum) > np.iinfo(_I32).max:  # a row's key is int32 (`_FIELDS`)
+            raise ValueError(f"{len(specs)} draws together have {len(self.cum):,} rows of chance tables, more than a "
+                             "row's key can hold: run fewer draws together (a smaller memory budget)")
         self.total = np.ascontiguousarray(self.cum[:, -1])
         self.state_cost = stack(lambda s: np.vstack([s.costs.state_cost, np.zeros((1, s.costs.state_cost.shape[1]))]))
         self.state_cost_tis = stack(lambda s: np.vstack([s.costs.state_cost_tis, np.ones((1, s.costs.state_cost_tis.shape[1]))]))
@@ -237,6 +237,7 @@ class VectorisedEngine:
         self.move_cost = stack(lambda s: s.costs.move_cost)
         self.death_p = stack(lambda s: s.exits.death_p)
         self.move_p = np.array([s.exits.move_p for s in specs])
+        self.pension_age = np.array([s.exits.pension_age for s in specs])
         self.work_benefit = stack(lambda s: s.costs.work_benefit)
         self.work_tax = stack(lambda s: s.costs.work_tax)
         self.work_earnings = stack(lambda s: s.costs.work_earnings)
@@ -271,7 +272,7 @@ class VectorisedEngine:
             kept_work=policy("kept_work", (D, B, 1)), kept_work_hours=policy("kept_work_hours", (D, 1)),
             hours_values=self.hours_values, work_benefit=self.work_benefit, work_tax=self.work_tax,
             work_earnings=self.work_earnings, benefits=self.benefits, service=self.service, cum=self.cum,
-            total=self.total, move_cost=self.move_cost, hours_cum=self.hours_cum)
+            total=self.total, move_cost=self.move_cost, hours_cum=self.hours_cum, pension_age=self.pension_age)
         self.layout = kernels.Layout(
             gone=spec.n_live, has_policy=pol is not None, waiting=-1 if pol is None else pol.waiting,
             support=-1 if pol is None else pol.support, work=-1 if pol is None else pol.work,
@@ -341,7 +342,6 @@ class VectorisedEngine:
                    origin=cat["state"].copy(), entered=np.full(k, m, dtype=_INT),
                    first_move=np.full(k, m if initial else m + 1, dtype=_INT),  # entrants move from the next cycle
                    state_start=np.full(k, -1 if initial else m, dtype=_INT),
-                   pension_age=self.pension_age[d],
                    cycles_in=np.zeros((k, spec.n_live), dtype=_INT))
         new["age_band"] = spec.cohort.age_band(new["age"])
         if pol is not None:
