@@ -18,8 +18,6 @@ import numba
 import numpy as np
 
 _jit = numba.njit(cache=True, nogil=True)
-# A helper called once per row, inlined where it is called.
-_inline = numba.njit(cache=True, nogil=True, inline="always")
 NEVER = np.iinfo(np.int32).max // 2  # a time in months never reached (stored in int32 fields)
 
 
@@ -128,7 +126,7 @@ def _seg(tis_lut, months):
     return tis_lut[min(months, len(tis_lut) - 1)]
 
 
-@_inline
+@numba.njit(cache=True, nogil=True, inline="always")
 def _kept_share(L, d, st, band, hours, kept_waiting, kept_search, kept_work, kept_work_hours):
     """`Spec.kept_share`: the part of a former service kept in a state of the employment pathway."""
     if st == L.waiting:

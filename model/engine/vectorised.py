@@ -361,7 +361,8 @@ class VectorisedEngine:
         self.row_of[self._uid(d, cat["ids"])] = at
         if not initial and pol is not None:  # employment first: entrants who want work are referred at once
             first = at[new["refer_ok"] & self.employment_first[d]]
-            self._queue_add(self._move(first, np.full(len(first), pol.waiting), charge=False)[4], m)
+            joined = self._move(first, np.full(len(first), pol.waiting), charge=False)[4]  # the uids now waiting
+            self._queue_add(joined, m)
             self.p.origin[first] = -1  # straight from education, never in day services
         if initial and pol is not None:
             self._place_initial()
@@ -532,7 +533,8 @@ class VectorisedEngine:
             at, d_in = self.row_of[q_uid[taken]], q_d[taken]
             admissions = np.bincount(d_in, minlength=D)
             waited = np.bincount(d_in, weights=(m - q_join[taken]) * c, minlength=D)
-            self.led.moved_many(self._move(at, np.full(len(at), pol.support))[0])  # off the list, into support
+            flows = self._move(at, np.full(len(at), pol.support))[0]  # off the list, into support
+            self.led.moved_many(flows)
             p.model_k[at] = models[taken]
             self.block_filled += self._by_draw(d_in, K, models[taken])
             occupied = self.block_filled.astype(float)
