@@ -1,7 +1,7 @@
 """The fast engine's loops over rows, compiled with numba: what every row does every cycle (the exit and move
 decisions, the cycle's sums, costs and ageing), what happens to the rows that leave or move (exits, moves,
 referrals, job starts, admissions from a waiting list), the refresh of a row's cached quantities, compaction
-(`keep_rows`), block places filled, and exact sums by draw (`fsum_by_draw`).
+(`keep_rows`), and exact sums by draw (`fsum_by_draw`).
 
 Each loop visits rows in order and adds in that order, so a sum over a draw's rows is the same whichever other
 draws run beside it, and the same from one machine to the next. The loops are serial: parallel reductions
@@ -403,18 +403,6 @@ _SAME_SIZE = {1: np.int8, 4: np.int32, 8: np.int64}
 def keep_rows(arr: np.ndarray, at: np.ndarray) -> None:
     """Move the rows at positions `at` (ascending) to the front of `arr`, in order, in place."""
     _keep_rows(arr.view(_SAME_SIZE[arr.dtype.itemsize]), np.asarray(at, dtype=np.int64))
-
-
-@_jit
-def block_places_filled(L, r, D, K):
-    """Block places filled, by draw and service model: people in supported employment not on a personal budget
-    (counted once at the start; the engine then keeps the count as people come and go)."""
-    out = np.zeros((D, K))
-    d, state, spot, model_k = r.d, r.state, r.spot, r.model_k
-    for i in range(len(d)):
-        if state[i] == L.support and not spot[i]:
-            out[d[i], model_k[i]] += 1.0
-    return out
 
 
 @_jit

@@ -366,9 +366,7 @@ class VectorisedEngine:
             self.p.origin[first] = -1  # straight from education, never in day services
         if initial and pol is not None:
             self._place_initial()
-            # block places filled, by draw and service model: counted once here, then kept as people come and go
-            self.block_filled = kernels.block_places_filled(self.layout, self._rows(), self.D,
-                                                            self.place_cost.shape[1]).astype(_INT)
+            self.block_filled = self._block_places_filled()  # counted once here, then kept as people come and go
         if not initial:
             self._fresh.append(at)  # entrants: no leaving decision in this cycle
         self._refresh(at)
@@ -392,6 +390,13 @@ class VectorisedEngine:
             p.state[over] = pol.waiting
             p.origin[over] = pol.waiting
             self.queued[mine[supported][placed]] = False  # placed: off the list
+
+    def _block_places_filled(self) -> np.ndarray:
+        """Block places filled, by draw and service model, counted from the rows: people in supported employment
+        not on a personal budget."""
+        p, K = self.p, self.place_cost.shape[1]
+        held = (p.state == self.pol.support) & ~p.spot
+        return np.bincount(p.d[held].astype(_INT) * K + p.model_k[held], minlength=self.D * K).reshape(self.D, K)
 
     def _pb_cutoffs(self) -> np.ndarray:
         """Each draw's personal-budget cutoff this cycle: a referral whose uniform is below it buys a place at once."""
