@@ -259,10 +259,10 @@ def move(L, t, r, movers, dst, u_hours, m, pb_cut, queued, n_ids, D, charge, blo
     at once; on the employment pathway a person keeps where they came from (and the part of its service they
     keep), and leaving support frees their place (one fewer in `block_filled`, by draw and service model, when
     the budget paid for it); a job's weekly hours come from its uniform in `u_hours`. Cached quantities are not
-    refreshed. Returns the flows [draw, from, to], referrals by draw, job starts by
-    draw and origin (each live state, then the inflow), job exits by draw, the uids (draw * n_ids + id) who
-    joined a waiting list, and the day-service packages released (draw, id, amount per cycle) by people starting
-    work from day services."""
+    refreshed, and those joining a waiting list are not yet marked `queued` (the engine adds them to its list).
+    Returns the flows [draw, from, to], referrals by draw, job starts by draw and origin (each live state, then the
+    inflow), job exits by draw, the uids (draw * n_ids + id) who joined a waiting list, and the day-service
+    packages released (draw, id, amount per cycle) by people starting work from day services."""
     # Every field is taken out of the tuples once, before the loop: a field reached through a tuple inside the
     # loop (or passed to a helper per row) counts a reference to its array, and that costs more than the work.
     d_, ids, state, origin_, band, hours_, job_starts = r.d, r.ids, r.state, r.origin, r.band, r.hours, r.job_starts
@@ -293,8 +293,7 @@ def move(L, t, r, movers, dst, u_hours, m, pb_cut, queued, n_ids, D, charge, blo
                 spot = personal_budget_u[i] < pb_cut[d]
                 if spot:
                     to = L.support
-                else:
-                    queued[d * n_ids + ids[i]] = True
+                else:  # the engine puts them on its list (and marks them queued)
                     joined[nj] = d * n_ids + ids[i]
                     nj += 1
             else:

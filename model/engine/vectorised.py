@@ -394,9 +394,9 @@ class VectorisedEngine:
     def _block_places_filled(self) -> np.ndarray:
         """Block places filled, by draw and service model, counted from the rows: people in supported employment
         not on a personal budget."""
-        p, K = self.p, self.place_cost.shape[1]
+        p = self.p
         held = (p.state == self.pol.support) & ~p.spot
-        return np.bincount(p.d[held].astype(_INT) * K + p.model_k[held], minlength=self.D * K).reshape(self.D, K)
+        return self._by_draw(p.d[held], self.place_cost.shape[1], p.model_k[held])
 
     def _pb_cutoffs(self) -> np.ndarray:
         """Each draw's personal-budget cutoff this cycle: a referral whose uniform is below it buys a place at once."""
@@ -508,15 +508,14 @@ class VectorisedEngine:
         flows, referrals, starts, job_exits, joined, rel_d, rel_id, rel_amount = self._move(movers, dst, u_hours)
         self._refresh(movers)
         led = self.led
+        led.moved_many(flows)
         if self.pol is not None:
             self._queue_add(joined, self.cycle)
             led.referred_many(referrals)
-            if len(rel_d):
-                self.budgets.release_many(rel_d, rel_id, self.cycle, rel_amount)
-        led.moved_many(flows)
-        if self.pol is not None:
             led.job_exits_many(job_exits)
             led.job_starts_many(starts)
+            if len(rel_d):
+                self.budgets.release_many(rel_d, rel_id, self.cycle, rel_amount)
         self._fresh.append(movers)
 
     def _waiting_lists(self) -> None:
