@@ -52,6 +52,8 @@ class Tables(NamedTuple):
     outcome_tis: np.ndarray
     state_cost: np.ndarray
     state_cost_tis: np.ndarray
+    cost_rate: np.ndarray
+    outcome_rate: np.ndarray
     place_cost: np.ndarray
     referral_from: np.ndarray
     kept_waiting: np.ndarray
@@ -106,19 +108,9 @@ class Rows(NamedTuple):
     death: np.ndarray
     leave_p: np.ndarray
     next_age: np.ndarray
-    next_cost_step: np.ndarray
-    weight: np.ndarray
-    monthly_cost: np.ndarray
-    block_cost: np.ndarray
-    spot_supported: np.ndarray
-    work_hours: np.ndarray
-    kept_cost: np.ndarray
-    kept_service: np.ndarray
+    cost_segment: np.ndarray
+    hours_k: np.ndarray
     kept_share: np.ndarray
-    benefit: np.ndarray
-    tax: np.ndarray
-    earnings: np.ndarray
-    service: np.ndarray
 
 
 @_jit
@@ -143,28 +135,20 @@ def refresh(L, t, r, at):
     """Recompute the cached quantities of the rows at positions `at` from their state, band, age band and times."""
     d_, state, band_, age_band = r.d, r.state, r.band, r.age_band
     exposure, months_in_state = r.exposure, r.months_in_state
-    refer_ok, model_k, kept_from_, spot, hours_ = r.refer_ok, r.model_k, r.kept_from, r.spot, r.hours
+    refer_ok, model_k, kept_from_, hours_ = r.refer_ok, r.model_k, r.kept_from, r.hours
     tis_lut, next_edge, next_age_edge, death_p, move_p = t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p
-    outcome_weight, outcome_tis = t.outcome_weight, t.outcome_tis
-    state_cost, state_cost_tis = t.state_cost, t.state_cost_tis
-    place_cost, referral_from, service = t.place_cost, t.referral_from, t.service
-    kept_waiting, kept_search = t.kept_waiting, t.kept_search
-    kept_work, kept_work_hours = t.kept_work, t.kept_work_hours
-    hours_values, work_benefit, work_tax, work_earnings, benefits = (t.hours_values, t.work_benefit, t.work_tax,
-                                                                     t.work_earnings, t.benefits)
+    referral_from, hours_values = t.referral_from, t.hours_values
     n_ages, n_hours = death_p.shape[1], hours_values.shape[1]
     # Every field is taken out of the tuple once, before the loop: a field reached through the tuple inside the
     # loop costs more than the work on it.
     exposure_segment, key, next_exposure, death_, leave_p = (r.exposure_segment, r.key, r.next_exposure, r.death,
                                                              r.leave_p)
-    next_age, next_cost_step, weight, block_cost = r.next_age, r.next_cost_step, r.weight, r.block_cost
-    spot_supported, work_hours = r.spot_supported, r.work_hours
-    kept_share, kept_cost, kept_service, monthly_cost = r.kept_share, r.kept_cost, r.kept_service, r.monthly_cost
-    benefit, tax, earnings, service_ = r.benefit, r.tax, r.earnings, r.service
+    next_age, cost_segment, hours_k, kept_share = r.next_age, r.cost_segment, r.hours_k, r.kept_share
+    kept_waiting, kept_search, kept_work, kept_work_hours = t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours
     for i in at:
         d, st, band, ab = d_[i], state[i], band_[i], age_band[i]
         gone = st == L.gone
-        es, cs = _seg(tis_lut, exposure[i]), _seg(tis_lut, months_in_state[i])
+        es = _seg(tis_lut, exposure[i])
         # The policy variant of the chance tables (`transitions.cumulative_chances`); someone waiting moves as in
         # the state they came from (`Person.choose_move`).
         chances_of, v = st, 0
@@ -183,40 +167,23 @@ def refresh(L, t, r, at):
         death_[i] = death
         leave_p[i] = 0.0 if gone else death + move_p[d]
         next_age[i] = np.inf if gone else next_age_edge[ab]
-        # the cycle's cost and outcome, and when the next step of time in the state starts
-        next_cost_step[i] = NEVER if gone else next_edge[cs]
-        weight[i] = outcome_weight[d, st, band] * outcome_tis[d, st, cs]
-        cost = state_cost[d, st, band] * state_cost_tis[d, st, cs]
-        hours = 0.0
-        if L.has_policy:
-            supported = st == L.support
-            place = place_cost[d, model_k[i]] if supported else 0.0
-            cost = cost + place
-            block_cost[i] = place if supported and not spot[i] else 0.0
-            spot_supported[i] = supported and spot[i]
-            hours = hours_[i] if st == L.work else 0.0
-            work_hours[i] = hours
-            # the part of their former service kept on the employment pathway (`Spec.kept_share`), paid by it
-            kept_from = kept_from_[i]
-            if kept_from >= 0:
-                share = _kept_share(L, d, st, band, hours_[i], kept_waiting, kept_search, kept_work, kept_work_hours)
-                kept_share[i] = share
-                kept_cost[i] = share * state_cost[d, kept_from, band]
-                kept_service[i] = service[kept_from]
-            else:
-                kept_share[i], kept_cost[i], kept_service[i] = 0.0, 0.0, service[-1]
-        monthly_cost[i] = cost
-        # in work, benefits and tax follow the job's weekly hours (`Spec.benefit_tax_earnings`)
-        if hours > 0:
+        # the step of time in the state that sets the cycle's cost and outcome (`end_of_cycle` reads them)
+        cost_segment[i] = _seg(tis_lut, months_in_state[i])
+        # in work, benefits and tax follow the job's weekly hours (`Spec.benefit_tax_earnings`): their column
+        h = -1
+        if L.has_policy and st == L.work and hours_[i] > 0:
             h = 0
             for j in range(n_hours):
-                if hours_values[d, j] == hours:
+                if hours_values[d, j] == hours_[i]:
                     h = j
                     break
-            benefit[i], tax[i], earnings[i] = work_benefit[d, band, h], work_tax[d, h], work_earnings[d, h]
+        hours_k[i] = h
+        # the part of their former service kept on the employment pathway (`Spec.kept_share`)
+        if L.has_policy and kept_from_[i] >= 0:
+            kept_share[i] = _kept_share(L, d, st, band, hours_[i], kept_waiting, kept_search, kept_work,
+                                        kept_work_hours)
         else:
-            benefit[i], tax[i], earnings[i] = benefits[d, st, band], 0.0, 0.0
-        service_[i] = service[st]
+            kept_share[i] = 0.0
 
 
 @_jit
@@ -417,21 +384,21 @@ def sum_by_draw(d, values, D):
 def end_of_cycle(L, t, r, D, n_services, fresh, year, df_costs, df_outcomes):
     """Steps 6-7 of a cycle for every row: the cycle's sums by draw, each row's costs and outcomes, then (a second
     pass) time passes: a row entering a new age band, or a new step of time in its state or of time exposed to a
-    decision, has what depends on it recomputed here. Returns the sums."""
-    d_, state, service, kept_service, kept_cost, kept_share, kept_from = (r.d, r.state, r.service, r.kept_service,
-                                                                          r.kept_cost, r.kept_share, r.kept_from)
-    monthly_cost, one_off, benefit, tax, earnings, work_hours, weight, block_cost = (
-        r.monthly_cost, r.one_off, r.benefit, r.tax, r.earnings, r.work_hours, r.weight, r.block_cost)
-    spot_supported, job_starts, months_in_state, outcome_year = (r.spot_supported, r.job_starts, r.months_in_state,
-                                                                 r.outcome_year)
+    decision, has what depends on it recomputed here. Returns the sums.
+
+    A row's money this cycle is read from the draws' small tables by its state, band, step of time in the state
+    and job's hours, not from cached per-row figures: the loop's time is the memory it reads per row."""
+    d_, state, band_, cost_segment, hours_k, hours_ = r.d, r.state, r.band, r.cost_segment, r.hours_k, r.hours
+    model_k, spot, kept_from_, one_off = r.model_k, r.spot, r.kept_from, r.one_off
+    job_starts, months_in_state, outcome_year = r.job_starts, r.months_in_state, r.outcome_year
     cost_, cost_disc, outcomes, outcomes_disc = r.cost, r.cost_disc, r.outcomes, r.outcomes_disc
-    exposure, age, age_band, next_age, next_cost_step, next_exposure = (r.exposure, r.age, r.age_band, r.next_age,
-                                                                        r.next_cost_step, r.next_exposure)
-    band, key, exposure_segment = r.band, r.key, r.exposure_segment
-    death, leave_p, model_k = r.death, r.leave_p, r.model_k
+    exposure, age, age_band, next_age, next_exposure = r.exposure, r.age, r.age_band, r.next_age, r.next_exposure
+    key, exposure_segment, death, leave_p = r.key, r.exposure_segment, r.death, r.leave_p
     tis_lut, next_edge, next_age_edge, death_p, move_p = t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p
-    outcome_weight, outcome_tis, state_cost, state_cost_tis, place_cost = (t.outcome_weight, t.outcome_tis,
-                                                                           t.state_cost, t.state_cost_tis, t.place_cost)
+    cost_rate, outcome_rate, state_cost, place_cost, service = (t.cost_rate, t.outcome_rate, t.state_cost,
+                                                                t.place_cost, t.service)
+    benefits, work_benefit, work_tax, work_earnings = t.benefits, t.work_benefit, t.work_tax, t.work_earnings
+    kept_share_ = r.kept_share
     n_ages, age_step = death_p.shape[1], L.V * L.T
     counts = np.zeros((D, L.S1), dtype=np.int64)
     by_service = np.zeros((D, n_services + 1))
@@ -447,79 +414,114 @@ def end_of_cycle(L, t, r, D, n_services, fresh, year, df_costs, df_outcomes):
     cur = 0
     s0, s1, s2, s3, s4, s5, s6 = sums[0]
     for i in range(n):
-        d, st = d_[i], state[i]
+        d, st, b, cs = d_[i], state[i], band_[i], cost_segment[i]
         if d != cur:
             sums[cur, 0], sums[cur, 1], sums[cur, 2], sums[cur, 3] = s0, s1, s2, s3
             sums[cur, 4], sums[cur, 5], sums[cur, 6] = s4, s5, s6
             s0, s1, s2, s3, s4, s5, s6 = sums[d]
             cur = d
-        cost = monthly_cost[i] + one_off[i]
+        cls = (np.int64(d) * L.S1 + st) * L.B + b
+        cost = cost_rate.flat[cls * L.T + cs]
+        weight = outcome_rate.flat[cls * L.T + cs]
+        h = hours_k[i]
+        if h >= 0:  # in work: benefits and tax follow the job's hours (`Spec.benefit_tax_earnings`)
+            benefit, tax, earnings, hours = work_benefit[d, b, h], work_tax[d, h], work_earnings[d, h], hours_[i]
+        else:
+            benefit, tax, earnings, hours = benefits[d, st, b], 0.0, 0.0, 0.0
+        block = 0.0
+        if L.has_policy and st == L.support:  # their place: a block place, or one a personal budget bought
+            place = place_cost[d, model_k[i]]
+            cost = cost + place
+            if spot[i]:
+                tallies[d, 0] += 1
+            else:
+                block = place
+        cost = cost + one_off[i]
         counts[d, st] += 1
-        by_service[d, service[i]] += cost
+        by_service[d, service[st]] += cost
+        kept_share = 0.0
         if L.has_policy:
-            by_service[d, kept_service[i]] += kept_cost[i]
-            cost = cost + kept_cost[i]
-        s0 += benefit[i]
-        s1 += tax[i]
-        s2 += earnings[i]
-        s3 += work_hours[i]
-        s4 += weight[i]
-        s5 += block_cost[i]
+            # the part of their former service kept on the employment pathway (`Spec.kept_share`), paid by it
+            kept_from = kept_from_[i]
+            if kept_from >= 0:
+                kept_share = kept_share_[i]
+                kept_cost = kept_share * state_cost[d, kept_from, b]
+                by_service[d, service[kept_from]] += kept_cost
+                cost = cost + kept_cost
+        s0 += benefit
+        s1 += tax
+        s2 += earnings
+        s3 += hours
+        s4 += weight
+        s5 += block
         if st == L.day:
             s6 += 1.0
-        elif L.day >= 0 and kept_from[i] == L.day:
-            s6 += kept_share[i]
-        if L.has_policy:
-            tallies[d, 0] += spot_supported[i]
-            if st == L.work:
-                if job_starts[i] > 0:
-                    months = months_in_state[i]
-                    tallies[d, 1] += 6 <= months < 6 + c
-                    tallies[d, 2] += 12 <= months < 12 + c
-                if outcome_year[i] != year:
-                    outcome_year[i] = year
-                    tallies[d, 3] += 1
+        elif L.day >= 0 and kept_from_[i] == L.day:
+            s6 += kept_share
+        if L.has_policy and st == L.work:
+            if job_starts[i] > 0:
+                months = months_in_state[i]
+                tallies[d, 1] += 6 <= months < 6 + c
+                tallies[d, 2] += 12 <= months < 12 + c
+            if outcome_year[i] != year:
+                outcome_year[i] = year
+                tallies[d, 3] += 1
         if L.person_totals:
             cost_[i] += cost
-            outcomes[i] += weight[i]
+            outcomes[i] += weight
             cost_disc[i] += cost * df_costs[d]
-            outcomes_disc[i] += weight[i] * df_outcomes[d]
+            outcomes_disc[i] += weight * df_outcomes[d]
     sums[cur, 0], sums[cur, 1], sums[cur, 2], sums[cur, 3] = s0, s1, s2, s3
     sums[cur, 4], sums[cur, 5], sums[cur, 6] = s4, s5, s6
     # a second pass over the rows: fewer arrays live in each loop than in one that does both
     for i in range(n):
-        d, st = d_[i], state[i]
         # the cycle has passed: a cycle older, a cycle longer in the state; entrants and movers start afresh
         if fresh[i]:
             exposure[i] = 0
             one_off[i] = 0.0
         else:
             exposure[i] += c
-        months_in_state[i] += c
+        months = months_in_state[i] + c
+        months_in_state[i] = months
         age[i] += older_by
         if age[i] >= next_age[i]:  # a new age band: one band further along the chance tables
             ab = age_band[i] + 1
             age_band[i] = ab
             key[i] += age_step
-            p = death_p[d, min(ab, n_ages - 1), band[i]]
+            p = death_p[d_[i], min(ab, n_ages - 1), band_[i]]
             death[i] = p
-            leave_p[i] = p + move_p[d]
+            leave_p[i] = p + move_p[d_[i]]
             next_age[i] = next_age_edge[ab]
-        if months_in_state[i] >= next_cost_step[i]:  # the cycle's cost and outcome weight step on
-            cs = _seg(tis_lut, months_in_state[i])
-            next_cost_step[i] = next_edge[cs]
-            b = band[i]
-            weight[i] = outcome_weight[d, st, b] * outcome_tis[d, st, cs]
-            rate = state_cost[d, st, b] * state_cost_tis[d, st, cs]
-            if L.has_policy and st == L.support:
-                rate = rate + place_cost[d, model_k[i]]
-            monthly_cost[i] = rate
+        if months >= next_edge[cost_segment[i]]:  # the cycle's cost and outcome weight step on
+            cost_segment[i] = _seg(tis_lut, months)
         if exposure[i] >= next_exposure[i]:  # the chances of leaving the state step on
             es = _seg(tis_lut, exposure[i])
             key[i] += es - exposure_segment[i]
             exposure_segment[i] = es
             next_exposure[i] = next_edge[es]
     return counts, by_service, sums, tallies
+
+
+@_jit
+def start_money(L, t, r):
+    """Each row's cost (with the part of a former service kept, without one-off costs), outcome weight, benefits
+    and tax for a cycle in its state at the start, as `end_of_cycle` charges them: the start state counted at
+    time 0."""
+    d_, state, band_, cost_segment, hours_k, model_k, kept_from_ = (r.d, r.state, r.band, r.cost_segment, r.hours_k,
+                                                                  r.model_k, r.kept_from)
+    n = len(d_)
+    cost, weight, benefit, tax = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    for i in range(n):
+        d, st, b, h = d_[i], state[i], band_[i], hours_k[i]
+        rate = t.cost_rate[d, st, b, cost_segment[i]]
+        if L.has_policy and st == L.support:
+            rate = rate + t.place_cost[d, model_k[i]]
+        if L.has_policy and kept_from_[i] >= 0:
+            rate = rate + r.kept_share[i] * t.state_cost[d, kept_from_[i], b]
+        cost[i], weight[i] = rate, t.outcome_rate[d, st, b, cost_segment[i]]
+        benefit[i] = t.work_benefit[d, b, h] if h >= 0 else t.benefits[d, st, b]
+        tax[i] = t.work_tax[d, h] if h >= 0 else 0.0
+    return cost, weight, benefit, tax
 
 
 @_jit

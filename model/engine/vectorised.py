@@ -41,9 +41,8 @@ _FIELDS = dict(
     origin=_I8, hours=float, entered=_I32, first_move=_I32, one_off=float, state_start=_I32, kept_from=_I8,
     outcome_year=_I32, cost=float, cost_disc=float, outcomes=float, outcomes_disc=float, job_starts=_INT,
     # Cached from the fields above, refreshed only for rows that change:
-    key=_I32, exposure_segment=_I8, death=float, leave_p=float, next_age=float, next_cost_step=_I32,
-    next_exposure=_I32, monthly_cost=float, kept_share=float, kept_cost=float, kept_service=_I8, block_cost=float,
-    spot_supported=bool, benefit=float, tax=float, earnings=float, weight=float, service=_I8, work_hours=float,
+    key=_I32, exposure_segment=_I8, death=float, leave_p=float, next_age=float, next_exposure=_I32,
+    cost_segment=_I8, hours_k=_I8, kept_share=float,
 )
 _NEVER = kernels.NEVER
 _COMPACT_SHARE = 0.05  # compact the arrays once this share of rows belongs to people who have left
@@ -198,11 +197,11 @@ class VectorisedEngine:
         if not w:
             return None
         p = self.p
-        cost = p.monthly_cost + p.kept_cost
+        cost, weight, benefit, tax = kernels.start_money(self.layout, self.t, self._rows())
         p.cost_disc += w * cost
-        p.outcomes_disc += w * p.weight
-        costs, outcomes = self._sum_by_draw(cost), self._sum_by_draw(p.weight)
-        purse = self._sum_by_draw(p.benefit) - self._sum_by_draw(p.tax)
+        p.outcomes_disc += w * weight
+        costs, outcomes = self._sum_by_draw(cost), self._sum_by_draw(weight)
+        purse = self._sum_by_draw(benefit) - self._sum_by_draw(tax)
         centres = self.centres.costs(0)[0].tolist() if self.centres is not None else [0.0] * self.D  # all open
         return [(w * (costs[dd] + centres[dd]), w * outcomes[dd], w * (costs[dd] + centres[dd] + purse[dd]))
                 for dd in range(self.D)]
@@ -267,6 +266,9 @@ class VectorisedEngine:
             tis_lut=self.tis_lut, next_edge=self.next_edge, next_age_edge=self.next_age_edge, death_p=self.death_p,
             move_p=self.move_p, outcome_weight=self.outcome_weight, outcome_tis=self.outcome_tis,
             state_cost=self.state_cost, state_cost_tis=self.state_cost_tis,
+            # a cycle's cost and outcome weight by draw, state, band and step of time in the state
+            cost_rate=self.state_cost[..., None] * self.state_cost_tis[:, :, None, :],
+            outcome_rate=self.outcome_weight[..., None] * self.outcome_tis[:, :, None, :],
             place_cost=policy("place_cost", (D, 1)), referral_from=policy("referral_from", (D, S1), bool),
             kept_waiting=policy("kept_waiting", (D, B)), kept_search=policy("kept_search", (D, B)),
             kept_work=policy("kept_work", (D, B, 1)), kept_work_hours=policy("kept_work_hours", (D, 1)),
