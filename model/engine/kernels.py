@@ -54,6 +54,7 @@ class Tables(NamedTuple):
     state_cost_tis: np.ndarray
     cost_rate: np.ndarray
     outcome_rate: np.ndarray
+    benefit_rate: np.ndarray
     place_cost: np.ndarray
     referral_from: np.ndarray
     kept_waiting: np.ndarray
@@ -109,6 +110,7 @@ class Rows(NamedTuple):
     leave_p: np.ndarray
     next_age: np.ndarray
     cost_segment: np.ndarray
+    cost_key: np.ndarray
     hours_k: np.ndarray
     kept_share: np.ndarray
 
@@ -143,7 +145,8 @@ def refresh(L, t, r, at):
     # loop costs more than the work on it.
     exposure_segment, key, next_exposure, death_, leave_p = (r.exposure_segment, r.key, r.next_exposure, r.death,
                                                              r.leave_p)
-    next_age, cost_segment, hours_k, kept_share = r.next_age, r.cost_segment, r.hours_k, r.kept_share
+    next_age, cost_segment, cost_key, hours_k, kept_share = (r.next_age, r.cost_segment, r.cost_key, r.hours_k,
+                                                             r.kept_share)
     kept_waiting, kept_search, kept_work, kept_work_hours = t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours
     for i in at:
         d, st, band, ab = d_[i], state[i], band_[i], age_band[i]
@@ -168,7 +171,9 @@ def refresh(L, t, r, at):
         leave_p[i] = 0.0 if gone else death + move_p[d]
         next_age[i] = np.inf if gone else next_age_edge[ab]
         # the step of time in the state that sets the cycle's cost and outcome (`end_of_cycle` reads them)
-        cost_segment[i] = _seg(tis_lut, months_in_state[i])
+        cs = _seg(tis_lut, months_in_state[i])
+        cost_segment[i] = cs
+        cost_key[i] = ((d * L.S1 + st) * L.B + band) * L.T + cs
         # in work, benefits and tax follow the job's weekly hours (`Spec.benefit_tax_earnings`): their column
         h = -1
         if L.has_policy and st == L.work and hours_[i] > 0:
@@ -388,16 +393,17 @@ def end_of_cycle(L, t, r, D, n_services, fresh, year, df_costs, df_outcomes):
 
     A row's money this cycle is read from the draws' small tables by its state, band, step of time in the state
     and job's hours, not from cached per-row figures: the loop's time is the memory it reads per row."""
-    d_, state, band_, cost_segment, hours_k, hours_ = r.d, r.state, r.band, r.cost_segment, r.hours_k, r.hours
+    d_, state, band_, cost_key, hours_k, hours_ = r.d, r.state, r.band, r.cost_key, r.hours_k, r.hours
     model_k, spot, kept_from_, one_off = r.model_k, r.spot, r.kept_from, r.one_off
     job_starts, months_in_state, outcome_year = r.job_starts, r.months_in_state, r.outcome_year
     cost_, cost_disc, outcomes, outcomes_disc = r.cost, r.cost_disc, r.outcomes, r.outcomes_disc
     exposure, age, age_band, next_age, next_exposure = r.exposure, r.age, r.age_band, r.next_age, r.next_exposure
+    cost_segment = r.cost_segment
     key, exposure_segment, death, leave_p = r.key, r.exposure_segment, r.death, r.leave_p
     tis_lut, next_edge, next_age_edge, death_p, move_p = t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p
-    cost_rate, outcome_rate, state_cost, place_cost, service = (t.cost_rate, t.outcome_rate, t.state_cost,
-                                                                t.place_cost, t.service)
-    benefits, work_benefit, work_tax, work_earnings = t.benefits, t.work_benefit, t.work_tax, t.work_earnings
+    cost_rate, outcome_rate, benefit_rate = t.cost_rate, t.outcome_rate, t.benefit_rate
+    state_cost, place_cost, service = t.state_cost, t.place_cost, t.service
+    work_benefit, work_tax, work_earnings = t.work_benefit, t.work_tax, t.work_earnings
     kept_share_ = r.kept_share
     n_ages, age_step = death_p.shape[1], L.V * L.T
     counts = np.zeros((D, L.S1), dtype=np.int64)
@@ -414,20 +420,19 @@ def end_of_cycle(L, t, r, D, n_services, fresh, year, df_costs, df_outcomes):
     cur = 0
     s0, s1, s2, s3, s4, s5, s6 = sums[0]
     for i in range(n):
-        d, st, b, cs = d_[i], state[i], band_[i], cost_segment[i]
+        d, st, b, k = d_[i], state[i], band_[i], cost_key[i]
         if d != cur:
             sums[cur, 0], sums[cur, 1], sums[cur, 2], sums[cur, 3] = s0, s1, s2, s3
             sums[cur, 4], sums[cur, 5], sums[cur, 6] = s4, s5, s6
             s0, s1, s2, s3, s4, s5, s6 = sums[d]
             cur = d
-        cls = (np.int64(d) * L.S1 + st) * L.B + b
-        cost = cost_rate.flat[cls * L.T + cs]
-        weight = outcome_rate.flat[cls * L.T + cs]
+        cost = cost_rate[k]
+        weight = outcome_rate[k]
         h = hours_k[i]
         if h >= 0:  # in work: benefits and tax follow the job's hours (`Spec.benefit_tax_earnings`)
             benefit, tax, earnings, hours = work_benefit[d, b, h], work_tax[d, h], work_earnings[d, h], hours_[i]
         else:
-            benefit, tax, earnings, hours = benefits[d, st, b], 0.0, 0.0, 0.0
+            benefit, tax, earnings, hours = benefit_rate[k], 0.0, 0.0, 0.0
         block = 0.0
         if L.has_policy and st == L.support:  # their place: a block place, or one a personal budget bought
             place = place_cost[d, model_k[i]]
@@ -493,7 +498,9 @@ def end_of_cycle(L, t, r, D, n_services, fresh, year, df_costs, df_outcomes):
             leave_p[i] = p + move_p[d_[i]]
             next_age[i] = next_age_edge[ab]
         if months >= next_edge[cost_segment[i]]:  # the cycle's cost and outcome weight step on
-            cost_segment[i] = _seg(tis_lut, months)
+            cs = _seg(tis_lut, months)
+            cost_key[i] += cs - cost_segment[i]
+            cost_segment[i] = cs
         if exposure[i] >= next_exposure[i]:  # the chances of leaving the state step on
             es = _seg(tis_lut, exposure[i])
             key[i] += es - exposure_segment[i]
@@ -507,19 +514,19 @@ def start_money(L, t, r):
     """Each row's cost (with the part of a former service kept, without one-off costs), outcome weight, benefits
     and tax for a cycle in its state at the start, as `end_of_cycle` charges them: the start state counted at
     time 0."""
-    d_, state, band_, cost_segment, hours_k, model_k, kept_from_ = (r.d, r.state, r.band, r.cost_segment, r.hours_k,
-                                                                  r.model_k, r.kept_from)
+    d_, state, band_, cost_key, hours_k, model_k, kept_from_ = (r.d, r.state, r.band, r.cost_key, r.hours_k,
+                                                              r.model_k, r.kept_from)
     n = len(d_)
     cost, weight, benefit, tax = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     for i in range(n):
         d, st, b, h = d_[i], state[i], band_[i], hours_k[i]
-        rate = t.cost_rate[d, st, b, cost_segment[i]]
+        rate = t.cost_rate[cost_key[i]]
         if L.has_policy and st == L.support:
             rate = rate + t.place_cost[d, model_k[i]]
         if L.has_policy and kept_from_[i] >= 0:
             rate = rate + r.kept_share[i] * t.state_cost[d, kept_from_[i], b]
-        cost[i], weight[i] = rate, t.outcome_rate[d, st, b, cost_segment[i]]
-        benefit[i] = t.work_benefit[d, b, h] if h >= 0 else t.benefits[d, st, b]
+        cost[i], weight[i] = rate, t.outcome_rate[cost_key[i]]
+        benefit[i] = t.work_benefit[d, b, h] if h >= 0 else t.benefit_rate[cost_key[i]]
         tax[i] = t.work_tax[d, h] if h >= 0 else 0.0
     return cost, weight, benefit, tax
 

@@ -42,7 +42,7 @@ _FIELDS = dict(
     outcome_year=_I32, cost=float, cost_disc=float, outcomes=float, outcomes_disc=float, job_starts=_INT,
     # Cached from the fields above, refreshed only for rows that change:
     key=_I32, exposure_segment=_I8, death=float, leave_p=float, next_age=float, next_exposure=_I32,
-    cost_segment=_I8, hours_k=_I8, kept_share=float,
+    cost_segment=_I8, cost_key=_I32, hours_k=_I8, kept_share=float,
 )
 _NEVER = kernels.NEVER
 _COMPACT_SHARE = 0.05  # compact the arrays once this share of rows belongs to people who have left
@@ -266,9 +266,11 @@ class VectorisedEngine:
             tis_lut=self.tis_lut, next_edge=self.next_edge, next_age_edge=self.next_age_edge, death_p=self.death_p,
             move_p=self.move_p, outcome_weight=self.outcome_weight, outcome_tis=self.outcome_tis,
             state_cost=self.state_cost, state_cost_tis=self.state_cost_tis,
-            # a cycle's cost and outcome weight by draw, state, band and step of time in the state
-            cost_rate=self.state_cost[..., None] * self.state_cost_tis[:, :, None, :],
-            outcome_rate=self.outcome_weight[..., None] * self.outcome_tis[:, :, None, :],
+            # a cycle's cost, outcome weight and benefits by draw, state, band and step of time in the state,
+            # flat: a row's cost_key finds its entry (((d * S1 + state) * B + band) * T + step)
+            cost_rate=(self.state_cost[..., None] * self.state_cost_tis[:, :, None, :]).ravel(),
+            outcome_rate=(self.outcome_weight[..., None] * self.outcome_tis[:, :, None, :]).ravel(),
+            benefit_rate=np.repeat(self.benefits[..., None], T, axis=-1).ravel(),
             place_cost=policy("place_cost", (D, 1)), referral_from=policy("referral_from", (D, S1), bool),
             kept_waiting=policy("kept_waiting", (D, B)), kept_search=policy("kept_search", (D, B)),
             kept_work=policy("kept_work", (D, B, 1)), kept_work_hours=policy("kept_work_hours", (D, 1)),
