@@ -87,6 +87,13 @@ def test_command_line_starts_light():
     assert out.stdout.strip() == "", f"importing model.cli loads {out.stdout.strip()}"
 
 
+
+def test_a_run_of_the_fast_engine_does_not_load_mesa():
+    code = ("import sys, model; model.simulate('scenarios/baseline.yaml', seed=1); "
+            "print('mesa' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "False", "a run of the fast engine imports Mesa (seconds at every start)"
+
 @pytest.mark.slow
 def test_library_leaves_the_matplotlib_backend_alone():
     code = ("import matplotlib; before = matplotlib.get_backend(); import model.output.plots, model.output.sweep_folder, "

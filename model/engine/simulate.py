@@ -8,7 +8,6 @@ from pathlib import Path
 
 from model.compile.spec import Spec, compiled
 from model.compile.validate import load_scenario
-from model.engine.agents import DayshiftModel
 from model.engine.interface import Engine, EngineFactory
 from model.engine.memory import draws_at_once
 from model.engine.parallel import WorkersStopped, default_threads, discard_pool, groups, pool
@@ -17,9 +16,17 @@ from model.engine.streams import seed_from
 from model.engine.vectorised import VectorisedEngine
 from model.scenario.schema import Scenario
 
+def _mesa(specs: list[Spec], seed: int, threads: int = 1, people: bool = True) -> Engine:
+    """The Mesa reference engine (Mesa is imported only when it is asked for: a run of the fast engine does not
+    wait for it)."""
+    from model.engine.agents import DayshiftModel
+
+    return DayshiftModel(_single(specs), rng=seed)
+
+
 ENGINES: dict[str, EngineFactory] = {
     "vectorised": lambda specs, seed, threads=1, people=True: VectorisedEngine(specs, seed, threads, people),
-    "agents": lambda specs, seed, threads=1, people=True: DayshiftModel(_single(specs), rng=seed),
+    "agents": _mesa,
 }
 
 
