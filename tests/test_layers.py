@@ -56,9 +56,13 @@ def test_imports_run_one_way(module):
             f"{LAYERS[there] if there is not None else '?'}): imports must run {' -> '.join(LAYERS)}")
 
 
+# Imports deferred on purpose, each with its reason (the direction of every import is still checked above).
+DEFERRED = {("model.engine.simulate", "model.engine.agents"): "Mesa is imported only when its engine is asked for"}
+
+
 @pytest.mark.parametrize("module", [m for m in MODULES if m not in ("model", "model.cli")])
 def test_no_import_hides_in_a_function(module):
-    hidden = [t for t, nested in _imports(MODULES[module]) if nested]
+    hidden = [t for t, nested in _imports(MODULES[module]) if nested and (module, t) not in DEFERRED]
     assert not hidden, f"{module} imports {hidden} inside a function; import at the top (the layers have no cycles)"
 
 
