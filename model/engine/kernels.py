@@ -8,6 +8,13 @@ draws run beside it, and the same from one machine to the next. The loops are se
 would add in an order that depends on the threads. The functions hold no state and do no I/O; compiled code
 is cached on disk beside this file (or in numba's user cache when that is read-only), so only the first run
 after an install pays for compiling.
+
+Each loop is a compiled function (`_refresh`, `_decide`, ...) taking the arrays it reads and writes one by
+one, called by a plain function of the same name without the underscore that takes them out of the run's
+tuples (`Layout`, `Tables`, `Rows`). A compiled function given a whole tuple compiles for every array in it,
+used or not (a loop given the 60-array `Rows` took 1.3 s to compile against 0.3 s given its four arrays), and
+reading a field through a tuple inside a loop counts a reference to its array each time, which costs more
+than the work on it.
 """
 
 from __future__ import annotations
@@ -133,21 +140,12 @@ def _kept_share(L, d, st, band, hours, kept_waiting, kept_search, kept_work, kep
 
 
 @_jit
-def refresh(L, t, r, at):
-    """Recompute the cached quantities of the rows at positions `at` from their state, band, age band and times."""
-    d_, state, band_, age_band = r.d, r.state, r.band, r.age_band
-    exposure, months_in_state = r.exposure, r.months_in_state
-    refer_ok, model_k, kept_from_, hours_ = r.refer_ok, r.model_k, r.kept_from, r.hours
-    tis_lut, next_edge, next_age_edge, death_p, move_p = t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p
-    referral_from, hours_values = t.referral_from, t.hours_values
+def _refresh(L, at, d_, state, band_, age_band, exposure, months_in_state, refer_ok, model_k, kept_from_, hours_,
+             tis_lut, next_edge, next_age_edge, death_p, move_p, referral_from, hours_values, exposure_segment, key,
+             next_exposure, death_, leave_p, next_age, cost_segment, cost_key, hours_k, kept_share, kept_waiting,
+             kept_search, kept_work, kept_work_hours):
+    """`refresh` on the fields it reads and writes (compiled)."""
     n_ages, n_hours = death_p.shape[1], hours_values.shape[1]
-    # Every field is taken out of the tuple once, before the loop: a field reached through the tuple inside the
-    # loop costs more than the work on it.
-    exposure_segment, key, next_exposure, death_, leave_p = (r.exposure_segment, r.key, r.next_exposure, r.death,
-                                                             r.leave_p)
-    next_age, cost_segment, cost_key, hours_k, kept_share = (r.next_age, r.cost_segment, r.cost_key, r.hours_k,
-                                                             r.kept_share)
-    kept_waiting, kept_search, kept_work, kept_work_hours = t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours
     for i in at:
         d, st, band, ab = d_[i], state[i], band_[i], age_band[i]
         gone = st == L.gone
@@ -191,13 +189,19 @@ def refresh(L, t, r, at):
             kept_share[i] = 0.0
 
 
+def refresh(L: Layout, t: Tables, r: Rows, at: np.ndarray) -> None:
+    """Recompute the cached quantities of the rows at positions `at` from their state, band, age band and times."""
+    return _refresh(L, at, r.d, r.state, r.band, r.age_band, r.exposure, r.months_in_state, r.refer_ok, r.model_k,
+                    r.kept_from, r.hours, t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p, t.referral_from,
+                    t.hours_values, r.exposure_segment, r.key, r.next_exposure, r.death, r.leave_p, r.next_age,
+                    r.cost_segment, r.cost_key, r.hours_k, r.kept_share, t.kept_waiting, t.kept_search, t.kept_work,
+                    t.kept_work_hours)
+
+
 @_jit
-def decide(L, t, r, u, own_numbers, m, exit_col, move_col, hours_col):
-    """The cycle's exit and move decisions, on the states at its start: the rows leaving; the rows moving, their
-    destinations and the uniforms that will pick a new job's hours."""
-    d, ids, age, pension_age = r.d, r.ids, r.age, t.pension_age
-    leave_p, key_, first_move = r.leave_p, r.key, r.first_move
-    total, cum = t.total, t.cum
+def _decide(L, u, own_numbers, m, exit_col, move_col, hours_col, d, ids, age, pension_age, leave_p, key_, first_move,
+            total, cum):
+    """`decide` on the fields it reads and writes (compiled)."""
     n = len(d)
     leaving = np.empty(n, dtype=np.int64)
     movers = np.empty(n, dtype=np.int64)
@@ -223,25 +227,20 @@ def decide(L, t, r, u, own_numbers, m, exit_col, move_col, hours_col):
     return leaving[:nl], movers[:nm], dst[:nm], u_hours[:nm]
 
 
+def decide(L: Layout, t: Tables, r: Rows, u: np.ndarray, own_numbers: bool, m: int, exit_col: int, move_col: int,
+           hours_col: int) -> tuple:
+    """The cycle's exit and move decisions, on the states at its start: the rows leaving; the rows moving, their
+    destinations and the uniforms that will pick a new job's hours."""
+    return _decide(L, u, own_numbers, m, exit_col, move_col, hours_col, r.d, r.ids, r.age, t.pension_age, r.leave_p,
+                   r.key, r.first_move, t.total, t.cum)
+
+
 @_jit
-def move(L, t, r, movers, dst, u_hours, m, pb_cut, queued, n_ids, D, charge, block_filled):
-    """The rows at positions `movers` move to `dst`, in row order, as `Person.enter` (`DayshiftModel._moves`):
-    time in the state restarts and the move is charged (unless `charge` is false); a move to the waiting list is
-    a referral, which a usable personal budget (its uniform below the draw's cutoff `pb_cut`) turns into a place
-    at once; on the employment pathway a person keeps where they came from (and the part of its service they
-    keep), and leaving support frees their place (one fewer in `block_filled`, by draw and service model, when
-    the budget paid for it); a job's weekly hours come from its uniform in `u_hours`. Cached quantities are not
-    refreshed, and those joining a waiting list are not yet marked `queued` (the engine adds them to its list).
-    Returns the flows [draw, from, to], referrals by draw, job starts by draw and origin (each live state, then the
-    inflow), job exits by draw, the uids (draw * n_ids + id) who joined a waiting list, and the day-service
-    packages released (draw, id, amount per cycle) by people starting work from day services."""
-    # Every field is taken out of the tuples once, before the loop: a field reached through a tuple inside the
-    # loop (or passed to a helper per row) counts a reference to its array, and that costs more than the work.
-    d_, ids, state, origin_, band, hours_, job_starts = r.d, r.ids, r.state, r.origin, r.band, r.hours, r.job_starts
-    cycles_in, state_start, one_off, kept_from, model_k = r.cycles_in, r.state_start, r.one_off, r.kept_from, r.model_k
-    spot_, months_in_state, exposure, personal_budget_u = r.spot, r.months_in_state, r.exposure, r.personal_budget_u
-    move_cost, hours_cum, hours_values, state_cost = t.move_cost, t.hours_cum, t.hours_values, t.state_cost
-    kept_waiting, kept_search, kept_work, kept_work_hours = t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours
+def _move(L, movers, dst, u_hours, m, pb_cut, queued, n_ids, D, charge, block_filled, d_, ids, state, origin_, band,
+          hours_, job_starts, cycles_in, state_start, one_off, kept_from, model_k, spot_, months_in_state, exposure,
+          personal_budget_u, move_cost, hours_cum, hours_values, state_cost, kept_waiting, kept_search, kept_work,
+          kept_work_hours):
+    """`move` on the fields it reads and writes (compiled)."""
     S = L.gone
     n = len(movers)
     flows = np.zeros((D, S, S), dtype=np.int64)
@@ -316,15 +315,28 @@ def move(L, t, r, movers, dst, u_hours, m, pb_cut, queued, n_ids, D, charge, blo
     return flows, referrals, starts, job_exits, joined[:nj], rel_d[:nr], rel_id[:nr], rel_amount[:nr]
 
 
+def move(L: Layout, t: Tables, r: Rows, movers: np.ndarray, dst: np.ndarray, u_hours: np.ndarray, m: int,
+         pb_cut: np.ndarray, queued: np.ndarray, n_ids: int, D: int, charge: bool, block_filled: np.ndarray) -> tuple:
+    """The rows at positions `movers` move to `dst`, in row order, as `Person.enter` (`DayshiftModel._moves`):
+    time in the state restarts and the move is charged (unless `charge` is false); a move to the waiting list is
+    a referral, which a usable personal budget (its uniform below the draw's cutoff `pb_cut`) turns into a place
+    at once; on the employment pathway a person keeps where they came from (and the part of its service they
+    keep), and leaving support frees their place (one fewer in `block_filled`, by draw and service model, when
+    the budget paid for it); a job's weekly hours come from its uniform in `u_hours`. Cached quantities are not
+    refreshed, and those joining a waiting list are not yet marked `queued` (the engine adds them to its list).
+    Returns the flows [draw, from, to], referrals by draw, job starts by draw and origin (each live state, then the
+    inflow), job exits by draw, the uids (draw * n_ids + id) who joined a waiting list, and the day-service
+    packages released (draw, id, amount per cycle) by people starting work from day services."""
+    return _move(L, movers, dst, u_hours, m, pb_cut, queued, n_ids, D, charge, block_filled, r.d, r.ids, r.state,
+                 r.origin, r.band, r.hours, r.job_starts, r.cycles_in, r.state_start, r.one_off, r.kept_from, r.model_k,
+                 r.spot, r.months_in_state, r.exposure, r.personal_budget_u, t.move_cost, t.hours_cum, t.hours_values,
+                 t.state_cost, t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours)
+
+
 @_jit
-def leave(L, t, r, leaving, u, own_numbers, m, exit_col, queued, n_ids, D, block_filled):
-    """Step 1's exits: the rows at positions `leaving` leave the model (retirement at pension age, else death
-    when the exit uniform is below the chance of dying, else a move away) and are marked GONE. Returns each
-    row's exit (the order of EXIT_STATES), and the exits by draw and exit and by draw and the state left. A row's
-    time in its state is added up first; its totals and person fields are kept, its cached quantities are not
-    refreshed. A block place they held is freed in `block_filled`."""
-    d_, ids, state, age, pension_age, death = r.d, r.ids, r.state, r.age, t.pension_age, r.death
-    cycles_in, state_start, spot, model_k = r.cycles_in, r.state_start, r.spot, r.model_k
+def _leave(L, leaving, u, own_numbers, m, exit_col, queued, n_ids, D, block_filled, d_, ids, state, age, pension_age,
+           death, cycles_in, state_start, spot, model_k):
+    """`leave` on the fields it reads and writes (compiled)."""
     n = len(leaving)
     exit_k = np.empty(n, dtype=np.int64)
     by_exit = np.zeros((D, 3), dtype=np.int64)
@@ -349,6 +361,17 @@ def leave(L, t, r, leaving, u, own_numbers, m, exit_col, queued, n_ids, D, block
         state[i] = L.gone
         age[i] = -np.inf
     return exit_k, by_exit, from_state
+
+
+def leave(L: Layout, t: Tables, r: Rows, leaving: np.ndarray, u: np.ndarray, own_numbers: bool, m: int, exit_col: int,
+          queued: np.ndarray, n_ids: int, D: int, block_filled: np.ndarray) -> tuple:
+    """Step 1's exits: the rows at positions `leaving` leave the model (retirement at pension age, else death
+    when the exit uniform is below the chance of dying, else a move away) and are marked GONE. Returns each
+    row's exit (the order of EXIT_STATES), and the exits by draw and exit and by draw and the state left. A row's
+    time in its state is added up first; its totals and person fields are kept, its cached quantities are not
+    refreshed. A block place they held is freed in `block_filled`."""
+    return _leave(L, leaving, u, own_numbers, m, exit_col, queued, n_ids, D, block_filled, r.d, r.ids, r.state, r.age,
+                  t.pension_age, r.death, r.cycles_in, r.state_start, r.spot, r.model_k)
 
 
 _AT = numba.int64[::1]
@@ -386,25 +409,13 @@ def sum_by_draw(d, values, D):
 
 
 @_jit
-def end_of_cycle(L, t, r, D, n_services, fresh, year, df_costs, df_outcomes):
-    """Steps 6-7 of a cycle for every row: the cycle's sums by draw, each row's costs and outcomes, then (a second
-    pass) time passes: a row entering a new age band, or a new step of time in its state or of time exposed to a
-    decision, has what depends on it recomputed here. Returns the sums.
-
-    A row's money this cycle is read from the draws' small tables by its state, band, step of time in the state
-    and job's hours, not from cached per-row figures: the loop's time is the memory it reads per row."""
-    d_, state, band_, cost_key, hours_k, hours_ = r.d, r.state, r.band, r.cost_key, r.hours_k, r.hours
-    model_k, spot, kept_from_, one_off = r.model_k, r.spot, r.kept_from, r.one_off
-    job_starts, months_in_state, outcome_year = r.job_starts, r.months_in_state, r.outcome_year
-    cost_, cost_disc, outcomes, outcomes_disc = r.cost, r.cost_disc, r.outcomes, r.outcomes_disc
-    exposure, age, age_band, next_age, next_exposure = r.exposure, r.age, r.age_band, r.next_age, r.next_exposure
-    cost_segment = r.cost_segment
-    key, exposure_segment, death, leave_p = r.key, r.exposure_segment, r.death, r.leave_p
-    tis_lut, next_edge, next_age_edge, death_p, move_p = t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p
-    cost_rate, outcome_rate, benefit_rate = t.cost_rate, t.outcome_rate, t.benefit_rate
-    state_cost, place_cost, service = t.state_cost, t.place_cost, t.service
-    work_benefit, work_tax, work_earnings = t.work_benefit, t.work_tax, t.work_earnings
-    kept_share_ = r.kept_share
+def _end_of_cycle(L, D, n_services, fresh, year, df_costs, df_outcomes, d_, state, band_, cost_key, hours_k, hours_,
+                  model_k, spot, kept_from_, one_off, job_starts, months_in_state, outcome_year, cost_, cost_disc,
+                  outcomes, outcomes_disc, exposure, age, age_band, next_age, next_exposure, cost_segment, key,
+                  exposure_segment, death, leave_p, tis_lut, next_edge, next_age_edge, death_p, move_p, cost_rate,
+                  outcome_rate, benefit_rate, state_cost, place_cost, service, work_benefit, work_tax, work_earnings,
+                  kept_share_):
+    """`end_of_cycle` on the fields it reads and writes (compiled)."""
     n_ages, age_step = death_p.shape[1], L.V * L.T
     counts = np.zeros((D, L.S1), dtype=np.int64)
     by_service = np.zeros((D, n_services + 1))
@@ -509,26 +520,49 @@ def end_of_cycle(L, t, r, D, n_services, fresh, year, df_costs, df_outcomes):
     return counts, by_service, sums, tallies
 
 
+def end_of_cycle(L: Layout, t: Tables, r: Rows, D: int, n_services: int, fresh: np.ndarray, year: int,
+                 df_costs: np.ndarray, df_outcomes: np.ndarray) -> tuple:
+    """Steps 6-7 of a cycle for every row: the cycle's sums by draw, each row's costs and outcomes, then (a second
+    pass) time passes: a row entering a new age band, or a new step of time in its state or of time exposed to a
+    decision, has what depends on it recomputed here. Returns the sums.
+
+    A row's money this cycle is read from the draws' small tables by its state, band, step of time in the state
+    and job's hours, not from cached per-row figures: the loop's time is the memory it reads per row."""
+    return _end_of_cycle(L, D, n_services, fresh, year, df_costs, df_outcomes, r.d, r.state, r.band, r.cost_key,
+                         r.hours_k, r.hours, r.model_k, r.spot, r.kept_from, r.one_off, r.job_starts, r.months_in_state,
+                         r.outcome_year, r.cost, r.cost_disc, r.outcomes, r.outcomes_disc, r.exposure, r.age,
+                         r.age_band, r.next_age, r.next_exposure, r.cost_segment, r.key, r.exposure_segment, r.death,
+                         r.leave_p, t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p, t.cost_rate,
+                         t.outcome_rate, t.benefit_rate, t.state_cost, t.place_cost, t.service, t.work_benefit,
+                         t.work_tax, t.work_earnings, r.kept_share)
+
+
 @_jit
-def start_money(L, t, r):
-    """Each row's cost (with the part of a former service kept, without one-off costs), outcome weight, benefits
-    and tax for a cycle in its state at the start, as `end_of_cycle` charges them: the start state counted at
-    time 0."""
-    d_, state, band_, cost_key, hours_k, model_k, kept_from_ = (r.d, r.state, r.band, r.cost_key, r.hours_k,
-                                                              r.model_k, r.kept_from)
+def _start_money(L, d_, state, band_, cost_key, hours_k, model_k, kept_from_, kept_share, cost_rate, outcome_rate,
+                 benefit_rate, place_cost, state_cost, work_benefit, work_tax):
+    """`start_money` on the fields it reads and writes (compiled)."""
     n = len(d_)
     cost, weight, benefit, tax = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     for i in range(n):
-        d, st, b, h = d_[i], state[i], band_[i], hours_k[i]
-        rate = t.cost_rate[cost_key[i]]
+        d, st, b, h, k = d_[i], state[i], band_[i], hours_k[i], cost_key[i]
+        rate = cost_rate[k]
         if L.has_policy and st == L.support:
-            rate = rate + t.place_cost[d, model_k[i]]
+            rate = rate + place_cost[d, model_k[i]]
         if L.has_policy and kept_from_[i] >= 0:
-            rate = rate + r.kept_share[i] * t.state_cost[d, kept_from_[i], b]
-        cost[i], weight[i] = rate, t.outcome_rate[cost_key[i]]
-        benefit[i] = t.work_benefit[d, b, h] if h >= 0 else t.benefit_rate[cost_key[i]]
-        tax[i] = t.work_tax[d, h] if h >= 0 else 0.0
+            rate = rate + kept_share[i] * state_cost[d, kept_from_[i], b]
+        cost[i], weight[i] = rate, outcome_rate[k]
+        benefit[i] = work_benefit[d, b, h] if h >= 0 else benefit_rate[k]
+        tax[i] = work_tax[d, h] if h >= 0 else 0.0
     return cost, weight, benefit, tax
+
+
+def start_money(L: Layout, t: Tables, r: Rows) -> tuple:
+    """Each row's cost (with the part of a former service kept, without one-off costs), outcome weight, benefits
+    and tax for a cycle in its state at the start, as `end_of_cycle` charges them: the start state counted at
+    time 0."""
+    return _start_money(L, r.d, r.state, r.band, r.cost_key, r.hours_k, r.model_k, r.kept_from, r.kept_share,
+                        t.cost_rate, t.outcome_rate, t.benefit_rate, t.place_cost, t.state_cost, t.work_benefit,
+                        t.work_tax)
 
 
 @_jit
