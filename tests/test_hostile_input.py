@@ -492,9 +492,11 @@ def test_a_read_only_out_is_found_before_simulating_as_another_user():
         write_yaml(folder, small(horizon={"years": 1}))
         (folder / "scenario.yaml").chmod(0o644)
         # Python and the model are loaded as root (the interpreter may sit where nobody cannot read), then the
-        # command runs as nobody, who may not write in the folder.
+        # command runs as nobody, who may not write in the folder. The version lookup (importlib.metadata) loads
+        # more of the standard library when first called, so it is called here first.
         code = ("import os, sys, model.engine.simulate as s, model.cli, model.compile.validate, model.engine.memory, "
-                "model.output.results_folder; s.simulate = lambda *a, **k: sys.exit('simulated'); "
+                "model.output.results_folder, importlib.metadata; importlib.metadata.version('numpy'); "
+                "s.simulate = lambda *a, **k: sys.exit('simulated'); "
                 "os.setgid(65534); os.setuid(65534); sys.exit(model.cli.main(sys.argv[1:]))")
         proc = subprocess.run([PY, "-c", code, "run", str(folder / "scenario.yaml"), "--out", str(folder / "out"),
                                "--no-progress"], capture_output=True, text=True, cwd=ROOT, timeout=120)
