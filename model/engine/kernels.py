@@ -55,10 +55,7 @@ class Tables(NamedTuple):
     next_age_edge: np.ndarray
     death_p: np.ndarray
     move_p: np.ndarray
-    outcome_weight: np.ndarray
-    outcome_tis: np.ndarray
     state_cost: np.ndarray
-    state_cost_tis: np.ndarray
     cost_rate: np.ndarray
     outcome_rate: np.ndarray
     benefit_rate: np.ndarray
@@ -72,7 +69,6 @@ class Tables(NamedTuple):
     work_benefit: np.ndarray
     work_tax: np.ndarray
     work_earnings: np.ndarray
-    benefits: np.ndarray
     service: np.ndarray
     cum: np.ndarray
     total: np.ndarray

@@ -16,6 +16,7 @@ from model.engine.streams import seed_from
 from model.engine.vectorised import VectorisedEngine
 from model.scenario.schema import Scenario
 
+
 def _mesa(specs: list[Spec], seed: int, threads: int = 1, people: bool = True) -> Engine:
     """The Mesa reference engine (Mesa is imported only when it is asked for: a run of the fast engine does not
     wait for it)."""

@@ -264,8 +264,7 @@ class VectorisedEngine:
         S1, B, A, V, T = self.dims
         self.t = kernels.Tables(
             tis_lut=self.tis_lut, next_edge=self.next_edge, next_age_edge=self.next_age_edge, death_p=self.death_p,
-            move_p=self.move_p, outcome_weight=self.outcome_weight, outcome_tis=self.outcome_tis,
-            state_cost=self.state_cost, state_cost_tis=self.state_cost_tis,
+            move_p=self.move_p, state_cost=self.state_cost,
             # a cycle's cost, outcome weight and benefits by draw, state, band and step of time in the state,
             # flat: a row's cost_key finds its entry (((d * S1 + state) * B + band) * T + step)
             cost_rate=(self.state_cost[..., None] * self.state_cost_tis[:, :, None, :]).ravel(),
@@ -275,7 +274,7 @@ class VectorisedEngine:
             kept_waiting=policy("kept_waiting", (D, B)), kept_search=policy("kept_search", (D, B)),
             kept_work=policy("kept_work", (D, B, 1)), kept_work_hours=policy("kept_work_hours", (D, 1)),
             hours_values=self.hours_values, work_benefit=self.work_benefit, work_tax=self.work_tax,
-            work_earnings=self.work_earnings, benefits=self.benefits, service=self.service, cum=self.cum,
+            work_earnings=self.work_earnings, service=self.service, cum=self.cum,
             total=self.total, move_cost=self.move_cost, hours_cum=self.hours_cum, pension_age=self.pension_age)
         self.layout = kernels.Layout(
             gone=spec.n_live, has_policy=pol is not None, waiting=-1 if pol is None else pol.waiting,
