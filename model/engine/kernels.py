@@ -522,8 +522,8 @@ def end_of_cycle(L: Layout, t: Tables, r: Rows, D: int, n_services: int, fresh: 
     pass) time passes: a row entering a new age band, or a new step of time in its state or of time exposed to a
     decision, has what depends on it recomputed here. Returns the sums.
 
-    A row's money this cycle is read from the draws' small tables by its state, band, step of time in the state
-    and job's hours, not from cached per-row figures: the loop's time is the memory it reads per row."""
+    A row's money this cycle is read from the draws' small tables by its `cost_key` (draw, state, band, step of
+    time in the state) and its job's hours column, not from figures cached in every row."""
     return _end_of_cycle(L, D, n_services, fresh, year, df_costs, df_outcomes, r.d, r.state, r.band, r.cost_key,
                          r.hours_k, r.hours, r.model_k, r.spot, r.kept_from, r.one_off, r.job_starts, r.months_in_state,
                          r.outcome_year, r.cost, r.cost_disc, r.outcomes, r.outcomes_disc, r.exposure, r.age,
