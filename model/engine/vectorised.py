@@ -228,11 +228,13 @@ class VectorisedEngine:
                              "row's key can hold: run fewer draws together (a smaller memory budget)")
         self.total = np.ascontiguousarray(self.cum[:, -1])
         self.state_cost = stack(lambda s: np.vstack([s.costs.state_cost, np.zeros((1, s.costs.state_cost.shape[1]))]))
-        self.state_cost_tis = stack(lambda s: np.vstack([s.costs.state_cost_tis, np.ones((1, s.costs.state_cost_tis.shape[1]))]))
-        self.benefits = stack(lambda s: np.vstack([s.costs.benefits, np.zeros((1, s.costs.benefits.shape[1]))]))
-        self.outcome_weight = stack(lambda s: np.vstack([s.costs.outcome_weight,
-                                                          np.zeros((1, s.costs.outcome_weight.shape[1]))]))
-        self.outcome_tis = stack(lambda s: np.vstack([s.costs.outcome_tis, np.ones((1, s.costs.outcome_tis.shape[1]))]))
+        # only the cost, outcome and benefit rates below are made from these
+        state_cost_tis = stack(lambda s: np.vstack([s.costs.state_cost_tis,
+                                                    np.ones((1, s.costs.state_cost_tis.shape[1]))]))
+        benefits = stack(lambda s: np.vstack([s.costs.benefits, np.zeros((1, s.costs.benefits.shape[1]))]))
+        outcome_weight = stack(lambda s: np.vstack([s.costs.outcome_weight,
+                                                    np.zeros((1, s.costs.outcome_weight.shape[1]))]))
+        outcome_tis = stack(lambda s: np.vstack([s.costs.outcome_tis, np.ones((1, s.costs.outcome_tis.shape[1]))]))
         self.move_cost = stack(lambda s: s.costs.move_cost)
         self.death_p = stack(lambda s: s.exits.death_p)
         self.move_p = np.array([s.exits.move_p for s in specs])
@@ -267,9 +269,9 @@ class VectorisedEngine:
             move_p=self.move_p, state_cost=self.state_cost,
             # a cycle's cost, outcome weight and benefits by draw, state, band and step of time in the state,
             # flat: a row's cost_key finds its entry (((d * S1 + state) * B + band) * T + step)
-            cost_rate=(self.state_cost[..., None] * self.state_cost_tis[:, :, None, :]).ravel(),
-            outcome_rate=(self.outcome_weight[..., None] * self.outcome_tis[:, :, None, :]).ravel(),
-            benefit_rate=np.repeat(self.benefits[..., None], T, axis=-1).ravel(),
+            cost_rate=(self.state_cost[..., None] * state_cost_tis[:, :, None, :]).ravel(),
+            outcome_rate=(outcome_weight[..., None] * outcome_tis[:, :, None, :]).ravel(),
+            benefit_rate=np.repeat(benefits[..., None], T, axis=-1).ravel(),
             place_cost=policy("place_cost", (D, 1)), referral_from=policy("referral_from", (D, S1), bool),
             kept_waiting=policy("kept_waiting", (D, B)), kept_search=policy("kept_search", (D, B)),
             kept_work=policy("kept_work", (D, B, 1)), kept_work_hours=policy("kept_work_hours", (D, 1)),
