@@ -12,7 +12,7 @@ import pytest
 from helpers import small
 from model import build_spec, simulate, simulate_draws, validate_scenario
 from model.cli import main
-from model.engine import kernels, memory, streams
+from model.engine import kernels, memory, streams, threads
 from test_engines_agree import _draw
 
 
@@ -62,6 +62,32 @@ def test_numbers_made_ahead_in_a_thread_are_the_same(monkeypatch):
     one = simulate(spec, seed=5, threads=1)
     monkeypatch.setattr(streams, "AHEAD_MIN", 0)  # a small run: use the thread anyway
     _same(one, simulate(spec, seed=5, threads=2))
+
+
+def test_rows_shared_among_threads_give_the_same_numbers(monkeypatch):
+    # each thread takes whole blocks of ids and every sum is kept by block, so 1, 2 or 3 threads add the same
+    # numbers in the same order; blocks of 8 ids and no minimum of rows make a small run split many ways
+    spec = build_spec(validate_scenario(small()))
+    monkeypatch.setattr(threads, "_MIN_ROWS", 1)
+    monkeypatch.setattr(threads, "BLOCK_SHIFT", 3)
+    monkeypatch.setattr(kernels, "BLOCK_SHIFT", 3)
+    split = []
+    ranges = threads.RowThreads.ranges
+
+    def cut_at_blocks(self, d, ids, D):
+        # a block cut in two would have two threads writing its sums at once: the numbers would then depend on
+        # which finished first, so every cut must fall between blocks
+        out = ranges(self, d, ids, D)
+        for lo, _ in out[1:]:
+            assert (d[lo - 1], ids[lo - 1] >> 3) != (d[lo], ids[lo] >> 3)
+        split.append(len(out))
+        return out
+
+    monkeypatch.setattr(threads.RowThreads, "ranges", cut_at_blocks)
+    one = simulate(spec, seed=5, threads=1)
+    for n in (2, 3):
+        _same(one, simulate(spec, seed=5, threads=n))
+    assert max(split) == 3
 
 
 def test_the_memory_budget_sets_the_draws_run_together_not_the_numbers(monkeypatch):

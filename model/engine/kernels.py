@@ -4,8 +4,9 @@ referrals, job starts, admissions from a waiting list), the refresh of a row's c
 (`keep_rows`), and exact sums by draw (`fsum_by_draw`).
 
 Each loop visits rows in order and adds in that order, so a sum over a draw's rows is the same whichever other
-draws run beside it, and the same from one machine to the next. The loops are serial: parallel reductions
-would add in an order that depends on the threads. The functions hold no state and do no I/O; compiled code
+draws run beside it, and the same from one machine to the next. `end_of_cycle` shares the rows among threads by
+whole blocks of ids (`model.engine.threads`) and keeps its sums by block, added block by block in order: the same
+with any number of threads. The functions hold no state and do no I/O; compiled code
 is cached on disk beside this file (or in numba's user cache when that is read-only), so only the first run
 after an install pays for compiling.
 
@@ -23,6 +24,8 @@ from typing import NamedTuple
 
 import numba
 import numpy as np
+
+from model.engine.threads import BLOCK_SHIFT, RowThreads, blocks_per_draw
 
 _jit = numba.njit(cache=True, nogil=True)
 NEVER = np.iinfo(np.int32).max // 2  # a time in months never reached (stored in int32 fields)
@@ -405,34 +408,35 @@ def sum_by_draw(d, values, D):
 
 
 @_jit
-def _end_of_cycle(L, D, n_services, fresh, year, df_costs, df_outcomes, d_, state, band_, cost_key, hours_k, hours_,
-                  model_k, spot, kept_from_, one_off, job_starts, months_in_state, outcome_year, cost_, cost_disc,
-                  outcomes, outcomes_disc, exposure, age, age_band, next_age, next_exposure, cost_segment, key,
-                  exposure_segment, death, leave_p, tis_lut, next_edge, next_age_edge, death_p, move_p, cost_rate,
-                  outcome_rate, benefit_rate, state_cost, place_cost, service, work_benefit, work_tax, work_earnings,
-                  kept_share_):
-    """`end_of_cycle` on the fields it reads and writes (compiled)."""
+def _end_of_cycle(L, block_shift, nb, counts, by_service, sums, tallies, fresh, year, df_costs, df_outcomes, d_, ids,
+                  state, band_, cost_key, hours_k, hours_, model_k, spot, kept_from_, one_off, job_starts,
+                  months_in_state, outcome_year, cost_, cost_disc, outcomes, outcomes_disc, exposure, age, age_band, next_age,
+                  next_exposure, cost_segment, key, exposure_segment, death, leave_p, tis_lut, next_edge, next_age_edge,
+                  death_p, move_p, cost_rate, outcome_rate, benefit_rate, state_cost, place_cost, service, work_benefit,
+                  work_tax, work_earnings, kept_share_):
+    """`end_of_cycle` on some rows (whole blocks) and the fields it reads and writes (compiled). The rows come as
+    views starting at the first: a loop from 0 lets numba drop its check for negative indices, which a loop from
+    `lo` pays on every read (a quarter of this loop's time)."""
     n_ages, age_step = death_p.shape[1], L.V * L.T
-    counts = np.zeros((D, L.S1), dtype=np.int64)
-    by_service = np.zeros((D, n_services + 1))
-    # benefit, tax, earnings, hours, outcome weight, block places' cost, day-centre attendance (whole weeks)
-    sums = np.zeros((D, 7))
-    # people supported on personal budgets; jobs reaching 6 and 12 months; job outcomes this financial year
-    tallies = np.zeros((D, 4), dtype=np.int64)
-    n = len(d_)
     c = L.cycle_months
     older_by = c / 12.0
-    # A draw's sums are held in locals while its rows run on, and written back when another draw's rows start:
-    # the same additions in the same order as adding into the array, without a store and a load for each.
-    cur = 0
-    s0, s1, s2, s3, s4, s5, s6 = sums[0]
-    for i in range(n):
+    # By block (draw * nb + id >> block_shift): people by state, cost by service, sums (benefit, tax, earnings,
+    # hours, outcome weight, block places' cost, day-centre attendance in whole weeks) and tallies (people supported
+    # on personal budgets, jobs reaching 6 and 12 months, job outcomes this financial year). A block's sums are held
+    # in locals while its rows run on, and written back when another block's rows start: a block's rows may come in
+    # several runs (entrants are added after every draw's rows), and its sums are added in id order all the same.
+    cur = -1
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = 0.0
+    for i in range(len(d_)):
         d, st, b, k = d_[i], state[i], band_[i], cost_key[i]
-        if d != cur:
-            sums[cur, 0], sums[cur, 1], sums[cur, 2], sums[cur, 3] = s0, s1, s2, s3
-            sums[cur, 4], sums[cur, 5], sums[cur, 6] = s4, s5, s6
-            s0, s1, s2, s3, s4, s5, s6 = sums[d]
-            cur = d
+        blk = d * nb + (ids[i] >> block_shift)  # a shift, not a division: this runs for every row
+        if blk != cur:
+            if cur >= 0:
+                sums[cur, 0], sums[cur, 1], sums[cur, 2], sums[cur, 3] = s0, s1, s2, s3
+                sums[cur, 4], sums[cur, 5], sums[cur, 6] = s4, s5, s6
+            s0, s1, s2, s3, s4, s5, s6 = sums[blk, 0], sums[blk, 1], sums[blk, 2], sums[blk, 3], \
+                sums[blk, 4], sums[blk, 5], sums[blk, 6]
+            cur = blk
         cost = cost_rate[k]
         weight = outcome_rate[k]
         h = hours_k[i]
@@ -445,12 +449,12 @@ def _end_of_cycle(L, D, n_services, fresh, year, df_costs, df_outcomes, d_, stat
             place = place_cost[d, model_k[i]]
             cost = cost + place
             if spot[i]:
-                tallies[d, 0] += 1
+                tallies[blk, 0] += 1
             else:
                 block = place
         cost = cost + one_off[i]
-        counts[d, st] += 1
-        by_service[d, service[st]] += cost
+        counts[blk, st] += 1
+        by_service[blk, service[st]] += cost
         kept_share = 0.0
         if L.has_policy:
             # the part of their former service kept on the employment pathway (`Spec.kept_share`), paid by it
@@ -458,7 +462,7 @@ def _end_of_cycle(L, D, n_services, fresh, year, df_costs, df_outcomes, d_, stat
             if kept_from >= 0:
                 kept_share = kept_share_[i]
                 kept_cost = kept_share * state_cost[d, kept_from, b]
-                by_service[d, service[kept_from]] += kept_cost
+                by_service[blk, service[kept_from]] += kept_cost
                 cost = cost + kept_cost
         s0 += benefit
         s1 += tax
@@ -473,20 +477,21 @@ def _end_of_cycle(L, D, n_services, fresh, year, df_costs, df_outcomes, d_, stat
         if L.has_policy and st == L.work:
             if job_starts[i] > 0:
                 months = months_in_state[i]
-                tallies[d, 1] += 6 <= months < 6 + c
-                tallies[d, 2] += 12 <= months < 12 + c
+                tallies[blk, 1] += 6 <= months < 6 + c
+                tallies[blk, 2] += 12 <= months < 12 + c
             if outcome_year[i] != year:
                 outcome_year[i] = year
-                tallies[d, 3] += 1
+                tallies[blk, 3] += 1
         if L.person_totals:
             cost_[i] += cost
             outcomes[i] += weight
             cost_disc[i] += cost * df_costs[d]
             outcomes_disc[i] += weight * df_outcomes[d]
-    sums[cur, 0], sums[cur, 1], sums[cur, 2], sums[cur, 3] = s0, s1, s2, s3
-    sums[cur, 4], sums[cur, 5], sums[cur, 6] = s4, s5, s6
+    if cur >= 0:
+        sums[cur, 0], sums[cur, 1], sums[cur, 2], sums[cur, 3] = s0, s1, s2, s3
+        sums[cur, 4], sums[cur, 5], sums[cur, 6] = s4, s5, s6
     # a second pass over the rows: fewer arrays live in each loop than in one that does both
-    for i in range(n):
+    for i in range(len(d_)):
         # the cycle has passed: a cycle older, a cycle longer in the state; entrants and movers start afresh
         if fresh[i]:
             exposure[i] = 0
@@ -513,24 +518,52 @@ def _end_of_cycle(L, D, n_services, fresh, year, df_costs, df_outcomes, d_, stat
             key[i] += es - exposure_segment[i]
             exposure_segment[i] = es
             next_exposure[i] = next_edge[es]
+
+
+@_jit
+def _sum_blocks(counts_b, by_service_b, sums_b, tallies_b, D, nb):
+    """Each draw's sums from its blocks' (`_end_of_cycle`), added block by block in order."""
+    counts = np.zeros((D, counts_b.shape[1]), dtype=np.int64)
+    by_service = np.zeros((D, by_service_b.shape[1]))
+    sums = np.zeros((D, sums_b.shape[1]))
+    tallies = np.zeros((D, tallies_b.shape[1]), dtype=np.int64)
+    for d in range(D):
+        for blk in range(d * nb, (d + 1) * nb):
+            sums[d] += sums_b[blk]
+            by_service[d] += by_service_b[blk]
+            counts[d] += counts_b[blk]
+            tallies[d] += tallies_b[blk]
     return counts, by_service, sums, tallies
 
 
 def end_of_cycle(L: Layout, t: Tables, r: Rows, D: int, n_services: int, fresh: np.ndarray, year: int,
-                 df_costs: np.ndarray, df_outcomes: np.ndarray) -> tuple:
+                 df_costs: np.ndarray, df_outcomes: np.ndarray, n_ids: int, rows: RowThreads) -> tuple:
     """Steps 6-7 of a cycle for every row: the cycle's sums by draw, each row's costs and outcomes, then (a second
     pass) time passes: a row entering a new age band, or a new step of time in its state or of time exposed to a
     decision, has what depends on it recomputed here. Returns the sums.
 
     A row's money this cycle is read from the draws' small tables by its `cost_key` (draw, state, band, step of
-    time in the state) and its job's hours column, not from figures cached in every row."""
-    return _end_of_cycle(L, D, n_services, fresh, year, df_costs, df_outcomes, r.d, r.state, r.band, r.cost_key,
-                         r.hours_k, r.hours, r.model_k, r.spot, r.kept_from, r.one_off, r.job_starts, r.months_in_state,
-                         r.outcome_year, r.cost, r.cost_disc, r.outcomes, r.outcomes_disc, r.exposure, r.age,
-                         r.age_band, r.next_age, r.next_exposure, r.cost_segment, r.key, r.exposure_segment, r.death,
-                         r.leave_p, t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p, t.cost_rate,
-                         t.outcome_rate, t.benefit_rate, t.state_cost, t.place_cost, t.service, t.work_benefit,
-                         t.work_tax, t.work_earnings, r.kept_share)
+    time in the state) and its job's hours column, not from figures cached in every row. The rows are shared among
+    `rows`' threads by whole blocks of ids; the sums are kept by block and added block by block, so they do not
+    depend on the number of threads."""
+    nb = blocks_per_draw(n_ids)
+    counts = np.zeros((D * nb, L.S1), dtype=np.int64)
+    by_service = np.zeros((D * nb, n_services + 1))
+    sums = np.zeros((D * nb, 7))
+    tallies = np.zeros((D * nb, 4), dtype=np.int64)
+
+    def some(lo: int, hi: int) -> None:
+        v = Rows(*(f[lo:hi] for f in r))
+        _end_of_cycle(L, BLOCK_SHIFT, nb, counts, by_service, sums, tallies, fresh[lo:hi], year, df_costs, df_outcomes,
+                      v.d, v.ids, v.state, v.band, v.cost_key, v.hours_k, v.hours, v.model_k, v.spot, v.kept_from,
+                      v.one_off, v.job_starts, v.months_in_state, v.outcome_year, v.cost, v.cost_disc, v.outcomes,
+                      v.outcomes_disc, v.exposure, v.age, v.age_band, v.next_age, v.next_exposure, v.cost_segment,
+                      v.key, v.exposure_segment, v.death, v.leave_p, t.tis_lut, t.next_edge, t.next_age_edge,
+                      t.death_p, t.move_p, t.cost_rate, t.outcome_rate, t.benefit_rate, t.state_cost, t.place_cost,
+                      t.service, t.work_benefit, t.work_tax, t.work_earnings, v.kept_share)
+
+    rows.run(some, rows.ranges(r.d, r.ids, D))
+    return _sum_blocks(counts, by_service, sums, tallies, D, nb)
 
 
 @_jit

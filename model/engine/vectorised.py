@@ -28,6 +28,7 @@ from model.compile.spec import Spec
 from model.engine import kernels, people, streams
 from model.engine.ledger import CycleLedger, financial_year, month_info, record_columns
 from model.engine.policy import BudgetLedger, CentreClosures, fill_places
+from model.engine.threads import RowThreads
 from model.scenario.schema import EXIT_STATES
 
 _INT = np.int64
@@ -159,6 +160,7 @@ class VectorisedEngine:
         n_ids = sum(g.count for g in spec.cohort.initial_groups) + np.cumsum(spec.cohort.inflow)
         self._numbers = streams.Ahead(lambda m: self._per_draw(lambda s: streams.cycle_uniforms(s, m, int(n_ids[m]))),
                                       spec.calendar.n_cycles, threads, len(self.create_u) * int(n_ids[-1]) * 3)
+        self._threads = RowThreads(threads)  # the rows' loops shared among threads, by whole blocks of ids
         self.next_id = 0
         self.cycle = 0
         self.p = _People(D * spec.cohort.n_ids, S)
@@ -474,7 +476,7 @@ class VectorisedEngine:
         self._fresh = []
         counts, by_service, sums, tallies = kernels.end_of_cycle(
             self.layout, self.t, self._rows(), D, len(spec.costs.services), fresh, financial_year(spec, m),
-            self.df_costs[:, m].copy(), self.df_outcomes[:, m].copy())
+            self.df_costs[:, m].copy(), self.df_outcomes[:, m].copy(), spec.cohort.n_ids, self._threads)
         if self.centres is not None:
             self.centres.update(sums[:, 6], m)
             led.centres(self.centres.costs(m), self.centres.open)
@@ -571,6 +573,7 @@ class VectorisedEngine:
                     break
         finally:
             self._numbers.close()
+            self._threads.close()
 
     def _record(self, columns: dict[str, np.ndarray]) -> None:
         """Keep the cycle's rows of the monthly table, every draw's (without the calendar columns)."""
