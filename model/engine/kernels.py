@@ -28,6 +28,7 @@ import numpy as np
 from model.engine.threads import BLOCK_SHIFT, RowThreads, blocks_per_draw
 
 _jit = numba.njit(cache=True, nogil=True)
+_u32 = np.uint32
 NEVER = np.iinfo(np.int32).max // 2  # a time in months never reached (stored in int32 fields)
 
 
@@ -145,7 +146,8 @@ def _refresh(L, at, d_, state, band_, age_band, exposure, months_in_state, refer
              kept_search, kept_work, kept_work_hours):
     """`refresh` on the fields it reads and writes (compiled)."""
     n_ages, n_hours = death_p.shape[1], hours_values.shape[1]
-    for i in at:
+    for j in range(len(at)):
+        i = _u32(at[j])  # unsigned: numba then skips its check for a negative index on every read
         d, st, band, ab = d_[i], state[i], band_[i], age_band[i]
         gone = st == L.gone
         es = _seg(tis_lut, exposure[i])
@@ -208,15 +210,16 @@ def _decide(L, u, own_numbers, m, exit_col, move_col, hours_col, d, ids, age, pe
     u_hours = np.empty(n, dtype=np.float64)
     nl = nm = 0
     for i in range(n):
-        k = d[i] if own_numbers else 0
-        row = ids[i]
+        # indices read from arrays made unsigned: numba then skips its check for a negative index
+        k = _u32(d[i] if own_numbers else 0)
+        row = _u32(ids[i])
         # rows of people who left have age -inf and exit chances 0
-        if age[i] >= pension_age[d[i]] or u[k, row, exit_col] < leave_p[i]:
+        if age[i] >= pension_age[_u32(d[i])] or u[k, row, exit_col] < leave_p[i]:
             leaving[nl] = i
             nl += 1
             continue
         x = u[k, row, move_col]
-        key = key_[i]
+        key = _u32(key_[i])
         if x < total[key] and first_move[i] <= m:
             j = 0
             while not x < cum[key, j]:
@@ -230,8 +233,8 @@ def decide(L: Layout, t: Tables, r: Rows, u: np.ndarray, own_numbers: bool, m: i
            hours_col: int) -> tuple:
     """The cycle's exit and move decisions, on the states at its start: the rows leaving; the rows moving, their
     destinations and the uniforms that will pick a new job's hours."""
-    return _decide(L, u, own_numbers, m, exit_col, move_col, hours_col, r.d, r.ids, r.age, t.pension_age, r.leave_p,
-                   r.key, r.first_move, t.total, t.cum)
+    return _decide(L, u, own_numbers, m, _u32(exit_col), _u32(move_col), _u32(hours_col), r.d, r.ids, r.age,
+                   t.pension_age, r.leave_p, r.key, r.first_move, t.total, t.cum)
 
 
 @_jit
@@ -253,7 +256,7 @@ def _move(L, movers, dst, u_hours, m, pb_cut, queued, n_ids, D, charge, block_fi
     nj = nr = 0
     n_hours = hours_cum.shape[1]
     for j in range(n):
-        i, to = movers[j], dst[j]
+        i, to = _u32(movers[j]), dst[j]  # unsigned: numba then skips its check for a negative index
         d, src = d_[i], state[i]
         cycles_in[i, src] += m - max(state_start[i], 0)
         spot = False
@@ -341,7 +344,7 @@ def _leave(L, leaving, u, own_numbers, m, exit_col, queued, n_ids, D, block_fill
     by_exit = np.zeros((D, 3), dtype=np.int64)
     from_state = np.zeros((D, L.gone), dtype=np.int64)
     for j in range(n):
-        i = leaving[j]
+        i = _u32(leaving[j])  # unsigned: numba then skips its check for a negative index
         d, st = d_[i], state[i]
         if age[i] >= pension_age[d]:
             e = 0
@@ -383,7 +386,7 @@ _AT = numba.int64[::1]
 def _keep_rows(arr, at):
     if arr.ndim == 1:
         for j in range(len(at)):
-            arr[j] = arr[at[j]]
+            arr[j] = arr[np.uint64(at[j])]  # unsigned: no check for a negative index
     else:
         for j in range(len(at)):
             for k in range(arr.shape[1]):
@@ -428,8 +431,9 @@ def _end_of_cycle(L, block_shift, nb, counts, by_service, sums, tallies, fresh, 
     cur = -1
     s0 = s1 = s2 = s3 = s4 = s5 = s6 = 0.0
     for i in range(len(d_)):
-        d, st, b, k = d_[i], state[i], band_[i], cost_key[i]
-        blk = d * nb + (ids[i] >> block_shift)  # a shift, not a division: this runs for every row
+        # Indices read from arrays are made unsigned: numba then skips its check for a negative index on each use.
+        d, st, b, k = _u32(d_[i]), _u32(state[i]), _u32(band_[i]), _u32(cost_key[i])
+        blk = _u32(d * nb + (ids[i] >> block_shift))  # a shift, not a division: this runs for every row
         if blk != cur:
             if cur >= 0:
                 sums[cur, 0], sums[cur, 1], sums[cur, 2], sums[cur, 3] = s0, s1, s2, s3
@@ -441,12 +445,13 @@ def _end_of_cycle(L, block_shift, nb, counts, by_service, sums, tallies, fresh, 
         weight = outcome_rate[k]
         h = hours_k[i]
         if h >= 0:  # in work: benefits and tax follow the job's hours (`Spec.benefit_tax_earnings`)
-            benefit, tax, earnings, hours = work_benefit[d, b, h], work_tax[d, h], work_earnings[d, h], hours_[i]
+            hu = _u32(h)
+            benefit, tax, earnings, hours = work_benefit[d, b, hu], work_tax[d, hu], work_earnings[d, hu], hours_[i]
         else:
             benefit, tax, earnings, hours = benefit_rate[k], 0.0, 0.0, 0.0
         block = 0.0
         if L.has_policy and st == L.support:  # their place: a block place, or one a personal budget bought
-            place = place_cost[d, model_k[i]]
+            place = place_cost[d, _u32(model_k[i])]
             cost = cost + place
             if spot[i]:
                 tallies[blk, 0] += 1
@@ -454,15 +459,16 @@ def _end_of_cycle(L, block_shift, nb, counts, by_service, sums, tallies, fresh, 
                 block = place
         cost = cost + one_off[i]
         counts[blk, st] += 1
-        by_service[blk, service[st]] += cost
+        by_service[blk, _u32(service[st])] += cost
         kept_share = 0.0
         if L.has_policy:
             # the part of their former service kept on the employment pathway (`Spec.kept_share`), paid by it
             kept_from = kept_from_[i]
             if kept_from >= 0:
                 kept_share = kept_share_[i]
-                kept_cost = kept_share * state_cost[d, kept_from, b]
-                by_service[blk, service[kept_from]] += kept_cost
+                kf = _u32(kept_from)
+                kept_cost = kept_share * state_cost[d, kf, b]
+                by_service[blk, _u32(service[kf])] += kept_cost
                 cost = cost + kept_cost
         s0 += benefit
         s1 += tax
@@ -509,7 +515,7 @@ def _end_of_cycle(L, block_shift, nb, counts, by_service, sums, tallies, fresh, 
             death[i] = p
             leave_p[i] = p + move_p[d_[i]]
             next_age[i] = next_age_edge[ab]
-        if months >= next_edge[cost_segment[i]]:  # the cycle's cost and outcome weight step on
+        if months >= next_edge[_u32(cost_segment[i])]:  # the cycle's cost and outcome weight step on
             cs = _seg(tis_lut, months)
             cost_key[i] += cs - cost_segment[i]
             cost_segment[i] = cs
