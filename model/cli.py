@@ -152,7 +152,8 @@ def _new_options(p: argparse.ArgumentParser) -> None:
 def _engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="threads a run may use: with 2 or more, each month's random numbers are made while the "
-                        "month before runs (default: one per core, or DAYSHIFT_THREADS); same numbers")
+                        "month before runs, and the month's sums are shared out (default: one per core, or "
+                        "DAYSHIFT_THREADS); same numbers")
 
 
 def _settings(args) -> dict[str, str] | str:

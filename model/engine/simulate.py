@@ -48,8 +48,8 @@ def simulate(
     """Run one scenario with one seed (default: the scenario's own) and return its tables.
 
     `threads` (default: DAYSHIFT_THREADS, else the cores this process may use) above 1 lets the fast engine
-    make each cycle's random numbers in a background thread while it works on the one before; the numbers are
-    the same."""
+    make each cycle's random numbers in a background thread while it works on the one before, and share each
+    cycle's sums and ageing among the threads; the numbers are the same."""
     if isinstance(scenario, (str, Path)):
         scenario = load_scenario(scenario)
     spec = scenario if isinstance(scenario, Spec) else compiled(scenario)

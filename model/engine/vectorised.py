@@ -131,7 +131,8 @@ class VectorisedEngine:
 
     def __init__(self, specs: Spec | Sequence[Spec], seed: int | Sequence[int], threads: int = 1,
                  person_totals: bool = True):
-        """`threads` above 1 makes each cycle's random numbers in a background thread (`streams.Ahead`);
+        """`threads` above 1 makes each cycle's random numbers in a background thread (`streams.Ahead`) and shares
+        each cycle's sums and ageing among the threads (`model.engine.threads`);
         `person_totals` False leaves each person's cost and outcome totals at zero (a run whose person rows
         nobody reads): less memory read and written per row and cycle."""
         specs = [specs] if isinstance(specs, Spec) else list(specs)
