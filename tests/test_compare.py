@@ -199,6 +199,34 @@ def test_distributions_that_break_a_rule_together_are_caught_when_read():
         validate_scenario(d)
 
 
+def test_a_psa_draw_that_breaks_a_rule_is_named_with_its_values(monkeypatch):
+    # the bounds of each distribution, and all of them at their lowest and highest together, are checked when the
+    # scenario is read; a mixture of high and low values can still break a rule, and the PSA then says which draw
+    from model.analysis import compare as compare_module
+    from model.analysis.parameter_space import ParameterSpace
+    from model.scenario.problems import Problem
+
+    d = small()
+    d["policy"]["referral"]["annual"] = {"dist": "uniform", "low": 0.1, "high": 0.3}
+    sc = validate_scenario(d, "council.yaml")
+    calls = []
+    spec_at = ParameterSpace.spec_at
+
+    def third_breaks(self, x):
+        calls.append(x)
+        if len(calls) == 3:
+            raise ScenarioError("council.yaml", [Problem("policy", "the chances out of a state add up to more than 1")])
+        return spec_at(self, x)
+
+    monkeypatch.setattr(ParameterSpace, "spec_at", third_breaks)
+    with pytest.raises(ScenarioError) as err:
+        compare_module.draw_specs(sc, 5, seed=1)
+    text = str(err.value)
+    assert "PSA draw 2 (policy.referral.annual = " in text and "add up to more than 1" in text
+    assert "Narrow the distributions" in text
+    assert f"{calls[2][0]:.6g}" in text
+
+
 def test_awkward_names_and_bad_arguments(tmp_path, capsys):
     base, pol = _pair()
     pol["name"] = "a/b <two>"

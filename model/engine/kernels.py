@@ -533,12 +533,17 @@ def _sum_blocks(counts_b, by_service_b, sums_b, tallies_b, D, nb):
     by_service = np.zeros((D, by_service_b.shape[1]))
     sums = np.zeros((D, sums_b.shape[1]))
     tallies = np.zeros((D, tallies_b.shape[1]), dtype=np.int64)
+    # scalar loops: whole-row additions (sums[d] += sums_b[blk]) took numba 3 to 5 s to compile
     for d in range(D):
         for blk in range(d * nb, (d + 1) * nb):
-            sums[d] += sums_b[blk]
-            by_service[d] += by_service_b[blk]
-            counts[d] += counts_b[blk]
-            tallies[d] += tallies_b[blk]
+            for j in range(sums.shape[1]):
+                sums[d, j] += sums_b[blk, j]
+            for j in range(by_service.shape[1]):
+                by_service[d, j] += by_service_b[blk, j]
+            for j in range(counts.shape[1]):
+                counts[d, j] += counts_b[blk, j]
+            for j in range(tallies.shape[1]):
+                tallies[d, j] += tallies_b[blk, j]
     return counts, by_service, sums, tallies
 
 
