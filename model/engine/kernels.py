@@ -92,7 +92,6 @@ class Rows(NamedTuple):
     age_band: np.ndarray
     exposure: np.ndarray
     months_in_state: np.ndarray
-    first_move: np.ndarray
     refer_ok: np.ndarray
     model_k: np.ndarray
     kept_from: np.ndarray
@@ -200,8 +199,7 @@ def refresh(L: Layout, t: Tables, r: Rows, at: np.ndarray) -> None:
 
 
 @_jit
-def _decide(L, u, own_numbers, m, exit_col, move_col, hours_col, d, ids, age, pension_age, leave_p, key_, first_move,
-            total, cum):
+def _decide(L, u, own_numbers, exit_col, move_col, hours_col, d, ids, age, pension_age, leave_p, key_, total, cum):
     """`decide` on the fields it reads and writes (compiled)."""
     n = len(d)
     leaving = np.empty(n, dtype=np.int64)
@@ -220,7 +218,7 @@ def _decide(L, u, own_numbers, m, exit_col, move_col, hours_col, d, ids, age, pe
             continue
         x = u[k, row, move_col]
         key = _u32(key_[i])
-        if x < total[key] and first_move[i] <= m:
+        if x < total[key]:
             j = 0
             while not x < cum[key, j]:
                 j += 1
@@ -229,12 +227,13 @@ def _decide(L, u, own_numbers, m, exit_col, move_col, hours_col, d, ids, age, pe
     return leaving[:nl], movers[:nm], dst[:nm], u_hours[:nm]
 
 
-def decide(L: Layout, t: Tables, r: Rows, u: np.ndarray, own_numbers: bool, m: int, exit_col: int, move_col: int,
+def decide(L: Layout, t: Tables, r: Rows, u: np.ndarray, own_numbers: bool, exit_col: int, move_col: int,
            hours_col: int) -> tuple:
     """The cycle's exit and move decisions, on the states at its start: the rows leaving; the rows moving, their
-    destinations and the uniforms that will pick a new job's hours."""
-    return _decide(L, u, own_numbers, m, _u32(exit_col), _u32(move_col), _u32(hours_col), r.d, r.ids, r.age,
-                   t.pension_age, r.leave_p, r.key, r.first_move, t.total, t.cum)
+    destinations and the uniforms that will pick a new job's hours. Every row may move: the cycle's entrants are
+    added after this, and so first decide in the next cycle."""
+    return _decide(L, u, own_numbers, _u32(exit_col), _u32(move_col), _u32(hours_col), r.d, r.ids, r.age,
+                   t.pension_age, r.leave_p, r.key, t.total, t.cum)
 
 
 @_jit

@@ -39,7 +39,7 @@ _I8, _I32 = np.int8, np.int32
 _FIELDS = dict(
     d=_I32, ids=_INT, band=_I8, age=float, age_band=_I8, state=_I8, months_in_state=_I32, exposure=_I32,
     wants_work=bool, personal_budget=bool, personal_budget_u=float, refer_ok=bool, model_k=_I8, spot=bool,
-    origin=_I8, hours=float, entered=_I32, first_move=_I32, one_off=float, state_start=_I32, kept_from=_I8,
+    origin=_I8, hours=float, entered=_I32, one_off=float, state_start=_I32, kept_from=_I8,
     outcome_year=_I32, cost=float, cost_disc=float, outcomes=float, outcomes_disc=float, job_starts=_INT,
     # Cached from the fields above, refreshed only for rows that change:
     key=_I32, exposure_segment=_I8, death=float, leave_p=float, next_age=float, next_exposure=_I32,
@@ -348,7 +348,6 @@ class VectorisedEngine:
                    model_k=np.full(k, -1, dtype=_INT), kept_from=np.full(k, -1, dtype=_INT),
                    outcome_year=np.full(k, -1, dtype=_INT),
                    origin=cat["state"].copy(), entered=np.full(k, m, dtype=_INT),
-                   first_move=np.full(k, m if initial else m + 1, dtype=_INT),  # entrants move from the next cycle
                    state_start=np.full(k, -1 if initial else m, dtype=_INT),
                    cycles_in=np.zeros((k, spec.n_live), dtype=_INT))
         new["age_band"] = spec.cohort.age_band(new["age"])
@@ -452,7 +451,7 @@ class VectorisedEngine:
         u_all = self._numbers.get(m)
 
         # 1. exits, and the moves of those who stay, decided on the states at the start of the cycle
-        leaving, movers, dst, u_hours = kernels.decide(self.layout, self.t, self._rows(), u_all, self._own_numbers, m,
+        leaving, movers, dst, u_hours = kernels.decide(self.layout, self.t, self._rows(), u_all, self._own_numbers,
                                                        streams.DECIDE_EXIT, streams.DECIDE_MOVE, streams.DECIDE_HOURS)
         self._exits(leaving, u_all)
 
