@@ -20,7 +20,9 @@ import numba
 import numpy as np
 
 BLOCK_SHIFT = 12  # a block holds 2**12 ids: few enough to share a cycle's rows evenly, enough to cost nothing to cut
-_MIN_ROWS = 20_000  # rows below which handing work to another thread costs more than it saves
+# Rows below which another thread is not asked to help: waking it took 20 to 100 microseconds here, about what
+# the loops take over a few thousand rows.
+_MIN_ROWS = 20_000
 
 
 @numba.njit(cache=True, nogil=True)
@@ -44,7 +46,8 @@ class RowThreads:
 
     def __init__(self, threads: int):
         self.threads = max(1, int(threads))
-        self._pool = None if self.threads == 1 else ThreadPoolExecutor(self.threads - 1, thread_name_prefix="dayshift-rows")
+        self._pool = (None if self.threads == 1
+                      else ThreadPoolExecutor(self.threads - 1, thread_name_prefix="dayshift-rows"))
 
     def ranges(self, d: np.ndarray, ids: np.ndarray, D: int) -> list[tuple[int, int]]:
         """The rows split into one range of whole blocks per thread (fewer when there are few rows). With several
