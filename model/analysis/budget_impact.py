@@ -9,6 +9,8 @@ but still paid for. Each service says what share of a fall in its running costs 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -60,7 +62,7 @@ def break_even_year(savings: np.ndarray) -> float:
     return float("nan")
 
 
-def _year_labels(years, start: str) -> list[str]:
+def year_labels(years: Iterable[int], start: str) -> list[str]:
     """Projection years as financial years when the run starts in April, else as the months they span."""
     y0, m0 = (int(x) for x in start.split("-"))
     if m0 == 4:
@@ -72,7 +74,7 @@ def views(yearly: pd.DataFrame, policy: str, start: str) -> dict[str, pd.DataFra
     """The budget-impact tables of one policy, as means over runs: by payer, by service line, cashable, and
     the totals for years 1 to 5 and the whole horizon. Pounds, undiscounted, positive: a saving."""
     y = yearly[yearly["policy"] == policy].groupby("year").mean(numeric_only=True).reset_index()
-    label = pd.Series(_year_labels(y["year"], start), name="year from start")
+    label = pd.Series(year_labels(y["year"], start), name="year from start")
     payer = pd.DataFrame({"year": y["year"], "year from start": label,
                           "council": y["saving_undiscounted"], "DWP (benefits)": y["saving_dwp"],
                           "HMRC (tax and NI)": y["saving_hmrc"]})

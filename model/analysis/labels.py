@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from model.analysis.budget_impact import _year_labels
+from model.analysis.budget_impact import year_labels
 
 _BANDS = {"low": "low needs", "moderate": "moderate needs", "high": "high needs", "complex": "complex needs"}
 
@@ -110,7 +110,7 @@ def lever_in_words(key: str, policy_value: object = None) -> str:
 def financial_year(year: int, start: str) -> str:
     """Projection year 1, 2, ... as the financial year it is ('2024-25'; the months it spans when the
     projection does not start in April), from the first month (YYYY-MM)."""
-    return _year_labels([int(year)], start)[0]
+    return year_labels([int(year)], start)[0]
 
 
 def money(v: float) -> str:

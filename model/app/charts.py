@@ -16,9 +16,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from model.app.explore import Outcome
-from model.output.plots import literal
+from model.output.plots import COST_COLOUR, SAVING_COLOUR, literal
 
-POLICY, BASELINE = "#1b4f8a", "#f2a541"  # as model.output.plots draws a saving and a cost
+POLICY, BASELINE = SAVING_COLOUR, COST_COLOUR  # the colours the plots give a saving and a cost
 SIZE = (6.4, 3.3)
 
 

@@ -28,7 +28,7 @@ SIZES = {"states": (9, 5), "budget_shift": (9, 4.5), "costs": (9, 5), "centres":
 _PALETTE = ["#0072B2", "#E69F00", "#009E73", "#F0E442", "#CC79A7", "#56B4E9", "#D55E00", "#999999"]
 # Two-sided quantities (a saving or a cost; a low or a high point) in dark blue and light orange: told apart by
 # readers who do not see red and green apart, and in grey by their lightness (the light one is also hatched).
-_GOOD, _BAD = "#1b4f8a", "#f2a541"
+SAVING_COLOUR, COST_COLOUR = "#1b4f8a", "#f2a541"  # also the browser page's (`model.app.charts`)
 _BASELINE, _TOTAL = "#6b6b6b", "#333333"  # a baseline beside a policy, and a whole beside its parts
 
 
@@ -117,8 +117,8 @@ def budget_shift(res, ax=None):
     y = res.yearly
     x = np.arange(len(y))
     moved, unspent = (100 * np.nan_to_num(v) for v in shift_parts(res.monthly, y))
-    ax.bar(x, moved, color=_GOOD, edgecolor="white", label="Now spent on employment and in-work support")
-    ax.bar(x, unspent, bottom=np.maximum(moved, 0), color=_BAD, hatch="//", edgecolor="white",
+    ax.bar(x, moved, color=SAVING_COLOUR, edgecolor="white", label="Now spent on employment and in-work support")
+    ax.bar(x, unspent, bottom=np.maximum(moved, 0), color=COST_COLOUR, hatch="//", edgecolor="white",
            label="No longer spent at all (a saving or a cut)")
     ax.plot(x, 100 * y["proactive_share"].fillna(0.0), marker="o", color=_TOTAL, lw=1.2,
             label="Proactive share of spend")
@@ -146,7 +146,7 @@ def has_centres(res) -> bool:
         _no_service_states(res.spec))
 
 
-def centres(res, axes=None, label: str | None = None, colour: str = _GOOD, style: str = "-"):
+def centres(res, axes=None, label: str | None = None, colour: str = SAVING_COLOUR, style: str = "-"):
     """Day centres open and people with no day-time service at the end of each financial year, side by side."""
     if axes is None:
         import matplotlib.pyplot as plt  # only for a figure the caller asked to see
@@ -239,7 +239,7 @@ def compare_budget_shift(comp, ax=None):
     baseline against policy."""
     ax = _axes(ax, SIZES["compare_budget_shift"])
     policy = comp.policies[0]
-    for who, label, colour in (("baseline", comp.baseline, _BASELINE), ("policy", policy, _GOOD)):
+    for who, label, colour in (("baseline", comp.baseline, _BASELINE), ("policy", policy, SAVING_COLOUR)):
         x, mean, _, _ = _by_year_interval(comp, f"proactive_share_{who}", policy)
         ax.plot(x, 100 * mean, marker="o", label=f"{literal(label)}: proactive share of spend", color=colour)
         x, mean, _, _ = _by_year_interval(comp, f"budget_shift_{who}", policy)
@@ -257,7 +257,7 @@ def budget_impact(comp, ax=None):
     """What the council saves (positive) or spends extra (negative) each year, undiscounted, with 95% intervals."""
     ax = _axes(ax, SIZES["budget_impact"])
     x, mean, low, high = _by_year_interval(comp, "saving_undiscounted", comp.policies[0])
-    colours = [_GOOD if v >= 0 else _BAD for v in mean]
+    colours = [SAVING_COLOUR if v >= 0 else COST_COLOUR for v in mean]
     ax.bar(x, mean / 1e6, color=colours, hatch=["" if v >= 0 else "//" for v in mean], edgecolor="white",
            yerr=[(mean - low) / 1e6, (high - mean) / 1e6], capsize=2, error_kw=dict(lw=0.8))
     ax.axhline(0, color="black", lw=0.8)
@@ -275,7 +275,7 @@ def compare_centres(comp, axes=None):
 
         axes = plt.subplots(1, 2, figsize=SIZES["compare_centres"])[1]
     centres(comp.first[comp.baseline], axes, comp.baseline, _BASELINE, "--")
-    centres(comp.first[comp.policies[0]], axes, comp.policies[0], _GOOD, "-")
+    centres(comp.first[comp.policies[0]], axes, comp.policies[0], SAVING_COLOUR, "-")
     axes[1].legend(frameon=False, fontsize=8)
     axes[0].figure.tight_layout()
     return axes[0]
@@ -291,7 +291,7 @@ def waterfall(comp, ax=None):
     for i, row in enumerate(t.itertuples()):
         v = row.npv_saving / 1e6
         y = rows - 1 - i
-        ax.barh(y, v, left=running, color=_GOOD if v >= 0 else _BAD, hatch="" if v >= 0 else "//",
+        ax.barh(y, v, left=running, color=SAVING_COLOUR if v >= 0 else COST_COLOUR, hatch="" if v >= 0 else "//",
                 edgecolor="white")
         ax.plot([running + v] * 2, [y - 0.4, y - 1 + 0.4], color="grey", lw=0.6)  # joins each bar to the next
         ax.annotate(_share_words(row.npv_saving, row.share_of_saving), (max(running, running + v), y),
@@ -363,8 +363,8 @@ def tornado(comp, ax=None):
     centre = float(t["npv_saving_centre"].iloc[0]) / 1e6 if len(t) else 0.0
     for i, row in enumerate(t.itertuples()):
         lo, hi = row.npv_saving_low / 1e6, row.npv_saving_high / 1e6
-        ax.barh(i, lo - centre, left=centre, color=_BAD, hatch="//", edgecolor="white")
-        ax.barh(i, hi - centre, left=centre, color=_GOOD)
+        ax.barh(i, lo - centre, left=centre, color=COST_COLOUR, hatch="//", edgecolor="white")
+        ax.barh(i, hi - centre, left=centre, color=SAVING_COLOUR)
     labels = [literal(whose_words(p, t["scenarios"].iloc[i] if "scenarios" in t else None))
               for i, p in enumerate(t["parameter"])]
     ax.set_yticks(range(len(t)), labels, fontsize=8)
