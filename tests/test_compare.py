@@ -227,6 +227,31 @@ def test_a_psa_draw_that_breaks_a_rule_is_named_with_its_values(monkeypatch):
     assert f"{calls[2][0]:.6g}" in text
 
 
+def test_each_draw_copies_only_what_it_changes():
+    # a PSA's draws share the scenario's data except along the paths drawn (a deep copy per draw cost more than
+    # validating it): the scenario's own data must come through every draw unchanged
+    import copy
+
+    from model.analysis.compare import draw_specs
+    from model.scenario.paths import at_means
+
+    d = small()
+    d["policy"]["referral"]["annual"] = {"dist": "uniform", "low": 0.1, "high": 0.3}
+    d["costs"]["states"]["day_service"]["weekly"] = {"dist": "uniform", "low": 200, "high": 300}
+    sc = validate_scenario(d, "council.yaml")
+    before = copy.deepcopy(sc.data)
+    specs, values = draw_specs(sc, 3, seed=1)
+    assert sc.data == before
+    for spec, (_, row) in zip(specs, values.iterrows()):
+        drawn = spec.scenario.data
+        assert drawn["policy"]["referral"]["annual"] == row["policy.referral.annual"]
+        assert drawn["policy"]["referral"] is not sc.data["policy"]["referral"]  # copied: on a drawn path
+        assert drawn["population"] is sc.data["population"]  # shared: no draw changes it
+    means = at_means(sc)  # a copy to edit
+    means["population"]["initial"][0]["count"] += 1
+    assert sc.data == before
+
+
 def test_awkward_names_and_bad_arguments(tmp_path, capsys):
     base, pol = _pair()
     pol["name"] = "a/b <two>"

@@ -20,12 +20,20 @@ def find_values(data: Any, is_value: Callable[[dict], bool], path: tuple = ()) -
 
 
 def substitute(data: dict, values: dict[tuple, float]) -> dict:
-    """A copy of raw scenario data with the values at the given paths replaced."""
-    out = copy.deepcopy(data)
+    """Raw scenario data with the values at the given paths replaced. Only the mappings and lists on those paths
+    are copied; the rest is shared with `data`, so neither may be changed in place afterwards (`at_means` gives a
+    copy to edit)."""
+    # A PSA validates a scenario per draw: a deep copy of the whole data took longer than the checks.
+    out = dict(data)
+    own = {id(out)}  # containers already copied, for paths that share their start
     for path, value in values.items():
         node = out
         for part in path[:-1]:
-            node = node[part]
+            child = node[part]
+            if id(child) not in own:
+                child = node[part] = type(child)(child)
+                own.add(id(child))
+            node = child
         node[path[-1]] = float(value)
     return out
 
@@ -52,8 +60,8 @@ def value_at(data: Any, path: tuple, default: Any = _MISSING) -> Any:
 
 def at_means(scenario) -> dict:
     """A scenario's data (after `extends`) with every distribution at its mean (and so no correlations
-    between them)."""
-    data = substitute(scenario.data, {u.path: u.mean() for u in scenario.uncertain})
+    between them), a copy the caller may change."""
+    data = copy.deepcopy(substitute(scenario.data, {u.path: u.mean() for u in scenario.uncertain}))
     data.pop("correlation", None)
     return data
 
