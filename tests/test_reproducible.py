@@ -85,6 +85,12 @@ def test_draws_split_over_worker_processes_give_the_same_numbers(monkeypatch):
     split = sim.simulate_draws(specs, seed=5, seeds=[5, 6, 7, 8, 9], workers=2)  # a group of each draw
     assert [len(r) for r in sim.groups(5, 2 * sim.GROUPS_PER_WORKER)] == [1, 1, 1, 1, 1]
     assert [len(r) for r in sim.groups(5, 2)] == [2, 3]
+    # A long run's groups are whole chunks, near-equal, a whole number a worker: 1,000 draws at 58 a chunk were
+    # groups of 125, each run as chunks of 58, 58 and 9 (a chunk of 9 costs about half as much as one of 58).
+    parts = sim.draw_groups(1000, 58, 2, sim.GROUPS_PER_WORKER)
+    assert len(parts) == 18 and {len(r) for r in parts} == {55, 56}
+    assert [len(r) for r in sim.draw_groups(5, 58, 2, sim.GROUPS_PER_WORKER)] == [1, 1, 1, 1, 1]
+    assert len(sim.draw_groups(1000, 10, 3, 4)) == 102  # 100 chunks, rounded up to a whole number a worker
     for a, b in zip(alone, split):
         pd.testing.assert_frame_equal(a.monthly, b.monthly, check_exact=True)
         pd.testing.assert_frame_equal(a.people, b.people, check_exact=True)

@@ -69,6 +69,15 @@ def discard_pool(workers: int) -> None:
         old.shutdown(wait=False, cancel_futures=True)
 
 
+def draw_groups(n: int, chunk: int, workers: int, per_worker: int) -> list[range]:
+    """`n` draws split into groups for `workers` processes: near-equal groups of at most `chunk` draws (each then
+    runs as one chunk, with no small leftover chunk paying a whole chunk's work per cycle for a few draws), at
+    least `per_worker` groups a worker (progress is told as each group ends), and a whole number of groups a
+    worker where there are enough draws."""
+    parts = max(-(-n // max(1, chunk)), workers * per_worker)
+    return groups(n, -(-parts // workers) * workers)
+
+
 def groups(n: int, parts: int) -> list[range]:
     """`n` draws split into at most `parts` contiguous groups of near-equal size."""
     parts = max(1, min(parts, n))

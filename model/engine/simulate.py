@@ -10,7 +10,7 @@ from model.compile.spec import Spec, compiled
 from model.compile.validate import load_scenario
 from model.engine.interface import Engine, EngineFactory
 from model.engine.memory import draws_at_once
-from model.engine.parallel import WorkersStopped, default_threads, discard_pool, groups, pool
+from model.engine.parallel import WorkersStopped, default_threads, discard_pool, draw_groups, groups, pool
 from model.engine.results import SimulationResult, people_frame
 from model.engine.streams import seed_from
 from model.engine.vectorised import VectorisedEngine
@@ -107,9 +107,8 @@ def _tables(specs: list[Spec], per_draw: list[int], chunk: int, people: bool,
     runs one at a time)."""
     chunk = chunk if engine == "vectorised" else 1
     out: list[dict] = []
-    for start in range(0, len(specs), chunk):
-        part = specs[start : start + chunk]
-        mine = per_draw[start : start + chunk]
+    for r in groups(len(specs), -(-len(specs) // chunk)):  # near-equal chunks: no small chunk left over
+        start, part, mine = r.start, specs[r.start : r.stop], per_draw[r.start : r.stop]
         run = ENGINES[engine](part, mine if len(set(mine)) > 1 else mine[0], threads, people)
         run.run(None if progress is None else lambda done, total: progress(start * total + done * len(part),
                                                                             len(specs) * total))
@@ -120,7 +119,7 @@ def _tables(specs: list[Spec], per_draw: list[int], chunk: int, people: bool,
 def _in_workers(specs: list[Spec], per_draw: list[int], chunk: int, people: bool,
                 progress: Callable[[int, int], None] | None, workers: int, threads: int) -> list[SimulationResult]:
     """`simulate_draws` with its draws split into groups, a few per worker process."""
-    parts = groups(len(specs), workers * GROUPS_PER_WORKER)
+    parts = draw_groups(len(specs), chunk, workers, GROUPS_PER_WORKER)
     futures = [pool(workers).submit(_tables, [specs[i] for i in r], [per_draw[i] for i in r], chunk, people, None,
                                     "vectorised", threads) for r in parts]
     tables, done = [], 0
