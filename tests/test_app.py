@@ -178,7 +178,7 @@ def test_the_page_says_what_carries_the_saving_as_compare_does(tmp_path):
     text = got.statements[0]
     without = w["npv_saving_without"]["mean"]
     assert text.startswith("The calibrated move from day centres to community day opportunities carries "
-                           f"{100 * w['share_of_saving']:.0f}% of this {money(want['npv_saving']['mean'])} saving (discounted)")
+                           f"{100 * w['share_of_saving']:.0f}% of the {money(want['npv_saving']['mean'])} saving (discounted)")
     assert "(5 runs)" in text
     assert (f"without it the policy saves the council {money(without)}" if without >= 0 else
             f"without it the policy costs the council {money(-without)} more") in text

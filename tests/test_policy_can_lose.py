@@ -121,4 +121,8 @@ def test_a_comparison_says_how_much_of_the_saving_a_catch_all_carries(baseline_d
     # The policy is the baseline plus the catch-all: without it nothing is left, so it carries everything.
     assert carried["npv_saving_without"]["mean"] == 0.0
     assert carried["share_of_saving"] == pytest.approx(1.0)
-    assert "carries 100% of the saving" in comp.headline()
+    assert "The community move carries 100% of the " in comp.headline()
+    assert "without it the policy saves the council £0k." in comp.headline()
+    # one sentence, the same in the headline, in what the result rests on (the report) and on the browser page
+    (rests,) = [r for r in comp.summary()["rests_on"] if r["kind"] == "catch-all"]
+    assert rests["text"] in comp.headline()

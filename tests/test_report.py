@@ -72,7 +72,7 @@ def test_a_comparison_leads_with_the_saving_then_explains_it(comparison_folder):
     for lever in ("Money follows the person (after 2 months)", "Referral rate to employment support",
                   "Up-front investment and set-up costs"):
         assert lever in text
-    assert "The calibrated referral rate: a calibrated value" in text and "carries" in text
+    assert "The calibrated referral rate carries" in text and "it is a calibrated value standing for" in text
     assert "Chance a year of moving from supported employment to day service" in text  # the tornado's widest
     _no_other_time_words(text)
 

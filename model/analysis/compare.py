@@ -22,7 +22,7 @@ import pandas as pd
 from model.analysis import budget_impact, cost_effectiveness, value_of_information
 from model.analysis.budget_impact import by_year
 from model.analysis.decomposition import Decomposition, decompose, subsets_run
-from model.analysis.labels import financial_year, money, whose_words
+from model.analysis.labels import carried_words, financial_year, money, whose_words
 from model.analysis.parameter_space import ParameterSpace
 from model.analysis.posterior import JointSample
 from model.analysis.stats import interval, replication_seeds
@@ -286,10 +286,8 @@ class Comparison:
         for c in s.get("carried_by", []):
             if c["share_of_saving"] is None:
                 continue
-            out.append(dict(kind="catch-all", label=c["label"], share_of_saving=c["share_of_saving"], text=(
-                f"{c['label'][0].upper()}{c['label'][1:]}: a calibrated value standing for what the model's "
-                f"structure misses. It carries {100 * c['share_of_saving']:.0f}% of the saving; without it the "
-                f"discounted saving would be {money(c['npv_saving_without']['mean'])}.")))
+            out.append(dict(kind="catch-all", label=c["label"], share_of_saving=c["share_of_saving"],
+                            text=carried_words(c, saving)))
         if self.tornado is not None and len(self.tornado) and policy == self.policies[0]:
             for row in self.tornado.head(RESTS_ON_SWINGS).itertuples():
                 lo, hi = sorted((row.npv_saving_low, row.npv_saving_high))
@@ -365,10 +363,7 @@ class Comparison:
         saves = (f"saves the council {money(npv['mean'])} against {self.baseline}" if npv["mean"] >= 0 else
                  f"costs the council {money(-npv['mean'])} more than {self.baseline}")
         span = f"{financial_year(years[0], start)} to {financial_year(last, start)}"
-        carried = [f"{c['label']} carries {100 * c['share_of_saving']:.0f}% of the saving (a calibrated value "
-                   f"standing for what the model's structure misses; without it the saving is "
-                   f"{money(c['npv_saving_without']['mean'])})." for c in s.get("carried_by", [])
-                   if c["share_of_saving"] is not None]
+        carried = [carried_words(c, npv["mean"]) for c in s.get("carried_by", []) if c["share_of_saving"] is not None]
         # A comparison leads with the saving; the people in work follow.
         return " ".join([
             f"Over {last} years ({span}), {name} {saves}, discounted"
@@ -379,7 +374,7 @@ class Comparison:
             + _interval_words(w, lambda v: f"{v:,.0f}") + ".",
             (f"The policy saves the council money in {100 * s['prob_saves_money']:.0f}% of {s['runs']} {what}."
              if s["runs"] > 1 else "This is one run: how often the policy saves money needs --reps or --psa."),
-            *[c[0].upper() + c[1:] for c in carried],
+            *carried,
         ])
 
 

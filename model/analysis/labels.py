@@ -118,3 +118,24 @@ def money(v: float) -> str:
     more figures would claim a precision that runs of a model do not have."""
     sign = "-" if v < 0 else ""
     return f"{sign}£{abs(v) / 1e6:,.1f}m" if abs(v) >= 0.95e6 else f"{sign}£{abs(v) / 1e3:,.0f}k"
+
+
+def _saves_words(v: float) -> str:
+    """A saving as what the policy does to the council ('saves the council £1.2m', 'costs the council £0.4m more')."""
+    return f"saves the council {money(v)}" if v >= 0 else f"costs the council {money(-v)} more"
+
+
+def carried_words(c: dict, saving: float, runs: int | None = None) -> str:
+    """What a calibrated catch-all carries of the (discounted) saving, and the saving without it, in one sentence:
+    `c` is one of a comparison summary's `carried_by`, `runs` the runs behind the figures (said when given)."""
+    label = c["label"][0].upper() + c["label"][1:]
+    without = c["npv_saving_without"]["mean"]
+    over = f" ({runs} runs)" if runs is not None else ""
+    what = "a calibrated value standing for what the model's structure misses"
+    if c["share_of_saving"] is None:  # no share of a saving that is not one
+        return (f"{label} is {what}: with it the policy {_saves_words(saving)} (discounted); without it the policy "
+                f"{_saves_words(without)}{over}.")
+    share = 100 * c["share_of_saving"]
+    more = ", more than all of it" if share > 100.5 else ""
+    return (f"{label} carries {share:.0f}% of the {money(saving)} saving (discounted){more}: it is {what}; without "
+            f"it the policy {_saves_words(without)}{over}.")

@@ -29,7 +29,7 @@ import yaml
 
 from model.analysis.budget_impact import break_even_year
 from model.analysis.compare import Comparison, carried_by_catch_alls, check_comparable, pair_run, year_end
-from model.analysis.labels import money
+from model.analysis.labels import carried_words
 from model.analysis.stats import interval, replication_seeds
 from model.app import levers
 from model.compile.spec import compiled
@@ -164,23 +164,6 @@ def carried(setup: Setup, out: Outcome, stop: Callable[[], bool] | None = None) 
     summary = comp.summary()
     return Carried(comparison=comp, carried_by=summary["carried_by"], npv_saving=summary["npv_saving"],
                    runs=int(summary["runs"]), seconds=time.perf_counter() - t0)
-
-
-def _saves(v: float) -> str:
-    return f"saves the council {money(v)}" if v >= 0 else f"costs the council {money(-v)} more"
-
-
-def carried_words(c: dict, saving: float, runs: int) -> str:
-    """A catch-all's share of the shown (discounted) saving and the saving without it, in words."""
-    label = c["label"][0].upper() + c["label"][1:]
-    without = c["npv_saving_without"]["mean"]
-    if c["share_of_saving"] is None:  # compare gives no share of a saving that is not one
-        return (f"{label} is a calibrated value, not a lever: with it the policy {_saves(saving)} (discounted); "
-                f"without it the policy {_saves(without)} ({runs} runs).")
-    share = 100 * c["share_of_saving"]
-    more = ", more than all of it:" if share > 100.5 else ";"
-    return (f"{label} carries {share:.0f}% of this {money(saving)} saving (discounted){more} without it the "
-            f"policy {_saves(without)} ({runs} runs).")
 
 
 def catch_all_lines(setup: Setup) -> list[str]:
