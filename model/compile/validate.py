@@ -161,8 +161,13 @@ def _validate_plain(data: dict, source: str) -> Scenario:
     """Validate a scenario with plain numbers only (numbers given over time: each period's, see
     `model.compile.periods`)."""
     series = find_time_series(data)
-    if series:
-        return compile_periods(data, series, source, _validate_plain, _fixed_path)
+    if series:  # each period's data has plain numbers: no second search for series in it
+        return compile_periods(data, series, source, _validate_numbers, _fixed_path)
+    return _validate_numbers(data, source)
+
+
+def _validate_numbers(data: dict, source: str) -> Scenario:
+    """Validate and compile a scenario whose numbers are all plain (no time series, no distributions)."""
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
