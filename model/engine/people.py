@@ -43,14 +43,36 @@ def pick(cum_shares: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.minimum((u[..., None] >= cum_shares).sum(axis=-1), cum_shares.shape[-1] - 1)
 
 
-def _choices(cohorts: list, u: np.ndarray, band: np.ndarray) -> dict:
-    """What each person's creation uniforms decide beyond band and age, for each parameter set's cohort (`u` and
-    `band` with the set first): wanting work, holding a budget."""
-    wants_work = np.take_along_axis(np.stack([c.wants_work for c in cohorts]), band, axis=1)
-    share = np.array([c.personal_budget_share for c in cohorts])[:, None]
+@dataclass(frozen=True)
+class CohortTables:
+    """What making people reads from each parameter set's cohort, stacked by set: made once (a run of many draws
+    stacked them again every cycle)."""
+
+    band_cum: np.ndarray  # [set, band] entrants' band, cumulative shares
+    entry_cum: np.ndarray  # [set, entry route] entrants' entry route, cumulative shares
+    entry_states: np.ndarray  # [set, entry route] the state each route enters
+    age: np.ndarray  # [set] entrants' age
+    wants_work: np.ndarray  # [set, band] the share wanting work
+    personal_budget_share: np.ndarray  # [set, 1] the share holding a personal budget
+
+
+def cohort_tables(cohorts: list) -> CohortTables:
+    """The cohorts of several parameter sets, stacked."""
+    return CohortTables(band_cum=np.stack([c.inflow_band_cum for c in cohorts]),
+                        entry_cum=np.stack([c.inflow_entry_cum for c in cohorts]),
+                        entry_states=np.stack([c.entry_states for c in cohorts]),
+                        age=np.array([c.inflow_age for c in cohorts], dtype=float),
+                        wants_work=np.stack([c.wants_work for c in cohorts]),
+                        personal_budget_share=np.array([c.personal_budget_share for c in cohorts])[:, None])
+
+
+def _choices(tables: CohortTables, u: np.ndarray, band: np.ndarray) -> dict:
+    """What each person's creation uniforms decide beyond band and age, for each parameter set (`u` and `band`
+    with the set first): wanting work, holding a budget."""
+    wants_work = np.take_along_axis(tables.wants_work, band, axis=1)
     pb_u = u[..., streams.CREATE_PERSONAL_BUDGET]
     return dict(wants_work=(u[..., streams.CREATE_WANTS_WORK] < wants_work).ravel(),
-                personal_budget=(pb_u < share).ravel(), personal_budget_u=pb_u.ravel().copy())
+                personal_budget=(pb_u < tables.personal_budget_share).ravel(), personal_budget_u=pb_u.ravel().copy())
 
 
 def initial_people(spec, create_u: np.ndarray) -> People:
@@ -75,31 +97,28 @@ def initial_people(spec, create_u: np.ndarray) -> People:
         band=band,
         age=age,
         state=np.array(states, dtype=np.int64),
-        **_choices([spec.cohort], u[None], band[None]),
+        **_choices(cohort_tables([spec.cohort]), u[None], band[None]),
         months_in_state=np.array(tenure, dtype=np.int64),
     )
 
 
 def entrants(spec, first_id: int, n: int, create_u: np.ndarray) -> People:
     """`n` young people entering services, ids from first_id, before the policy's entry route."""
-    return entrants_of([spec], first_id, n, create_u[None])
+    return entrants_of(cohort_tables([spec.cohort]), first_id, n, create_u[None])
 
 
-def entrants_of(specs: list, first_id: int, n: int, create_u: np.ndarray) -> People:
-    """`entrants` for each of several parameter sets, in one batch ordered by set, then id. `create_u` holds each
-    set's creation uniforms, or one array every set reads: shape (sets or 1, ids, N_CREATE)."""
-    D = len(specs)
-    cohorts = [s.cohort for s in specs]
+def entrants_of(tables: CohortTables, first_id: int, n: int, create_u: np.ndarray) -> People:
+    """`entrants` for each of several parameter sets (`tables`), in one batch ordered by set, then id. `create_u`
+    holds each set's creation uniforms, or one array every set reads: shape (sets or 1, ids, N_CREATE)."""
+    D = len(tables.age)
     u = np.broadcast_to(create_u[:, first_id : first_id + n], (D, n, create_u.shape[2]))
-
-    band = pick(np.stack([c.inflow_band_cum for c in cohorts])[:, None], u[..., streams.CREATE_BAND])
-    entry = pick(np.stack([c.inflow_entry_cum for c in cohorts])[:, None], u[..., streams.CREATE_ENTRY])
+    band = pick(tables.band_cum[:, None], u[..., streams.CREATE_BAND])
+    entry = pick(tables.entry_cum[:, None], u[..., streams.CREATE_ENTRY])
     return People(
         ids=np.tile(np.arange(first_id, first_id + n, dtype=np.int64), D),
         band=band.ravel(),
-        age=np.repeat(np.array([c.inflow_age for c in cohorts], dtype=float), n),
-        state=np.take_along_axis(np.stack([c.entry_states for c in cohorts]), entry, axis=1).ravel(),
-        **_choices(cohorts, u, band),
+        age=np.repeat(tables.age, n),
+        state=np.take_along_axis(tables.entry_states, entry, axis=1).ravel(),
+        **_choices(tables, u, band),
         months_in_state=np.zeros(D * n, dtype=np.int64),
     )
-

@@ -214,6 +214,7 @@ class VectorisedEngine:
         self.specs = specs
         self.spec = spec = specs[0]
         self.pols = [s.policy for s in specs]
+        self.cohorts = people.cohort_tables([s.cohort for s in specs])  # who enters, by draw
         pol = spec.policy
 
         def stack(fn) -> np.ndarray:
@@ -456,7 +457,7 @@ class VectorisedEngine:
         self._exits(leaving, u_all)
 
         # 2. inflow (entrants wait for the next cycle to move)
-        self._add(people.entrants_of(self.specs, self.next_id, n_inflow, self.create_u))
+        self._add(people.entrants_of(self.cohorts, self.next_id, n_inflow, self.create_u))
         led.entrants(n_inflow)
 
         # 3. moves
