@@ -86,7 +86,8 @@ def test_draws_split_over_worker_processes_give_the_same_numbers(monkeypatch):
     assert [len(r) for r in sim.groups(5, 2 * sim.GROUPS_PER_WORKER)] == [1, 1, 1, 1, 1]
     assert [len(r) for r in sim.groups(5, 2)] == [2, 3]
     # A long run's groups are whole chunks, near-equal, a whole number a worker: 1,000 draws at 58 a chunk were
-    # groups of 125, each run as chunks of 58, 58 and 9 (a chunk of 9 costs about half as much as one of 58).
+    # groups of 125, each run as chunks of 58, 58 and 9 (a draw in a chunk of 9 or 10 costs about 1.7 times what it
+    # does in one of 58: the Python per chunk and cycle).
     parts = sim.draw_groups(1000, 58, 2, sim.GROUPS_PER_WORKER)
     assert len(parts) == 18 and {len(r) for r in parts} == {55, 56}
     assert [len(r) for r in sim.draw_groups(5, 58, 2, sim.GROUPS_PER_WORKER)] == [1, 1, 1, 1, 1]
