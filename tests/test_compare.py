@@ -228,8 +228,8 @@ def test_a_psa_draw_that_breaks_a_rule_is_named_with_its_values(monkeypatch):
 
 
 def test_each_draw_copies_only_what_it_changes():
-    # a PSA's draws share the scenario's data except along the paths drawn (a deep copy per draw cost more than
-    # validating it): the scenario's own data must come through every draw unchanged
+    # a PSA's draws share the scenario's data except along the paths drawn (so 1,000 draws do not each hold a copy
+    # of it): the scenario's own data must come through every draw unchanged
     import copy
 
     from model.analysis.compare import draw_specs

@@ -45,8 +45,8 @@ def pick(cum_shares: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class CohortTables:
-    """What making people reads from each parameter set's cohort, stacked by set: made once (a run of many draws
-    stacked them again every cycle)."""
+    """What making people reads from each parameter set's cohort, stacked by set: made once per period of numbers,
+    not every cycle."""
 
     band_cum: np.ndarray  # [set, band] entrants' band, cumulative shares
     entry_cum: np.ndarray  # [set, entry route] entrants' entry route, cumulative shares
