@@ -119,6 +119,7 @@ class Rows(NamedTuple):
     cost_key: np.ndarray
     hours_k: np.ndarray
     kept_share: np.ndarray
+    pathway_key: np.ndarray
 
 
 @_jit
@@ -138,11 +139,38 @@ def _kept_share(L, d, st, band, hours, kept_waiting, kept_search, kept_work, kep
     return 0.0
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _pathway_key(L, n_hours, n_models, st, band, h, model, spot, kept_from):
+    """Where a row's money beyond its `cost_key` is counted (`end_of_cycle`): -1 off the employment pathway; on it,
+    (role * S1) + kept_from + 1, where the role is, in order: in work, band * n_hours + the job's hours column; in
+    support, B * n_hours + (2 * service model + 1 on a personal budget) * B + band; waiting, after those, + band;
+    in work without hours, after those, + band."""
+    if not L.has_policy:
+        return -1
+    n_jobs = L.B * n_hours
+    if h >= 0:
+        role = band * n_hours + h
+    elif st == L.support:
+        role = n_jobs + (2 * model + (1 if spot else 0)) * L.B + band
+    elif st == L.waiting:
+        role = n_jobs + 2 * n_models * L.B + band
+    elif st == L.work:
+        role = n_jobs + (2 * n_models + 1) * L.B + band
+    else:
+        return -1
+    return role * L.S1 + kept_from + 1
+
+
+def pathway_keys(L: Layout, n_hours: int, n_models: int) -> int:
+    """How many pathway keys (`_pathway_key`) a draw has."""
+    return (L.B * n_hours + (2 * n_models + 2) * L.B) * L.S1
+
+
 @_jit
 def _refresh(L, at, d_, state, band_, age_band, exposure, months_in_state, refer_ok, model_k, kept_from_, hours_,
-             tis_lut, next_edge, next_age_edge, death_p, move_p, referral_from, hours_values, exposure_segment, key,
-             next_exposure, death_, leave_p, next_age, cost_segment, cost_key, hours_k, kept_share, kept_waiting,
-             kept_search, kept_work, kept_work_hours):
+             spot, tis_lut, next_edge, next_age_edge, death_p, move_p, referral_from, hours_values, exposure_segment,
+             key, next_exposure, death_, leave_p, next_age, cost_segment, cost_key, hours_k, kept_share, pathway_key,
+             place_cost, kept_waiting, kept_search, kept_work, kept_work_hours):
     """`refresh` on the fields it reads and writes (compiled)."""
     n_ages, n_hours = death_p.shape[1], hours_values.shape[1]
     for j in range(len(at)):
@@ -181,6 +209,7 @@ def _refresh(L, at, d_, state, band_, age_band, exposure, months_in_state, refer
                     h = j
                     break
         hours_k[i] = h
+        pathway_key[i] = _pathway_key(L, n_hours, place_cost.shape[1], st, band, h, model_k[i], spot[i], kept_from_[i])
         # the part of their former service kept on the employment pathway (`Spec.kept_share`)
         if L.has_policy and kept_from_[i] >= 0:
             kept_share[i] = _kept_share(L, d, st, band, hours_[i], kept_waiting, kept_search, kept_work,
@@ -192,9 +221,9 @@ def _refresh(L, at, d_, state, band_, age_band, exposure, months_in_state, refer
 def refresh(L: Layout, t: Tables, r: Rows, at: np.ndarray) -> None:
     """Recompute the cached quantities of the rows at positions `at` from their state, band, age band and times."""
     return _refresh(L, at, r.d, r.state, r.band, r.age_band, r.exposure, r.months_in_state, r.refer_ok, r.model_k,
-                    r.kept_from, r.hours, t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p, t.referral_from,
+                    r.kept_from, r.hours, r.spot, t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p, t.referral_from,
                     t.hours_values, r.exposure_segment, r.key, r.next_exposure, r.death, r.leave_p, r.next_age,
-                    r.cost_segment, r.cost_key, r.hours_k, r.kept_share, t.kept_waiting, t.kept_search, t.kept_work,
+                    r.cost_segment, r.cost_key, r.hours_k, r.kept_share, r.pathway_key, t.place_cost, t.kept_waiting, t.kept_search, t.kept_work,
                     t.kept_work_hours)
 
 
@@ -410,75 +439,32 @@ def sum_by_draw(d, values, D):
 
 
 @_jit
-def _end_of_cycle(L, block_shift, nb, counts, by_service, sums, tallies, fresh, year, df_costs, df_outcomes, d_, ids,
-                  state, band_, cost_key, hours_k, hours_, model_k, spot, kept_from_, one_off, job_starts,
-                  months_in_state, outcome_year, cost_, cost_disc, outcomes, outcomes_disc, exposure, age, age_band,
-                  next_age, next_exposure, cost_segment, key, exposure_segment, death, leave_p, tis_lut, next_edge,
-                  next_age_edge, death_p, move_p, cost_rate, outcome_rate, benefit_rate, state_cost, place_cost,
-                  service, work_benefit, work_tax, work_earnings, kept_share_):
+def _end_of_cycle(L, block_shift, nb, n_keys, n_jobs, key_counts, pathway_counts, by_service, tallies, fresh, year,
+                  df_costs, df_outcomes, d_, ids, state, band_, cost_key, pathway_key, model_k, kept_from_, one_off,
+                  job_starts, months_in_state, outcome_year, cost_, cost_disc, outcomes, outcomes_disc, exposure, age,
+                  age_band, next_age, next_exposure, cost_segment, key, exposure_segment, death, leave_p, tis_lut,
+                  next_edge, next_age_edge, death_p, move_p, cost_rate, outcome_rate, state_cost, place_cost, service,
+                  kept_share_):
     """`end_of_cycle` on some rows (whole blocks) and the fields it reads and writes (compiled). The rows come as
     views starting at the first: a loop from 0 lets numba drop its check for negative indices, which a loop from
     `lo` pays on every read (a fifth to a quarter of this loop's time, measured)."""
     n_ages, age_step = death_p.shape[1], L.V * L.T
     c = L.cycle_months
     older_by = c / 12.0
-    # By block (draw * nb + id >> block_shift): people by state, cost by service, sums (benefit, tax, earnings,
-    # hours, outcome weight, block places' cost, day-centre attendance in whole weeks) and tallies (people supported
-    # on personal budgets, jobs reaching 6 and 12 months, job outcomes this financial year). A block's sums are held
-    # in locals while its rows run on, and written back when another block's rows start: a block's rows may come in
-    # several runs (entrants are added after every draw's rows), and its sums are added in id order all the same.
-    cur = -1
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = 0.0
+    # By block (draw * nb + id >> block_shift): rows by cost key (and whether their benefits follow a job's hours)
+    # and by pathway key, one-off costs by service, and tallies (jobs reaching 6 and 12 months, job outcomes this
+    # financial year).
     for i in range(len(d_)):
         # Indices read from arrays are made unsigned: numba then skips its check for a negative index on each use.
-        d, st, b, k = _u32(d_[i]), _u32(state[i]), _u32(band_[i]), _u32(cost_key[i])
+        d, st, k = _u32(d_[i]), _u32(state[i]), _u32(cost_key[i])
         blk = _u32(d * nb + (ids[i] >> block_shift))  # a shift, not a division: this runs for every row
-        if blk != cur:
-            if cur >= 0:
-                sums[cur, 0], sums[cur, 1], sums[cur, 2], sums[cur, 3] = s0, s1, s2, s3
-                sums[cur, 4], sums[cur, 5], sums[cur, 6] = s4, s5, s6
-            s0, s1, s2, s3, s4, s5, s6 = sums[blk, 0], sums[blk, 1], sums[blk, 2], sums[blk, 3], \
-                sums[blk, 4], sums[blk, 5], sums[blk, 6]
-            cur = blk
-        cost = cost_rate[k]
-        weight = outcome_rate[k]
-        h = hours_k[i]
-        if h >= 0:  # in work: benefits and tax follow the job's hours (`Spec.benefit_tax_earnings`)
-            hu = _u32(h)
-            benefit, tax, earnings, hours = work_benefit[d, b, hu], work_tax[d, hu], work_earnings[d, hu], hours_[i]
-        else:
-            benefit, tax, earnings, hours = benefit_rate[k], 0.0, 0.0, 0.0
-        block = 0.0
-        if L.has_policy and st == L.support:  # their place: a block place, or one a personal budget bought
-            place = place_cost[d, _u32(model_k[i])]
-            cost = cost + place
-            if spot[i]:
-                tallies[blk, 0] += 1
-            else:
-                block = place
-        cost = cost + one_off[i]
-        counts[blk, st] += 1
-        by_service[blk, _u32(service[st])] += cost
-        kept_share = 0.0
-        if L.has_policy:
-            # the part of their former service kept on the employment pathway (`Spec.kept_share`), paid by it
-            kept_from = kept_from_[i]
-            if kept_from >= 0:
-                kept_share = kept_share_[i]
-                kf = _u32(kept_from)
-                kept_cost = kept_share * state_cost[d, kf, b]
-                by_service[blk, _u32(service[kf])] += kept_cost
-                cost = cost + kept_cost
-        s0 += benefit
-        s1 += tax
-        s2 += earnings
-        s3 += hours
-        s4 += weight
-        s5 += block
-        if st == L.day:
-            s6 += 1.0
-        elif L.day >= 0 and kept_from_[i] == L.day:
-            s6 += kept_share
+        pk = pathway_key[i]
+        key_counts[blk, 2 * (k - d * n_keys) + (0 <= pk < n_jobs)] += 1
+        if pk >= 0:
+            pathway_counts[blk, _u32(pk)] += 1
+        own = one_off[i]
+        if own != 0.0:
+            by_service[blk, _u32(service[st])] += own
         if L.has_policy and st == L.work:
             if job_starts[i] > 0:
                 months = months_in_state[i]
@@ -488,13 +474,18 @@ def _end_of_cycle(L, block_shift, nb, counts, by_service, sums, tallies, fresh, 
                 outcome_year[i] = year
                 tallies[blk, 3] += 1
         if L.person_totals:
+            cost = cost_rate[k] + own
+            if L.has_policy:
+                if st == L.support:  # their place: a block place, or one a personal budget bought
+                    cost = cost + place_cost[d, _u32(model_k[i])]
+                kept_from = kept_from_[i]
+                if kept_from >= 0:  # the part of their former service they keep (`Spec.kept_share`)
+                    cost = cost + kept_share_[i] * state_cost[d, _u32(kept_from), _u32(band_[i])]
+            weight = outcome_rate[k]
             cost_[i] += cost
             outcomes[i] += weight
             cost_disc[i] += cost * df_costs[d]
             outcomes_disc[i] += weight * df_outcomes[d]
-    if cur >= 0:
-        sums[cur, 0], sums[cur, 1], sums[cur, 2], sums[cur, 3] = s0, s1, s2, s3
-        sums[cur, 4], sums[cur, 5], sums[cur, 6] = s4, s5, s6
     # a second pass over the rows: fewer arrays live in each loop than in one that does both
     for i in range(len(d_)):
         # the cycle has passed: a cycle older, a cycle longer in the state; entrants and movers start afresh
@@ -526,6 +517,67 @@ def _end_of_cycle(L, block_shift, nb, counts, by_service, sums, tallies, fresh, 
 
 
 @_jit
+def _money_of_counts(L, nb, n_keys, n_jobs, key_counts, pathway_counts, counts, by_service, sums, tallies, cost_rate,
+                     outcome_rate, benefit_rate, state_cost, service, hours_values, work_benefit, work_tax,
+                     work_earnings, place_cost, kept_waiting, kept_search, kept_work, kept_work_hours):
+    """Each block's people by state and money from its counts of rows by key (`_end_of_cycle`): a row's cost,
+    outcome weight and benefits follow from its cost key; its job's benefits, tax, earnings and hours, its place's
+    cost and the part of a former service it keeps, from its pathway key (`_pathway_key`). Sums (by block):
+    benefit, tax, earnings, hours, outcome weight, block places' cost, day-centre attendance in whole weeks.
+    Keys are visited in order, so the sums do not depend on the rows' order."""
+    BT = L.B * L.T
+    n_hours = hours_values.shape[1]
+    places_end = n_jobs + 2 * place_cost.shape[1] * L.B
+    for blk in range(key_counts.shape[0]):
+        d = blk // nb
+        for kk in range(n_keys):
+            n_plain, n_job = key_counts[blk, 2 * kk], key_counts[blk, 2 * kk + 1]
+            n = n_plain + n_job
+            if n == 0:
+                continue
+            st = kk // BT
+            k = d * n_keys + kk
+            counts[blk, st] += n
+            by_service[blk, service[st]] += n * cost_rate[k]
+            sums[blk, 4] += n * outcome_rate[k]
+            if n_plain:  # in work, benefits follow the job's hours (below)
+                sums[blk, 0] += n_plain * benefit_rate[k]
+            if st == L.day:
+                sums[blk, 6] += n
+        for pk in range(pathway_counts.shape[1]):
+            n = pathway_counts[blk, pk]
+            if n == 0:
+                continue
+            role, kept_from = pk // L.S1, pk % L.S1 - 1
+            hours = 0.0
+            if role < n_jobs:
+                st, b, h = L.work, role // n_hours, role % n_hours
+                hours = hours_values[d, h]
+                sums[blk, 0] += n * work_benefit[d, b, h]
+                sums[blk, 1] += n * work_tax[d, h]
+                sums[blk, 2] += n * work_earnings[d, h]
+                sums[blk, 3] += n * hours
+            elif role < places_end:
+                st, b = L.support, (role - n_jobs) % L.B
+                model_spot = (role - n_jobs) // L.B
+                place = n * place_cost[d, model_spot // 2]
+                by_service[blk, service[st]] += place
+                if model_spot % 2:  # bought with a personal budget
+                    tallies[blk, 0] += n
+                else:
+                    sums[blk, 5] += place
+            elif role < places_end + L.B:
+                st, b = L.waiting, role - places_end
+            else:
+                st, b = L.work, role - places_end - L.B
+            if kept_from >= 0:  # the part of a former service kept on the employment pathway, paid by it
+                share = _kept_share(L, d, st, b, hours, kept_waiting, kept_search, kept_work, kept_work_hours)
+                by_service[blk, service[kept_from]] += n * (share * state_cost[d, kept_from, b])
+                if kept_from == L.day:
+                    sums[blk, 6] += n * share
+
+
+@_jit
 def _sum_blocks(counts_b, by_service_b, sums_b, tallies_b, D, nb):
     """Each draw's sums from its blocks' (`_end_of_cycle`), added block by block in order."""
     counts = np.zeros((D, counts_b.shape[1]), dtype=np.int64)
@@ -552,11 +604,18 @@ def end_of_cycle(L: Layout, t: Tables, r: Rows, D: int, n_services: int, fresh: 
     pass) time passes: a row entering a new age band, or a new step of time in its state or of time exposed to a
     decision, has what depends on it recomputed here. Returns the sums.
 
-    A row's money this cycle is read from the draws' small tables by its `cost_key` (draw, state, band, step of
-    time in the state) and its job's hours column, not from figures cached in every row. The rows are shared among
-    `rows`' threads by whole blocks of ids; the sums are kept by block and added block by block, so they do not
-    depend on the number of threads."""
+    A row's money this cycle, but for a one-off cost, follows from two small keys: its `cost_key` (draw, state,
+    band, step of time in the state) and, on the employment pathway, its `pathway_key` (a job's hours, a place, the
+    service kept from). The rows are counted by key, and the money is each key's count times its rate from the
+    draws' small tables (`_money_of_counts`). The rows are shared among `rows`' threads by whole blocks of ids;
+    the counts and sums are kept by block and added block by block, so they do not depend on the number of
+    threads."""
     nb = blocks_per_draw(n_ids)
+    n_keys = L.S1 * L.B * L.T
+    n_hours, n_models = t.hours_values.shape[1], t.place_cost.shape[1]
+    n_jobs = L.B * n_hours * L.S1  # pathway keys of jobs come first
+    key_counts = np.zeros((D * nb, 2 * n_keys), dtype=np.int64)
+    pathway_counts = np.zeros((D * nb, pathway_keys(L, n_hours, n_models)), dtype=np.int64)
     counts = np.zeros((D * nb, L.S1), dtype=np.int64)
     by_service = np.zeros((D * nb, n_services + 1))
     sums = np.zeros((D * nb, 7))
@@ -564,15 +623,19 @@ def end_of_cycle(L: Layout, t: Tables, r: Rows, D: int, n_services: int, fresh: 
 
     def some(lo: int, hi: int) -> None:
         v = Rows(*(f[lo:hi] for f in r))
-        _end_of_cycle(L, BLOCK_SHIFT, nb, counts, by_service, sums, tallies, fresh[lo:hi], year, df_costs, df_outcomes,
-                      v.d, v.ids, v.state, v.band, v.cost_key, v.hours_k, v.hours, v.model_k, v.spot, v.kept_from,
-                      v.one_off, v.job_starts, v.months_in_state, v.outcome_year, v.cost, v.cost_disc, v.outcomes,
-                      v.outcomes_disc, v.exposure, v.age, v.age_band, v.next_age, v.next_exposure, v.cost_segment,
-                      v.key, v.exposure_segment, v.death, v.leave_p, t.tis_lut, t.next_edge, t.next_age_edge,
-                      t.death_p, t.move_p, t.cost_rate, t.outcome_rate, t.benefit_rate, t.state_cost, t.place_cost,
-                      t.service, t.work_benefit, t.work_tax, t.work_earnings, v.kept_share)
+        _end_of_cycle(L, BLOCK_SHIFT, nb, n_keys, n_jobs, key_counts, pathway_counts, by_service, tallies,
+                      fresh[lo:hi], year, df_costs, df_outcomes, v.d, v.ids, v.state, v.band, v.cost_key,
+                      v.pathway_key, v.model_k, v.kept_from, v.one_off, v.job_starts, v.months_in_state,
+                      v.outcome_year, v.cost, v.cost_disc, v.outcomes, v.outcomes_disc, v.exposure, v.age, v.age_band,
+                      v.next_age, v.next_exposure, v.cost_segment, v.key, v.exposure_segment, v.death, v.leave_p,
+                      t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p, t.cost_rate, t.outcome_rate,
+                      t.state_cost, t.place_cost, t.service, v.kept_share)
 
     rows.run(some, rows.ranges(r.d, r.ids, D))
+    _money_of_counts(L, nb, n_keys, L.B * n_hours, key_counts, pathway_counts, counts, by_service, sums, tallies,
+                     t.cost_rate, t.outcome_rate, t.benefit_rate, t.state_cost, t.service, t.hours_values,
+                     t.work_benefit, t.work_tax, t.work_earnings, t.place_cost, t.kept_waiting, t.kept_search,
+                     t.kept_work, t.kept_work_hours)
     return _sum_blocks(counts, by_service, sums, tallies, D, nb)
 
 
