@@ -57,6 +57,27 @@ def test_block_places_kept_as_people_come_and_go_equal_a_recount_every_cycle():
     assert freed > 0  # people did leave block places
 
 
+def test_rows_counted_by_key_as_they_change_equal_a_recount_every_cycle():
+    # a cycle's money is counts of rows by key times rates; the counts are kept as rows enter, move, leave and step
+    # on in time, never recounted: a change missed would charge a state someone has left, or miss one they are in
+    from model.engine.vectorised import VectorisedEngine
+
+    run = VectorisedEngine([build_spec(validate_scenario(_draw(i))) for i in range(3)], 11)
+    L, counts, n_keys = run.layout, run.counts, run.layout.S1 * run.layout.B * run.layout.T
+    while run.cycle < run.spec.calendar.n_cycles:
+        run.step()
+        p = run.p
+        here = p.state < run.GONE
+        d, pk = p.d[here].astype(np.int64), p.pathway_key[here].astype(np.int64)
+        blk = d * counts.nb + (p.ids[here] >> kernels.BLOCK_SHIFT)
+        by_cost = np.zeros_like(counts.by_cost_key)
+        np.add.at(by_cost, (blk, 2 * (p.cost_key[here] - d * n_keys) + ((pk >= 0) & (pk < counts.job_keys))), 1)
+        by_pathway = np.zeros_like(counts.by_pathway_key)
+        np.add.at(by_pathway, (blk[pk >= 0], pk[pk >= 0]), 1)
+        assert (counts.by_cost_key == by_cost).all() and (counts.by_pathway_key == by_pathway).all(), run.cycle
+    assert L.has_policy and counts.by_pathway_key.sum() > 0  # people were on the employment pathway
+
+
 def test_numbers_made_ahead_in_a_thread_are_the_same(monkeypatch):
     spec = build_spec(validate_scenario(small()))
     one = simulate(spec, seed=5, threads=1)

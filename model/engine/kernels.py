@@ -166,17 +166,53 @@ def pathway_keys(L: Layout, n_hours: int, n_models: int) -> int:
     return (L.B * n_hours + (2 * n_models + 2) * L.B) * L.S1
 
 
+class KeyCounts(NamedTuple):
+    """Rows counted by block (draw * nb + id >> BLOCK_SHIFT) and key, kept up to date wherever a row's keys change
+    (`refresh`, and `end_of_cycle` when time in a state steps on), so that a cycle's money is counts times rates
+    (`end_of_cycle`). By cost key within the draw, twice: rows whose benefits follow a job's hours second; and by
+    pathway key (`_pathway_key`). Rows of people who have left are not counted."""
+
+    nb: int
+    job_keys: int  # pathway keys below this are jobs with hours
+    by_cost_key: np.ndarray
+    by_pathway_key: np.ndarray
+
+
+def key_counts(L: Layout, t: Tables, D: int, n_ids: int) -> KeyCounts:
+    """Empty counts for `D` draws of `n_ids` ids each."""
+    nb = blocks_per_draw(n_ids)
+    n_hours, n_models = t.hours_values.shape[1], t.place_cost.shape[1]
+    return KeyCounts(nb, L.B * n_hours * L.S1, np.zeros((D * nb, 2 * L.S1 * L.B * L.T), dtype=np.int64),
+                     np.zeros((D * nb, pathway_keys(L, n_hours, n_models)), dtype=np.int64))
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _count(L, blk, n_keys, n_job_keys, key_counts, pathway_counts, d, cost_key, pathway_key, add):
+    """Add `add` (1 or -1) to the counts of a row's keys, unless it has none yet (cost_key -1) or has left."""
+    if cost_key < 0:
+        return
+    local = cost_key - d * n_keys
+    if local >= L.gone * L.B * L.T:  # GONE is the last state: no division, on every row refreshed
+        return
+    key_counts[blk, 2 * local + (1 if 0 <= pathway_key < n_job_keys else 0)] += add
+    if pathway_key >= 0:
+        pathway_counts[blk, pathway_key] += add
+
+
 @_jit
-def _refresh(L, at, d_, state, band_, age_band, exposure, months_in_state, refer_ok, model_k, kept_from_, hours_,
-             spot, tis_lut, next_edge, next_age_edge, death_p, move_p, referral_from, hours_values, exposure_segment,
+def _refresh(L, at, block_shift, nb, n_job_keys, key_counts, pathway_counts, d_, ids, state, band_, age_band, exposure,
+             months_in_state, refer_ok, model_k, kept_from_, hours_, spot, tis_lut, next_edge, next_age_edge, death_p, move_p, referral_from, hours_values, exposure_segment,
              key, next_exposure, death_, leave_p, next_age, cost_segment, cost_key, hours_k, kept_share, pathway_key,
              place_cost, kept_waiting, kept_search, kept_work, kept_work_hours):
     """`refresh` on the fields it reads and writes (compiled)."""
     n_ages, n_hours = death_p.shape[1], hours_values.shape[1]
+    n_keys = L.S1 * L.B * L.T
     for j in range(len(at)):
         i = _u32(at[j])  # unsigned: numba then skips its check for a negative index on every read
         d, st, band, ab = d_[i], state[i], band_[i], age_band[i]
         gone = st == L.gone
+        blk = d * nb + (ids[i] >> block_shift)
+        _count(L, blk, n_keys, n_job_keys, key_counts, pathway_counts, d, cost_key[i], pathway_key[i], -1)
         es = _seg(tis_lut, exposure[i])
         # The policy variant of the chance tables (`transitions.cumulative_chances`); someone waiting moves as in
         # the state they came from (`Person.choose_move`).
@@ -209,7 +245,9 @@ def _refresh(L, at, d_, state, band_, age_band, exposure, months_in_state, refer
                     h = j
                     break
         hours_k[i] = h
-        pathway_key[i] = _pathway_key(L, n_hours, place_cost.shape[1], st, band, h, model_k[i], spot[i], kept_from_[i])
+        pk = _pathway_key(L, n_hours, place_cost.shape[1], st, band, h, model_k[i], spot[i], kept_from_[i])
+        pathway_key[i] = pk
+        _count(L, blk, n_keys, n_job_keys, key_counts, pathway_counts, d, cost_key[i], pk, 1)
         # the part of their former service kept on the employment pathway (`Spec.kept_share`)
         if L.has_policy and kept_from_[i] >= 0:
             kept_share[i] = _kept_share(L, d, st, band, hours_[i], kept_waiting, kept_search, kept_work,
@@ -218,9 +256,11 @@ def _refresh(L, at, d_, state, band_, age_band, exposure, months_in_state, refer
             kept_share[i] = 0.0
 
 
-def refresh(L: Layout, t: Tables, r: Rows, at: np.ndarray) -> None:
-    """Recompute the cached quantities of the rows at positions `at` from their state, band, age band and times."""
-    return _refresh(L, at, r.d, r.state, r.band, r.age_band, r.exposure, r.months_in_state, r.refer_ok, r.model_k,
+def refresh(L: Layout, t: Tables, r: Rows, at: np.ndarray, counts: KeyCounts) -> None:
+    """Recompute the cached quantities of the rows at positions `at` from their state, band, age band and times, and
+    move them to their new keys in `counts`."""
+    return _refresh(L, at, BLOCK_SHIFT, counts.nb, counts.job_keys, counts.by_cost_key, counts.by_pathway_key, r.d,
+                    r.ids, r.state, r.band, r.age_band, r.exposure, r.months_in_state, r.refer_ok, r.model_k,
                     r.kept_from, r.hours, r.spot, t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p, t.referral_from,
                     t.hours_values, r.exposure_segment, r.key, r.next_exposure, r.death, r.leave_p, r.next_age,
                     r.cost_segment, r.cost_key, r.hours_k, r.kept_share, r.pathway_key, t.place_cost, t.kept_waiting, t.kept_search, t.kept_work,
@@ -439,7 +479,7 @@ def sum_by_draw(d, values, D):
 
 
 @_jit
-def _end_of_cycle(L, block_shift, nb, n_keys, n_jobs, key_counts, pathway_counts, by_service, tallies, fresh, year,
+def _end_of_cycle(L, block_shift, nb, n_job_keys, key_counts, pathway_counts, by_service, tallies, fresh, year,
                   df_costs, df_outcomes, d_, ids, state, band_, cost_key, pathway_key, model_k, kept_from_, one_off,
                   job_starts, months_in_state, outcome_year, cost_, cost_disc, outcomes, outcomes_disc, exposure, age,
                   age_band, next_age, next_exposure, cost_segment, key, exposure_segment, death, leave_p, tis_lut,
@@ -449,32 +489,13 @@ def _end_of_cycle(L, block_shift, nb, n_keys, n_jobs, key_counts, pathway_counts
     views starting at the first: a loop from 0 lets numba drop its check for negative indices, which a loop from
     `lo` pays on every read (a fifth to a quarter of this loop's time, measured)."""
     n_ages, age_step = death_p.shape[1], L.V * L.T
+    n_keys = L.S1 * L.B * L.T
     c = L.cycle_months
     older_by = c / 12.0
-    # By block (draw * nb + id >> block_shift): rows by cost key (and whether their benefits follow a job's hours)
-    # and by pathway key, one-off costs by service, and tallies (jobs reaching 6 and 12 months, job outcomes this
-    # financial year).
-    for i in range(len(d_)):
-        # Indices read from arrays are made unsigned: numba then skips its check for a negative index on each use.
-        d, st, k = _u32(d_[i]), _u32(state[i]), _u32(cost_key[i])
-        blk = _u32(d * nb + (ids[i] >> block_shift))  # a shift, not a division: this runs for every row
-        pk = pathway_key[i]
-        key_counts[blk, 2 * (k - d * n_keys) + (0 <= pk < n_jobs)] += 1
-        if pk >= 0:
-            pathway_counts[blk, _u32(pk)] += 1
-        own = one_off[i]
-        if own != 0.0:
-            by_service[blk, _u32(service[st])] += own
-        if L.has_policy and st == L.work:
-            if job_starts[i] > 0:
-                months = months_in_state[i]
-                tallies[blk, 1] += 6 <= months < 6 + c
-                tallies[blk, 2] += 12 <= months < 12 + c
-            if outcome_year[i] != year:
-                outcome_year[i] = year
-                tallies[blk, 3] += 1
-        if L.person_totals:
-            cost = cost_rate[k] + own
+    if L.person_totals:  # each person's cost and outcome, before the pass below clears the cycle's one-off costs
+        for i in range(len(d_)):
+            d, st, k = _u32(d_[i]), _u32(state[i]), _u32(cost_key[i])
+            cost = cost_rate[k] + one_off[i]
             if L.has_policy:
                 if st == L.support:  # their place: a block place, or one a personal budget bought
                     cost = cost + place_cost[d, _u32(model_k[i])]
@@ -486,15 +507,29 @@ def _end_of_cycle(L, block_shift, nb, n_keys, n_jobs, key_counts, pathway_counts
             outcomes[i] += weight
             cost_disc[i] += cost * df_costs[d]
             outcomes_disc[i] += weight * df_outcomes[d]
-    # a second pass over the rows: fewer arrays live in each loop than in one that does both
+    # By block (draw * nb + id >> block_shift): one-off costs by service, and tallies (jobs reaching 6 and 12
+    # months, job outcomes this financial year); rows move to their new cost keys as time in their state steps on.
     for i in range(len(d_)):
+        months = months_in_state[i]
+        if L.has_policy and state[i] == L.work:
+            blk = _u32(_u32(d_[i]) * nb + (ids[i] >> block_shift))
+            if job_starts[i] > 0:
+                tallies[blk, 1] += 6 <= months < 6 + c
+                tallies[blk, 2] += 12 <= months < 12 + c
+            if outcome_year[i] != year:
+                outcome_year[i] = year
+                tallies[blk, 3] += 1
         # the cycle has passed: a cycle older, a cycle longer in the state; entrants and movers start afresh
         if fresh[i]:
+            own = one_off[i]
+            if own != 0.0:
+                blk = _u32(_u32(d_[i]) * nb + (ids[i] >> block_shift))
+                by_service[blk, _u32(service[_u32(state[i])])] += own
             exposure[i] = 0
             one_off[i] = 0.0
         else:
             exposure[i] += c
-        months = months_in_state[i] + c
+        months += c
         months_in_state[i] = months
         age[i] += older_by
         if age[i] >= next_age[i]:  # a new age band: one band further along the chance tables
@@ -507,8 +542,11 @@ def _end_of_cycle(L, block_shift, nb, n_keys, n_jobs, key_counts, pathway_counts
             next_age[i] = next_age_edge[ab]
         if months >= next_edge[_u32(cost_segment[i])]:  # the cycle's cost and outcome weight step on
             cs = _seg(tis_lut, months)
+            d, blk = d_[i], _u32(_u32(d_[i]) * nb + (ids[i] >> block_shift))
+            _count(L, blk, n_keys, n_job_keys, key_counts, pathway_counts, d, cost_key[i], pathway_key[i], -1)
             cost_key[i] += cs - cost_segment[i]
             cost_segment[i] = cs
+            _count(L, blk, n_keys, n_job_keys, key_counts, pathway_counts, d, cost_key[i], pathway_key[i], 1)
         if exposure[i] >= next_exposure[i]:  # the chances of leaving the state step on
             es = _seg(tis_lut, exposure[i])
             key[i] += es - exposure_segment[i]
@@ -517,7 +555,7 @@ def _end_of_cycle(L, block_shift, nb, n_keys, n_jobs, key_counts, pathway_counts
 
 
 @_jit
-def _money_of_counts(L, nb, n_keys, n_jobs, key_counts, pathway_counts, counts, by_service, sums, tallies, cost_rate,
+def _money_of_counts(L, nb, n_jobs, key_counts, pathway_counts, counts, by_service, sums, tallies, cost_rate,
                      outcome_rate, benefit_rate, state_cost, service, hours_values, work_benefit, work_tax,
                      work_earnings, place_cost, kept_waiting, kept_search, kept_work, kept_work_hours):
     """Each block's people by state and money from its counts of rows by key (`_end_of_cycle`): a row's cost,
@@ -526,6 +564,7 @@ def _money_of_counts(L, nb, n_keys, n_jobs, key_counts, pathway_counts, counts, 
     benefit, tax, earnings, hours, outcome weight, block places' cost, day-centre attendance in whole weeks.
     Keys are visited in order, so the sums do not depend on the rows' order."""
     BT = L.B * L.T
+    n_keys = L.S1 * BT
     n_hours = hours_values.shape[1]
     places_end = n_jobs + 2 * place_cost.shape[1] * L.B
     for blk in range(key_counts.shape[0]):
@@ -599,43 +638,39 @@ def _sum_blocks(counts_b, by_service_b, sums_b, tallies_b, D, nb):
 
 
 def end_of_cycle(L: Layout, t: Tables, r: Rows, D: int, n_services: int, fresh: np.ndarray, year: int,
-                 df_costs: np.ndarray, df_outcomes: np.ndarray, n_ids: int, rows: RowThreads) -> tuple:
-    """Steps 6-7 of a cycle for every row: the cycle's sums by draw, each row's costs and outcomes, then (a second
-    pass) time passes: a row entering a new age band, or a new step of time in its state or of time exposed to a
-    decision, has what depends on it recomputed here. Returns the sums.
+                 df_costs: np.ndarray, df_outcomes: np.ndarray, counts_of: KeyCounts, rows: RowThreads) -> tuple:
+    """Steps 6-7 of a cycle for every row: the cycle's sums by draw, each row's costs and outcomes, then time
+    passes: a row entering a new age band, or a new step of time in its state or of time exposed to a decision, has
+    what depends on it recomputed here. Returns the sums.
 
     A row's money this cycle, but for a one-off cost, follows from two small keys: its `cost_key` (draw, state,
     band, step of time in the state) and, on the employment pathway, its `pathway_key` (a job's hours, a place, the
-    service kept from). The rows are counted by key, and the money is each key's count times its rate from the
-    draws' small tables (`_money_of_counts`). The rows are shared among `rows`' threads by whole blocks of ids;
-    the counts and sums are kept by block and added block by block, so they do not depend on the number of
-    threads."""
-    nb = blocks_per_draw(n_ids)
-    n_keys = L.S1 * L.B * L.T
-    n_hours, n_models = t.hours_values.shape[1], t.place_cost.shape[1]
-    n_jobs = L.B * n_hours * L.S1  # pathway keys of jobs come first
-    key_counts = np.zeros((D * nb, 2 * n_keys), dtype=np.int64)
-    pathway_counts = np.zeros((D * nb, pathway_keys(L, n_hours, n_models)), dtype=np.int64)
+    service kept from). The rows are counted by key as their keys change (`KeyCounts`), and the money is each key's
+    count times its rate from the draws' small tables (`_money_of_counts`): no row is visited for it. The rows are
+    shared among `rows`' threads by whole blocks of ids; the counts and sums are kept by block and added block by
+    block, so they do not depend on the number of threads."""
+    nb = counts_of.nb
     counts = np.zeros((D * nb, L.S1), dtype=np.int64)
     by_service = np.zeros((D * nb, n_services + 1))
     sums = np.zeros((D * nb, 7))
     tallies = np.zeros((D * nb, 4), dtype=np.int64)
+    # the money of the rows as they are now, before time in a state steps on below
+    _money_of_counts(L, nb, L.B * t.hours_values.shape[1], counts_of.by_cost_key, counts_of.by_pathway_key, counts,
+                     by_service, sums, tallies, t.cost_rate, t.outcome_rate, t.benefit_rate, t.state_cost, t.service,
+                     t.hours_values, t.work_benefit, t.work_tax, t.work_earnings, t.place_cost, t.kept_waiting,
+                     t.kept_search, t.kept_work, t.kept_work_hours)
 
     def some(lo: int, hi: int) -> None:
         v = Rows(*(f[lo:hi] for f in r))
-        _end_of_cycle(L, BLOCK_SHIFT, nb, n_keys, n_jobs, key_counts, pathway_counts, by_service, tallies,
-                      fresh[lo:hi], year, df_costs, df_outcomes, v.d, v.ids, v.state, v.band, v.cost_key,
-                      v.pathway_key, v.model_k, v.kept_from, v.one_off, v.job_starts, v.months_in_state,
+        _end_of_cycle(L, BLOCK_SHIFT, nb, counts_of.job_keys, counts_of.by_cost_key, counts_of.by_pathway_key,
+                      by_service, tallies, fresh[lo:hi], year, df_costs, df_outcomes, v.d, v.ids, v.state, v.band,
+                      v.cost_key, v.pathway_key, v.model_k, v.kept_from, v.one_off, v.job_starts, v.months_in_state,
                       v.outcome_year, v.cost, v.cost_disc, v.outcomes, v.outcomes_disc, v.exposure, v.age, v.age_band,
                       v.next_age, v.next_exposure, v.cost_segment, v.key, v.exposure_segment, v.death, v.leave_p,
                       t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p, t.cost_rate, t.outcome_rate,
                       t.state_cost, t.place_cost, t.service, v.kept_share)
 
     rows.run(some, rows.ranges(r.d, r.ids, D))
-    _money_of_counts(L, nb, n_keys, L.B * n_hours, key_counts, pathway_counts, counts, by_service, sums, tallies,
-                     t.cost_rate, t.outcome_rate, t.benefit_rate, t.state_cost, t.service, t.hours_values,
-                     t.work_benefit, t.work_tax, t.work_earnings, t.place_cost, t.kept_waiting, t.kept_search,
-                     t.kept_work, t.kept_work_hours)
     return _sum_blocks(counts, by_service, sums, tallies, D, nb)
 
 

@@ -165,6 +165,7 @@ class VectorisedEngine:
         self.next_id = 0
         self.cycle = 0
         self.p = _People(D * spec.cohort.n_ids, S)
+        self.counts = kernels.key_counts(self.layout, self.t, D, spec.cohort.n_ids)  # rows by key, as they change
         self.row_of = np.full(D * spec.cohort.n_ids, -1, dtype=_INT)  # d * n_ids + id -> row
         self.gone = 0
         self._fresh: list[np.ndarray] = []  # rows that entered a state this cycle
@@ -325,7 +326,7 @@ class VectorisedEngine:
     def _refresh(self, at: np.ndarray) -> None:
         """Recompute the cached quantities of the rows at positions `at` (compiled: `kernels.refresh`)."""
         if len(at):
-            kernels.refresh(self.layout, self.t, self._rows(), at)
+            kernels.refresh(self.layout, self.t, self._rows(), at, self.counts)
 
     def _rows(self) -> kernels.Rows:
         """The rows' fields the compiled loops read and write (views: made again when rows are added or
@@ -347,7 +348,7 @@ class VectorisedEngine:
         new.update(d=d, ids=cat["ids"], band=cat["band"], age=cat["age"].astype(float), state=cat["state"].copy(),
                    wants_work=cat["wants_work"], personal_budget=cat["personal_budget"], personal_budget_u=cat["personal_budget_u"],
                    model_k=np.full(k, -1, dtype=_INT), kept_from=np.full(k, -1, dtype=_INT),
-                   outcome_year=np.full(k, -1, dtype=_INT),
+                   outcome_year=np.full(k, -1, dtype=_INT), cost_key=np.full(k, -1, dtype=_INT),  # not yet counted
                    origin=cat["state"].copy(), entered=np.full(k, m, dtype=_INT),
                    state_start=np.full(k, -1 if initial else m, dtype=_INT),
                    cycles_in=np.zeros((k, spec.n_live), dtype=_INT))
@@ -477,7 +478,7 @@ class VectorisedEngine:
         self._fresh = []
         counts, by_service, sums, tallies = kernels.end_of_cycle(
             self.layout, self.t, self._rows(), D, len(spec.costs.services), fresh, financial_year(spec, m),
-            self.df_costs[:, m].copy(), self.df_outcomes[:, m].copy(), spec.cohort.n_ids, self._threads)
+            self.df_costs[:, m].copy(), self.df_outcomes[:, m].copy(), self.counts, self._threads)
         if self.centres is not None:
             self.centres.update(sums[:, 6], m)
             led.centres(self.centres.costs(m), self.centres.open)
