@@ -479,9 +479,9 @@ def sum_by_draw(d, values, D):
 
 
 @_jit
-def _end_of_cycle(L, block_shift, nb, n_job_keys, key_counts, pathway_counts, by_service, tallies, fresh, year,
-                  df_costs, df_outcomes, d_, ids, state, band_, cost_key, pathway_key, model_k, kept_from_, one_off,
-                  job_starts, months_in_state, outcome_year, cost_, cost_disc, outcomes, outcomes_disc, exposure, age,
+def _end_of_cycle(L, block_shift, nb, n_job_keys, key_counts, pathway_counts, by_service, fresh, df_costs, df_outcomes,
+                  d_, ids, state, band_, cost_key, pathway_key, model_k, kept_from_, one_off, months_in_state, cost_,
+                  cost_disc, outcomes, outcomes_disc, exposure, age,
                   age_band, next_age, next_exposure, cost_segment, key, exposure_segment, death, leave_p, tis_lut,
                   next_edge, next_age_edge, death_p, move_p, cost_rate, outcome_rate, state_cost, place_cost, service,
                   kept_share_):
@@ -507,18 +507,9 @@ def _end_of_cycle(L, block_shift, nb, n_job_keys, key_counts, pathway_counts, by
             outcomes[i] += weight
             cost_disc[i] += cost * df_costs[d]
             outcomes_disc[i] += weight * df_outcomes[d]
-    # By block (draw * nb + id >> block_shift): one-off costs by service, and tallies (jobs reaching 6 and 12
-    # months, job outcomes this financial year); rows move to their new cost keys as time in their state steps on.
+    # By block (draw * nb + id >> block_shift): one-off costs by service; rows move to their new cost keys as time
+    # in their state steps on.
     for i in range(len(d_)):
-        months = months_in_state[i]
-        if L.has_policy and state[i] == L.work:
-            blk = _u32(_u32(d_[i]) * nb + (ids[i] >> block_shift))
-            if job_starts[i] > 0:
-                tallies[blk, 1] += 6 <= months < 6 + c
-                tallies[blk, 2] += 12 <= months < 12 + c
-            if outcome_year[i] != year:
-                outcome_year[i] = year
-                tallies[blk, 3] += 1
         # the cycle has passed: a cycle older, a cycle longer in the state; entrants and movers start afresh
         if fresh[i]:
             own = one_off[i]
@@ -529,7 +520,7 @@ def _end_of_cycle(L, block_shift, nb, n_job_keys, key_counts, pathway_counts, by
             one_off[i] = 0.0
         else:
             exposure[i] += c
-        months += c
+        months = months_in_state[i] + c
         months_in_state[i] = months
         age[i] += older_by
         if age[i] >= next_age[i]:  # a new age band: one band further along the chance tables
@@ -637,8 +628,7 @@ def _sum_blocks(counts_b, by_service_b, sums_b, tallies_b, D, nb):
     return counts, by_service, sums, tallies
 
 
-def end_of_cycle(L: Layout, t: Tables, r: Rows, D: int, n_services: int, fresh: np.ndarray, year: int,
-                 df_costs: np.ndarray, df_outcomes: np.ndarray, counts_of: KeyCounts, rows: RowThreads) -> tuple:
+def end_of_cycle(L: Layout, t: Tables, r: Rows, D: int, n_services: int, fresh: np.ndarray, df_costs: np.ndarray, df_outcomes: np.ndarray, counts_of: KeyCounts, rows: RowThreads) -> tuple:
     """Steps 6-7 of a cycle for every row: the cycle's sums by draw, each row's costs and outcomes, then time
     passes: a row entering a new age band, or a new step of time in its state or of time exposed to a decision, has
     what depends on it recomputed here. Returns the sums.
@@ -663,9 +653,8 @@ def end_of_cycle(L: Layout, t: Tables, r: Rows, D: int, n_services: int, fresh: 
     def some(lo: int, hi: int) -> None:
         v = Rows(*(f[lo:hi] for f in r))
         _end_of_cycle(L, BLOCK_SHIFT, nb, counts_of.job_keys, counts_of.by_cost_key, counts_of.by_pathway_key,
-                      by_service, tallies, fresh[lo:hi], year, df_costs, df_outcomes, v.d, v.ids, v.state, v.band,
-                      v.cost_key, v.pathway_key, v.model_k, v.kept_from, v.one_off, v.job_starts, v.months_in_state,
-                      v.outcome_year, v.cost, v.cost_disc, v.outcomes, v.outcomes_disc, v.exposure, v.age, v.age_band,
+                      by_service, fresh[lo:hi], df_costs, df_outcomes, v.d, v.ids, v.state, v.band, v.cost_key,
+                      v.pathway_key, v.model_k, v.kept_from, v.one_off, v.months_in_state, v.cost, v.cost_disc, v.outcomes, v.outcomes_disc, v.exposure, v.age, v.age_band,
                       v.next_age, v.next_exposure, v.cost_segment, v.key, v.exposure_segment, v.death, v.leave_p,
                       t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p, t.cost_rate, t.outcome_rate,
                       t.state_cost, t.place_cost, t.service, v.kept_share)

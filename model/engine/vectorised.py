@@ -171,6 +171,12 @@ class VectorisedEngine:
         self._fresh: list[np.ndarray] = []  # rows that entered a state this cycle
         self.finished: list[dict] = []
         self.exits_total = np.zeros((D, len(EXIT_STATES)), dtype=_INT)
+        # Work tallied where it changes, not by visiting every row every cycle: job outcomes this financial year
+        # (people counted when they enter work, and everyone in work when a financial year starts) and jobs
+        # reaching 6 and 12 months (each checked in the cycle it would reach them: {cycle: [(column, uids, start)]}).
+        self._work_tallies = np.zeros((D, 4), dtype=_INT)
+        self._outcome_year: int | None = None
+        self._milestones: dict[int, list[tuple[int, np.ndarray, int]]] = {}
         # Every draw's waiting list in one pair of arrays: who (uid: d * n_ids + id) and the cycle they joined.
         self.q_uid = np.zeros(0, dtype=_INT)
         self.q_join = np.zeros(0, dtype=_INT)
@@ -378,6 +384,8 @@ class VectorisedEngine:
             self.block_filled = self._block_places_filled()  # counted once here, then kept as people come and go
         if not initial:
             self._fresh.append(at)  # entrants: no leaving decision in this cycle
+            if pol is not None:
+                self._into_work(at)
         self._refresh(at)
         if not initial and self.led is not None:
             self.led.entered_many(self._by_draw(d, spec.n_live, self.p.state[at]))
@@ -477,8 +485,10 @@ class VectorisedEngine:
             fresh[at] = True
         self._fresh = []
         counts, by_service, sums, tallies = kernels.end_of_cycle(
-            self.layout, self.t, self._rows(), D, len(spec.costs.services), fresh, financial_year(spec, m),
-            self.df_costs[:, m].copy(), self.df_outcomes[:, m].copy(), self.counts, self._threads)
+            self.layout, self.t, self._rows(), D, len(spec.costs.services), fresh, self.df_costs[:, m].copy(),
+            self.df_outcomes[:, m].copy(), self.counts, self._threads)
+        if pol is not None:
+            tallies += self._work_tallied()
         if self.centres is not None:
             self.centres.update(sums[:, 6], m)
             led.centres(self.centres.costs(m), self.centres.open)
@@ -487,7 +497,9 @@ class VectorisedEngine:
         self.led = None
         self.cycle += 1
         if self.gone > _COMPACT_SHARE * p.n:
-            p.compact(p.state < self.GONE)
+            left = p.state == self.GONE
+            self.row_of[self._uid(p.d[left], p.ids[left])] = -1  # a uid's row is -1 once its row is gone
+            p.compact(~left)
             self.row_of[self._uid(p.d, p.ids)] = np.arange(p.n)
             self.gone = 0
 
@@ -526,6 +538,43 @@ class VectorisedEngine:
             if len(rel_d):
                 self.budgets.release_many(rel_d, rel_id, self.cycle, rel_amount)
         self._fresh.append(movers)
+        if self.pol is not None:
+            self._into_work(movers)
+
+    def _into_work(self, at: np.ndarray) -> None:
+        """Of the rows at positions `at`, those who entered work this cycle: a job outcome this financial year if
+        not one already, and a job started in the run checked again when it would reach 6 and 12 months."""
+        p, m = self.p, self.cycle
+        w = at[p.state[at] == self.pol.work]
+        if not len(w):
+            return
+        year = financial_year(self.spec, m)
+        first = w[p.outcome_year[w] != year]
+        p.outcome_year[first] = year
+        self._work_tallies[:, 3] += np.bincount(p.d[first], minlength=self.D)
+        started = w[p.job_starts[w] > 0]
+        if len(started):
+            uids, c = self._uid(p.d[started], p.ids[started]), self.spec.calendar.cycle_months
+            for column, months in ((1, 6), (2, 12)):  # months in the job at the end of a cycle: 0, c, 2c, ...
+                self._milestones.setdefault(m + -(-months // c), []).append((column, uids, m))
+
+    def _work_tallied(self) -> np.ndarray:
+        """This cycle's job outcomes and jobs reaching 6 and 12 months, by draw (people in work at its end, as
+        `DayshiftModel` tallies them)."""
+        p, m, work = self.p, self.cycle, self.pol.work
+        year = financial_year(self.spec, m)
+        if year != self._outcome_year:  # a new financial year: everyone in work is a job outcome in it
+            self._outcome_year = year
+            w = np.flatnonzero((p.state == work) & (p.outcome_year != year))
+            p.outcome_year[w] = year
+            self._work_tallies[:, 3] += np.bincount(p.d[w], minlength=self.D)
+        for column, uids, start in self._milestones.pop(m, []):
+            at = self.row_of[uids]
+            at = at[at >= 0]
+            kept = at[(p.state[at] == work) & (p.state_start[at] == start)]  # still in the job they started then
+            self._work_tallies[:, column] += np.bincount(p.d[kept], minlength=self.D)
+        out, self._work_tallies = self._work_tallies, np.zeros_like(self._work_tallies)
+        return out
 
     def _waiting_lists(self) -> None:
         """4-5. Each draw's budget and the places it buys; every draw's waiting list served at once, first come,
