@@ -488,12 +488,11 @@ def sum_by_draw(d, values, D):
 
 
 @_jit
-def _end_of_cycle(L, block_shift, nb, n_job_keys, key_counts, pathway_counts, by_service, fresh, df_costs, df_outcomes,
+def _end_of_cycle(L, block_shift, nb, n_job_keys, key_counts, pathway_counts, one_offs, fresh, df_costs, df_outcomes,
                   d_, ids, state, band_, cost_key, pathway_key, model_k, kept_from_, one_off, months_in_state, cost_,
-                  cost_disc, outcomes, outcomes_disc, exposure, age,
-                  age_band, next_age, next_exposure, cost_segment, key, exposure_segment, death, leave_p, tis_lut,
-                  next_edge, next_age_edge, death_p, move_p, cost_rate, outcome_rate, state_cost, place_cost, service,
-                  kept_share_):
+                  cost_disc, outcomes, outcomes_disc, exposure, age, age_band, next_age, next_exposure, cost_segment,
+                  key, exposure_segment, death, leave_p, tis_lut, next_edge, next_age_edge, death_p, move_p,
+                  cost_rate, outcome_rate, state_cost, place_cost, service, kept_share_):
     """`end_of_cycle` on some rows (whole blocks) and the fields it reads and writes (compiled). The rows come as
     views starting at the first: a loop from 0 lets numba drop its check for negative indices, which a loop from
     `lo` pays on every read (a fifth to a quarter of this loop's time, measured)."""
@@ -516,7 +515,7 @@ def _end_of_cycle(L, block_shift, nb, n_job_keys, key_counts, pathway_counts, by
             outcomes[i] += weight
             cost_disc[i] += cost * df_costs[d]
             outcomes_disc[i] += weight * df_outcomes[d]
-    # By block (draw * nb + id >> block_shift): one-off costs by service; rows move to their new cost keys as time
+    # By block (draw * nb + id >> block_shift): one-off costs by service (`one_offs`); rows move to their new cost keys as time
     # in their state steps on.
     for i in range(len(d_)):
         # the cycle has passed: a cycle older, a cycle longer in the state; entrants and movers start afresh
@@ -524,7 +523,7 @@ def _end_of_cycle(L, block_shift, nb, n_job_keys, key_counts, pathway_counts, by
             own = one_off[i]
             if own != 0.0:
                 blk = _u32(_u32(d_[i]) * nb + (ids[i] >> block_shift))
-                by_service[blk, _u32(service[_u32(state[i])])] += own
+                one_offs[blk, _u32(service[_u32(state[i])])] += own
             exposure[i] = 0
             one_off[i] = 0.0
         else:
@@ -561,33 +560,42 @@ def _end_of_cycle(L, block_shift, nb, n_job_keys, key_counts, pathway_counts, by
 def _money_of_counts(L, nb, n_jobs, key_counts, pathway_counts, counts, by_service, sums, tallies, cost_rate,
                      outcome_rate, benefit_rate, state_cost, service, hours_values, work_benefit, work_tax,
                      work_earnings, place_cost, kept_waiting, kept_search, kept_work, kept_work_hours):
-    """Each block's people by state and money from its counts of rows by key (`_end_of_cycle`): a row's cost,
-    outcome weight and benefits follow from its cost key; its job's benefits, tax, earnings and hours, its place's
-    cost and the part of a former service it keeps, from its pathway key (`_pathway_key`). Sums (by block):
-    benefit, tax, earnings, hours, outcome weight, block places' cost, day-centre attendance in whole weeks.
-    Keys are visited in order, so the sums do not depend on the rows' order."""
+    """Each draw's people by state and money from its counts of rows by key (`KeyCounts`): a row's cost, outcome
+    weight and benefits follow from its cost key; its job's benefits, tax, earnings and hours, its place's cost and
+    the part of a former service it keeps, from its pathway key (`_pathway_key`). Sums (by draw): benefit, tax,
+    earnings, hours, outcome weight, block places' cost, day-centre attendance in whole weeks. A draw's counts are
+    whole numbers added over its blocks, and its keys are visited in order, so its sums depend neither on the
+    rows' order nor on the blocks or threads."""
     BT = L.B * L.T
     n_keys = L.S1 * BT
     n_hours = hours_values.shape[1]
     places_end = n_jobs + 2 * place_cost.shape[1] * L.B
-    for blk in range(key_counts.shape[0]):
-        d = blk // nb
+    by_key = np.zeros(key_counts.shape[1], dtype=np.int64)
+    by_pathway = np.zeros(pathway_counts.shape[1], dtype=np.int64)
+    for d in range(key_counts.shape[0] // nb):
+        by_key[:] = 0
+        by_pathway[:] = 0
+        for blk in range(d * nb, (d + 1) * nb):
+            for j in range(len(by_key)):
+                by_key[j] += key_counts[d, j]
+            for j in range(len(by_pathway)):
+                by_pathway[j] += pathway_counts[d, j]
         for kk in range(n_keys):
-            n_plain, n_job = key_counts[blk, 2 * kk], key_counts[blk, 2 * kk + 1]
+            n_plain, n_job = by_key[2 * kk], by_key[2 * kk + 1]
             n = n_plain + n_job
             if n == 0:
                 continue
             st = kk // BT
             k = d * n_keys + kk
-            counts[blk, st] += n
-            by_service[blk, service[st]] += n * cost_rate[k]
-            sums[blk, 4] += n * outcome_rate[k]
+            counts[d, st] += n
+            by_service[d, service[st]] += n * cost_rate[k]
+            sums[d, 4] += n * outcome_rate[k]
             if n_plain:  # in work, benefits follow the job's hours (below)
-                sums[blk, 0] += n_plain * benefit_rate[k]
+                sums[d, 0] += n_plain * benefit_rate[k]
             if st == L.day:
-                sums[blk, 6] += n
-        for pk in range(pathway_counts.shape[1]):
-            n = pathway_counts[blk, pk]
+                sums[d, 6] += n
+        for pk in range(len(by_pathway)):
+            n = by_pathway[pk]
             if n == 0:
                 continue
             role, kept_from = pk // L.S1, pk % L.S1 - 1
@@ -595,49 +603,37 @@ def _money_of_counts(L, nb, n_jobs, key_counts, pathway_counts, counts, by_servi
             if role < n_jobs:
                 st, b, h = L.work, role // n_hours, role % n_hours
                 hours = hours_values[d, h]
-                sums[blk, 0] += n * work_benefit[d, b, h]
-                sums[blk, 1] += n * work_tax[d, h]
-                sums[blk, 2] += n * work_earnings[d, h]
-                sums[blk, 3] += n * hours
+                sums[d, 0] += n * work_benefit[d, b, h]
+                sums[d, 1] += n * work_tax[d, h]
+                sums[d, 2] += n * work_earnings[d, h]
+                sums[d, 3] += n * hours
             elif role < places_end:
                 st, b = L.support, (role - n_jobs) % L.B
                 model_spot = (role - n_jobs) // L.B
                 place = n * place_cost[d, model_spot // 2]
-                by_service[blk, service[st]] += place
+                by_service[d, service[st]] += place
                 if model_spot % 2:  # bought with a personal budget
-                    tallies[blk, 0] += n
+                    tallies[d, 0] += n
                 else:
-                    sums[blk, 5] += place
+                    sums[d, 5] += place
             elif role < places_end + L.B:
                 st, b = L.waiting, role - places_end
             else:
                 st, b = L.work, role - places_end - L.B
             if kept_from >= 0:  # the part of a former service kept on the employment pathway, paid by it
                 share = _kept_share(L, d, st, b, hours, kept_waiting, kept_search, kept_work, kept_work_hours)
-                by_service[blk, service[kept_from]] += n * (share * state_cost[d, kept_from, b])
+                by_service[d, service[kept_from]] += n * (share * state_cost[d, kept_from, b])
                 if kept_from == L.day:
-                    sums[blk, 6] += n * share
+                    sums[d, 6] += n * share
 
 
 @_jit
-def _sum_blocks(counts_b, by_service_b, sums_b, tallies_b, D, nb):
-    """Each draw's sums from its blocks' (`_end_of_cycle`), added block by block in order."""
-    counts = np.zeros((D, counts_b.shape[1]), dtype=np.int64)
-    by_service = np.zeros((D, by_service_b.shape[1]))
-    sums = np.zeros((D, sums_b.shape[1]))
-    tallies = np.zeros((D, tallies_b.shape[1]), dtype=np.int64)
-    # scalar loops: whole-row additions (sums[d] += sums_b[blk]) took numba 3 to 5 s to compile
-    for d in range(D):
+def _add_blocks(by_draw, by_block, nb):
+    """Add each draw's blocks' sums (`_end_of_cycle`) to its own, block by block in order."""
+    for d in range(by_draw.shape[0]):
         for blk in range(d * nb, (d + 1) * nb):
-            for j in range(sums.shape[1]):
-                sums[d, j] += sums_b[blk, j]
-            for j in range(by_service.shape[1]):
-                by_service[d, j] += by_service_b[blk, j]
-            for j in range(counts.shape[1]):
-                counts[d, j] += counts_b[blk, j]
-            for j in range(tallies.shape[1]):
-                tallies[d, j] += tallies_b[blk, j]
-    return counts, by_service, sums, tallies
+            for j in range(by_draw.shape[1]):
+                by_draw[d, j] += by_block[blk, j]
 
 
 def end_of_cycle(L: Layout, t: Tables, r: Rows, D: int, n_services: int, fresh: np.ndarray, df_costs: np.ndarray, df_outcomes: np.ndarray, counts_of: KeyCounts, rows: RowThreads) -> tuple:
@@ -652,27 +648,29 @@ def end_of_cycle(L: Layout, t: Tables, r: Rows, D: int, n_services: int, fresh: 
     shared among `rows`' threads by whole blocks of ids; the counts and sums are kept by block and added block by
     block, so they do not depend on the number of threads."""
     nb = counts_of.nb
-    counts = np.zeros((D * nb, L.S1), dtype=np.int64)
-    by_service = np.zeros((D * nb, n_services + 1))
-    sums = np.zeros((D * nb, 7))
-    tallies = np.zeros((D * nb, 4), dtype=np.int64)
+    counts = np.zeros((D, L.S1), dtype=np.int64)
+    by_service = np.zeros((D, n_services + 1))
+    sums = np.zeros((D, 7))
+    tallies = np.zeros((D, 4), dtype=np.int64)
     # the money of the rows as they are now, before time in a state steps on below
     _money_of_counts(L, nb, L.B * t.hours_values.shape[1], counts_of.by_cost_key, counts_of.by_pathway_key, counts,
                      by_service, sums, tallies, t.cost_rate, t.outcome_rate, t.benefit_rate, t.state_cost, t.service,
                      t.hours_values, t.work_benefit, t.work_tax, t.work_earnings, t.place_cost, t.kept_waiting,
                      t.kept_search, t.kept_work, t.kept_work_hours)
+    one_off = np.zeros((D * nb, n_services + 1))  # by block: rows run in threads
 
     def some(lo: int, hi: int) -> None:
         v = Rows(*(f[lo:hi] for f in r))
         _end_of_cycle(L, BLOCK_SHIFT, nb, counts_of.job_keys, counts_of.by_cost_key, counts_of.by_pathway_key,
-                      by_service, fresh[lo:hi], df_costs, df_outcomes, v.d, v.ids, v.state, v.band, v.cost_key,
+                      one_off, fresh[lo:hi], df_costs, df_outcomes, v.d, v.ids, v.state, v.band, v.cost_key,
                       v.pathway_key, v.model_k, v.kept_from, v.one_off, v.months_in_state, v.cost, v.cost_disc, v.outcomes, v.outcomes_disc, v.exposure, v.age, v.age_band,
                       v.next_age, v.next_exposure, v.cost_segment, v.key, v.exposure_segment, v.death, v.leave_p,
                       t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p, t.cost_rate, t.outcome_rate,
                       t.state_cost, t.place_cost, t.service, v.kept_share)
 
     rows.run(some, rows.ranges(r.d, r.ids, D))
-    return _sum_blocks(counts, by_service, sums, tallies, D, nb)
+    _add_blocks(by_service, one_off, nb)
+    return counts, by_service, sums, tallies
 
 
 @_jit
