@@ -12,8 +12,10 @@ together), or on common numbers across draws. Figures carry their mean and a 95%
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -619,14 +621,30 @@ def draw_specs(scenario: Scenario, n: int, seed: int,
             values[by_name[c].path] = rows[c].to_numpy(float)
     space = uncertain_space(scenario)
     specs = []
-    for i in range(n):
-        try:
-            specs.append(space.spec_at([v[i] for v in values.values()]))
-        except ScenarioError as exc:
-            drawn = ", ".join(f"{'.'.join(map(str, p))} = {v[i]:.6g}" for p, v in values.items())
-            raise ScenarioError(scenario.name, [Problem("", f"PSA draw {i} ({drawn}) makes the scenario invalid: "
-                                                        f"{exc.problems[0]}. Narrow the distributions.")]) from None
+    with _collector_paused():
+        for i in range(n):
+            try:
+                specs.append(space.spec_at([v[i] for v in values.values()]))
+            except ScenarioError as exc:
+                drawn = ", ".join(f"{'.'.join(map(str, p))} = {v[i]:.6g}" for p, v in values.items())
+                problem = Problem("", f"PSA draw {i} ({drawn}) makes the scenario invalid: {exc.problems[0]}. "
+                                      "Narrow the distributions.")
+                raise ScenarioError(scenario.name, [problem]) from None
     return specs, pd.DataFrame({".".join(map(str, p)): v for p, v in values.items()})
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for the block, back as it was after. Each collection scans every object alive,
+    every parameter set made so far among them: a quarter of the time 1,000 draws of essex_live took (4.5 to 5.2 s
+    against 3.4 to 3.7 s), and those draws leave no cycles for it to find (measured: none)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def one_way(baseline: Scenario, policy: Scenario, seeds: int | list[int], low: float = 0.025,

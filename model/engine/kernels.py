@@ -201,9 +201,10 @@ def _counted_at(L, n_keys, n_job_keys, d, cost_key, pathway_key):
 
 @_jit
 def _refresh(L, at, block_shift, nb, n_job_keys, key_counts, pathway_counts, d_, ids, state, band_, age_band, exposure,
-             months_in_state, refer_ok, model_k, kept_from_, hours_, spot, tis_lut, next_edge, next_age_edge, death_p, move_p, referral_from, hours_values, exposure_segment,
-             key, next_exposure, death_, leave_p, next_age, cost_segment, cost_key, hours_k, kept_share, pathway_key,
-             place_cost, kept_waiting, kept_search, kept_work, kept_work_hours):
+             months_in_state, refer_ok, model_k, kept_from_, hours_, spot, tis_lut, next_edge, next_age_edge, death_p,
+             move_p, referral_from, hours_values, exposure_segment, key, next_exposure, death_, leave_p, next_age,
+             cost_segment, cost_key, hours_k, kept_share, pathway_key, place_cost, kept_waiting, kept_search, kept_work,
+             kept_work_hours):
     """`refresh` on the fields it reads and writes (compiled)."""
     n_ages, n_hours = death_p.shape[1], hours_values.shape[1]
     n_keys = L.S1 * L.B * L.T
@@ -270,10 +271,10 @@ def refresh(L: Layout, t: Tables, r: Rows, at: np.ndarray, counts: KeyCounts) ->
     move them to their new keys in `counts`."""
     return _refresh(L, at, BLOCK_SHIFT, counts.nb, counts.job_keys, counts.by_cost_key, counts.by_pathway_key, r.d,
                     r.ids, r.state, r.band, r.age_band, r.exposure, r.months_in_state, r.refer_ok, r.model_k,
-                    r.kept_from, r.hours, r.spot, t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p, t.referral_from,
-                    t.hours_values, r.exposure_segment, r.key, r.next_exposure, r.death, r.leave_p, r.next_age,
-                    r.cost_segment, r.cost_key, r.hours_k, r.kept_share, r.pathway_key, t.place_cost, t.kept_waiting, t.kept_search, t.kept_work,
-                    t.kept_work_hours)
+                    r.kept_from, r.hours, r.spot, t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p,
+                    t.referral_from, t.hours_values, r.exposure_segment, r.key, r.next_exposure, r.death, r.leave_p,
+                    r.next_age, r.cost_segment, r.cost_key, r.hours_k, r.kept_share, r.pathway_key, t.place_cost,
+                    t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours)
 
 
 @_jit
@@ -515,8 +516,8 @@ def _end_of_cycle(L, block_shift, nb, n_job_keys, key_counts, pathway_counts, on
             outcomes[i] += weight
             cost_disc[i] += cost * df_costs[d]
             outcomes_disc[i] += weight * df_outcomes[d]
-    # By block (draw * nb + id >> block_shift): one-off costs by service (`one_offs`); rows move to their new cost keys as time
-    # in their state steps on.
+    # By block (draw * nb + id >> block_shift): one-off costs by service (`one_offs`); rows move to their new cost
+    # keys as time in their state steps on.
     for i in range(len(d_)):
         # the cycle has passed: a cycle older, a cycle longer in the state; entrants and movers start afresh
         if fresh[i]:
@@ -636,7 +637,8 @@ def _add_blocks(by_draw, by_block, nb):
                 by_draw[d, j] += by_block[blk, j]
 
 
-def end_of_cycle(L: Layout, t: Tables, r: Rows, D: int, n_services: int, fresh: np.ndarray, df_costs: np.ndarray, df_outcomes: np.ndarray, counts_of: KeyCounts, rows: RowThreads) -> tuple:
+def end_of_cycle(L: Layout, t: Tables, r: Rows, D: int, n_services: int, fresh: np.ndarray, df_costs: np.ndarray,
+                 df_outcomes: np.ndarray, counts_of: KeyCounts, rows: RowThreads) -> tuple:
     """Steps 6-7 of a cycle for every row: the cycle's sums by draw, each row's costs and outcomes, then time
     passes: a row entering a new age band, or a new step of time in its state or of time exposed to a decision, has
     what depends on it recomputed here. Returns the sums.
@@ -645,8 +647,9 @@ def end_of_cycle(L: Layout, t: Tables, r: Rows, D: int, n_services: int, fresh: 
     band, step of time in the state) and, on the employment pathway, its `pathway_key` (a job's hours, a place, the
     service kept from). The rows are counted by key as their keys change (`KeyCounts`), and the money is each key's
     count times its rate from the draws' small tables (`_money_of_counts`): no row is visited for it. The rows are
-    shared among `rows`' threads by whole blocks of ids; the counts and sums are kept by block and added block by
-    block, so they do not depend on the number of threads."""
+    shared among `rows`' threads by whole blocks of ids; the counts and one-off costs are kept by block, and a
+    draw's counts are added over its blocks before its money is made, so the sums do not depend on the number of
+    threads."""
     nb = counts_of.nb
     counts = np.zeros((D, L.S1), dtype=np.int64)
     by_service = np.zeros((D, n_services + 1))
@@ -663,8 +666,9 @@ def end_of_cycle(L: Layout, t: Tables, r: Rows, D: int, n_services: int, fresh: 
         v = Rows(*(f[lo:hi] for f in r))
         _end_of_cycle(L, BLOCK_SHIFT, nb, counts_of.job_keys, counts_of.by_cost_key, counts_of.by_pathway_key,
                       one_off, fresh[lo:hi], df_costs, df_outcomes, v.d, v.ids, v.state, v.band, v.cost_key,
-                      v.pathway_key, v.model_k, v.kept_from, v.one_off, v.months_in_state, v.cost, v.cost_disc, v.outcomes, v.outcomes_disc, v.exposure, v.age, v.age_band,
-                      v.next_age, v.next_exposure, v.cost_segment, v.key, v.exposure_segment, v.death, v.leave_p,
+                      v.pathway_key, v.model_k, v.kept_from, v.one_off, v.months_in_state, v.cost, v.cost_disc,
+                      v.outcomes, v.outcomes_disc, v.exposure, v.age, v.age_band, v.next_age, v.next_exposure,
+                      v.cost_segment, v.key, v.exposure_segment, v.death, v.leave_p,
                       t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p, t.cost_rate, t.outcome_rate,
                       t.state_cost, t.place_cost, t.service, v.kept_share)
 
