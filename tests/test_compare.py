@@ -252,6 +252,27 @@ def test_each_draw_copies_only_what_it_changes():
     assert sc.data == before
 
 
+def test_drawing_parameter_sets_leaves_the_cycle_collector_as_it_was():
+    # drawing pauses Python's cycle collector for speed: it must come back on after, and stay
+    # off for a caller who had turned it off
+    import gc
+
+    from model.analysis.compare import draw_specs
+
+    d = small()
+    d["policy"]["referral"]["annual"] = {"dist": "uniform", "low": 0.1, "high": 0.3}
+    sc = validate_scenario(d, "council.yaml")
+    assert gc.isenabled()
+    draw_specs(sc, 2, seed=1)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        draw_specs(sc, 2, seed=1)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_awkward_names_and_bad_arguments(tmp_path, capsys):
     base, pol = _pair()
     pol["name"] = "a/b <two>"
