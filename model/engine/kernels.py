@@ -79,6 +79,8 @@ class Tables(NamedTuple):
     move_cost: np.ndarray
     hours_cum: np.ndarray
     pension_age: np.ndarray
+    df_costs: np.ndarray  # each cycle's discount factors, by draw
+    df_outcomes: np.ndarray
 
 
 class Rows(NamedTuple):
@@ -120,6 +122,8 @@ class Rows(NamedTuple):
     hours_k: np.ndarray
     kept_share: np.ndarray
     pathway_key: np.ndarray
+    cost_extra: np.ndarray  # a cycle's cost beyond its cost key's: a place, the part of a service kept
+    since: np.ndarray  # the cycle from which a row's cost and outcome are not yet in its totals
 
 
 @_jit
@@ -199,12 +203,24 @@ def _counted_at(L, n_keys, n_job_keys, d, cost_key, pathway_key):
     return 2 * local + (1 if 0 <= pathway_key < n_job_keys else 0)
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _stretch(each, upto, since, df, d):
+    """A cost or outcome of `each` a cycle from cycle `since` to `upto` (not included): undiscounted, and discounted
+    by the cycles' factors `df`, added cycle by cycle as if it had been added every cycle (a difference of running
+    sums of the factors lost all precision where they are tiny beside the sum)."""
+    discounted = 0.0
+    for k in range(since, upto):
+        discounted += each * df[d, k]
+    return each * (upto - since), discounted
+
+
 @_jit
-def _refresh(L, at, block_shift, nb, n_job_keys, key_counts, pathway_counts, d_, ids, state, band_, age_band, exposure,
+def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, d_, ids, state, band_, age_band, exposure,
              months_in_state, refer_ok, model_k, kept_from_, hours_, spot, tis_lut, next_edge, next_age_edge, death_p,
              move_p, referral_from, hours_values, exposure_segment, key, next_exposure, death_, leave_p, next_age,
              cost_segment, cost_key, hours_k, kept_share, pathway_key, place_cost, kept_waiting, kept_search, kept_work,
-             kept_work_hours):
+             kept_work_hours, cost_, cost_disc, outcomes, outcomes_disc, cost_extra, since, cost_rate, outcome_rate,
+             state_cost, df_costs, df_outcomes):
     """`refresh` on the fields it reads and writes (compiled)."""
     n_ages, n_hours = death_p.shape[1], hours_values.shape[1]
     n_keys = L.S1 * L.B * L.T
@@ -213,6 +229,16 @@ def _refresh(L, at, block_shift, nb, n_job_keys, key_counts, pathway_counts, d_,
         d, st, band, ab = d_[i], state[i], band_[i], age_band[i]
         gone = st == L.gone
         blk = _u32(d * nb + (ids[i] >> block_shift))
+        if L.person_totals:  # the cycles since the row's money last changed go into its totals, at the old rates
+            old = cost_key[i]
+            if old >= 0 and since[i] < m:
+                c, c_disc = _stretch(cost_rate[old] + cost_extra[i], m, since[i], df_costs, d)
+                w, w_disc = _stretch(outcome_rate[old], m, since[i], df_outcomes, d)
+                cost_[i] += c
+                cost_disc[i] += c_disc
+                outcomes[i] += w
+                outcomes_disc[i] += w_disc
+            since[i] = m
         pk = pathway_key[i]
         where = _counted_at(L, n_keys, n_job_keys, d, cost_key[i], pk)
         if where >= 0:  # out of its old keys
@@ -259,22 +285,30 @@ def _refresh(L, at, block_shift, nb, n_job_keys, key_counts, pathway_counts, d_,
             if pk >= 0:
                 pathway_counts[blk, _u32(pk)] += 1
         # the part of their former service kept on the employment pathway (`Spec.kept_share`)
+        extra = 0.0
         if L.has_policy and kept_from_[i] >= 0:
-            kept_share[i] = _kept_share(L, d, st, band, hours_[i], kept_waiting, kept_search, kept_work,
-                                        kept_work_hours)
+            share = _kept_share(L, d, st, band, hours_[i], kept_waiting, kept_search, kept_work, kept_work_hours)
+            kept_share[i] = share
+            extra = share * state_cost[d, kept_from_[i], band]
         else:
             kept_share[i] = 0.0
+        if L.has_policy and st == L.support:  # their place: a block place, or one a personal budget bought
+            extra = place_cost[d, model_k[i]] + extra
+        cost_extra[i] = extra
 
 
-def refresh(L: Layout, t: Tables, r: Rows, at: np.ndarray, counts: KeyCounts) -> None:
+def refresh(L: Layout, t: Tables, r: Rows, at: np.ndarray, counts: KeyCounts, m: int) -> None:
     """Recompute the cached quantities of the rows at positions `at` from their state, band, age band and times, and
-    move them to their new keys in `counts`."""
-    return _refresh(L, at, BLOCK_SHIFT, counts.nb, counts.job_keys, counts.by_cost_key, counts.by_pathway_key, r.d,
+    move them to their new keys in `counts`; with person totals kept, first add the cycles before cycle `m` since
+    their money last changed to their totals."""
+    return _refresh(L, at, m, BLOCK_SHIFT, counts.nb, counts.job_keys, counts.by_cost_key, counts.by_pathway_key, r.d,
                     r.ids, r.state, r.band, r.age_band, r.exposure, r.months_in_state, r.refer_ok, r.model_k,
                     r.kept_from, r.hours, r.spot, t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p,
                     t.referral_from, t.hours_values, r.exposure_segment, r.key, r.next_exposure, r.death, r.leave_p,
                     r.next_age, r.cost_segment, r.cost_key, r.hours_k, r.kept_share, r.pathway_key, t.place_cost,
-                    t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours)
+                    t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours, r.cost, r.cost_disc, r.outcomes,
+                    r.outcomes_disc, r.cost_extra, r.since, t.cost_rate, t.outcome_rate, t.state_cost, t.df_costs,
+                    t.df_outcomes)
 
 
 @_jit
@@ -489,11 +523,10 @@ def sum_by_draw(d, values, D):
 
 
 @_jit
-def _end_of_cycle(L, block_shift, nb, n_job_keys, key_counts, pathway_counts, one_offs, fresh, df_costs, df_outcomes,
-                  d_, ids, state, band_, cost_key, pathway_key, model_k, kept_from_, one_off, months_in_state, cost_,
-                  cost_disc, outcomes, outcomes_disc, exposure, age, age_band, next_age, next_exposure, cost_segment,
-                  key, exposure_segment, death, leave_p, tis_lut, next_edge, next_age_edge, death_p, move_p,
-                  cost_rate, outcome_rate, state_cost, place_cost, service, kept_share_):
+def _end_of_cycle(L, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, one_offs, fresh, d_, ids, state, band_, cost_key, pathway_key, one_off, months_in_state, cost_, cost_disc, outcomes,
+                  outcomes_disc, cost_extra, since, exposure, age, age_band, next_age, next_exposure, cost_segment, key,
+                  exposure_segment, death, leave_p, tis_lut, next_edge, next_age_edge, death_p, move_p, cost_rate,
+                  outcome_rate, service, df_costs, df_outcomes):
     """`end_of_cycle` on some rows (whole blocks) and the fields it reads and writes (compiled). The rows come as
     views starting at the first: a loop from 0 lets numba drop its check for negative indices, which a loop from
     `lo` pays on every read (a fifth to a quarter of this loop's time, measured)."""
@@ -501,21 +534,6 @@ def _end_of_cycle(L, block_shift, nb, n_job_keys, key_counts, pathway_counts, on
     n_keys = L.S1 * L.B * L.T
     c = L.cycle_months
     older_by = c / 12.0
-    if L.person_totals:  # each person's cost and outcome, before the pass below clears the cycle's one-off costs
-        for i in range(len(d_)):
-            d, st, k = _u32(d_[i]), _u32(state[i]), _u32(cost_key[i])
-            cost = cost_rate[k] + one_off[i]
-            if L.has_policy:
-                if st == L.support:  # their place: a block place, or one a personal budget bought
-                    cost = cost + place_cost[d, _u32(model_k[i])]
-                kept_from = kept_from_[i]
-                if kept_from >= 0:  # the part of their former service they keep (`Spec.kept_share`)
-                    cost = cost + kept_share_[i] * state_cost[d, _u32(kept_from), _u32(band_[i])]
-            weight = outcome_rate[k]
-            cost_[i] += cost
-            outcomes[i] += weight
-            cost_disc[i] += cost * df_costs[d]
-            outcomes_disc[i] += weight * df_outcomes[d]
     # By block (draw * nb + id >> block_shift): one-off costs by service (`one_offs`); rows move to their new cost
     # keys as time in their state steps on.
     for i in range(len(d_)):
@@ -523,8 +541,12 @@ def _end_of_cycle(L, block_shift, nb, n_job_keys, key_counts, pathway_counts, on
         if fresh[i]:
             own = one_off[i]
             if own != 0.0:
-                blk = _u32(_u32(d_[i]) * nb + (ids[i] >> block_shift))
+                d = _u32(d_[i])
+                blk = _u32(d * nb + (ids[i] >> block_shift))
                 one_offs[blk, _u32(service[_u32(state[i])])] += own
+                if L.person_totals:
+                    cost_[i] += own
+                    cost_disc[i] += own * df_costs[d, m]
             exposure[i] = 0
             one_off[i] = 0.0
         else:
@@ -542,12 +564,21 @@ def _end_of_cycle(L, block_shift, nb, n_job_keys, key_counts, pathway_counts, on
             next_age[i] = next_age_edge[ab]
         if months >= next_edge[_u32(cost_segment[i])]:  # the cycle's cost and outcome weight step on
             cs = _seg(tis_lut, months)
-            where = _counted_at(L, n_keys, n_job_keys, d_[i], cost_key[i], pathway_key[i])
+            d, k = _u32(d_[i]), cost_key[i]
+            if L.person_totals:  # this cycle's and those before it since the money last changed, at the old rates
+                cost, cost_d = _stretch(cost_rate[k] + cost_extra[i], m + 1, since[i], df_costs, d)
+                weight, weight_d = _stretch(outcome_rate[k], m + 1, since[i], df_outcomes, d)
+                cost_[i] += cost
+                cost_disc[i] += cost_d
+                outcomes[i] += weight
+                outcomes_disc[i] += weight_d
+                since[i] = m + 1
+            where = _counted_at(L, n_keys, n_job_keys, d, k, pathway_key[i])
             step = cs - cost_segment[i]
-            cost_key[i] += step
+            cost_key[i] = k + step
             cost_segment[i] = cs
             if where >= 0:  # the same pathway key; the cost key steps on
-                blk = _u32(_u32(d_[i]) * nb + (ids[i] >> block_shift))
+                blk = _u32(d * nb + (ids[i] >> block_shift))
                 key_counts[blk, _u32(where)] -= 1
                 key_counts[blk, _u32(where + 2 * step)] += 1
         if exposure[i] >= next_exposure[i]:  # the chances of leaving the state step on
@@ -637,11 +668,12 @@ def _add_blocks(by_draw, by_block, nb):
                 by_draw[d, j] += by_block[blk, j]
 
 
-def end_of_cycle(L: Layout, t: Tables, r: Rows, D: int, n_services: int, fresh: np.ndarray, df_costs: np.ndarray,
-                 df_outcomes: np.ndarray, counts_of: KeyCounts, rows: RowThreads) -> tuple:
-    """Steps 6-7 of a cycle for every row: the cycle's sums by draw, each row's costs and outcomes, then time
-    passes: a row entering a new age band, or a new step of time in its state or of time exposed to a decision, has
-    what depends on it recomputed here. Returns the sums.
+def end_of_cycle(L: Layout, t: Tables, r: Rows, m: int, D: int, n_services: int, fresh: np.ndarray,
+                 counts_of: KeyCounts, rows: RowThreads) -> tuple:
+    """Steps 6-7 of cycle `m` for every row: the cycle's sums by draw, then time passes: a row entering a new age
+    band, or a new step of time in its state or of time exposed to a decision, has what depends on it recomputed
+    here. Returns the sums. With person totals kept, a person's totals take their one-off costs here, and the
+    cycles at their old rates when their money changes (`settle`).
 
     A row's money this cycle, but for a one-off cost, follows from two small keys: its `cost_key` (draw, state,
     band, step of time in the state) and, on the employment pathway, its `pathway_key` (a job's hours, a place, the
@@ -664,17 +696,39 @@ def end_of_cycle(L: Layout, t: Tables, r: Rows, D: int, n_services: int, fresh: 
 
     def some(lo: int, hi: int) -> None:
         v = Rows(*(f[lo:hi] for f in r))
-        _end_of_cycle(L, BLOCK_SHIFT, nb, counts_of.job_keys, counts_of.by_cost_key, counts_of.by_pathway_key,
-                      one_off, fresh[lo:hi], df_costs, df_outcomes, v.d, v.ids, v.state, v.band, v.cost_key,
-                      v.pathway_key, v.model_k, v.kept_from, v.one_off, v.months_in_state, v.cost, v.cost_disc,
-                      v.outcomes, v.outcomes_disc, v.exposure, v.age, v.age_band, v.next_age, v.next_exposure,
-                      v.cost_segment, v.key, v.exposure_segment, v.death, v.leave_p,
-                      t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p, t.cost_rate, t.outcome_rate,
-                      t.state_cost, t.place_cost, t.service, v.kept_share)
+        _end_of_cycle(L, m, BLOCK_SHIFT, nb, counts_of.job_keys, counts_of.by_cost_key, counts_of.by_pathway_key,
+                      one_off, fresh[lo:hi], v.d, v.ids, v.state, v.band, v.cost_key, v.pathway_key,
+                      v.one_off, v.months_in_state, v.cost, v.cost_disc, v.outcomes, v.outcomes_disc, v.cost_extra,
+                      v.since, v.exposure, v.age, v.age_band, v.next_age, v.next_exposure, v.cost_segment, v.key,
+                      v.exposure_segment, v.death, v.leave_p, t.tis_lut, t.next_edge, t.next_age_edge, t.death_p,
+                      t.move_p, t.cost_rate, t.outcome_rate, t.service, t.df_costs, t.df_outcomes)
 
     rows.run(some, rows.ranges(r.d, r.ids, D))
     _add_blocks(by_service, one_off, nb)
     return counts, by_service, sums, tallies
+
+
+@_jit
+def _settle(m, d_, cost_key, cost_, cost_disc, outcomes, outcomes_disc, cost_extra, since, cost_rate, outcome_rate,
+            df_costs, df_outcomes):
+    """`settle` on the fields it reads and writes (compiled)."""
+    for i in range(len(d_)):
+        k, d = cost_key[i], _u32(d_[i])
+        if k >= 0 and since[i] < m:
+            cost, cost_d = _stretch(cost_rate[k] + cost_extra[i], m, since[i], df_costs, d)
+            weight, weight_d = _stretch(outcome_rate[k], m, since[i], df_outcomes, d)
+            cost_[i] += cost
+            cost_disc[i] += cost_d
+            outcomes[i] += weight
+            outcomes_disc[i] += weight_d
+            since[i] = m
+
+
+def settle(t: Tables, r: Rows, m: int) -> None:
+    """Every row's cost and outcome of the cycles before cycle `m` since its money last changed, added to its totals
+    (a person's totals are added when their money changes, not every cycle: `refresh`, `end_of_cycle`)."""
+    _settle(m, r.d, r.cost_key, r.cost, r.cost_disc, r.outcomes, r.outcomes_disc, r.cost_extra, r.since, t.cost_rate,
+            t.outcome_rate, t.df_costs, t.df_outcomes)
 
 
 @_jit

@@ -44,6 +44,7 @@ _FIELDS = dict(
     # Cached from the fields above, refreshed only for rows that change:
     key=_I32, exposure_segment=_I8, death=float, leave_p=float, next_age=float, next_exposure=_I32,
     cost_segment=_I8, cost_key=_I32, hours_k=_I8, kept_share=float, pathway_key=_I32,
+    cost_extra=float, since=_I32,
 )
 _NEVER = kernels.NEVER
 _COMPACT_SHARE = 0.05  # compact the arrays once this share of rows belongs to people who have left
@@ -288,7 +289,8 @@ class VectorisedEngine:
             kept_work=policy("kept_work", (D, B, 1)), kept_work_hours=policy("kept_work_hours", (D, 1)),
             hours_values=self.hours_values, work_benefit=self.work_benefit, work_tax=self.work_tax,
             work_earnings=self.work_earnings, service=self.service, cum=self.cum,
-            total=self.total, move_cost=self.move_cost, hours_cum=self.hours_cum, pension_age=self.pension_age)
+            total=self.total, move_cost=self.move_cost, hours_cum=self.hours_cum, pension_age=self.pension_age,
+            df_costs=self.df_costs, df_outcomes=self.df_outcomes)
         self.layout = kernels.Layout(
             gone=spec.n_live, has_policy=pol is not None, waiting=-1 if pol is None else pol.waiting,
             support=-1 if pol is None else pol.support, work=-1 if pol is None else pol.work,
@@ -299,6 +301,8 @@ class VectorisedEngine:
         """Numbers that change over time: each draw reads its spec for the period holding this cycle; the policy's
         run-time objects take its parameters (keeping their state) and every row's cached quantities are refreshed."""
         m = self.cycle
+        if self.person_totals:  # the cycles before, at the rates of the period ending
+            kernels.settle(self.t, self._rows(), m)
         self._tables([[s for k, s in base.periods if k <= m][-1] for base in self._base])
         if self.budgets is not None:
             self.budgets.params = self.pols
@@ -332,7 +336,7 @@ class VectorisedEngine:
     def _refresh(self, at: np.ndarray) -> None:
         """Recompute the cached quantities of the rows at positions `at` (compiled: `kernels.refresh`)."""
         if len(at):
-            kernels.refresh(self.layout, self.t, self._rows(), at, self.counts)
+            kernels.refresh(self.layout, self.t, self._rows(), at, self.counts, self.cycle)
 
     def _rows(self) -> kernels.Rows:
         """The rows' fields the compiled loops read and write (views: made again when rows are added or
@@ -485,8 +489,7 @@ class VectorisedEngine:
             fresh[at] = True
         self._fresh = []
         counts, by_service, sums, tallies = kernels.end_of_cycle(
-            self.layout, self.t, self._rows(), D, len(spec.costs.services), fresh, self.df_costs[:, m].copy(),
-            self.df_outcomes[:, m].copy(), self.counts, self._threads)
+            self.layout, self.t, self._rows(), m, D, len(spec.costs.services), fresh, self.counts, self._threads)
         if pol is not None:
             tallies += self._work_tallied()
         if self.centres is not None:
@@ -662,6 +665,7 @@ class VectorisedEngine:
         if not self.person_totals:
             raise ValueError("this run kept no person rows (it was made with person_totals=False)")
         spec, p = self.spec, self.p
+        kernels.settle(self.t, self._rows(), self.cycle)  # every cycle run in the totals
         here = np.flatnonzero((p.state < self.GONE) & (p.d == draw))
         cycles_in = p.cycles_in[here].copy()
         cycles_in[np.arange(len(here)), p.state[here]] += self.cycle - np.maximum(p.state_start[here], 0)
