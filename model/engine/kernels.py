@@ -215,8 +215,8 @@ def _stretch(each, upto, since, df, d):
 
 
 @_jit
-def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, d_, ids, state, band_, age_band, exposure,
-             months_in_state, refer_ok, model_k, kept_from_, hours_, spot, tis_lut, next_edge, next_age_edge, death_p,
+def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, d_, ids, state, band_, age_band,
+             exposure, months_in_state, refer_ok, model_k, kept_from_, hours_, spot, tis_lut, next_edge, next_age_edge, death_p,
              move_p, referral_from, hours_values, exposure_segment, key, next_exposure, death_, leave_p, next_age,
              cost_segment, cost_key, hours_k, kept_share, pathway_key, place_cost, kept_waiting, kept_search, kept_work,
              kept_work_hours, cost_, cost_disc, outcomes, outcomes_disc, cost_extra, since, cost_rate, outcome_rate,
@@ -523,8 +523,9 @@ def sum_by_draw(d, values, D):
 
 
 @_jit
-def _end_of_cycle(L, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, one_offs, fresh, d_, ids, state, band_, cost_key, pathway_key, one_off, months_in_state, cost_, cost_disc, outcomes,
-                  outcomes_disc, cost_extra, since, exposure, age, age_band, next_age, next_exposure, cost_segment, key,
+def _end_of_cycle(L, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, one_offs, fresh, d_, ids, state,
+                  band_, cost_key, pathway_key, one_off, months_in_state, cost_, cost_disc, outcomes, outcomes_disc,
+                  cost_extra, since, exposure, age, age_band, next_age, next_exposure, cost_segment, key,
                   exposure_segment, death, leave_p, tis_lut, next_edge, next_age_edge, death_p, move_p, cost_rate,
                   outcome_rate, service, df_costs, df_outcomes):
     """`end_of_cycle` on some rows (whole blocks) and the fields it reads and writes (compiled). The rows come as
@@ -609,9 +610,9 @@ def _money_of_counts(L, nb, n_jobs, key_counts, pathway_counts, counts, by_servi
         by_pathway[:] = 0
         for blk in range(d * nb, (d + 1) * nb):
             for j in range(len(by_key)):
-                by_key[j] += key_counts[d, j]
+                by_key[j] += key_counts[blk, j]
             for j in range(len(by_pathway)):
-                by_pathway[j] += pathway_counts[d, j]
+                by_pathway[j] += pathway_counts[blk, j]
         for kk in range(n_keys):
             n_plain, n_job = by_key[2 * kk], by_key[2 * kk + 1]
             n = n_plain + n_job

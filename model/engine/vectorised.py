@@ -15,6 +15,11 @@ when numbers that change over time enter a new period (`Spec.periods`): the draw
 again from each draw's spec for that period. What every row does every cycle, and what happens to the rows
 that leave or move, runs in compiled loops (`model.engine.kernels`); serving the waiting lists and the ledgers
 are numpy, every draw's held in arrays.
+
+What does not change from one cycle to the next is not worked out again every cycle: rows are counted by the keys
+that set their money as they change (`kernels.KeyCounts`), so a cycle's money is counts times rates; job outcomes
+and jobs reaching 6 and 12 months are tallied when people enter work and when the months come round; and a
+person's totals take the cycles since their money last changed when it changes again (`kernels.settle`).
 """
 
 from __future__ import annotations
