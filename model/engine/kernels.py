@@ -1,12 +1,13 @@
 """The fast engine's loops over rows, compiled with numba: what every row does every cycle (the exit and move
-decisions, the cycle's sums, costs and ageing), what happens to the rows that leave or move (exits, moves,
-referrals, job starts, admissions from a waiting list), the refresh of a row's cached quantities, compaction
-(`keep_rows`), and exact sums by draw (`fsum_by_draw`).
+decisions, ageing), what happens to the rows that leave or move (exits, moves, referrals, job starts, admissions
+from a waiting list), the refresh of a row's cached quantities and of the counts of rows by key (`KeyCounts`),
+a cycle's money from those counts, person totals (`settle`), compaction (`keep_rows`), and exact sums by draw
+(`fsum_by_draw`).
 
-Each loop visits rows in order and adds in that order, so a sum over a draw's rows is the same whichever other
-draws run beside it, and the same from one machine to the next. `end_of_cycle` shares the rows among threads by
-whole blocks of ids (`model.engine.threads`) and keeps its sums by block, added block by block in order: the same
-with any number of threads. The functions hold no state and do no I/O; compiled code
+Each loop visits rows (or keys) in order and adds in that order, so a sum over a draw's rows is the same whichever
+other draws run beside it, and the same from one machine to the next. `end_of_cycle` shares the rows among threads
+by whole blocks of ids (`model.engine.threads`) and keeps what it adds by block, added block by block in order:
+the same with any number of threads. The functions hold no state and do no I/O; compiled code
 is cached on disk beside this file (or in numba's user cache when that is read-only), so only the first run
 after an install pays for compiling.
 
