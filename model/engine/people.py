@@ -77,28 +77,26 @@ def _choices(tables: CohortTables, u: np.ndarray, band: np.ndarray) -> dict:
 
 def initial_people(spec, create_u: np.ndarray) -> People:
     """The initial stock: group by group, band by band, age band by age band, in id order."""
-    bands, ages, states, tenure = [], [], [], []
+    bands, ages, states, tenure = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)], [], []
     lo_edges, hi_edges = spec.cohort.age_lo, spec.cohort.age_hi
     for group in spec.cohort.initial_groups:
         cells = allocate(group.count, np.outer(group.band_mix, group.age_mix).ravel())
-        for cell, n in enumerate(cells):
-            b, a = divmod(cell, len(group.age_mix))
-            bands += [b] * n
-            ages += [a] * n
-            states += [group.state] * n
-            tenure += [group.months_in_state] * n
-    n = len(bands)
+        cell = np.repeat(np.arange(len(cells), dtype=np.int64), cells)  # each person's cell, cell by cell
+        bands.append(cell // len(group.age_mix))
+        ages.append(cell % len(group.age_mix))
+        states.append(np.full(len(cell), group.state, dtype=np.int64))
+        tenure.append(np.full(len(cell), group.months_in_state, dtype=np.int64))
+    band, age_band = np.concatenate(bands), np.concatenate(ages)
+    n = len(band)
     u = create_u[:n]
-    band = np.array(bands, dtype=np.int64)
-    age_band = np.array(ages, dtype=np.int64)
     age = lo_edges[age_band] + u[:, streams.CREATE_AGE] * (hi_edges[age_band] - lo_edges[age_band])
     return People(
         ids=np.arange(n, dtype=np.int64),
         band=band,
         age=age,
-        state=np.array(states, dtype=np.int64),
+        state=np.concatenate(states + [np.zeros(0, dtype=np.int64)]),
         **_choices(cohort_tables([spec.cohort]), u[None], band[None]),
-        months_in_state=np.array(tenure, dtype=np.int64),
+        months_in_state=np.concatenate(tenure + [np.zeros(0, dtype=np.int64)]),
     )
 
 
