@@ -121,7 +121,6 @@ class Rows(NamedTuple):
     cost_segment: np.ndarray
     cost_key: np.ndarray
     hours_k: np.ndarray
-    kept_share: np.ndarray
     pathway_key: np.ndarray
     cost_extra: np.ndarray  # a cycle's cost beyond its cost key's: a place, the part of a service kept
     since: np.ndarray  # the cycle from which a row's cost and outcome are not yet in its totals
@@ -220,7 +219,7 @@ def _stretch(each, upto, since, df, d):
 def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, d_, ids, state, band_, age_band,
              exposure, months_in_state, refer_ok, model_k, kept_from_, hours_, spot, tis_lut, next_edge, next_age_edge, death_p,
              move_p, referral_from, hours_values, exposure_segment, key, next_exposure, death_, leave_p, next_age,
-             cost_segment, cost_key, hours_k, kept_share, pathway_key, place_cost, kept_waiting, kept_search, kept_work,
+             cost_segment, cost_key, hours_k, pathway_key, place_cost, kept_waiting, kept_search, kept_work,
              kept_work_hours, cost_, cost_disc, outcomes, outcomes_disc, cost_extra, since, cost_rate, outcome_rate,
              state_cost, df_costs, df_outcomes):
     """`refresh` on the fields it reads and writes (compiled)."""
@@ -290,10 +289,7 @@ def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, 
         extra = 0.0
         if L.has_policy and kept_from_[i] >= 0:
             share = _kept_share(L, d, st, band, hours_[i], kept_waiting, kept_search, kept_work, kept_work_hours)
-            kept_share[i] = share
             extra = share * state_cost[d, kept_from_[i], band]
-        else:
-            kept_share[i] = 0.0
         if L.has_policy and st == L.support:  # their place: a block place, or one a personal budget bought
             extra = place_cost[d, model_k[i]] + extra
         cost_extra[i] = extra
@@ -307,7 +303,7 @@ def refresh(L: Layout, t: Tables, r: Rows, at: np.ndarray, counts: KeyCounts, m:
                     r.ids, r.state, r.band, r.age_band, r.exposure, r.months_in_state, r.refer_ok, r.model_k,
                     r.kept_from, r.hours, r.spot, t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p,
                     t.referral_from, t.hours_values, r.exposure_segment, r.key, r.next_exposure, r.death, r.leave_p,
-                    r.next_age, r.cost_segment, r.cost_key, r.hours_k, r.kept_share, r.pathway_key, t.place_cost,
+                    r.next_age, r.cost_segment, r.cost_key, r.hours_k, r.pathway_key, t.place_cost,
                     t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours, r.cost, r.cost_disc, r.outcomes,
                     r.outcomes_disc, r.cost_extra, r.since, t.cost_rate, t.outcome_rate, t.state_cost, t.df_costs,
                     t.df_outcomes)
@@ -735,31 +731,25 @@ def settle(t: Tables, r: Rows, m: int) -> None:
 
 
 @_jit
-def _start_money(L, d_, state, band_, cost_key, hours_k, model_k, kept_from_, kept_share, cost_rate, outcome_rate,
-                 benefit_rate, place_cost, state_cost, work_benefit, work_tax):
+def _start_money(L, d_, band_, cost_key, hours_k, cost_extra, cost_rate, outcome_rate, benefit_rate, work_benefit,
+                 work_tax):
     """`start_money` on the fields it reads and writes (compiled)."""
     n = len(d_)
     cost, weight, benefit, tax = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     for i in range(n):
-        d, st, b, h, k = d_[i], state[i], band_[i], hours_k[i], cost_key[i]
-        rate = cost_rate[k]
-        if L.has_policy and st == L.support:
-            rate = rate + place_cost[d, model_k[i]]
-        if L.has_policy and kept_from_[i] >= 0:
-            rate = rate + kept_share[i] * state_cost[d, kept_from_[i], b]
-        cost[i], weight[i] = rate, outcome_rate[k]
+        d, b, h, k = d_[i], band_[i], hours_k[i], cost_key[i]
+        cost[i], weight[i] = cost_rate[k] + cost_extra[i], outcome_rate[k]
         benefit[i] = work_benefit[d, b, h] if h >= 0 else benefit_rate[k]
         tax[i] = work_tax[d, h] if h >= 0 else 0.0
     return cost, weight, benefit, tax
 
 
 def start_money(L: Layout, t: Tables, r: Rows) -> tuple:
-    """Each row's cost (with the part of a former service kept, without one-off costs), outcome weight, benefits
-    and tax for a cycle in its state at the start, as `end_of_cycle` charges them: the start state counted at
-    time 0."""
-    return _start_money(L, r.d, r.state, r.band, r.cost_key, r.hours_k, r.model_k, r.kept_from, r.kept_share,
-                        t.cost_rate, t.outcome_rate, t.benefit_rate, t.place_cost, t.state_cost, t.work_benefit,
-                        t.work_tax)
+    """Each row's cost (with its place and the part of a former service kept, `cost_extra`; without one-off
+    costs), outcome weight, benefits and tax for a cycle in its state at the start, as a cycle charges them: the
+    start state counted at time 0."""
+    return _start_money(L, r.d, r.band, r.cost_key, r.hours_k, r.cost_extra, t.cost_rate, t.outcome_rate,
+                        t.benefit_rate, t.work_benefit, t.work_tax)
 
 
 @_jit

@@ -48,7 +48,7 @@ _FIELDS = dict(
     outcome_year=_I32, cost=float, cost_disc=float, outcomes=float, outcomes_disc=float, job_starts=_INT,
     # Cached from the fields above, refreshed only for rows that change:
     key=_I32, exposure_segment=_I8, death=float, leave_p=float, next_age=float, next_exposure=_I32,
-    cost_segment=_I8, cost_key=_I32, hours_k=_I8, kept_share=float, pathway_key=_I32, cost_extra=float,
+    cost_segment=_I8, cost_key=_I32, hours_k=_I8, pathway_key=_I32, cost_extra=float,
     # The cycle from which a person's cost and outcome are not yet in their totals (`kernels.settle`):
     since=_I32,
 )
