@@ -208,7 +208,11 @@ def _counted_at(L, n_keys, n_job_keys, d, cost_key, pathway_key):
 def _stretch(each, upto, since, df, d):
     """A cost or outcome of `each` a cycle from cycle `since` to `upto` (not included): undiscounted, and discounted
     by the cycles' factors `df`, added cycle by cycle as if it had been added every cycle (a difference of running
-    sums of the factors lost all precision where they are tiny beside the sum)."""
+    sums of the factors lost all precision where they are tiny beside the sum).
+
+    Its callers (`_refresh`, `_end_of_cycle`, `_settle`) each add the results to a row's totals in their own loop:
+    a shared helper that did it, taking the totals' arrays, made England's `end_of_cycle` 0.76 to 0.80 s -> 1.27 to
+    1.46 s and its `refresh` 0.58 to 0.62 s -> 0.84 to 0.98 s (one thread, three alternating runs)."""
     discounted = 0.0
     for k in range(since, upto):
         discounted += each * df[d, k]
@@ -217,9 +221,9 @@ def _stretch(each, upto, since, df, d):
 
 @_jit
 def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, d_, ids, state, band_, age_band,
-             exposure, months_in_state, refer_ok, model_k, kept_from_, hours_, spot, tis_lut, next_edge, next_age_edge, death_p,
-             move_p, referral_from, hours_values, exposure_segment, key, next_exposure, death_, leave_p, next_age,
-             cost_segment, cost_key, hours_k, pathway_key, place_cost, kept_waiting, kept_search, kept_work,
+             exposure, months_in_state, refer_ok, model_k, kept_from_, hours_, spot, tis_lut, next_edge, next_age_edge,
+             death_p, move_p, referral_from, hours_values, exposure_segment, key, next_exposure, death_, leave_p,
+             next_age, cost_segment, cost_key, hours_k, pathway_key, place_cost, kept_waiting, kept_search, kept_work,
              kept_work_hours, cost_, cost_disc, outcomes, outcomes_disc, cost_extra, since, cost_rate, outcome_rate,
              state_cost, df_costs, df_outcomes):
     """`refresh` on the fields it reads and writes (compiled)."""
