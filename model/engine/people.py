@@ -77,26 +77,25 @@ def _choices(tables: CohortTables, u: np.ndarray, band: np.ndarray) -> dict:
 
 def initial_people(spec, create_u: np.ndarray) -> People:
     """The initial stock: group by group, band by band, age band by age band, in id order."""
-    bands, ages, states, tenure = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)], [], []
-    lo_edges, hi_edges = spec.cohort.age_lo, spec.cohort.age_hi
+    none = np.zeros(0, dtype=np.int64)
+    parts = [(none, none, none, none)]  # each group's people: band, age band, state, months in the state
     for group in spec.cohort.initial_groups:
         cells = allocate(group.count, np.outer(group.band_mix, group.age_mix).ravel())
         cell = np.repeat(np.arange(len(cells), dtype=np.int64), cells)  # each person's cell, cell by cell
-        bands.append(cell // len(group.age_mix))
-        ages.append(cell % len(group.age_mix))
-        states.append(np.full(len(cell), group.state, dtype=np.int64))
-        tenure.append(np.full(len(cell), group.months_in_state, dtype=np.int64))
-    band, age_band = np.concatenate(bands), np.concatenate(ages)
+        parts.append((cell // len(group.age_mix), cell % len(group.age_mix), np.full(len(cell), group.state),
+                      np.full(len(cell), group.months_in_state)))
+    band, age_band, state, tenure = (np.concatenate(column).astype(np.int64) for column in zip(*parts))
     n = len(band)
     u = create_u[:n]
+    lo_edges, hi_edges = spec.cohort.age_lo, spec.cohort.age_hi
     age = lo_edges[age_band] + u[:, streams.CREATE_AGE] * (hi_edges[age_band] - lo_edges[age_band])
     return People(
         ids=np.arange(n, dtype=np.int64),
         band=band,
         age=age,
-        state=np.concatenate(states + [np.zeros(0, dtype=np.int64)]),
+        state=state,
         **_choices(cohort_tables([spec.cohort]), u[None], band[None]),
-        months_in_state=np.concatenate(tenure + [np.zeros(0, dtype=np.int64)]),
+        months_in_state=tenure,
     )
 
 
