@@ -636,8 +636,9 @@ def draw_specs(scenario: Scenario, n: int, seed: int,
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Python's cycle collector off for the block, back as it was after. Each collection scans every object alive,
-    every parameter set made so far among them: a quarter of the time 1,000 draws of essex_live took (4.5 to 5.2 s
-    against 3.4 to 3.7 s), and those draws leave no cycles for it to find (measured: none)."""
+    every parameter set made so far among them: a quarter of the time `draw_specs` alone took for 1,000 draws of
+    essex_live (4.5 to 5.2 s against 3.4 to 3.7 s; within noise in the whole PSA benchmark), and those draws leave
+    no cycles for it to find (measured: none)."""
     was = gc.isenabled()
     gc.disable()
     try:
