@@ -317,3 +317,16 @@ def test_employment_support_priced_by_a_specialists_caseload():
     d["policy"]["employment_support"]["service_models"]["evidence_based"]["cost_per_place_per_year"] = 1800
     with pytest.raises(ScenarioError, match="caseload instead of both"):
         validate_scenario(d)
+
+
+def test_someone_entering_at_18_is_25_after_seven_years_not_a_month_later():
+    # age is the age on entering plus whole months lived: adding a twelfth each month left an entrant at 18 aged
+    # 24.9999999999999 after 84 months, so they reached the 25-34 band, and later pension age, a month late
+    model = DayshiftModel(validate_scenario(small()), rng=5)
+    p = next(iter(model.agents))
+    p.entry_age = 18.0
+    for _ in range(84):
+        p.advance(1)
+    assert p.age == 25.0
+    assert model.spec.cohort.age_band(p.age) == model.spec.cohort.age_band(25.0)
+

@@ -45,7 +45,8 @@ class Person(mesa.Agent):
         super().__init__(model)
         self.pid = pid
         self.band = band
-        self.age = age
+        self.entry_age = age  # age on entering the model, in years
+        self.months_lived = 0  # in the model: whole months, so ages land on whole years exactly
         self.state = state
         self.months_in_state = 0  # counts the cycle of entry: costs read it
         self.exposure = 0  # months of leaving decisions survived in this state
@@ -66,6 +67,12 @@ class Person(mesa.Agent):
         self.one_off = 0.0  # one-off move costs this cycle
         self.totals = dict(cost=0.0, cost_disc=0.0, outcomes=0.0, outcomes_disc=0.0, job_starts=0)
         self.cycles_in = np.zeros(model.spec.n_live, dtype=np.int64)
+
+    @property
+    def age(self) -> float:
+        """Age in years: the age on entering and the whole months lived since (adding a twelfth a month would
+        leave someone who entered at 18 aged 24.9999999999999 after seven years, a band late)."""
+        return self.entry_age + self.months_lived / 12.0
 
     # --- rules ---------------------------------------------------------------------------------
     def exit_to(self, u: float) -> int | None:
@@ -154,7 +161,7 @@ class Person(mesa.Agent):
             self.exposure += cycle_months
         self.entered_now = False
         self.months_in_state += cycle_months
-        self.age += cycle_months / 12.0
+        self.months_lived += cycle_months
         self.is_new = False
         self.one_off = 0.0
 

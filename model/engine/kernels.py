@@ -91,7 +91,8 @@ class Rows(NamedTuple):
     ids: np.ndarray
     state: np.ndarray
     band: np.ndarray
-    age: np.ndarray
+    entry_age: np.ndarray  # age on entering the model (-inf once left: `_age`)
+    entered: np.ndarray
     age_band: np.ndarray
     exposure: np.ndarray
     months_in_state: np.ndarray
@@ -124,6 +125,13 @@ class Rows(NamedTuple):
     pathway_key: np.ndarray
     cost_extra: np.ndarray  # a cycle's cost beyond its cost key's: a place, the part of a service kept
     since: np.ndarray  # the cycle from which a row's cost and outcome are not yet in its totals
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _age(entry_age, entered, m, cycle_months):
+    """Age in years at the start of cycle `m` of someone who entered the model in cycle `entered`: their age on
+    entering and the whole months lived since, as `Person.age` works it out (-inf for someone who has left)."""
+    return entry_age + ((m - entered) * cycle_months) / 12.0
 
 
 @_jit
@@ -314,7 +322,8 @@ def refresh(L: Layout, t: Tables, r: Rows, at: np.ndarray, counts: KeyCounts, m:
 
 
 @_jit
-def _decide(L, u, own_numbers, exit_col, move_col, hours_col, d, ids, age, pension_age, leave_p, key_, total, cum):
+def _decide(L, m, u, own_numbers, exit_col, move_col, hours_col, d, ids, entry_age, entered, pension_age, leave_p, key_,
+            total, cum):
     """`decide` on the fields it reads and writes (compiled)."""
     n = len(d)
     leaving = np.empty(n, dtype=np.int64)
@@ -327,7 +336,8 @@ def _decide(L, u, own_numbers, exit_col, move_col, hours_col, d, ids, age, pensi
         k = _u32(d[i] if own_numbers else 0)
         row = _u32(ids[i])
         # rows of people who left have age -inf and exit chances 0
-        if age[i] >= pension_age[_u32(d[i])] or u[k, row, exit_col] < leave_p[i]:
+        if (_age(entry_age[i], entered[i], m, L.cycle_months) >= pension_age[_u32(d[i])]
+                or u[k, row, exit_col] < leave_p[i]):
             leaving[nl] = i
             nl += 1
             continue
@@ -342,13 +352,13 @@ def _decide(L, u, own_numbers, exit_col, move_col, hours_col, d, ids, age, pensi
     return leaving[:nl], movers[:nm], dst[:nm], u_hours[:nm]
 
 
-def decide(L: Layout, t: Tables, r: Rows, u: np.ndarray, own_numbers: bool, exit_col: int, move_col: int,
+def decide(L: Layout, t: Tables, r: Rows, m: int, u: np.ndarray, own_numbers: bool, exit_col: int, move_col: int,
            hours_col: int) -> tuple:
     """The cycle's exit and move decisions, on the states at its start: the rows leaving; the rows moving, their
     destinations and the uniforms that will pick a new job's hours. Every row may move: the cycle's entrants are
     added after this, and so first decide in the next cycle."""
-    return _decide(L, u, own_numbers, _u32(exit_col), _u32(move_col), _u32(hours_col), r.d, r.ids, r.age,
-                   t.pension_age, r.leave_p, r.key, t.total, t.cum)
+    return _decide(L, m, u, own_numbers, _u32(exit_col), _u32(move_col), _u32(hours_col), r.d, r.ids, r.entry_age,
+                   r.entered, t.pension_age, r.leave_p, r.key, t.total, t.cum)
 
 
 @_jit
@@ -450,8 +460,8 @@ def move(L: Layout, t: Tables, r: Rows, movers: np.ndarray, dst: np.ndarray, u_h
 
 
 @_jit
-def _leave(L, leaving, u, own_numbers, m, exit_col, queued, n_ids, D, block_filled, d_, ids, state, age, pension_age,
-           death, cycles_in, state_start, spot, model_k):
+def _leave(L, leaving, u, own_numbers, m, exit_col, queued, n_ids, D, block_filled, d_, ids, state, entry_age, entered,
+           pension_age, death, cycles_in, state_start, spot, model_k):
     """`leave` on the fields it reads and writes (compiled)."""
     n = len(leaving)
     exit_k = np.empty(n, dtype=np.int64)
@@ -460,7 +470,7 @@ def _leave(L, leaving, u, own_numbers, m, exit_col, queued, n_ids, D, block_fill
     for j in range(n):
         i = _u32(leaving[j])  # unsigned: numba then skips its check for a negative index
         d, st = d_[i], state[i]
-        if age[i] >= pension_age[d]:
+        if _age(entry_age[i], entered[i], m, L.cycle_months) >= pension_age[d]:
             e = 0
         elif u[d if own_numbers else 0, ids[i], exit_col] < death[i]:
             e = 1
@@ -475,7 +485,7 @@ def _leave(L, leaving, u, own_numbers, m, exit_col, queued, n_ids, D, block_fill
             if st == L.support and not spot[i]:
                 block_filled[d, model_k[i]] -= 1
         state[i] = L.gone
-        age[i] = -np.inf
+        entry_age[i] = -np.inf
     return exit_k, by_exit, from_state
 
 
@@ -486,8 +496,8 @@ def leave(L: Layout, t: Tables, r: Rows, leaving: np.ndarray, u: np.ndarray, own
     row's exit (the order of EXIT_STATES), and the exits by draw and exit and by draw and the state left. A row's
     time in its state is added up first; its totals and person fields are kept, its cached quantities are not
     refreshed. A block place they held is freed in `block_filled`."""
-    return _leave(L, leaving, u, own_numbers, m, exit_col, queued, n_ids, D, block_filled, r.d, r.ids, r.state, r.age,
-                  t.pension_age, r.death, r.cycles_in, r.state_start, r.spot, r.model_k)
+    return _leave(L, leaving, u, own_numbers, m, exit_col, queued, n_ids, D, block_filled, r.d, r.ids, r.state,
+                  r.entry_age, r.entered, t.pension_age, r.death, r.cycles_in, r.state_start, r.spot, r.model_k)
 
 
 _AT = numba.int64[::1]
@@ -527,7 +537,7 @@ def sum_by_draw(d, values, D):
 @_jit
 def _end_of_cycle(L, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, one_offs, fresh, d_, ids, state,
                   band_, cost_key, pathway_key, one_off, months_in_state, cost_, cost_disc, outcomes, outcomes_disc,
-                  cost_extra, since, exposure, age, age_band, next_age, next_exposure, cost_segment, key,
+                  cost_extra, since, exposure, entry_age, entered, age_band, next_age, next_exposure, cost_segment, key,
                   exposure_segment, death, leave_p, tis_lut, next_edge, next_age_edge, death_p, move_p, cost_rate,
                   outcome_rate, service, df_costs, df_outcomes):
     """`end_of_cycle` on some rows (whole blocks) and the fields it reads and writes (compiled). The rows come as
@@ -536,7 +546,6 @@ def _end_of_cycle(L, m, block_shift, nb, n_job_keys, key_counts, pathway_counts,
     n_ages, age_step = death_p.shape[1], L.V * L.T
     n_keys = L.S1 * L.B * L.T
     c = L.cycle_months
-    older_by = c / 12.0
     # By block (draw * nb + id >> block_shift): one-off costs by service (`one_offs`); rows move to their new cost
     # keys as time in their state steps on.
     for i in range(len(d_)):
@@ -556,8 +565,8 @@ def _end_of_cycle(L, m, block_shift, nb, n_job_keys, key_counts, pathway_counts,
             exposure[i] += c
         months = months_in_state[i] + c
         months_in_state[i] = months
-        age[i] += older_by
-        if age[i] >= next_age[i]:  # a new age band: one band further along the chance tables
+        # a new age band (the age at the start of the next cycle): one band further along the chance tables
+        if _age(entry_age[i], entered[i], m + 1, c) >= next_age[i]:
             ab = age_band[i] + 1
             age_band[i] = ab
             key[i] += age_step
@@ -702,7 +711,7 @@ def end_of_cycle(L: Layout, t: Tables, r: Rows, m: int, D: int, n_services: int,
         _end_of_cycle(L, m, BLOCK_SHIFT, nb, counts_of.job_keys, counts_of.by_cost_key, counts_of.by_pathway_key,
                       one_off, fresh[lo:hi], v.d, v.ids, v.state, v.band, v.cost_key, v.pathway_key,
                       v.one_off, v.months_in_state, v.cost, v.cost_disc, v.outcomes, v.outcomes_disc, v.cost_extra,
-                      v.since, v.exposure, v.age, v.age_band, v.next_age, v.next_exposure, v.cost_segment, v.key,
+                      v.since, v.exposure, v.entry_age, v.entered, v.age_band, v.next_age, v.next_exposure, v.cost_segment, v.key,
                       v.exposure_segment, v.death, v.leave_p, t.tis_lut, t.next_edge, t.next_age_edge, t.death_p,
                       t.move_p, t.cost_rate, t.outcome_rate, t.service, t.df_costs, t.df_outcomes)
 

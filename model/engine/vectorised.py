@@ -42,7 +42,7 @@ _INT = np.int64
 # cycles, draws and chance-table keys (checked when the tables are stacked) fit int32. Ids and totals stay int64.
 _I8, _I32 = np.int8, np.int32
 _FIELDS = dict(
-    d=_I32, ids=_INT, band=_I8, age=float, age_band=_I8, state=_I8, months_in_state=_I32, exposure=_I32,
+    d=_I32, ids=_INT, band=_I8, entry_age=float, age_band=_I8, state=_I8, months_in_state=_I32, exposure=_I32,
     wants_work=bool, personal_budget=bool, personal_budget_u=float, refer_ok=bool, model_k=_I8, spot=bool,
     origin=_I8, hours=float, entered=_I32, one_off=float, state_start=_I32, kept_from=_I8,
     outcome_year=_I32, cost=float, cost_disc=float, outcomes=float, outcomes_disc=float, job_starts=_INT,
@@ -361,14 +361,14 @@ class VectorisedEngine:
         cat = vars(batch)
         d = np.repeat(np.arange(self.D), n)
         new = {name: np.zeros(k, dtype=dtype) for name, dtype in _FIELDS.items()}
-        new.update(d=d, ids=cat["ids"], band=cat["band"], age=cat["age"].astype(float), state=cat["state"].copy(),
+        new.update(d=d, ids=cat["ids"], band=cat["band"], entry_age=cat["age"].astype(float), state=cat["state"].copy(),
                    wants_work=cat["wants_work"], personal_budget=cat["personal_budget"], personal_budget_u=cat["personal_budget_u"],
                    model_k=np.full(k, -1, dtype=_INT), kept_from=np.full(k, -1, dtype=_INT),
                    outcome_year=np.full(k, -1, dtype=_INT), cost_key=np.full(k, -1, dtype=_INT),  # not yet counted
                    origin=cat["state"].copy(), entered=np.full(k, m, dtype=_INT),
                    state_start=np.full(k, -1 if initial else m, dtype=_INT),
                    cycles_in=np.zeros((k, spec.n_live), dtype=_INT))
-        new["age_band"] = spec.cohort.age_band(new["age"])
+        new["age_band"] = spec.cohort.age_band(new["entry_age"])
         if pol is not None:
             new["refer_ok"] = cat["wants_work"] & self.eligible[d, cat["band"]]
         if initial:
@@ -471,7 +471,7 @@ class VectorisedEngine:
         u_all = self._numbers.get(m)
 
         # 1. exits, and the moves of those who stay, decided on the states at the start of the cycle
-        leaving, movers, dst, u_hours = kernels.decide(self.layout, self.t, self._rows(), u_all, self._own_numbers,
+        leaving, movers, dst, u_hours = kernels.decide(self.layout, self.t, self._rows(), m, u_all, self._own_numbers,
                                                        streams.DECIDE_EXIT, streams.DECIDE_MOVE, streams.DECIDE_HOURS)
         self._exits(leaving, u_all)
 
