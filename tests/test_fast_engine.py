@@ -137,3 +137,26 @@ def test_a_bad_memory_setting_in_the_environment_is_refused_before_work(monkeypa
     monkeypatch.setenv("DAYSHIFT_MEMORY_MIB", "lots")
     assert main(["run", "a.yaml"]) == 2
     assert "DAYSHIFT_MEMORY_MIB must be a number of MiB, e.g. 1024 (got 'lots')" in capsys.readouterr().err
+
+
+def test_what_time_changes_is_changed_in_the_cycle_it_changes_as_a_recount_every_cycle():
+    # a row's age band and steps of time in its state (and so its chances, money and pension age) change only in the
+    # cycle `next_event` or `retire_at` gives, not by visiting every row every cycle: a cycle late or early would
+    # charge or move a person at the wrong rate, and a band crossed with no event due would never be seen
+    from model.engine.vectorised import VectorisedEngine
+
+    specs = [build_spec(validate_scenario(dict(_draw(i), horizon={"years": 8}))) for i in range(2)]
+    run = VectorisedEngine(specs, 3)
+    c, edges, spec = run.spec.calendar.cycle_months, run.spec.moves.tis_edges, run.spec
+    seg = lambda months: np.searchsorted(edges, months, side="right") - 1  # noqa: E731
+    while run.cycle < spec.calendar.n_cycles:
+        run.step()
+        m, p = run.cycle - 1, run.p  # the rows as cycle m left them: decided, moved and charged in it
+        here = p.state < run.GONE
+        age = p.entry_age[here] + ((m - p.entered[here]) * c) / 12.0
+        assert (p.age_band[here] == spec.cohort.age_band(age)).all(), m
+        assert (p.cost_segment[here] == seg(np.maximum(0, p.months_base[here] + m * c))).all(), m
+        assert (p.exposure_segment[here] == seg(np.maximum(0, p.exposure_base[here] + m * c))).all(), m
+        assert (p.next_event[here] > m).all() and (age < run.pension_age[p.d[here]]).all(), m
+    crossed = (p.age_band != spec.cohort.age_band(p.entry_age))[here]
+    assert crossed.sum() > 0 and run.exits_total[:, 0].sum() > 0  # people did change band, and retire

@@ -1,13 +1,13 @@
 """The fast engine's loops over rows, compiled with numba: what every row does every cycle (the exit and move
-decisions, ageing), what happens to the rows that leave or move (exits, moves, referrals, job starts, admissions
-from a waiting list), the refresh of a row's cached quantities and of the counts of rows by key (`KeyCounts`),
-a cycle's money from those counts, person totals (`settle`), compaction (`keep_rows`), and exact sums by draw
-(`fsum_by_draw`).
+decisions), what time changes for the rows it moves on (a new age band, a new step of time in a state), what
+happens to the rows that leave or move (exits, moves, referrals, job starts, admissions from a waiting list), the
+refresh of a row's cached quantities and of the counts of rows by key (`KeyCounts`), a cycle's money from those
+counts, person totals (`settle`), compaction (`keep_rows`), and exact sums by draw (`fsum_by_draw`).
 
 Each loop visits rows (or keys) in order and adds in that order, so a sum over a draw's rows is the same whichever
-other draws run beside it, and the same from one machine to the next. `end_of_cycle` shares the rows among threads
-by whole blocks of ids (`model.engine.threads`) and keeps what it adds by block, added block by block in order:
-the same with any number of threads. The functions hold no state and do no I/O; compiled code
+other draws run beside it, and the same from one machine to the next. `decide` shares the rows among threads by
+whole blocks of ids (`model.engine.threads`), and what is kept by block (the counts of rows by key, one-off costs)
+is added block by block in order: the same with any number of threads. The functions hold no state and do no I/O; compiled code
 is cached on disk beside this file (or in numba's user cache when that is read-only), so only the first run
 after an install pays for compiling.
 
@@ -94,8 +94,10 @@ class Rows(NamedTuple):
     entry_age: np.ndarray  # age on entering the model (-inf once left: `_age`)
     entered: np.ndarray
     age_band: np.ndarray
-    exposure: np.ndarray
-    months_in_state: np.ndarray
+    # Months in the state and months exposed to a decision at the start of cycle m are these bases + m * cycle
+    # months (exposure never below 0): no row is visited every cycle to count them (`_next_event`).
+    exposure_base: np.ndarray
+    months_base: np.ndarray
     refer_ok: np.ndarray
     model_k: np.ndarray
     kept_from: np.ndarray
@@ -115,10 +117,11 @@ class Rows(NamedTuple):
     # cached from the fields above
     exposure_segment: np.ndarray
     key: np.ndarray
-    next_exposure: np.ndarray
     death: np.ndarray
     leave_p: np.ndarray
-    next_age: np.ndarray
+    next_event: np.ndarray  # the first cycle from which its age band or a step of time in its state changes
+    band_at: np.ndarray  # the cycle at whose start it reaches its next age band (`ages_reached`)
+    retire_at: np.ndarray  # the cycle at whose start it reaches pension age (NEVER once it has left)
     cost_segment: np.ndarray
     cost_key: np.ndarray
     hours_k: np.ndarray
@@ -132,6 +135,59 @@ def _age(entry_age, entered, m, cycle_months):
     """Age in years at the start of cycle `m` of someone who entered the model in cycle `entered`: their age on
     entering and the whole months lived since, as `Person.age` works it out (-inf for someone who has left)."""
     return entry_age + ((m - entered) * cycle_months) / 12.0
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _months(base, m, cycle_months):
+    """Months counted from `base` (`Rows.months_base`, `Rows.exposure_base`) at the start of cycle `m`."""
+    return max(0, base + m * cycle_months)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _next_event(L, m, months_base, exposure_base, cost_segment, exposure_segment, band_at, next_edge):
+    """The first cycle from `m` at whose start a row's money steps on (time in its state reaching the next edge),
+    its chances step on (time exposed to a decision reaching the next edge) or it enters a new age band
+    (`band_at`); NEVER if none ever does."""
+    c = L.cycle_months
+    first = band_at
+    edge = next_edge[cost_segment]
+    if edge < NEVER:  # the first k with base + k * c >= edge
+        first = min(first, max(m, -((months_base - edge) // c)))
+    edge = next_edge[exposure_segment]
+    if edge < NEVER:
+        first = min(first, max(m, -((exposure_base - edge) // c)))
+    return first
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _age_reaches(entry_age, entered, age, m, cycle_months):
+    """The first cycle from `m` at whose start `_age` reaches `age`; NEVER if it never does."""
+    if not (age < np.inf and entry_age > -np.inf):
+        return NEVER
+    k = max(m, entered + int(np.ceil((age - entry_age) * 12.0 / cycle_months)))  # an estimate, then `_age`'s own
+    while k > m and _age(entry_age, entered, k - 1, cycle_months) >= age:
+        k -= 1
+    while _age(entry_age, entered, k, cycle_months) < age:
+        k += 1
+    return min(k, NEVER)
+
+
+@_jit
+def _ages_reached(L, m, at, d_, state, entry_age, entered, age_band, band_at, retire_at, next_age_edge, pension_age):
+    """`ages_reached` on the fields it reads and writes (compiled)."""
+    for j in range(len(at)):
+        i = _u32(at[j])
+        if state[i] != L.gone:
+            band_at[i] = _age_reaches(entry_age[i], entered[i], next_age_edge[age_band[i]], m, L.cycle_months)
+            retire_at[i] = _age_reaches(entry_age[i], entered[i], pension_age[d_[i]], m, L.cycle_months)
+
+
+def ages_reached(L: Layout, t: Tables, r: Rows, at: np.ndarray, m: int) -> None:
+    """For the rows at positions `at` still in the model, the first cycle from `m` at whose start each reaches their
+    next age band (`band_at`) and pension age (`retire_at`), from their age as `_age` works it out: for rows
+    entering, and for every row when pension age may change (a new period)."""
+    _ages_reached(L, m, at, r.d, r.state, r.entry_age, r.entered, r.age_band, r.band_at, r.retire_at, t.next_age_edge,
+                  t.pension_age)
 
 
 @_jit
@@ -229,11 +285,11 @@ def _stretch(each, upto, since, df, d):
 
 @_jit
 def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, d_, ids, state, band_, age_band,
-             exposure, months_in_state, refer_ok, model_k, kept_from_, hours_, spot, tis_lut, next_edge, next_age_edge,
-             death_p, move_p, referral_from, hours_values, exposure_segment, key, next_exposure, death_, leave_p,
-             next_age, cost_segment, cost_key, hours_k, pathway_key, place_cost, kept_waiting, kept_search, kept_work,
-             kept_work_hours, cost_, cost_disc, outcomes, outcomes_disc, cost_extra, since, cost_rate, outcome_rate,
-             state_cost, df_costs, df_outcomes):
+             exposure_base, months_base, band_at, refer_ok, model_k, kept_from_, hours_, spot, tis_lut, next_edge,
+             death_p, move_p, referral_from, hours_values, exposure_segment, key, next_event, death_, leave_p,
+             cost_segment, cost_key, hours_k, pathway_key, place_cost, kept_waiting,
+             kept_search, kept_work, kept_work_hours, cost_, cost_disc, outcomes, outcomes_disc, cost_extra, since,
+             cost_rate, outcome_rate, state_cost, df_costs, df_outcomes):
     """`refresh` on the fields it reads and writes (compiled)."""
     n_ages, n_hours = death_p.shape[1], hours_values.shape[1]
     n_keys = L.S1 * L.B * L.T
@@ -258,7 +314,7 @@ def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, 
             key_counts[blk, _u32(where)] -= 1
             if pk >= 0:
                 pathway_counts[blk, _u32(pk)] -= 1
-        es = _seg(tis_lut, exposure[i])
+        es = _seg(tis_lut, _months(exposure_base[i], m, L.cycle_months))
         # The policy variant of the chance tables (`transitions.cumulative_chances`); someone waiting moves as in
         # the state they came from (`Person.choose_move`).
         chances_of, v = st, 0
@@ -271,15 +327,15 @@ def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, 
                 chances_of, v = kept_from_[i], 0
         exposure_segment[i] = es
         key[i] = (((((d * L.S1 + chances_of) * L.B + band) * L.A + ab) * L.V + v) * L.T) + es
-        next_exposure[i] = NEVER if gone else next_edge[es]
-        # exit chances, and when the next age band starts
+        # exit chances
         death = 0.0 if gone else death_p[d, min(ab, n_ages - 1), band]
         death_[i] = death
         leave_p[i] = 0.0 if gone else death + move_p[d]
-        next_age[i] = np.inf if gone else next_age_edge[ab]
         # the step of time in the state that sets the cycle's cost and outcome (`end_of_cycle` reads them)
-        cs = _seg(tis_lut, months_in_state[i])
+        cs = _seg(tis_lut, _months(months_base[i], m, L.cycle_months))
         cost_segment[i] = cs
+        next_event[i] = NEVER if gone else _next_event(L, m, months_base[i], exposure_base[i], cs, es, band_at[i],
+                                                       next_edge)
         cost_key[i] = ((d * L.S1 + st) * L.B + band) * L.T + cs
         # in work, benefits and tax follow the job's weekly hours (`Spec.benefit_tax_earnings`): their column
         h = -1
@@ -308,23 +364,85 @@ def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, 
 
 
 def refresh(L: Layout, t: Tables, r: Rows, at: np.ndarray, counts: KeyCounts, m: int) -> None:
-    """Recompute the cached quantities of the rows at positions `at` from their state, band, age band and times, and
-    move them to their new keys in `counts`; with person totals kept, first add the cycles before cycle `m` since
-    their money last changed to their totals."""
+    """Recompute the cached quantities of the rows at positions `at` from their state, band, age band and times at
+    cycle `m` (and when time next moves them on, `next_event`), and move them to their new keys in `counts`; with
+    person totals kept, first add the cycles before cycle `m` since their money last changed to their totals."""
     return _refresh(L, at, m, BLOCK_SHIFT, counts.nb, counts.job_keys, counts.by_cost_key, counts.by_pathway_key, r.d,
-                    r.ids, r.state, r.band, r.age_band, r.exposure, r.months_in_state, r.refer_ok, r.model_k,
-                    r.kept_from, r.hours, r.spot, t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p,
-                    t.referral_from, t.hours_values, r.exposure_segment, r.key, r.next_exposure, r.death, r.leave_p,
-                    r.next_age, r.cost_segment, r.cost_key, r.hours_k, r.pathway_key, t.place_cost,
+                    r.ids, r.state, r.band, r.age_band, r.exposure_base, r.months_base, r.band_at, r.refer_ok,
+                    r.model_k, r.kept_from, r.hours, r.spot, t.tis_lut, t.next_edge, t.death_p, t.move_p,
+                    t.referral_from, t.hours_values, r.exposure_segment, r.key, r.next_event, r.death, r.leave_p,
+                    r.cost_segment, r.cost_key, r.hours_k, r.pathway_key, t.place_cost,
                     t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours, r.cost, r.cost_disc, r.outcomes,
                     r.outcomes_disc, r.cost_extra, r.since, t.cost_rate, t.outcome_rate, t.state_cost, t.df_costs,
                     t.df_outcomes)
 
 
 @_jit
-def _decide(L, m, u, own_numbers, exit_col, move_col, hours_col, d, ids, entry_age, entered, pension_age, leave_p, key_,
-            total, cum):
-    """`decide` on the fields it reads and writes (compiled)."""
+def _due(next_event, m):
+    """The rows (of a view starting at the first) that time moves on at the start of cycle `m`."""
+    at = np.empty(len(next_event), dtype=np.int64)
+    n = 0
+    for i in range(len(next_event)):
+        if next_event[i] <= m:
+            at[n] = i
+            n += 1
+    return at[:n]
+
+
+@_jit
+def _time_moves_on(L, m, at, block_shift, nb, n_job_keys, key_counts, d_, ids, band_, entry_age, entered, next_event,
+                   band_at, age_band, months_base, exposure_base, cost_segment, exposure_segment, cost_key,
+                   pathway_key, key_, death, leave_p, cost_, cost_disc, outcomes, outcomes_disc, cost_extra, since,
+                   tis_lut, next_edge, next_age_edge, death_p, move_p, cost_rate, outcome_rate, df_costs, df_outcomes):
+    """`decide`'s passing of time for the rows at positions `at` (ascending), whose `next_event` has come (compiled;
+    views starting at the first, as `_decide`)."""
+    n_ages, age_step = death_p.shape[1], L.V * L.T
+    n_keys = L.S1 * L.B * L.T
+    c = L.cycle_months
+    for j in range(len(at)):
+        i = _u32(at[j])
+        d = _u32(d_[i])
+        ab = age_band[i]
+        if m >= band_at[i]:  # a new age band: one band further along the chance tables (or more)
+            while _age(entry_age[i], entered[i], m, c) >= next_age_edge[ab]:
+                ab += 1
+                key_[i] += age_step
+            age_band[i] = ab
+            p = death_p[d, min(ab, n_ages - 1), band_[i]]
+            death[i] = p
+            leave_p[i] = p + move_p[d]
+            band_at[i] = _age_reaches(entry_age[i], entered[i], next_age_edge[ab], m, c)
+        months = _months(months_base[i], m, c)
+        if months >= next_edge[_u32(cost_segment[i])]:  # the cycle's cost and outcome weight step on
+            cs = _seg(tis_lut, months)
+            k = cost_key[i]
+            if L.person_totals:  # the cycles since the money last changed, at the old rates
+                cost, cost_d = _stretch(cost_rate[k] + cost_extra[i], m, since[i], df_costs, d)
+                weight, weight_d = _stretch(outcome_rate[k], m, since[i], df_outcomes, d)
+                cost_[i] += cost
+                cost_disc[i] += cost_d
+                outcomes[i] += weight
+                outcomes_disc[i] += weight_d
+                since[i] = m
+            where = _counted_at(L, n_keys, n_job_keys, d, k, pathway_key[i])
+            step = cs - cost_segment[i]
+            cost_key[i] = k + step
+            cost_segment[i] = cs
+            if where >= 0:  # the same pathway key; the cost key steps on
+                blk = _u32(d * nb + (ids[i] >> block_shift))
+                key_counts[blk, _u32(where)] -= 1
+                key_counts[blk, _u32(where + 2 * step)] += 1
+        es = _seg(tis_lut, _months(exposure_base[i], m, c))
+        if es != exposure_segment[i]:  # the chances of leaving the state step on
+            key_[i] += es - exposure_segment[i]
+            exposure_segment[i] = es
+        next_event[i] = _next_event(L, m, months_base[i], exposure_base[i], cost_segment[i], es, band_at[i],
+                                    next_edge)
+
+
+@_jit
+def _decide(m, u, own_numbers, exit_col, move_col, hours_col, d, ids, retire_at, leave_p, key_, total, cum):
+    """`decide`'s decisions on some rows (compiled; views starting at the first, as `_time_moves_on`)."""
     n = len(d)
     leaving = np.empty(n, dtype=np.int64)
     movers = np.empty(n, dtype=np.int64)
@@ -335,9 +453,8 @@ def _decide(L, m, u, own_numbers, exit_col, move_col, hours_col, d, ids, entry_a
         # indices read from arrays made unsigned: numba then skips its check for a negative index
         k = _u32(d[i] if own_numbers else 0)
         row = _u32(ids[i])
-        # rows of people who left have age -inf and exit chances 0
-        if (_age(entry_age[i], entered[i], m, L.cycle_months) >= pension_age[_u32(d[i])]
-                or u[k, row, exit_col] < leave_p[i]):
+        # rows of people who left never reach pension age and have exit chances 0
+        if m >= retire_at[i] or u[k, row, exit_col] < leave_p[i]:
             leaving[nl] = i
             nl += 1
             continue
@@ -353,17 +470,41 @@ def _decide(L, m, u, own_numbers, exit_col, move_col, hours_col, d, ids, entry_a
 
 
 def decide(L: Layout, t: Tables, r: Rows, m: int, u: np.ndarray, own_numbers: bool, exit_col: int, move_col: int,
-           hours_col: int) -> tuple:
+           hours_col: int, counts_of: KeyCounts, rows: RowThreads, D: int) -> tuple:
     """The cycle's exit and move decisions, on the states at its start: the rows leaving; the rows moving, their
     destinations and the uniforms that will pick a new job's hours. Every row may move: the cycle's entrants are
-    added after this, and so first decide in the next cycle."""
-    return _decide(L, m, u, own_numbers, _u32(exit_col), _u32(move_col), _u32(hours_col), r.d, r.ids, r.entry_age,
-                   r.entered, t.pension_age, r.leave_p, r.key, t.total, t.cum)
+    added after this, and so first decide in the next cycle.
+
+    Time passes without visiting every row: a row's age and times in its state are worked out from the cycle
+    (`_age`, `_months`), and what depends on them changes only at the cycle its `next_event` gives. Such a row has
+    its age band, exit chances and step of time in the state (its cost key, moved in `counts_of`; with person
+    totals kept, the cycles at its old rates go into its totals first, as `settle`) brought up to the cycle here,
+    before it decides. The rows are shared among `rows`' threads by whole blocks of ids; the counts are kept by
+    block."""
+    def some(lo: int, hi: int) -> tuple:
+        v = Rows(*(f[lo:hi] for f in r))
+        due = _due(v.next_event, m)
+        if len(due):
+            _time_moves_on(L, m, due, BLOCK_SHIFT, counts_of.nb, counts_of.job_keys, counts_of.by_cost_key, v.d, v.ids,
+                           v.band, v.entry_age, v.entered, v.next_event, v.band_at, v.age_band, v.months_base,
+                           v.exposure_base,
+                           v.cost_segment, v.exposure_segment, v.cost_key, v.pathway_key, v.key, v.death, v.leave_p,
+                           v.cost, v.cost_disc, v.outcomes, v.outcomes_disc, v.cost_extra, v.since, t.tis_lut,
+                           t.next_edge, t.next_age_edge, t.death_p, t.move_p, t.cost_rate, t.outcome_rate, t.df_costs,
+                           t.df_outcomes)
+        out = _decide(m, u, own_numbers, _u32(exit_col), _u32(move_col), _u32(hours_col), v.d, v.ids, v.retire_at,
+                      v.leave_p, v.key, t.total, t.cum)
+        return (out[0] + lo, out[1] + lo, out[2], out[3]) if lo else out
+
+    parts = rows.run(some, rows.ranges(r.d, r.ids, D))
+    if len(parts) == 1:
+        return parts[0]
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(4))
 
 
 @_jit
 def _move(L, movers, dst, u_hours, m, pb_cut, queued, n_ids, D, charge, block_filled, d_, ids, state, origin_, band,
-          hours_, job_starts, cycles_in, state_start, one_off, kept_from, model_k, spot_, months_in_state, exposure,
+          hours_, job_starts, cycles_in, state_start, one_off, kept_from, model_k, spot_, months_base, exposure_base,
           personal_budget_u, move_cost, hours_cum, hours_values, state_cost, kept_waiting, kept_search, kept_work,
           kept_work_hours):
     """`move` on the fields it reads and writes (compiled)."""
@@ -419,8 +560,8 @@ def _move(L, movers, dst, u_hours, m, pb_cut, queued, n_ids, D, charge, block_fi
                 model_k[i] = 0
                 spot_[i] = True
         state[i] = to
-        months_in_state[i] = 0
-        exposure[i] = 0
+        months_base[i] = -m * L.cycle_months  # 0 months in the state in this cycle, and none exposed until the next
+        exposure_base[i] = -(m + 1) * L.cycle_months
         state_start[i] = m
         if L.has_policy and to == L.work:
             above = 0  # the job's weekly hours: how many of the draw's running shares the uniform reaches
@@ -455,13 +596,13 @@ def move(L: Layout, t: Tables, r: Rows, movers: np.ndarray, dst: np.ndarray, u_h
     packages released (draw, id, amount per cycle) by people starting work from day services."""
     return _move(L, movers, dst, u_hours, m, pb_cut, queued, n_ids, D, charge, block_filled, r.d, r.ids, r.state,
                  r.origin, r.band, r.hours, r.job_starts, r.cycles_in, r.state_start, r.one_off, r.kept_from, r.model_k,
-                 r.spot, r.months_in_state, r.exposure, r.personal_budget_u, t.move_cost, t.hours_cum, t.hours_values,
+                 r.spot, r.months_base, r.exposure_base, r.personal_budget_u, t.move_cost, t.hours_cum, t.hours_values,
                  t.state_cost, t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours)
 
 
 @_jit
-def _leave(L, leaving, u, own_numbers, m, exit_col, queued, n_ids, D, block_filled, d_, ids, state, entry_age, entered,
-           pension_age, death, cycles_in, state_start, spot, model_k):
+def _leave(L, leaving, u, own_numbers, m, exit_col, queued, n_ids, D, block_filled, d_, ids, state, retire_at, death,
+           cycles_in, state_start, spot, model_k):
     """`leave` on the fields it reads and writes (compiled)."""
     n = len(leaving)
     exit_k = np.empty(n, dtype=np.int64)
@@ -470,7 +611,7 @@ def _leave(L, leaving, u, own_numbers, m, exit_col, queued, n_ids, D, block_fill
     for j in range(n):
         i = _u32(leaving[j])  # unsigned: numba then skips its check for a negative index
         d, st = d_[i], state[i]
-        if _age(entry_age[i], entered[i], m, L.cycle_months) >= pension_age[d]:
+        if m >= retire_at[i]:
             e = 0
         elif u[d if own_numbers else 0, ids[i], exit_col] < death[i]:
             e = 1
@@ -485,7 +626,7 @@ def _leave(L, leaving, u, own_numbers, m, exit_col, queued, n_ids, D, block_fill
             if st == L.support and not spot[i]:
                 block_filled[d, model_k[i]] -= 1
         state[i] = L.gone
-        entry_age[i] = -np.inf
+        retire_at[i] = NEVER
     return exit_k, by_exit, from_state
 
 
@@ -497,7 +638,7 @@ def leave(L: Layout, t: Tables, r: Rows, leaving: np.ndarray, u: np.ndarray, own
     time in its state is added up first; its totals and person fields are kept, its cached quantities are not
     refreshed. A block place they held is freed in `block_filled`."""
     return _leave(L, leaving, u, own_numbers, m, exit_col, queued, n_ids, D, block_filled, r.d, r.ids, r.state,
-                  r.entry_age, r.entered, t.pension_age, r.death, r.cycles_in, r.state_start, r.spot, r.model_k)
+                  r.retire_at, r.death, r.cycles_in, r.state_start, r.spot, r.model_k)
 
 
 _AT = numba.int64[::1]
@@ -535,69 +676,22 @@ def sum_by_draw(d, values, D):
 
 
 @_jit
-def _end_of_cycle(L, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, one_offs, fresh, d_, ids, state,
-                  band_, cost_key, pathway_key, one_off, months_in_state, cost_, cost_disc, outcomes, outcomes_disc,
-                  cost_extra, since, exposure, entry_age, entered, age_band, next_age, next_exposure, cost_segment, key,
-                  exposure_segment, death, leave_p, tis_lut, next_edge, next_age_edge, death_p, move_p, cost_rate,
-                  outcome_rate, service, df_costs, df_outcomes):
-    """`end_of_cycle` on some rows (whole blocks) and the fields it reads and writes (compiled). The rows come as
-    views starting at the first: a loop from 0 lets numba drop its check for negative indices, which a loop from
-    `lo` pays on every read (a fifth to a quarter of this loop's time, measured)."""
-    n_ages, age_step = death_p.shape[1], L.V * L.T
-    n_keys = L.S1 * L.B * L.T
-    c = L.cycle_months
-    # By block (draw * nb + id >> block_shift): one-off costs by service (`one_offs`); rows move to their new cost
-    # keys as time in their state steps on.
-    for i in range(len(d_)):
-        # the cycle has passed: a cycle older, a cycle longer in the state; entrants and movers start afresh
-        if fresh[i]:
-            own = one_off[i]
-            if own != 0.0:
-                d = _u32(d_[i])
-                blk = _u32(d * nb + (ids[i] >> block_shift))
-                one_offs[blk, _u32(service[_u32(state[i])])] += own
-                if L.person_totals:
-                    cost_[i] += own
-                    cost_disc[i] += own * df_costs[d, m]
-            exposure[i] = 0
+def _one_offs(L, m, block_shift, nb, at, one_offs, d_, ids, state, one_off, service, cost_, cost_disc, df_costs):
+    """The one-off costs of the rows at positions `at` (ascending; a position repeated counts once), by block
+    (draw * nb + id >> block_shift) and the service of the state they are in at the end of the cycle; with person
+    totals kept, into their totals."""
+    for j in range(len(at)):
+        i = _u32(at[j])
+        if j and at[j - 1] == i:
+            continue
+        own = one_off[i]
+        if own != 0.0:
+            d = _u32(d_[i])
+            one_offs[_u32(d * nb + (ids[i] >> block_shift)), _u32(service[_u32(state[i])])] += own
+            if L.person_totals:
+                cost_[i] += own
+                cost_disc[i] += own * df_costs[d, m]
             one_off[i] = 0.0
-        else:
-            exposure[i] += c
-        months = months_in_state[i] + c
-        months_in_state[i] = months
-        # a new age band (the age at the start of the next cycle): one band further along the chance tables
-        if _age(entry_age[i], entered[i], m + 1, c) >= next_age[i]:
-            ab = age_band[i] + 1
-            age_band[i] = ab
-            key[i] += age_step
-            p = death_p[d_[i], min(ab, n_ages - 1), band_[i]]
-            death[i] = p
-            leave_p[i] = p + move_p[d_[i]]
-            next_age[i] = next_age_edge[ab]
-        if months >= next_edge[_u32(cost_segment[i])]:  # the cycle's cost and outcome weight step on
-            cs = _seg(tis_lut, months)
-            d, k = _u32(d_[i]), cost_key[i]
-            if L.person_totals:  # this cycle's and those before it since the money last changed, at the old rates
-                cost, cost_d = _stretch(cost_rate[k] + cost_extra[i], m + 1, since[i], df_costs, d)
-                weight, weight_d = _stretch(outcome_rate[k], m + 1, since[i], df_outcomes, d)
-                cost_[i] += cost
-                cost_disc[i] += cost_d
-                outcomes[i] += weight
-                outcomes_disc[i] += weight_d
-                since[i] = m + 1
-            where = _counted_at(L, n_keys, n_job_keys, d, k, pathway_key[i])
-            step = cs - cost_segment[i]
-            cost_key[i] = k + step
-            cost_segment[i] = cs
-            if where >= 0:  # the same pathway key; the cost key steps on
-                blk = _u32(d * nb + (ids[i] >> block_shift))
-                key_counts[blk, _u32(where)] -= 1
-                key_counts[blk, _u32(where + 2 * step)] += 1
-        if exposure[i] >= next_exposure[i]:  # the chances of leaving the state step on
-            es = _seg(tis_lut, exposure[i])
-            key[i] += es - exposure_segment[i]
-            exposure_segment[i] = es
-            next_exposure[i] = next_edge[es]
 
 
 @_jit
@@ -681,41 +775,30 @@ def _add_blocks(by_draw, by_block, nb):
 
 
 def end_of_cycle(L: Layout, t: Tables, r: Rows, m: int, D: int, n_services: int, fresh: np.ndarray,
-                 counts_of: KeyCounts, rows: RowThreads) -> tuple:
-    """Steps 6-7 of cycle `m` for every row: the cycle's sums by draw, then time passes: a row entering a new age
-    band, or a new step of time in its state or of time exposed to a decision, has what depends on it recomputed
-    here. Returns the sums. With person totals kept, a person's totals take their one-off costs here, and the
-    cycles at their old rates when their money changes (`settle`).
+                 counts_of: KeyCounts) -> tuple:
+    """Step 6 of cycle `m`: the cycle's sums by draw (people by state, costs by service, and the sums and tallies
+    of `_money_of_counts`), with the one-off costs of the rows at positions `fresh` (ascending, repeats allowed:
+    those that entered a state this cycle; with person totals kept, into their totals). Step 7, time passing,
+    visits only the rows it changes, as the next cycle decides (`decide`).
 
     A row's money this cycle, but for a one-off cost, follows from two small keys: its `cost_key` (draw, state,
     band, step of time in the state) and, on the employment pathway, its `pathway_key` (a job's hours, a place, the
     service kept from). The rows are counted by key as their keys change (`KeyCounts`), and the money is each key's
-    count times its rate from the draws' small tables (`_money_of_counts`): no row is visited for it. The rows are
-    shared among `rows`' threads by whole blocks of ids; the counts and one-off costs are kept by block, and a
-    draw's counts are added over its blocks before its money is made, so the sums do not depend on the number of
-    threads."""
+    count times its rate from the draws' small tables (`_money_of_counts`): no row is visited for it. The counts
+    and one-off costs are kept by block of ids, and a draw's are added over its blocks in order, so the sums do not
+    depend on the number of threads or on the draws beside it."""
     nb = counts_of.nb
     counts = np.zeros((D, L.S1), dtype=np.int64)
     by_service = np.zeros((D, n_services + 1))
     sums = np.zeros((D, 7))
     tallies = np.zeros((D, 4), dtype=np.int64)
-    # the money of the rows as they are now, before time in a state steps on below
     _money_of_counts(L, nb, L.B * t.hours_values.shape[1], counts_of.by_cost_key, counts_of.by_pathway_key, counts,
                      by_service, sums, tallies, t.cost_rate, t.outcome_rate, t.benefit_rate, t.state_cost, t.service,
                      t.hours_values, t.work_benefit, t.work_tax, t.work_earnings, t.place_cost, t.kept_waiting,
                      t.kept_search, t.kept_work, t.kept_work_hours)
-    one_off = np.zeros((D * nb, n_services + 1))  # by block: rows run in threads
-
-    def some(lo: int, hi: int) -> None:
-        v = Rows(*(f[lo:hi] for f in r))
-        _end_of_cycle(L, m, BLOCK_SHIFT, nb, counts_of.job_keys, counts_of.by_cost_key, counts_of.by_pathway_key,
-                      one_off, fresh[lo:hi], v.d, v.ids, v.state, v.band, v.cost_key, v.pathway_key,
-                      v.one_off, v.months_in_state, v.cost, v.cost_disc, v.outcomes, v.outcomes_disc, v.cost_extra,
-                      v.since, v.exposure, v.entry_age, v.entered, v.age_band, v.next_age, v.next_exposure, v.cost_segment, v.key,
-                      v.exposure_segment, v.death, v.leave_p, t.tis_lut, t.next_edge, t.next_age_edge, t.death_p,
-                      t.move_p, t.cost_rate, t.outcome_rate, t.service, t.df_costs, t.df_outcomes)
-
-    rows.run(some, rows.ranges(r.d, r.ids, D))
+    one_off = np.zeros((D * nb, n_services + 1))
+    _one_offs(L, m, BLOCK_SHIFT, nb, fresh, one_off, r.d, r.ids, r.state, r.one_off, t.service, r.cost, r.cost_disc,
+              t.df_costs)
     _add_blocks(by_service, one_off, nb)
     return counts, by_service, sums, tallies
 

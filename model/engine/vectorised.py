@@ -16,10 +16,12 @@ again from each draw's spec for that period. What every row does every cycle, an
 that leave or move, runs in compiled loops (`model.engine.kernels`); serving the waiting lists and the ledgers
 are numpy, every draw's held in arrays.
 
-What does not change from one cycle to the next is not worked out again every cycle: rows are counted by the keys
-that set their money as they change (`kernels.KeyCounts`), so a cycle's money is counts times rates; job outcomes
-and jobs reaching 6 and 12 months are tallied when people enter work and when the months come round; and a
-person's totals take the cycles since their money last changed when it changes again (`kernels.settle`).
+What does not change from one cycle to the next is not worked out again every cycle: a row's age and times in its
+state follow from the cycle (`kernels._age`, `kernels._months`), and what depends on them is changed only in the
+cycle it changes (`next_event`); rows are counted by the keys that set their money as they change
+(`kernels.KeyCounts`), so a cycle's money is counts times rates; job outcomes and jobs reaching 6 and 12 months are
+tallied when people enter work and when the months come round; and a person's totals take the cycles since their
+money last changed when it changes again (`kernels.settle`).
 """
 
 from __future__ import annotations
@@ -42,12 +44,12 @@ _INT = np.int64
 # cycles, draws and chance-table keys (checked when the tables are stacked) fit int32. Ids and totals stay int64.
 _I8, _I32 = np.int8, np.int32
 _FIELDS = dict(
-    d=_I32, ids=_INT, band=_I8, entry_age=float, age_band=_I8, state=_I8, months_in_state=_I32, exposure=_I32,
+    d=_I32, ids=_INT, band=_I8, entry_age=float, age_band=_I8, state=_I8, months_base=_I32, exposure_base=_I32,
     wants_work=bool, personal_budget=bool, personal_budget_u=float, refer_ok=bool, model_k=_I8, spot=bool,
     origin=_I8, hours=float, entered=_I32, one_off=float, state_start=_I32, kept_from=_I8,
     outcome_year=_I32, cost=float, cost_disc=float, outcomes=float, outcomes_disc=float, job_starts=_INT,
     # Cached from the fields above, refreshed only for rows that change:
-    key=_I32, exposure_segment=_I8, death=float, leave_p=float, next_age=float, next_exposure=_I32,
+    key=_I32, exposure_segment=_I8, death=float, leave_p=float, next_event=_I32, band_at=_I32, retire_at=_I32,
     cost_segment=_I8, cost_key=_I32, hours_k=_I8, pathway_key=_I32, cost_extra=float,
     # The cycle from which a person's cost and outcome are not yet in their totals (`kernels.settle`):
     since=_I32,
@@ -139,7 +141,7 @@ class VectorisedEngine:
     def __init__(self, specs: Spec | Sequence[Spec], seed: int | Sequence[int], threads: int = 1,
                  person_totals: bool = True):
         """`threads` above 1 makes each cycle's random numbers in a background thread (`streams.Ahead`) and shares
-        each cycle's sums and ageing among the threads (`model.engine.threads`);
+        each cycle's decisions (with the rows time moves on) among the threads (`model.engine.threads`);
         `person_totals` False leaves each person's cost and outcome totals at zero (a run whose person rows
         nobody reads): less memory read and written per row and cycle."""
         specs = [specs] if isinstance(specs, Spec) else list(specs)
@@ -314,7 +316,9 @@ class VectorisedEngine:
             self.budgets.params = self.pols
         if self.centres is not None:
             self.centres.params = [sd.centres for sd in self.specs]
-        self._refresh(np.arange(self.p.n))
+        every = np.arange(self.p.n)
+        kernels.ages_reached(self.layout, self.t, self._rows(), every, m)  # pension age may change
+        self._refresh(every)
 
     # --- small helpers -----------------------------------------------------------------------
     def _numbers_of(self, d: np.ndarray | int) -> np.ndarray | int:
@@ -371,9 +375,12 @@ class VectorisedEngine:
         new["age_band"] = spec.cohort.age_band(new["entry_age"])
         if pol is not None:
             new["refer_ok"] = cat["wants_work"] & self.eligible[d, cat["band"]]
-        if initial:
-            new["months_in_state"] = cat["months_in_state"].copy()
-            new["exposure"] = cat["months_in_state"].copy()
+        if not initial:  # 0 months in the state in this cycle, and none exposed to a decision until the next
+            new["months_base"] = np.full(k, -m * spec.calendar.cycle_months, dtype=_I32)
+            new["exposure_base"] = np.full(k, -(m + 1) * spec.calendar.cycle_months, dtype=_I32)
+        if initial:  # months in the state and exposed to a decision at cycle 0 (`kernels.Rows`)
+            new["months_base"] = cat["months_in_state"].copy()
+            new["exposure_base"] = cat["months_in_state"].copy()
             if pol is not None:
                 u = self.create_u[self._numbers_of(d), cat["ids"], streams.CREATE_ENTRY]
                 new["hours"] = np.where(cat["state"] == pol.work, self._hours(d, u), 0.0)
@@ -383,6 +390,7 @@ class VectorisedEngine:
         start = self.p.n
         self.p.append(new)
         at = np.arange(start, self.p.n)
+        kernels.ages_reached(self.layout, self.t, self._rows(), at, m)
         self.row_of[self._uid(d, cat["ids"])] = at
         if not initial and pol is not None:  # employment first: entrants who want work are referred at once
             first = at[new["refer_ok"] & self.employment_first[d]]
@@ -471,8 +479,9 @@ class VectorisedEngine:
         u_all = self._numbers.get(m)
 
         # 1. exits, and the moves of those who stay, decided on the states at the start of the cycle
-        leaving, movers, dst, u_hours = kernels.decide(self.layout, self.t, self._rows(), m, u_all, self._own_numbers,
-                                                       streams.DECIDE_EXIT, streams.DECIDE_MOVE, streams.DECIDE_HOURS)
+        leaving, movers, dst, u_hours = kernels.decide(
+            self.layout, self.t, self._rows(), m, u_all, self._own_numbers, streams.DECIDE_EXIT, streams.DECIDE_MOVE,
+            streams.DECIDE_HOURS, self.counts, self._threads, D)
         self._exits(leaving, u_all)
 
         # 2. inflow (entrants wait for the next cycle to move)
@@ -487,15 +496,13 @@ class VectorisedEngine:
         if pol is not None:
             self._waiting_lists()
 
-        # 6-7. costs and outcomes, then time passes; day centres, from the cycle's attendance in whole-week
-        # equivalents (`DayshiftModel._attendance`, summed in id order like the Mesa engine)
+        # 6. costs and outcomes; day centres, from the cycle's attendance in whole-week equivalents
+        # (`DayshiftModel._attendance`). 7, time passing, changes a row only when it moves the row on (`decide`).
         p = self.p
-        fresh = np.zeros(p.n, dtype=bool)
-        for at in self._fresh:
-            fresh[at] = True
+        fresh = np.sort(np.concatenate(self._fresh)) if self._fresh else np.zeros(0, dtype=_INT)  # repeats kept
         self._fresh = []
         counts, by_service, sums, tallies = kernels.end_of_cycle(
-            self.layout, self.t, self._rows(), m, D, len(spec.costs.services), fresh, self.counts, self._threads)
+            self.layout, self.t, self._rows(), m, D, len(spec.costs.services), fresh, self.counts)
         if pol is not None:
             tallies += self._work_tallied()
         if self.centres is not None:
