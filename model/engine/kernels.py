@@ -7,9 +7,9 @@ counts, person totals (`settle`), compaction (`keep_rows`), and exact sums by dr
 Each loop visits rows (or keys) in order and adds in that order, so a sum over a draw's rows is the same whichever
 other draws run beside it, and the same from one machine to the next. `decide` shares the rows among threads by
 whole blocks of ids (`model.engine.threads`), and what is kept by block (the counts of rows by key, one-off costs)
-is added block by block in order: the same with any number of threads. The functions hold no state and do no I/O; compiled code
-is cached on disk beside this file (or in numba's user cache when that is read-only), so only the first run
-after an install pays for compiling.
+is added block by block in order: the same with any number of threads. The functions hold no state and do no I/O;
+compiled code is cached on disk beside this file (or in numba's user cache when that is read-only), so only the
+first run after an install pays for compiling.
 
 Each loop is a compiled function (`_refresh`, `_decide`, ...) taking the arrays it reads and writes one by
 one, called by a plain function of the same name without the underscore that takes them out of the run's
@@ -91,7 +91,7 @@ class Rows(NamedTuple):
     ids: np.ndarray
     state: np.ndarray
     band: np.ndarray
-    entry_age: np.ndarray  # age on entering the model (-inf once left: `_age`)
+    entry_age: np.ndarray  # age on entering the model (`_age`)
     entered: np.ndarray
     age_band: np.ndarray
     # Months in the state and months exposed to a decision at the start of cycle m are these bases + m * cycle
@@ -133,7 +133,7 @@ class Rows(NamedTuple):
 @numba.njit(cache=True, nogil=True, inline="always")
 def _age(entry_age, entered, m, cycle_months):
     """Age in years at the start of cycle `m` of someone who entered the model in cycle `entered`: their age on
-    entering and the whole months lived since, as `Person.age` works it out (-inf for someone who has left)."""
+    entering and the whole months lived since, as `Person.age` works it out."""
     return entry_age + ((m - entered) * cycle_months) / 12.0
 
 
@@ -162,7 +162,7 @@ def _next_event(L, m, months_base, exposure_base, cost_segment, exposure_segment
 @numba.njit(cache=True, nogil=True, inline="always")
 def _age_reaches(entry_age, entered, age, m, cycle_months):
     """The first cycle from `m` at whose start `_age` reaches `age`; NEVER if it never does."""
-    if not (age < np.inf and entry_age > -np.inf):
+    if not age < np.inf:
         return NEVER
     k = max(m, entered + int(np.ceil((age - entry_age) * 12.0 / cycle_months)))  # an estimate, then `_age`'s own
     while k > m and _age(entry_age, entered, k - 1, cycle_months) >= age:
@@ -287,9 +287,9 @@ def _stretch(each, upto, since, df, d):
 def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, d_, ids, state, band_, age_band,
              exposure_base, months_base, band_at, refer_ok, model_k, kept_from_, hours_, spot, tis_lut, next_edge,
              death_p, move_p, referral_from, hours_values, exposure_segment, key, next_event, death_, leave_p,
-             cost_segment, cost_key, hours_k, pathway_key, place_cost, kept_waiting,
-             kept_search, kept_work, kept_work_hours, cost_, cost_disc, outcomes, outcomes_disc, cost_extra, since,
-             cost_rate, outcome_rate, state_cost, df_costs, df_outcomes):
+             cost_segment, cost_key, hours_k, pathway_key, place_cost, kept_waiting, kept_search, kept_work,
+             kept_work_hours, cost_, cost_disc, outcomes, outcomes_disc, cost_extra, since, cost_rate, outcome_rate,
+             state_cost, df_costs, df_outcomes):
     """`refresh` on the fields it reads and writes (compiled)."""
     n_ages, n_hours = death_p.shape[1], hours_values.shape[1]
     n_keys = L.S1 * L.B * L.T
@@ -487,11 +487,10 @@ def decide(L: Layout, t: Tables, r: Rows, m: int, u: np.ndarray, own_numbers: bo
         if len(due):
             _time_moves_on(L, m, due, BLOCK_SHIFT, counts_of.nb, counts_of.job_keys, counts_of.by_cost_key, v.d, v.ids,
                            v.band, v.entry_age, v.entered, v.next_event, v.band_at, v.age_band, v.months_base,
-                           v.exposure_base,
-                           v.cost_segment, v.exposure_segment, v.cost_key, v.pathway_key, v.key, v.death, v.leave_p,
-                           v.cost, v.cost_disc, v.outcomes, v.outcomes_disc, v.cost_extra, v.since, t.tis_lut,
-                           t.next_edge, t.next_age_edge, t.death_p, t.move_p, t.cost_rate, t.outcome_rate, t.df_costs,
-                           t.df_outcomes)
+                           v.exposure_base, v.cost_segment, v.exposure_segment, v.cost_key, v.pathway_key, v.key,
+                           v.death, v.leave_p, v.cost, v.cost_disc, v.outcomes, v.outcomes_disc, v.cost_extra, v.since,
+                           t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p, t.cost_rate, t.outcome_rate,
+                           t.df_costs, t.df_outcomes)
         out = _decide(m, u, own_numbers, _u32(exit_col), _u32(move_col), _u32(hours_col), v.d, v.ids, v.retire_at,
                       v.leave_p, v.key, t.total, t.cum)
         return (out[0] + lo, out[1] + lo, out[2], out[3]) if lo else out

@@ -375,9 +375,6 @@ class VectorisedEngine:
         new["age_band"] = spec.cohort.age_band(new["entry_age"])
         if pol is not None:
             new["refer_ok"] = cat["wants_work"] & self.eligible[d, cat["band"]]
-        if not initial:  # 0 months in the state in this cycle, and none exposed to a decision until the next
-            new["months_base"] = np.full(k, -m * spec.calendar.cycle_months, dtype=_I32)
-            new["exposure_base"] = np.full(k, -(m + 1) * spec.calendar.cycle_months, dtype=_I32)
         if initial:  # months in the state and exposed to a decision at cycle 0 (`kernels.Rows`)
             new["months_base"] = cat["months_in_state"].copy()
             new["exposure_base"] = cat["months_in_state"].copy()
@@ -387,6 +384,9 @@ class VectorisedEngine:
                 pathway = np.flatnonzero((cat["state"] == pol.support) | (cat["state"] == pol.waiting))
                 new["kept_from"][pathway] = pol.day  # as the Mesa engine: a day service kept, never free
                 self._queue_add(self._uid(d[pathway], cat["ids"][pathway]), 0)
+        else:  # 0 months in the state in this cycle, and none exposed to a decision until the next
+            new["months_base"] = np.full(k, -m * spec.calendar.cycle_months, dtype=_I32)
+            new["exposure_base"] = np.full(k, -(m + 1) * spec.calendar.cycle_months, dtype=_I32)
         start = self.p.n
         self.p.append(new)
         at = np.arange(start, self.p.n)
