@@ -236,7 +236,7 @@ def pathway_keys(L: Layout, n_hours: int, n_models: int) -> int:
 
 class KeyCounts(NamedTuple):
     """Rows counted by block (draw * nb + id >> BLOCK_SHIFT) and key, kept up to date wherever a row's keys change
-    (`refresh`, and `end_of_cycle` when time in a state steps on), so that a cycle's money is counts times rates
+    (`refresh`, and `decide` when time in a state steps on), so that a cycle's money is counts times rates
     (`end_of_cycle`). By cost key within the draw, twice: rows whose benefits follow a job's hours second; and by
     pathway key (`_pathway_key`). Rows of people who have left are not counted."""
 
@@ -274,9 +274,10 @@ def _stretch(each, upto, since, df, d):
     by the cycles' factors `df`, added cycle by cycle as if it had been added every cycle (a difference of running
     sums of the factors lost all precision where they are tiny beside the sum).
 
-    Its callers (`_refresh`, `_end_of_cycle`, `_settle`) each add the results to a row's totals in their own loop:
-    a shared helper that did it, taking the totals' arrays, made England's `end_of_cycle` 0.76 to 0.80 s -> 1.27 to
-    1.46 s and its `refresh` 0.58 to 0.62 s -> 0.84 to 0.98 s (one thread, three alternating runs)."""
+    Its callers (`_refresh`, `_time_moves_on`, `_settle`) each add the results to a row's totals in their own loop:
+    a shared helper that did it, taking the totals' arrays, made England's `end_of_cycle` (which then passed time
+    for every row) 0.76 to 0.80 s -> 1.27 to 1.46 s and its `refresh` 0.58 to 0.62 s -> 0.84 to 0.98 s (one thread,
+    three alternating runs)."""
     discounted = 0.0
     for k in range(since, upto):
         discounted += each * df[d, k]
@@ -766,7 +767,7 @@ def _money_of_counts(L, nb, n_jobs, key_counts, pathway_counts, counts, by_servi
 
 @_jit
 def _add_blocks(by_draw, by_block, nb):
-    """Add each draw's blocks' sums (`_end_of_cycle`) to its own, block by block in order."""
+    """Add each draw's blocks' sums (`_one_offs`) to its own, block by block in order."""
     for d in range(by_draw.shape[0]):
         for blk in range(d * nb, (d + 1) * nb):
             for j in range(by_draw.shape[1]):
@@ -820,7 +821,7 @@ def _settle(m, d_, cost_key, cost_, cost_disc, outcomes, outcomes_disc, cost_ext
 
 def settle(t: Tables, r: Rows, m: int) -> None:
     """Every row's cost and outcome of the cycles before cycle `m` since its money last changed, added to its totals
-    (a person's totals are added when their money changes, not every cycle: `refresh`, `end_of_cycle`)."""
+    (a person's totals are added when their money changes, not every cycle: `refresh`, `decide`)."""
     _settle(m, r.d, r.cost_key, r.cost, r.cost_disc, r.outcomes, r.outcomes_disc, r.cost_extra, r.since, t.cost_rate,
             t.outcome_rate, t.df_costs, t.df_outcomes)
 
