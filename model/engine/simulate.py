@@ -49,7 +49,7 @@ def simulate(
 
     `threads` (default: DAYSHIFT_THREADS, else the cores this process may use) above 1 lets the fast engine
     make each cycle's random numbers in a background thread while it works on the one before, and share each
-    cycle's sums and ageing among the threads; the numbers are the same."""
+    cycle's decisions among the threads; the numbers are the same."""
     if isinstance(scenario, (str, Path)):
         scenario = load_scenario(scenario)
     spec = scenario if isinstance(scenario, Spec) else compiled(scenario)
