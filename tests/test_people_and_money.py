@@ -329,4 +329,3 @@ def test_someone_entering_at_18_is_25_after_seven_years_not_a_month_later():
         p.advance(1)
     assert p.age == 25.0
     assert model.spec.cohort.age_band(p.age) == model.spec.cohort.age_band(25.0)
-
