@@ -379,18 +379,6 @@ def refresh(L: Layout, t: Tables, r: Rows, at: np.ndarray, counts: KeyCounts, m:
 
 
 @_jit
-def _due(next_event, m):
-    """The rows (of a view starting at the first) that time moves on at the start of cycle `m`."""
-    at = np.empty(len(next_event), dtype=np.int64)
-    n = 0
-    for i in range(len(next_event)):
-        if next_event[i] <= m:
-            at[n] = i
-            n += 1
-    return at[:n]
-
-
-@_jit
 def _time_moves_on(L, m, at, block_shift, nb, n_job_keys, key_counts, d_, ids, band_, entry_age, entered, next_event,
                    band_at, age_band, months_base, exposure_base, cost_segment, exposure_segment, cost_key,
                    pathway_key, key_, death, leave_p, cost_, cost_disc, outcomes, outcomes_disc, cost_extra, since,
@@ -484,7 +472,7 @@ def decide(L: Layout, t: Tables, r: Rows, m: int, u: np.ndarray, own_numbers: bo
     block."""
     def some(lo: int, hi: int) -> tuple:
         v = Rows(*(f[lo:hi] for f in r))
-        due = _due(v.next_event, m)
+        due = np.flatnonzero(v.next_event <= m)  # the rows time moves on (as fast as a compiled loop, measured)
         if len(due):
             _time_moves_on(L, m, due, BLOCK_SHIFT, counts_of.nb, counts_of.job_keys, counts_of.by_cost_key, v.d, v.ids,
                            v.band, v.entry_age, v.entered, v.next_event, v.band_at, v.age_band, v.months_base,
