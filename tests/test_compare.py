@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
-from helpers import small, write_yaml
+from helpers import SCENARIOS, small, write_yaml
 from model import validate_scenario
 from model.cli import main
 from model.analysis.compare import compare
@@ -225,6 +225,42 @@ def test_a_psa_draw_that_breaks_a_rule_is_named_with_its_values(monkeypatch):
     assert "PSA draw 2 (policy.referral.annual = " in text and "add up to more than 1" in text
     assert "Narrow the distributions" in text
     assert f"{calls[2][0]:.6g}" in text
+
+
+def test_a_draw_is_checked_against_every_rule_a_number_can_break_without_searching_its_data():
+    # a draw skips validate_scenario's searches of the data (extends, distributions, time series) but none of its
+    # checks: the same scenario, tables and errors as validating the draw in full, on a scenario with a time series
+    import pickle
+
+    from model import load_scenario
+    from model.analysis.compare import uncertain_space
+    from model.compile.spec import compiled, tables_only
+    from model.scenario.paths import substitute
+
+    sc = load_scenario(SCENARIOS / "essex_live.yaml")
+    space = uncertain_space(sc)
+    assert space._plain is not None and space._plain[1]  # the quick way, and a time series among the values
+
+    def in_full(values):
+        data = substitute(space.base, values)
+        data.pop("correlation", None)
+        return validate_scenario(data, space.source)
+
+    for q in (0.1, 0.9):
+        at = space.values([u.quantile(q) for u in sc.uncertain])
+        quick, full = space.scenario_with(at), in_full(at)
+        assert quick.model_dump() == full.model_dump() and quick.data == full.data and quick.notes == full.notes
+        assert len(compiled(quick).periods) == 2
+        assert pickle.dumps(tables_only(compiled(quick))) == pickle.dumps(tables_only(compiled(full)))
+    # leaving chances that sum past 1 (one of them in the time series): a rule between two numbers
+    at = space.values([u.mean() for u in sc.uncertain])
+    at[("transitions", "day_service", "no_service", "annual")] = 0.6
+    at[("transitions", "day_service", "community_day", "annual", "values", 1)] = 0.6
+    with pytest.raises(ScenarioError) as quick:
+        space.scenario_with(at)
+    with pytest.raises(ScenarioError) as full:
+        in_full(at)
+    assert "leaving chances sum to 1.2" in str(quick.value) and quick.value.problems == full.value.problems
 
 
 def test_each_draw_copies_only_what_it_changes():

@@ -17,7 +17,7 @@ from model.scenario.checks import check_cross_fields
 from model.scenario.distributions import TAIL, Uncertain, find_distributions, parse_distribution
 from model.scenario.extends import key_origin, resolve_extends
 from model.scenario.messages import pydantic_problems
-from model.scenario.paths import substitute
+from model.scenario.paths import substitute, value_at
 from model.scenario.problems import Problem, ScenarioError, dotted
 from model.scenario.schema import Scenario
 from model.scenario.time_series import find_time_series
@@ -157,10 +157,20 @@ def _fixed_path(path: tuple) -> bool:
     return "time_in_state" in path and "months" in path
 
 
-def _validate_plain(data: dict, source: str) -> Scenario:
+def validate_numbers_changed(data: dict, series: tuple[tuple, ...], source: str = "<scenario>") -> Scenario:
+    """Validate a valid scenario's data with only numbers changed (a PSA draw, a sweep's point): no `extends`,
+    no distributions, time series at `series` (where the valid scenario has them) and nowhere else. Every rule a
+    number can break is checked, the same checks as `validate_scenario`; only its searches of the data are skipped."""
+    scenario = _validate_plain(data, source, [(p, value_at(data, p)) for p in series])
+    scenario._data = data
+    scenario._notes = scenario_notes(scenario)
+    return scenario
+
+
+def _validate_plain(data: dict, source: str, series: list[tuple[tuple, dict]] | None = None) -> Scenario:
     """Validate a scenario with plain numbers only (numbers given over time: each period's, see
-    `model.compile.periods`)."""
-    series = find_time_series(data)
+    `model.compile.periods`); `series`: its time series, if already found."""
+    series = find_time_series(data) if series is None else series
     if series:  # each period's data has plain numbers: no second search for series in it
         return compile_periods(data, series, source, _validate_numbers, _fixed_path)
     return _validate_numbers(data, source)
