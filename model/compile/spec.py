@@ -3,6 +3,7 @@ costs per cycle, population shares and the policy's parameters."""
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 from collections.abc import Callable
@@ -234,6 +235,21 @@ def with_periods(spec: Spec, periods: list[tuple[int, Spec]]) -> Spec:
         spec = periods[0][1]
     object.__setattr__(spec, "_periods", periods if len(periods) > 1 else None)
     return spec
+
+
+def tables_only(spec: Spec) -> Spec:
+    """The spec, every period's too, without its scenario (None): what a worker process needs to run it, since the
+    engines read only the compiled tables. Pickling and unpickling a PSA draw's scenario took three quarters of
+    sending the draw to a worker (2.8 ms a draw with it, 0.65 ms without)."""
+    def bare(s: Spec) -> Spec:
+        out = copy.copy(s)
+        object.__setattr__(out, "scenario", None)
+        return out
+
+    first = bare(spec)
+    if spec._periods:
+        object.__setattr__(first, "_periods", tuple((k, first if k == 0 else bare(s)) for k, s in spec._periods))
+    return first
 
 
 def _with_inflow(spec: Spec, inflow: np.ndarray) -> Spec:

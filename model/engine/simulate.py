@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from model.compile.spec import Spec, compiled
+from model.compile.spec import Spec, compiled, tables_only
 from model.compile.validate import load_scenario
 from model.engine.interface import Engine, EngineFactory
 from model.engine.memory import draws_at_once
@@ -120,8 +120,8 @@ def _in_workers(specs: list[Spec], per_draw: list[int], chunk: int, people: bool
                 progress: Callable[[int, int], None] | None, workers: int, threads: int) -> list[SimulationResult]:
     """`simulate_draws` with its draws split into groups, a few per worker process."""
     parts = draw_groups(len(specs), chunk, workers, GROUPS_PER_WORKER)
-    futures = [pool(workers).submit(_tables, [specs[i] for i in r], [per_draw[i] for i in r], chunk, people, None,
-                                    "vectorised", threads) for r in parts]
+    futures = [pool(workers).submit(_tables, [tables_only(specs[i]) for i in r], [per_draw[i] for i in r], chunk,
+                                    people, None, "vectorised", threads) for r in parts]
     tables, done = [], 0
     try:
         for r, future in zip(parts, futures):
