@@ -85,6 +85,29 @@ def test_numbers_made_ahead_in_a_thread_are_the_same(monkeypatch):
     _same(one, simulate(spec, seed=5, threads=2))
 
 
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_a_finished_run_is_freed_when_let_go_not_when_the_cycle_collector_next_runs(n_threads, monkeypatch):
+    # a worker runs chunk after chunk: a run held in a reference cycle kept its arrays (a few hundred MiB) until the
+    # cycle collector next ran, and a 1,000-draw PSA's workers grew past 1 GiB
+    import gc
+    import weakref
+
+    from model.engine.vectorised import VectorisedEngine
+
+    monkeypatch.setattr(streams, "AHEAD_MIN", 0)  # the numbers made in a thread too
+    run = VectorisedEngine([build_spec(validate_scenario(small()))] * 2, 5, threads=n_threads)
+    run.run()
+    people = weakref.ref(run.p)
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        del run
+        assert people() is None
+    finally:
+        if was:
+            gc.enable()
+
+
 def test_rows_shared_among_threads_give_the_same_numbers(monkeypatch):
     # each thread takes whole blocks of ids and every sum is kept by block, so 1, 2 or 3 threads add the same
     # numbers in the same order; blocks of 8 ids and no minimum of rows make a small run split many ways

@@ -84,7 +84,14 @@ class Ahead:
         return u
 
     def close(self) -> None:
-        """Stop the background thread (a run that ends early, or has ended)."""
+        """Stop the background thread (a run that ends early, or has ended) and let go of `make`."""
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool, self._next = None, None
+        # `make` is usually the engine's own method: kept, it ties engine and numbers in a cycle that only the
+        # cycle collector frees, and a worker's finished chunks (a few hundred MiB) piled up waiting for it.
+        self._make = _closed
+
+
+def _closed(cycle: int) -> np.ndarray:
+    raise RuntimeError("the run's random numbers were asked for after the run ended")
