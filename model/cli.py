@@ -298,7 +298,7 @@ def _compare(args) -> int:
     from model.compile.spec import compiled
     from model.engine.parallel import default_workers
     from model.compile.validate import parse_scenario
-    from model.engine.memory import check_memory
+    from model.engine.memory import check_memory, gathered_bytes
     from model.output.files import check_target, safe_name, tidy_leftovers, unique_file_names
     from model.output.results_folder import write_comparison
     from model.scenario.yaml_reader import read_text
@@ -336,8 +336,9 @@ def _compare(args) -> int:
     if len(set(names)) != len(names):
         print(f"dayshift: the scenarios' names must differ (got {', '.join(names)})", file=sys.stderr)
         return EXIT_BAD_INPUT
+    gathered = sum(gathered_bytes(compiled(sc), args.psa) for sc in scenarios)  # a PSA's results, all held here
     for sc, path in zip(scenarios, texts):
-        check_memory(compiled(sc), path, draws=max(args.psa, 1))
+        check_memory(compiled(sc), path, draws=max(args.psa, 1), gathered=gathered)
     safe = unique_file_names(names)
     out = Path(args.out) if args.out else Path("results") / safe_name(
         f"{safe[names[0]]}_vs_{'_'.join(safe[n] for n in names[1:])}", max_len=120)

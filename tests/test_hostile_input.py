@@ -315,6 +315,27 @@ def test_a_population_too_large_for_memory_is_refused_with_the_estimate(tmp_path
     assert main(["validate", str(path)]) == 0
 
 
+def test_a_psa_whose_results_would_not_fit_is_refused_before_it_runs(tmp_path, capsys, monkeypatch):
+    # the process that compares the scenarios gathers every draw's monthly table and parameter set: a PSA with
+    # far too many draws for the machine is refused at once, saying so, not killed when memory runs out
+    import model.analysis.compare
+
+    d = small()
+    d["policy"]["referral"]["annual"] = {"dist": "uniform", "low": 0.1, "high": 0.3}
+    base, pol = write_yaml(tmp_path, dict(d, name="base"), "base.yaml"), write_yaml(tmp_path, dict(d, name="pol"), "pol.yaml")
+    spec = compiled(validate_scenario(d))
+    per_draw = memory.gathered_bytes(spec, 1)
+    assert 8 * spec.calendar.n_cycles * 100 < per_draw < 1_000_000  # a monthly table of about 100 columns, and more
+    monkeypatch.setattr(memory, "available_bytes", lambda: 2 * 10**9)
+    monkeypatch.setattr(model.analysis.compare, "compare", lambda *a, **k: pytest.fail("compared"))
+    draws = 2 * 10**9 // per_draw  # both scenarios' draws: twice what fits
+    code = main(["compare", str(base), str(pol), "--psa", str(draws), "--out", str(tmp_path / "out"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err, err
+    assert "the draws' results need about" in err and f"({draws:,} draws of each scenario" in err, err
+    assert "run fewer draws (--psa)" in err and "2.0 GB is available" in err, err
+
+
 def test_the_memory_estimate_covers_a_measured_run():
     spec = compiled(validate_scenario(small()))
     per_person = memory.estimate_bytes(spec) / spec.cohort.n_ids

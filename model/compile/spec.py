@@ -162,7 +162,7 @@ class DiscountFactors:
 class Spec:
     """A scenario compiled: its states and the typed parts both engines read."""
 
-    scenario: Scenario
+    scenario: Scenario  # None in a spec sent to a worker process to run (`tables_only`)
     states: list[str]  # the scenario's states, then the exits
     n_live: int  # states[:n_live] are live, the rest exits
     day_state: int  # the day-service state: the policy's, else 'day_service' if there is one, else -1

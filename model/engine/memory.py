@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from model.compile.spec import Spec
+from model.engine.ledger import record_columns
 from model.scenario.problems import Problem, ScenarioError
 
 BYTES_PER_PERSON = 1000  # the rows' fixed fields, the results' row, working copies
@@ -24,6 +25,11 @@ SKIP_ENV = "DAYSHIFT_NO_MEMORY_CHECK"
 # Draws run together (simulate_draws) hold a row per person per draw. Measured with person rows off (a PSA):
 # 530-600 bytes a row over a process's base (essex_live at 5,000 people, 20 years, 20 to 200 draws at once).
 BYTES_PER_DRAW_ROW = 640
+# The process that asks for many draws gathers each one's monthly table and parameter set. Measured over 1,000
+# draws: 8.6 to 10 bytes a figure of the monthly table (240 and 540 cycles of 116 columns) and 95 to 104 KB of
+# parameter set a period of numbers (baseline, one period; essex_live, two).
+GATHERED_BYTES_PER_FIGURE = 10
+GATHERED_BYTES_PER_PERIOD = 110_000
 MEMORY_ENV = "DAYSHIFT_MEMORY_MIB"
 DEFAULT_MEMORY_MIB = 512  # for the rows of draws run together, over the ~400 MiB a process holds anyway
 RESULT_BYTES_PER_PERSON = 300  # a run's results folder on disk (measured: about 130 bytes a person)
@@ -64,6 +70,14 @@ def estimate_bytes(spec: Spec, draws: int = 1, engine: str = "vectorised") -> in
     return int(people * at_once * per_person)
 
 
+def gathered_bytes(spec: Spec, draws: int) -> int:
+    """Memory the process that asks for `draws` draws of `spec` holds once they have run: each draw's monthly table
+    and parameter set."""
+    per_draw = (spec.calendar.n_cycles * len(record_columns(spec)) * GATHERED_BYTES_PER_FIGURE
+                + GATHERED_BYTES_PER_PERIOD * len(spec.periods))
+    return int(draws * per_draw)
+
+
 def available_bytes() -> int | None:
     """Memory this process can still use: the system's available memory, or the container's limit less
     its use if that is smaller; None if neither can be read."""
@@ -92,22 +106,29 @@ def available_bytes() -> int | None:
 
 
 def check_memory(spec: Spec, source: str, draws: int = 1, engine: str = "vectorised", runs_at_once: int = 1,
-                 available: int | None = None) -> None:
-    """Raise ScenarioError, with the estimate, if `runs_at_once` runs of `spec` will not fit in memory.
+                 available: int | None = None, gathered: int = 0) -> None:
+    """Raise ScenarioError, with the estimate, if `runs_at_once` runs of `spec` will not fit in memory beside
+    `gathered` bytes of draws' results gathered in this process (`gathered_bytes`; a PSA's, every scenario's).
     Set DAYSHIFT_NO_MEMORY_CHECK=1 to run anyway (on a machine with swap, say)."""
     if os.environ.get(SKIP_ENV, "") not in ("", "0"):
         return
     need = estimate_bytes(spec, draws, engine) * max(1, runs_at_once)
     have = available_bytes() if available is None else available
-    if have is None or need <= have:
+    if have is None or need + gathered <= have:
         return
+    if gathered > need:
+        raise ScenarioError(source, [Problem(
+            "population",
+            f"the draws' results need about {_size(gathered)} of memory in this process ({draws:,} draws of each "
+            f"scenario, gathered to compare them) and a run about {_size(need)} more, but about {_size(have)} is "
+            f"available; run fewer draws (--psa) or on a machine with more memory (set {SKIP_ENV}=1 to try anyway)")])
     c = spec.cohort
     initial = sum(g.count for g in c.initial_groups)
     entrants = int(c.inflow.sum())
     at_once = f" ({runs_at_once} runs at once)" if runs_at_once > 1 else ""
     raise ScenarioError(source, [Problem(
         "population",
-        f"a run needs about {_size(need)} of memory{at_once} for its {c.n_ids:,} people ({initial:,} at the start "
+        f"a run needs about {_size(need + gathered)} of memory{at_once} for its {c.n_ids:,} people ({initial:,} at the start "
         f"and {entrants:,} entrants, about {_size(need // max(c.n_ids, 1) // max(1, runs_at_once))} each), but about "
         f"{_size(have)} is available; make population.initial counts or population.inflow (per_year, until_year) "
         f"smaller, or run on a machine with more memory (set {SKIP_ENV}=1 to try anyway)")])
