@@ -322,7 +322,8 @@ def test_a_psa_whose_results_would_not_fit_is_refused_before_it_runs(tmp_path, c
 
     d = small()
     d["policy"]["referral"]["annual"] = {"dist": "uniform", "low": 0.1, "high": 0.3}
-    base, pol = write_yaml(tmp_path, dict(d, name="base"), "base.yaml"), write_yaml(tmp_path, dict(d, name="pol"), "pol.yaml")
+    base = write_yaml(tmp_path, dict(d, name="base"), "base.yaml")
+    pol = write_yaml(tmp_path, dict(d, name="pol"), "pol.yaml")
     spec = compiled(validate_scenario(d))
     per_draw = memory.gathered_bytes(spec, 1)
     assert 8 * spec.calendar.n_cycles * 100 < per_draw < 1_000_000  # a monthly table of about 100 columns, and more

@@ -118,7 +118,7 @@ def check_memory(spec: Spec, source: str, draws: int = 1, engine: str = "vectori
         return
     if gathered > need:
         raise ScenarioError(source, [Problem(
-            "population",
+            "",
             f"the draws' results need about {_size(gathered)} of memory in this process ({draws:,} draws of each "
             f"scenario, gathered to compare them) and a run about {_size(need)} more, but about {_size(have)} is "
             f"available; run fewer draws (--psa) or on a machine with more memory (set {SKIP_ENV}=1 to try anyway)")])
@@ -128,10 +128,10 @@ def check_memory(spec: Spec, source: str, draws: int = 1, engine: str = "vectori
     at_once = f" ({runs_at_once} runs at once)" if runs_at_once > 1 else ""
     raise ScenarioError(source, [Problem(
         "population",
-        f"a run needs about {_size(need + gathered)} of memory{at_once} for its {c.n_ids:,} people ({initial:,} at the start "
-        f"and {entrants:,} entrants, about {_size(need // max(c.n_ids, 1) // max(1, runs_at_once))} each), but about "
-        f"{_size(have)} is available; make population.initial counts or population.inflow (per_year, until_year) "
-        f"smaller, or run on a machine with more memory (set {SKIP_ENV}=1 to try anyway)")])
+        f"a run needs about {_size(need + gathered)} of memory{at_once} for its {c.n_ids:,} people ({initial:,} at the "
+        f"start and {entrants:,} entrants, about {_size(need // max(c.n_ids, 1) // max(1, runs_at_once))} each), "
+        f"but about {_size(have)} is available; make population.initial counts or population.inflow (per_year, "
+        f"until_year) smaller, or run on a machine with more memory (set {SKIP_ENV}=1 to try anyway)")])
 
 
 def _size(n: float) -> str:
