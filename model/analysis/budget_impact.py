@@ -33,7 +33,7 @@ def cashable_share(spec: Spec, service: str) -> float:
     return float(s.cashable_share) if s is not None else 0.0
 
 
-def yearly_lines(bm: pd.DataFrame, pm: pd.DataFrame, bs: Spec, ps: Spec) -> pd.DataFrame:
+def yearly_lines(bm: pd.DataFrame, pm: pd.DataFrame, bs: Spec, ps: Spec) -> dict[str, np.ndarray]:
     """Each year's saving (baseline less policy, undiscounted) by payer and by service line, and how much of
     the council's saving is cashable."""
     out = {f"saving_{payer}": by_year(bm, bs, col) - by_year(pm, ps, col) for payer, col in PAYERS.items()}
@@ -50,7 +50,7 @@ def yearly_lines(bm: pd.DataFrame, pm: pd.DataFrame, bs: Spec, ps: Spec) -> pd.D
     out["investment"] = by_year(pm, ps, "investment") - by_year(bm, bs, "investment")
     out["saving_cashable"] = cashable
     out["saving_non_cashable"] = out["saving_council"] - cashable
-    return pd.DataFrame(out)
+    return out
 
 
 def break_even_year(savings: np.ndarray) -> float:

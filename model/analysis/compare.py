@@ -96,12 +96,20 @@ def _leaving_day(spec: Spec) -> str | None:
 
 def pair_metrics(base: SimulationResult, pol: SimulationResult) -> tuple[pd.DataFrame, dict]:
     """Year-by-year and whole-horizon differences of one policy run from its paired baseline run."""
+    yearly, totals = _paired(base, pol)
+    return pd.DataFrame(yearly), totals
+
+
+def _paired(base: SimulationResult, pol: SimulationResult) -> tuple[dict[str, np.ndarray], dict]:
+    """`pair_metrics` with the yearly table as its columns. A PSA pairs a thousand runs in the process that gathers
+    them, and adding the columns to a DataFrame one at a time took more than half of each pair's time (10.5 ms a
+    pair, 4.4 ms made at once)."""
     bs, ps = base.spec, pol.spec
     # Lifetime runs end when everyone has left, which may differ by a few cycles: compare the common span.
     n = min(len(base.monthly), len(pol.monthly))
     bm, pm = base.monthly.iloc[:n], pol.monthly.iloc[:n]
     years = np.arange(1, len(year_end(bm["cycle"].to_numpy(), bs)) + 1)
-    yearly = pd.DataFrame({"year": years})
+    yearly = {"year": years}
     yearly["in_work_baseline"] = year_end(_in_work(bm, bs), bs)
     yearly["in_work_policy"] = year_end(_in_work(pm, ps), ps)
     yearly["extra_in_work"] = yearly["in_work_policy"] - yearly["in_work_baseline"]
@@ -128,7 +136,7 @@ def pair_metrics(base: SimulationResult, pol: SimulationResult) -> tuple[pd.Data
         yearly[f"budget_shift_{name}"] = budget_shift(re / (12 // spec.calendar.cycle_months), m["cost_reactive"].iloc[0],
                                                       m["cost_proactive"].iloc[0])
     lines = budget_impact.yearly_lines(bm, pm, bs, ps)
-    yearly = pd.concat([yearly, lines.drop(columns="saving_council")], axis=1)
+    yearly.update((k, v) for k, v in lines.items() if k != "saving_council")
     extra_jobs = float(pm["job_starts"].sum() - bm["job_starts"].sum())
     incremental = float(pm["cost_council_disc"].sum() - bm["cost_council_disc"].sum())
     # Person-years in work gained, for the saving per person in work (Kent's measure).
@@ -142,17 +150,17 @@ def pair_metrics(base: SimulationResult, pol: SimulationResult) -> tuple[pd.Data
         extra_outcomes_disc=extra_outcomes,
         incremental_cost_per_person=incremental / people,
         incremental_outcome_per_person=extra_outcomes / people,
-        extra_in_work_final=float(yearly["extra_in_work"].iloc[-1]) if len(yearly) else 0.0,
+        extra_in_work_final=float(yearly["extra_in_work"][-1]) if len(years) else 0.0,
         npv_saving=-incremental,
         npv_saving_public_purse=float(bm["cost_public_purse_disc"].sum() - pm["cost_public_purse_disc"].sum()),
         saving_undiscounted_total=council,
         cost_per_extra_job=incremental / extra_jobs if extra_jobs > 0 else math.nan,
-        break_even_year=budget_impact.break_even_year(yearly["saving_undiscounted"].to_numpy()),
+        break_even_year=budget_impact.break_even_year(yearly["saving_undiscounted"]),
         saves_money=float(incremental < 0),
         saving_cashable_total=float(lines["saving_cashable"].sum()),
         saving_non_cashable_total=float(lines["saving_non_cashable"].sum()),
         investment_total=float(lines["investment"].sum()),
-        break_even_year_cashable=budget_impact.break_even_year(lines["saving_cashable"].to_numpy()),
+        break_even_year_cashable=budget_impact.break_even_year(lines["saving_cashable"]),
         saving_dwp_total=float(lines["saving_dwp"].sum()),
         saving_hmrc_total=float(lines["saving_hmrc"].sum()),
         extra_person_years_in_work=person_years,
@@ -398,10 +406,10 @@ def _interval_words(d: dict, fmt, unit: str = "") -> str:
 
 def pair_run(name: str, run: int, base: SimulationResult, pol: SimulationResult) -> tuple[pd.DataFrame, dict]:
     """One paired run's yearly differences and totals, labelled with the policy and the run."""
-    yearly, totals = pair_metrics(base, pol)
-    yearly.insert(0, "run", run)
-    yearly.insert(0, "policy", name)
-    return yearly, dict(policy=name, run=run, **totals)
+    yearly, totals = _paired(base, pol)
+    years = len(yearly["year"])
+    return pd.DataFrame({"policy": [name] * years, "run": np.full(years, run), **yearly}), dict(policy=name, run=run,
+                                                                                                 **totals)
 
 
 def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: int = 0, seed: int | None = None,
