@@ -408,8 +408,8 @@ def pair_run(name: str, run: int, base: SimulationResult, pol: SimulationResult)
     """One paired run's yearly differences and totals, labelled with the policy and the run."""
     yearly, totals = _paired(base, pol)
     years = len(yearly["year"])
-    return pd.DataFrame({"policy": [name] * years, "run": np.full(years, run), **yearly}), dict(policy=name, run=run,
-                                                                                                 **totals)
+    table = pd.DataFrame({"policy": [name] * years, "run": np.full(years, run), **yearly})
+    return table, dict(policy=name, run=run, **totals)
 
 
 def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: int = 0, seed: int | None = None,
