@@ -1,9 +1,12 @@
 """Benchmark of a probabilistic sensitivity analysis, run on demand.
 
     python benchmarks/psa.py [--draws 1000] [--people 5000] [--years 20] [--workers N] [--memory-mib M]
+                             [--own-numbers]
 
 A council of `people` (essex_live scaled), baseline and essex_live policy, `draws` parameter sets each,
-paired by parameter path, all draws of a scenario run together on the vectorised engine. Prints the
+paired by parameter path, all draws of a scenario run together on the vectorised engine, every draw on the
+same random numbers unless `--own-numbers` (each on its own, as `dayshift compare --psa` runs them, which makes
+each draw's uniforms every cycle; neither keeps the results as `compare` does). Prints the
 seconds taken and, last, one JSON line. The issue's target: 1,000 draws, 5,000 people, 20 years, both
 scenarios, in at most 30 s on a 2-core machine (issue 18). `--workers` processes share the draws out
 (default: one per core); `--memory-mib` is the budget for the draws run together, shared among them (default
@@ -28,6 +31,7 @@ sys.path[:0] = [str(HERE.parent), str(HERE)]
 
 from model import validate_scenario  # noqa: E402
 from model.analysis.compare import draw_specs  # noqa: E402
+from model.analysis.stats import replication_seeds  # noqa: E402
 from model.engine.memory import memory_budget_mib  # noqa: E402
 from model.engine.parallel import default_workers  # noqa: E402
 from model.engine.simulate import simulate_draws  # noqa: E402
@@ -76,6 +80,7 @@ def main() -> dict:
     ap.add_argument("--years", type=int, default=20)
     ap.add_argument("--workers", type=int, default=default_workers())
     ap.add_argument("--memory-mib", type=float, default=None)
+    ap.add_argument("--own-numbers", action="store_true")
     args = ap.parse_args()
     t0 = time.perf_counter()
     timings = {}
@@ -85,7 +90,8 @@ def main() -> dict:
         specs, _ = draw_specs(sc, args.draws, seed=1)
         timings[f"{name}_draw_specs_s"] = round(time.perf_counter() - t, 2)
         t = time.perf_counter()
-        simulate_draws(specs, seed=1, people=False, workers=args.workers, memory_mib=args.memory_mib)
+        seeds = replication_seeds(1, args.draws) if args.own_numbers else None
+        simulate_draws(specs, seed=1, seeds=seeds, people=False, workers=args.workers, memory_mib=args.memory_mib)
         timings[f"{name}_simulate_s"] = round(time.perf_counter() - t, 2)
         print(f"{name}: {args.draws} draws: parameter sets {timings[f'{name}_draw_specs_s']} s, "
               f"runs {timings[f'{name}_simulate_s']} s", flush=True)
@@ -93,6 +99,7 @@ def main() -> dict:
     here = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     workers = _workers_peak_mib()
     out = dict(draws=args.draws, people=args.people, years=args.years, workers=args.workers,
+               own_numbers=args.own_numbers,
                memory_mib=memory_budget_mib(args.memory_mib), psa_seconds=round(seconds, 2),
                peak_rss_mib=round(max(here, workers)), main_peak_rss_mib=round(here),
                worker_peak_rss_mib=round(workers), **timings)
