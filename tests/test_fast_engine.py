@@ -89,23 +89,18 @@ def test_numbers_made_ahead_in_a_thread_are_the_same(monkeypatch):
 def test_a_finished_run_is_freed_when_let_go_not_when_the_cycle_collector_next_runs(n_threads, monkeypatch):
     # a worker runs chunk after chunk: a run held in a reference cycle kept its arrays (a few hundred MiB) until the
     # cycle collector next ran, and a 1,000-draw PSA's workers grew past 1 GiB
-    import gc
     import weakref
 
+    from model.analysis.compare import _collector_paused
     from model.engine.vectorised import VectorisedEngine
 
     monkeypatch.setattr(streams, "AHEAD_MIN", 0)  # the numbers made in a thread too
     run = VectorisedEngine([build_spec(validate_scenario(small()))] * 2, 5, threads=n_threads)
     run.run()
     people = weakref.ref(run.p)
-    was = gc.isenabled()
-    gc.disable()
-    try:
+    with _collector_paused():
         del run
         assert people() is None
-    finally:
-        if was:
-            gc.enable()
 
 
 def test_rows_shared_among_threads_give_the_same_numbers(monkeypatch):
