@@ -12,7 +12,7 @@ import pytest
 from helpers import small
 from model import build_spec, simulate, simulate_draws, validate_scenario
 from model.cli import main
-from model.engine import kernels, memory, streams, threads
+from model.engine import kernels, memory, threads
 from test_engines_agree import _draw
 
 
@@ -78,15 +78,8 @@ def test_rows_counted_by_key_as_they_change_equal_a_recount_every_cycle():
     assert L.has_policy and counts.by_pathway_key.sum() > 0  # people were on the employment pathway
 
 
-def test_numbers_made_ahead_in_a_thread_are_the_same(monkeypatch):
-    spec = build_spec(validate_scenario(small()))
-    one = simulate(spec, seed=5, threads=1)
-    monkeypatch.setattr(streams, "AHEAD_MIN", 0)  # a small run: use the thread anyway
-    _same(one, simulate(spec, seed=5, threads=2))
-
-
 @pytest.mark.parametrize("n_threads", [1, 2])
-def test_a_finished_run_is_freed_when_let_go_not_when_the_cycle_collector_next_runs(n_threads, monkeypatch):
+def test_a_finished_run_is_freed_when_let_go_not_when_the_cycle_collector_next_runs(n_threads):
     # a worker runs chunk after chunk: a run held in a reference cycle kept its arrays (a few hundred MiB) until the
     # cycle collector next ran, and a 1,000-draw PSA's workers grew past 1 GiB
     import weakref
@@ -94,7 +87,6 @@ def test_a_finished_run_is_freed_when_let_go_not_when_the_cycle_collector_next_r
     from model.analysis.compare import _collector_paused
     from model.engine.vectorised import VectorisedEngine
 
-    monkeypatch.setattr(streams, "AHEAD_MIN", 0)  # the numbers made in a thread too
     run = VectorisedEngine([build_spec(validate_scenario(small()))] * 2, 5, threads=n_threads)
     run.run()
     people = weakref.ref(run.p)

@@ -36,3 +36,48 @@ def test_advance_is_numpys():
         bg.advance(delta)
         want = pcg64.state_of(bg)[:2]
         assert tuple(int(x) for x in pcg64.advance(*state, delta)) == tuple(int(x) for x in want)
+
+
+def test_decisions_make_each_rows_numbers_as_numpy_lays_them_out():
+    # the fast engine makes a cycle's uniforms row by row (`kernels._decide`): each draw's rows come in id order with
+    # gaps where people left (crossed by a table up to 64 draws, by `advance` beyond), draws' rows interleave, and a
+    # row that leaves or stays draws no more than it needs; every number must still be numpy's for that id
+    from model.engine import kernels
+
+    rng = np.random.default_rng(3)
+    m, n_ids, seeds, gone, never = 7, 3_000, [11, 12, 13], 4, kernels.NEVER
+    ids_of = [np.sort(rng.choice(n_ids, size=1_200, replace=False)) for _ in seeds]
+    ids_of = [ids[(ids < 1_500) | (ids >= 1_600)] for ids in ids_of]  # a run of people who left
+    parts = [(dd, ids[(ids >= lo) & (ids < hi)]) for lo, hi in ((0, 1_000), (1_000, n_ids))
+             for dd, ids in enumerate(ids_of)]  # each draw's early ids, then each draw's later ones
+    d = np.concatenate([np.full(len(ids), dd, dtype=np.int32) for dd, ids in parts])
+    ids = np.concatenate([ids for _, ids in parts]).astype(np.int64)
+    n = len(d)
+    state = np.where(rng.random(n) < 0.1, gone, 0).astype(np.int8)
+    retire_at = np.where(rng.random(n) < 0.05, m, never).astype(np.int32)
+    leave_p = 0.3 * rng.random(n)
+    key = rng.integers(0, 2, n).astype(np.int32)
+    cum = np.array([[0.2, 0.35, 0.5], [0.0, 0.0, 0.0]])
+    total = cum[:, -1].copy()
+    cols = np.uint32(streams.DECIDE_EXIT), np.uint32(streams.DECIDE_MOVE), np.uint32(streams.DECIDE_HOURS)
+    got = kernels._decide(m, np.zeros((1, 0, streams.N_DECIDE)), streams.cycle_starts(seeds, m), *cols, gone, d, ids,
+                          state, retire_at, leave_p, key, total, cum)
+
+    u = [streams.cycle_uniforms(s, m, n_ids) for s in seeds]
+    want = [[], [], [], [], []]
+    for i in range(n):
+        x = u[d[i]][ids[i]]
+        if state[i] == gone:
+            continue
+        if m >= retire_at[i] or x[streams.DECIDE_EXIT] < leave_p[i]:
+            want[0].append(i)
+            want[1].append(0.0 if m >= retire_at[i] else x[streams.DECIDE_EXIT])
+        elif x[streams.DECIDE_MOVE] < total[key[i]]:
+            want[2].append(i)
+            want[3].append(int(np.argmax(x[streams.DECIDE_MOVE] < cum[key[i]])))
+            want[4].append(x[streams.DECIDE_HOURS])
+    assert len(want[0]) > 100 and len(want[2]) > 100
+    for g, w in zip(got, want):
+        assert np.array_equal(g, np.array(w, dtype=g.dtype))
+    gaps = np.diff(ids[d == 0])
+    assert gaps.max() * streams.N_DECIDE > kernels._JUMP and gaps.min() == 1

@@ -26,6 +26,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
+from model.engine import pcg64
 from model.engine.threads import BLOCK_SHIFT, RowThreads, blocks_per_draw
 
 _jit = numba.njit(cache=True, nogil=True)
@@ -429,40 +430,93 @@ def _time_moves_on(L, m, at, block_shift, nb, n_job_keys, key_counts, d_, ids, b
                                     next_edge)
 
 
+# A gap in a stream of at most this many draws is crossed with a table (`pcg64.jumps`), a longer one by
+# `pcg64.advance`
+_JUMP = 64
+
+
 @_jit
-def _decide(m, u, own_numbers, exit_col, move_col, hours_col, d, ids, retire_at, leave_p, key_, total, cum):
-    """`decide`'s decisions on some rows (compiled; views starting at the first, as `_time_moves_on`)."""
+def _decide(m, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p, key_, total, cum):
+    """`decide`'s decisions on some rows (compiled; views starting at the first, as `_time_moves_on`). With `start`
+    (a row per draw: where its stream of the cycle's uniforms starts, `streams.cycle_starts`) each row's uniforms
+    are made here, in the stream's order (columns of `streams`' layout: row id * N_DECIDE + column); without it
+    (no rows) they are read from `u`, the one array every draw shares."""
     n = len(d)
     leaving = np.empty(n, dtype=np.int64)
+    u_exit = np.empty(n, dtype=np.float64)
     movers = np.empty(n, dtype=np.int64)
     dst = np.empty(n, dtype=np.int64)
     u_hours = np.empty(n, dtype=np.float64)
     nl = nm = 0
+    inline = len(start) > 0
+    # each draw's place in its stream (draws made so far) and the state there; rows of a draw come in id order
+    s_hi, s_lo = start[:, 0].copy(), start[:, 1].copy()
+    at = np.zeros(len(start), dtype=np.int64)
+    # a draw's gap over the rows between two it reads (people who left) taken in one step, not draw by draw
+    jumps = np.empty((len(start), _JUMP + 1, 4), dtype=np.uint64)
+    for k in range(len(start)):
+        jumps[k] = pcg64.jumps(start[k, 2], start[k, 3], _JUMP)
+    n_cols = np.int64(u.shape[2])
+    h = lo = np.uint64(0)
     for i in range(n):
-        # indices read from arrays made unsigned: numba then skips its check for a negative index
-        k = _u32(d[i] if own_numbers else 0)
-        row = _u32(ids[i])
-        # rows of people who left never reach pension age and have exit chances 0
-        if m >= retire_at[i] or u[k, row, exit_col] < leave_p[i]:
+        if state[i] == gone:  # left: never decides, and needs no numbers
+            continue
+        if m >= retire_at[i]:  # reaches pension age: leaves whatever its numbers
             leaving[nl] = i
+            u_exit[nl] = 0.0
             nl += 1
             continue
-        x = u[k, row, move_col]
+        # indices read from arrays made unsigned: numba then skips its check for a negative index
+        row = _u32(ids[i])
+        k = _u32(d[i])
+        if inline:
+            upto = np.int64(row) * n_cols + exit_col + 1  # the stream's place after the row's exit uniform
+            gap = upto - at[k]
+            if gap <= _JUMP:
+                h, lo = pcg64.jump(s_hi[k], s_lo[k], jumps[k, gap])
+            else:
+                h, lo = pcg64.advance(s_hi[k], s_lo[k], start[k, 2], start[k, 3], gap)
+            x = pcg64.uniform(h, lo)
+        else:
+            x = u[0, row, exit_col]
+        if x < leave_p[i]:
+            leaving[nl] = i
+            u_exit[nl] = x
+            nl += 1
+            if inline:
+                at[k], s_hi[k], s_lo[k] = upto, h, lo
+            continue
         key = _u32(key_[i])
+        if inline:
+            h, lo = pcg64.step(h, lo, start[k, 2], start[k, 3])
+            x = pcg64.uniform(h, lo)
+            upto += 1
+        else:
+            x = u[0, row, move_col]
         if x < total[key]:
             j = 0
             while not x < cum[key, j]:
                 j += 1
-            movers[nm], dst[nm], u_hours[nm] = i, j, u[k, row, hours_col]
+            if inline:
+                h, lo = pcg64.step(h, lo, start[k, 2], start[k, 3])
+                y = pcg64.uniform(h, lo)
+                upto += 1
+            else:
+                y = u[0, row, hours_col]
+            movers[nm], dst[nm], u_hours[nm] = i, j, y
             nm += 1
-    return leaving[:nl], movers[:nm], dst[:nm], u_hours[:nm]
+        if inline:
+            at[k], s_hi[k], s_lo[k] = upto, h, lo
+    return leaving[:nl], u_exit[:nl], movers[:nm], dst[:nm], u_hours[:nm]
 
 
-def decide(L: Layout, t: Tables, r: Rows, m: int, u: np.ndarray, own_numbers: bool, exit_col: int, move_col: int,
-           hours_col: int, counts_of: KeyCounts, rows: RowThreads, D: int) -> tuple:
-    """The cycle's exit and move decisions, on the states at its start: the rows leaving; the rows moving, their
-    destinations and the uniforms that will pick a new job's hours. Every row may move: the cycle's entrants are
-    added after this, and so first decide in the next cycle.
+def decide(L: Layout, t: Tables, r: Rows, m: int, u: np.ndarray, start: np.ndarray, columns: tuple[int, int, int],
+           counts_of: KeyCounts, rows: RowThreads, D: int) -> tuple:
+    """The cycle's exit and move decisions, on the states at its start: the rows leaving and their exit uniforms;
+    the rows moving, their destinations and the uniforms that will pick a new job's hours. Every row may move: the
+    cycle's entrants are added after this, and so first decide in the next cycle. The uniforms are made row by row
+    from each draw's `start` (`_decide`), or read from `u` when `start` has no rows; `columns` are the exit, move
+    and hours columns of a row's uniforms, in the order they are drawn.
 
     Time passes without visiting every row: a row's age and times in its state are worked out from the cycle
     (`_age`, `_months`), and what depends on them changes only at the cycle its `next_event` gives. Such a row has
@@ -480,14 +534,17 @@ def decide(L: Layout, t: Tables, r: Rows, m: int, u: np.ndarray, own_numbers: bo
                            v.death, v.leave_p, v.cost, v.cost_disc, v.outcomes, v.outcomes_disc, v.cost_extra, v.since,
                            t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p, t.cost_rate, t.outcome_rate,
                            t.df_costs, t.df_outcomes)
-        out = _decide(m, u, own_numbers, _u32(exit_col), _u32(move_col), _u32(hours_col), v.d, v.ids, v.retire_at,
+        out = _decide(m, u, start, exit_col, exit_col + 1, exit_col + 2, L.gone, v.d, v.ids, v.state, v.retire_at,
                       v.leave_p, v.key, t.total, t.cum)
-        return (out[0] + lo, out[1] + lo, out[2], out[3]) if lo else out
+        return (out[0] + lo, out[1], out[2] + lo, out[3], out[4]) if lo else out
 
+    exit_col = columns[0]
+    if tuple(columns) != (exit_col, exit_col + 1, exit_col + 2):  # `_decide` makes them one after another
+        raise ValueError(f"a row's exit, move and hours uniforms must be drawn one after another, not {columns}")
     parts = rows.run(some, rows.ranges(r.d, r.ids, D))
     if len(parts) == 1:
         return parts[0]
-    return tuple(np.concatenate([p[k] for p in parts]) for k in range(4))
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(5))
 
 
 @_jit
@@ -589,7 +646,7 @@ def move(L: Layout, t: Tables, r: Rows, movers: np.ndarray, dst: np.ndarray, u_h
 
 
 @_jit
-def _leave(L, leaving, u, own_numbers, m, exit_col, queued, n_ids, D, block_filled, d_, ids, state, retire_at, death,
+def _leave(L, leaving, u_exit, m, queued, n_ids, D, block_filled, d_, ids, state, retire_at, death,
            cycles_in, state_start, spot, model_k):
     """`leave` on the fields it reads and writes (compiled)."""
     n = len(leaving)
@@ -601,7 +658,7 @@ def _leave(L, leaving, u, own_numbers, m, exit_col, queued, n_ids, D, block_fill
         d, st = d_[i], state[i]
         if m >= retire_at[i]:
             e = 0
-        elif u[d if own_numbers else 0, ids[i], exit_col] < death[i]:
+        elif u_exit[j] < death[i]:
             e = 1
         else:
             e = 2
@@ -618,14 +675,14 @@ def _leave(L, leaving, u, own_numbers, m, exit_col, queued, n_ids, D, block_fill
     return exit_k, by_exit, from_state
 
 
-def leave(L: Layout, t: Tables, r: Rows, leaving: np.ndarray, u: np.ndarray, own_numbers: bool, m: int, exit_col: int,
-          queued: np.ndarray, n_ids: int, D: int, block_filled: np.ndarray) -> tuple:
+def leave(L: Layout, t: Tables, r: Rows, leaving: np.ndarray, u_exit: np.ndarray, m: int, queued: np.ndarray,
+          n_ids: int, D: int, block_filled: np.ndarray) -> tuple:
     """Step 1's exits: the rows at positions `leaving` leave the model (retirement at pension age, else death
-    when the exit uniform is below the chance of dying, else a move away) and are marked GONE. Returns each
+    when their exit uniform `u_exit` is below the chance of dying, else a move away) and are marked GONE. Returns each
     row's exit (the order of EXIT_STATES), and the exits by draw and exit and by draw and the state left. A row's
     time in its state is added up first; its totals and person fields are kept, its cached quantities are not
     refreshed. A block place they held is freed in `block_filled`."""
-    return _leave(L, leaving, u, own_numbers, m, exit_col, queued, n_ids, D, block_filled, r.d, r.ids, r.state,
+    return _leave(L, leaving, u_exit, m, queued, n_ids, D, block_filled, r.d, r.ids, r.state,
                   r.retire_at, r.death, r.cycles_in, r.state_start, r.spot, r.model_k)
 
 

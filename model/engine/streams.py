@@ -8,15 +8,15 @@ Two streams, both from `numpy.random.SeedSequence(seed, spawn_key=...)`:
 
 Rows are filled in id order, so person i's numbers do not depend on how many people there are:
 two scenarios that create the same people read the same numbers for the same decision
-(common random numbers), whatever either does to its people.
+(common random numbers), whatever either does to its people. The agent engine reads a cycle's decisions from
+`cycle_uniforms`; the fast engine makes each row's from where the stream starts (`cycle_starts`, `model.engine.pcg64`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-
 import numpy as np
+
+from model.engine import pcg64
 
 CREATE_BAND, CREATE_AGE, CREATE_WANTS_WORK, CREATE_PERSONAL_BUDGET, CREATE_ENTRY = range(5)
 N_CREATE = 5
@@ -27,8 +27,12 @@ _STREAM_CREATE = 0
 _STREAM_DECIDE = 1
 
 
+def _bit_generator(seed: int, *key: int) -> np.random.PCG64:
+    return np.random.PCG64(np.random.SeedSequence(int(seed), spawn_key=key))
+
+
 def _generator(seed: int, *key: int) -> np.random.Generator:
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(int(seed), spawn_key=key)))
+    return np.random.Generator(_bit_generator(seed, *key))
 
 
 def creation_uniforms(seed: int, n_ids: int, out: np.ndarray | None = None) -> np.ndarray:
@@ -41,6 +45,13 @@ def cycle_uniforms(seed: int, cycle: int, n_ids: int, out: np.ndarray | None = N
     return _generator(seed, _STREAM_DECIDE, cycle).random((n_ids, N_DECIDE), out=out)
 
 
+def cycle_starts(seeds: list[int], cycle: int) -> np.ndarray:
+    """Where each seed's stream of cycle `cycle`'s decision uniforms starts, for `kernels._decide` to make them row by
+    row: shape (len(seeds), 4), the PCG64 state and increment as uint64 halves (`pcg64.state_of`)."""
+    return np.array([pcg64.state_of(_bit_generator(s, _STREAM_DECIDE, cycle)) for s in seeds],
+                    dtype=np.uint64).reshape(len(seeds), 4)
+
+
 def seed_from(rng: int | np.random.Generator | None, default: int) -> int:
     """A root seed from what a caller gave: an int is used as is, a Generator gives one draw."""
     if rng is None:
@@ -50,48 +61,3 @@ def seed_from(rng: int | np.random.Generator | None, default: int) -> int:
     if isinstance(rng, (int, np.integer)) and int(rng) >= 0:
         return int(rng)
     raise TypeError(f"rng must be a non-negative int, a numpy Generator or None, not {rng!r}")
-
-
-AHEAD_MIN = 100_000  # uniforms a cycle below which handing them over between threads costs more than it saves
-
-
-class Ahead:
-    """Each cycle's uniforms, made a cycle ahead in a background thread while the engine works on the current one.
-
-    numpy fills arrays of random numbers without holding the GIL, so the making overlaps the engine's own work;
-    the numbers are those `make(cycle)` gives, whichever thread made them. With `threads` below 2 they are made
-    when asked, as they are when the largest cycle needs fewer than AHEAD_MIN (`size`). The thread waits on a
-    queue when idle: it never spins.
-    """
-
-    def __init__(self, make: Callable[[int], np.ndarray], n_cycles: int, threads: int, size: int):
-        self._make = make
-        self._n_cycles = n_cycles
-        ahead = threads > 1 and size >= AHEAD_MIN
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="dayshift-numbers") if ahead else None
-        self._next: tuple[int, Future] | None = None
-
-    def get(self, cycle: int) -> np.ndarray:
-        """Cycle `cycle`'s uniforms; the next cycle's are started."""
-        if self._pool is None:
-            return self._make(cycle)
-        ready = self._next is not None and self._next[0] == cycle
-        u = self._next[1].result() if ready else self._make(cycle)
-        if cycle + 1 < self._n_cycles:
-            self._next = (cycle + 1, self._pool.submit(self._make, cycle + 1))
-        else:
-            self.close()
-        return u
-
-    def close(self) -> None:
-        """Stop the background thread (a run that ends early, or has ended) and let go of `make`."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool, self._next = None, None
-        # `make` is usually the engine's own method: kept, it ties engine and numbers in a cycle that only the
-        # cycle collector frees, and a worker's finished chunks (a few hundred MiB) piled up waiting for it.
-        self._make = _closed
-
-
-def _closed(cycle: int) -> np.ndarray:
-    raise RuntimeError("the run's random numbers were asked for after the run ended")

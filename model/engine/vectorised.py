@@ -140,8 +140,8 @@ class VectorisedEngine:
 
     def __init__(self, specs: Spec | Sequence[Spec], seed: int | Sequence[int], threads: int = 1,
                  person_totals: bool = True):
-        """`threads` above 1 makes each cycle's random numbers in a background thread (`streams.Ahead`) and shares
-        each cycle's decisions (with the rows time moves on) among the threads (`model.engine.threads`);
+        """`threads` above 1 shares each cycle's decisions (with the rows time moves on, and their random numbers)
+        among the threads (`model.engine.threads`);
         `person_totals` False leaves each person's cost and outcome totals at zero (a run whose person rows
         nobody reads): less memory read and written per row and cycle."""
         specs = [specs] if isinstance(specs, Spec) else list(specs)
@@ -167,12 +167,12 @@ class VectorisedEngine:
         self._switches = sorted({k for s in specs for k, _ in s.periods if 0 < k < spec.calendar.n_cycles})
         self.create_u = self._per_draw(lambda s, out: streams.creation_uniforms(s, spec.cohort.n_ids, out),
                                        (spec.cohort.n_ids, streams.N_CREATE))
-        # each cycle's uniforms, one row per id created by the end of its inflow
-        n_ids = sum(g.count for g in spec.cohort.initial_groups) + np.cumsum(spec.cohort.inflow)
-        self._numbers = streams.Ahead(
-            lambda m: self._per_draw(lambda s, out: streams.cycle_uniforms(s, m, int(n_ids[m]), out),
-                                     (int(n_ids[m]), streams.N_DECIDE)),
-            spec.calendar.n_cycles, threads, len(self.create_u) * int(n_ids[-1]) * 3)
+        # A cycle's decision uniforms are made row by row in the compiled decisions (`kernels._decide`), from where
+        # each draw's stream starts; draws that all read the same numbers read them from one array, made once.
+        self._n_ids = sum(g.count for g in spec.cohort.initial_groups) + np.cumsum(spec.cohort.inflow)
+        self._one_array = D > 1 and not self._own_numbers
+        self._no_numbers = np.zeros((1, 0, streams.N_DECIDE))
+        self._no_start = np.zeros((0, 4), dtype=np.uint64)
         self._threads = RowThreads(threads)  # the rows' loops shared among threads, by whole blocks of ids
         self.next_id = 0
         self.cycle = 0
@@ -483,13 +483,16 @@ class VectorisedEngine:
             for dd, start in enumerate(self._start):
                 led.start_point(*start, draw=dd)
         n_inflow = int(spec.cohort.inflow[m])
-        u_all = self._numbers.get(m)
+        if self._one_array:
+            u, start = streams.cycle_uniforms(self.seed, m, int(self._n_ids[m]))[None], self._no_start
+        else:
+            u, start = self._no_numbers, streams.cycle_starts(self.seeds if self._own_numbers else [self.seed], m)
 
         # 1. exits, and the moves of those who stay, decided on the states at the start of the cycle
-        leaving, movers, dst, u_hours = kernels.decide(
-            self.layout, self.t, self._rows(), m, u_all, self._own_numbers, streams.DECIDE_EXIT, streams.DECIDE_MOVE,
-            streams.DECIDE_HOURS, self.counts, self._threads, D)
-        self._exits(leaving, u_all)
+        leaving, u_exit, movers, dst, u_hours = kernels.decide(
+            self.layout, self.t, self._rows(), m, u, start,
+            (streams.DECIDE_EXIT, streams.DECIDE_MOVE, streams.DECIDE_HOURS), self.counts, self._threads, D)
+        self._exits(leaving, u_exit)
 
         # 2. inflow (entrants wait for the next cycle to move)
         self._add(people.entrants_of(self.cohorts, self.next_id, n_inflow, self.create_u))
@@ -526,13 +529,12 @@ class VectorisedEngine:
             self.row_of[self._uid(p.d, p.ids)] = np.arange(p.n)
             self.gone = 0
 
-    def _exits(self, leaving: np.ndarray, u_all: np.ndarray) -> None:
+    def _exits(self, leaving: np.ndarray, u_exit: np.ndarray) -> None:
         """1. The rows at positions `leaving` leave the model (`kernels.leave`); their person rows are kept."""
         if not len(leaving):
             return
-        exit_k, by_exit, from_state = kernels.leave(self.layout, self.t, self._rows(), leaving, u_all,
-                                                    self._own_numbers, self.cycle, streams.DECIDE_EXIT, self.queued,
-                                                    self.spec.cohort.n_ids, self.D, self.block_filled)
+        exit_k, by_exit, from_state = kernels.leave(self.layout, self.t, self._rows(), leaving, u_exit, self.cycle,
+                                                    self.queued, self.spec.cohort.n_ids, self.D, self.block_filled)
         self._refresh(leaving)
         self.exits_total += by_exit
         self.led.exited_many(by_exit, from_state)
@@ -646,7 +648,6 @@ class VectorisedEngine:
                 if spec.run_over(self.cycle, lambda: bool(np.any(self.p.state < self.GONE))):
                     break
         finally:
-            self._numbers.close()
             self._threads.close()
 
     def _record(self, columns: dict[str, np.ndarray]) -> None:
