@@ -336,7 +336,8 @@ def _compare(args) -> int:
     if len(set(names)) != len(names):
         print(f"dayshift: the scenarios' names must differ (got {', '.join(names)})", file=sys.stderr)
         return EXIT_BAD_INPUT
-    gathered = sum(gathered_bytes(compiled(sc), args.psa) for sc in scenarios)  # a PSA's results, all held here
+    # a PSA's parameter sets and the baseline's results are held here; a policy's draws are paired as they come
+    gathered = sum(gathered_bytes(compiled(sc), args.psa, monthly=k == 0) for k, sc in enumerate(scenarios))
     for sc, path in zip(scenarios, texts):
         check_memory(compiled(sc), path, draws=max(args.psa, 1), gathered=gathered)
     safe = unique_file_names(names)

@@ -360,6 +360,33 @@ def test_psa_draws_have_their_own_numbers_unless_asked_and_intervals_say_what_th
     assert own.runs["npv_saving"].iloc[0] != common.runs["npv_saving"].iloc[0]
 
 
+def test_a_psas_policy_draws_are_paired_as_they_come_and_let_go(monkeypatch):
+    # the process that compares holds the baseline's draws to pair each policy's against; a policy's draws are
+    # paired as each chunk finishes and let go of, so its results are never all held at once
+    import weakref
+
+    import model.analysis.compare as compare_module
+    import model.engine.simulate as simulate_module
+
+    base, pol = _pair()
+    for d in (base, pol):
+        d["transitions"]["supported_employment"]["day_service"]["annual"] = {"dist": "beta", "a": 20, "b": 80}
+    monkeypatch.setattr(simulate_module, "draws_at_once", lambda *a, **k: 2)  # chunks of 2 draws
+    held, most = [], [0]
+    pair_run = compare_module.pair_run
+
+    def counted(name, run, b, p):
+        held.append(weakref.ref(p.monthly))
+        most[0] = max(most[0], sum(r() is not None for r in held))
+        return pair_run(name, run, b, p)
+
+    monkeypatch.setattr(compare_module, "pair_run", counted)
+    with compare_module._collector_paused():  # let go of means freed at once, not when the collector next runs
+        out = compare(validate_scenario(base), [validate_scenario(pol)], psa=8, tornado=False)
+    assert len(held) == 8 and len(out.runs) == 8
+    assert most[0] <= 3  # a chunk of 2, and the first draw, kept for the report
+
+
 def test_one_run_never_claims_a_share_of_runs():
     base, pol = _pair()
     comp = compare(validate_scenario(base), [validate_scenario(pol)], reps=1, tornado=False)

@@ -316,8 +316,9 @@ def test_a_population_too_large_for_memory_is_refused_with_the_estimate(tmp_path
 
 
 def test_a_psa_whose_results_would_not_fit_is_refused_before_it_runs(tmp_path, capsys, monkeypatch):
-    # the process that compares the scenarios gathers every draw's monthly table and parameter set: a PSA with
-    # far too many draws for the machine is refused at once, saying so, not killed when memory runs out
+    # the process that compares the scenarios holds every draw's parameter set and the baseline's monthly tables
+    # (a policy's draws are paired as they come): a PSA with far too many draws for the machine is refused at
+    # once, saying so, not killed when memory runs out
     import model.analysis.compare
 
     d = small()
@@ -329,7 +330,9 @@ def test_a_psa_whose_results_would_not_fit_is_refused_before_it_runs(tmp_path, c
     assert 8 * spec.calendar.n_cycles * 100 < per_draw < 1_000_000  # a monthly table of about 100 columns, and more
     monkeypatch.setattr(memory, "available_bytes", lambda: 2 * 10**9)
     monkeypatch.setattr(model.analysis.compare, "compare", lambda *a, **k: pytest.fail("compared"))
-    draws = 2 * 10**9 // per_draw  # both scenarios' draws: twice what fits
+    paired = memory.gathered_bytes(spec, 1, monthly=False)  # a policy's draw, paired as it comes: its parameter set
+    assert 0 < paired < per_draw
+    draws = 3 * 10**9 // (per_draw + paired)  # half as much again as fits
     code = main(["compare", str(base), str(pol), "--psa", str(draws), "--out", str(tmp_path / "out"), "--no-progress"])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err, err

@@ -31,7 +31,7 @@ from model.analysis.stats import interval, replication_seeds
 from model.compile.spec import Spec, compiled
 from model.compile.validate import validate_scenario
 from model.engine.results import SimulationResult, budget_shift, work_column
-from model.engine.simulate import simulate, simulate_draws
+from model.engine.simulate import each_draw, simulate, simulate_draws
 from model.engine.streams import seed_from
 from model.scenario.distributions import correlated_draws
 from model.scenario.paths import at_means, parse_path, substitute, value_at
@@ -480,15 +480,21 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
         for p in policies:
             pdraws, ptable = draw_specs(p, psa, root, psa_sample)
             draws_table = pd.concat([draws_table, ptable.drop(columns=[c for c in ptable if c in draws_table])], axis=1)
-            pruns = simulate_draws(pdraws, seed=root, people=False, seeds=seeds, progress=within(psa), workers=workers)
-            tick(psa)
-            first[p.name] = pruns[0]
-            if psa_sample is not None and psa_sample.scenario == p.name:
-                notes.append(psa_sample.reproduced(pruns))
-            for i, (b, r) in enumerate(zip(base_runs, pruns)):
+            # each draw paired as it comes and then let go: only the baseline's draws are held to the end
+            calibrated = psa_sample is not None and psa_sample.scenario == p.name
+            reproduces = []
+            for i, (b, r) in enumerate(zip(base_runs, each_draw(pdraws, seed=root, people=False, seeds=seeds,
+                                                                 progress=within(psa), workers=workers))):
+                if i == 0:
+                    first[p.name] = r
+                if calibrated:
+                    reproduces.append(psa_sample.within(r))
                 y, t = pair_run(p.name, i, b, r)
                 yearly_parts.append(y)
                 run_rows.append(t)
+            tick(psa)
+            if calibrated:
+                notes.append(psa_sample.reproduced(reproduces))
     else:
         mode = "reps"
         seeds = [root] if reps <= 1 else replication_seeds(root, reps)

@@ -92,11 +92,13 @@ class JointSample:
         picked = rng.choice(len(self.sample), size=n, replace=n > len(self.sample))
         return self.sample.iloc[picked].reset_index(drop=True)
 
-    def reproduced(self, runs: list[SimulationResult]) -> str:
-        """How many of the PSA's draws reproduce each target, in words."""
-        parts = []
-        for t in self.targets:
-            values = np.array([target_value(t, r.monthly, r.yearly) for r in runs])
-            parts.append(f"{t.name} {np.mean(np.abs(values - t.observed) <= t.tolerance):.0%}")
+    def within(self, run: SimulationResult) -> list[bool]:
+        """Whether a run reproduces each target, within its tolerance."""
+        return [bool(abs(target_value(t, run.monthly, run.yearly) - t.observed) <= t.tolerance) for t in self.targets]
+
+    def reproduced(self, within: list[list[bool]]) -> str:
+        """How many of the PSA's draws reproduce each target (each draw's `within`), in words."""
+        shares = np.array(within, dtype=bool).reshape(len(within), len(self.targets)).mean(axis=0)
+        parts = [f"{t.name} {share:.0%}" for t, share in zip(self.targets, shares)]
         return (f"{self.scenario}'s calibrated parameters ({', '.join(self.sample.columns)}) are drawn together from "
                 f"its calibration's joint sample; PSA draws within each target's tolerance: {'; '.join(parts)}.")

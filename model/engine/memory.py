@@ -25,7 +25,8 @@ SKIP_ENV = "DAYSHIFT_NO_MEMORY_CHECK"
 # Draws run together (simulate_draws) hold a row per person per draw. Measured with person rows off (a PSA):
 # 530-600 bytes a row over a process's base (essex_live at 5,000 people, 20 years, 20 to 200 draws at once).
 BYTES_PER_DRAW_ROW = 640
-# The process that asks for many draws gathers each one's monthly table and parameter set. Measured over 1,000
+# The process that asks for many draws holds each one's parameter set, and its monthly table unless it reduces each
+# draw as it comes (`simulate.each_draw`: `compare` pairs a policy's PSA draws so). Measured over 1,000
 # draws: 8.6 to 10 bytes a figure of the monthly table (240 and 540 cycles of 116 columns) and 95 to 104 KB of
 # parameter set a period of numbers (baseline, one period; essex_live, two).
 GATHERED_BYTES_PER_FIGURE = 10
@@ -70,10 +71,10 @@ def estimate_bytes(spec: Spec, draws: int = 1, engine: str = "vectorised") -> in
     return int(people * at_once * per_person)
 
 
-def gathered_bytes(spec: Spec, draws: int) -> int:
-    """Memory the process that asks for `draws` draws of `spec` holds once they have run: each draw's monthly table
-    and parameter set."""
-    per_draw = (spec.calendar.n_cycles * len(record_columns(spec)) * GATHERED_BYTES_PER_FIGURE
+def gathered_bytes(spec: Spec, draws: int, monthly: bool = True) -> int:
+    """Memory the process that asks for `draws` draws of `spec` holds once they have run: each draw's parameter set,
+    and its monthly table unless each draw is let go of as it comes (`monthly` False)."""
+    per_draw = (spec.calendar.n_cycles * len(record_columns(spec)) * GATHERED_BYTES_PER_FIGURE * monthly
                 + GATHERED_BYTES_PER_PERIOD * len(spec.periods))
     return int(draws * per_draw)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -48,8 +48,8 @@ def simulate(
     """Run one scenario with one seed (default: the scenario's own) and return its tables.
 
     `threads` (default: DAYSHIFT_THREADS, else the cores this process may use) above 1 lets the fast engine
-    make each cycle's random numbers in a background thread while it works on the one before, and share each
-    cycle's decisions among the threads; the numbers are the same."""
+    share each cycle's decisions, and the making of their random numbers, among the threads; the numbers are
+    the same."""
     if isinstance(scenario, (str, Path)):
         scenario = load_scenario(scenario)
     spec = scenario if isinstance(scenario, Spec) else compiled(scenario)
@@ -81,8 +81,25 @@ def simulate_draws(
     to gain (PARALLEL_MIN person-cycles) is split into groups of draws run in that many processes, with the
     same numbers. `threads` is as in `simulate`, shared among the workers.
     """
+    return list(each_draw(specs, seed, chunk, people, progress, engine, seeds, workers, threads, memory_mib))
+
+
+def each_draw(
+    specs: list[Spec],
+    seed: int | None = None,
+    chunk: int | None = None,
+    people: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    engine: str = "vectorised",
+    seeds: Sequence[int] | None = None,
+    workers: int = 1,
+    threads: int | None = None,
+    memory_mib: float | None = None,
+) -> Iterator[SimulationResult]:
+    """`simulate_draws`' results one by one, in order, as their chunk finishes: a caller that reduces each
+    draw as it comes holds no more than a chunk's (a group's, with workers) at once."""
     if not specs:
-        return []
+        return
     root = seed_from(seed, specs[0].scenario.seed)
     if seeds is not None and len(seeds) != len(specs):
         raise ValueError(f"{len(specs)} draws need {len(specs)} seeds, not {len(seeds)}")
@@ -91,10 +108,12 @@ def simulate_draws(
     work = len(specs) * specs[0].cohort.n_ids * specs[0].calendar.n_cycles
     if workers > 1 and engine == "vectorised" and len(specs) > 1 and work >= PARALLEL_MIN:
         chunk = chunk or draws_at_once(specs[0], memory_mib, workers)
-        return _in_workers(specs, per_draw, chunk, people, progress, workers, max(1, threads // workers))
-    chunk = chunk or draws_at_once(specs[0], memory_mib)
-    return [SimulationResult(spec=spec, seed=s, engine=engine, **tables) for spec, s, tables in
-            zip(specs, per_draw, _tables(specs, per_draw, chunk, people, progress, engine, threads))]
+        tables = _in_workers(specs, per_draw, chunk, people, progress, workers, max(1, threads // workers))
+    else:
+        chunk = chunk or draws_at_once(specs[0], memory_mib)
+        tables = (t for part in _chunk_tables(specs, per_draw, chunk, people, progress, engine, threads) for t in part)
+    for spec, s, t in zip(specs, per_draw, tables):
+        yield SimulationResult(spec=spec, seed=s, engine=engine, **t)
 
 
 PARALLEL_MIN = 20_000_000  # person-cycles below which starting work in other processes gains nothing
@@ -105,38 +124,45 @@ def _tables(specs: list[Spec], per_draw: list[int], chunk: int, people: bool,
             progress: Callable[[int, int], None] | None, engine: str = "vectorised", threads: int = 1) -> list[dict]:
     """Each draw's tables (monthly, people, initial counts), run here, `chunk` draws at a time (the Mesa engine
     runs one at a time)."""
+    return [t for part in _chunk_tables(specs, per_draw, chunk, people, progress, engine, threads) for t in part]
+
+
+def _chunk_tables(specs: list[Spec], per_draw: list[int], chunk: int, people: bool,
+                  progress: Callable[[int, int], None] | None, engine: str, threads: int) -> Iterator[list[dict]]:
+    """`_tables`, a chunk's at a time as each chunk finishes."""
     chunk = chunk if engine == "vectorised" else 1
-    out: list[dict] = []
     for r in groups(len(specs), -(-len(specs) // chunk)):  # near-equal chunks: no small chunk left over
         start, part, mine = r.start, specs[r.start : r.stop], per_draw[r.start : r.stop]
         run = ENGINES[engine](part, mine if len(set(mine)) > 1 else mine[0], threads, people)
         run.run(None if progress is None else lambda done, total: progress(start * total + done * len(part),
                                                                             len(specs) * total))
-        out += [_draw_tables(run, d, spec, people) for d, spec in enumerate(part)]
-    return out
+        out = [_draw_tables(run, d, spec, people) for d, spec in enumerate(part)]
+        del run  # not held while the caller works on these, nor while the next chunk runs
+        yield out
 
 
 def _in_workers(specs: list[Spec], per_draw: list[int], chunk: int, people: bool,
-                progress: Callable[[int, int], None] | None, workers: int, threads: int) -> list[SimulationResult]:
-    """`simulate_draws` with its draws split into groups, a few per worker process."""
+                progress: Callable[[int, int], None] | None, workers: int, threads: int) -> Iterator[dict]:
+    """`_tables` with the draws split into groups, a few per worker process; each draw's tables in order, a group's
+    as it finishes."""
     parts = draw_groups(len(specs), chunk, workers, GROUPS_PER_WORKER)
     futures = [pool(workers).submit(_tables, [tables_only(specs[i]) for i in r], [per_draw[i] for i in r], chunk,
                                     people, None, "vectorised", threads) for r in parts]
-    tables, done = [], 0
+    done = 0
     try:
-        for r, future in zip(parts, futures):
-            tables += future.result()
+        for r in parts:
+            tables = futures.pop(0).result()  # the future let go of: a group's tables are held no longer than needed
             done += len(r)
             if progress is not None:
                 progress(done, len(specs))
+            yield from tables
+            del tables
     except BrokenProcessPool:  # a worker killed (out of memory, say) breaks its pool: the next call makes a new one
         discard_pool(workers)
         raise WorkersStopped() from None
     except BaseException:
         discard_pool(workers)
         raise
-    return [SimulationResult(spec=spec, seed=s, engine="vectorised", **t)
-            for spec, s, t in zip(specs, per_draw, tables)]
 
 
 def _draw_tables(run: Engine, draw: int, spec: Spec, people: bool) -> dict:
