@@ -60,7 +60,7 @@ def test_decisions_make_each_rows_numbers_as_numpy_lays_them_out():
     cum = np.array([[0.2, 0.35, 0.5], [0.0, 0.0, 0.0]])
     total = cum[:, -1].copy()
     cols = np.uint32(streams.DECIDE_EXIT), np.uint32(streams.DECIDE_MOVE), np.uint32(streams.DECIDE_HOURS)
-    got = kernels._decide(m, np.zeros((1, 0, streams.N_DECIDE)), streams.cycle_starts(seeds, m), *cols, gone, d, ids,
+    got = kernels._decide(m, np.zeros((1, 0, streams.N_DECIDE)), streams.cycle_starts(streams.decision_entropy(seeds), m), *cols, gone, d, ids,
                           state, retire_at, leave_p, key, total, cum)
 
     u = [streams.cycle_uniforms(s, m, n_ids) for s in seeds]
@@ -81,3 +81,17 @@ def test_decisions_make_each_rows_numbers_as_numpy_lays_them_out():
         assert np.array_equal(g, np.array(w, dtype=g.dtype))
     gaps = np.diff(ids[d == 0])
     assert gaps.max() * streams.N_DECIDE > kernels._JUMP and gaps.min() == 1
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2**32 - 1, 2**32, 20200401, 2**63 + 5, 2**64 + 7, 2**130 + 3])
+def test_where_a_cycles_stream_starts_is_numpys_seeding(seed):
+    # numpy's SeedSequence and PCG64 seeding, made in compiled code: words of the seed padded to the pool, the
+    # spawn key's words after, a seed longer than the pool mixed in after it
+    entropy = streams.decision_entropy([seed, 7])
+    for cycle in (0, 1, 239, 2**32 - 1):
+        got = streams.cycle_starts(entropy, cycle)[0]
+        bg = np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(1, cycle)))
+        assert tuple(int(x) for x in got) == tuple(int(x) for x in pcg64.state_of(bg))
+    for key in ((), (0,), (1, 2**32 + 5)):
+        want = pcg64.state_of(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
+        assert tuple(int(x) for x in pcg64.seeded(pcg64.entropy_words(seed, key))) == tuple(int(x) for x in want)

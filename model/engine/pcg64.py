@@ -1,5 +1,5 @@
 """numpy's PCG64 generator in compiled code: the same uniforms as `numpy.random.Generator(PCG64(seed)).random`,
-bit for bit, and a jump ahead to any point of the stream.
+bit for bit, a jump ahead to any point of the stream, and numpy's seeding of it from a SeedSequence (`seeded`).
 
 The fast engine's decisions use it (`kernels._decide`): a loop over rows makes each row's uniforms itself, and
 a block of rows starts at its own point of the stream, so that blocks run in parallel and still read the numbers
@@ -23,7 +23,7 @@ _inline = numba.njit(cache=True, nogil=True, inline="always")
 
 # PCG's default 128-bit multiplier, as numpy's pcg64.h: 2549297995355413924 * 2**64 + 4865540595714422341
 _MUL_HI, _MUL_LO = np.uint64(2549297995355413924), np.uint64(4865540595714422341)
-_U0, _U1, _U11, _U58, _U63, _U64 = (np.uint64(k) for k in (0, 1, 11, 58, 63, 64))
+_U0, _U1, _U11, _U32, _U58, _U63, _U64 = (np.uint64(k) for k in (0, 1, 11, 32, 58, 63, 64))
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 
 
@@ -144,3 +144,93 @@ def state_of(bit_generator: np.random.PCG64) -> tuple[np.uint64, np.uint64, np.u
     low = (1 << 64) - 1
     return (np.uint64(st["state"] >> 64), np.uint64(st["state"] & low), np.uint64(st["inc"] >> 64),
             np.uint64(st["inc"] & low))
+
+
+# numpy's SeedSequence (Melissa O'Neill's seed_seq_fe, as numpy's bit_generator.pyx): 32-bit hashes of the entropy
+# words into a pool of 4, then the pool hashed into the generator's seed. Made here so that a run whose every draw
+# reads its own numbers finds where each draw's stream of a cycle starts without making numpy objects (19 us each).
+_INIT_A, _MULT_A, _INIT_B, _MULT_B = (np.uint64(k) for k in (0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED))
+_MIX_L, _MIX_R, _MASK32 = np.uint64(0xCA01F9DD), np.uint64(0x4973F715), np.uint64(0xFFFFFFFF)
+_U16 = np.uint64(16)
+_POOL = 4
+
+
+@_inline
+def _hashmix(value, hash_const):
+    """One word hashed; returns it and the next hash constant (32-bit arithmetic held in uint64)."""
+    value = (value ^ hash_const) & _MASK32
+    hash_const = (hash_const * _MULT_A) & _MASK32
+    value = (value * hash_const) & _MASK32
+    return value ^ (value >> _U16), hash_const
+
+
+@_inline
+def _mix(x, y):
+    r = (_MIX_L * x - _MIX_R * y) & _MASK32
+    return r ^ (r >> _U16)
+
+
+@_jit
+def seeded(entropy):
+    """The PCG64 state and increment halves numpy's `PCG64(SeedSequence(...))` starts from, given the sequence's
+    assembled entropy words (uint32: the seed's words, padded with zeros to 4 when there is a spawn key, then the
+    spawn key's; `entropy_words`)."""
+    pool = np.zeros(_POOL, dtype=np.uint64)
+    h = _INIT_A
+    for i in range(_POOL):
+        pool[i], h = _hashmix(np.uint64(entropy[i]) if i < len(entropy) else _U0, h)
+    for src in range(_POOL):
+        for dst in range(_POOL):
+            if src != dst:
+                v, h = _hashmix(pool[src], h)
+                pool[dst] = _mix(pool[dst], v)
+    for src in range(_POOL, len(entropy)):
+        for dst in range(_POOL):
+            v, h = _hashmix(np.uint64(entropy[src]), h)
+            pool[dst] = _mix(pool[dst], v)
+    # generate_state(4, uint64): eight 32-bit words from the pool in turn, read as four little-endian uint64
+    words = np.zeros(8, dtype=np.uint64)
+    h = _INIT_B
+    for i in range(8):
+        v = (pool[i % _POOL] ^ h) & _MASK32
+        h = (h * _MULT_B) & _MASK32
+        v = (v * h) & _MASK32
+        words[i] = v ^ (v >> _U16)
+    seed_hi, seed_lo = words[0] | (words[1] << _U32), words[2] | (words[3] << _U32)
+    inc_hi, inc_lo = words[4] | (words[5] << _U32), words[6] | (words[7] << _U32)
+    # pcg64_srandom_r: the increment is the sequence shifted left and odd; one step, add the seed, one step
+    inc_hi, inc_lo = (inc_hi << _U1) | (inc_lo >> _U63), (inc_lo << _U1) | _U1
+    s_hi, s_lo = step(_U0, _U0, inc_hi, inc_lo)
+    s_hi, s_lo = _add(s_hi, s_lo, seed_hi, seed_lo)
+    s_hi, s_lo = step(s_hi, s_lo, inc_hi, inc_lo)
+    return s_hi, s_lo, inc_hi, inc_lo
+
+
+def words(n: int) -> list[int]:
+    """A non-negative whole number as numpy's SeedSequence takes it: 32-bit words, least significant first."""
+    out = [n & 0xFFFFFFFF]
+    n >>= 32
+    while n:
+        out.append(n & 0xFFFFFFFF)
+        n >>= 32
+    return out
+
+
+def entropy_words(seed: int, spawn_key: tuple[int, ...]) -> np.ndarray:
+    """numpy's SeedSequence(seed, spawn_key=...)'s assembled entropy, for `seeded`."""
+    run = words(int(seed))
+    if spawn_key and len(run) < _POOL:
+        run += [0] * (_POOL - len(run))
+    return np.array(run + [w for k in spawn_key for w in words(int(k))], dtype=np.uint32)
+
+
+@_jit
+def starts(entropy, lengths, last):
+    """`seeded` for each row of `entropy` (its first `lengths` words), with its last word set to `last`: rows
+    (state and increment halves), one per row."""
+    out = np.empty((len(entropy), 4), dtype=np.uint64)
+    for k in range(len(entropy)):
+        e = entropy[k, : lengths[k]].copy()
+        e[-1] = last
+        out[k, 0], out[k, 1], out[k, 2], out[k, 3] = seeded(e)
+    return out

@@ -27,12 +27,8 @@ _STREAM_CREATE = 0
 _STREAM_DECIDE = 1
 
 
-def _bit_generator(seed: int, *key: int) -> np.random.PCG64:
-    return np.random.PCG64(np.random.SeedSequence(int(seed), spawn_key=key))
-
-
 def _generator(seed: int, *key: int) -> np.random.Generator:
-    return np.random.Generator(_bit_generator(seed, *key))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(int(seed), spawn_key=key)))
 
 
 def creation_uniforms(seed: int, n_ids: int, out: np.ndarray | None = None) -> np.ndarray:
@@ -45,11 +41,23 @@ def cycle_uniforms(seed: int, cycle: int, n_ids: int, out: np.ndarray | None = N
     return _generator(seed, _STREAM_DECIDE, cycle).random((n_ids, N_DECIDE), out=out)
 
 
-def cycle_starts(seeds: list[int], cycle: int) -> np.ndarray:
-    """Where each seed's stream of cycle `cycle`'s decision uniforms starts, for `kernels._decide` to make them row by
-    row: shape (len(seeds), 4), the PCG64 state and increment as uint64 halves (`pcg64.state_of`)."""
-    return np.array([pcg64.state_of(_bit_generator(s, _STREAM_DECIDE, cycle)) for s in seeds],
-                    dtype=np.uint64).reshape(len(seeds), 4)
+def decision_entropy(seeds: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Each seed's decision streams as numpy's SeedSequence takes them, with a last word for the cycle
+    (`cycle_starts`): the words, a row per seed, and how many of each row's are used."""
+    rows = [pcg64.entropy_words(s, (_STREAM_DECIDE, 0)) for s in seeds]
+    out = np.zeros((len(rows), max(map(len, rows))), dtype=np.uint32)
+    for k, r in enumerate(rows):
+        out[k, : len(r)] = r
+    return out, np.array([len(r) for r in rows], dtype=np.int64)
+
+
+def cycle_starts(entropy: tuple[np.ndarray, np.ndarray], cycle: int) -> np.ndarray:
+    """Where each seed's stream of cycle `cycle`'s decision uniforms starts, for `kernels._decide` to make them row
+    by row: shape (seeds, 4), the PCG64 state and increment as uint64 halves (`pcg64.state_of`), made without numpy's
+    objects (`pcg64.seeded`); `entropy` is `decision_entropy(seeds)`."""
+    if not 0 <= cycle < 2**32:  # one word in the spawn key, as `decision_entropy` leaves room for
+        raise ValueError(f"a cycle's number must fit in 32 bits, not {cycle}")
+    return pcg64.starts(*entropy, cycle)
 
 
 def seed_from(rng: int | np.random.Generator | None, default: int) -> int:

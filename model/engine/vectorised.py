@@ -173,6 +173,7 @@ class VectorisedEngine:
         self._one_array = D > 1 and not self._own_numbers
         self._no_numbers = np.zeros((1, 0, streams.N_DECIDE))
         self._no_start = np.zeros((0, 4), dtype=np.uint64)
+        self._entropy = streams.decision_entropy(self.seeds if self._own_numbers else [self.seed])
         self._threads = RowThreads(threads)  # the rows' loops shared among threads, by whole blocks of ids
         self.next_id = 0
         self.cycle = 0
@@ -486,7 +487,7 @@ class VectorisedEngine:
         if self._one_array:
             u, start = streams.cycle_uniforms(self.seed, m, int(self._n_ids[m]))[None], self._no_start
         else:
-            u, start = self._no_numbers, streams.cycle_starts(self.seeds if self._own_numbers else [self.seed], m)
+            u, start = self._no_numbers, streams.cycle_starts(self._entropy, m)
 
         # 1. exits, and the moves of those who stay, decided on the states at the start of the cycle
         leaving, u_exit, movers, dst, u_hours = kernels.decide(
