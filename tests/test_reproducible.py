@@ -77,12 +77,19 @@ def test_draws_run_together_on_their_own_numbers_equal_each_draw_run_alone():
 def test_draws_split_over_worker_processes_give_the_same_numbers(monkeypatch):
     """Any number of workers gives the same numbers: draws never interact, and a group of draws run in another
     process reads the same random numbers as it would here."""
+    import model.engine.parallel as sim_parallel
     import model.engine.simulate as sim
 
     monkeypatch.setattr(sim, "PARALLEL_MIN", 0)  # this small run would otherwise stay in one process
     specs = [build_spec(validate_scenario(small(seed=s))) for s in (1, 2, 3, 4, 5)]
     alone = sim.simulate_draws(specs, seed=5, seeds=[5, 6, 7, 8, 9])
     split = sim.simulate_draws(specs, seed=5, seeds=[5, 6, 7, 8, 9], workers=2)  # a group of each draw
+    # the workers are kept for the next call (starting them takes seconds), not discarded once the draws are in
+    assert 2 in sim_parallel._pools
+    first = sim.each_draw(specs, seed=5, seeds=[5, 6, 7, 8, 9], workers=2)
+    pd.testing.assert_frame_equal(next(first).monthly, split[0].monthly, check_exact=True)
+    first.close()  # a caller that stops early leaves the workers for the next call too
+    assert 2 in sim_parallel._pools
     assert [len(r) for r in sim.groups(5, 2 * sim.GROUPS_PER_WORKER)] == [1, 1, 1, 1, 1]
     assert [len(r) for r in sim.groups(5, 2)] == [2, 3]
     # A long run's groups are whole chunks, near-equal, a whole number a worker: 1,000 draws at 58 a chunk were

@@ -112,7 +112,7 @@ def each_draw(
     else:
         chunk = chunk or draws_at_once(specs[0], memory_mib)
         tables = (t for part in _chunk_tables(specs, per_draw, chunk, people, progress, engine, threads) for t in part)
-    for spec, s, t in zip(specs, per_draw, tables):
+    for t, spec, s in zip(tables, specs, per_draw):  # tables first: its generator is run to its end, not closed
         yield SimulationResult(spec=spec, seed=s, engine=engine, **t)
 
 
@@ -157,6 +157,10 @@ def _in_workers(specs: list[Spec], per_draw: list[int], chunk: int, people: bool
                 progress(done, len(specs))
             yield from tables
             del tables
+    except GeneratorExit:  # the caller stopped asking: the workers are kept, the groups not started are dropped
+        for future in futures:
+            future.cancel()
+        raise
     except BrokenProcessPool:  # a worker killed (out of memory, say) breaks its pool: the next call makes a new one
         discard_pool(workers)
         raise WorkersStopped() from None
