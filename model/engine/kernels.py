@@ -455,7 +455,7 @@ def _decide(m, u, start, exit_col, move_col, hours_col, gone, d, ids, state, ret
     # a draw's gap over the rows between two it reads (people who left) taken in one step, not draw by draw
     jumps = np.empty((len(start), _JUMP + 1, 4), dtype=np.uint64)
     for k in range(len(start)):
-        jumps[k] = pcg64.jumps(start[k, 2], start[k, 3], _JUMP)
+        pcg64.jumps(start[k, 2], start[k, 3], jumps[k])
     n_cols = np.int64(u.shape[2])
     h = lo = np.uint64(0)
     for i in range(n):

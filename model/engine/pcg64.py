@@ -86,17 +86,16 @@ def uniform(s_hi, s_lo):
 
 
 @_jit
-def jumps(inc_hi, inc_lo, n):
-    """What `n` draws or fewer do to a state, as a multiplier and an increment: rows (a_hi, a_lo, c_hi, c_lo) where
-    row g takes a state to the state g draws later in one step (state * a + c); row 0 leaves it as it is."""
+def jumps(inc_hi, inc_lo, out):
+    """What up to len(out) - 1 draws do to a state, as a multiplier and an increment, in `out`: rows (a_hi, a_lo,
+    c_hi, c_lo) where row g takes a state to the state g draws later in one step (state * a + c); row 0 leaves it
+    as it is. (Written element by element: assigning rows whole made numba compile its broadcasting, seconds.)"""
     inc_hi, inc_lo = np.uint64(inc_hi), np.uint64(inc_lo)
-    out = np.empty((n + 1, 4), dtype=np.uint64)
-    out[0] = (_U0, _U1, _U0, _U0)
-    for g in range(1, n + 1):
+    out[0, 0], out[0, 1], out[0, 2], out[0, 3] = _U0, _U1, _U0, _U0
+    for g in range(1, len(out)):
         a_hi, a_lo = _mul(out[g - 1, 0], out[g - 1, 1], _MUL_HI, _MUL_LO)
         c_hi, c_lo = step(out[g - 1, 2], out[g - 1, 3], inc_hi, inc_lo)
         out[g, 0], out[g, 1], out[g, 2], out[g, 3] = a_hi, a_lo, c_hi, c_lo
-    return out
 
 
 @_inline
