@@ -488,8 +488,7 @@ def _decide(m, u, start, exit_col, move_col, hours_col, gone, d, ids, state, ret
             continue
         key = _u32(key_[i])
         if inline:
-            h, lo = pcg64.step(h, lo, start[k, 2], start[k, 3])
-            x = pcg64.uniform(h, lo)
+            h, lo, x = pcg64.next_uniform(h, lo, start[k, 2], start[k, 3])
             upto += 1
         else:
             x = u[0, row, move_col]
@@ -498,8 +497,7 @@ def _decide(m, u, start, exit_col, move_col, hours_col, gone, d, ids, state, ret
             while not x < cum[key, j]:
                 j += 1
             if inline:
-                h, lo = pcg64.step(h, lo, start[k, 2], start[k, 3])
-                y = pcg64.uniform(h, lo)
+                h, lo, y = pcg64.next_uniform(h, lo, start[k, 2], start[k, 3])
                 upto += 1
             else:
                 y = u[0, row, hours_col]
