@@ -1,17 +1,20 @@
 """Benchmark of a probabilistic sensitivity analysis, run on demand.
 
     python benchmarks/psa.py [--draws 1000] [--people 5000] [--years 20] [--workers N] [--memory-mib M]
-                             [--own-numbers]
+                             [--own-numbers | --compare]
 
 A council of `people` (essex_live scaled), baseline and essex_live policy, `draws` parameter sets each,
 paired by parameter path, all draws of a scenario run together on the vectorised engine, every draw on the
 same random numbers unless `--own-numbers` (each on its own, as `dayshift compare --psa` runs them, which makes
-each draw's uniforms every cycle; neither keeps the results as `compare` does). Prints the
+each draw's uniforms every cycle; neither keeps the results). `--compare` runs `compare` itself, as `dayshift compare
+--psa` does without the tornado and the split by lever: each draw on its own numbers, the baseline's results kept
+and each policy draw paired with its baseline draw as it comes. Prints the
 seconds taken and, last, one JSON line. The issue's target: 1,000 draws, 5,000 people, 20 years, both
 scenarios, in at most 30 s on a 2-core machine (issue 18). `--workers` processes share the draws out
 (default: one per core); `--memory-mib` is the budget for the draws run together, shared among them (default
-512). Peak memory is given for this process (which draws the parameter sets and gathers every draw's monthly
-table) and for the largest worker, read from /proc while the workers are still running.
+512). Peak memory is given for this process (which draws the parameter sets, and with `--compare` holds the
+baseline's results and pairs the draws) and for the largest worker, read from /proc while the workers are still
+running.
 """
 
 from __future__ import annotations
@@ -30,9 +33,9 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
 from model import validate_scenario  # noqa: E402
-from model.analysis.compare import draw_specs  # noqa: E402
+from model.analysis.compare import compare, draw_specs  # noqa: E402
 from model.analysis.stats import replication_seeds  # noqa: E402
-from model.engine.memory import memory_budget_mib  # noqa: E402
+from model.engine.memory import MEMORY_ENV, memory_budget_mib  # noqa: E402
 from model.engine.parallel import default_workers  # noqa: E402
 from model.engine.simulate import simulate_draws  # noqa: E402
 
@@ -80,11 +83,18 @@ def main() -> dict:
     ap.add_argument("--years", type=int, default=20)
     ap.add_argument("--workers", type=int, default=default_workers())
     ap.add_argument("--memory-mib", type=float, default=None)
-    ap.add_argument("--own-numbers", action="store_true")
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--own-numbers", action="store_true")
+    mode.add_argument("--compare", action="store_true")
     args = ap.parse_args()
     t0 = time.perf_counter()
     timings = {}
-    for name in ("baseline", "essex_live"):
+    if args.compare:
+        if args.memory_mib is not None:  # compare reads the budget as the command does
+            os.environ[MEMORY_ENV] = str(args.memory_mib)
+        base, policy = (scaled_file(n, args.people, args.years) for n in ("baseline", "essex_live"))
+        compare(base, [policy], psa=args.draws, seed=1, tornado=False, decomposition_runs=0, workers=args.workers)
+    for name in () if args.compare else ("baseline", "essex_live"):
         sc = scaled_file(name, args.people, args.years)
         t = time.perf_counter()
         specs, _ = draw_specs(sc, args.draws, seed=1)
@@ -99,7 +109,7 @@ def main() -> dict:
     here = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     workers = _workers_peak_mib()
     out = dict(draws=args.draws, people=args.people, years=args.years, workers=args.workers,
-               own_numbers=args.own_numbers,
+               own_numbers=args.own_numbers or args.compare, compare=args.compare,
                memory_mib=memory_budget_mib(args.memory_mib), psa_seconds=round(seconds, 2),
                peak_rss_mib=round(max(here, workers)), main_peak_rss_mib=round(here),
                worker_peak_rss_mib=round(workers), **timings)
