@@ -9,7 +9,8 @@ Two streams, both from `numpy.random.SeedSequence(seed, spawn_key=...)`:
 Rows are filled in id order, so person i's numbers do not depend on how many people there are:
 two scenarios that create the same people read the same numbers for the same decision
 (common random numbers), whatever either does to its people. The agent engine reads a cycle's decisions from
-`cycle_uniforms`; the fast engine makes each row's from where the stream starts (`cycle_starts`, `model.engine.pcg64`).
+`cycle_uniforms`; the fast engine makes each row's from where the stream starts (`cycle_starts`, `model.engine.pcg64`),
+except that draws run together on one seed read one array from `cycle_uniforms`.
 """
 
 from __future__ import annotations
