@@ -111,7 +111,7 @@ def each_draw(
         tables = _in_workers(specs, per_draw, chunk, people, progress, workers, max(1, threads // workers))
     else:
         chunk = chunk or draws_at_once(specs[0], memory_mib)
-        tables = (t for part in _chunk_tables(specs, per_draw, chunk, people, progress, engine, threads) for t in part)
+        tables = _each_table(specs, per_draw, chunk, people, progress, engine, threads)
     for t, spec, s in zip(tables, specs, per_draw):  # tables first: its generator is run to its end, not closed
         yield SimulationResult(spec=spec, seed=s, engine=engine, **t)
 
@@ -124,12 +124,12 @@ def _tables(specs: list[Spec], per_draw: list[int], chunk: int, people: bool,
             progress: Callable[[int, int], None] | None, engine: str = "vectorised", threads: int = 1) -> list[dict]:
     """Each draw's tables (monthly, people, initial counts), run here, `chunk` draws at a time (the Mesa engine
     runs one at a time)."""
-    return [t for part in _chunk_tables(specs, per_draw, chunk, people, progress, engine, threads) for t in part]
+    return list(_each_table(specs, per_draw, chunk, people, progress, engine, threads))
 
 
-def _chunk_tables(specs: list[Spec], per_draw: list[int], chunk: int, people: bool,
-                  progress: Callable[[int, int], None] | None, engine: str, threads: int) -> Iterator[list[dict]]:
-    """`_tables`, a chunk's at a time as each chunk finishes."""
+def _each_table(specs: list[Spec], per_draw: list[int], chunk: int, people: bool,
+                progress: Callable[[int, int], None] | None, engine: str, threads: int) -> Iterator[dict]:
+    """`_tables` one by one, a chunk's as each chunk finishes."""
     chunk = chunk if engine == "vectorised" else 1
     for r in groups(len(specs), -(-len(specs) // chunk)):  # near-equal chunks: no small chunk left over
         start, part, mine = r.start, specs[r.start : r.stop], per_draw[r.start : r.stop]
@@ -138,7 +138,8 @@ def _chunk_tables(specs: list[Spec], per_draw: list[int], chunk: int, people: bo
                                                                             len(specs) * total))
         out = [_draw_tables(run, d, spec, people) for d, spec in enumerate(part)]
         del run  # not held while the caller works on these, nor while the next chunk runs
-        yield out
+        yield from out
+        del out
 
 
 def _in_workers(specs: list[Spec], per_draw: list[int], chunk: int, people: bool,
