@@ -60,8 +60,9 @@ def test_decisions_make_each_rows_numbers_as_numpy_lays_them_out():
     cum = np.array([[0.2, 0.35, 0.5], [0.0, 0.0, 0.0]])
     total = cum[:, -1].copy()
     cols = np.uint32(streams.DECIDE_EXIT), np.uint32(streams.DECIDE_MOVE), np.uint32(streams.DECIDE_HOURS)
-    got = kernels._decide(m, np.zeros((1, 0, streams.N_DECIDE)), streams.cycle_starts(streams.decision_entropy(seeds), m), *cols, gone, d, ids,
-                          state, retire_at, leave_p, key, total, cum)
+    start = streams.cycle_starts(streams.decision_entropy(seeds), m)
+    got = kernels._decide(m, np.zeros((1, 0, streams.N_DECIDE)), start, *cols, gone, d, ids, state, retire_at, leave_p,
+                          key, total, cum)
 
     u = [streams.cycle_uniforms(s, m, n_ids) for s in seeds]
     want = [[], [], [], [], []]

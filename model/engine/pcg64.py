@@ -5,9 +5,10 @@ The fast engine's decisions use it (`kernels._decide`): a loop over rows makes e
 a block of rows starts at its own point of the stream, so that blocks run in parallel and still read the numbers
 `model.engine.streams` lays out.
 
-A state is the 128-bit LCG state and increment, each held as two uint64 halves (numba has no 128-bit
-integer; the arithmetic on them is LLVM's, `_mul` and `_add`). Each draw steps the state (state * MULTIPLIER + increment, modulo 2**128), then gives the XSL-RR
-output of the new state; a uniform is its top 53 bits over 2**53, as numpy's `random()`.
+A state is the 128-bit LCG state and increment, each held as two uint64 halves (numba has no 128-bit integer;
+the arithmetic on them is LLVM's, `_mul` and `_add`). Each draw steps the state (state * MULTIPLIER + increment,
+modulo 2**128), then gives the XSL-RR output of the new state; a uniform is its top 53 bits over 2**53, as
+numpy's `random()`.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ _HALVES = types.UniTuple(types.uint64, 2)
 # with 64-bit halves took seven multiplications where the machine needs three (4.2 to 5.0 ns a uniform against 2.2
 # to 2.7 ns, numpy's own 2.8 to 4.6 ns, measured filling 30M).
 def _op128(name: str):
-    """An intrinsic applying LLVM's 128-bit `name` ("mul", "add") to two numbers held as uint64 halves, modulo 2**128."""
+    """An intrinsic applying LLVM's 128-bit `name` ("mul", "add") to two numbers held as uint64 halves (modulo
+    2**128)."""
     def typer(typingctx, a_hi, a_lo, b_hi, b_lo):
         def codegen(context, builder, signature, args):
             a, b = _wide(builder, *args[:2]), _wide(builder, *args[2:])
@@ -208,7 +210,7 @@ def seeded(entropy):
     return s_hi, s_lo, inc_hi, inc_lo
 
 
-def words(n: int) -> list[int]:
+def _words(n: int) -> list[int]:
     """A non-negative whole number as numpy's SeedSequence takes it: 32-bit words, least significant first."""
     out = [n & 0xFFFFFFFF]
     n >>= 32
@@ -220,10 +222,10 @@ def words(n: int) -> list[int]:
 
 def entropy_words(seed: int, spawn_key: tuple[int, ...]) -> np.ndarray:
     """numpy's SeedSequence(seed, spawn_key=...)'s assembled entropy, for `seeded`."""
-    run = words(int(seed))
+    run = _words(int(seed))
     if spawn_key and len(run) < _POOL:
         run += [0] * (_POOL - len(run))
-    return np.array(run + [w for k in spawn_key for w in words(int(k))], dtype=np.uint32)
+    return np.array(run + [w for k in spawn_key for w in _words(int(k))], dtype=np.uint32)
 
 
 @_jit
