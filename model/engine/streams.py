@@ -32,14 +32,14 @@ def _generator(seed: int, *key: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(int(seed), spawn_key=key)))
 
 
-def creation_uniforms(seed: int, n_ids: int, out: np.ndarray | None = None) -> np.ndarray:
-    """Uniforms for every person's attributes: shape (n_ids, N_CREATE); made in `out` if given."""
-    return _generator(seed, _STREAM_CREATE).random((n_ids, N_CREATE), out=out)
+def creation_uniforms(seed: int, n_ids: int) -> np.ndarray:
+    """Uniforms for every person's attributes: shape (n_ids, N_CREATE)."""
+    return _generator(seed, _STREAM_CREATE).random((n_ids, N_CREATE))
 
 
-def cycle_uniforms(seed: int, cycle: int, n_ids: int, out: np.ndarray | None = None) -> np.ndarray:
-    """Uniforms for cycle `cycle`'s decisions: shape (n_ids, N_DECIDE), row = person id; made in `out` if given."""
-    return _generator(seed, _STREAM_DECIDE, cycle).random((n_ids, N_DECIDE), out=out)
+def cycle_uniforms(seed: int, cycle: int, n_ids: int) -> np.ndarray:
+    """Uniforms for cycle `cycle`'s decisions: shape (n_ids, N_DECIDE), row = person id."""
+    return _generator(seed, _STREAM_DECIDE, cycle).random((n_ids, N_DECIDE))
 
 
 def decision_entropy(seeds: list[int]) -> tuple[np.ndarray, np.ndarray]:
