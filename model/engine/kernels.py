@@ -380,17 +380,19 @@ def refresh(L: Layout, t: Tables, r: Rows, at: np.ndarray, counts: KeyCounts, m:
 
 
 @_jit
-def _time_moves_on(L, m, at, block_shift, nb, n_job_keys, key_counts, d_, ids, band_, entry_age, entered, next_event,
+def _time_moves_on(L, m, block_shift, nb, n_job_keys, key_counts, d_, ids, band_, entry_age, entered, next_event,
                    band_at, age_band, months_base, exposure_base, cost_segment, exposure_segment, cost_key,
                    pathway_key, key_, death, leave_p, cost_, cost_disc, outcomes, outcomes_disc, cost_extra, since,
                    tis_lut, next_edge, next_age_edge, death_p, move_p, cost_rate, outcome_rate, df_costs, df_outcomes):
-    """`decide`'s passing of time for the rows at positions `at` (ascending), whose `next_event` has come (compiled;
-    views starting at the first, as `_decide`)."""
+    """`decide`'s passing of time for the rows whose `next_event` has come (compiled; views starting at the first,
+    as `_decide`). Every row's `next_event` is read here, not searched for first: a pass that listed the rows due
+    and a loop over them took longer (gone rows have NEVER)."""
     n_ages, age_step = death_p.shape[1], L.V * L.T
     n_keys = L.S1 * L.B * L.T
     c = L.cycle_months
-    for j in range(len(at)):
-        i = _u32(at[j])
+    for i in range(len(next_event)):
+        if next_event[i] > m:
+            continue
         d = _u32(d_[i])
         ab = age_band[i]
         if m >= band_at[i]:  # a new age band: one band further along the chance tables (or more)
@@ -524,14 +526,12 @@ def decide(L: Layout, t: Tables, r: Rows, m: int, u: np.ndarray, start: np.ndarr
     block."""
     def some(lo: int, hi: int) -> tuple:
         v = Rows(*(f[lo:hi] for f in r))
-        due = np.flatnonzero(v.next_event <= m)  # the rows time moves on (as fast as a compiled loop, measured)
-        if len(due):
-            _time_moves_on(L, m, due, BLOCK_SHIFT, counts_of.nb, counts_of.job_keys, counts_of.by_cost_key, v.d, v.ids,
-                           v.band, v.entry_age, v.entered, v.next_event, v.band_at, v.age_band, v.months_base,
-                           v.exposure_base, v.cost_segment, v.exposure_segment, v.cost_key, v.pathway_key, v.key,
-                           v.death, v.leave_p, v.cost, v.cost_disc, v.outcomes, v.outcomes_disc, v.cost_extra, v.since,
-                           t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p, t.cost_rate, t.outcome_rate,
-                           t.df_costs, t.df_outcomes)
+        _time_moves_on(L, m, BLOCK_SHIFT, counts_of.nb, counts_of.job_keys, counts_of.by_cost_key, v.d, v.ids,
+                       v.band, v.entry_age, v.entered, v.next_event, v.band_at, v.age_band, v.months_base,
+                       v.exposure_base, v.cost_segment, v.exposure_segment, v.cost_key, v.pathway_key, v.key,
+                       v.death, v.leave_p, v.cost, v.cost_disc, v.outcomes, v.outcomes_disc, v.cost_extra, v.since,
+                       t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p, t.cost_rate, t.outcome_rate,
+                       t.df_costs, t.df_outcomes)
         out = _decide(m, u, start, exit_col, exit_col + 1, exit_col + 2, L.gone, v.d, v.ids, v.state, v.retire_at,
                       v.leave_p, v.key, t.total, t.cum)
         return (out[0] + lo, out[1], out[2] + lo, out[3], out[4]) if lo else out
