@@ -6,7 +6,6 @@ import json
 from html.parser import HTMLParser
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from helpers import SCENARIOS, small, write_yaml
@@ -386,49 +385,6 @@ def test_a_psas_policy_draws_are_paired_as_they_come_and_let_go(monkeypatch):
         out = compare(validate_scenario(base), [validate_scenario(pol)], psa=8, tornado=False)
     assert len(held) == 8 and len(out.runs) == 8
     assert most[0] <= 3  # a chunk of 2, and the first draw, kept for the report
-
-
-def test_with_workers_a_policys_parameter_sets_are_drawn_while_the_baseline_runs(monkeypatch):
-    # the baseline's draws run in worker processes while this process draws the policy's parameter sets; the
-    # numbers are those of drawing them first, and a policy draw that breaks a rule is still named
-    import threading
-
-    import model.analysis.compare as compare_module
-    from model.analysis.parameter_space import ParameterSpace
-    from model.scenario.problems import Problem
-
-    base, pol = _pair()
-    for d in (base, pol):
-        d["transitions"]["supported_employment"]["day_service"]["annual"] = {"dist": "beta", "a": 20, "b": 80}
-    b, p = validate_scenario(base), validate_scenario(pol)
-    alone = compare(b, [p], psa=4, tornado=False, decomposition_runs=0)
-    policy_drawn = threading.Event()
-    draw_specs, simulate_draws = compare_module.draw_specs, compare_module.simulate_draws
-
-    def drawn(scenario, *args):
-        if scenario is p:
-            policy_drawn.set()
-        return draw_specs(scenario, *args)
-
-    def baseline_waits(*args, **kwargs):  # the baseline's runs end only once the policy's drawing has begun
-        assert policy_drawn.wait(timeout=20), "the policy's parameter sets were not drawn while the baseline ran"
-        return simulate_draws(*args, **kwargs)
-
-    monkeypatch.setattr(compare_module, "draw_specs", drawn)
-    monkeypatch.setattr(compare_module, "simulate_draws", baseline_waits)
-    together = compare(b, [p], psa=4, tornado=False, decomposition_runs=0, workers=2)
-    pd.testing.assert_frame_equal(together.runs, alone.runs)
-
-    spec_at = ParameterSpace.spec_at
-
-    def policy_breaks(self, x):
-        if self.source == p.name:
-            raise ScenarioError(p.name, [Problem("policy", "the chances out of a state add up to more than 1")])
-        return spec_at(self, x)
-
-    monkeypatch.setattr(ParameterSpace, "spec_at", policy_breaks)
-    with pytest.raises(ScenarioError, match="PSA draw 0"):
-        compare(b, [p], psa=4, tornado=False, decomposition_runs=0, workers=2)
 
 
 def test_one_run_never_claims_a_share_of_runs():

@@ -15,7 +15,6 @@ from __future__ import annotations
 import gc
 import math
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -473,38 +472,29 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
         mode = "psa"
         seeds = [root] * psa if psa_common_numbers else replication_seeds(root, psa)
         base_draws, table = draw_specs(baseline, psa, root, psa_sample)
-        # With worker processes running the baseline's draws, this process draws the policies' parameter sets
-        # meanwhile, in a thread, rather than while the workers wait.
-        drawing = ThreadPoolExecutor(1) if workers > 1 else None
-        try:
-            pending = [drawing.submit(draw_specs, p, psa, root, psa_sample) if drawing else None for p in policies]
-            base_runs = simulate_draws(base_draws, seed=root, people=False, seeds=seeds, progress=within(psa),
-                                       workers=workers)
-            tick(psa)
-            draws_table = table
-            first[baseline.name] = base_runs[0]
-            for p, future in zip(policies, pending):
-                pdraws, ptable = future.result() if future else draw_specs(p, psa, root, psa_sample)
-                draws_table = pd.concat([draws_table, ptable.drop(columns=[c for c in ptable if c in draws_table])],
-                                        axis=1)
-                # each draw paired as it comes and then let go: only the baseline's draws are held to the end
-                calibrated = psa_sample is not None and psa_sample.scenario == p.name
-                reproduces = []
-                for i, (b, r) in enumerate(zip(base_runs, each_draw(pdraws, seed=root, people=False, seeds=seeds,
-                                                                     progress=within(psa), workers=workers))):
-                    if i == 0:
-                        first[p.name] = r
-                    if calibrated:
-                        reproduces.append(psa_sample.within(r))
-                    y, t = pair_run(p.name, i, b, r)
-                    yearly_parts.append(y)
-                    run_rows.append(t)
-                tick(psa)
+        base_runs = simulate_draws(base_draws, seed=root, people=False, seeds=seeds, progress=within(psa),
+                                   workers=workers)
+        tick(psa)
+        draws_table = table
+        first[baseline.name] = base_runs[0]
+        for p in policies:
+            pdraws, ptable = draw_specs(p, psa, root, psa_sample)
+            draws_table = pd.concat([draws_table, ptable.drop(columns=[c for c in ptable if c in draws_table])], axis=1)
+            # each draw paired as it comes and then let go: only the baseline's draws are held to the end
+            calibrated = psa_sample is not None and psa_sample.scenario == p.name
+            reproduces = []
+            for i, (b, r) in enumerate(zip(base_runs, each_draw(pdraws, seed=root, people=False, seeds=seeds,
+                                                                 progress=within(psa), workers=workers))):
+                if i == 0:
+                    first[p.name] = r
                 if calibrated:
-                    notes.append(psa_sample.reproduced(reproduces))
-        finally:
-            if drawing:
-                drawing.shutdown(wait=False, cancel_futures=True)
+                    reproduces.append(psa_sample.within(r))
+                y, t = pair_run(p.name, i, b, r)
+                yearly_parts.append(y)
+                run_rows.append(t)
+            tick(psa)
+            if calibrated:
+                notes.append(psa_sample.reproduced(reproduces))
     else:
         mode = "reps"
         seeds = [root] if reps <= 1 else replication_seeds(root, reps)
