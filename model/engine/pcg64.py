@@ -160,10 +160,11 @@ _POOL = 4
 
 
 @_inline
-def _hashmix(value, hash_const):
-    """One word hashed; returns it and the next hash constant (32-bit arithmetic held in uint64)."""
+def _hashmix(value, hash_const, mult):
+    """One word hashed; returns it and the next hash constant (32-bit arithmetic held in uint64). The pool is mixed
+    with `_MULT_A`, the generator's seed drawn from it with `_MULT_B`."""
     value = (value ^ hash_const) & _MASK32
-    hash_const = (hash_const * _MULT_A) & _MASK32
+    hash_const = (hash_const * mult) & _MASK32
     value = (value * hash_const) & _MASK32
     return value ^ (value >> _U16), hash_const
 
@@ -182,24 +183,21 @@ def seeded(entropy):
     pool = np.zeros(_POOL, dtype=np.uint64)
     h = _INIT_A
     for i in range(_POOL):
-        pool[i], h = _hashmix(np.uint64(entropy[i]) if i < len(entropy) else _U0, h)
+        pool[i], h = _hashmix(np.uint64(entropy[i]) if i < len(entropy) else _U0, h, _MULT_A)
     for src in range(_POOL):
         for dst in range(_POOL):
             if src != dst:
-                v, h = _hashmix(pool[src], h)
+                v, h = _hashmix(pool[src], h, _MULT_A)
                 pool[dst] = _mix(pool[dst], v)
     for src in range(_POOL, len(entropy)):
         for dst in range(_POOL):
-            v, h = _hashmix(np.uint64(entropy[src]), h)
+            v, h = _hashmix(np.uint64(entropy[src]), h, _MULT_A)
             pool[dst] = _mix(pool[dst], v)
     # generate_state(4, uint64): eight 32-bit words from the pool in turn, read as four little-endian uint64
     words = np.zeros(8, dtype=np.uint64)
     h = _INIT_B
     for i in range(8):
-        v = (pool[i % _POOL] ^ h) & _MASK32
-        h = (h * _MULT_B) & _MASK32
-        v = (v * h) & _MASK32
-        words[i] = v ^ (v >> _U16)
+        words[i], h = _hashmix(pool[i % _POOL], h, _MULT_B)
     seed_hi, seed_lo = words[0] | (words[1] << _U32), words[2] | (words[3] << _U32)
     inc_hi, inc_lo = words[4] | (words[5] << _U32), words[6] | (words[7] << _U32)
     # pcg64_srandom_r: the increment is the sequence shifted left and odd; one step, add the seed, one step
