@@ -53,6 +53,8 @@ _FIELDS = dict(
     cost_segment=_I8, cost_key=_I32, hours_k=_I8, pathway_key=_I32, cost_extra=float,
     # The cycle from which a person's cost and outcome are not yet in their totals (`kernels.settle`):
     since=_I32,
+    # How and when a person left (the order of EXIT_STATES; the cycle), for their person row:
+    exit_k=_I8, exit_cycle=_I32,
 )
 _NEVER = kernels.NEVER
 # Compact the arrays once this share of rows belongs to people who have left. A row that has left costs the
@@ -523,6 +525,8 @@ class VectorisedEngine:
         self.cycle += 1
         if self.gone > _COMPACT_SHARE * p.n:
             left = p.state == self.GONE
+            if self.person_totals:
+                self._keep_finished(np.flatnonzero(left))
             self.row_of[self._uid(p.d[left], p.ids[left])] = -1  # a uid's row is -1 once its row is gone
             p.compact(~left)
             self.row_of[self._uid(p.d, p.ids)] = np.arange(p.n)
@@ -537,10 +541,18 @@ class VectorisedEngine:
         self._refresh(leaving)
         self.exits_total += by_exit
         self.led.exited_many(by_exit, from_state)
-        if self.person_totals:  # the fields a person row reads are kept as they were when they left
-            self.finished.append(dict(self.p.rows(leaving), exit_state=self.GONE + exit_k,
-                                      exit_cycle=np.full(len(leaving), self.cycle)))
+        if self.person_totals:  # copied out with the other rows that have left when rows are compacted
+            self.p.exit_k[leaving] = exit_k
+            self.p.exit_cycle[leaving] = self.cycle
         self.gone += len(leaving)
+
+    def _keep_finished(self, at: np.ndarray) -> None:
+        """Keep the person rows of the rows at positions `at`, of people who have left. Nothing a person row reads
+        changes once a row has left (its money is then nothing a cycle), so they are copied out only when their rows
+        are about to go: at a compaction, not in every cycle."""
+        rows = self.p.rows(at)
+        rows["exit_state"] = self.GONE + rows["exit_k"].astype(_INT)
+        self.finished.append(rows)
 
     def _move(self, at: np.ndarray, dst: np.ndarray, u_hours: np.ndarray | None = None, charge: bool = True) -> tuple:
         """The rows at positions `at` enter the states `dst` (`kernels.move`; cached quantities not refreshed)."""
@@ -690,6 +702,8 @@ class VectorisedEngine:
         cycles_in = p.cycles_in[here].copy()
         cycles_in[np.arange(len(here)), p.state[here]] += self.cycle - np.maximum(p.state_start[here], 0)
         parts = list(self.finished) if self.D == 1 or not self.finished else [self._finished_of(draw)]
+        left = p.rows(np.flatnonzero((p.state == self.GONE) & (p.d == draw)))  # since the last compaction
+        parts.append(dict(left, exit_state=self.GONE + left["exit_k"].astype(_INT)))
         parts.append(dict(p.rows(here), cycles_in=cycles_in, exit_state=p.state[here], exit_cycle=np.full(len(here), -1)))
         cat = {k: np.concatenate([part[k] for part in parts]) for k in parts[-1]}
         order = np.argsort(cat["ids"], kind="stable")
