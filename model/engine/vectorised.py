@@ -86,11 +86,12 @@ class _People:
         # the fields the compiled loops take, made once per change of size rather than at every call
         self.kernel_rows = kernels.Rows(*(getattr(self, f) for f in kernels.Rows._fields))
 
-    def append(self, rows: dict) -> None:
-        """Add rows at the end (ids above every id of their draw)."""
+    def append(self, rows: dict, fill: dict) -> None:
+        """Add rows at the end (ids above every id of their draw): the fields in `rows`, the others all one value,
+        `fill`'s or 0."""
         k = len(rows["ids"])
         for name, arr in self._full.items():
-            arr[self.n : self.n + k] = rows[name]
+            arr[self.n : self.n + k] = rows[name] if name in rows else fill.get(name, 0)
         self.n += k
         self._views()
 
@@ -372,31 +373,28 @@ class VectorisedEngine:
         self.next_id = int(batch.ids[-1]) + 1
         cat = vars(batch)
         d = np.repeat(np.arange(self.D), n)
-        new = {name: np.zeros(k, dtype=dtype) for name, dtype in _FIELDS.items()}
-        new.update(d=d, ids=cat["ids"], band=cat["band"], entry_age=cat["age"].astype(float), state=cat["state"].copy(),
-                   wants_work=cat["wants_work"], personal_budget=cat["personal_budget"], personal_budget_u=cat["personal_budget_u"],
-                   model_k=np.full(k, -1, dtype=_INT), kept_from=np.full(k, -1, dtype=_INT),
-                   outcome_year=np.full(k, -1, dtype=_INT), cost_key=np.full(k, -1, dtype=_INT),  # not yet counted
-                   origin=cat["state"].copy(), entered=np.full(k, m, dtype=_INT),
-                   state_start=np.full(k, -1 if initial else m, dtype=_INT),
-                   cycles_in=np.zeros((k, spec.n_live), dtype=_INT))
+        new = dict(d=d, ids=cat["ids"], band=cat["band"], entry_age=cat["age"].astype(float), state=cat["state"],
+                   wants_work=cat["wants_work"], personal_budget=cat["personal_budget"],
+                   personal_budget_u=cat["personal_budget_u"], origin=cat["state"])
+        # the other fields start at 0, or at these
+        fill = dict(model_k=-1, kept_from=-1, outcome_year=-1, cost_key=-1,  # cost_key -1: not yet counted
+                    entered=m, state_start=-1 if initial else m)
         new["age_band"] = spec.cohort.age_band(new["entry_age"])
         if pol is not None:
             new["refer_ok"] = cat["wants_work"] & self.eligible[d, cat["band"]]
         if initial:  # months in the state and exposed to a decision at cycle 0 (`kernels.Rows`)
-            new["months_base"] = cat["months_in_state"].copy()
-            new["exposure_base"] = cat["months_in_state"].copy()
+            new["months_base"] = new["exposure_base"] = cat["months_in_state"]
             if pol is not None:
                 u = self.create_u[self._numbers_of(d), cat["ids"], streams.CREATE_ENTRY]
                 new["hours"] = np.where(cat["state"] == pol.work, self._hours(d, u), 0.0)
                 pathway = np.flatnonzero((cat["state"] == pol.support) | (cat["state"] == pol.waiting))
+                new["kept_from"] = np.full(k, -1, dtype=_I8)
                 new["kept_from"][pathway] = pol.day  # as the Mesa engine: a day service kept, never free
                 self._queue_add(self._uid(d[pathway], cat["ids"][pathway]), 0)
         else:  # 0 months in the state in this cycle, and none exposed to a decision until the next
-            new["months_base"] = np.full(k, -m * spec.calendar.cycle_months, dtype=_I32)
-            new["exposure_base"] = np.full(k, -(m + 1) * spec.calendar.cycle_months, dtype=_I32)
+            fill.update(months_base=-m * spec.calendar.cycle_months, exposure_base=-(m + 1) * spec.calendar.cycle_months)
         start = self.p.n
-        self.p.append(new)
+        self.p.append(new, fill)
         at = np.arange(start, self.p.n)
         kernels.ages_reached(self.layout, self.t, self._rows(), at, m)
         self.row_of[self._uid(d, cat["ids"])] = at
