@@ -56,13 +56,16 @@ def test_decisions_make_each_rows_numbers_as_numpy_lays_them_out():
     state = np.where(rng.random(n) < 0.1, gone, 0).astype(np.int8)
     retire_at = np.where(rng.random(n) < 0.05, m, never).astype(np.int32)
     leave_p = 0.3 * rng.random(n)
-    key = rng.integers(0, 2, n).astype(np.int32)
-    cum = np.array([[0.2, 0.35, 0.5], [0.0, 0.0, 0.0]])
+    # two rows of chances (0 and 2), each with a step of time exposed to a decision (0 months, then 1 or more)
+    key = 2 * rng.integers(0, 2, n).astype(np.int32)
+    exposure_base = rng.integers(-m - 2, -m + 2, n).astype(np.int32)
+    tis_lut = np.array([0, 1])
+    cum = np.array([[0.2, 0.35, 0.5], [0.1, 0.1, 0.6], [0.0, 0.0, 0.0], [0.0, 0.3, 0.3]])
     total = cum[:, -1].copy()
     cols = np.uint32(streams.DECIDE_EXIT), np.uint32(streams.DECIDE_MOVE), np.uint32(streams.DECIDE_HOURS)
     start = streams.cycle_starts(streams.decision_entropy(seeds), m)
     got = kernels._decide(m, np.zeros((1, 0, streams.N_DECIDE)), start, *cols, gone, d, ids, state, retire_at, leave_p,
-                          key, total, cum)
+                          key, exposure_base, 1, tis_lut, total, cum)
 
     u = [streams.cycle_uniforms(s, m, n_ids) for s in seeds]
     want = [[], [], [], [], []]
@@ -73,9 +76,11 @@ def test_decisions_make_each_rows_numbers_as_numpy_lays_them_out():
         if m >= retire_at[i] or x[streams.DECIDE_EXIT] < leave_p[i]:
             want[0].append(i)
             want[1].append(0.0 if m >= retire_at[i] else x[streams.DECIDE_EXIT])
-        elif x[streams.DECIDE_MOVE] < total[key[i]]:
+            continue
+        k = key[i] + tis_lut[min(max(0, exposure_base[i] + m), 1)]
+        if x[streams.DECIDE_MOVE] < total[k]:
             want[2].append(i)
-            want[3].append(int(np.argmax(x[streams.DECIDE_MOVE] < cum[key[i]])))
+            want[3].append(int(np.argmax(x[streams.DECIDE_MOVE] < cum[k])))
             want[4].append(x[streams.DECIDE_HOURS])
     assert len(want[0]) > 100 and len(want[2]) > 100
     for g, w in zip(got, want):

@@ -96,7 +96,7 @@ class Rows(NamedTuple):
     entered: np.ndarray
     age_band: np.ndarray
     # Months in the state and months exposed to a decision at the start of cycle m are these bases + m * cycle
-    # months (exposure never below 0): no row is visited every cycle to count them (`_next_event`).
+    # months (exposure never below 0): no row is visited every cycle to count them (`_next_event`, `_decide`).
     exposure_base: np.ndarray
     months_base: np.ndarray
     refer_ok: np.ndarray
@@ -116,8 +116,7 @@ class Rows(NamedTuple):
     personal_budget_u: np.ndarray
     cycles_in: np.ndarray
     # cached from the fields above
-    exposure_segment: np.ndarray
-    key: np.ndarray
+    key: np.ndarray  # its row of the chances tables at no time exposed: `_decide` adds the step of time exposed
     death: np.ndarray
     leave_p: np.ndarray
     next_event: np.ndarray  # the first cycle from which its age band or a step of time in its state changes
@@ -145,18 +144,16 @@ def _months(base, m, cycle_months):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _next_event(L, m, months_base, exposure_base, cost_segment, exposure_segment, band_at, next_edge):
-    """The first cycle from `m` at whose start a row's money steps on (time in its state reaching the next edge),
-    its chances step on (time exposed to a decision reaching the next edge) or it enters a new age band
-    (`band_at`); NEVER if none ever does."""
+def _next_event(L, m, months_base, cost_segment, band_at, next_edge):
+    """The first cycle from `m` at whose start a row's money steps on (time in its state reaching the next edge) or
+    it enters a new age band (`band_at`); NEVER if neither ever does. Its chances' step of time exposed to a decision
+    is not one: `_decide` works it out itself (it comes a cycle after the money's step, so each would have brought
+    every row moved up to date twice)."""
     c = L.cycle_months
     first = band_at
     edge = next_edge[cost_segment]
     if edge < NEVER:  # the first k with base + k * c >= edge
         first = min(first, max(m, -((months_base - edge) // c)))
-    edge = next_edge[exposure_segment]
-    if edge < NEVER:
-        first = min(first, max(m, -((exposure_base - edge) // c)))
     return first
 
 
@@ -287,8 +284,8 @@ def _stretch(each, upto, since, df, d):
 
 @_jit
 def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, d_, ids, state, band_, age_band,
-             exposure_base, months_base, band_at, refer_ok, model_k, kept_from_, hours_, spot, tis_lut, next_edge,
-             death_p, move_p, referral_from, hours_values, exposure_segment, key, next_event, death_, leave_p,
+             months_base, band_at, refer_ok, model_k, kept_from_, hours_, spot, tis_lut, next_edge,
+             death_p, move_p, referral_from, hours_values, key, next_event, death_, leave_p,
              cost_segment, cost_key, hours_k, pathway_key, place_cost, kept_waiting, kept_search, kept_work,
              kept_work_hours, cost_, cost_disc, outcomes, outcomes_disc, cost_extra, since, cost_rate, outcome_rate,
              state_cost, df_costs, df_outcomes):
@@ -316,7 +313,6 @@ def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, 
             key_counts[blk, _u32(where)] -= 1
             if pk >= 0:
                 pathway_counts[blk, _u32(pk)] -= 1
-        es = _seg(tis_lut, _months(exposure_base[i], m, L.cycle_months))
         # The policy variant of the chance tables (`transitions.cumulative_chances`); someone waiting moves as in
         # the state they came from (`Person.choose_move`).
         chances_of, v = st, 0
@@ -327,8 +323,7 @@ def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, 
                 v = 1
             if st == L.waiting and kept_from_[i] >= 0:
                 chances_of, v = kept_from_[i], 0
-        exposure_segment[i] = es
-        key[i] = (((((d * L.S1 + chances_of) * L.B + band) * L.A + ab) * L.V + v) * L.T) + es
+        key[i] = ((((d * L.S1 + chances_of) * L.B + band) * L.A + ab) * L.V + v) * L.T
         # exit chances
         death = 0.0 if gone else death_p[d, min(ab, n_ages - 1), band]
         death_[i] = death
@@ -336,8 +331,7 @@ def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, 
         # the step of time in the state that sets the cycle's cost and outcome (`end_of_cycle` reads them)
         cs = _seg(tis_lut, _months(months_base[i], m, L.cycle_months))
         cost_segment[i] = cs
-        next_event[i] = NEVER if gone else _next_event(L, m, months_base[i], exposure_base[i], cs, es, band_at[i],
-                                                       next_edge)
+        next_event[i] = NEVER if gone else _next_event(L, m, months_base[i], cs, band_at[i], next_edge)
         cost_key[i] = ((d * L.S1 + st) * L.B + band) * L.T + cs
         # in work, benefits and tax follow the job's weekly hours (`Spec.benefit_tax_earnings`): their column
         h = -1
@@ -370,9 +364,9 @@ def refresh(L: Layout, t: Tables, r: Rows, at: np.ndarray, counts: KeyCounts, m:
     cycle `m` (and when time next moves them on, `next_event`), and move them to their new keys in `counts`; with
     person totals kept, first add the cycles before cycle `m` since their money last changed to their totals."""
     return _refresh(L, at, m, BLOCK_SHIFT, counts.nb, counts.job_keys, counts.by_cost_key, counts.by_pathway_key, r.d,
-                    r.ids, r.state, r.band, r.age_band, r.exposure_base, r.months_base, r.band_at, r.refer_ok,
+                    r.ids, r.state, r.band, r.age_band, r.months_base, r.band_at, r.refer_ok,
                     r.model_k, r.kept_from, r.hours, r.spot, t.tis_lut, t.next_edge, t.death_p, t.move_p,
-                    t.referral_from, t.hours_values, r.exposure_segment, r.key, r.next_event, r.death, r.leave_p,
+                    t.referral_from, t.hours_values, r.key, r.next_event, r.death, r.leave_p,
                     r.cost_segment, r.cost_key, r.hours_k, r.pathway_key, t.place_cost,
                     t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours, r.cost, r.cost_disc, r.outcomes,
                     r.outcomes_disc, r.cost_extra, r.since, t.cost_rate, t.outcome_rate, t.state_cost, t.df_costs,
@@ -381,7 +375,7 @@ def refresh(L: Layout, t: Tables, r: Rows, at: np.ndarray, counts: KeyCounts, m:
 
 @_jit
 def _time_moves_on(L, m, block_shift, nb, n_job_keys, key_counts, d_, ids, band_, entry_age, entered, next_event,
-                   band_at, age_band, months_base, exposure_base, cost_segment, exposure_segment, cost_key,
+                   band_at, age_band, months_base, cost_segment, cost_key,
                    pathway_key, key_, death, leave_p, cost_, cost_disc, outcomes, outcomes_disc, cost_extra, since,
                    tis_lut, next_edge, next_age_edge, death_p, move_p, cost_rate, outcome_rate, df_costs, df_outcomes):
     """`decide`'s passing of time for the rows whose `next_event` has come (compiled; views starting at the first,
@@ -424,12 +418,7 @@ def _time_moves_on(L, m, block_shift, nb, n_job_keys, key_counts, d_, ids, band_
                 blk = _u32(d * nb + (ids[i] >> block_shift))
                 key_counts[blk, _u32(where)] -= 1
                 key_counts[blk, _u32(where + 2 * step)] += 1
-        es = _seg(tis_lut, _months(exposure_base[i], m, c))
-        if es != exposure_segment[i]:  # the chances of leaving the state step on
-            key_[i] += es - exposure_segment[i]
-            exposure_segment[i] = es
-        next_event[i] = _next_event(L, m, months_base[i], exposure_base[i], cost_segment[i], es, band_at[i],
-                                    next_edge)
+        next_event[i] = _next_event(L, m, months_base[i], cost_segment[i], band_at[i], next_edge)
 
 
 # A gap in a stream of at most this many draws is crossed with a table (`pcg64.jumps`), a longer one by
@@ -438,8 +427,10 @@ _JUMP = 64
 
 
 @_jit
-def _decide(m, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p, key_, total, cum):
-    """`decide`'s decisions on some rows (compiled; views starting at the first, as `_time_moves_on`). With `start`
+def _decide(m, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p, key_, exposure_base,
+            cycle_months, tis_lut, total, cum):
+    """`decide`'s decisions on some rows (compiled; views starting at the first, as `_time_moves_on`). A row's row
+    of chances is its `key` and its step of time exposed to a decision (`exposure_base`), worked out here. With `start`
     (a row per draw: where its stream of the cycle's uniforms starts, `streams.cycle_starts`) each row's uniforms
     are made here, in the stream's order (columns of `streams`' layout: row id * N_DECIDE + column); without it
     (no rows) they are read from `u`, the one array every draw shares."""
@@ -488,7 +479,7 @@ def _decide(m, u, start, exit_col, move_col, hours_col, gone, d, ids, state, ret
             if inline:
                 at[k], s_hi[k], s_lo[k] = upto, h, lo
             continue
-        key = _u32(key_[i])
+        key = _u32(key_[i] + _seg(tis_lut, _months(exposure_base[i], m, cycle_months)))
         if inline:
             h, lo, x = pcg64.next_uniform(h, lo, start[k, 2], start[k, 3])
             upto += 1
@@ -528,12 +519,12 @@ def decide(L: Layout, t: Tables, r: Rows, m: int, u: np.ndarray, start: np.ndarr
         v = Rows(*(f[lo:hi] for f in r))
         _time_moves_on(L, m, BLOCK_SHIFT, counts_of.nb, counts_of.job_keys, counts_of.by_cost_key, v.d, v.ids,
                        v.band, v.entry_age, v.entered, v.next_event, v.band_at, v.age_band, v.months_base,
-                       v.exposure_base, v.cost_segment, v.exposure_segment, v.cost_key, v.pathway_key, v.key,
+                       v.cost_segment, v.cost_key, v.pathway_key, v.key,
                        v.death, v.leave_p, v.cost, v.cost_disc, v.outcomes, v.outcomes_disc, v.cost_extra, v.since,
                        t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p, t.cost_rate, t.outcome_rate,
                        t.df_costs, t.df_outcomes)
         out = _decide(m, u, start, exit_col, exit_col + 1, exit_col + 2, L.gone, v.d, v.ids, v.state, v.retire_at,
-                      v.leave_p, v.key, t.total, t.cum)
+                      v.leave_p, v.key, v.exposure_base, L.cycle_months, t.tis_lut, t.total, t.cum)
         return (out[0] + lo, out[1], out[2] + lo, out[3], out[4]) if lo else out
 
     exit_col = columns[0]
