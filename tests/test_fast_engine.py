@@ -42,6 +42,21 @@ def test_exact_sums_by_draw_are_math_fsum_bit_for_bit():
         assert got.tolist() == [math.fsum([start[k], *values[d == k]]) for k in range(n_draws)]
 
 
+def test_every_draws_waiting_list_is_served_as_one_list_is():
+    # the fast engine serves all its draws' lists in one loop: each must get exactly what `fill_places` gives it
+    from model.engine.policy import fill_places
+
+    rng = np.random.default_rng(4)
+    for _ in range(200):
+        D, K = rng.integers(1, 5), rng.integers(1, 4)
+        free = np.round(rng.uniform(-2, 6, (D, K)), 1)
+        free[rng.random((D, K)) < 0.2] = np.inf
+        draw = np.sort(rng.integers(0, D, rng.integers(0, 20)))
+        got = kernels.fill_places_by_draw(free, draw)
+        for d in range(D):
+            assert np.array_equal(got[draw == d], fill_places(free[d], int((draw == d).sum())))
+
+
 def test_block_places_kept_as_people_come_and_go_equal_a_recount_every_cycle():
     # the engine counts block places filled once, then adds admissions and frees the places of people who leave
     # support or the model; a place freed twice, or never, would let the budget buy the wrong number of places

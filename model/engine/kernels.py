@@ -701,6 +701,48 @@ def keep_rows(arr: np.ndarray, at: np.ndarray) -> None:
 
 
 @_jit
+def fill_places_by_draw(free, draw):
+    """`policy.fill_places` for every draw's waiting list at once: `free` places by draw and service model, and
+    the draw of each entry of the lists, sorted by draw and in order within each; the service model of each
+    entry (-1: no place). Whole free places of the first model first, then the next model's."""
+    D, K = free.shape
+    n = np.zeros(D)
+    for j in range(len(draw)):
+        n[draw[j]] += 1
+    upto = np.zeros((D, K))  # the places of models up to each, by draw, as far as the list reaches
+    for d in range(D):
+        filled = 0.0
+        for k in range(K):
+            f = free[d, k]
+            filled = filled + (np.floor(max(0.0, min(f, n[d] - filled))) if np.isfinite(f) else n[d] - filled)
+            upto[d, k] = filled
+    out = np.empty(len(draw), dtype=np.int64)
+    rank, prev = 0, -1
+    for j in range(len(draw)):
+        d = draw[j]
+        if d != prev:  # the first of its draw's list
+            rank, prev = 0, d
+        model = 0
+        while model < K and rank >= upto[d, model]:
+            model += 1
+        out[j] = model if model < K else -1
+        rank += 1
+    return out
+
+
+@_jit
+def new_work_year(d, state, outcome_year, work, year, D):
+    """Everyone in work (`state` is `work`) not yet counted in financial year `year`: counted now (their
+    `outcome_year` set), by draw."""
+    out = np.zeros(D, dtype=np.int64)
+    for i in range(len(state)):
+        if state[i] == work and outcome_year[i] != year:
+            outcome_year[i] = year
+            out[d[i]] += 1
+    return out
+
+
+@_jit
 def sum_by_draw(d, values, D):
     """Sums of a row quantity by draw, added in row order."""
     out = np.zeros(D)

@@ -118,6 +118,34 @@ def _names(spec: Spec) -> _Names:
     return _names_of(tuple(spec.states), spec.n_live)
 
 
+@dataclass(frozen=True)
+class DrawTables:
+    """What a cycle's ledger reads from each draw's spec, stacked by draw: made once per period of numbers, not
+    every cycle."""
+
+    investment: np.ndarray  # [draw, cycle] the policy's scheduled investment (0 without)
+    returned: np.ndarray  # [draw] whether money moved but not spent goes back to day services
+    pb_place_cost: np.ndarray  # [draw] what a place bought with a personal budget costs
+    proactive: np.ndarray  # [service] whether each service is proactive
+    reactive: np.ndarray
+    df_costs: np.ndarray  # [draw, cycle] discount factors
+    df_outcomes: np.ndarray
+
+    @classmethod
+    def of(cls, specs: list[Spec]) -> "DrawTables":
+        """The tables of these draws' specs."""
+        spec, n = specs[0], specs[0].calendar.n_cycles
+        pols = [s.policy for s in specs]
+        kinds = np.array(spec.costs.service_kind)
+        return cls(investment=np.array([np.zeros(n) if p is None or p.investment is None else p.investment
+                                        for p in pols], dtype=float),
+                   returned=np.array([p is not None and p.unspent == "returned_to_day_services" for p in pols]),
+                   pb_place_cost=np.array([0.0 if p is None else p.place_cost[0] for p in pols], dtype=float),
+                   proactive=kinds == "proactive", reactive=kinds == "reactive",
+                   df_costs=np.array([s.discount.costs for s in specs], dtype=float),
+                   df_outcomes=np.array([s.discount.outcomes for s in specs], dtype=float))
+
+
 class CycleLedger:
     """What happened in one cycle, recorded by an engine through these methods and closed into a row per draw.
 
@@ -127,11 +155,13 @@ class CycleLedger:
     is the only writer of its figures: engines call its methods, never set its fields.
     """
 
-    def __init__(self, specs: Spec | list[Spec], cycle: int):
+    def __init__(self, specs: Spec | list[Spec], cycle: int, tables: DrawTables | None = None):
+        """`tables`: the draws' `DrawTables`, when the engine keeps them (made here otherwise)."""
         specs = [specs] if isinstance(specs, Spec) else list(specs)
         self.spec = spec = specs[0]  # the layout (states, services, models) is the same in every draw
         self.specs = specs
         self.cycle = cycle
+        self._tables = tables
         D, S = len(specs), spec.n_live
         self.D = D
         self._exits = np.zeros((D, len(EXIT_STATES)), dtype=np.int64)
@@ -279,7 +309,7 @@ class CycleLedger:
         self._kept_jobs += tallies[:, 1:3]
         self._job_outcomes += tallies[:, 3]
         if self.spec.policy is not None:
-            self._pb_spend += tallies[:, 0] * np.array([s.policy.place_cost[0] for s in self.specs])
+            self._pb_spend += tallies[:, 0] * self.tables.pb_place_cost
             self._employment_spend += sums[:, 5]
 
     def policy_cycle(self, split: tuple[np.ndarray, np.ndarray, np.ndarray], budget: np.ndarray, places: np.ndarray,
@@ -305,6 +335,13 @@ class CycleLedger:
         self._centre_costs[:] = np.column_stack(costs)
         self._centres_open[:] = n_open
 
+    @property
+    def tables(self) -> DrawTables:
+        """The draws' `DrawTables`."""
+        if self._tables is None:
+            self._tables = DrawTables.of(self.specs)
+        return self._tables
+
     def close(self, exits_total: dict[str, int], month: dict | None = None) -> dict:
         """The cycle's row of the monthly table (one draw), led by `month`: the cycle's calendar columns (made here
         if None; an engine that adds them itself gives {})."""
@@ -316,7 +353,7 @@ class CycleLedger:
     def columns(self, exits_total: np.ndarray) -> dict[str, np.ndarray]:
         """The cycle's monthly columns after the calendar ones, each an array over draws (`exits_total`: people
         gone by each exit so far, by draw). Whole-number columns are int64."""
-        spec, m, specs = self.spec, self.cycle, self.specs
+        spec, m, tables = self.spec, self.cycle, self.tables
         names = _names(spec)
         S = spec.n_live
         col: dict[str, np.ndarray] = {}
@@ -343,9 +380,7 @@ class CycleLedger:
         if spec.policy is not None:
             pol = spec.policy
             released, moved, saving, budget, carried, set_up = self._policy.T
-            scheduled = np.array([float(s.policy.investment[m]) if s.policy.investment is not None else 0.0
-                                  for s in specs])
-            investment = scheduled + set_up
+            investment = tables.investment[:, m] + set_up
             col.update(released=released, moved=moved, saving=saving, employment_budget=budget,
                        carried_forward=carried, investment=investment)
             col.update(zip(_model_columns(pol.model_names, "places"), self._places.T))
@@ -356,8 +391,7 @@ class CycleLedger:
             col["employment_underspend"] = underspend
             col["pb_employment_spend"] = self._pb_spend
             # Money moved out of day services that employment support did not spend, paid back to day services.
-            returns = np.array([s.policy.unspent == "returned_to_day_services" for s in specs])
-            returned = np.where(returns, np.minimum(moved, np.maximum(0.0, underspend)), 0.0)
+            returned = np.where(tables.returned, np.minimum(moved, np.maximum(0.0, underspend)), 0.0)
             col["returned_to_day_services"] = returned
             by_service[:, spec.costs.state_service[pol.day]] += returned
         col["centres_open"] = self._centres_open
@@ -368,9 +402,8 @@ class CycleLedger:
         col.update((f"cost_{s}", v) for s, v in zip(spec.costs.services, by_service.T))
         # Up-front costs are the council's, apart from its services' running costs.
         council = _row_sums(by_service) + investment
-        kinds = np.array(spec.costs.service_kind)
-        proactive = _row_sums(by_service[:, kinds == "proactive"])
-        reactive = _row_sums(by_service[:, kinds == "reactive"])
+        proactive = _row_sums(by_service[:, tables.proactive])
+        reactive = _row_sums(by_service[:, tables.reactive])
         col["cost_council"] = council
         col["cost_proactive"] = proactive
         col["cost_reactive"] = reactive
@@ -386,12 +419,12 @@ class CycleLedger:
         col["cost_public_purse"] = purse
         col["hours_worked"] = self._hours
         col["outcomes"] = self._outcomes
-        df = np.array([float(s.discount.costs[m]) for s in specs])
+        df = tables.df_costs[:, m]
         start_cost, start_outcomes, start_purse = self._start.T
         col["discount_factor"] = df
         col["cost_council_disc"] = council * df + start_cost
         col["cost_public_purse_disc"] = purse * df + start_purse
-        df_outcomes = np.array([float(s.discount.outcomes[m]) for s in specs])
+        df_outcomes = tables.df_outcomes[:, m]
         col["outcomes_disc"] = self._outcomes * df_outcomes + start_outcomes
         return col
 

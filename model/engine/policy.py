@@ -147,8 +147,9 @@ class CentreClosures:
     def __init__(self, params: CentreParams | Sequence[CentreParams]):
         self.params = params
         self.open = np.array([p.count for p in self._params], dtype=np.int64)
-        self._at: list[int] = []  # cycles in which centres closed in some draw
-        self._closed: list[np.ndarray] = []  # how many closed then, by draw
+        # Cycles in which centres closed in some draw, and how many closed then by draw: arrays, read every cycle.
+        self._at = np.zeros((0, 1), dtype=np.int64)
+        self._closed = np.zeros((0, len(self.open)), dtype=np.int64)
 
     @property
     def params(self) -> list[CentreParams]:
@@ -177,8 +178,8 @@ class CentreClosures:
             self.open = n - can
             closed += can
         if closed.any():
-            self._at.append(cycle)
-            self._closed.append(closed)
+            self._at = np.vstack([self._at, [[cycle]]])
+            self._closed = np.vstack([self._closed, closed])
         return closed
 
     def costs(self, cycle: int) -> tuple[np.ndarray, np.ndarray]:
@@ -186,9 +187,8 @@ class CentreClosures:
         recently closed ones) this cycle, by draw."""
         consulting = np.zeros(len(self.open), dtype=np.int64)
         running = np.zeros(len(self.open), dtype=np.int64)
-        if self._at:
-            at = np.array(self._at)[:, None]
-            closed = np.array(self._closed)
+        if len(self._at):
+            at, closed = self._at, self._closed
             consulting = (closed * (cycle < at + self._consult)).sum(axis=0)
             ends = at + self._consult
             running = (closed * ((ends <= cycle) & (cycle < ends + self._double))).sum(axis=0)

@@ -33,7 +33,7 @@ import pandas as pd
 
 from model.compile.spec import Spec
 from model.engine import kernels, people, streams
-from model.engine.ledger import CycleLedger, financial_year, month_info, record_columns
+from model.engine.ledger import CycleLedger, DrawTables, financial_year, month_info, record_columns
 from model.engine.policy import BudgetLedger, CentreClosures, fill_places
 from model.engine.threads import RowThreads
 from model.scenario.schema import EXIT_STATES
@@ -123,22 +123,6 @@ def _check_shared(specs: Sequence[Spec]) -> None:
     if any(_layout(b) != first for b in specs[1:]):
         raise ValueError("draws run together must share states, bands, age bands, time-in-state steps, "
                          "cycles, service models and the number of people entering and at the start")
-
-
-def _fill_places_by_draw(free: np.ndarray, draw: np.ndarray) -> np.ndarray:
-    """`policy.fill_places` for every draw's waiting list at once: `free` places by draw and service model, and
-    the draw of each entry of the lists, sorted by draw and in order within each; the service model of each
-    entry (-1: no place)."""
-    D, K = free.shape
-    n = np.bincount(draw, minlength=D).astype(float)
-    rank = np.arange(len(draw)) - (np.cumsum(n) - n)[draw]  # place in its own draw's list
-    filled, upto = np.zeros(D), np.zeros((D, K))
-    for k in range(K):  # whole free places of the first model first, then the next model's
-        f = free[:, k]
-        filled = filled + np.where(np.isfinite(f), np.floor(np.maximum(0.0, np.minimum(f, n - filled))), n - filled)
-        upto[:, k] = filled
-    model = (rank[:, None] >= upto[draw]).sum(axis=1)
-    return np.where(model < K, model, -1)
 
 
 class VectorisedEngine:
@@ -240,6 +224,7 @@ class VectorisedEngine:
         self.spec = spec = specs[0]
         self.pols = [s.policy for s in specs]
         self.cohorts = people.cohort_tables([s.cohort for s in specs])  # who enters, by draw
+        self._ledger_tables = DrawTables.of(specs)  # what each cycle's ledger reads from the specs
         pol = spec.policy
 
         def stack(fn) -> np.ndarray:
@@ -477,7 +462,7 @@ class VectorisedEngine:
             self._switches.pop(0)
             self._new_period()
         spec, pol, m, D = self.spec, self.pol, self.cycle, self.D
-        self.led = led = CycleLedger(self.specs, m)
+        self.led = led = CycleLedger(self.specs, m, self._ledger_tables)
         if m == 0 and self._start is not None:
             for dd, start in enumerate(self._start):
                 led.start_point(*start, draw=dd)
@@ -599,9 +584,7 @@ class VectorisedEngine:
         year = financial_year(self.spec, m)
         if year != self._outcome_year:  # a new financial year: everyone in work is a job outcome in it
             self._outcome_year = year
-            w = np.flatnonzero((p.state == work) & (p.outcome_year != year))
-            p.outcome_year[w] = year
-            self._work_tallies[:, 3] += np.bincount(p.d[w], minlength=self.D)
+            self._work_tallies[:, 3] += kernels.new_work_year(p.d, p.state, p.outcome_year, work, year, self.D)
         for column, uids, start in self._milestones.pop(m, []):
             at = self.row_of[uids]
             at = at[at >= 0]
@@ -622,7 +605,7 @@ class VectorisedEngine:
         q_d = q_uid // n_ids
         order = np.lexsort((q_uid, q_join, q_d))
         q_uid, q_join, q_d = q_uid[order], q_join[order], q_d[order]
-        models = _fill_places_by_draw(places - occupied, q_d)
+        models = kernels.fill_places_by_draw(places - occupied, q_d)
         taken = models >= 0
         admissions, waited = np.zeros(D, dtype=_INT), np.zeros(D)
         if taken.any():
