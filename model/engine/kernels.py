@@ -743,6 +743,38 @@ def new_work_year(d, state, outcome_year, work, year, D):
 
 
 @_jit
+def into_work(at, d_, ids, state, outcome_year, job_starts, work, year, n_ids, D):
+    """Of the rows at positions `at` (each once), those in work: counted as a job outcome in financial year `year` if
+    not one already (their `outcome_year` set; by draw), and the uids (d * n_ids + id) of those whose job started in
+    the run."""
+    outcomes = np.zeros(D, dtype=np.int64)
+    started = np.empty(len(at), dtype=np.int64)
+    k = 0
+    for j in range(len(at)):
+        i = _u32(at[j])
+        if state[i] != work:
+            continue
+        if outcome_year[i] != year:
+            outcome_year[i] = year
+            outcomes[d_[i]] += 1
+        if job_starts[i] > 0:
+            started[k] = np.int64(d_[i]) * n_ids + ids[i]
+            k += 1
+    return outcomes, started[:k]
+
+
+@_jit
+def still_in_job(uids, row_of, d_, state, state_start, work, start, D):
+    """Of the people `uids`, by draw, those still in the model and in the job they started in cycle `start`."""
+    out = np.zeros(D, dtype=np.int64)
+    for u in uids:
+        i = row_of[u]
+        if i >= 0 and state[i] == work and state_start[i] == start:
+            out[d_[i]] += 1
+    return out
+
+
+@_jit
 def sum_by_draw(d, values, D):
     """Sums of a row quantity by draw, added in row order."""
     out = np.zeros(D)
