@@ -60,7 +60,7 @@ class Cohort:
     inflow_entry_cum: np.ndarray
     entry_states: np.ndarray
 
-    @property
+    @functools.cached_property  # read every cycle by the fast engine; a cohort's counts never change
     def n_ids(self) -> int:
         """Every person id a run creates: the initial stock and all entrants."""
         return sum(g.count for g in self.initial_groups) + int(self.inflow.sum())

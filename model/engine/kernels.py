@@ -775,6 +775,20 @@ def still_in_job(uids, row_of, d_, state, state_start, work, start, D):
 
 
 @_jit
+def close_centres(attendance, n_open, close_below, places_each):
+    """`CentreClosures.update`'s closures, draw by draw: a centre closes while some are open, attendance is below
+    `close_below` of the places open and the others can take everyone. Changes `n_open`; returns how many closed."""
+    closed = np.zeros(len(attendance), dtype=np.int64)
+    for d in range(len(attendance)):
+        a, n = attendance[d], n_open[d]
+        while n > 0 and a < close_below[d] * n * places_each[d] and a <= (n - 1) * places_each[d]:
+            n -= 1
+            closed[d] += 1
+        n_open[d] = n
+    return closed
+
+
+@_jit
 def sum_by_draw(d, values, D):
     """Sums of a row quantity by draw, added in row order."""
     out = np.zeros(D)
