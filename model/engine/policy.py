@@ -73,6 +73,7 @@ class BudgetLedger:
         self._params = p = [params] if isinstance(params, PolicyParams) else list(params)
         self._base = np.array([x.base_budget for x in p])
         self._lag = np.array([x.lag_cycles if x.money_follows else -1 for x in p])  # -1: money does not follow
+        self._lags = np.unique(self._lag[self._lag >= 0]).tolist()  # the lags some draw has
         self._carries = np.array([x.unspent == "carried_forward" for x in p])
         self._set_up = np.array([x.set_up_per_place for x in p])
         self._place_cost = np.stack([x.place_cost for x in p]).astype(float)
@@ -107,11 +108,13 @@ class BudgetLedger:
     def split(self, cycle: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(released, moved, saving) per cycle by draw, as of `cycle` (cycles are asked for in order)."""
         for c in range(self._folded + 1, cycle + 1):
-            self._released = kernels.fsum_by_draw(self._released, *self._of(c))
-            for lag in np.unique(self._lag[(self._lag >= 0) & (self._lag <= c)]).tolist():
-                d, a = self._of(c - lag)
-                mine = self._lag[d] == lag
-                self._moved = kernels.fsum_by_draw(self._moved, d[mine], a[mine])
+            if c in self._new:  # a cycle with no releases adds nothing
+                self._released = kernels.fsum_by_draw(self._released, *self._of(c))
+            for lag in self._lags:
+                if lag <= c and c - lag in self._new:
+                    d, a = self._of(c - lag)
+                    mine = self._lag[d] == lag
+                    self._moved = kernels.fsum_by_draw(self._moved, d[mine], a[mine])
         self._folded = max(self._folded, cycle)
         return self._released, self._moved, self._released - self._moved
 
