@@ -2,7 +2,8 @@
 decisions), what time changes for the rows it moves on (a new age band, a new step of time in a state), what
 happens to the rows that leave or move (exits, moves, referrals, job starts, admissions from a waiting list), the
 refresh of a row's cached quantities and of the counts of rows by key (`KeyCounts`), a cycle's money from those
-counts, person totals (`settle`), compaction (`keep_rows`), and exact sums by draw (`fsum_by_draw`).
+counts, person totals (`settle`), compaction (`keep_rows`), exact sums by draw (`fsum_by_draw`), and the small loops
+over a cycle's waiting lists, work tallies and centres that numpy did in many calls a cycle.
 
 Each loop visits rows (or keys) in order and adds in that order, so a sum over a draw's rows is the same whichever
 other draws run beside it, and the same from one machine to the next. `decide` shares the rows among threads by

@@ -149,4 +149,3 @@ def _entrants(band_cum, entry_cum, entry_states, wants_work_share, pb_share, cre
             wants_work[i] = u[_WANTS_WORK] < wants_work_share[d, b]
             personal_budget[i] = u[_PERSONAL_BUDGET] < pb_share[d]
             pb_u[i] = u[_PERSONAL_BUDGET]
-

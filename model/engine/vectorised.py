@@ -2,9 +2,10 @@
 
 A row is one person under one parameter set (a "draw"): a single run has one draw, and a probabilistic
 sensitivity analysis runs many draws over the same people in one call, every draw reading the same
-random numbers. Rows are preallocated for every person the run will create. Someone who leaves is
-copied out to the per-person table (when person rows are kept) and their row is marked with a sentinel
-state (`GONE`) that costs nothing and never moves; rows are compacted only now and then.
+random numbers. Rows are preallocated for every person the run will create. Someone who leaves has their
+row marked with a sentinel state (`GONE`) that costs nothing and never moves; rows are compacted only now
+and then, and the rows of people who left are copied out to the per-person table (when person rows are
+kept) then.
 
 Each cycle follows `model.agents` step for step and reads the same random numbers (`model.streams`),
 the same chance tables (`Spec.cum`) and the same policy objects, so for the same scenario and seed it
@@ -13,8 +14,8 @@ depends only on a person's state, band, age band and time in state (their row of
 exit chances, cost per cycle) is cached per row and refreshed only for rows that change, and for every row
 when numbers that change over time enter a new period (`Spec.periods`): the draws' tables are then stacked
 again from each draw's spec for that period. What every row does every cycle, and what happens to the rows
-that leave or move, runs in compiled loops (`model.engine.kernels`); serving the waiting lists and the ledgers
-are numpy, every draw's held in arrays.
+that leave or move, runs in compiled loops (`model.engine.kernels`), as do who enters and who gets a place off a
+waiting list; the rest of the waiting lists and the ledgers is numpy, every draw's held in arrays.
 
 What does not change from one cycle to the next is not worked out again every cycle: a row's age and times in its
 state follow from the cycle (`kernels._age`, `kernels._months`), and what depends on them is changed only in the
@@ -377,7 +378,8 @@ class VectorisedEngine:
                 new["kept_from"][pathway] = pol.day  # as the Mesa engine: a day service kept, never free
                 self._queue_add(self._uid(d[pathway], cat["ids"][pathway]), 0)
         else:  # 0 months in the state in this cycle, and none exposed to a decision until the next
-            fill.update(months_base=-m * spec.calendar.cycle_months, exposure_base=-(m + 1) * spec.calendar.cycle_months)
+            c = spec.calendar.cycle_months
+            fill.update(months_base=-m * c, exposure_base=-(m + 1) * c)
         start = self.p.n
         self.p.append(new, fill)
         at = np.arange(start, self.p.n)
@@ -509,7 +511,7 @@ class VectorisedEngine:
         if self.gone > _COMPACT_SHARE * p.n:
             left = p.state == self.GONE
             if self.person_totals:
-                self._keep_finished(np.flatnonzero(left))
+                self.finished.append(self._left_rows(np.flatnonzero(left)))
             self.row_of[self._uid(p.d[left], p.ids[left])] = -1  # a uid's row is -1 once its row is gone
             p.compact(~left)
             self.row_of[self._uid(p.d, p.ids)] = np.arange(p.n)
@@ -529,13 +531,13 @@ class VectorisedEngine:
             self.p.exit_cycle[leaving] = self.cycle
         self.gone += len(leaving)
 
-    def _keep_finished(self, at: np.ndarray) -> None:
-        """Keep the person rows of the rows at positions `at`, of people who have left. Nothing a person row reads
-        changes once a row has left (its money is then nothing a cycle), so they are copied out only when their rows
-        are about to go: at a compaction, not in every cycle."""
+    def _left_rows(self, at: np.ndarray) -> dict:
+        """Copies of the rows at positions `at`, of people who have left, with the state they left to. Nothing a
+        person row reads changes once a row has left (its money is then nothing a cycle), so they are copied only
+        when their rows are about to go (a compaction) or at the end, not in every cycle."""
         rows = self.p.rows(at)
         rows["exit_state"] = self.GONE + rows["exit_k"].astype(_INT)
-        self.finished.append(rows)
+        return rows
 
     def _move(self, at: np.ndarray, dst: np.ndarray, u_hours: np.ndarray | None = None, charge: bool = True) -> tuple:
         """The rows at positions `at` enter the states `dst` (`kernels.move`; cached quantities not refreshed)."""
@@ -676,8 +678,7 @@ class VectorisedEngine:
         cycles_in = p.cycles_in[here].copy()
         cycles_in[np.arange(len(here)), p.state[here]] += self.cycle - np.maximum(p.state_start[here], 0)
         parts = list(self.finished) if self.D == 1 or not self.finished else [self._finished_of(draw)]
-        left = p.rows(np.flatnonzero((p.state == self.GONE) & (p.d == draw)))  # since the last compaction
-        parts.append(dict(left, exit_state=self.GONE + left["exit_k"].astype(_INT)))
+        parts.append(self._left_rows(np.flatnonzero((p.state == self.GONE) & (p.d == draw))))  # left since compacting
         parts.append(dict(p.rows(here), cycles_in=cycles_in, exit_state=p.state[here], exit_cycle=np.full(len(here), -1)))
         cat = {k: np.concatenate([part[k] for part in parts]) for k in parts[-1]}
         order = np.argsort(cat["ids"], kind="stable")
