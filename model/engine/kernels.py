@@ -2,8 +2,8 @@
 decisions), what time changes for the rows it moves on (a new age band, a new step of time in a state), what
 happens to the rows that leave or move (exits, moves, referrals, job starts, admissions from a waiting list), the
 refresh of a row's cached quantities and of the counts of rows by key (`KeyCounts`), a cycle's money from those
-counts, person totals (`settle`), compaction (`keep_rows`), exact sums by draw (`fsum_by_draw`), and the small loops
-over a cycle's waiting lists, work tallies and centres that numpy did in many calls a cycle.
+counts, person totals (`settle`), compaction (`keep_rows`), exact sums by draw (`fsum_by_draw`), and who gets a place
+off every draw's waiting list (`fill_places_by_draw`).
 
 Each loop visits rows (or keys) in order and adds in that order, so a sum over a draw's rows is the same whichever
 other draws run beside it, and the same from one machine to the next. `decide` shares the rows among threads by
@@ -729,64 +729,6 @@ def fill_places_by_draw(free, draw):
         out[j] = model if model < K else -1
         rank += 1
     return out
-
-
-@_jit
-def new_work_year(d, state, outcome_year, work, year, D):
-    """Everyone in work (`state` is `work`) not yet counted in financial year `year`: counted now (their
-    `outcome_year` set), by draw."""
-    out = np.zeros(D, dtype=np.int64)
-    for i in range(len(state)):
-        if state[i] == work and outcome_year[i] != year:
-            outcome_year[i] = year
-            out[d[i]] += 1
-    return out
-
-
-@_jit
-def into_work(at, d_, ids, state, outcome_year, job_starts, work, year, n_ids, D):
-    """Of the rows at positions `at` (each once), those in work: counted as a job outcome in financial year `year` if
-    not one already (their `outcome_year` set; by draw), and the uids (d * n_ids + id) of those whose job started in
-    the run."""
-    outcomes = np.zeros(D, dtype=np.int64)
-    started = np.empty(len(at), dtype=np.int64)
-    k = 0
-    for j in range(len(at)):
-        i = _u32(at[j])
-        if state[i] != work:
-            continue
-        if outcome_year[i] != year:
-            outcome_year[i] = year
-            outcomes[d_[i]] += 1
-        if job_starts[i] > 0:
-            started[k] = np.int64(d_[i]) * n_ids + ids[i]
-            k += 1
-    return outcomes, started[:k]
-
-
-@_jit
-def still_in_job(uids, row_of, d_, state, state_start, work, start, D):
-    """Of the people `uids`, by draw, those still in the model and in the job they started in cycle `start`."""
-    out = np.zeros(D, dtype=np.int64)
-    for u in uids:
-        i = row_of[u]
-        if i >= 0 and state[i] == work and state_start[i] == start:
-            out[d_[i]] += 1
-    return out
-
-
-@_jit
-def close_centres(attendance, n_open, close_below, places_each):
-    """`CentreClosures.update`'s closures, draw by draw: a centre closes while some are open, attendance is below
-    `close_below` of the places open and the others can take everyone. Changes `n_open`; returns how many closed."""
-    closed = np.zeros(len(attendance), dtype=np.int64)
-    for d in range(len(attendance)):
-        a, n = attendance[d], n_open[d]
-        while n > 0 and a < close_below[d] * n * places_each[d] and a <= (n - 1) * places_each[d]:
-            n -= 1
-            closed[d] += 1
-        n_open[d] = n
-    return closed
 
 
 @_jit

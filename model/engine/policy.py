@@ -172,8 +172,14 @@ class CentreClosures:
         """Close centres attendance (in whole-week equivalents, by draw) no longer needs; returns how many closed."""
         # Rounded so that engines summing part-weeks in different orders take the same decision.
         att = np.array([round(float(a), 9) for a in np.atleast_1d(attendance)])
-        self.open = self.open.copy()  # a new array: the figures given out before keep their values
-        closed = kernels.close_centres(att, self.open, self._close_below, self._places_each)
+        closed = np.zeros(len(att), dtype=np.int64)
+        while True:
+            n = self.open
+            can = (n > 0) & (att < self._close_below * n * self._places_each) & (att <= (n - 1) * self._places_each)
+            if not can.any():
+                break
+            self.open = n - can
+            closed += can
         if closed.any():
             self._at = np.vstack([self._at, [[cycle]]])
             self._closed = np.vstack([self._closed, closed])

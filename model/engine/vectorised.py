@@ -566,11 +566,16 @@ class VectorisedEngine:
         """Of the rows at positions `at`, those who entered work this cycle: a job outcome this financial year if
         not one already, and a job started in the run checked again when it would reach 6 and 12 months."""
         p, m = self.p, self.cycle
-        outcomes, uids = kernels.into_work(at, p.d, p.ids, p.state, p.outcome_year, p.job_starts, self.pol.work,
-                                           financial_year(self.spec, m), self.spec.cohort.n_ids, self.D)
-        self._work_tallies[:, 3] += outcomes
-        if len(uids):
-            c = self.spec.calendar.cycle_months
+        w = at[p.state[at] == self.pol.work]
+        if not len(w):
+            return
+        year = financial_year(self.spec, m)
+        first = w[p.outcome_year[w] != year]
+        p.outcome_year[first] = year
+        self._work_tallies[:, 3] += np.bincount(p.d[first], minlength=self.D)
+        started = w[p.job_starts[w] > 0]
+        if len(started):
+            uids, c = self._uid(p.d[started], p.ids[started]), self.spec.calendar.cycle_months
             for column, months in ((1, 6), (2, 12)):  # months in the job at the end of a cycle: 0, c, 2c, ...
                 self._milestones.setdefault(m + -(-months // c), []).append((column, uids, m))
 
@@ -581,10 +586,14 @@ class VectorisedEngine:
         year = financial_year(self.spec, m)
         if year != self._outcome_year:  # a new financial year: everyone in work is a job outcome in it
             self._outcome_year = year
-            self._work_tallies[:, 3] += kernels.new_work_year(p.d, p.state, p.outcome_year, work, year, self.D)
+            w = np.flatnonzero((p.state == work) & (p.outcome_year != year))
+            p.outcome_year[w] = year
+            self._work_tallies[:, 3] += np.bincount(p.d[w], minlength=self.D)
         for column, uids, start in self._milestones.pop(m, []):
-            self._work_tallies[:, column] += kernels.still_in_job(uids, self.row_of, p.d, p.state, p.state_start,
-                                                                  work, start, self.D)
+            at = self.row_of[uids]
+            at = at[at >= 0]
+            kept = at[(p.state[at] == work) & (p.state_start[at] == start)]  # still in the job they started then
+            self._work_tallies[:, column] += np.bincount(p.d[kept], minlength=self.D)
         out, self._work_tallies = self._work_tallies, np.zeros_like(self._work_tallies)
         return out
 
