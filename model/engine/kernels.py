@@ -379,9 +379,9 @@ def _time_moves_on(L, m, block_shift, nb, n_job_keys, key_counts, d_, ids, band_
                    band_at, age_band, months_base, cost_segment, cost_key,
                    pathway_key, key_, death, leave_p, cost_, cost_disc, outcomes, outcomes_disc, cost_extra, since,
                    tis_lut, next_edge, next_age_edge, death_p, move_p, cost_rate, outcome_rate, df_costs, df_outcomes):
-    """`decide`'s passing of time for the rows whose `next_event` has come (compiled; views starting at the first,
-    as `_decide`). Every row's `next_event` is read here, not searched for first: a pass that listed the rows due
-    and a loop over them took longer (gone rows have NEVER)."""
+    """`decide`'s passing of time for the rows whose `next_event` has come (compiled; given one range of rows, as
+    views of the fields starting at its first row). Every row's `next_event` is read here, not searched for first:
+    a pass that listed the rows due and a loop over them took longer (gone rows have NEVER)."""
     n_ages, age_step = death_p.shape[1], L.V * L.T
     n_keys = L.S1 * L.B * L.T
     c = L.cycle_months
@@ -430,7 +430,7 @@ _JUMP = 64
 @_jit
 def _decide(m, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p, key_, exposure_base,
             cycle_months, tis_lut, total, cum):
-    """`decide`'s decisions on some rows (compiled; views starting at the first, as `_time_moves_on`). A row's row
+    """`decide`'s decisions on one range of rows (compiled; views of the fields starting at its first row). A row's row
     of chances is its `key` and its step of time exposed to a decision (`exposure_base`), worked out here. With `start`
     (a row per draw: where its stream of the cycle's uniforms starts, `streams.cycle_starts`) each row's uniforms
     are made here, in the stream's order (columns of `streams`' layout: row id * N_DECIDE + column); without it
