@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-import numba
 import numpy as np
 
 from model.compile.counts import allocate
@@ -109,43 +108,14 @@ def entrants_of(tables: CohortTables, first_id: int, n: int, create_u: np.ndarra
     """`entrants` for each of several parameter sets (`tables`), in one batch ordered by set, then id. `create_u`
     holds each set's creation uniforms, or one array every set reads: shape (sets or 1, ids, N_CREATE)."""
     D = len(tables.age)
-    k = D * n
-    ids, band, state = np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64)
-    wants_work, personal_budget, pb_u = np.empty(k, dtype=bool), np.empty(k, dtype=bool), np.empty(k)
-    _entrants(tables.band_cum, tables.entry_cum, tables.entry_states, tables.wants_work,
-              tables.personal_budget_share[:, 0], create_u, first_id, n, ids, band, state, wants_work,
-              personal_budget, pb_u)
-    return People(ids=ids, band=band, age=np.repeat(tables.age, n), state=state, wants_work=wants_work,
-                  personal_budget=personal_budget, personal_budget_u=pb_u,
-                  months_in_state=np.zeros(k, dtype=np.int64))
-
-
-_BAND, _ENTRY = streams.CREATE_BAND, streams.CREATE_ENTRY
-_WANTS_WORK, _PERSONAL_BUDGET = streams.CREATE_WANTS_WORK, streams.CREATE_PERSONAL_BUDGET
-
-
-@numba.njit(cache=True, nogil=True)
-def _pick(cum, x):
-    """`pick` for one uniform."""
-    k = 0
-    for c in cum:
-        if x >= c:
-            k += 1
-    return min(k, len(cum) - 1)
-
-
-@numba.njit(cache=True, nogil=True)
-def _entrants(band_cum, entry_cum, entry_states, wants_work_share, pb_share, create_u, first_id, n, ids, band, state,
-              wants_work, personal_budget, pb_u):
-    """`entrants_of`'s choices, person by person (compiled: each cycle's entrants of every set at once)."""
-    shared = create_u.shape[0] == 1
-    for d in range(len(band_cum)):
-        for j in range(n):
-            i = d * n + j
-            u = create_u[0 if shared else d, first_id + j]
-            b = _pick(band_cum[d], u[_BAND])
-            ids[i], band[i] = first_id + j, b
-            state[i] = entry_states[d, _pick(entry_cum[d], u[_ENTRY])]
-            wants_work[i] = u[_WANTS_WORK] < wants_work_share[d, b]
-            personal_budget[i] = u[_PERSONAL_BUDGET] < pb_share[d]
-            pb_u[i] = u[_PERSONAL_BUDGET]
+    u = np.broadcast_to(create_u[:, first_id : first_id + n], (D, n, create_u.shape[2]))
+    band = pick(tables.band_cum[:, None], u[..., streams.CREATE_BAND])
+    entry = pick(tables.entry_cum[:, None], u[..., streams.CREATE_ENTRY])
+    return People(
+        ids=np.tile(np.arange(first_id, first_id + n, dtype=np.int64), D),
+        band=band.ravel(),
+        age=np.repeat(tables.age, n),
+        state=np.take_along_axis(tables.entry_states, entry, axis=1).ravel(),
+        **_choices(tables, u, band),
+        months_in_state=np.zeros(D * n, dtype=np.int64),
+    )

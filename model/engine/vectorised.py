@@ -14,8 +14,8 @@ depends only on a person's state, band, age band and time in state (their row of
 exit chances, cost per cycle) is cached per row and refreshed only for rows that change, and for every row
 when numbers that change over time enter a new period (`Spec.periods`): the draws' tables are then stacked
 again from each draw's spec for that period. What every row does every cycle, and what happens to the rows
-that leave or move, runs in compiled loops (`model.engine.kernels`), as do who enters and who gets a place off a
-waiting list; the rest of the waiting lists and the ledgers is numpy, every draw's held in arrays.
+that leave or move, runs in compiled loops (`model.engine.kernels`), as does who gets a place off a waiting list;
+who enters, the rest of the waiting lists and the ledgers are numpy, every draw's held in arrays.
 
 What does not change from one cycle to the next is not worked out again every cycle: a row's age and times in its
 state follow from the cycle (`kernels._age`, `kernels._months`), and what depends on them is changed only in the
