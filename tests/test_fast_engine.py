@@ -74,22 +74,37 @@ def test_block_places_kept_as_people_come_and_go_equal_a_recount_every_cycle():
 
 def test_rows_counted_by_key_as_they_change_equal_a_recount_every_cycle():
     # a cycle's money is counts of rows by key times rates; the counts are kept as rows enter, move, leave and step
-    # on in time, never recounted: a change missed would charge a state someone has left, or miss one they are in
+    # on in time, never recounted: a change missed would charge a state someone has left, or miss one they are in,
+    # and a row in its first months in a state counted at the wrong step of time would be charged the wrong rate
     from model.engine.vectorised import VectorisedEngine
 
     run = VectorisedEngine([build_spec(validate_scenario(_draw(i))) for i in range(3)], 11)
     L, counts, n_keys = run.layout, run.counts, run.layout.S1 * run.layout.B * run.layout.T
+    c, R, T = L.cycle_months, counts.young.shape[1], L.T
+    seg = lambda months: np.searchsorted(run.spec.moves.tis_edges, months, side="right") - 1  # noqa: E731
+    assert R > 0
     while run.cycle < run.spec.calendar.n_cycles:
         run.step()
-        p = run.p
+        m, p = run.cycle - 1, run.p
         here = p.state < run.GONE
         d, pk = p.d[here].astype(np.int64), p.pathway_key[here].astype(np.int64)
         blk = d * counts.nb + (p.ids[here] >> kernels.BLOCK_SHIFT)
+        months = p.months_base[here] + m * c
+        assert (p.count_base[here] == p.months_base[here]).all(), m
+        job = (pk >= 0) & (pk < counts.job_keys)
+        at_step = 2 * (p.cost_key[here] - d * n_keys + seg(months)) + job  # the row's key at its step at cycle m
         by_cost = np.zeros_like(counts.by_cost_key)
-        np.add.at(by_cost, (blk, 2 * (p.cost_key[here] - d * n_keys) + ((pk >= 0) & (pk < counts.job_keys))), 1)
+        np.add.at(by_cost, (blk, at_step), 1)
+        kept = counts.by_cost_key.copy()  # the counts as `_money_of_counts` reads them at cycle m
+        slot, j = np.nonzero(counts.young.sum(axis=0))
+        for s, jj in zip(slot, j):
+            kept[:, 2 * ((jj // 2) * T + seg((s + m * c) % R)) + jj % 2] += counts.young[:, s, jj]
+        assert (kept == by_cost).all(), m
+        young = months < R  # counted by months_base in their first R months; the rest at the last step
+        assert (counts.by_cost_key[blk[~young], at_step[~young]] > 0).all() and (seg(months[~young]) == T - 1).all()
         by_pathway = np.zeros_like(counts.by_pathway_key)
         np.add.at(by_pathway, (blk[pk >= 0], pk[pk >= 0]), 1)
-        assert (counts.by_cost_key == by_cost).all() and (counts.by_pathway_key == by_pathway).all(), run.cycle
+        assert (counts.by_pathway_key == by_pathway).all(), m
     assert L.has_policy and counts.by_pathway_key.sum() > 0  # people were on the employment pathway
 
 
@@ -165,23 +180,21 @@ def test_a_bad_memory_setting_in_the_environment_is_refused_before_work(monkeypa
 
 
 def test_what_time_changes_is_changed_in_the_cycle_it_changes_as_a_recount_every_cycle():
-    # a row's age band and steps of time in its state (and so its chances, money and pension age) change only in the
-    # cycle `next_event` or `retire_at` gives, not by visiting every row every cycle: a cycle late or early would
-    # charge or move a person at the wrong rate, and a band crossed with no event due would never be seen
+    # a row's age band (and so its chances and pension age) changes only in the cycle `band_at` or `retire_at` gives,
+    # not by visiting every row every cycle: a cycle late or early would move a person at the wrong rate, and a band
+    # crossed with no event due would never be seen (its steps of time in its state are in the counts: above)
     from model.engine.vectorised import VectorisedEngine
 
     specs = [build_spec(validate_scenario(dict(_draw(i), horizon={"years": 8}))) for i in range(2)]
     run = VectorisedEngine(specs, 3)
-    c, edges, spec = run.spec.calendar.cycle_months, run.spec.moves.tis_edges, run.spec
-    seg = lambda months: np.searchsorted(edges, months, side="right") - 1  # noqa: E731
+    c, spec = run.spec.calendar.cycle_months, run.spec
     while run.cycle < spec.calendar.n_cycles:
         run.step()
         m, p = run.cycle - 1, run.p  # the rows as cycle m left them: decided, moved and charged in it
         here = p.state < run.GONE
         age = p.entry_age[here] + ((m - p.entered[here]) * c) / 12.0
         assert (p.age_band[here] == spec.cohort.age_band(age)).all(), m
-        assert (p.cost_segment[here] == seg(np.maximum(0, p.months_base[here] + m * c))).all(), m
         assert (p.key[here] % run.dims[-1] == 0).all(), m  # `_decide` adds the step of time exposed itself
-        assert (p.next_event[here] > m).all() and (age < run.pension_age[p.d[here]]).all(), m
+        assert (p.band_at[here] > m).all() and (age < run.pension_age[p.d[here]]).all(), m
     crossed = (p.age_band != spec.cohort.age_band(p.entry_age))[here]
     assert crossed.sum() > 0 and run.exits_total[:, 0].sum() > 0  # people did change band, and retire

@@ -97,7 +97,7 @@ class Rows(NamedTuple):
     entered: np.ndarray
     age_band: np.ndarray
     # Months in the state and months exposed to a decision at the start of cycle m are these bases + m * cycle
-    # months (exposure never below 0): no row is visited every cycle to count them (`_next_event`, `_decide`).
+    # months (exposure never below 0): no row is visited every cycle to count them (`KeyCounts`, `_decide`).
     exposure_base: np.ndarray
     months_base: np.ndarray
     refer_ok: np.ndarray
@@ -120,11 +120,10 @@ class Rows(NamedTuple):
     key: np.ndarray  # its row of the chances tables at no time exposed: `_decide` adds the step of time exposed
     death: np.ndarray
     leave_p: np.ndarray
-    next_event: np.ndarray  # the first cycle from which its age band or a step of time in its state changes
-    band_at: np.ndarray  # the cycle at whose start it reaches its next age band (`ages_reached`)
+    band_at: np.ndarray  # the cycle at whose start it reaches its next age band (`ages_reached`; NEVER once left)
     retire_at: np.ndarray  # the cycle at whose start it reaches pension age (NEVER once it has left)
-    cost_segment: np.ndarray
-    cost_key: np.ndarray
+    cost_key: np.ndarray  # draw, state and band, at the first step of time in the state (`_cost_step` adds the step)
+    count_base: np.ndarray  # its `months_base` when last counted in `KeyCounts` (a move changes it before a refresh)
     hours_k: np.ndarray
     pathway_key: np.ndarray
     cost_extra: np.ndarray  # a cycle's cost beyond its cost key's: a place, the part of a service kept
@@ -142,20 +141,6 @@ def _age(entry_age, entered, m, cycle_months):
 def _months(base, m, cycle_months):
     """Months counted from `base` (`Rows.months_base`, `Rows.exposure_base`) at the start of cycle `m`."""
     return max(0, base + m * cycle_months)
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _next_event(L, m, months_base, cost_segment, band_at, next_edge):
-    """The first cycle from `m` at whose start a row's money steps on (time in its state reaching the next edge) or
-    it enters a new age band (`band_at`); NEVER if neither ever does. Its chances' step of time exposed to a decision
-    is not one: `_decide` works it out itself (it comes a cycle after the money's step, so each would have brought
-    every row moved up to date twice)."""
-    c = L.cycle_months
-    first = band_at
-    edge = next_edge[cost_segment]
-    if edge < NEVER:  # the first k with base + k * c >= edge
-        first = min(first, max(m, -((months_base - edge) // c)))
-    return first
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -192,6 +177,16 @@ def ages_reached(L: Layout, t: Tables, r: Rows, at: np.ndarray, m: int) -> None:
 @_jit
 def _seg(tis_lut, months):
     return tis_lut[min(months, len(tis_lut) - 1)]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _step_ends(base, k, step, next_edge, cycle_months):
+    """The first cycle after `k` at whose start the step of time in its state of a row with `months_base` `base`
+    moves on from `step` (its step at cycle `k`); NEVER if it never does."""
+    edge = next_edge[step]
+    if edge >= NEVER:
+        return NEVER
+    return max(k + 1, -((base - edge) // cycle_months))  # the first k' with base + k' * cycle_months >= edge
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -235,14 +230,22 @@ def pathway_keys(L: Layout, n_hours: int, n_models: int) -> int:
 
 class KeyCounts(NamedTuple):
     """Rows counted by block (draw * nb + id >> BLOCK_SHIFT) and key, kept up to date wherever a row's keys change
-    (`refresh`, and `decide` when time in a state steps on), so that a cycle's money is counts times rates
-    (`end_of_cycle`). By cost key within the draw, twice: rows whose benefits follow a job's hours second; and by
-    pathway key (`_pathway_key`). Rows of people who have left are not counted."""
+    (`refresh`), so that a cycle's money is counts times rates (`end_of_cycle`). By cost key within the draw,
+    twice: rows whose benefits follow a job's hours second; and by pathway key (`_pathway_key`). Rows of people who
+    have left are not counted.
+
+    Time in a state moves a row's cost key on without the row being visited: a row in the first R months of its
+    state (R the last edge of the steps of time in a state) is counted in `young`, by the slot `months_base` mod R
+    and its cost key at the first step (state and band), and each cycle's money reads every slot at the step its
+    months have reached (`_money_of_counts`); rows reaching R months are moved to the last step in `by_cost_key`
+    slot by slot as the cycle starts (`_young_grown`). Within the R months a row can be in, `months_base` mod R
+    is one slot per month."""
 
     nb: int
     job_keys: int  # pathway keys below this are jobs with hours
     by_cost_key: np.ndarray
     by_pathway_key: np.ndarray
+    young: np.ndarray  # (blocks, R, 2 * state and band)
 
 
 def key_counts(L: Layout, t: Tables, D: int, n_ids: int) -> KeyCounts:
@@ -250,21 +253,27 @@ def key_counts(L: Layout, t: Tables, D: int, n_ids: int) -> KeyCounts:
     nb = blocks_per_draw(n_ids)
     n_hours, n_models = t.hours_values.shape[1], t.place_cost.shape[1]
     return KeyCounts(nb, L.B * n_hours * L.S1, np.zeros((D * nb, 2 * L.S1 * L.B * L.T), dtype=np.int64),
-                     np.zeros((D * nb, pathway_keys(L, n_hours, n_models)), dtype=np.int64))
+                     np.zeros((D * nb, pathway_keys(L, n_hours, n_models)), dtype=np.int64),
+                     np.zeros((D * nb, len(t.tis_lut) - 1, 2 * L.S1 * L.B), dtype=np.int64))
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _counted_at(L, n_keys, n_job_keys, d, cost_key, pathway_key):
-    """Where a row is counted in `KeyCounts.by_cost_key` within its block; -1 when it has no keys yet (cost_key -1)
-    or has left. Takes no arrays, and the counts are changed in the loops themselves: a helper that took the count
-    arrays and changed them cost a refreshed row 60 to 75 ns more than the same code in the loop (measured; why
-    was not found, and `_stretch`, which only reads an array, cost nothing measurable)."""
+def _counted_at(L, n_keys, n_job_keys, d, cost_key, pathway_key, base, m, R):
+    """Where a row with `months_base` `base` is counted at cycle `m` within its block: (-1, column) in
+    `KeyCounts.by_cost_key` at its last step of time in the state, (slot, column) in `KeyCounts.young` in its first
+    `R` months; column -1 when it has no keys yet (cost_key -1) or has left. Takes no arrays, and the counts are
+    changed in the loops themselves: a helper that took the count arrays and changed them cost a refreshed row 60
+    to 75 ns more than the same code in the loop (measured; why was not found, and `_stretch`, which only reads an
+    array, cost nothing measurable)."""
     if cost_key < 0:
-        return -1
+        return -1, -1
     local = cost_key - d * n_keys
-    if local >= L.gone * L.B * L.T:  # GONE is the last state: no division, on every row refreshed
-        return -1
-    return 2 * local + (1 if 0 <= pathway_key < n_job_keys else 0)
+    if local >= L.gone * L.B * L.T:  # GONE is the last state: no division for a row that has left
+        return -1, -1
+    job = 1 if 0 <= pathway_key < n_job_keys else 0
+    if base + m * L.cycle_months < R:
+        return base % R, 2 * (local // L.T) + job
+    return -1, 2 * (local + L.T - 1) + job
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -273,7 +282,7 @@ def _stretch(each, upto, since, df, d):
     by the cycles' factors `df`, added cycle by cycle as if it had been added every cycle (a difference of running
     sums of the factors lost all precision where they are tiny beside the sum).
 
-    Its callers (`_refresh`, `_time_moves_on`, `_settle`) each add the results to a row's totals in their own loop:
+    Its callers (`_refresh`, `_settle`) each add the results to a row's totals in their own loop:
     a shared helper that did it, taking the totals' arrays, made England's `end_of_cycle` (which then passed time
     for every row) 0.76 to 0.80 s -> 1.27 to 1.46 s and its `refresh` 0.58 to 0.62 s -> 0.84 to 0.98 s (one thread,
     three alternating runs)."""
@@ -284,34 +293,43 @@ def _stretch(each, upto, since, df, d):
 
 
 @_jit
-def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, d_, ids, state, band_, age_band,
-             months_base, band_at, refer_ok, model_k, kept_from_, hours_, spot, tis_lut, next_edge,
-             death_p, move_p, referral_from, hours_values, key, next_event, death_, leave_p,
-             cost_segment, cost_key, hours_k, pathway_key, place_cost, kept_waiting, kept_search, kept_work,
+def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, young, d_, ids, state, band_, age_band,
+             months_base, count_base, refer_ok, model_k, kept_from_, hours_, spot, tis_lut, next_edge,
+             death_p, move_p, referral_from, hours_values, key, death_, leave_p,
+             cost_key, hours_k, pathway_key, place_cost, kept_waiting, kept_search, kept_work,
              kept_work_hours, cost_, cost_disc, outcomes, outcomes_disc, cost_extra, since, cost_rate, outcome_rate,
              state_cost, df_costs, df_outcomes):
     """`refresh` on the fields it reads and writes (compiled)."""
     n_ages, n_hours = death_p.shape[1], hours_values.shape[1]
     n_keys = L.S1 * L.B * L.T
+    R, c = len(tis_lut) - 1, L.cycle_months
     for j in range(len(at)):
         i = _u32(at[j])  # unsigned: numba then skips its check for a negative index on every read
         d, st, band, ab = d_[i], state[i], band_[i], age_band[i]
         gone = st == L.gone
         blk = _u32(d * nb + (ids[i] >> block_shift))
-        if L.person_totals:  # the cycles since the row's money last changed go into its totals, at the old rates
-            old = cost_key[i]
-            if old >= 0 and since[i] < m:
-                c, c_disc = _stretch(cost_rate[old] + cost_extra[i], m, since[i], df_costs, d)
-                w, w_disc = _stretch(outcome_rate[old], m, since[i], df_outcomes, d)
-                cost_[i] += c
-                cost_disc[i] += c_disc
-                outcomes[i] += w
-                outcomes_disc[i] += w_disc
+        old, base = cost_key[i], count_base[i]
+        if L.person_totals:  # the cycles since the row's money last changed go into its totals, at the old rates,
+            # a step of time in the state at a time (as they would have gone in had it been visited at each step)
+            k0 = since[i]
+            while old >= 0 and k0 < m:
+                cs = _seg(tis_lut, _months(base, k0, c))
+                k1 = min(m, _step_ends(base, k0, cs, next_edge, c))
+                cost, cost_d = _stretch(cost_rate[old + cs] + cost_extra[i], k1, k0, df_costs, d)
+                weight, weight_d = _stretch(outcome_rate[old + cs], k1, k0, df_outcomes, d)
+                cost_[i] += cost
+                cost_disc[i] += cost_d
+                outcomes[i] += weight
+                outcomes_disc[i] += weight_d
+                k0 = k1
             since[i] = m
         pk = pathway_key[i]
-        where = _counted_at(L, n_keys, n_job_keys, d, cost_key[i], pk)
+        slot, where = _counted_at(L, n_keys, n_job_keys, d, old, pk, base, m, R)
         if where >= 0:  # out of its old keys
-            key_counts[blk, _u32(where)] -= 1
+            if slot >= 0:
+                young[blk, _u32(slot), _u32(where)] -= 1
+            else:
+                key_counts[blk, _u32(where)] -= 1
             if pk >= 0:
                 pathway_counts[blk, _u32(pk)] -= 1
         # The policy variant of the chance tables (`transitions.cumulative_chances`); someone waiting moves as in
@@ -329,11 +347,10 @@ def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, 
         death = 0.0 if gone else death_p[d, min(ab, n_ages - 1), band]
         death_[i] = death
         leave_p[i] = 0.0 if gone else death + move_p[d]
-        # the step of time in the state that sets the cycle's cost and outcome (`end_of_cycle` reads them)
-        cs = _seg(tis_lut, _months(months_base[i], m, L.cycle_months))
-        cost_segment[i] = cs
-        next_event[i] = NEVER if gone else _next_event(L, m, months_base[i], cs, band_at[i], next_edge)
-        cost_key[i] = ((d * L.S1 + st) * L.B + band) * L.T + cs
+        # the cost key at the first step of time in the state: the step is read from the counts (`KeyCounts`)
+        base = months_base[i]
+        count_base[i] = base
+        cost_key[i] = ((d * L.S1 + st) * L.B + band) * L.T
         # in work, benefits and tax follow the job's weekly hours (`Spec.benefit_tax_earnings`): their column
         h = -1
         if L.has_policy and st == L.work and hours_[i] > 0:
@@ -345,9 +362,12 @@ def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, 
         hours_k[i] = h
         pk = _pathway_key(L, n_hours, place_cost.shape[1], st, band, h, model_k[i], spot[i], kept_from_[i])
         pathway_key[i] = pk
-        where = _counted_at(L, n_keys, n_job_keys, d, cost_key[i], pk)
+        slot, where = _counted_at(L, n_keys, n_job_keys, d, cost_key[i], pk, base, m, R)
         if where >= 0:  # into its new ones
-            key_counts[blk, _u32(where)] += 1
+            if slot >= 0:
+                young[blk, _u32(slot), _u32(where)] += 1
+            else:
+                key_counts[blk, _u32(where)] += 1
             if pk >= 0:
                 pathway_counts[blk, _u32(pk)] += 1
         # the part of their former service kept on the employment pathway (`Spec.kept_share`)
@@ -362,64 +382,62 @@ def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, 
 
 def refresh(L: Layout, t: Tables, r: Rows, at: np.ndarray, counts: KeyCounts, m: int) -> None:
     """Recompute the cached quantities of the rows at positions `at` from their state, band, age band and times at
-    cycle `m` (and when time next moves them on, `next_event`), and move them to their new keys in `counts`; with
-    person totals kept, first add the cycles before cycle `m` since their money last changed to their totals."""
-    return _refresh(L, at, m, BLOCK_SHIFT, counts.nb, counts.job_keys, counts.by_cost_key, counts.by_pathway_key, r.d,
-                    r.ids, r.state, r.band, r.age_band, r.months_base, r.band_at, r.refer_ok,
+    cycle `m`, and move them to their new keys in `counts`; with person totals kept, first add the cycles before
+    cycle `m` since their money last changed to their totals."""
+    return _refresh(L, at, m, BLOCK_SHIFT, counts.nb, counts.job_keys, counts.by_cost_key, counts.by_pathway_key,
+                    counts.young, r.d, r.ids, r.state, r.band, r.age_band, r.months_base, r.count_base, r.refer_ok,
                     r.model_k, r.kept_from, r.hours, r.spot, t.tis_lut, t.next_edge, t.death_p, t.move_p,
-                    t.referral_from, t.hours_values, r.key, r.next_event, r.death, r.leave_p,
-                    r.cost_segment, r.cost_key, r.hours_k, r.pathway_key, t.place_cost,
+                    t.referral_from, t.hours_values, r.key, r.death, r.leave_p,
+                    r.cost_key, r.hours_k, r.pathway_key, t.place_cost,
                     t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours, r.cost, r.cost_disc, r.outcomes,
                     r.outcomes_disc, r.cost_extra, r.since, t.cost_rate, t.outcome_rate, t.state_cost, t.df_costs,
                     t.df_outcomes)
 
 
 @_jit
-def _time_moves_on(L, m, block_shift, nb, n_job_keys, key_counts, d_, ids, band_, entry_age, entered, next_event,
-                   band_at, age_band, months_base, cost_segment, cost_key,
-                   pathway_key, key_, death, leave_p, cost_, cost_disc, outcomes, outcomes_disc, cost_extra, since,
-                   tis_lut, next_edge, next_age_edge, death_p, move_p, cost_rate, outcome_rate, df_costs, df_outcomes):
-    """`decide`'s passing of time for the rows whose `next_event` has come (compiled; given one range of rows, as
-    views of the fields starting at its first row). Every row's `next_event` is read here, not searched for first:
-    a pass that listed the rows due and a loop over them took longer (gone rows have NEVER)."""
+def _ages_move_on(L, m, d_, band_, entry_age, entered, band_at, age_band, key_, death, leave_p, next_age_edge, death_p,
+                  move_p):
+    """`decide`'s passing of time for the rows whose next age band has come (compiled; given one range of rows, as
+    views of the fields starting at its first row). Every row's `band_at` is read here, not searched for first: a
+    pass that listed the rows due and a loop over them took longer (rows that have left have NEVER)."""
     n_ages, age_step = death_p.shape[1], L.V * L.T
-    n_keys = L.S1 * L.B * L.T
     c = L.cycle_months
-    for i in range(len(next_event)):
-        if next_event[i] > m:
+    for i in range(len(band_at)):
+        if band_at[i] > m:
             continue
         d = _u32(d_[i])
-        ab = age_band[i]
-        if m >= band_at[i]:  # a new age band: one band further along the chance tables (or more)
-            while _age(entry_age[i], entered[i], m, c) >= next_age_edge[ab]:
-                ab += 1
-                key_[i] += age_step
-            age_band[i] = ab
-            p = death_p[d, min(ab, n_ages - 1), band_[i]]
-            death[i] = p
-            leave_p[i] = p + move_p[d]
-            band_at[i] = _age_reaches(entry_age[i], entered[i], next_age_edge[ab], m, c)
-        months = _months(months_base[i], m, c)
-        if months >= next_edge[_u32(cost_segment[i])]:  # the cycle's cost and outcome weight step on
-            cs = _seg(tis_lut, months)
-            k = cost_key[i]
-            if L.person_totals:  # the cycles since the money last changed, at the old rates
-                cost, cost_d = _stretch(cost_rate[k] + cost_extra[i], m, since[i], df_costs, d)
-                weight, weight_d = _stretch(outcome_rate[k], m, since[i], df_outcomes, d)
-                cost_[i] += cost
-                cost_disc[i] += cost_d
-                outcomes[i] += weight
-                outcomes_disc[i] += weight_d
-                since[i] = m
-            where = _counted_at(L, n_keys, n_job_keys, d, k, pathway_key[i])
-            step = cs - cost_segment[i]
-            cost_key[i] = k + step
-            cost_segment[i] = cs
-            if where >= 0:  # the same pathway key; the cost key steps on
-                blk = _u32(d * nb + (ids[i] >> block_shift))
-                key_counts[blk, _u32(where)] -= 1
-                key_counts[blk, _u32(where + 2 * step)] += 1
-        next_event[i] = _next_event(L, m, months_base[i], cost_segment[i], band_at[i], next_edge)
+        ab = age_band[i]  # one band further along the chance tables (or more)
+        while _age(entry_age[i], entered[i], m, c) >= next_age_edge[ab]:
+            ab += 1
+            key_[i] += age_step
+        age_band[i] = ab
+        p = death_p[d, min(ab, n_ages - 1), band_[i]]
+        death[i] = p
+        leave_p[i] = p + move_p[d]
+        band_at[i] = _age_reaches(entry_age[i], entered[i], next_age_edge[ab], m, c)
+
+
+@_jit
+def _young_grown(L, m, young, key_counts):
+    """At the start of cycle `m`, the rows of `KeyCounts.young` that reach its R months in their state move to the
+    last step of time in the state in `KeyCounts.by_cost_key` (a slot holds the rows of one `months_base`)."""
+    R, c = young.shape[1], L.cycle_months
+    if m == 0 or R == 0:
+        return
+    for base in range(max(R - m * c, -(m - 1) * c), R - (m - 1) * c):  # under R months at m - 1, not at m
+        s = base % R
+        for blk in range(young.shape[0]):
+            for j in range(young.shape[2]):
+                n = young[blk, s, j]
+                if n:
+                    key_counts[blk, 2 * ((j // 2) * L.T + L.T - 1) + j % 2] += n
+                    young[blk, s, j] = 0
+
+
+def young_grown(L: Layout, counts: KeyCounts, m: int) -> None:
+    """Time passing in the counts, first thing in cycle `m`, before any row is refreshed: the rows counted in
+    `KeyCounts.young` that reach its R months in their state move to the last step of time in the state."""
+    _young_grown(L, m, counts.young, counts.by_cost_key)
 
 
 # A gap in a stream of at most this many draws is crossed with a table (`pcg64.jumps`), a longer one by
@@ -511,19 +529,13 @@ def decide(L: Layout, t: Tables, r: Rows, m: int, u: np.ndarray, start: np.ndarr
     and hours columns of a row's uniforms, in the order they are drawn.
 
     Time passes without visiting every row: a row's age and times in its state are worked out from the cycle
-    (`_age`, `_months`), and what depends on them changes only at the cycle its `next_event` gives. Such a row has
-    its age band, exit chances and step of time in the state (its cost key, moved in `counts_of`; with person
-    totals kept, the cycles at its old rates go into its totals first, as `settle`) brought up to the cycle here,
-    before it decides. The rows are shared among `rows`' threads by whole blocks of ids; the counts are kept by
-    block."""
+    (`_age`, `_months`). A row whose next age band has come (`band_at`) has its age band and exit chances brought
+    up to the cycle here, before it decides; its step of time in the state sets its money through the counts
+    (`KeyCounts`, `young_grown`). The rows are shared among `rows`' threads by whole blocks of ids."""
     def some(lo: int, hi: int) -> tuple:
         v = Rows(*(f[lo:hi] for f in r))
-        _time_moves_on(L, m, BLOCK_SHIFT, counts_of.nb, counts_of.job_keys, counts_of.by_cost_key, v.d, v.ids,
-                       v.band, v.entry_age, v.entered, v.next_event, v.band_at, v.age_band, v.months_base,
-                       v.cost_segment, v.cost_key, v.pathway_key, v.key,
-                       v.death, v.leave_p, v.cost, v.cost_disc, v.outcomes, v.outcomes_disc, v.cost_extra, v.since,
-                       t.tis_lut, t.next_edge, t.next_age_edge, t.death_p, t.move_p, t.cost_rate, t.outcome_rate,
-                       t.df_costs, t.df_outcomes)
+        _ages_move_on(L, m, v.d, v.band, v.entry_age, v.entered, v.band_at, v.age_band, v.key, v.death, v.leave_p,
+                      t.next_age_edge, t.death_p, t.move_p)
         out = _decide(m, u, start, exit_col, exit_col + 1, exit_col + 2, L.gone, v.d, v.ids, v.state, v.retire_at,
                       v.leave_p, v.key, v.exposure_base, L.cycle_months, t.tis_lut, t.total, t.cum)
         return (out[0] + lo, out[1], out[2] + lo, out[3], out[4]) if lo else out
@@ -636,7 +648,7 @@ def move(L: Layout, t: Tables, r: Rows, movers: np.ndarray, dst: np.ndarray, u_h
 
 
 @_jit
-def _leave(L, leaving, u_exit, m, queued, n_ids, D, block_filled, d_, ids, state, retire_at, death,
+def _leave(L, leaving, u_exit, m, queued, n_ids, D, block_filled, d_, ids, state, retire_at, band_at, death,
            cycles_in, state_start, spot, model_k):
     """`leave` on the fields it reads and writes (compiled)."""
     n = len(leaving)
@@ -662,6 +674,7 @@ def _leave(L, leaving, u_exit, m, queued, n_ids, D, block_filled, d_, ids, state
                 block_filled[d, model_k[i]] -= 1
         state[i] = L.gone
         retire_at[i] = NEVER
+        band_at[i] = NEVER
     return exit_k, by_exit, from_state
 
 
@@ -673,7 +686,7 @@ def leave(L: Layout, t: Tables, r: Rows, leaving: np.ndarray, u_exit: np.ndarray
     time in its state is added up first; its totals and person fields are kept, its cached quantities are not
     refreshed. A block place they held is freed in `block_filled`."""
     return _leave(L, leaving, u_exit, m, queued, n_ids, D, block_filled, r.d, r.ids, r.state,
-                  r.retire_at, r.death, r.cycles_in, r.state_start, r.spot, r.model_k)
+                  r.retire_at, r.band_at, r.death, r.cycles_in, r.state_start, r.spot, r.model_k)
 
 
 _AT = numba.int64[::1]
@@ -760,13 +773,16 @@ def _one_offs(L, m, block_shift, nb, at, one_offs, d_, ids, state, one_off, serv
 
 
 @_jit
-def _money_of_counts(L, nb, n_jobs, key_counts, pathway_counts, counts, by_service, sums, tallies, cost_rate,
+def _money_of_counts(L, m, nb, n_jobs, key_counts, pathway_counts, young, tis_lut, counts, by_service, sums, tallies,
+                     cost_rate,
                      outcome_rate, benefit_rate, state_cost, service, hours_values, work_benefit, work_tax,
                      work_earnings, place_cost, kept_waiting, kept_search, kept_work, kept_work_hours):
     """Each draw's people by state and money from its counts of rows by key (`KeyCounts`): a row's cost, outcome
     weight and benefits follow from its cost key; its job's benefits, tax, earnings and hours, its place's cost and
-    the part of a former service it keeps, from its pathway key (`_pathway_key`). Sums (by draw): benefit, tax,
-    earnings, hours, outcome weight, block places' cost, day-centre attendance in whole weeks. A draw's counts are
+    the part of a former service it keeps, from its pathway key (`_pathway_key`); a row in its first months in a
+    state is counted at the step of time in the state its months have reached at cycle `m` (`KeyCounts.young`).
+    Sums (by draw): benefit, tax, earnings, hours, outcome weight, block places' cost, day-centre attendance in
+    whole weeks. A draw's counts are
     whole numbers added over its blocks, and its keys are visited in order, so its sums depend neither on the
     rows' order nor on the blocks or threads."""
     BT = L.B * L.T
@@ -783,6 +799,11 @@ def _money_of_counts(L, nb, n_jobs, key_counts, pathway_counts, counts, by_servi
                 by_key[j] += key_counts[blk, j]
             for j in range(len(by_pathway)):
                 by_pathway[j] += pathway_counts[blk, j]
+            for slot in range(young.shape[1]):  # the one months_base with this slot whose months are under R at m
+                cs = _seg(tis_lut, (slot + m * L.cycle_months) % young.shape[1])
+                for j in range(young.shape[2]):
+                    if young[blk, slot, j]:
+                        by_key[2 * ((j // 2) * L.T + cs) + j % 2] += young[blk, slot, j]
         for kk in range(n_keys):
             n_plain, n_job = by_key[2 * kk], by_key[2 * kk + 1]
             n = n_plain + n_job
@@ -857,10 +878,10 @@ def end_of_cycle(L: Layout, t: Tables, r: Rows, m: int, D: int, n_services: int,
     by_service = np.zeros((D, n_services + 1))
     sums = np.zeros((D, 7))
     tallies = np.zeros((D, 4), dtype=np.int64)
-    _money_of_counts(L, nb, L.B * t.hours_values.shape[1], counts_of.by_cost_key, counts_of.by_pathway_key, counts,
-                     by_service, sums, tallies, t.cost_rate, t.outcome_rate, t.benefit_rate, t.state_cost, t.service,
-                     t.hours_values, t.work_benefit, t.work_tax, t.work_earnings, t.place_cost, t.kept_waiting,
-                     t.kept_search, t.kept_work, t.kept_work_hours)
+    _money_of_counts(L, m, nb, L.B * t.hours_values.shape[1], counts_of.by_cost_key, counts_of.by_pathway_key,
+                     counts_of.young, t.tis_lut, counts, by_service, sums, tallies, t.cost_rate, t.outcome_rate,
+                     t.benefit_rate, t.state_cost, t.service, t.hours_values, t.work_benefit, t.work_tax,
+                     t.work_earnings, t.place_cost, t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours)
     one_off = np.zeros((D * nb, n_services + 1))
     _one_offs(L, m, BLOCK_SHIFT, nb, fresh, one_off, r.d, r.ids, r.state, r.one_off, t.service, r.cost, r.cost_disc,
               t.df_costs)
@@ -869,36 +890,44 @@ def end_of_cycle(L: Layout, t: Tables, r: Rows, m: int, D: int, n_services: int,
 
 
 @_jit
-def _settle(m, d_, cost_key, cost_, cost_disc, outcomes, outcomes_disc, cost_extra, since, cost_rate, outcome_rate,
-            df_costs, df_outcomes):
+def _settle(L, m, d_, cost_key, count_base, cost_, cost_disc, outcomes, outcomes_disc, cost_extra, since, cost_rate,
+            outcome_rate, tis_lut, next_edge, df_costs, df_outcomes):
     """`settle` on the fields it reads and writes (compiled)."""
+    c = L.cycle_months
     for i in range(len(d_)):
-        k, d = cost_key[i], _u32(d_[i])
-        if k >= 0 and since[i] < m:
-            cost, cost_d = _stretch(cost_rate[k] + cost_extra[i], m, since[i], df_costs, d)
-            weight, weight_d = _stretch(outcome_rate[k], m, since[i], df_outcomes, d)
+        k, d, base = cost_key[i], _u32(d_[i]), count_base[i]
+        if k < 0 or since[i] >= m:
+            continue
+        k0 = since[i]
+        while k0 < m:  # a step of time in the state at a time, as `_refresh`
+            cs = _seg(tis_lut, _months(base, k0, c))
+            k1 = min(m, _step_ends(base, k0, cs, next_edge, c))
+            cost, cost_d = _stretch(cost_rate[k + cs] + cost_extra[i], k1, k0, df_costs, d)
+            weight, weight_d = _stretch(outcome_rate[k + cs], k1, k0, df_outcomes, d)
             cost_[i] += cost
             cost_disc[i] += cost_d
             outcomes[i] += weight
             outcomes_disc[i] += weight_d
-            since[i] = m
+            k0 = k1
+        since[i] = m
 
 
-def settle(t: Tables, r: Rows, m: int) -> None:
+def settle(L: Layout, t: Tables, r: Rows, m: int) -> None:
     """Every row's cost and outcome of the cycles before cycle `m` since its money last changed, added to its totals
-    (a person's totals are added when their money changes, not every cycle: `refresh`, `decide`)."""
-    _settle(m, r.d, r.cost_key, r.cost, r.cost_disc, r.outcomes, r.outcomes_disc, r.cost_extra, r.since, t.cost_rate,
-            t.outcome_rate, t.df_costs, t.df_outcomes)
+    (a person's totals are added when their money changes, not every cycle: `refresh`)."""
+    _settle(L, m, r.d, r.cost_key, r.count_base, r.cost, r.cost_disc, r.outcomes, r.outcomes_disc, r.cost_extra,
+            r.since, t.cost_rate, t.outcome_rate, t.tis_lut, t.next_edge, t.df_costs, t.df_outcomes)
 
 
 @_jit
-def _start_money(L, d_, band_, cost_key, hours_k, cost_extra, cost_rate, outcome_rate, benefit_rate, work_benefit,
-                 work_tax):
+def _start_money(L, d_, band_, cost_key, count_base, hours_k, cost_extra, cost_rate, outcome_rate, benefit_rate,
+                 work_benefit, work_tax, tis_lut):
     """`start_money` on the fields it reads and writes (compiled)."""
     n = len(d_)
     cost, weight, benefit, tax = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     for i in range(n):
-        d, b, h, k = d_[i], band_[i], hours_k[i], cost_key[i]
+        d, b, h = d_[i], band_[i], hours_k[i]
+        k = cost_key[i] + _seg(tis_lut, _months(count_base[i], 0, L.cycle_months))
         cost[i], weight[i] = cost_rate[k] + cost_extra[i], outcome_rate[k]
         benefit[i] = work_benefit[d, b, h] if h >= 0 else benefit_rate[k]
         tax[i] = work_tax[d, h] if h >= 0 else 0.0
@@ -909,8 +938,8 @@ def start_money(L: Layout, t: Tables, r: Rows) -> tuple:
     """Each row's cost (with its place and the part of a former service kept, `cost_extra`; without one-off
     costs), outcome weight, benefits and tax for a cycle in its state at the start, as a cycle charges them: the
     start state counted at time 0."""
-    return _start_money(L, r.d, r.band, r.cost_key, r.hours_k, r.cost_extra, t.cost_rate, t.outcome_rate,
-                        t.benefit_rate, t.work_benefit, t.work_tax)
+    return _start_money(L, r.d, r.band, r.cost_key, r.count_base, r.hours_k, r.cost_extra, t.cost_rate,
+                        t.outcome_rate, t.benefit_rate, t.work_benefit, t.work_tax, t.tis_lut)
 
 
 @_jit

@@ -19,10 +19,11 @@ who enters, the rest of the waiting lists and the ledgers are numpy, every draw'
 
 What does not change from one cycle to the next is not worked out again every cycle: a row's age and times in its
 state follow from the cycle (`kernels._age`, `kernels._months`), and what depends on them is changed only in the
-cycle it changes (`next_event`); rows are counted by the keys that set their money as they change
-(`kernels.KeyCounts`), so a cycle's money is counts times rates; job outcomes and jobs reaching 6 and 12 months are
-tallied when people enter work and when the months come round; and a person's totals take the cycles since their
-money last changed when it changes again (`kernels.settle`).
+cycle it changes (`band_at`, `retire_at`); rows are counted by the keys that set their money as they change, and
+by their months in their first steps of time in a state (`kernels.KeyCounts`), so a cycle's money is counts times
+rates; job outcomes and jobs reaching 6 and 12 months are tallied when people enter work and when the months come
+round; and a person's totals take the cycles since their money last changed when it changes again
+(`kernels.settle`).
 """
 
 from __future__ import annotations
@@ -50,8 +51,8 @@ _FIELDS = dict(
     origin=_I8, hours=float, entered=_I32, one_off=float, state_start=_I32, kept_from=_I8,
     outcome_year=_I32, cost=float, cost_disc=float, outcomes=float, outcomes_disc=float, job_starts=_INT,
     # Cached from the fields above, refreshed only for rows that change:
-    key=_I32, death=float, leave_p=float, next_event=_I32, band_at=_I32, retire_at=_I32,
-    cost_segment=_I8, cost_key=_I32, hours_k=_I8, pathway_key=_I32, cost_extra=float,
+    key=_I32, death=float, leave_p=float, band_at=_I32, retire_at=_I32,
+    cost_key=_I32, count_base=_I32, hours_k=_I8, pathway_key=_I32, cost_extra=float,
     # The cycle from which a person's cost and outcome are not yet in their totals (`kernels.settle`):
     since=_I32,
     # How and when a person left (the order of EXIT_STATES; the cycle), for their person row:
@@ -305,7 +306,7 @@ class VectorisedEngine:
         run-time objects take its parameters (keeping their state) and every row's cached quantities are refreshed."""
         m = self.cycle
         if self.person_totals:  # the cycles before, at the rates of the period ending
-            kernels.settle(self.t, self._rows(), m)
+            kernels.settle(self.layout, self.t, self._rows(), m)
         self._tables([[s for k, s in base.periods if k <= m][-1] for base in self._base])
         if self.budgets is not None:
             self.budgets.params = self.pols
@@ -460,6 +461,7 @@ class VectorisedEngine:
     # --- one cycle ---------------------------------------------------------------------------
     def step(self) -> None:
         """One cycle, as `DayshiftModel.step`, for every draw."""
+        kernels.young_grown(self.layout, self.counts, self.cycle)  # before any row of the cycle is refreshed
         if self._switches and self._switches[0] == self.cycle:
             self._switches.pop(0)
             self._new_period()
@@ -682,7 +684,7 @@ class VectorisedEngine:
         if not self.person_totals:
             raise ValueError("this run kept no person rows (it was made with person_totals=False)")
         spec, p = self.spec, self.p
-        kernels.settle(self.t, self._rows(), self.cycle)  # every cycle run in the totals
+        kernels.settle(self.layout, self.t, self._rows(), self.cycle)  # every cycle run in the totals
         here = np.flatnonzero((p.state < self.GONE) & (p.d == draw))
         cycles_in = p.cycles_in[here].copy()
         cycles_in[np.arange(len(here)), p.state[here]] += self.cycle - np.maximum(p.state_start[here], 0)
