@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+import pandas as pd
+
 from model.compile.spec import Spec, compiled, tables_only
 from model.compile.validate import load_scenario
 from model.engine.interface import Engine, EngineFactory
@@ -136,7 +138,8 @@ def _each_table(specs: list[Spec], per_draw: list[int], chunk: int, people: bool
         run = ENGINES[engine](part, mine if len(set(mine)) > 1 else mine[0], threads, people)
         run.run(None if progress is None else lambda done, total: progress(start * total + done * len(part),
                                                                             len(specs) * total))
-        out = [_draw_tables(run, d, spec, people) for d, spec in enumerate(part)]
+        no_people = None if people else people_frame(part[0], {})  # the draws share their columns
+        out = [_draw_tables(run, d, spec, people, no_people) for d, spec in enumerate(part)]
         del run  # not held while the caller works on these, nor while the next chunk runs
         yield from out
         del out
@@ -170,8 +173,13 @@ def _in_workers(specs: list[Spec], per_draw: list[int], chunk: int, people: bool
         raise
 
 
-def _draw_tables(run: Engine, draw: int, spec: Spec, people: bool) -> dict:
-    """One draw of a finished run as the tables of a result."""
+def _draw_tables(run: Engine, draw: int, spec: Spec, people: bool, no_people: pd.DataFrame | None = None) -> dict:
+    """One draw of a finished run as the tables of a result; without person rows, a copy of `no_people` (the empty
+    table, made once for a chunk's draws) when given."""
+    if people:
+        rows = people_frame(spec, run.person_rows(draw))
+    else:
+        rows = people_frame(spec, {}) if no_people is None else no_people.copy()
     return dict(monthly=run.monthly_frame(draw),
-                people=people_frame(spec, run.person_rows(draw) if people else {}),
+                people=rows,
                 initial_counts={s: int(n) for s, n in zip(spec.states, run.initial_counts[draw])})

@@ -196,7 +196,7 @@ class VectorisedEngine:
         self._columns: list[str] | None = None
         self._table: np.ndarray | None = None
         self._int_columns: np.ndarray | None = None
-        self._calendar: dict[str, np.ndarray] | None = None
+        self._calendar: dict | None = None
         self._finished_split: tuple | None = None  # (parts gathered, their rows by draw, each draw's edges)
         self._add(people.concat([people.initial_people(s, self._creation(d)) for d, s in enumerate(specs)]),
                   initial=True)
@@ -661,7 +661,8 @@ class VectorisedEngine:
         spec, n = self.spec, self.cycle
         if self._calendar is None or len(next(iter(self._calendar.values()))) != n:
             months = [month_info(spec, m) for m in range(n)]  # the same for every draw
-            self._calendar = {c: np.array([row[c] for row in months]) for c in month_info(spec, 0)}
+            # as pandas holds them, made once: inferring the type of the text columns was a third of each draw's table
+            self._calendar = {c: pd.Series(np.array([row[c] for row in months])).array for c in month_info(spec, 0)}
         columns = dict(self._calendar)
         if self._table is not None:
             table = self._table[draw, :n]
