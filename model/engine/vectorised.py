@@ -234,11 +234,14 @@ class VectorisedEngine:
 
         # Chance tables laid out [draw, state, band, age band, variant, tis segment] so one flat key per
         # row finds its row of running chances: key = (((((d * S1 + state) * B + band) * A + age) * V + v) * T + seg.
-        # made anew, not kept with each draw's spec (`Moves.chances`)
-        cum = stack(lambda s: np.concatenate([s.moves.chances(), np.zeros((1,) + s.moves.cum_shape[1:])]))
-        cum = cum.transpose(0, 1, 2, 3, 5, 4, 6)
+        # made anew, not kept with each draw's spec (`Moves.chances`), each draw's written in place (the GONE
+        # state's rows stay 0)
+        S, B, A, T, V, S2 = spec.moves.cum_shape
+        cum = np.zeros((len(specs), S + 1, B, A, V, T, S2))
+        for d, s in enumerate(specs):
+            cum[d, :S] = s.moves.chances().transpose(0, 1, 2, 4, 3, 5)
         self.dims = cum.shape[1:6]  # S + 1, B, A, V, T
-        self.cum = np.ascontiguousarray(cum).reshape(-1, cum.shape[-1])
+        self.cum = cum.reshape(-1, S2)
         if len(self.cum) > np.iinfo(_I32).max:  # a row's key is int32 (`_FIELDS`)
             raise ValueError(f"{len(specs)} draws together have {len(self.cum):,} rows of chance tables, more than a "
                              "row's key can hold: run fewer draws together (a smaller memory budget)")
