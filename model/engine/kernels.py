@@ -1,8 +1,8 @@
 """The fast engine's loops over rows, compiled with numba: what every row does every cycle (the exit and move
-decisions), what time changes for the rows it moves on (a new age band, a new step of time in a state), what
-happens to the rows that leave or move (exits, moves, referrals, job starts, admissions from a waiting list), the
-refresh of a row's cached quantities and of the counts of rows by key (`KeyCounts`), a cycle's money from those
-counts, person totals (`settle`), compaction (`keep_rows`), exact sums by draw (`fsum_by_draw`), and who gets a place
+decisions), what time changes for the rows it moves on (a new age band; a new step of time in a state moves
+counts, not rows: `KeyCounts`), what happens to the rows that leave or move (exits, moves, referrals, job starts,
+admissions from a waiting list), the refresh of a row's cached quantities and of the counts of rows by key, a
+cycle's money from those counts, person totals (`settle`), compaction (`keep_rows`), exact sums by draw (`fsum_by_draw`), and who gets a place
 off every draw's waiting list (`fill_places_by_draw`).
 
 Each loop visits rows (or keys) in order and adds in that order, so a sum over a draw's rows is the same whichever
@@ -122,7 +122,7 @@ class Rows(NamedTuple):
     leave_p: np.ndarray
     band_at: np.ndarray  # the cycle at whose start it reaches its next age band (`ages_reached`; NEVER once left)
     retire_at: np.ndarray  # the cycle at whose start it reaches pension age (NEVER once it has left)
-    cost_key: np.ndarray  # draw, state and band, at the first step of time in the state (`_cost_step` adds the step)
+    cost_key: np.ndarray  # draw, state and band at the first step of time in the state (the counts add the step)
     count_base: np.ndarray  # its `months_base` when last counted in `KeyCounts` (a move changes it before a refresh)
     hours_k: np.ndarray
     pathway_key: np.ndarray
@@ -238,8 +238,8 @@ class KeyCounts(NamedTuple):
     state (R the last edge of the steps of time in a state) is counted in `young`, by the slot `months_base` mod R
     and its cost key at the first step (state and band), and each cycle's money reads every slot at the step its
     months have reached (`_money_of_counts`); rows reaching R months are moved to the last step in `by_cost_key`
-    slot by slot as the cycle starts (`_young_grown`). Within the R months a row can be in, `months_base` mod R
-    is one slot per month."""
+    slot by slot as the cycle starts (`_young_grown`). The rows under R months at a cycle have at most R different
+    `months_base`, so mod R gives each its own slot."""
 
     nb: int
     job_keys: int  # pathway keys below this are jobs with hours
@@ -774,8 +774,7 @@ def _one_offs(L, m, block_shift, nb, at, one_offs, d_, ids, state, one_off, serv
 
 @_jit
 def _money_of_counts(L, m, nb, n_jobs, key_counts, pathway_counts, young, tis_lut, counts, by_service, sums, tallies,
-                     cost_rate,
-                     outcome_rate, benefit_rate, state_cost, service, hours_values, work_benefit, work_tax,
+                     cost_rate, outcome_rate, benefit_rate, state_cost, service, hours_values, work_benefit, work_tax,
                      work_earnings, place_cost, kept_waiting, kept_search, kept_work, kept_work_hours):
     """Each draw's people by state and money from its counts of rows by key (`KeyCounts`): a row's cost, outcome
     weight and benefits follow from its cost key; its job's benefits, tax, earnings and hours, its place's cost and
