@@ -2,8 +2,8 @@
 decisions), what time changes for the rows it moves on (a new age band; a new step of time in a state moves
 counts, not rows: `KeyCounts`), what happens to the rows that leave or move (exits, moves, referrals, job starts,
 admissions from a waiting list), the refresh of a row's cached quantities and of the counts of rows by key, a
-cycle's money from those counts, person totals (`settle`), compaction (`keep_rows`), exact sums by draw (`fsum_by_draw`), and who gets a place
-off every draw's waiting list (`fill_places_by_draw`).
+cycle's money from those counts, person totals (`settle`), compaction (`keep_rows`), exact sums by draw
+(`fsum_by_draw`), and who gets a place off every draw's waiting list (`fill_places_by_draw`).
 
 Each loop visits rows (or keys) in order and adds in that order, so a sum over a draw's rows is the same whichever
 other draws run beside it, and the same from one machine to the next. `decide` shares the rows among threads by
@@ -118,13 +118,11 @@ class Rows(NamedTuple):
     cycles_in: np.ndarray
     # cached from the fields above
     key: np.ndarray  # its row of the chances tables at no time exposed: `_decide` adds the step of time exposed
-    death: np.ndarray
-    leave_p: np.ndarray
+    leave_p: np.ndarray  # its chance of dying (`_death_p`) or moving away this cycle
     band_at: np.ndarray  # the cycle at whose start it reaches its next age band (`ages_reached`; NEVER once left)
     retire_at: np.ndarray  # the cycle at whose start it reaches pension age (NEVER once it has left)
     cost_key: np.ndarray  # draw, state and band at the first step of time in the state (the counts add the step)
     count_base: np.ndarray  # its `months_base` when last counted in `KeyCounts` (a move changes it before a refresh)
-    hours_k: np.ndarray
     pathway_key: np.ndarray
     cost_extra: np.ndarray  # a cycle's cost beyond its cost key's: a place, the part of a service kept
     since: np.ndarray  # the cycle from which a row's cost and outcome are not yet in its totals
@@ -199,6 +197,25 @@ def _kept_share(L, d, st, band, hours, kept_waiting, kept_search, kept_work, kep
     if st == L.work:
         return kept_work[d, band, np.searchsorted(kept_work_hours[d], hours, side="right") - 1]
     return 0.0
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _death_p(death_p, d, age_band, band):
+    """A row's chance of dying this cycle, worked out where it is read (a row's `leave_p`, and `_leave` for the few
+    who leave) rather than kept in a field every refresh writes: one cached field fewer to keep in step."""
+    return death_p[d, min(age_band, death_p.shape[1] - 1), band]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _hours_column(L, d, st, hours, hours_values):
+    """In work, the column of the job's weekly hours in the draw's hours (benefits and tax follow it,
+    `Spec.benefit_tax_earnings`); -1 otherwise."""
+    if not (L.has_policy and st == L.work and hours > 0):
+        return -1
+    for j in range(hours_values.shape[1]):
+        if hours_values[d, j] == hours:
+            return j
+    return 0
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -295,12 +312,12 @@ def _stretch(each, upto, since, df, d):
 @_jit
 def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, young, d_, ids, state, band_, age_band,
              months_base, count_base, refer_ok, model_k, kept_from_, hours_, spot, tis_lut, next_edge,
-             death_p, move_p, referral_from, hours_values, key, death_, leave_p,
-             cost_key, hours_k, pathway_key, place_cost, kept_waiting, kept_search, kept_work,
+             death_p, move_p, referral_from, hours_values, key, leave_p,
+             cost_key, pathway_key, place_cost, kept_waiting, kept_search, kept_work,
              kept_work_hours, cost_, cost_disc, outcomes, outcomes_disc, cost_extra, since, cost_rate, outcome_rate,
              state_cost, df_costs, df_outcomes):
     """`refresh` on the fields it reads and writes (compiled)."""
-    n_ages, n_hours = death_p.shape[1], hours_values.shape[1]
+    n_hours = hours_values.shape[1]
     n_keys = L.S1 * L.B * L.T
     R, c = len(tis_lut) - 1, L.cycle_months
     for j in range(len(at)):
@@ -344,22 +361,12 @@ def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, 
                 chances_of, v = kept_from_[i], 0
         key[i] = ((((d * L.S1 + chances_of) * L.B + band) * L.A + ab) * L.V + v) * L.T
         # exit chances
-        death = 0.0 if gone else death_p[d, min(ab, n_ages - 1), band]
-        death_[i] = death
-        leave_p[i] = 0.0 if gone else death + move_p[d]
+        leave_p[i] = 0.0 if gone else _death_p(death_p, d, ab, band) + move_p[d]
         # the cost key at the first step of time in the state: the step is read from the counts (`KeyCounts`)
         base = months_base[i]
         count_base[i] = base
         cost_key[i] = ((d * L.S1 + st) * L.B + band) * L.T
-        # in work, benefits and tax follow the job's weekly hours (`Spec.benefit_tax_earnings`): their column
-        h = -1
-        if L.has_policy and st == L.work and hours_[i] > 0:
-            h = 0
-            for j in range(n_hours):
-                if hours_values[d, j] == hours_[i]:
-                    h = j
-                    break
-        hours_k[i] = h
+        h = _hours_column(L, d, st, hours_[i], hours_values)
         pk = _pathway_key(L, n_hours, place_cost.shape[1], st, band, h, model_k[i], spot[i], kept_from_[i])
         pathway_key[i] = pk
         slot, where = _counted_at(L, n_keys, n_job_keys, d, cost_key[i], pk, base, m, R)
@@ -387,20 +394,20 @@ def refresh(L: Layout, t: Tables, r: Rows, at: np.ndarray, counts: KeyCounts, m:
     return _refresh(L, at, m, BLOCK_SHIFT, counts.nb, counts.job_keys, counts.by_cost_key, counts.by_pathway_key,
                     counts.young, r.d, r.ids, r.state, r.band, r.age_band, r.months_base, r.count_base, r.refer_ok,
                     r.model_k, r.kept_from, r.hours, r.spot, t.tis_lut, t.next_edge, t.death_p, t.move_p,
-                    t.referral_from, t.hours_values, r.key, r.death, r.leave_p,
-                    r.cost_key, r.hours_k, r.pathway_key, t.place_cost,
+                    t.referral_from, t.hours_values, r.key, r.leave_p,
+                    r.cost_key, r.pathway_key, t.place_cost,
                     t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours, r.cost, r.cost_disc, r.outcomes,
                     r.outcomes_disc, r.cost_extra, r.since, t.cost_rate, t.outcome_rate, t.state_cost, t.df_costs,
                     t.df_outcomes)
 
 
 @_jit
-def _ages_move_on(L, m, d_, band_, entry_age, entered, band_at, age_band, key_, death, leave_p, next_age_edge, death_p,
+def _ages_move_on(L, m, d_, band_, entry_age, entered, band_at, age_band, key_, leave_p, next_age_edge, death_p,
                   move_p):
     """`decide`'s passing of time for the rows whose next age band has come (compiled; given one range of rows, as
     views of the fields starting at its first row). Every row's `band_at` is read here, not searched for first: a
     pass that listed the rows due and a loop over them took longer (rows that have left have NEVER)."""
-    n_ages, age_step = death_p.shape[1], L.V * L.T
+    age_step = L.V * L.T
     c = L.cycle_months
     for i in range(len(band_at)):
         if band_at[i] > m:
@@ -411,9 +418,7 @@ def _ages_move_on(L, m, d_, band_, entry_age, entered, band_at, age_band, key_, 
             ab += 1
             key_[i] += age_step
         age_band[i] = ab
-        p = death_p[d, min(ab, n_ages - 1), band_[i]]
-        death[i] = p
-        leave_p[i] = p + move_p[d]
+        leave_p[i] = _death_p(death_p, d, ab, band_[i]) + move_p[d]
         band_at[i] = _age_reaches(entry_age[i], entered[i], next_age_edge[ab], m, c)
 
 
@@ -534,7 +539,7 @@ def decide(L: Layout, t: Tables, r: Rows, m: int, u: np.ndarray, start: np.ndarr
     (`KeyCounts`, `young_grown`). The rows are shared among `rows`' threads by whole blocks of ids."""
     def some(lo: int, hi: int) -> tuple:
         v = Rows(*(f[lo:hi] for f in r))
-        _ages_move_on(L, m, v.d, v.band, v.entry_age, v.entered, v.band_at, v.age_band, v.key, v.death, v.leave_p,
+        _ages_move_on(L, m, v.d, v.band, v.entry_age, v.entered, v.band_at, v.age_band, v.key, v.leave_p,
                       t.next_age_edge, t.death_p, t.move_p)
         out = _decide(m, u, start, exit_col, exit_col + 1, exit_col + 2, L.gone, v.d, v.ids, v.state, v.retire_at,
                       v.leave_p, v.key, v.exposure_base, L.cycle_months, t.tis_lut, t.total, t.cum)
@@ -648,8 +653,8 @@ def move(L: Layout, t: Tables, r: Rows, movers: np.ndarray, dst: np.ndarray, u_h
 
 
 @_jit
-def _leave(L, leaving, u_exit, m, queued, n_ids, D, block_filled, d_, ids, state, retire_at, band_at, death,
-           cycles_in, state_start, spot, model_k):
+def _leave(L, leaving, u_exit, m, queued, n_ids, D, block_filled, d_, ids, state, band, age_band, retire_at,
+           band_at, death_p, cycles_in, state_start, spot, model_k):
     """`leave` on the fields it reads and writes (compiled)."""
     n = len(leaving)
     exit_k = np.empty(n, dtype=np.int64)
@@ -660,7 +665,7 @@ def _leave(L, leaving, u_exit, m, queued, n_ids, D, block_filled, d_, ids, state
         d, st = d_[i], state[i]
         if m >= retire_at[i]:
             e = 0
-        elif u_exit[j] < death[i]:
+        elif u_exit[j] < _death_p(death_p, d, age_band[i], band[i]):
             e = 1
         else:
             e = 2
@@ -686,7 +691,7 @@ def leave(L: Layout, t: Tables, r: Rows, leaving: np.ndarray, u_exit: np.ndarray
     time in its state is added up first; its totals and person fields are kept, its cached quantities are not
     refreshed. A block place they held is freed in `block_filled`."""
     return _leave(L, leaving, u_exit, m, queued, n_ids, D, block_filled, r.d, r.ids, r.state,
-                  r.retire_at, r.band_at, r.death, r.cycles_in, r.state_start, r.spot, r.model_k)
+                  r.band, r.age_band, r.retire_at, r.band_at, t.death_p, r.cycles_in, r.state_start, r.spot, r.model_k)
 
 
 _AT = numba.int64[::1]
@@ -919,13 +924,14 @@ def settle(L: Layout, t: Tables, r: Rows, m: int) -> None:
 
 
 @_jit
-def _start_money(L, d_, band_, cost_key, count_base, hours_k, cost_extra, cost_rate, outcome_rate, benefit_rate,
-                 work_benefit, work_tax, tis_lut):
+def _start_money(L, d_, band_, state, hours, cost_key, count_base, cost_extra, cost_rate, outcome_rate, benefit_rate,
+                 hours_values, work_benefit, work_tax, tis_lut):
     """`start_money` on the fields it reads and writes (compiled)."""
     n = len(d_)
     cost, weight, benefit, tax = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     for i in range(n):
-        d, b, h = d_[i], band_[i], hours_k[i]
+        d, b = d_[i], band_[i]
+        h = _hours_column(L, d, state[i], hours[i], hours_values)
         k = cost_key[i] + _seg(tis_lut, _months(count_base[i], 0, L.cycle_months))
         cost[i], weight[i] = cost_rate[k] + cost_extra[i], outcome_rate[k]
         benefit[i] = work_benefit[d, b, h] if h >= 0 else benefit_rate[k]
@@ -937,8 +943,8 @@ def start_money(L: Layout, t: Tables, r: Rows) -> tuple:
     """Each row's cost (with its place and the part of a former service kept, `cost_extra`; without one-off
     costs), outcome weight, benefits and tax for a cycle in its state at the start, as a cycle charges them: the
     start state counted at time 0."""
-    return _start_money(L, r.d, r.band, r.cost_key, r.count_base, r.hours_k, r.cost_extra, t.cost_rate,
-                        t.outcome_rate, t.benefit_rate, t.work_benefit, t.work_tax, t.tis_lut)
+    return _start_money(L, r.d, r.band, r.state, r.hours, r.cost_key, r.count_base, r.cost_extra, t.cost_rate,
+                        t.outcome_rate, t.benefit_rate, t.hours_values, t.work_benefit, t.work_tax, t.tis_lut)
 
 
 @_jit

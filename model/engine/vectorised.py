@@ -51,8 +51,8 @@ _FIELDS = dict(
     origin=_I8, hours=float, entered=_I32, one_off=float, state_start=_I32, kept_from=_I8,
     outcome_year=_I32, cost=float, cost_disc=float, outcomes=float, outcomes_disc=float, job_starts=_INT,
     # Cached from the fields above, refreshed only for rows that change:
-    key=_I32, death=float, leave_p=float, band_at=_I32, retire_at=_I32,
-    cost_key=_I32, count_base=_I32, hours_k=_I8, pathway_key=_I32, cost_extra=float,
+    key=_I32, leave_p=float, band_at=_I32, retire_at=_I32,
+    cost_key=_I32, count_base=_I32, pathway_key=_I32, cost_extra=float,
     # The cycle from which a person's cost and outcome are not yet in their totals (`kernels.settle`):
     since=_I32,
     # How and when a person left (the order of EXIT_STATES; the cycle), for their person row:
