@@ -805,9 +805,9 @@ def _money_of_counts(L, m, nb, n_jobs, key_counts, pathway_counts, young, tis_lu
                 by_pathway[j] += pathway_counts[blk, j]
             for slot in range(young.shape[1]):  # the one months_base with this slot whose months are under R at m
                 cs = _seg(tis_lut, (slot + m * L.cycle_months) % young.shape[1])
-                for j in range(young.shape[2]):
-                    if young[blk, slot, j]:
-                        by_key[2 * ((j // 2) * L.T + cs) + j % 2] += young[blk, slot, j]
+                for sb in range(young.shape[2] // 2):  # no branch nor division: a slot costs little however many
+                    by_key[2 * (sb * L.T + cs)] += young[blk, slot, 2 * sb]
+                    by_key[2 * (sb * L.T + cs) + 1] += young[blk, slot, 2 * sb + 1]
         for kk in range(n_keys):
             n_plain, n_job = by_key[2 * kk], by_key[2 * kk + 1]
             n = n_plain + n_job
