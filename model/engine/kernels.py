@@ -252,17 +252,16 @@ class KeyCounts(NamedTuple):
     have left are not counted.
 
     Time in a state moves a row's cost key on without the row being visited: a row in the first R months of its
-    state (R the last edge of the steps of time in a state) is counted in `young`, by the slot `months_base` mod R
-    and its cost key at the first step (state and band), and each cycle's money reads every slot at the step its
-    months have reached (`_money_of_counts`); rows reaching R months are moved to the last step in `by_cost_key`
-    slot by slot as the cycle starts (`_young_grown`). The rows under R months at a cycle have at most R different
-    `months_base`, so mod R gives each its own slot."""
+    state (R the last edge of the steps of time in a state) is also counted in `young`, by the slot `months_base`
+    mod R and its state and band, and as each cycle starts the slots whose months reach an edge move their counts
+    to the next step in `by_cost_key` (`steps_move_on`): a few slots a cycle, however far the last edge. The rows
+    under R months at a cycle have at most R different `months_base`, so mod R gives each its own slot."""
 
     nb: int
     job_keys: int  # pathway keys below this are jobs with hours
     by_cost_key: np.ndarray
     by_pathway_key: np.ndarray
-    young: np.ndarray  # (blocks, R, 2 * state and band)
+    young: np.ndarray  # (blocks, R, 2 * state and band): which rows to move on, by slot; not read for money
 
 
 def key_counts(L: Layout, t: Tables, D: int, n_ids: int) -> KeyCounts:
@@ -275,22 +274,25 @@ def key_counts(L: Layout, t: Tables, D: int, n_ids: int) -> KeyCounts:
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _counted_at(L, n_keys, n_job_keys, d, cost_key, pathway_key, base, m, R):
-    """Where a row with `months_base` `base` is counted at cycle `m` within its block: (-1, column) in
-    `KeyCounts.by_cost_key` at its last step of time in the state, (slot, column) in `KeyCounts.young` in its first
-    `R` months; column -1 when it has no keys yet (cost_key -1) or has left. Takes no arrays, and the counts are
-    changed in the loops themselves: a helper that took the count arrays and changed them cost a refreshed row 60
-    to 75 ns more than the same code in the loop (measured; why was not found, and `_stretch`, which only reads an
-    array, cost nothing measurable)."""
+def _counted_at(L, n_keys, n_job_keys, d, cost_key, pathway_key, base, m, tis_lut):
+    """Where a row with `months_base` `base` is counted at cycle `m` within its block: its column of
+    `KeyCounts.by_cost_key` at its step of time in the state then, and in its first R months its slot and column of
+    `KeyCounts.young` (slot -1 after); column -1 when it has no keys yet (cost_key -1) or has left. Takes no
+    arrays but the small `tis_lut`, and the counts are changed in the loops themselves: a helper that took the count
+    arrays and changed them cost a refreshed row 60 to 75 ns more than the same code in the loop (measured; why
+    was not found, and `_stretch`, which only reads an array, cost nothing measurable)."""
     if cost_key < 0:
-        return -1, -1
+        return -1, -1, -1
     local = cost_key - d * n_keys
     if local >= L.gone * L.B * L.T:  # GONE is the last state: no division for a row that has left
-        return -1, -1
+        return -1, -1, -1
     job = 1 if 0 <= pathway_key < n_job_keys else 0
-    if base + m * L.cycle_months < R:
-        return base % R, 2 * (local // L.T) + job
-    return -1, 2 * (local + L.T - 1) + job
+    months = base + m * L.cycle_months
+    R = len(tis_lut) - 1
+    where = 2 * (local + _seg(tis_lut, months)) + job
+    if months < R:
+        return where, base % R, 2 * (local // L.T) + job
+    return where, -1, -1
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -319,7 +321,7 @@ def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, 
     """`refresh` on the fields it reads and writes (compiled)."""
     n_hours = hours_values.shape[1]
     n_keys = L.S1 * L.B * L.T
-    R, c = len(tis_lut) - 1, L.cycle_months
+    c = L.cycle_months
     for j in range(len(at)):
         i = _u32(at[j])  # unsigned: numba then skips its check for a negative index on every read
         d, st, band, ab = d_[i], state[i], band_[i], age_band[i]
@@ -341,12 +343,11 @@ def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, 
                 k0 = k1
             since[i] = m
         pk = pathway_key[i]
-        slot, where = _counted_at(L, n_keys, n_job_keys, d, old, pk, base, m, R)
+        where, slot, col = _counted_at(L, n_keys, n_job_keys, d, old, pk, base, m, tis_lut)
         if where >= 0:  # out of its old keys
+            key_counts[blk, _u32(where)] -= 1
             if slot >= 0:
-                young[blk, _u32(slot), _u32(where)] -= 1
-            else:
-                key_counts[blk, _u32(where)] -= 1
+                young[blk, _u32(slot), _u32(col)] -= 1
             if pk >= 0:
                 pathway_counts[blk, _u32(pk)] -= 1
         # The policy variant of the chance tables (`transitions.cumulative_chances`); someone waiting moves as in
@@ -369,12 +370,11 @@ def _refresh(L, at, m, block_shift, nb, n_job_keys, key_counts, pathway_counts, 
         h = _hours_column(L, d, st, hours_[i], hours_values)
         pk = _pathway_key(L, n_hours, place_cost.shape[1], st, band, h, model_k[i], spot[i], kept_from_[i])
         pathway_key[i] = pk
-        slot, where = _counted_at(L, n_keys, n_job_keys, d, cost_key[i], pk, base, m, R)
+        where, slot, col = _counted_at(L, n_keys, n_job_keys, d, cost_key[i], pk, base, m, tis_lut)
         if where >= 0:  # into its new ones
+            key_counts[blk, _u32(where)] += 1
             if slot >= 0:
-                young[blk, _u32(slot), _u32(where)] += 1
-            else:
-                key_counts[blk, _u32(where)] += 1
+                young[blk, _u32(slot), _u32(col)] += 1
             if pk >= 0:
                 pathway_counts[blk, _u32(pk)] += 1
         # the part of their former service kept on the employment pathway (`Spec.kept_share`)
@@ -423,26 +423,40 @@ def _ages_move_on(L, m, d_, band_, entry_age, entered, band_at, age_band, key_, 
 
 
 @_jit
-def _young_grown(L, m, young, key_counts):
-    """At the start of cycle `m`, the rows of `KeyCounts.young` that reach its R months in their state move to the
-    last step of time in the state in `KeyCounts.by_cost_key` (a slot holds the rows of one `months_base`)."""
+def _steps_move_on(L, m, young, key_counts, tis_lut, next_edge):
+    """At the start of cycle `m`, the rows of `KeyCounts.young` whose months in their state reach the next step of
+    time in it move there in `KeyCounts.by_cost_key`, slot by slot (a slot holds the rows of one `months_base`);
+    those reaching R months leave `young`, counted at the last step."""
     R, c = young.shape[1], L.cycle_months
     if m == 0 or R == 0:
         return
-    for base in range(max(R - m * c, -(m - 1) * c), R - (m - 1) * c):  # under R months at m - 1, not at m
-        s = base % R
-        for blk in range(young.shape[0]):
-            for j in range(young.shape[2]):
-                n = young[blk, s, j]
-                if n:
-                    key_counts[blk, 2 * ((j // 2) * L.T + L.T - 1) + j % 2] += n
-                    young[blk, s, j] = 0
+    lowest = -(m - 1) * c  # the rows under R months at cycle m - 1 have months_base from here to R - 1 - (m - 1) * c
+    for e in range(len(next_edge)):
+        edge = next_edge[e]
+        if edge > R:  # NEVER: past the last step
+            continue
+        # months_base whose months reach `edge` at m and were under it at m - 1; with a cycle over a step long, the
+        # same one can reach two edges: each is moved once, the first time, from its step at m - 1 to that at m
+        for base in range(max(edge - m * c, lowest), edge - (m - 1) * c):
+            if e > 0 and base + (m - 1) * c < next_edge[e - 1]:
+                continue  # reached the earlier edge in this cycle too: moved there
+            s = base % R
+            old, new = _seg(tis_lut, base + (m - 1) * c), _seg(tis_lut, base + m * c)
+            for blk in range(young.shape[0]):
+                for sb in range(young.shape[2] // 2):
+                    for job in range(2):
+                        n = young[blk, s, 2 * sb + job]
+                        if n:
+                            key_counts[blk, 2 * (sb * L.T + old) + job] -= n
+                            key_counts[blk, 2 * (sb * L.T + new) + job] += n
+                            if base + m * c >= R:
+                                young[blk, s, 2 * sb + job] = 0
 
 
-def young_grown(L: Layout, counts: KeyCounts, m: int) -> None:
+def steps_move_on(L: Layout, t: Tables, counts: KeyCounts, m: int) -> None:
     """Time passing in the counts, first thing in cycle `m`, before any row is refreshed: the rows counted in
-    `KeyCounts.young` that reach its R months in their state move to the last step of time in the state."""
-    _young_grown(L, m, counts.young, counts.by_cost_key)
+    `KeyCounts.young` reaching a new step of time in their state move to it (`_steps_move_on`)."""
+    _steps_move_on(L, m, counts.young, counts.by_cost_key, t.tis_lut, t.next_edge)
 
 
 # A gap in a stream of at most this many draws is crossed with a table (`pcg64.jumps`), a longer one by
@@ -536,7 +550,7 @@ def decide(L: Layout, t: Tables, r: Rows, m: int, u: np.ndarray, start: np.ndarr
     Time passes without visiting every row: a row's age and times in its state are worked out from the cycle
     (`_age`, `_months`). A row whose next age band has come (`band_at`) has its age band and exit chances brought
     up to the cycle here, before it decides; its step of time in the state sets its money through the counts
-    (`KeyCounts`, `young_grown`). The rows are shared among `rows`' threads by whole blocks of ids."""
+    (`KeyCounts`, `steps_move_on`). The rows are shared among `rows`' threads by whole blocks of ids."""
     def some(lo: int, hi: int) -> tuple:
         v = Rows(*(f[lo:hi] for f in r))
         _ages_move_on(L, m, v.d, v.band, v.entry_age, v.entered, v.band_at, v.age_band, v.key, v.leave_p,
@@ -778,15 +792,13 @@ def _one_offs(L, m, block_shift, nb, at, one_offs, d_, ids, state, one_off, serv
 
 
 @_jit
-def _money_of_counts(L, m, nb, n_jobs, key_counts, pathway_counts, young, tis_lut, counts, by_service, sums, tallies,
-                     cost_rate, outcome_rate, benefit_rate, state_cost, service, hours_values, work_benefit, work_tax,
+def _money_of_counts(L, nb, n_jobs, key_counts, pathway_counts, counts, by_service, sums, tallies, cost_rate,
+                     outcome_rate, benefit_rate, state_cost, service, hours_values, work_benefit, work_tax,
                      work_earnings, place_cost, kept_waiting, kept_search, kept_work, kept_work_hours):
     """Each draw's people by state and money from its counts of rows by key (`KeyCounts`): a row's cost, outcome
     weight and benefits follow from its cost key; its job's benefits, tax, earnings and hours, its place's cost and
-    the part of a former service it keeps, from its pathway key (`_pathway_key`); a row in its first months in a
-    state is counted at the step of time in the state its months have reached at cycle `m` (`KeyCounts.young`).
-    Sums (by draw): benefit, tax, earnings, hours, outcome weight, block places' cost, day-centre attendance in
-    whole weeks. A draw's counts are
+    the part of a former service it keeps, from its pathway key (`_pathway_key`). Sums (by draw): benefit, tax,
+    earnings, hours, outcome weight, block places' cost, day-centre attendance in whole weeks. A draw's counts are
     whole numbers added over its blocks, and its keys are visited in order, so its sums depend neither on the
     rows' order nor on the blocks or threads."""
     BT = L.B * L.T
@@ -803,11 +815,6 @@ def _money_of_counts(L, m, nb, n_jobs, key_counts, pathway_counts, young, tis_lu
                 by_key[j] += key_counts[blk, j]
             for j in range(len(by_pathway)):
                 by_pathway[j] += pathway_counts[blk, j]
-            for slot in range(young.shape[1]):  # the one months_base with this slot whose months are under R at m
-                cs = _seg(tis_lut, (slot + m * L.cycle_months) % young.shape[1])
-                for sb in range(young.shape[2] // 2):  # no branch nor division: a slot costs little however many
-                    by_key[2 * (sb * L.T + cs)] += young[blk, slot, 2 * sb]
-                    by_key[2 * (sb * L.T + cs) + 1] += young[blk, slot, 2 * sb + 1]
         for kk in range(n_keys):
             n_plain, n_job = by_key[2 * kk], by_key[2 * kk + 1]
             n = n_plain + n_job
@@ -882,10 +889,10 @@ def end_of_cycle(L: Layout, t: Tables, r: Rows, m: int, D: int, n_services: int,
     by_service = np.zeros((D, n_services + 1))
     sums = np.zeros((D, 7))
     tallies = np.zeros((D, 4), dtype=np.int64)
-    _money_of_counts(L, m, nb, L.B * t.hours_values.shape[1], counts_of.by_cost_key, counts_of.by_pathway_key,
-                     counts_of.young, t.tis_lut, counts, by_service, sums, tallies, t.cost_rate, t.outcome_rate,
-                     t.benefit_rate, t.state_cost, t.service, t.hours_values, t.work_benefit, t.work_tax,
-                     t.work_earnings, t.place_cost, t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours)
+    _money_of_counts(L, nb, L.B * t.hours_values.shape[1], counts_of.by_cost_key, counts_of.by_pathway_key, counts,
+                     by_service, sums, tallies, t.cost_rate, t.outcome_rate, t.benefit_rate, t.state_cost, t.service,
+                     t.hours_values, t.work_benefit, t.work_tax, t.work_earnings, t.place_cost, t.kept_waiting,
+                     t.kept_search, t.kept_work, t.kept_work_hours)
     one_off = np.zeros((D * nb, n_services + 1))
     _one_offs(L, m, BLOCK_SHIFT, nb, fresh, one_off, r.d, r.ids, r.state, r.one_off, t.service, r.cost, r.cost_disc,
               t.df_costs)

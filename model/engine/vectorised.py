@@ -464,7 +464,7 @@ class VectorisedEngine:
     # --- one cycle ---------------------------------------------------------------------------
     def step(self) -> None:
         """One cycle, as `DayshiftModel.step`, for every draw."""
-        kernels.young_grown(self.layout, self.counts, self.cycle)  # before any row of the cycle is refreshed
+        kernels.steps_move_on(self.layout, self.t, self.counts, self.cycle)  # before any row of the cycle is refreshed
         if self._switches and self._switches[0] == self.cycle:
             self._switches.pop(0)
             self._new_period()
