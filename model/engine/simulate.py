@@ -139,7 +139,7 @@ def _each_table(specs: list[Spec], per_draw: list[int], chunk: int, people: bool
         run.run(None if progress is None else lambda done, total: progress(start * total + done * len(part),
                                                                             len(specs) * total))
         no_people = None if people else people_frame(part[0], {})  # the draws share their columns
-        out = [_draw_tables(run, d, spec, people, no_people) for d, spec in enumerate(part)]
+        out = [_draw_tables(run, d, spec, no_people) for d, spec in enumerate(part)]
         del run  # not held while the caller works on these, nor while the next chunk runs
         yield from out
         del out
@@ -173,13 +173,10 @@ def _in_workers(specs: list[Spec], per_draw: list[int], chunk: int, people: bool
         raise
 
 
-def _draw_tables(run: Engine, draw: int, spec: Spec, people: bool, no_people: pd.DataFrame | None = None) -> dict:
-    """One draw of a finished run as the tables of a result; without person rows, a copy of `no_people` (the empty
-    table, made once for a chunk's draws) when given."""
-    if people:
-        rows = people_frame(spec, run.person_rows(draw))
-    else:
-        rows = people_frame(spec, {}) if no_people is None else no_people.copy()
+def _draw_tables(run: Engine, draw: int, spec: Spec, no_people: pd.DataFrame | None) -> dict:
+    """One draw of a finished run as the tables of a result: its person rows, or, when the run kept none, a copy of
+    `no_people` (the empty table, made once for a chunk's draws)."""
+    rows = people_frame(spec, run.person_rows(draw)) if no_people is None else no_people.copy()
     return dict(monthly=run.monthly_frame(draw),
                 people=rows,
                 initial_counts={s: int(n) for s, n in zip(spec.states, run.initial_counts[draw])})
