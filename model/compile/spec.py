@@ -421,10 +421,21 @@ def build_spec(sc: Scenario, source: str = "<scenario>", n_cycles: int | None = 
 def _discount(sc: Scenario, n_cycles: int, c: int) -> DiscountFactors:
     """Each cycle's discount factors, times its within-cycle weight; and the start point's weight."""
     d = sc.discounting
-    start, ends = discounting.within_cycle_weights(d.within_cycle, d.count_start, n_cycles)
-    return DiscountFactors(costs=discounting.discount_factors(d.costs, n_cycles, c, d.timing) * ends,
-                           outcomes=discounting.discount_factors(d.outcomes, n_cycles, c, d.timing) * ends,
-                           start=start)
+    return _discount_of(discounting.schedule_of(d.costs), discounting.schedule_of(d.outcomes), d.timing,
+                        d.within_cycle, d.count_start, n_cycles, c)
+
+
+@functools.lru_cache(maxsize=32)
+def _discount_of(costs: tuple, outcomes: tuple, timing: str, within: str, count_start: bool, n_cycles: int,
+                 c: int) -> DiscountFactors:
+    """`_discount` from the discounting's schedules, kept: the draws of a PSA seldom change it. Read-only, as every
+    spec made from the same schedules shares it."""
+    start, ends = discounting.within_cycle_weights(within, count_start, n_cycles)
+    times = discounting.cycle_times(n_cycles, c, timing)
+    out = DiscountFactors(costs=discounting.discount_factors_at(costs, times) * ends,
+                          outcomes=discounting.discount_factors_at(outcomes, times) * ends, start=start)
+    out.costs.flags.writeable = out.outcomes.flags.writeable = False
+    return out
 
 
 def _kept(week: DayWeek, bands: list[str]) -> dict[str, np.ndarray]:
@@ -495,7 +506,8 @@ def _investment(items, start: str, c: int, n_cycles: int) -> np.ndarray:
 def _leaving_problems(cum, death, move_p, live, bands, ages, tis) -> list[Problem]:
     """Every person's per-cycle chances of leaving a state (moves and exits) must sum to at most 1."""
     problems = []
-    for i, s in enumerate(live):
+    over = cum[..., -1].max() > 1.0 + 1e-9  # one pass when nothing is over (a PSA checks every draw)
+    for i, s in enumerate(live if over else ()):
         total = cum[i, ..., -1].max(axis=-1)  # [band, age, tis], the policy's moves included
         b, a, t = np.unravel_index(np.argmax(total), total.shape)
         if total[b, a, t] > 1.0 + 1e-9:

@@ -6,6 +6,7 @@ policy's moves are checked on the compiled tables). This is what `load_scenario`
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 
 import numpy as np
@@ -216,11 +217,14 @@ def check_money(spec: Spec, source: str = "<scenario>") -> None:
                 values = np.asarray(getattr(part, f.name), dtype=float)
             except (TypeError, ValueError):
                 continue  # names, not numbers
-            if not np.isfinite(values).all():
+            if not values.size:
+                continue
+            top = float(np.abs(values).max())  # not finite if any value is not (NaN and infinity both carry)
+            if not math.isfinite(top):
                 problems.append(Problem(_MONEY_SOURCES.get(f.name, f.name), "gives money per cycle that is not a finite "
                                         "number once compiled; use realistic values"))
-            elif values.size:
-                most += float(np.abs(values).max())
+            else:
+                most += top
     if not problems:
         with np.errstate(over="ignore"):
             total = np.float64(most) * max(spec.cohort.n_ids, 1) * spec.calendar.n_cycles * 168.0
