@@ -612,7 +612,10 @@ class VectorisedEngine:
         places = self.budgets.places(budgets)
         q_uid, q_join = self._queue()
         q_d = q_uid // n_ids
-        order = np.lexsort((q_uid, q_join, q_d))
+        # By draw, then the cycle joined, then id, as one key: the list is kept in this order from cycle to cycle,
+        # with this cycle's joiners after it, and a stable sort of a list nearly in order took a tenth of the time
+        # a lexsort of its three keys did (a long baseline list: 0.2 s of a 100-draw chunk's 3 s)
+        order = np.argsort((q_d * (m + 1) + q_join) * n_ids + (q_uid - q_d * n_ids), kind="stable")
         q_uid, q_join, q_d = q_uid[order], q_join[order], q_d[order]
         models = kernels.fill_places_by_draw(places - occupied, q_d)
         taken = models >= 0
