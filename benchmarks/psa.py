@@ -35,9 +35,10 @@ sys.path[:0] = [str(HERE.parent), str(HERE)]
 from model import validate_scenario  # noqa: E402
 from model.analysis.compare import compare, draw_specs  # noqa: E402
 from model.analysis.stats import replication_seeds  # noqa: E402
+from model.compile.spec import compiled  # noqa: E402
 from model.engine.memory import MEMORY_ENV, memory_budget_mib  # noqa: E402
 from model.engine.parallel import default_workers  # noqa: E402
-from model.engine.simulate import simulate_draws  # noqa: E402
+from model.engine.simulate import simulate_draws, start_workers  # noqa: E402
 
 
 def scaled_file(name: str, people: int, years: int):
@@ -96,6 +97,7 @@ def main() -> dict:
         compare(base, [policy], psa=args.draws, seed=1, tornado=False, decomposition_runs=0, workers=args.workers)
     for name in () if args.compare else ("baseline", "essex_live"):
         sc = scaled_file(name, args.people, args.years)
+        start_workers(compiled(sc), args.draws, args.workers)  # as `compare` does: started while drawing
         t = time.perf_counter()
         specs, _ = draw_specs(sc, args.draws, seed=1)
         timings[f"{name}_draw_specs_s"] = round(time.perf_counter() - t, 2)

@@ -31,7 +31,7 @@ from model.analysis.stats import interval, replication_seeds
 from model.compile.spec import Spec, compiled
 from model.compile.validate import validate_scenario
 from model.engine.results import SimulationResult, budget_shift, work_column
-from model.engine.simulate import each_draw, simulate, simulate_draws
+from model.engine.simulate import each_draw, simulate, simulate_draws, start_workers
 from model.engine.streams import seed_from
 from model.scenario.distributions import correlated_draws
 from model.scenario.paths import at_means, parse_path, substitute, value_at
@@ -427,6 +427,8 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
     # Progress in runs (one scenario over one seed or draw), over every stage: the runs, the catch-alls run
     # again, and the tornado's points.
     n = psa if psa > 0 else max(1, reps)
+    if psa > 0:
+        start_workers(compiled(baseline), psa, workers)  # while the parameter sets are drawn
     tornado_on = tornado and any(sc.uncertain for sc in [baseline, *policies])
     names = {u.name for sc in (baseline, policies[0]) for u in sc.uncertain}
     decomposition_subsets = subsets_run(baseline, policies[0]) if decomposition_runs != 0 else 0
