@@ -62,11 +62,6 @@ def cycle_times(n_cycles: int, cycle_months: int, timing: str) -> np.ndarray:
     return (m + offset) * years
 
 
-def discount_factors(spec: DiscountSpec, n_cycles: int, cycle_months: int, timing: str) -> np.ndarray:
-    """The discount factor of every cycle."""
-    return discount_factors_at(schedule_of(spec), cycle_times(n_cycles, cycle_months, timing))
-
-
 def within_cycle_weights(method: str, count_start: bool, n_cycles: int) -> tuple[float, np.ndarray]:
     """(weight of the start point, weight of each cycle's end point) of a within-cycle correction over the
     points 0..n_cycles: none counts the ends (and the start if asked), half_cycle and trapezoid halve the first
