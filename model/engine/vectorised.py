@@ -297,7 +297,8 @@ class VectorisedEngine:
             hours_values=self.hours_values, work_benefit=self.work_benefit, work_tax=self.work_tax,
             work_earnings=self.work_earnings, service=self.service, cum=self.cum,
             total=self.total, move_cost=self.move_cost, hours_cum=self.hours_cum, pension_age=self.pension_age,
-            df_costs=self.df_costs, df_outcomes=self.df_outcomes)
+            df_costs=self.df_costs, df_outcomes=self.df_outcomes, tail_costs=kernels.tail_sums(self.df_costs),
+            tail_outcomes=kernels.tail_sums(self.df_outcomes))
         self.layout = kernels.Layout(
             gone=spec.n_live, has_policy=pol is not None, waiting=-1 if pol is None else pol.waiting,
             support=-1 if pol is None else pol.support, work=-1 if pol is None else pol.work,
