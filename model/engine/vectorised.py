@@ -661,7 +661,9 @@ class VectorisedEngine:
             self._columns = list(columns)
             self._table = np.zeros((self.D, self.spec.calendar.n_cycles, len(columns)))
             self._int_columns = np.array([v.dtype.kind in "iu" for v in columns.values()])
-        self._table[:, self.cycle] = np.array(list(columns.values()), dtype=float).T  # a third of column_stack's time
+        row = self._table[:, self.cycle]
+        for k, v in enumerate(columns.values()):  # 41 to 51 us a cycle of 56 draws, against 105 to 109 us for one np.array of them
+            row[:, k] = v
 
     def monthly_frame(self, draw: int = 0) -> pd.DataFrame:
         """The monthly table of draw `draw`, a row per cycle run, with the columns of `record_columns`."""
