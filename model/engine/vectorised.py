@@ -662,7 +662,7 @@ class VectorisedEngine:
             self._table = np.zeros((self.D, self.spec.calendar.n_cycles, len(columns)))
             self._int_columns = np.array([v.dtype.kind in "iu" for v in columns.values()])
         row = self._table[:, self.cycle]
-        for k, v in enumerate(columns.values()):  # 41 to 51 us a cycle of 56 draws, against 105 to 109 us for one np.array of them
+        for k, v in enumerate(columns.values()):  # 41-51 us a cycle for 56 draws; 105-109 us made as one array first
             row[:, k] = v
 
     def monthly_frame(self, draw: int = 0) -> pd.DataFrame:
