@@ -543,8 +543,9 @@ class VectorisedEngine:
     def _left_rows(self, at: np.ndarray) -> dict:
         """Copies of the rows at positions `at`, of people who have left, with the state they left to. Nothing a
         person row reads changes once a row has left (its money is then nothing a cycle), so they are copied only
-        when their rows are about to go (a compaction) or at the end, not in every cycle."""
-        rows = self.p.rows(at)
+        when their rows are about to go (a compaction) or at the end, not in every cycle; only the fields a person
+        row reads are kept, and the draw."""
+        rows = self.p.rows(at, _PERSON_FIELDS + ("d", "exit_k", "exit_cycle", "cycles_in"))
         rows["exit_state"] = self.GONE + rows["exit_k"].astype(_INT)
         return rows
 
