@@ -268,7 +268,7 @@ class KeyCounts(NamedTuple):
 
 # A block's rows number at most 2 ** BLOCK_SHIFT (one per id), so its counts fit 16 bits. A refresh moves a row's
 # counts in three of these tables, the lines it touches at random: at 8 bytes a count they were 2 MB for 100 draws,
-# more than a core's cache, and a refresh took a fifth longer (three alternating pairs of 56 draws: 0.30 to 0.36 s
+# more than a core's cache, and a refresh took a quarter longer (three alternating pairs of 56 draws: 0.30 to 0.36 s
 # against 0.40 to 0.46 s).
 _COUNT = np.int16 if BLOCK_SHIFT < 15 else np.int64
 
