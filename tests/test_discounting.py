@@ -27,7 +27,7 @@ def test_green_book_factors_by_hand():
 def test_a_persons_discounted_stretch_to_rounding(rate):
     """The fast engine adds a stretch of cycles' discounted money as a difference of sums to the horizon: over 120
     years of months at 10% a year the last factors are 1e-5 of the first, and a difference of sums from the start
-    would keep only about 1e-9 of the last stretches' value; sums to the horizon keep them to rounding."""
+    would be off by about 1e-9 of a late month's value; sums to the horizon keep it to rounding."""
     df = (1 + rate) ** -(np.arange(1440) / 12.0)
     tail = tail_sums(df[None])[0]
     for a, b in [(0, 1440), (0, 1), (700, 701), (1439, 1440), (1200, 1440), (3, 1000)]:
