@@ -82,10 +82,9 @@ class Tables(NamedTuple):
     move_cost: np.ndarray
     hours_cum: np.ndarray
     pension_age: np.ndarray
-    df_costs: np.ndarray  # each cycle's discount factors, by draw
-    df_outcomes: np.ndarray
+    df_costs: np.ndarray  # each cycle's discount factors for costs, by draw (one-off costs)
     tail_costs: np.ndarray  # by draw, the sums of the factors from each cycle to the horizon (`tail_sums`)
-    tail_outcomes: np.ndarray
+    tail_outcomes: np.ndarray  # the same for outcomes
 
 
 class Rows(NamedTuple):

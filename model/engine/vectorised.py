@@ -100,9 +100,9 @@ class _People:
         self.n += k
         self._views()
 
-    def rows(self, at: np.ndarray, fields: Sequence[str] | None = None) -> dict:
-        """Copies of the rows at positions `at`: their `fields` (default: all)."""
-        return {name: getattr(self, name)[at] for name in (self._full if fields is None else fields)}
+    def rows(self, at: np.ndarray, fields: Sequence[str]) -> dict:
+        """Copies of the `fields` of the rows at positions `at`."""
+        return {name: getattr(self, name)[at] for name in fields}
 
     def compact(self, keep: np.ndarray) -> None:
         """Keep only the rows where `keep` is true."""
@@ -267,7 +267,6 @@ class VectorisedEngine:
         self.hours_values = stack(lambda s: s.moves.hours_values)
         self.hours_cum = stack(lambda s: s.moves.hours_cum)
         self.df_costs = stack(lambda s: s.discount.costs)
-        self.df_outcomes = stack(lambda s: s.discount.outcomes)
         self.service = np.append(spec.costs.state_service, len(spec.costs.services))  # the last: no service
         if pol is not None:
             self.eligible = stack(lambda s: s.policy.eligible_band)
@@ -300,8 +299,8 @@ class VectorisedEngine:
             hours_values=self.hours_values, work_benefit=self.work_benefit, work_tax=self.work_tax,
             work_earnings=self.work_earnings, service=self.service, cum=self.cum,
             total=self.total, move_cost=self.move_cost, hours_cum=self.hours_cum, pension_age=self.pension_age,
-            df_costs=self.df_costs, df_outcomes=self.df_outcomes, tail_costs=kernels.tail_sums(self.df_costs),
-            tail_outcomes=kernels.tail_sums(self.df_outcomes))
+            df_costs=self.df_costs, tail_costs=kernels.tail_sums(self.df_costs),
+            tail_outcomes=kernels.tail_sums(stack(lambda s: s.discount.outcomes)))
         self.layout = kernels.Layout(
             gone=spec.n_live, has_policy=pol is not None, waiting=-1 if pol is None else pol.waiting,
             support=-1 if pol is None else pol.support, work=-1 if pol is None else pol.work,
