@@ -12,6 +12,7 @@ from helpers import SCENARIOS, small, write_yaml
 from model import validate_scenario
 from model.cli import main
 from model.analysis.compare import compare
+from model.analysis.psa_draws import collector_paused
 from model.scenario.problems import ScenarioError
 
 
@@ -204,6 +205,7 @@ def test_a_psa_draw_that_breaks_a_rule_is_named_with_its_values(monkeypatch):
     # scenario is read; a mixture of high and low values can still break a rule, and the PSA then says which draw
     from model.analysis import compare as compare_module
     from model.analysis.parameter_space import ParameterSpace
+    from model.analysis.psa_draws import draw_specs
     from model.scenario.problems import Problem
 
     d = small()
@@ -219,12 +221,17 @@ def test_a_psa_draw_that_breaks_a_rule_is_named_with_its_values(monkeypatch):
         return spec_at(self, x)
 
     monkeypatch.setattr(ParameterSpace, "spec_at", third_breaks)
+    specs, _ = draw_specs(sc, 5, seed=1)
+    assert calls == []  # each parameter set is made when first asked for
     with pytest.raises(ScenarioError) as err:
-        compare_module.draw_specs(sc, 5, seed=1)
+        specs[:]
     text = str(err.value)
     assert "PSA draw 2 (policy.referral.annual = " in text and "add up to more than 1" in text
     assert "Narrow the distributions" in text
     assert f"{calls[2][0]:.6g}" in text
+    calls.clear()
+    with pytest.raises(ScenarioError, match="PSA draw 2 "):  # and so in a PSA, once its runs have begun
+        compare_module.compare(sc, [sc], psa=5, tornado=False)
 
 
 def test_a_draw_is_checked_against_every_rule_a_number_can_break_without_searching_its_data(monkeypatch):
@@ -271,7 +278,7 @@ def test_each_draw_copies_only_what_it_changes():
     # of it): the scenario's own data must come through every draw unchanged
     import copy
 
-    from model.analysis.compare import draw_specs
+    from model.analysis.psa_draws import draw_specs
     from model.scenario.paths import at_means
 
     d = small()
@@ -296,17 +303,17 @@ def test_drawing_parameter_sets_leaves_the_cycle_collector_as_it_was():
     # off for a caller who had turned it off
     import gc
 
-    from model.analysis.compare import draw_specs
+    from model.analysis.psa_draws import draw_specs
 
     d = small()
     d["policy"]["referral"]["annual"] = {"dist": "uniform", "low": 0.1, "high": 0.3}
     sc = validate_scenario(d, "council.yaml")
     assert gc.isenabled()
-    draw_specs(sc, 2, seed=1)
+    draw_specs(sc, 2, seed=1)[0][:]
     assert gc.isenabled()
     gc.disable()
     try:
-        draw_specs(sc, 2, seed=1)
+        draw_specs(sc, 2, seed=1)[0][:]
         assert not gc.isenabled()
     finally:
         gc.enable()
@@ -381,7 +388,7 @@ def test_a_psas_policy_draws_are_paired_as_they_come_and_let_go(monkeypatch):
         return pair_run(name, run, b, p)
 
     monkeypatch.setattr(compare_module, "pair_run", counted)
-    with compare_module._collector_paused():  # let go of means freed at once, not when the collector next runs
+    with collector_paused():  # let go of means freed at once, not when the collector next runs
         out = compare(validate_scenario(base), [validate_scenario(pol)], psa=8, tornado=False)
     assert len(held) == 8 and len(out.runs) == 8
     assert most[0] <= 3  # a chunk of 2, and the first draw, kept for the report

@@ -8,7 +8,7 @@ from scipy import stats
 
 from helpers import small
 from model import ScenarioError, validate_scenario
-from model.analysis.compare import draw_specs
+from model.analysis.psa_draws import draw_specs
 
 A = "policy.referral.annual"
 B = "transitions.supported_employment.day_service.annual"

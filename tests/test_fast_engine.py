@@ -118,13 +118,13 @@ def test_a_finished_run_is_freed_when_let_go_not_when_the_cycle_collector_next_r
     # cycle collector next ran, and a 1,000-draw PSA's workers grew past 1 GiB
     import weakref
 
-    from model.analysis.compare import _collector_paused
+    from model.analysis.psa_draws import collector_paused
     from model.engine.vectorised import VectorisedEngine
 
     run = VectorisedEngine([build_spec(validate_scenario(small()))] * 2, 5, threads=n_threads)
     run.run()
     people = weakref.ref(run.p)
-    with _collector_paused():
+    with collector_paused():
         del run
         assert people() is None
 

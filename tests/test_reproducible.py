@@ -57,7 +57,7 @@ def test_runs_under_mesa_batch_run():
 
 
 def test_draws_run_together_on_their_own_numbers_equal_each_draw_run_alone():
-    from model.analysis.compare import draw_specs
+    from model.analysis.psa_draws import draw_specs
     from model.engine.simulate import simulate_draws
 
     d = small(horizon={"years": 2})
@@ -103,6 +103,36 @@ def test_draws_split_over_worker_processes_give_the_same_numbers(monkeypatch):
         pd.testing.assert_frame_equal(a.monthly, b.monthly, check_exact=True)
         pd.testing.assert_frame_equal(a.people, b.people, check_exact=True)
         assert a.spec is b.spec and a.seed == b.seed
+
+
+def test_a_psas_first_draws_run_in_workers_while_its_later_parameter_sets_are_made(monkeypatch):
+    """A PSA's parameter sets are made as asked for: a group of draws goes to a worker as soon as its own are made,
+    not once every draw's is (making 1,000 took 1.4 to 4.4 s while the workers waited), with the same numbers."""
+    import model.engine.simulate as sim
+    from model.analysis.psa_draws import draw_specs
+
+    monkeypatch.setattr(sim, "PARALLEL_MIN", 0)
+    d = small(horizon={"years": 2})
+    d["transitions"]["supported_employment"]["day_service"]["annual"] = {"dist": "beta", "a": 20, "b": 80}
+    specs, _ = draw_specs(validate_scenario(d), 4, seed=9)
+    made_at_submit = []
+    real_pool = sim.pool
+
+    class Watched:
+        def __init__(self, workers):
+            self.real = real_pool(workers)
+
+        def submit(self, *args):
+            made_at_submit.append(sum(s is not None for s in specs._made))
+            return self.real.submit(*args)
+
+    monkeypatch.setattr(sim, "pool", Watched)
+    split = sim.simulate_draws(specs, seed=5, seeds=[5, 6, 7, 8], workers=2, chunk=1)
+    assert made_at_submit == [1, 2, 3, 4]
+    assert specs.seconds > 0
+    for spec, seed, res in zip(specs, [5, 6, 7, 8], split):
+        assert res.spec is spec
+        pd.testing.assert_frame_equal(res.monthly, simulate(spec, seed=seed).monthly, check_exact=True)
 
 
 @pytest.mark.slow

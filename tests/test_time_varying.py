@@ -11,7 +11,7 @@ import pytest
 
 from helpers import small
 from model import ScenarioError, simulate, simulate_draws, validate_scenario
-from model.analysis.compare import draw_specs
+from model.analysis.psa_draws import draw_specs
 from test_engines_agree import assert_same
 
 WEEKS = 52 / 12  # weeks in a month at the default 52 weeks a year

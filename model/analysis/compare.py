@@ -12,10 +12,8 @@ together), or on common numbers across draws. Figures carry their mean and a 95%
 
 from __future__ import annotations
 
-import gc
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,15 +23,14 @@ from model.analysis import budget_impact, cost_effectiveness, value_of_informati
 from model.analysis.budget_impact import by_year
 from model.analysis.decomposition import Decomposition, decompose, subsets_run
 from model.analysis.labels import carried_words, financial_year, money, whose_words
-from model.analysis.parameter_space import ParameterSpace
 from model.analysis.posterior import JointSample
+from model.analysis.psa_draws import draw_specs, uncertain_space
 from model.analysis.stats import interval, replication_seeds
 from model.compile.spec import Spec, compiled
 from model.compile.validate import validate_scenario
 from model.engine.results import SimulationResult, budget_shift, work_column
 from model.engine.simulate import each_draw, simulate, simulate_draws, start_workers
 from model.engine.streams import seed_from
-from model.scenario.distributions import correlated_draws
 from model.scenario.paths import at_means, parse_path, substitute, value_at
 from model.scenario.problems import Problem, ScenarioError
 from model.scenario.schema import Scenario
@@ -608,60 +605,6 @@ def carried_by_catch_alls(policies: list[Scenario], base_runs: list[SimulationRe
                                  npv_saving=float(mine[run]), npv_saving_without=totals["npv_saving"],
                                  carried=float(mine[run]) - totals["npv_saving"]))
     return pd.DataFrame(rows)
-
-
-def uncertain_space(scenario: Scenario) -> ParameterSpace:
-    """The space of a scenario's values written as distributions (checked when it was loaded)."""
-    return ParameterSpace(scenario.data, tuple(u.path for u in scenario.uncertain),
-                          (False,) * len(scenario.uncertain), scenario.name)
-
-
-def draw_specs(scenario: Scenario, n: int, seed: int,
-               joint: JointSample | None = None) -> tuple[list[Spec], pd.DataFrame]:
-    """n parameter sets of a scenario (its means where it has no distributions), and their values; the
-    parameters in `joint` (if it is this scenario's) are drawn together from its sample."""
-    if not scenario.uncertain:
-        return [compiled(scenario)] * n, pd.DataFrame(index=range(n))
-    values = {u.path: u.draws(n, seed) for u in scenario.uncertain}
-    by_name = {u.name: u for u in scenario.uncertain}
-    if scenario.correlation is not None:
-        values.update(correlated_draws([by_name[p] for p in scenario.correlation.parameters],
-                                       np.array(scenario.correlation.matrix, dtype=float), n, seed))
-    if joint is not None and joint.scenario == scenario.name:
-        rows = joint.rows(n, seed)
-        missing = [c for c in rows.columns if c not in by_name]
-        if missing:
-            raise ScenarioError(scenario.name, [Problem(c, "is in the joint sample but not written as a distribution "
-                                                        "in the scenario, so a PSA cannot vary it") for c in missing])
-        for c in rows.columns:
-            values[by_name[c].path] = rows[c].to_numpy(float)
-    space = uncertain_space(scenario)
-    specs = []
-    with _collector_paused():
-        for i in range(n):
-            try:
-                specs.append(space.spec_at([v[i] for v in values.values()]))
-            except ScenarioError as exc:
-                drawn = ", ".join(f"{'.'.join(map(str, p))} = {v[i]:.6g}" for p, v in values.items())
-                problem = Problem("", f"PSA draw {i} ({drawn}) makes the scenario invalid: {exc.problems[0]}. "
-                                      "Narrow the distributions.")
-                raise ScenarioError(scenario.name, [problem]) from None
-    return specs, pd.DataFrame({".".join(map(str, p)): v for p, v in values.items()})
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off for the block, back as it was after. Each collection scans every object alive,
-    every parameter set made so far among them: a quarter of the time `draw_specs` alone took for 1,000 draws of
-    essex_live (4.5 to 5.2 s against 3.4 to 3.7 s; within noise in the whole PSA benchmark), and those draws leave
-    no cycles for it to find (measured: none)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def one_way(baseline: Scenario, policy: Scenario, seeds: int | list[int], low: float = 0.025,

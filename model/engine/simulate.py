@@ -63,7 +63,7 @@ def simulate(
 
 
 def simulate_draws(
-    specs: list[Spec],
+    specs: Sequence[Spec],
     seed: int | None = None,
     chunk: int | None = None,
     people: bool = True,
@@ -81,13 +81,14 @@ def simulate_draws(
     else DAYSHIFT_MEMORY_MIB, else 512 MiB, shared among the workers: `memory.draws_at_once`); each draw's
     result equals `simulate(spec, its seed)` for that draw exactly. With `workers` above 1, a run long enough
     to gain (PARALLEL_MIN person-cycles) is split into groups of draws run in that many processes, with the
-    same numbers. `threads` is as in `simulate`, shared among the workers.
+    same numbers. `threads` is as in `simulate`, shared among the workers. `specs` may make each spec when it is
+    first asked for (`model.analysis.psa_draws.DrawnSpecs`): they are asked for a chunk (a group) at a time, in order.
     """
     return list(each_draw(specs, seed, chunk, people, progress, engine, seeds, workers, threads, memory_mib))
 
 
 def each_draw(
-    specs: list[Spec],
+    specs: Sequence[Spec],
     seed: int | None = None,
     chunk: int | None = None,
     people: bool = True,
@@ -147,7 +148,7 @@ def _tables(specs: list[Spec], per_draw: list[int], chunk: int, people: bool,
     return list(_each_table(specs, per_draw, chunk, people, progress, engine, threads))
 
 
-def _each_table(specs: list[Spec], per_draw: list[int], chunk: int, people: bool,
+def _each_table(specs: Sequence[Spec], per_draw: list[int], chunk: int, people: bool,
                 progress: Callable[[int, int], None] | None, engine: str, threads: int) -> Iterator[dict]:
     """`_tables` one by one, a chunk's as each chunk finishes."""
     chunk = chunk if engine == "vectorised" else 1
@@ -163,15 +164,19 @@ def _each_table(specs: list[Spec], per_draw: list[int], chunk: int, people: bool
         del out
 
 
-def _in_workers(specs: list[Spec], per_draw: list[int], chunk: int, people: bool,
+def _in_workers(specs: Sequence[Spec], per_draw: list[int], chunk: int, people: bool,
                 progress: Callable[[int, int], None] | None, workers: int, threads: int) -> Iterator[dict]:
     """`_tables` with the draws split into groups, a few per worker process; each draw's tables in order, a group's
     as it finishes."""
     parts = draw_groups(len(specs), chunk, workers, GROUPS_PER_WORKER)
-    futures = [pool(workers).submit(_tables, [tables_only(specs[i]) for i in r], [per_draw[i] for i in r], chunk,
-                                    people, None, "vectorised", threads) for r in parts]
+    futures = []
     done = 0
     try:
+        # A group is sent as soon as its specs are to hand: where they are made as asked for (a PSA's parameter
+        # sets, `DrawnSpecs`), the workers run the first groups while this process makes the later ones.
+        for r in parts:
+            futures.append(pool(workers).submit(_tables, [tables_only(s) for s in specs[r.start : r.stop]],
+                                                per_draw[r.start : r.stop], chunk, people, None, "vectorised", threads))
         for r in parts:
             tables = futures.pop(0).result()  # the future let go of: a group's tables are held no longer than needed
             done += len(r)
