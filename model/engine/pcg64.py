@@ -1,7 +1,7 @@
 """numpy's PCG64 generator in compiled code: the same uniforms as `numpy.random.Generator(PCG64(seed)).random`,
 bit for bit, a jump ahead to any point of the stream, and numpy's seeding of it from a SeedSequence (`seeded`).
 
-The fast engine's decisions use it (`kernels._decide`): a loop over rows makes each row's uniforms itself, and
+The fast engine's decisions use it (`kernels._decide_rows`): a loop over rows makes each row's uniforms itself, and
 a block of rows starts at its own point of the stream, so that blocks run in parallel and still read the numbers
 `model.engine.streams` lays out.
 

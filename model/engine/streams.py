@@ -53,9 +53,9 @@ def decision_entropy(seeds: list[int]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def cycle_starts(entropy: tuple[np.ndarray, np.ndarray], cycle: int) -> np.ndarray:
-    """Where each seed's stream of cycle `cycle`'s decision uniforms starts, for `kernels._decide` to make them row
-    by row: shape (seeds, 4), the PCG64 state and increment as uint64 halves (`pcg64.state_of`), made without numpy's
-    objects (`pcg64.seeded`); `entropy` is `decision_entropy(seeds)`."""
+    """Where each seed's stream of cycle `cycle`'s decision uniforms starts, for `kernels._decide_rows` to make them
+    row by row: shape (seeds, 4), the PCG64 state and increment as uint64 halves (`pcg64.state_of`), made without
+    numpy's objects (`pcg64.seeded`); `entropy` is `decision_entropy(seeds)`."""
     if not 0 <= cycle < 2**32:  # one word in the spawn key, as `decision_entropy` leaves room for
         raise ValueError(f"a cycle's number must fit in 32 bits, not {cycle}")
     return pcg64.starts(*entropy, cycle)

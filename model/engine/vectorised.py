@@ -161,7 +161,7 @@ class VectorisedEngine:
         # Numbers that change over time: the first cycles of later periods (of any draw), when tables are re-read.
         self._switches = sorted({k for s in specs for k, _ in s.periods if 0 < k < spec.calendar.n_cycles})
         self.create_u = self._per_draw(lambda s: streams.creation_uniforms(s, spec.cohort.n_ids))
-        # A cycle's decision uniforms are made row by row in the compiled decisions (`kernels._decide`), from where
+        # A cycle's decision uniforms are made row by row in the compiled decisions (`kernels._decide_rows`), from where
         # each draw's stream starts; draws that all read the same numbers read them from one array, made once.
         self._ids_by_cycle = sum(g.count for g in spec.cohort.initial_groups) + np.cumsum(spec.cohort.inflow)
         self._one_array = D > 1 and not self._own_numbers
