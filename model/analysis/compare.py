@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from model.analysis import budget_impact, cost_effectiveness, value_of_information
-from model.analysis.budget_impact import by_year
+from model.analysis.budget_impact import Monthly, MonthlyColumns, by_year
 from model.analysis.decomposition import Decomposition, decompose, subsets_run
 from model.analysis.labels import carried_words, financial_year, money, whose_words
 from model.analysis.posterior import JointSample
@@ -46,10 +46,10 @@ DECOMPOSITION_RUNS = 1
 DECOMPOSITION_BUDGET = 80_000_000
 
 
-def _in_work(monthly: pd.DataFrame, spec: Spec) -> np.ndarray:
+def _in_work(monthly: Monthly, spec: Spec) -> np.ndarray:
     """People in paid work each cycle (none where the scenario has no paid work)."""
     col = work_column(spec)
-    return monthly[col].to_numpy() if col is not None else np.zeros(len(monthly), dtype=np.int64)
+    return np.asarray(monthly[col]) if col is not None else np.zeros(len(monthly), dtype=np.int64)
 
 
 def check_comparable(baseline: Scenario, policies: list[Scenario]) -> None:
@@ -104,8 +104,8 @@ def _paired(base: SimulationResult, pol: SimulationResult) -> tuple[dict[str, np
     bs, ps = base.spec, pol.spec
     # Lifetime runs end when everyone has left, which may differ by a few cycles: compare the common span.
     n = min(len(base.monthly), len(pol.monthly))
-    bm, pm = base.monthly.iloc[:n], pol.monthly.iloc[:n]
-    years = np.arange(1, len(year_end(bm["cycle"].to_numpy(), bs)) + 1)
+    bm, pm = MonthlyColumns(base.monthly, n), MonthlyColumns(pol.monthly, n)
+    years = np.arange(1, len(year_end(bm["cycle"], bs)) + 1)
     yearly = {"year": years}
     yearly["in_work_baseline"] = year_end(_in_work(bm, bs), bs)
     yearly["in_work_policy"] = year_end(_in_work(pm, ps), ps)
@@ -130,8 +130,8 @@ def _paired(base: SimulationResult, pol: SimulationResult) -> tuple[dict[str, np
     for name, m, spec in (("baseline", bm, bs), ("policy", pm, ps)):
         pro, re = by_year(m, spec, "cost_proactive"), by_year(m, spec, "cost_reactive")
         yearly[f"proactive_share_{name}"] = np.where(pro + re > 0, pro / np.where(pro + re > 0, pro + re, 1), np.nan)
-        yearly[f"budget_shift_{name}"] = budget_shift(re / (12 // spec.calendar.cycle_months), m["cost_reactive"].iloc[0],
-                                                      m["cost_proactive"].iloc[0])
+        yearly[f"budget_shift_{name}"] = budget_shift(re / (12 // spec.calendar.cycle_months), m["cost_reactive"][0],
+                                                      m["cost_proactive"][0])
     lines = budget_impact.yearly_lines(bm, pm, bs, ps)
     yearly.update((k, v) for k, v in lines.items() if k != "saving_council")
     extra_jobs = float(pm["job_starts"].sum() - bm["job_starts"].sum())
