@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -12,7 +15,8 @@ from model.compile.spec import Spec, compiled, tables_only
 from model.compile.validate import load_scenario
 from model.engine.interface import Engine, EngineFactory
 from model.engine.memory import draws_at_once
-from model.engine.parallel import WorkersStopped, default_threads, discard_pool, draw_groups, groups, pool
+from model.engine.parallel import (WorkersStopped, default_threads, discard_pool, draw_groups, groups, hand_over, pool,
+                                   take_over)
 from model.engine.results import SimulationResult, people_frame
 from model.engine.streams import seed_from
 from model.engine.vectorised import VectorisedEngine
@@ -171,14 +175,17 @@ def _in_workers(specs: Sequence[Spec], per_draw: list[int], chunk: int, people: 
     parts = draw_groups(len(specs), chunk, workers, GROUPS_PER_WORKER)
     futures = []
     done = 0
+    folder = tempfile.TemporaryDirectory(prefix="dayshift-draws-", ignore_cleanup_errors=True)
     try:
         # A group is sent as soon as its specs are to hand: where they are made as asked for (a PSA's parameter
         # sets, `DrawnSpecs`), the workers run the first groups while this process makes the later ones.
+        for k, r in enumerate(parts):
+            futures.append(pool(workers).submit(_tables_handed_over, folder.name, f"group-{k}.pickle",
+                                                [tables_only(s) for s in specs[r.start : r.stop]],
+                                                per_draw[r.start : r.stop], chunk, people, threads))
         for r in parts:
-            futures.append(pool(workers).submit(_tables, [tables_only(s) for s in specs[r.start : r.stop]],
-                                                per_draw[r.start : r.stop], chunk, people, None, "vectorised", threads))
-        for r in parts:
-            tables = futures.pop(0).result()  # the future let go of: a group's tables are held no longer than needed
+            # the future let go of: a group's tables are held no longer than needed
+            tables = take_over(futures.pop(0).result())
             done += len(r)
             if progress is not None:
                 progress(done, len(specs))
@@ -194,6 +201,34 @@ def _in_workers(specs: Sequence[Spec], per_draw: list[int], chunk: int, people: 
     except BaseException:
         discard_pool(workers)
         raise
+    finally:
+        _cleanup_when_done(folder, futures)
+
+
+def _cleanup_when_done(folder: tempfile.TemporaryDirectory, futures: list[Future]) -> None:
+    """The folder of a call's groups removed with any file left in it: now, or, where groups the caller no longer
+    wants are still running, once the last of them has finished (it would write its file after)."""
+    running = [f for f in futures if not f.done()]
+    if not running:
+        folder.cleanup()
+        return
+    left, lock = [len(running)], threading.Lock()
+
+    def finished(_: Future) -> None:
+        with lock:
+            left[0] -= 1
+            last = left[0] == 0
+        if last:
+            folder.cleanup()
+
+    for future in running:
+        future.add_done_callback(finished)
+
+
+def _tables_handed_over(folder: str, name: str, specs: list[Spec], per_draw: list[int], chunk: int, people: bool,
+                        threads: int) -> object:
+    """In a worker: a group's `_tables`, left in the file `name` in `folder` for `_in_workers` (`hand_over`)."""
+    return hand_over(folder, name, _tables(specs, per_draw, chunk, people, None, "vectorised", threads))
 
 
 def _draw_tables(run: Engine, draw: int, spec: Spec, no_people: pd.DataFrame | None) -> dict:
