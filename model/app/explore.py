@@ -28,7 +28,8 @@ import pandas as pd
 import yaml
 
 from model.analysis.budget_impact import break_even_year
-from model.analysis.compare import Comparison, carried_by_catch_alls, check_comparable, pair_run, year_end
+from model.analysis.compare import (Comparison, carried_by_catch_alls, check_comparable, pair_run, year_end,
+                                    yearly_table)
 from model.analysis.labels import carried_words
 from model.analysis.stats import interval, replication_seeds
 from model.app import levers
@@ -193,7 +194,7 @@ def paired(setup: Setup, name: str, runs: list[SimulationResult]) -> Comparison:
         rows.append(totals)
     baseline = setup.baseline
     return Comparison(baseline=baseline.name, policies=[name], mode="reps", seed=setup.root,
-                      yearly=pd.concat(yearly_parts, ignore_index=True), runs=pd.DataFrame(rows),
+                      yearly=yearly_table(yearly_parts), runs=pd.DataFrame(rows),
                       first={baseline.name: setup.base_runs[0], name: runs[0]},
                       start_year=compiled(baseline).calendar.start_year, start=baseline.start, seeds=list(setup.seeds))
 
