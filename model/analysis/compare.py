@@ -507,7 +507,7 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
         parts = [([], []) for _ in policies]
         calibrated = [psa_sample is not None and psa_sample.scenario == p.name for p in policies]
         reproduces: list[list[bool]] = [[] for _ in policies]
-        for i, (b, *rs) in enumerate(zip(*runs)):
+        for i, (b, *rs) in enumerate(zip(*runs, strict=True)):  # strict: every generator run to its end
             if i == 0:
                 first[baseline.name] = b
                 first.update((p.name, r) for p, r in zip(policies, rs))
