@@ -405,6 +405,36 @@ def test_a_psas_draws_are_paired_as_they_come_and_let_go(monkeypatch):
     assert list(out.yearly["policy"].drop_duplicates()) == [pol["name"], "second"]
 
 
+def test_a_psas_parameter_sets_are_let_go_once_paired(monkeypatch):
+    # a parameter set is made for its draw's run and let go of once the draw is paired: a 1,000-draw comparison
+    # kept every one to its end (about 0.1 MB a draw)
+    import model.analysis.compare as compare_module
+    import model.engine.simulate as simulate_module
+
+    base, pol = _pair()
+    for d in (base, pol):
+        d["transitions"]["supported_employment"]["day_service"]["annual"] = {"dist": "beta", "a": 20, "b": 80}
+    monkeypatch.setattr(simulate_module, "draws_at_once", lambda *a, **k: 2)  # chunks of 2 draws
+    drawn, most = [], [0]
+    draw_specs, pair_run = compare_module.draw_specs, compare_module.pair_run
+
+    def kept(*args, **kwargs):
+        specs, table = draw_specs(*args, **kwargs)
+        drawn.append(specs)
+        return specs, table
+
+    def counted(name, run, b, p):
+        most[0] = max([most[0]] + [sum(s is not None for s in specs._made) for specs in drawn])
+        return pair_run(name, run, b, p)
+
+    monkeypatch.setattr(compare_module, "draw_specs", kept)
+    monkeypatch.setattr(compare_module, "pair_run", counted)
+    out = compare(validate_scenario(base), [validate_scenario(pol)], psa=8, tornado=False, decomposition_runs=0)
+    assert len(out.runs) == 8 and len(drawn) == 2
+    assert most[0] == 2  # the chunk being paired
+    assert all(s is None for specs in drawn for s in specs._made)
+
+
 def test_a_pairs_yearly_figures_hold_no_part_of_the_runs_tables():
     # a draw's monthly table is rows of its chunk's table, so a view of a column kept in a pair's yearly figures
     # keeps the whole chunk's numbers alive: a 1,000-draw PSA then held every policy table to its end (0.1 GB)

@@ -158,6 +158,40 @@ def test_a_psas_first_draws_run_in_workers_while_its_later_parameter_sets_are_ma
         pd.testing.assert_frame_equal(res.monthly, simulate(spec, seed=seed).monthly, check_exact=True)
 
 
+def test_a_psas_groups_go_to_the_workers_a_few_ahead_of_those_taken_back(monkeypatch):
+    """Only GROUPS_AHEAD groups a worker are sent beyond those taken back, so the parameter sets made, and the
+    finished groups waiting for the caller (a comparison runs its baseline's groups ahead of its policies'), stay a
+    few groups' worth however many draws there are; the numbers are those of one process."""
+    import model.engine.simulate as sim
+    from model.analysis.psa_draws import draw_specs
+
+    monkeypatch.setattr(sim, "PARALLEL_MIN", 0)
+    d = small(horizon={"years": 1})
+    d["transitions"]["supported_employment"]["day_service"]["annual"] = {"dist": "beta", "a": 20, "b": 80}
+    specs, _ = draw_specs(validate_scenario(d), 12, seed=9)
+    sent = [0]
+    real_pool = sim.pool
+
+    class Counted:
+        def __init__(self, workers):
+            self.real = real_pool(workers)
+
+        def submit(self, *args):
+            sent[0] += 1
+            return self.real.submit(*args)
+
+    monkeypatch.setattr(sim, "pool", Counted)
+    ahead = []
+    out = []
+    for i, res in enumerate(sim.each_draw(specs, seed=5, seeds=list(range(12)), workers=2, chunk=1, people=False)):
+        ahead.append(sent[0] - (i + 1))  # groups of one draw: sent beyond those taken back
+        out.append(res)
+    assert max(ahead) == sim.GROUPS_AHEAD * 2 and ahead[-1] == 0
+    for i, res in enumerate(out):
+        assert res.spec is specs[i]
+        pd.testing.assert_frame_equal(res.monthly, simulate(specs[i], seed=i).monthly, check_exact=True)
+
+
 @pytest.mark.slow
 def test_a_script_without_the_main_guard_is_told_how_to_fix_it(tmp_path):
     """Worker processes import the script that starts them: one that runs draws at import stops its workers

@@ -490,8 +490,9 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
             pdraws, ptable = draw_specs(p, psa, root, psa_sample)
             pol_draws.append(pdraws)
             draws_table = pd.concat([draws_table, ptable.drop(columns=[c for c in ptable if c in draws_table])], axis=1)
-        # Every scenario's draws run in step, each paired as it comes and then let go of: holding the baseline's
-        # draws for the policies' to come took a 1,000-draw comparison of the shipped scenarios over 1 GB.
+        # Every scenario's draws run in step, each paired as it comes and then let go of, its parameter sets too:
+        # holding the baseline's draws for the policies' to come took a 1,000-draw comparison of the shipped
+        # scenarios over 1 GB.
         shares = [0.0] * (1 + len(policies))
 
         def share(j: int):  # progress of the j-th scenario's draws, told as the sum over scenarios
@@ -517,6 +518,8 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
                 y, t = pair_run(p.name, i, b, r)
                 parts[j][0].append(y)
                 parts[j][1].append(t)
+            for drawn in (base_draws, *pol_draws):
+                drawn.forget(i)
         tick(psa * (1 + len(policies)))
         for j in range(len(policies)):  # each policy's draws in turn, in the tables
             yearly_parts += parts[j][0]

@@ -143,6 +143,7 @@ def _ready() -> None:
 
 PARALLEL_MIN = 20_000_000  # person-cycles below which starting work in other processes gains nothing
 GROUPS_PER_WORKER = 4  # smaller groups than one per worker, so progress is told every second or two
+GROUPS_AHEAD = 2  # groups a worker sent beyond those taken back: the workers never wait for the next one
 
 
 def _tables(specs: list[Spec], per_draw: list[int], chunk: int, people: bool,
@@ -176,16 +177,26 @@ def _in_workers(specs: Sequence[Spec], per_draw: list[int], chunk: int, people: 
     futures = []
     done = 0
     folder = tempfile.TemporaryDirectory(prefix="dayshift-draws-", ignore_cleanup_errors=True)
+
+    def send(k: int) -> None:
+        r = parts[k]
+        futures.append(pool(workers).submit(_tables_handed_over, folder.name, f"group-{k}.pickle",
+                                            [tables_only(s) for s in specs[r.start : r.stop]],
+                                            per_draw[r.start : r.stop], chunk, people, threads))
+
     try:
         # A group is sent as soon as its specs are to hand: where they are made as asked for (a PSA's parameter
-        # sets, `DrawnSpecs`), the workers run the first groups while this process makes the later ones.
+        # sets, `DrawnSpecs`), the workers run the first groups while this process makes the later ones. Only
+        # GROUPS_AHEAD groups a worker are sent beyond those taken, so the specs made, and the finished groups
+        # waiting in the folder, stay a few groups' worth however many draws there are.
+        ahead = GROUPS_AHEAD * workers
+        for k in range(min(ahead, len(parts))):
+            send(k)
         for k, r in enumerate(parts):
-            futures.append(pool(workers).submit(_tables_handed_over, folder.name, f"group-{k}.pickle",
-                                                [tables_only(s) for s in specs[r.start : r.stop]],
-                                                per_draw[r.start : r.stop], chunk, people, threads))
-        for r in parts:
             # the future let go of: a group's tables are held no longer than needed
             tables = take_over(futures.pop(0).result())
+            if k + ahead < len(parts):
+                send(k + ahead)
             done += len(r)
             if progress is not None:
                 progress(done, len(specs))
