@@ -26,6 +26,14 @@ def _pair():
     return base, pol
 
 
+def _uncertain_pair():
+    """`_pair` with the same distribution on a chance of leaving supported employment in both, for a PSA."""
+    base, pol = _pair()
+    for d in (base, pol):
+        d["transitions"]["supported_employment"]["day_service"]["annual"] = {"dist": "beta", "a": 20, "b": 80}
+    return base, pol
+
+
 def test_a_policy_identical_to_the_baseline_differs_by_exactly_zero():
     base, _ = _pair()
     same = dict(base, name="same")
@@ -105,9 +113,7 @@ class _Images(HTMLParser):
 
 @pytest.mark.slow
 def test_compare_command_with_psa_writes_summary_figures_and_report(tmp_path, capsys):
-    base, pol = _pair()
-    for d in (base, pol):
-        d["transitions"]["supported_employment"]["day_service"]["annual"] = {"dist": "beta", "a": 20, "b": 80}
+    base, pol = _uncertain_pair()
     b, p = write_yaml(tmp_path, base, "base.yaml"), write_yaml(tmp_path, pol, "pol.yaml")
     out = tmp_path / "cmp"
     assert main(["compare", str(b), str(p), "--psa", "12", "--out", str(out), "--no-progress"]) == 0
@@ -354,9 +360,7 @@ def test_a_key_named_dist_is_not_taken_for_a_distribution():
 
 
 def test_psa_draws_have_their_own_numbers_unless_asked_and_intervals_say_what_they_cover():
-    base, pol = _pair()
-    for d in (base, pol):
-        d["transitions"]["supported_employment"]["day_service"]["annual"] = {"dist": "beta", "a": 20, "b": 80}
+    base, pol = _uncertain_pair()
     b, p = validate_scenario(base), validate_scenario(pol)
     own = compare(b, [p], psa=4, tornado=False)
     assert len(set(own.seeds)) == 4
@@ -377,9 +381,7 @@ def test_a_psas_draws_are_paired_as_they_come_and_let_go(monkeypatch):
     import model.analysis.compare as compare_module
     import model.engine.simulate as simulate_module
 
-    base, pol = _pair()
-    for d in (base, pol):
-        d["transitions"]["supported_employment"]["day_service"]["annual"] = {"dist": "beta", "a": 20, "b": 80}
+    base, pol = _uncertain_pair()
     monkeypatch.setattr(simulate_module, "draws_at_once", lambda *a, **k: 2)  # chunks of 2 draws
     held, most, order = {"baseline": [], "policy": []}, {"baseline": 0, "policy": 0}, []
     pair_run = compare_module.pair_run
@@ -411,9 +413,7 @@ def test_a_psas_parameter_sets_are_let_go_once_paired(monkeypatch):
     import model.analysis.compare as compare_module
     import model.engine.simulate as simulate_module
 
-    base, pol = _pair()
-    for d in (base, pol):
-        d["transitions"]["supported_employment"]["day_service"]["annual"] = {"dist": "beta", "a": 20, "b": 80}
+    base, pol = _uncertain_pair()
     monkeypatch.setattr(simulate_module, "draws_at_once", lambda *a, **k: 2)  # chunks of 2 draws
     drawn, most = [], [0]
     draw_specs, pair_run = compare_module.draw_specs, compare_module.pair_run
@@ -459,9 +459,7 @@ def test_one_run_never_claims_a_share_of_runs():
 
 
 def test_the_tornado_centre_is_the_headline_base_case():
-    base, pol = _pair()
-    for d in (base, pol):
-        d["transitions"]["supported_employment"]["day_service"]["annual"] = {"dist": "beta", "a": 20, "b": 80}
+    base, pol = _uncertain_pair()
     b, p = validate_scenario(base), validate_scenario(pol)
     comp = compare(b, [p], reps=5)
     assert comp.tornado["npv_saving_centre"].iloc[0] == pytest.approx(comp.runs["npv_saving"].mean(), rel=1e-9)

@@ -128,6 +128,21 @@ def test_a_workers_result_comes_back_in_a_file_or_else_as_it_is(tmp_path):
     assert parallel.take_over([1, 2]) == [1, 2]
 
 
+def _watch_submissions(monkeypatch, sim, seen) -> None:
+    """The engine's worker pool replaced by one that calls `seen()` as each group of draws is sent."""
+    real_pool = sim.pool
+
+    class Watched:
+        def __init__(self, workers):
+            self.real = real_pool(workers)
+
+        def submit(self, *args):
+            seen()
+            return self.real.submit(*args)
+
+    monkeypatch.setattr(sim, "pool", Watched)
+
+
 def test_a_psas_first_draws_run_in_workers_while_its_later_parameter_sets_are_made(monkeypatch):
     """A PSA's parameter sets are made as asked for: a group of draws goes to a worker as soon as its own are made,
     not once every draw's is (making 1,000 took 1.4 to 4.4 s while the workers waited), with the same numbers."""
@@ -139,17 +154,7 @@ def test_a_psas_first_draws_run_in_workers_while_its_later_parameter_sets_are_ma
     d["transitions"]["supported_employment"]["day_service"]["annual"] = {"dist": "beta", "a": 20, "b": 80}
     specs, _ = draw_specs(validate_scenario(d), 4, seed=9)
     made_at_submit = []
-    real_pool = sim.pool
-
-    class Watched:
-        def __init__(self, workers):
-            self.real = real_pool(workers)
-
-        def submit(self, *args):
-            made_at_submit.append(sum(s is not None for s in specs._made))
-            return self.real.submit(*args)
-
-    monkeypatch.setattr(sim, "pool", Watched)
+    _watch_submissions(monkeypatch, sim, lambda: made_at_submit.append(sum(s is not None for s in specs._made)))
     split = sim.simulate_draws(specs, seed=5, seeds=[5, 6, 7, 8], workers=2, chunk=1)
     assert made_at_submit == [1, 2, 3, 4]
     assert specs.seconds > 0
@@ -169,22 +174,12 @@ def test_a_psas_groups_go_to_the_workers_a_few_ahead_of_those_taken_back(monkeyp
     d = small(horizon={"years": 1})
     d["transitions"]["supported_employment"]["day_service"]["annual"] = {"dist": "beta", "a": 20, "b": 80}
     specs, _ = draw_specs(validate_scenario(d), 12, seed=9)
-    sent = [0]
-    real_pool = sim.pool
-
-    class Counted:
-        def __init__(self, workers):
-            self.real = real_pool(workers)
-
-        def submit(self, *args):
-            sent[0] += 1
-            return self.real.submit(*args)
-
-    monkeypatch.setattr(sim, "pool", Counted)
+    sent = []
+    _watch_submissions(monkeypatch, sim, lambda: sent.append(1))
     ahead = []
     out = []
     for i, res in enumerate(sim.each_draw(specs, seed=5, seeds=list(range(12)), workers=2, chunk=1, people=False)):
-        ahead.append(sent[0] - (i + 1))  # groups of one draw: sent beyond those taken back
+        ahead.append(len(sent) - (i + 1))  # groups of one draw: sent beyond those taken back
         out.append(res)
     assert max(ahead) == sim.GROUPS_AHEAD * 2 and ahead[-1] == 0
     for i, res in enumerate(out):
