@@ -505,7 +505,7 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
 
         runs = [each_draw(d, seed=root, people=False, seeds=seeds, progress=share(j), workers=workers)
                 for j, d in enumerate([base_draws, *pol_draws])]
-        parts = [([], []) for _ in policies]
+        yearly_of, rows_of = [[] for _ in policies], [[] for _ in policies]  # by policy
         calibrated = [psa_sample is not None and psa_sample.scenario == p.name for p in policies]
         reproduces: list[list[bool]] = [[] for _ in policies]
         for i, (b, *rs) in enumerate(zip(*runs, strict=True)):  # strict: every generator run to its end
@@ -516,14 +516,14 @@ def compare(baseline: Scenario, policies: list[Scenario], reps: int = 1, psa: in
                 if calibrated[j]:
                     reproduces[j].append(psa_sample.within(r))
                 y, t = pair_run(p.name, i, b, r)
-                parts[j][0].append(y)
-                parts[j][1].append(t)
+                yearly_of[j].append(y)
+                rows_of[j].append(t)
             for drawn in (base_draws, *pol_draws):
                 drawn.forget(i)
         tick(psa * (1 + len(policies)))
         for j in range(len(policies)):  # each policy's draws in turn, in the tables
-            yearly_parts += parts[j][0]
-            run_rows += parts[j][1]
+            yearly_parts += yearly_of[j]
+            run_rows += rows_of[j]
             if calibrated[j]:
                 notes.append(psa_sample.reproduced(reproduces[j]))
     else:

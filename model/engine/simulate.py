@@ -143,7 +143,7 @@ def _ready() -> None:
 
 PARALLEL_MIN = 20_000_000  # person-cycles below which starting work in other processes gains nothing
 GROUPS_PER_WORKER = 4  # smaller groups than one per worker, so progress is told every second or two
-GROUPS_AHEAD = 2  # groups a worker sent beyond those taken back: the workers never wait for the next one
+GROUPS_AHEAD = 2  # groups a worker sent beyond those taken back: a group queued behind each running one
 
 
 def _tables(specs: list[Spec], per_draw: list[int], chunk: int, people: bool,
