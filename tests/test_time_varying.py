@@ -162,6 +162,19 @@ def test_entrants_a_year_change_over_time():
     assert simulate(sc, seed=2).monthly["inflow"].sum() == 18 * 2 + 30 * 2
 
 
+def test_entrants_wanting_work_change_over_time():
+    """Who of the entrants wants work follows the period they enter in (the fast engine makes entrants ahead, up
+    to the next period): from year 2 every low-band entrant, none before."""
+    d = with_value(("population", "wants_work", "low"), {"years": [0, 2], "values": [0.0, 1.0]}, horizon={"years": 4})
+    d["population"]["wants_work"]["high"] = 0.0
+    sc = validate_scenario(d)
+    assert_same(sc)
+    people = simulate(sc, seed=1).people
+    entrants = people[(people.entered_cycle > 0) & (people.band == "low")]
+    assert entrants.wants_work.tolist() == (entrants.entered_cycle >= 24).tolist()
+    assert 0 < (entrants.entered_cycle >= 24).sum() < len(entrants)
+
+
 def test_psa_draws_of_a_series_share_its_periods():
     d = with_value(REFERRAL, {"years": [0, 2], "values": [{"dist": "beta", "a": 5, "b": 5}, 0.1]})
     d["policy"]["employment_support"]["budget_per_year"] = {"dist": "uniform", "low": 20000, "high": 40000}

@@ -201,6 +201,7 @@ class VectorisedEngine:
         self._int_columns: np.ndarray | None = None
         self._frames: tuple[int, pd.DataFrame] | None = None  # every draw's monthly tables, and cycles run then
         self._finished_split: tuple | None = None  # (parts gathered, their rows by draw, each draw's edges)
+        self._entering: tuple | None = None  # entrants made ahead: (first cycle, end, ids from each cycle, fields)
         self._add(people.concat([people.initial_people(s, self._creation(d)) for d, s in enumerate(specs)]),
                   initial=True)
         self.initial_counts = np.bincount(self.p.d * S + self.p.state, minlength=D * S).reshape(D, S)
@@ -356,6 +357,19 @@ class VectorisedEngine:
         return self.p.kernel_rows
 
     # --- people entering ---------------------------------------------------------------------
+    def _entrants(self, n: int) -> people.People:
+        """This cycle's `n` entrants, every draw's (`people.entrants_of`), taken from those of every cycle up to the
+        next period of numbers, made at once: a cycle's few entrants made alone took a dozen small array steps."""
+        m = self.cycle
+        if self._entering is None or not self._entering[0] <= m < self._entering[1]:
+            end = self._switches[0] if self._switches else self.spec.calendar.n_cycles
+            ids_from = np.concatenate([[0], np.cumsum(self.spec.cohort.inflow[m:end])])
+            made = people.entrants_of(self.cohorts, self.next_id, int(ids_from[-1]), self.create_u)
+            self._entering = (m, end, ids_from, {k: v.reshape(self.D, -1) for k, v in vars(made).items()})
+        first, _, ids_from, made = self._entering
+        lo = ids_from[m - first]
+        return people.People(**{k: v[:, lo : lo + n].ravel() for k, v in made.items()})
+
     def _add(self, batch: people.People, initial: bool = False) -> None:
         """Rows for new people: `batch` holds each draw's, ordered by draw, then id."""
         spec, pol, m = self.spec, self.pol, self.cycle
@@ -489,7 +503,7 @@ class VectorisedEngine:
         self._exits(leaving, u_exit)
 
         # 2. inflow (entrants wait for the next cycle to move)
-        self._add(people.entrants_of(self.cohorts, self.next_id, n_inflow, self.create_u))
+        self._add(self._entrants(n_inflow))
         led.entrants(n_inflow)
 
         # 3. moves
