@@ -3,7 +3,8 @@ decisions), what time changes for the rows it moves on (a new age band; a new st
 counts, not rows: `KeyCounts`), what happens to the rows that leave or move (exits, moves, referrals, job starts,
 admissions from a waiting list), the refresh of a row's cached quantities and of the counts of rows by key, a
 cycle's money from those counts, person totals (`settle`), compaction (`keep_rows`), exact sums by draw
-(`fsum_by_draw`), and who gets a place off every draw's waiting list (`fill_places_by_draw`).
+(`fsum_by_draw`), who gets a place off every draw's waiting list (`fill_places_by_draw`), and day centres
+closing (`close_centres`, `centres_closing`).
 
 Each loop visits rows (or keys) in order and adds in that order, so a sum over a draw's rows is the same whichever
 other draws run beside it, and the same from one machine to the next. `decide` shares the rows among threads by
@@ -1073,3 +1074,36 @@ def tail_sums(df):
             p = _fsum_add(partials, p, df[d, k])
             out[d, k] = _fsum_result(partials, p)
     return out
+
+
+@_jit
+def close_centres(attendance, open_, close_below, places_each):
+    """`CentreClosures.update`'s closing, by draw: centres close one at a time while the attendance left is below
+    `close_below` of the open centres' places and fits in one centre fewer; `open_` is changed in place, and the
+    centres closed returned. The same comparisons, in the same order of arithmetic, as the numpy they replace."""
+    closed = np.zeros(len(open_), dtype=np.int64)
+    for d in range(len(open_)):
+        n = open_[d]
+        a = attendance[d]
+        while n > 0 and a < close_below[d] * n * places_each[d] and a <= (n - 1) * places_each[d]:
+            n -= 1
+        closed[d] = open_[d] - n
+        open_[d] = n
+    return closed
+
+
+@_jit
+def centres_closing(at, closed, cycle, consult, double):
+    """`CentreClosures.costs`' centres by draw still under consultation to close, and closed but still running
+    (double running), at `cycle`, from the cycles `at` in which `closed` centres closed."""
+    K, D = closed.shape
+    consulting = np.zeros(D, dtype=np.int64)
+    running = np.zeros(D, dtype=np.int64)
+    for k in range(K):
+        for d in range(D):
+            ends = at[k] + consult[d]
+            if cycle < ends:
+                consulting[d] += closed[k, d]
+            elif cycle < ends + double[d]:
+                running[d] += closed[k, d]
+    return consulting, running

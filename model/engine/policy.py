@@ -151,7 +151,7 @@ class CentreClosures:
         self.params = params
         self.open = np.array([p.count for p in self._params], dtype=np.int64)
         # Cycles in which centres closed in some draw, and how many closed then by draw: arrays, read every cycle.
-        self._at = np.zeros((0, 1), dtype=np.int64)
+        self._at = np.zeros(0, dtype=np.int64)
         self._closed = np.zeros((0, len(self.open)), dtype=np.int64)
 
     @property
@@ -172,27 +172,14 @@ class CentreClosures:
         """Close centres attendance (in whole-week equivalents, by draw) no longer needs; returns how many closed."""
         # Rounded so that engines summing part-weeks in different orders take the same decision.
         att = np.array([round(float(a), 9) for a in np.atleast_1d(attendance)])
-        closed = np.zeros(len(att), dtype=np.int64)
-        while True:
-            n = self.open
-            can = (n > 0) & (att < self._close_below * n * self._places_each) & (att <= (n - 1) * self._places_each)
-            if not can.any():
-                break
-            self.open = n - can
-            closed += can
+        closed = kernels.close_centres(att, self.open, self._close_below, self._places_each)
         if closed.any():
-            self._at = np.vstack([self._at, [[cycle]]])
+            self._at = np.append(self._at, cycle)
             self._closed = np.vstack([self._closed, closed])
         return closed
 
     def costs(self, cycle: int) -> tuple[np.ndarray, np.ndarray]:
         """(fixed cost of open centres and of those under consultation to close, double-running cost of
         recently closed ones) this cycle, by draw."""
-        consulting = np.zeros(len(self.open), dtype=np.int64)
-        running = np.zeros(len(self.open), dtype=np.int64)
-        if len(self._at):
-            at, closed = self._at, self._closed
-            consulting = (closed * (cycle < at + self._consult)).sum(axis=0)
-            ends = at + self._consult
-            running = (closed * ((ends <= cycle) & (cycle < ends + self._double))).sum(axis=0)
+        consulting, running = kernels.centres_closing(self._at, self._closed, cycle, self._consult, self._double)
         return (self.open + consulting) * self._fixed, running * self._fixed
