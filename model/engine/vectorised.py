@@ -95,9 +95,14 @@ class _People:
         """Add rows at the end (ids above every id of their draw): the fields in `rows`, the others all one value,
         `fill`'s or 0."""
         k = len(rows["ids"])
-        for name, arr in self._full.items():
-            arr[self.n : self.n + k] = rows[name] if name in rows else fill.get(name, 0)
-        self.n += k
+        end = self.n + k
+        for name, value in rows.items():
+            self._full[name][self.n : end] = value
+        for name, value in fill.items():
+            if name not in rows:
+                self._full[name][self.n : end] = value
+        # the other fields are 0 already: rows past `n` are kept zero (`compact`)
+        self.n = end
         self._views()
 
     def rows(self, at: np.ndarray, fields: Sequence[str]) -> dict:
@@ -109,6 +114,7 @@ class _People:
         at = np.flatnonzero(keep)
         for arr in self._full.values():
             kernels.keep_rows(arr, at)  # in place: no copy of every field
+            arr[len(at) : self.n] = 0  # rows past `n` zero, as `append` takes them
         self.n = len(at)
         self._views()
 
@@ -406,8 +412,8 @@ class VectorisedEngine:
         at = np.arange(start, self.p.n)
         kernels.ages_reached(self.layout, self.t, self._rows(), at, m)
         self.row_of[self._uid(d, cat["ids"])] = at
-        if not initial and pol is not None:  # employment first: entrants who want work are referred at once
-            first = at[new["refer_ok"] & self.employment_first[d]]
+        first = at[new["refer_ok"] & self.employment_first[d]] if not initial and pol is not None else at[:0]
+        if len(first):  # employment first: entrants who want work are referred at once
             joined = self._move(first, np.full(len(first), pol.waiting), charge=False)[4]  # the uids now waiting
             self._queue_add(joined, m)
             self.p.origin[first] = -1  # straight from education, never in day services
