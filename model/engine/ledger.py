@@ -146,54 +146,84 @@ class DrawTables:
                    df_outcomes=np.array([s.discount.outcomes for s in specs], dtype=float))
 
 
+def _figures(spec: Spec, D: int) -> dict[str, tuple[tuple, type]]:
+    """A cycle's ledger figures for `D` draws: each one's shape and type."""
+    S, E, K = spec.n_live, len(EXIT_STATES), len(spec.policy.model_names) if spec.policy is not None else 0
+    whole, money = np.int64, float
+    return dict(
+        _exits=((D, E), whole), _exits_from=((D, S), whole), _inflow_to=((D, S), whole), _inflow=((D,), whole),
+        _moves=((D, S, S), whole), _referrals=((D,), whole),
+        _job_starts_by=((D, S + 1), whole),  # the last is the inflow
+        _job_exits=((D,), whole),
+        _kept_jobs=((D, 2), whole),  # jobs started in the run reaching 6 and 12 months
+        _job_outcomes=((D,), whole), _admissions=((D,), whole), _wait_admitted=((D,), money),
+        _queue_length=((D,), whole),
+        _queue_wait=((D,), money),  # mean cycles waited by those still waiting
+        _counts=((D, S), whole),
+        _by_service=((D, len(spec.costs.services)), money),  # people's costs; centres are added at close
+        _benefits=((D,), money), _tax=((D,), money), _earnings=((D,), money), _hours=((D,), money),
+        _outcomes=((D,), money), _employment_spend=((D,), money), _pb_spend=((D,), money),
+        _policy=((D, 6), money),  # released, moved, saving, employment budget, carried forward, set-up
+        _places=((D, K), money), _supported=((D, K), whole),
+        _start=((D, 3), money),  # the start state counted at time 0: discounted cost, outcome, public purse
+        _centres_open=((D,), whole),
+        _centre_costs=((D, 2), money),  # fixed, double running
+        # what the cycle's columns read from its draws' specs (`DrawTables`): investment falling due, whether money
+        # moved but not spent goes back, the discount factors of costs and outcomes
+        _due=((D, 4), money),
+    )
+
+
+class CycleStore:
+    """Every cycle's ledger figures for a run of `D` draws, preallocated with the cycle first: each cycle's
+    ledger writes into its own rows, and the monthly columns of every cycle run are made at once from them
+    (`CycleLedger.of_cycles`), not a cycle at a time."""
+
+    def __init__(self, spec: Spec, D: int, n_cycles: int):
+        self.D = D
+        self.figures = {name: np.zeros((n_cycles, *shape), dtype=dtype) for name, (shape, dtype) in
+                        _figures(spec, D).items()}
+        self.exits_total = np.zeros((n_cycles, D, len(EXIT_STATES)), dtype=np.int64)  # by the cycle's end
+
+
 class CycleLedger:
     """What happened in one cycle, recorded by an engine through these methods and closed into a row per draw.
 
     One ledger holds every draw run together: its figures are arrays with the draw first. The Mesa engine runs
     one draw and records one person or event at a time (`person`, `moved`, ...); the fast engine records sums
-    over all its draws at once (the `..._many` methods, each taking an array with the draw first). The ledger
-    is the only writer of its figures: engines call its methods, never set its fields.
+    over all its draws at once (the `..._many` methods, each taking an array with the draw first), each cycle's
+    in its rows of a `CycleStore`. The ledger is the only writer of its figures: engines call its methods, never
+    set its fields.
     """
 
-    def __init__(self, specs: Spec | list[Spec], cycle: int, tables: DrawTables | None = None):
-        """`tables`: the draws' `DrawTables`, when the engine keeps them (made here otherwise)."""
+    def __init__(self, specs: Spec | list[Spec], cycle: int, tables: DrawTables | None = None,
+                 store: CycleStore | None = None):
+        """`tables`: the draws' `DrawTables`, when the engine keeps them (made here otherwise); `store`: where the
+        figures are kept (zeroed, the cycle's rows of it), else new arrays."""
         specs = [specs] if isinstance(specs, Spec) else list(specs)
         self.spec = spec = specs[0]  # the layout (states, services, models) is the same in every draw
         self.specs = specs
         self.cycle = cycle
         self._tables = tables
-        D, S = len(specs), spec.n_live
-        self.D = D
-        self._exits = np.zeros((D, len(EXIT_STATES)), dtype=np.int64)
-        self._exits_from = np.zeros((D, S), dtype=np.int64)
-        self._inflow_to = np.zeros((D, S), dtype=np.int64)
-        self._inflow = np.zeros(D, dtype=np.int64)
-        self._moves = np.zeros((D, S, S), dtype=np.int64)
-        self._referrals = np.zeros(D, dtype=np.int64)
-        self._job_starts_by = np.zeros((D, S + 1), dtype=np.int64)  # the last is the inflow
-        self._job_exits = np.zeros(D, dtype=np.int64)
-        self._kept_jobs = np.zeros((D, 2), dtype=np.int64)  # jobs started in the run reaching 6 and 12 months
-        self._job_outcomes = np.zeros(D, dtype=np.int64)
-        self._admissions = np.zeros(D, dtype=np.int64)
-        self._wait_admitted = np.zeros(D)
-        self._queue_length = np.zeros(D, dtype=np.int64)
-        self._queue_wait = np.zeros(D)  # mean cycles waited by those still waiting
-        self._counts = np.zeros((D, S), dtype=np.int64)
-        self._by_service = np.zeros((D, len(spec.costs.services)))  # people's costs; centres are added at close
-        self._benefits = np.zeros(D)
-        self._tax = np.zeros(D)
-        self._earnings = np.zeros(D)
-        self._hours = np.zeros(D)
-        self._outcomes = np.zeros(D)
-        self._employment_spend = np.zeros(D)
-        self._pb_spend = np.zeros(D)
-        K = len(spec.policy.model_names) if spec.policy is not None else 0
-        self._policy = np.zeros((D, 6))  # released, moved, saving, employment budget, carried forward, set-up
-        self._places = np.zeros((D, K))
-        self._supported = np.zeros((D, K), dtype=np.int64)
-        self._start = np.zeros((D, 3))  # the start state counted at time 0: discounted cost, outcome, public purse
-        self._centres_open = np.zeros(D, dtype=np.int64)
-        self._centre_costs = np.zeros((D, 2))  # fixed, double running
+        self.D = D = len(specs)
+        if store is None:
+            figures = {name: np.zeros(shape, dtype=dtype) for name, (shape, dtype) in _figures(spec, D).items()}
+        else:
+            figures = {name: held[cycle] for name, held in store.figures.items()}
+        vars(self).update(figures)
+        t = self.tables
+        self._due[:] = np.column_stack([t.investment[:, cycle], t.returned, t.df_costs[:, cycle],
+                                        t.df_outcomes[:, cycle]])
+
+    @classmethod
+    def of_cycles(cls, specs: list[Spec], store: CycleStore, n: int, tables: DrawTables) -> "CycleLedger":
+        """The ledgers of the first `n` cycles kept in `store`, as one ledger over (cycle, draw) rows, cycle first:
+        its columns are every cycle's (each row's figures are the same arithmetic as its cycle's own ledger)."""
+        led = cls.__new__(cls)
+        led.spec, led.specs, led.cycle, led._tables, led.D = specs[0], list(specs), None, tables, n * store.D
+        vars(led).update((name, held[:n].reshape(n * store.D, *held.shape[2:])) for name, held in
+                         store.figures.items())
+        return led
 
     # --- people entering and leaving -----------------------------------------------------------
     def entrants(self, n: int) -> None:
@@ -351,9 +381,11 @@ class CycleLedger:
         return row
 
     def columns(self, exits_total: np.ndarray) -> dict[str, np.ndarray]:
-        """The cycle's monthly columns after the calendar ones, each an array over draws (`exits_total`: people
-        gone by each exit so far, by draw). Whole-number columns are int64."""
-        spec, m, tables = self.spec, self.cycle, self.tables
+        """The cycle's monthly columns after the calendar ones, each an array over draws (over a ledger's rows: every
+        cycle's, of `of_cycles`) (`exits_total`: people gone by each exit so far, by row). Whole-number columns are
+        int64."""
+        spec, tables = self.spec, self.tables
+        investment_due, returned_on, df, df_outcomes = self._due.T
         names = _names(spec)
         S = spec.n_live
         col: dict[str, np.ndarray] = {}
@@ -380,7 +412,7 @@ class CycleLedger:
         if spec.policy is not None:
             pol = spec.policy
             released, moved, saving, budget, carried, set_up = self._policy.T
-            investment = tables.investment[:, m] + set_up
+            investment = investment_due + set_up
             col.update(released=released, moved=moved, saving=saving, employment_budget=budget,
                        carried_forward=carried, investment=investment)
             col.update(zip(_model_columns(pol.model_names, "places"), self._places.T))
@@ -391,7 +423,7 @@ class CycleLedger:
             col["employment_underspend"] = underspend
             col["pb_employment_spend"] = self._pb_spend
             # Money moved out of day services that employment support did not spend, paid back to day services.
-            returned = np.where(tables.returned, np.minimum(moved, np.maximum(0.0, underspend)), 0.0)
+            returned = np.where(returned_on > 0, np.minimum(moved, np.maximum(0.0, underspend)), 0.0)
             col["returned_to_day_services"] = returned
             by_service[:, spec.costs.state_service[pol.day]] += returned
         col["centres_open"] = self._centres_open
@@ -419,12 +451,10 @@ class CycleLedger:
         col["cost_public_purse"] = purse
         col["hours_worked"] = self._hours
         col["outcomes"] = self._outcomes
-        df = tables.df_costs[:, m]
         start_cost, start_outcomes, start_purse = self._start.T
         col["discount_factor"] = df
         col["cost_council_disc"] = council * df + start_cost
         col["cost_public_purse_disc"] = purse * df + start_purse
-        df_outcomes = tables.df_outcomes[:, m]
         col["outcomes_disc"] = self._outcomes * df_outcomes + start_outcomes
         return col
 

@@ -35,7 +35,7 @@ import pandas as pd
 
 from model.compile.spec import Spec
 from model.engine import kernels, people, streams
-from model.engine.ledger import CycleLedger, DrawTables, financial_year, month_info, record_columns
+from model.engine.ledger import CycleLedger, CycleStore, DrawTables, financial_year, month_info, record_columns
 from model.engine.policy import BudgetLedger, CentreClosures, fill_places
 from model.engine.threads import RowThreads
 from model.scenario.schema import EXIT_STATES
@@ -200,11 +200,9 @@ class VectorisedEngine:
         self.block_filled = np.zeros((D, 1), dtype=_INT)  # without a policy, never read
         self.centres = CentreClosures([s.centres for s in specs]) if spec.centres else None
         self.led: CycleLedger | None = None  # the cycle's ledger, for every draw
-        # The monthly table: each draw's numbers per cycle in one preallocated array (calendar columns, the
-        # same for every draw, are added when a draw's table is read), not a dict per draw per cycle.
-        self._columns: list[str] | None = None
-        self._table: np.ndarray | None = None
-        self._int_columns: np.ndarray | None = None
+        # Every cycle's ledger figures, each draw's, in preallocated arrays: the monthly columns are made from them
+        # for every cycle at once when a table is read (calendar columns, the same for every draw, added then).
+        self._store = CycleStore(spec, D, spec.calendar.n_cycles)
         self._frames: tuple[int, pd.DataFrame] | None = None  # every draw's monthly tables, and cycles run then
         self._finished_split: tuple | None = None  # (parts gathered, their rows by draw, each draw's edges)
         self._entering: tuple | None = None  # entrants made ahead: (first cycle, end, ids from each cycle, fields)
@@ -492,7 +490,7 @@ class VectorisedEngine:
             self._switches.pop(0)
             self._new_period()
         spec, pol, m, D = self.spec, self.pol, self.cycle, self.D
-        self.led = led = CycleLedger(self.specs, m, self._ledger_tables)
+        self.led = led = CycleLedger(self.specs, m, self._ledger_tables, self._store)
         if m == 0 and self._start is not None:
             for dd, start in enumerate(self._start):
                 led.start_point(*start, draw=dd)
@@ -533,7 +531,7 @@ class VectorisedEngine:
             self.centres.update(sums[:, 6], m)
             led.centres(self.centres.costs(m), self.centres.open)
         led.people_sums(counts[:, : self.GONE], by_service[:, :-1], sums, tallies)
-        self._record(led.columns(self.exits_total))
+        self._store.exits_total[m] = self.exits_total
         self.led = None
         self.cycle += 1
         if self.gone > _COMPACT_SHARE * p.n:
@@ -678,16 +676,6 @@ class VectorisedEngine:
         finally:
             self._threads.close()
 
-    def _record(self, columns: dict[str, np.ndarray]) -> None:
-        """Keep the cycle's rows of the monthly table, every draw's (without the calendar columns)."""
-        if self._columns is None:
-            self._columns = list(columns)
-            self._table = np.zeros((self.D, self.spec.calendar.n_cycles, len(columns)))
-            self._int_columns = np.array([v.dtype.kind in "iu" for v in columns.values()])
-        row = self._table[:, self.cycle]
-        for k, v in enumerate(columns.values()):  # 41-51 us a cycle for 56 draws; 105-109 us made as one array first
-            row[:, k] = v
-
     def monthly_frame(self, draw: int = 0) -> pd.DataFrame:
         """The monthly table of draw `draw`, a row per cycle run, with the columns of `record_columns`."""
         n = self.cycle
@@ -706,10 +694,11 @@ class VectorisedEngine:
         again = np.tile(np.arange(n), self.D)
         columns = {c: pd.Series(np.array([row[c] for row in months])).array.take(again)
                    for c in month_info(self.spec, 0)}
-        if self._table is not None:
-            table = self._table[:, :n].reshape(self.D * n, -1)
-            columns.update((c, table[:, k].astype(np.int64) if whole else table[:, k])
-                           for k, (c, whole) in enumerate(zip(self._columns, self._int_columns)))
+        if n:
+            led = CycleLedger.of_cycles(self.specs, self._store, n, self._ledger_tables)
+            made = led.columns(self._store.exits_total[:n].reshape(n * self.D, -1))  # rows by cycle, then draw
+            columns.update((c, v.reshape(n, self.D).T.astype(np.int64 if v.dtype.kind in "iu" else float).ravel())
+                           for c, v in made.items())
         return pd.DataFrame(columns, columns=record_columns(self.spec))
 
     def _finished_of(self, draw: int) -> dict[str, np.ndarray]:
