@@ -182,6 +182,9 @@ class VectorisedEngine:
         self.row_of = np.full(D * spec.cohort.n_ids, -1, dtype=_INT)  # d * n_ids + id -> row
         self.gone = 0
         self._fresh: list[np.ndarray] = []  # rows that entered a state this cycle
+        # Rows whose cached quantities are out of date (left, entered or moved this cycle), refreshed together
+        # before the cycle's money: nothing between reads them, and a row refreshed twice ends as if once.
+        self._stale: list[np.ndarray] = []
         self.finished: list[dict] = []
         self.exits_total = np.zeros((D, len(EXIT_STATES)), dtype=_INT)
         # Work tallied where it changes, not by visiting every row every cycle: job outcomes this financial year
@@ -418,12 +421,14 @@ class VectorisedEngine:
         if initial and pol is not None:
             self._place_initial()
             self.block_filled = self._block_places_filled()  # counted once here, then kept as people come and go
-        if not initial:
-            self._fresh.append(at)  # entrants: no leaving decision in this cycle
-            if pol is not None:
-                self._into_work(at)
-        self._refresh(at)
-        if not initial and self.led is not None:
+        if initial:
+            self._refresh(at)
+            return
+        self._fresh.append(at)  # entrants: no leaving decision in this cycle
+        self._stale.append(at)
+        if pol is not None:
+            self._into_work(at)
+        if self.led is not None:
             self.led.entered_many(self._by_draw(d, spec.n_live, self.p.state[at]))
 
     def _place_initial(self) -> None:
@@ -523,6 +528,9 @@ class VectorisedEngine:
         p = self.p
         fresh = np.sort(np.concatenate(self._fresh)) if self._fresh else np.zeros(0, dtype=_INT)  # repeats kept
         self._fresh = []
+        if self._stale:
+            self._refresh(np.sort(np.concatenate(self._stale)))
+            self._stale = []
         counts, by_service, sums, tallies = kernels.end_of_cycle(
             self.layout, self.t, self._rows(), m, D, len(spec.costs.services), fresh, self.counts)
         if pol is not None:
@@ -549,7 +557,7 @@ class VectorisedEngine:
             return
         exit_k, by_exit, from_state = kernels.leave(self.layout, self.t, self._rows(), leaving, u_exit, self.cycle,
                                                     self.queued, self.spec.cohort.n_ids, self.D, self.block_filled)
-        self._refresh(leaving)
+        self._stale.append(leaving)
         self.exits_total += by_exit
         self.led.exited_many(by_exit, from_state)
         if self.person_totals:  # copied out with the other rows that have left when rows are compacted
@@ -575,7 +583,7 @@ class VectorisedEngine:
     def _moves(self, movers: np.ndarray, dst: np.ndarray, u_hours: np.ndarray) -> None:
         """3. The cycle's moves, referrals and job starts (`kernels.move`), told to the ledgers."""
         flows, referrals, starts, job_exits, joined, rel_d, rel_id, rel_amount = self._move(movers, dst, u_hours)
-        self._refresh(movers)
+        self._stale.append(movers)
         led = self.led
         led.moved_many(flows)
         if self.pol is not None:
@@ -652,7 +660,7 @@ class VectorisedEngine:
             self.block_filled += self._by_draw(d_in, K, models[taken])
             occupied = self.block_filled.astype(float)
             self._fresh.append(at)
-            self._refresh(at)
+            self._stale.append(at)
         self.q_uid, self.q_join = q_uid[~taken], q_join[~taken]
         waiting = np.bincount(q_d[~taken], minlength=D)
         waits = np.bincount(q_d[~taken], weights=m - self.q_join, minlength=D)
