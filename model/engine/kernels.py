@@ -1107,3 +1107,24 @@ def centres_closing(at, closed, cycle, consult, double):
             elif cycle < ends + double[d]:
                 running[d] += closed[k, d]
     return consulting, running
+
+
+@_jit
+def new_outcomes(at, state, outcome_year, d_, work, year, tallies):
+    """Of the rows at positions `at`, those in work and not yet a job outcome in financial year `year` become one:
+    their `outcome_year` set, and each counted in `tallies` by draw."""
+    for j in range(len(at)):
+        i = at[j]
+        if state[i] == work and outcome_year[i] != year:
+            outcome_year[i] = year
+            tallies[d_[i]] += 1
+
+
+@_jit
+def jobs_still_held(row_of, uids, state, state_start, d_, work, start, tallies):
+    """Of the people `uids` (d * n_ids + id) who started a job at cycle `start`, those still in that job (in work,
+    in the spell that started then) counted in `tallies` by draw; people whose rows are gone (-1) are not."""
+    for j in range(len(uids)):
+        i = row_of[uids[j]]
+        if i >= 0 and state[i] == work and state_start[i] == start:
+            tallies[d_[i]] += 1

@@ -604,10 +604,8 @@ class VectorisedEngine:
         w = at[p.state[at] == self.pol.work]
         if not len(w):
             return
-        year = financial_year(self.spec, m)
-        first = w[p.outcome_year[w] != year]
-        p.outcome_year[first] = year
-        self._work_tallies[:, 3] += np.bincount(p.d[first], minlength=self.D)
+        kernels.new_outcomes(w, p.state, p.outcome_year, p.d, self.pol.work, financial_year(self.spec, m),
+                             self._work_tallies[:, 3])
         started = w[p.job_starts[w] > 0]
         if len(started):
             uids, c = self._uid(p.d[started], p.ids[started]), self.spec.calendar.cycle_months
@@ -621,14 +619,10 @@ class VectorisedEngine:
         year = financial_year(self.spec, m)
         if year != self._outcome_year:  # a new financial year: everyone in work is a job outcome in it
             self._outcome_year = year
-            w = np.flatnonzero((p.state == work) & (p.outcome_year != year))
-            p.outcome_year[w] = year
-            self._work_tallies[:, 3] += np.bincount(p.d[w], minlength=self.D)
+            kernels.new_outcomes(np.arange(p.n), p.state, p.outcome_year, p.d, work, year, self._work_tallies[:, 3])
         for column, uids, start in self._milestones.pop(m, []):
-            at = self.row_of[uids]
-            at = at[at >= 0]
-            kept = at[(p.state[at] == work) & (p.state_start[at] == start)]  # still in the job they started then
-            self._work_tallies[:, column] += np.bincount(p.d[kept], minlength=self.D)
+            kernels.jobs_still_held(self.row_of, uids, p.state, p.state_start, p.d, work, start,
+                                    self._work_tallies[:, column])
         out, self._work_tallies = self._work_tallies, np.zeros_like(self._work_tallies)
         return out
 
