@@ -743,8 +743,9 @@ class VectorisedEngine:
             outcomes_disc=cat["outcomes_disc"][order],
             job_starts=cat["job_starts"][order],
         )
+        months = cat["cycles_in"][order] * spec.calendar.cycle_months  # one gather of every state's, not one a state
         for i, s in enumerate(spec.states[: spec.n_live]):
-            rows[f"months_{s}"] = cat["cycles_in"][order, i] * spec.calendar.cycle_months
+            rows[f"months_{s}"] = months[:, i]
         return rows
 
 
