@@ -587,7 +587,7 @@ def decide(L: Layout, t: Tables, r: Rows, m: int, u: np.ndarray, start: np.ndarr
     up to the cycle here, before it decides; its step of time in the state sets its money through the counts
     (`KeyCounts`, `steps_move_on`). The rows are shared among `rows`' threads by whole blocks of ids."""
     def some(lo: int, hi: int) -> tuple:
-        v = Rows(*(f[lo:hi] for f in r))
+        v = r if lo == 0 and hi == len(r.d) else Rows(*(f[lo:hi] for f in r))  # one range: no views to make
         _ages_move_on(L, m, v.d, v.band, v.entry_age, v.entered, v.band_at, v.age_band, v.key, v.leave_p,
                       t.next_age_edge, t.death_p, t.move_p)
         out = (_decide_made if len(start) else _decide_read)(
