@@ -3,7 +3,7 @@ decisions), what time changes for the rows it moves on (a new age band; a new st
 counts, not rows: `KeyCounts`), what happens to the rows that leave or move (exits, moves, referrals, job starts,
 admissions from a waiting list), the refresh of a row's cached quantities and of the counts of rows by key, a
 cycle's money from those counts, person totals (`settle`), compaction (`keep_rows`), exact sums by draw
-(`fsum_by_draw`), who gets a place off every draw's waiting list (`fill_places_by_draw`), and day centres
+(`fsum_by_draw`), who gets a place off every draw's waiting list (`serve_waiting_lists`), and day centres
 closing (`close_centres`, `centres_closing`).
 
 Each loop visits rows (or keys) in order and adds in that order, so a sum over a draw's rows is the same whichever
@@ -1128,3 +1128,41 @@ def jobs_still_held(row_of, uids, state, state_start, d_, work, start, tallies):
         i = row_of[uids[j]]
         if i >= 0 and state[i] == work and state_start[i] == start:
             tallies[d_[i]] += 1
+
+
+@_jit
+def serve_waiting_lists(uid, join, free, m, n_ids, c):
+    """Every draw's waiting list served at once (`VectorisedEngine._waiting_lists`): the entries (uids d * n_ids + id,
+    and the cycles they joined), in order by draw, then first come, first served, ties in id order, take the places
+    `free` by draw and service model (`fill_places_by_draw`). Returns the uids admitted, their draws and service
+    models; by draw, the admissions and the months they waited in all; the entries left, in order; by draw, how
+    many are left and the cycles they have waited in all. Sums are added in list order."""
+    D, n = free.shape[0], len(uid)
+    d = uid // n_ids
+    models = fill_places_by_draw(free, d)
+    n_in = 0
+    for j in range(n):
+        n_in += models[j] >= 0
+    in_uid = np.empty(n_in, dtype=np.int64)
+    in_d = np.empty(n_in, dtype=np.int64)
+    in_model = np.empty(n_in, dtype=np.int64)
+    rest_uid = np.empty(n - n_in, dtype=np.int64)
+    rest_join = np.empty(n - n_in, dtype=np.int64)
+    admissions = np.zeros(D, dtype=np.int64)
+    waited = np.zeros(D)
+    waiting = np.zeros(D, dtype=np.int64)
+    waits = np.zeros(D)
+    a = r = 0
+    for j in range(n):
+        dd = d[j]
+        if models[j] >= 0:
+            in_uid[a], in_d[a], in_model[a] = uid[j], dd, models[j]
+            admissions[dd] += 1
+            waited[dd] += float((m - join[j]) * c)
+            a += 1
+        else:
+            rest_uid[r], rest_join[r] = uid[j], join[j]
+            waiting[dd] += 1
+            waits[dd] += float(m - join[j])
+            r += 1
+    return in_uid, in_d, in_model, admissions, waited, rest_uid, rest_join, waiting, waits
