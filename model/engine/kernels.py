@@ -1166,3 +1166,24 @@ def serve_waiting_lists(uid, join, free, m, n_ids, c):
             waits[dd] += float(m - join[j])
             r += 1
     return in_uid, in_d, in_model, admissions, waited, rest_uid, rest_join, waiting, waits
+
+
+@_jit
+def fold_releases(first, last, released, moved, ev_cycle, ev_d, ev_amount, lag_of, lags):
+    """`BudgetLedger.split`'s totals brought from cycle `first` to `last`: cycle by cycle, the packages released then
+    (`ev_cycle`, `ev_d`, `ev_amount`: every release so far, in cycle order) added to `released`, and those released
+    `lag` cycles before by draws whose lag (`lag_of`) it is added to `moved`, each lag in turn (`lags`, ascending),
+    each an exactly rounded sum with the total so far (`fsum_by_draw`). Returns the new totals."""
+    for c in range(first, last + 1):
+        lo, hi = np.searchsorted(ev_cycle, c, side="left"), np.searchsorted(ev_cycle, c, side="right")
+        if hi > lo:
+            released = fsum_by_draw(released, ev_d[lo:hi], ev_amount[lo:hi])
+        for lag in lags:
+            if lag > c:
+                continue
+            lo, hi = np.searchsorted(ev_cycle, c - lag, side="left"), np.searchsorted(ev_cycle, c - lag, side="right")
+            if hi > lo:
+                d, a = ev_d[lo:hi], ev_amount[lo:hi]
+                mine = lag_of[d] == lag
+                moved = fsum_by_draw(moved, d[mine], a[mine])
+    return released, moved

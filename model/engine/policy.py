@@ -56,7 +56,12 @@ class BudgetLedger:
         D = len(self._params)
         self._cycle = np.full((D, n_ids), -1, dtype=np.int32)  # the cycle of each person's release (-1: none)
         self._amount = np.zeros((D, n_ids))
-        self._new: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {}  # cycle -> draws, packages
+        # Every release in the order recorded, which is cycle by cycle (a person releases once): its cycle, draw and
+        # package. The totals are brought up to a cycle from these in one compiled loop (`kernels.fold_releases`).
+        self._ev_cycle = np.zeros(D * n_ids, dtype=np.int64)
+        self._ev_d = np.zeros(D * n_ids, dtype=np.int64)
+        self._ev_amount = np.zeros(D * n_ids)
+        self._n_ev = 0
         self._released = np.zeros(D)
         self._moved = np.zeros(D)
         self._folded = -1
@@ -73,7 +78,7 @@ class BudgetLedger:
         self._params = p = [params] if isinstance(params, PolicyParams) else list(params)
         self._base = np.array([x.base_budget for x in p])
         self._lag = np.array([x.lag_cycles if x.money_follows else -1 for x in p])  # -1: money does not follow
-        self._lags = np.unique(self._lag[self._lag >= 0]).tolist()  # the lags some draw has
+        self._lags = np.unique(self._lag[self._lag >= 0])  # the lags some draw has, ascending
         self._carries = np.array([x.unspent == "carried_forward" for x in p])
         self._set_up = np.array([x.set_up_per_place for x in p])
         self._place_cost = np.stack([x.place_cost for x in p]).astype(float)
@@ -88,34 +93,28 @@ class BudgetLedger:
         first = self._cycle[draws, pids] < 0
         d, a = np.asarray(draws)[first], np.asarray(amounts, dtype=float)[first]
         if len(d):
+            if self._n_ev and cycle < self._ev_cycle[self._n_ev - 1]:
+                raise ValueError(f"releases are recorded cycle by cycle: cycle {cycle} after "
+                                 f"cycle {self._ev_cycle[self._n_ev - 1]}")
             self._cycle[d, np.asarray(pids)[first]] = cycle
             self._amount[d, np.asarray(pids)[first]] = a
-            draws_of, amounts_of = self._new.setdefault(cycle, ([], []))
-            draws_of.append(d)
-            amounts_of.append(a)
+            n, k = self._n_ev, len(d)
+            self._ev_cycle[n : n + k], self._ev_d[n : n + k], self._ev_amount[n : n + k] = cycle, d, a
+            self._n_ev = n + k
 
     def releases(self, draw: int = 0) -> dict[int, tuple[int, float]]:
         """Draw `draw`'s releases: person id -> (cycle, package per cycle)."""
         ids = np.flatnonzero(self._cycle[draw] >= 0)
         return {int(i): (int(self._cycle[draw, i]), float(self._amount[draw, i])) for i in ids}
 
-    def _of(self, cycle: int) -> tuple[np.ndarray, np.ndarray]:
-        draws, amounts = self._new.get(cycle, ((), ()))
-        if not draws:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        return np.concatenate(draws), np.concatenate(amounts)
-
     def split(self, cycle: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(released, moved, saving) per cycle by draw, as of `cycle` (cycles are asked for in order)."""
-        for c in range(self._folded + 1, cycle + 1):
-            if c in self._new:  # a cycle with no releases adds nothing
-                self._released = kernels.fsum_by_draw(self._released, *self._of(c))
-            for lag in self._lags:
-                if lag <= c and c - lag in self._new:
-                    d, a = self._of(c - lag)
-                    mine = self._lag[d] == lag
-                    self._moved = kernels.fsum_by_draw(self._moved, d[mine], a[mine])
-        self._folded = max(self._folded, cycle)
+        if cycle > self._folded:
+            n = self._n_ev
+            self._released, self._moved = kernels.fold_releases(
+                self._folded + 1, cycle, self._released, self._moved, self._ev_cycle[:n], self._ev_d[:n],
+                self._ev_amount[:n], self._lag, self._lags)
+            self._folded = cycle
         return self._released, self._moved, self._released - self._moved
 
     def budget(self, cycle: int) -> np.ndarray:
