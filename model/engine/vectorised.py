@@ -209,8 +209,8 @@ class VectorisedEngine:
         self._frames: tuple[int, pd.DataFrame] | None = None  # every draw's monthly tables, and cycles run then
         self._finished_split: tuple | None = None  # (parts gathered, their rows by draw, each draw's edges)
         self._entering: tuple | None = None  # entrants made ahead: (first cycle, end, ids from each cycle, fields)
-        self._add(people.concat([people.initial_people(s, self._creation(d)) for d, s in enumerate(specs)]),
-                  initial=True)
+        self._add(self._row_fields(people.concat([people.initial_people(s, self._creation(d))
+                                                  for d, s in enumerate(specs)]), initial=True), initial=True)
         self.initial_counts = np.bincount(self.p.d * S + self.p.state, minlength=D * S).reshape(D, S)
         self._start = self._start_point()
 
@@ -364,36 +364,29 @@ class VectorisedEngine:
         return self.p.kernel_rows
 
     # --- people entering ---------------------------------------------------------------------
-    def _entrants(self, n: int) -> people.People:
-        """This cycle's `n` entrants, every draw's (`people.entrants_of`), taken from those of every cycle up to the
-        next period of numbers, made at once: a cycle's few entrants made alone took a dozen small array steps."""
+    def _entrants(self, n: int) -> dict:
+        """The rows of this cycle's `n` entrants, every draw's (`people.entrants_of`, `_row_fields`), taken from those
+        of every cycle up to the next period of numbers, made at once: a cycle's few entrants made alone took a
+        dozen small array steps."""
         m = self.cycle
         if self._entering is None or not self._entering[0] <= m < self._entering[1]:
             end = self._switches[0] if self._switches else self.spec.calendar.n_cycles
             ids_from = np.concatenate([[0], np.cumsum(self.spec.cohort.inflow[m:end])])
-            made = people.entrants_of(self.cohorts, self.next_id, int(ids_from[-1]), self.create_u)
-            self._entering = (m, end, ids_from, {k: v.reshape(self.D, -1) for k, v in vars(made).items()})
+            made = self._row_fields(people.entrants_of(self.cohorts, self.next_id, int(ids_from[-1]), self.create_u))
+            self._entering = (m, end, ids_from, {k: v.reshape(self.D, -1) for k, v in made.items()})
         first, _, ids_from, made = self._entering
         lo = ids_from[m - first]
-        return people.People(**{k: v[:, lo : lo + n].ravel() for k, v in made.items()})
+        return {k: v[:, lo : lo + n].ravel() for k, v in made.items()}
 
-    def _add(self, batch: people.People, initial: bool = False) -> None:
-        """Rows for new people: `batch` holds each draw's, ordered by draw, then id."""
-        spec, pol, m = self.spec, self.pol, self.cycle
-        k = len(batch)
-        n = k // self.D
-        if n == 0:
-            return
-        self.next_id = int(batch.ids[-1]) + 1
-        cat = vars(batch)
-        d = np.repeat(np.arange(self.D), n)
+    def _row_fields(self, batch: people.People, initial: bool = False) -> dict:
+        """The fields of the rows for `batch` (each draw's, ordered by draw, then id) that are not the same for every
+        row (`_add` sets those)."""
+        pol, cat = self.pol, vars(batch)
+        d = np.repeat(np.arange(self.D), len(batch) // self.D)
         new = dict(d=d, ids=cat["ids"], band=cat["band"], entry_age=cat["age"].astype(float), state=cat["state"],
                    wants_work=cat["wants_work"], personal_budget=cat["personal_budget"],
                    personal_budget_u=cat["personal_budget_u"], origin=cat["state"])
-        # the other fields start at 0, or at these
-        fill = dict(model_k=-1, kept_from=-1, outcome_year=-1, cost_key=-1,  # cost_key -1: not yet counted
-                    entered=m, state_start=-1 if initial else m)
-        new["age_band"] = spec.cohort.age_band(new["entry_age"])
+        new["age_band"] = self.spec.cohort.age_band(new["entry_age"])
         if pol is not None:
             new["refer_ok"] = cat["wants_work"] & self.eligible[d, cat["band"]]
         if initial:  # months in the state and exposed to a decision at cycle 0 (`kernels.Rows`)
@@ -401,18 +394,31 @@ class VectorisedEngine:
             if pol is not None:
                 u = self.create_u[self._numbers_of(d), cat["ids"], streams.CREATE_ENTRY]
                 new["hours"] = np.where(cat["state"] == pol.work, self._hours(d, u), 0.0)
-                pathway = np.flatnonzero((cat["state"] == pol.support) | (cat["state"] == pol.waiting))
-                new["kept_from"] = np.full(k, -1, dtype=_I8)
-                new["kept_from"][pathway] = pol.day  # as the Mesa engine: a day service kept, never free
-                self._queue_add(self._uid(d[pathway], cat["ids"][pathway]), 0)
-        else:  # 0 months in the state in this cycle, and none exposed to a decision until the next
+                new["kept_from"] = np.where((cat["state"] == pol.support) | (cat["state"] == pol.waiting),
+                                            pol.day, -1).astype(_I8)  # as the Mesa engine: a day service kept
+        return new
+
+    def _add(self, new: dict, initial: bool = False) -> None:
+        """Rows for new people, their fields (`_row_fields`) each draw's, ordered by draw, then id."""
+        spec, pol, m = self.spec, self.pol, self.cycle
+        if not len(new["ids"]):
+            return
+        self.next_id = int(new["ids"][-1]) + 1
+        d = new["d"]
+        # the other fields start at 0, or at these
+        fill = dict(model_k=-1, kept_from=-1, outcome_year=-1, cost_key=-1,  # cost_key -1: not yet counted
+                    entered=m, state_start=-1 if initial else m)
+        if initial and pol is not None:  # the starting pathway waits for places (`_place_initial`)
+            pathway = np.flatnonzero(new["kept_from"] >= 0)
+            self._queue_add(self._uid(d[pathway], new["ids"][pathway]), 0)
+        elif not initial:  # 0 months in the state in this cycle, and none exposed to a decision until the next
             c = spec.calendar.cycle_months
             fill.update(months_base=-m * c, exposure_base=-(m + 1) * c)
         start = self.p.n
         self.p.append(new, fill)
         at = np.arange(start, self.p.n)
         kernels.ages_reached(self.layout, self.t, self._rows(), at, m)
-        self.row_of[self._uid(d, cat["ids"])] = at
+        self.row_of[self._uid(d, new["ids"])] = at
         first = at[new["refer_ok"] & self.employment_first[d]] if not initial and pol is not None else at[:0]
         if len(first):  # employment first: entrants who want work are referred at once
             joined = self._move(first, np.full(len(first), pol.waiting), charge=False)[4]  # the uids now waiting
