@@ -3,6 +3,7 @@ beside a draw; a clear message for a bad setting."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -13,6 +14,7 @@ from helpers import small
 from model import build_spec, simulate, simulate_draws, validate_scenario
 from model.cli import main
 from model.engine import kernels, memory, threads
+from model.engine.policy import BudgetLedger
 from test_engines_agree import _draw
 
 
@@ -40,6 +42,30 @@ def test_exact_sums_by_draw_are_math_fsum_bit_for_bit():
         start = rng.random(n_draws) * 100
         got = kernels.fsum_by_draw(start, d, values)
         assert got.tolist() == [math.fsum([start[k], *values[d == k]]) for k in range(n_draws)]
+
+
+def test_the_budgets_totals_are_each_cycles_releases_added_by_hand():
+    # released: each cycle's packages added to the total so far in one exact sum; moved: those released `lag`
+    # cycles before, by the draws with that lag (draw 0: none, draw 1: 2 cycles, draw 2: money does not follow)
+    pol = build_spec(validate_scenario(small())).policy
+    lags = [0, 2, -1]
+    ledger = BudgetLedger([dataclasses.replace(pol, money_follows=lag >= 0, lag_cycles=max(lag, 0)) for lag in lags],
+                          n_ids=100)
+    rng = np.random.default_rng(5)
+    released, moved, history = [0.0] * 3, [0.0] * 3, {}
+    for cycle in range(10):
+        draws = rng.integers(0, 3, 8)
+        amounts = rng.choice([1e16, -1e16, 0.1, 3.0, 2.0**-60], 8)
+        ledger.release_many(draws, np.arange(8 * cycle, 8 * cycle + 8), cycle, amounts)  # each person once
+        history[cycle] = list(zip(draws.tolist(), amounts.tolist()))
+        for d, lag in enumerate(lags):
+            released[d] = math.fsum([released[d]] + [a for dd, a in history[cycle] if dd == d])
+            if 0 <= lag <= cycle:
+                moved[d] = math.fsum([moved[d]] + [a for dd, a in history[cycle - lag] if dd == d])
+        got_released, got_moved, _ = ledger.split(cycle)
+        assert got_released.tolist() == released and got_moved.tolist() == moved, cycle
+    with pytest.raises(ValueError, match="cycle by cycle"):
+        ledger.release_many(np.array([0]), np.array([99]), 3, np.array([1.0]))  # a release in a cycle gone by
 
 
 def test_every_draws_waiting_list_is_served_as_one_list_is():
