@@ -3,8 +3,9 @@ decisions), what time changes for the rows it moves on (a new age band; a new st
 counts, not rows: `KeyCounts`), what happens to the rows that leave or move (exits, moves, referrals, job starts,
 admissions from a waiting list), the refresh of a row's cached quantities and of the counts of rows by key, a
 cycle's money from those counts, person totals (`settle`), compaction (`keep_rows`), exact sums by draw
-(`fsum_by_draw`), who gets a place off every draw's waiting list (`serve_waiting_lists`), and day centres
-closing (`close_centres`, `centres_closing`).
+(`fsum_by_draw`) and the budget's totals (`fold_releases`), who gets a place off every draw's waiting list
+(`serve_waiting_lists`), job outcomes and jobs kept (`new_outcomes`, `jobs_still_held`), and day centres closing
+(`close_centres`, `centres_closing`).
 
 Each loop visits rows (or keys) in order and adds in that order, so a sum over a draw's rows is the same whichever
 other draws run beside it, and the same from one machine to the next. `decide` shares the rows among threads by
@@ -1080,7 +1081,7 @@ def tail_sums(df):
 def close_centres(attendance, open_, close_below, places_each):
     """`CentreClosures.update`'s closing, by draw: centres close one at a time while the attendance left is below
     `close_below` of the open centres' places and fits in one centre fewer; `open_` is changed in place, and the
-    centres closed returned. The same comparisons, in the same order of arithmetic, as the numpy they replace."""
+    centres closed returned."""
     closed = np.zeros(len(open_), dtype=np.int64)
     for d in range(len(open_)):
         n = open_[d]
