@@ -57,10 +57,11 @@ class BudgetLedger:
         self._cycle = np.full((D, n_ids), -1, dtype=np.int32)  # the cycle of each person's release (-1: none)
         self._amount = np.zeros((D, n_ids))
         # Every release in the order recorded, which is cycle by cycle (a person releases once): its cycle, draw and
-        # package. The totals are brought up to a cycle from these in one compiled loop (`kernels.fold_releases`).
-        self._ev_cycle = np.zeros(D * n_ids, dtype=np.int64)
-        self._ev_d = np.zeros(D * n_ids, dtype=np.int64)
-        self._ev_amount = np.zeros(D * n_ids)
+        # package, in arrays grown as needed. The totals are brought up to a cycle from these in one compiled loop
+        # (`kernels.fold_releases`).
+        self._ev_cycle = np.zeros(0, dtype=np.int64)
+        self._ev_d = np.zeros(0, dtype=np.int64)
+        self._ev_amount = np.zeros(0)
         self._n_ev = 0
         self._released = np.zeros(D)
         self._moved = np.zeros(D)
@@ -99,6 +100,10 @@ class BudgetLedger:
             self._cycle[d, np.asarray(pids)[first]] = cycle
             self._amount[d, np.asarray(pids)[first]] = a
             n, k = self._n_ev, len(d)
+            if n + k > len(self._ev_d):
+                size = max(2 * len(self._ev_d), n + k, 64)
+                self._ev_cycle, self._ev_d, self._ev_amount = (np.resize(x, size) for x in
+                                                               (self._ev_cycle, self._ev_d, self._ev_amount))
             self._ev_cycle[n : n + k], self._ev_d[n : n + k], self._ev_amount[n : n + k] = cycle, d, a
             self._n_ev = n + k
 
