@@ -13,7 +13,7 @@ import pytest
 from helpers import small
 from model import build_spec, simulate, simulate_draws, validate_scenario
 from model.cli import main
-from model.engine import kernels, memory, threads
+from model.engine import kernels, memory, threads, vectorised
 from model.engine.policy import BudgetLedger
 from test_engines_agree import _draw
 
@@ -42,6 +42,18 @@ def test_exact_sums_by_draw_are_math_fsum_bit_for_bit():
         start = rng.random(n_draws) * 100
         got = kernels.fsum_by_draw(start, d, values)
         assert got.tolist() == [math.fsum([start[k], *values[d == k]]) for k in range(n_draws)]
+
+
+def test_entrants_made_a_few_cycles_ahead_give_the_same_run(monkeypatch):
+    # entrants are made ahead up to the next period of numbers, at most _ENTRANTS_AT_ONCE rows at a time; made a
+    # cycle or two at a time, over a change of period and with several draws, the runs are the same
+    d = small(horizon={"years": 4})
+    d["population"]["wants_work"]["low"] = {"years": [0, 2], "values": [0.2, 0.9]}
+    specs = [build_spec(validate_scenario(d))] * 3
+    once = [simulate(specs[0], seed=4), *simulate_draws(specs, seeds=[4, 5, 6])]
+    monkeypatch.setattr(vectorised, "_ENTRANTS_AT_ONCE", 5)
+    for a, b in zip(once, [simulate(specs[0], seed=4), *simulate_draws(specs, seeds=[4, 5, 6])]):
+        _same(a, b)
 
 
 def test_the_budgets_totals_are_each_cycles_releases_added_by_hand():

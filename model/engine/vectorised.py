@@ -66,6 +66,8 @@ _NEVER = kernels.NEVER
 # cycle's passes a byte or two to skip, and a compaction moves every field of every row: at 0.2 a PSA chunk (56
 # draws x 5,000 people x 240 cycles) compacts 3 times in 0.03 s, at 0.05 14 times in 0.15 s, of about 2 s.
 _COMPACT_SHARE = 0.2
+# Entrants' rows made ahead at once, at most (`_entrants`): about 5 MB, a PSA chunk's entrants of some 50 cycles.
+_ENTRANTS_AT_ONCE = 64_000
 
 
 def _staggered(n: int, dtype, k: int) -> np.ndarray:
@@ -366,12 +368,14 @@ class VectorisedEngine:
     # --- people entering ---------------------------------------------------------------------
     def _entrants(self, n: int) -> dict:
         """The rows of this cycle's `n` entrants, every draw's (`people.entrants_of`, `_row_fields`), taken from those
-        of every cycle up to the next period of numbers, made at once: a cycle's few entrants made alone took a
-        dozen small array steps."""
+        of the cycles up to the next period of numbers (at most `_ENTRANTS_AT_ONCE` rows), made at once: a cycle's
+        few entrants made alone took a dozen small array steps."""
         m = self.cycle
         if self._entering is None or not self._entering[0] <= m < self._entering[1]:
             end = self._switches[0] if self._switches else self.spec.calendar.n_cycles
             ids_from = np.concatenate([[0], np.cumsum(self.spec.cohort.inflow[m:end])])
+            fit = max(1, int(np.searchsorted(ids_from * self.D, _ENTRANTS_AT_ONCE, side="right")) - 1)
+            end, ids_from = m + fit, ids_from[: fit + 1]  # as many cycles as fit, at least this one
             made = self._row_fields(people.entrants_of(self.cohorts, self.next_id, int(ids_from[-1]), self.create_u))
             self._entering = (m, end, ids_from, {k: v.reshape(self.D, -1) for k, v in made.items()})
         first, _, ids_from, made = self._entering
