@@ -4,8 +4,8 @@ counts, not rows: `KeyCounts`), what happens to the rows that leave or move (exi
 admissions from a waiting list), the refresh of a row's cached quantities and of the counts of rows by key, a
 cycle's money from those counts, person totals (`settle`), compaction (`keep_rows`), exact sums by draw
 (`fsum_by_draw`) and the budget's totals (`fold_releases`, `settle_budgets`), who gets a place off every draw's
-waiting list (`serve_waiting_lists`), job outcomes and jobs kept (`new_outcomes`, `jobs_still_held`), and day centres
-closing (`close_centres`, `centres_closing`).
+waiting list (`serve_waiting_lists`), job outcomes and jobs kept (`into_work`, `new_outcomes`, `jobs_still_held`),
+and day centres closing (`close_centres`, `centres_closing`).
 
 Each loop visits rows (or keys) in order and adds in that order, so a sum over a draw's rows is the same whichever
 other draws run beside it, and the same from one machine to the next. `decide` shares the rows among threads by
@@ -1119,6 +1119,24 @@ def new_outcomes(at, state, outcome_year, d_, work, year, tallies):
         if state[i] == work and outcome_year[i] != year:
             outcome_year[i] = year
             tallies[d_[i]] += 1
+
+
+@_jit
+def into_work(at, state, outcome_year, d_, ids, job_starts, work, year, n_ids, tallies):
+    """Of the rows at positions `at`, those in work: each a job outcome in financial year `year` if not one already
+    (`new_outcomes`). Returns the uids (d * n_ids + id) of those whose job started in the run, in the order of `at`."""
+    new_outcomes(at, state, outcome_year, d_, work, year, tallies)
+    n = 0
+    for j in range(len(at)):
+        n += state[at[j]] == work and job_starts[at[j]] > 0
+    uids = np.empty(n, dtype=np.int64)
+    k = 0
+    for j in range(len(at)):
+        i = at[j]
+        if state[i] == work and job_starts[i] > 0:
+            uids[k] = d_[i] * np.int64(n_ids) + ids[i]
+            k += 1
+    return uids
 
 
 @_jit
