@@ -3,9 +3,9 @@ decisions), what time changes for the rows it moves on (a new age band; a new st
 counts, not rows: `KeyCounts`), what happens to the rows that leave or move (exits, moves, referrals, job starts,
 admissions from a waiting list), the refresh of a row's cached quantities and of the counts of rows by key, a
 cycle's money from those counts, person totals (`settle`), compaction (`keep_rows`), exact sums by draw
-(`fsum_by_draw`) and the budget's totals (`fold_releases`, `settle_budgets`), who gets a place off every draw's
-waiting list (`serve_waiting_lists`), job outcomes and jobs kept (`into_work`, `new_outcomes`, `jobs_still_held`),
-and day centres closing (`close_centres`, `centres_closing`).
+(`fsum_by_draw`) and the budget's totals (`fold_releases`), who gets a place off every draw's waiting list
+(`serve_waiting_lists`), job outcomes and jobs kept (`new_outcomes`, `jobs_still_held`), and day centres closing
+(`close_centres`, `centres_closing`).
 
 Each loop visits rows (or keys) in order and adds in that order, so a sum over a draw's rows is the same whichever
 other draws run beside it, and the same from one machine to the next. `decide` shares the rows among threads by
@@ -1122,24 +1122,6 @@ def new_outcomes(at, state, outcome_year, d_, work, year, tallies):
 
 
 @_jit
-def into_work(at, state, outcome_year, d_, ids, job_starts, work, year, n_ids, tallies):
-    """Of the rows at positions `at`, those in work: each a job outcome in financial year `year` if not one already
-    (`new_outcomes`). Returns the uids (d * n_ids + id) of those whose job started in the run, in the order of `at`."""
-    new_outcomes(at, state, outcome_year, d_, work, year, tallies)
-    n = 0
-    for j in range(len(at)):
-        n += state[at[j]] == work and job_starts[at[j]] > 0
-    uids = np.empty(n, dtype=np.int64)
-    k = 0
-    for j in range(len(at)):
-        i = at[j]
-        if state[i] == work and job_starts[i] > 0:
-            uids[k] = d_[i] * np.int64(n_ids) + ids[i]
-            k += 1
-    return uids
-
-
-@_jit
 def jobs_still_held(row_of, uids, state, state_start, d_, work, start, tallies):
     """Of the people `uids` (d * n_ids + id) who started a job at cycle `start`, those still in that job (in work,
     in the spell that started then) counted in `tallies` by draw; people whose rows are gone (-1) are not."""
@@ -1206,24 +1188,3 @@ def fold_releases(first, last, released, moved, ev_cycle, ev_d, ev_amount, lag_o
                 mine = lag_of[d] == lag
                 moved = fsum_by_draw(moved, d[mine], a[mine])
     return released, moved
-
-
-@_jit
-def settle_budgets(budgets, occupied, place_cost, carries, most_places, set_up):
-    """`BudgetLedger.settle` by draw: what the filled block places (`occupied`, by draw and service model) cost, an
-    exact sum (`fsum_by_draw`); what a carried-forward budget (`carries`) leaves for the next cycle (none below 0);
-    and the set-up cost of the places filled for the first time, past the most filled so far (`most_places`, raised
-    in place). Returns the balances carried and the set-up costs."""
-    D, K = occupied.shape
-    spend = fsum_by_draw(np.zeros(D), np.repeat(np.arange(D), K), (occupied * place_cost).ravel())
-    carried = np.zeros(D)
-    new = np.zeros(D)
-    for d in range(D):
-        if carries[d]:
-            carried[d] = max(0.0, budgets[d] - spend[d])
-        filled = 0.0
-        for k in range(K):
-            filled += occupied[d, k]
-        new[d] = max(0.0, filled - most_places[d]) * set_up[d]
-        most_places[d] = max(most_places[d], filled)
-    return carried, new

@@ -136,9 +136,14 @@ class BudgetLedger:
         unspent: carried_forward, what the places leave unspent is added to the next cycle's. Returns the
         balances carried and the set-up cost of places filled for the first time (a place the budget could buy
         but nobody fills is never staffed)."""
-        self._carried, set_up = kernels.settle_budgets(budgets, occupied.astype(float), self._place_cost, self._carries,
-                                                       self._most_places, self._set_up)
-        return self._carried, set_up
+        D, K = occupied.shape
+        cost = occupied.astype(float) * self._place_cost
+        spend = kernels.fsum_by_draw(np.zeros(D), np.repeat(np.arange(D), K), cost.ravel())
+        self._carried = np.where(self._carries, np.maximum(0.0, budgets - spend), 0.0)
+        filled = occupied.astype(float).sum(axis=1)
+        new = np.maximum(0.0, filled - self._most_places)
+        self._most_places = np.maximum(self._most_places, filled)
+        return self._carried, new * self._set_up
 
 
 class CentreClosures:

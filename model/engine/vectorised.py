@@ -611,10 +611,14 @@ class VectorisedEngine:
         """Of the rows at positions `at`, those who entered work this cycle: a job outcome this financial year if
         not one already, and a job started in the run checked again when it would reach 6 and 12 months."""
         p, m = self.p, self.cycle
-        uids = kernels.into_work(at, p.state, p.outcome_year, p.d, p.ids, p.job_starts, self.pol.work,
-                                 financial_year(self.spec, m), self.spec.cohort.n_ids, self._work_tallies[:, 3])
-        if len(uids):
-            c = self.spec.calendar.cycle_months
+        w = at[p.state[at] == self.pol.work]
+        if not len(w):
+            return
+        kernels.new_outcomes(w, p.state, p.outcome_year, p.d, self.pol.work, financial_year(self.spec, m),
+                             self._work_tallies[:, 3])
+        started = w[p.job_starts[w] > 0]
+        if len(started):
+            uids, c = self._uid(p.d[started], p.ids[started]), self.spec.calendar.cycle_months
             for column, months in ((1, 6), (2, 12)):  # months in the job at the end of a cycle: 0, c, 2c, ...
                 self._milestones.setdefault(m + -(-months // c), []).append((column, uids, m))
 
