@@ -183,7 +183,11 @@ class CycleStore:
         self.D = D
         self.figures = {name: np.zeros((n_cycles, *shape), dtype=dtype) for name, (shape, dtype) in
                         _figures(spec, D).items()}
-        self.exits_total = np.zeros((n_cycles, D, len(EXIT_STATES)), dtype=np.int64)  # by the cycle's end
+
+    def exits_total(self, n: int) -> np.ndarray:
+        """People gone by each exit by the end of each of the first `n` cycles, by (cycle, draw) row, cycle first: the
+        cycles' exits added up."""
+        return np.cumsum(self.figures["_exits"][:n], axis=0).reshape(n * self.D, -1)
 
 
 class CycleLedger:

@@ -549,7 +549,6 @@ class VectorisedEngine:
             self.centres.update(sums[:, 6], m)
             led.centres(self.centres.costs(m), self.centres.open)
         led.people_sums(counts[:, : self.GONE], by_service[:, :-1], sums, tallies)
-        self._store.exits_total[m] = self.exits_total
         self.led = None
         self.cycle += 1
         if self.gone > _COMPACT_SHARE * p.n:
@@ -702,7 +701,7 @@ class VectorisedEngine:
                    for c in month_info(self.spec, 0)}
         if n:
             led = CycleLedger.of_cycles(self.specs, self._store, n, self._ledger_tables)
-            made = led.columns(self._store.exits_total[:n].reshape(n * self.D, -1))  # rows by cycle, then draw
+            made = led.columns(self._store.exits_total(n))  # rows by cycle, then draw
             columns.update((c, v.reshape(n, self.D).T.astype(np.int64 if v.dtype.kind in "iu" else float).ravel())
                            for c, v in made.items())
         return pd.DataFrame(columns, columns=record_columns(self.spec))
