@@ -184,9 +184,7 @@ class VectorisedEngine:
         self.row_of = np.full(D * spec.cohort.n_ids, -1, dtype=_INT)  # d * n_ids + id -> row
         self.gone = 0
         self._fresh: list[np.ndarray] = []  # rows that entered a state this cycle
-        # Rows whose cached quantities are out of date (left, entered or moved this cycle), refreshed together
-        # before the cycle's money: nothing between reads them, and a row refreshed twice ends as if once.
-        self._stale: list[np.ndarray] = []
+        self._left_now: list[np.ndarray] = []  # rows that left this cycle
         self.finished: list[dict] = []
         self.exits_total = np.zeros((D, len(EXIT_STATES)), dtype=_INT)
         # Work tallied where it changes, not by visiting every row every cycle: job outcomes this financial year
@@ -435,7 +433,6 @@ class VectorisedEngine:
             self._refresh(at)
             return
         self._fresh.append(at)  # entrants: no leaving decision in this cycle
-        self._stale.append(at)
         if pol is not None:
             self._into_work(at)
         if self.led is not None:
@@ -537,10 +534,10 @@ class VectorisedEngine:
         # (`DayshiftModel._attendance`). 7, time passing, changes a row only when it moves the row on (`decide`).
         p = self.p
         fresh = np.sort(np.concatenate(self._fresh)) if self._fresh else np.zeros(0, dtype=_INT)  # repeats kept
-        self._fresh = []
-        if self._stale:
-            self._refresh(np.sort(np.concatenate(self._stale)))
-            self._stale = []
+        # The rows that left, entered or moved are refreshed together before the cycle's money: nothing between
+        # reads what a refresh writes, and a row refreshed twice ends as if once.
+        self._refresh(np.sort(np.concatenate([fresh, *self._left_now])) if self._left_now else fresh)
+        self._fresh, self._left_now = [], []
         counts, by_service, sums, tallies = kernels.end_of_cycle(
             self.layout, self.t, self._rows(), m, D, len(spec.costs.services), fresh, self.counts)
         if pol is not None:
@@ -566,7 +563,7 @@ class VectorisedEngine:
             return
         exit_k, by_exit, from_state = kernels.leave(self.layout, self.t, self._rows(), leaving, u_exit, self.cycle,
                                                     self.queued, self.spec.cohort.n_ids, self.D, self.block_filled)
-        self._stale.append(leaving)
+        self._left_now.append(leaving)
         self.exits_total += by_exit
         self.led.exited_many(by_exit, from_state)
         if self.person_totals:  # copied out with the other rows that have left when rows are compacted
@@ -592,7 +589,6 @@ class VectorisedEngine:
     def _moves(self, movers: np.ndarray, dst: np.ndarray, u_hours: np.ndarray) -> None:
         """3. The cycle's moves, referrals and job starts (`kernels.move`), told to the ledgers."""
         flows, referrals, starts, job_exits, joined, rel_d, rel_id, rel_amount = self._move(movers, dst, u_hours)
-        self._stale.append(movers)
         led = self.led
         led.moved_many(flows)
         if self.pol is not None:
@@ -660,7 +656,6 @@ class VectorisedEngine:
             self.block_filled += self._by_draw(in_d, K, in_model)
             occupied = self.block_filled.astype(float)
             self._fresh.append(at)
-            self._stale.append(at)
         mean_wait = np.where(waiting > 0, waits / np.maximum(waiting, 1), 0.0)
         led = self.led
         carried, set_up = self.budgets.settle(budgets, occupied)
