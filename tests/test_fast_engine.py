@@ -95,6 +95,45 @@ def test_every_draws_waiting_list_is_served_as_one_list_is():
             assert np.array_equal(got[draw == d], fill_places(free[d], int((draw == d).sum())))
 
 
+def test_the_compiled_budget_buys_the_places_the_policy_does():
+    # the compiled cycle works out places from each draw's budget itself; it must give `places_bought`'s whole
+    # places exactly, a place costing nothing or a number too large to hold included
+    from model.compile.policy_params import places_bought
+
+    rng = np.random.default_rng(8)
+    for _ in range(200):
+        D, K = rng.integers(1, 4), rng.integers(1, 4)
+        budgets = rng.choice([0.0, 1e300, 1234.5, 7e5], D) * rng.uniform(0.5, 2, D)
+        share = rng.dirichlet(np.ones(K), D)
+        cost = rng.choice([0.0, 1e-300, 250.0, 1093.75], (D, K))
+        assert np.array_equal(kernels.places_bought(budgets, share, cost), places_bought(budgets, share, cost))
+
+
+def _list_key(uid, join, m, n_ids):
+    return (uid // n_ids * (m + 1) + join) * n_ids + uid % n_ids
+
+
+def test_a_waiting_list_kept_in_order_and_merged_is_the_whole_list_sorted():
+    # the list is kept in order from cycle to cycle and those who join are merged in: it must be what a stable
+    # sort of the whole list by draw, cycle joined and id gives, without those who have left it
+    rng = np.random.default_rng(9)
+    n_ids = 50
+    for _ in range(300):
+        m = int(rng.integers(0, 30))
+        D = int(rng.integers(1, 4))
+        old = np.unique(rng.integers(0, D * n_ids, rng.integers(0, 25)))
+        old_join = rng.integers(0, m + 1, len(old))
+        keep = np.argsort(_list_key(old, old_join, m, n_ids), kind="stable")
+        new = rng.integers(0, D * n_ids, rng.integers(0, 10))
+        new_join = np.where(rng.random(len(new)) < 0.8, m, rng.integers(0, m + 1, len(new)))
+        uid, join = np.concatenate([old[keep], new]), np.concatenate([old_join[keep], new_join])
+        queued = rng.random(D * n_ids) < 0.85
+        got = kernels._list_in_order(uid, join, len(old), queued, m, n_ids)
+        here = queued[uid]
+        order = np.argsort(_list_key(uid[here], join[here], m, n_ids), kind="stable")
+        assert np.array_equal(got[0], uid[here][order]) and np.array_equal(got[1], join[here][order])
+
+
 def test_block_places_kept_as_people_come_and_go_equal_a_recount_every_cycle():
     # the engine counts block places filled once, then adds admissions and frees the places of people who leave
     # support or the model; a place freed twice, or never, would let the budget buy the wrong number of places

@@ -1188,3 +1188,125 @@ def fold_releases(first, last, released, moved, ev_cycle, ev_d, ev_amount, lag_o
                 mine = lag_of[d] == lag
                 moved = fsum_by_draw(moved, d[mine], a[mine])
     return released, moved
+
+
+@_jit
+def places_bought(budgets, share, cost):
+    """`policy_params.places_bought` compiled: whole places each service model's share of each draw's budget buys
+    (`budgets` (D,), `share` and `cost` (D, K)); no limit (inf) where a place costs nothing or the number
+    overflows."""
+    D, K = share.shape
+    out = np.empty((D, K))
+    for d in range(D):
+        for k in range(K):
+            if cost[d, k] > 0:
+                n = budgets[d] * share[d, k] / cost[d, k]
+                out[d, k] = np.floor(n + 1e-9) if np.isfinite(n) else np.inf
+            else:
+                out[d, k] = np.inf
+    return out
+
+
+@_jit
+def _list_in_order(q_uid, q_join, n_sorted, queued, m, n_ids):
+    """Every draw's waiting list in order (by draw, then the cycle joined, then id), without those who have left
+    it: its first `n_sorted` entries are in that order already (what the last cycle left), those after them
+    (joined since) are sorted and merged in; entries of equal order keep theirs, as a stable sort keeps them."""
+    n = len(q_uid)
+    old_k = np.empty(n, dtype=np.int64)
+    new_k = np.empty(n, dtype=np.int64)
+    old_j = np.empty(n, dtype=np.int64)
+    new_j = np.empty(n, dtype=np.int64)
+    a = b = 0
+    for j in range(n):
+        u = q_uid[j]
+        if not queued[u]:
+            continue
+        d = u // n_ids
+        key = (d * (m + 1) + q_join[j]) * n_ids + (u - d * n_ids)
+        if j < n_sorted:
+            old_k[a], old_j[a] = key, j
+            a += 1
+        else:
+            new_k[b], new_j[b] = key, j
+            b += 1
+    order = np.argsort(new_k[:b], kind="mergesort")
+    uid = np.empty(a + b, dtype=np.int64)
+    join = np.empty(a + b, dtype=np.int64)
+    i = k = 0
+    for j in range(a + b):
+        if k >= b or (i < a and old_k[i] <= new_k[order[k]]):
+            src = old_j[i]
+            i += 1
+        else:
+            src = new_j[order[k]]
+            k += 1
+        uid[j], join[j] = q_uid[src], q_join[src]
+    return uid, join
+
+
+@_jit
+def _waiting_lists(L, m, n_ids, c, pb_cut, queued, row_of, block_filled, q_uid, q_join, n_sorted,
+                   base, released, moved, folded, ev_cycle, ev_d, ev_amount, lag_of, lags, carried, carries, share,
+                   place_cost, set_up_rate, most_places,
+                   d_, ids, state, origin_, band, hours_, job_starts, cycles_in, state_start, one_off, kept_from,
+                   model_k, spot_, months_base, exposure_base, personal_budget_u, move_cost, hours_cum, hours_values,
+                   state_cost, kept_waiting, kept_search, kept_work, kept_work_hours):
+    """`waiting_lists` on the arrays it reads and writes (compiled)."""
+    D, K = block_filled.shape
+    if m > folded[0]:
+        r, v = fold_releases(folded[0] + 1, m, released, moved, ev_cycle, ev_d, ev_amount, lag_of, lags)
+        released[:], moved[:] = r, v
+        folded[0] = m
+    budgets = base + moved + carried
+    places = places_bought(budgets, share, place_cost)
+    uid, join = _list_in_order(q_uid, q_join, n_sorted, queued, m, n_ids)
+    in_uid, in_d, in_model, admissions, waited, rest_uid, rest_join, waiting, waits = serve_waiting_lists(
+        uid, join, places - block_filled.astype(np.float64), m, n_ids, c)
+    at = np.empty(len(in_uid), dtype=np.int64)
+    for j in range(len(in_uid)):
+        at[j] = row_of[in_uid[j]]
+    flows = np.zeros((D, L.gone, L.gone), dtype=np.int64)
+    if len(at):  # off the list, into support, each in their service model's place
+        flows = _move(L, at, np.full(len(at), L.support, dtype=np.int64), np.zeros(len(at)), m, pb_cut, queued, n_ids,
+                      D, True, block_filled, d_, ids, state, origin_, band, hours_, job_starts, cycles_in, state_start,
+                      one_off, kept_from, model_k, spot_, months_base, exposure_base, personal_budget_u, move_cost,
+                      hours_cum, hours_values, state_cost, kept_waiting, kept_search, kept_work, kept_work_hours)[0]
+        for j in range(len(at)):
+            model_k[at[j]] = in_model[j]
+            block_filled[in_d[j], in_model[j]] += 1
+    occupied = block_filled.astype(np.float64)
+    mean_wait = np.zeros(D)
+    for d in range(D):
+        if waiting[d] > 0:
+            mean_wait[d] = waits[d] / waiting[d]
+    # the budget closed once its places are filled (`BudgetLedger.settle`)
+    spend = fsum_by_draw(np.zeros(D), np.repeat(np.arange(D), K), (occupied * place_cost).ravel())
+    set_up = np.empty(D)
+    for d in range(D):
+        carried[d] = np.maximum(0.0, budgets[d] - spend[d]) if carries[d] else 0.0
+        filled = 0.0
+        for k in range(K):
+            filled = filled + occupied[d, k]
+        set_up[d] = np.maximum(0.0, filled - most_places[d]) * set_up_rate[d]
+        most_places[d] = np.maximum(most_places[d], filled)
+    return (at, flows, budgets, places, occupied, rest_uid, rest_join, waiting, mean_wait, set_up, admissions,
+            waited)
+
+
+def waiting_lists(L: Layout, t: Tables, r: Rows, m: int, n_ids: int, c: int, pb_cut: np.ndarray, queued: np.ndarray,
+                  row_of: np.ndarray, block_filled: np.ndarray, q_uid: np.ndarray, q_join: np.ndarray, n_sorted: int,
+                  budget: tuple) -> tuple:
+    """Steps 4-5 for every draw (`DayshiftModel.fill_places`): each draw's employment budget this cycle and the places
+    it buys (`budget`: `BudgetLedger.arrays`, brought up to the cycle in place), every draw's waiting list (`q_uid`,
+    `q_join`: its first `n_sorted` entries in order) served first come, first served, ties in id order, those
+    admitted moved into support in their service model's place (`move`; `block_filled` counts them), and the budget
+    closed (`BudgetLedger.settle`). Returns the rows admitted, the flows [draw, from, to] of their moves; by draw, the
+    budget, the places bought, the places filled (by model); the list left, in order (uids and the cycles joined);
+    by draw, how many are left and the mean cycles they have waited (0 with nobody), the set-up cost of places
+    filled for the first time, and the admissions and months waited in all."""
+    return _waiting_lists(L, m, n_ids, c, pb_cut, queued, row_of, block_filled, q_uid, q_join, n_sorted, *budget,
+                          r.d, r.ids, r.state, r.origin, r.band, r.hours, r.job_starts, r.cycles_in, r.state_start,
+                          r.one_off, r.kept_from, r.model_k, r.spot, r.months_base, r.exposure_base,
+                          r.personal_budget_u, t.move_cost, t.hours_cum, t.hours_values, t.state_cost, t.kept_waiting,
+                          t.kept_search, t.kept_work, t.kept_work_hours)

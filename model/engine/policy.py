@@ -63,9 +63,10 @@ class BudgetLedger:
         self._ev_d = np.zeros(0, dtype=np.int64)
         self._ev_amount = np.zeros(0)
         self._n_ev = 0
+        # Totals and balances by draw, changed in place (the compiled cycle, `kernels.waiting_lists`, writes them too)
         self._released = np.zeros(D)
         self._moved = np.zeros(D)
-        self._folded = -1
+        self._folded = np.full(1, -1, dtype=np.int64)  # the last cycle whose releases are in the totals
         self._carried = np.zeros(D)  # unspent budget carried into the next cycle (unspent: carried_forward)
         self._most_places = np.zeros(D)  # the most block places filled so far (set-up costs are paid once a place)
 
@@ -114,12 +115,12 @@ class BudgetLedger:
 
     def split(self, cycle: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(released, moved, saving) per cycle by draw, as of `cycle` (cycles are asked for in order)."""
-        if cycle > self._folded:
+        if cycle > self._folded[0]:
             n = self._n_ev
-            self._released, self._moved = kernels.fold_releases(
-                self._folded + 1, cycle, self._released, self._moved, self._ev_cycle[:n], self._ev_d[:n],
+            self._released[:], self._moved[:] = kernels.fold_releases(
+                int(self._folded[0]) + 1, cycle, self._released, self._moved, self._ev_cycle[:n], self._ev_d[:n],
                 self._ev_amount[:n], self._lag, self._lags)
-            self._folded = cycle
+            self._folded[0] = cycle
         return self._released, self._moved, self._released - self._moved
 
     def budget(self, cycle: int) -> np.ndarray:
@@ -139,11 +140,26 @@ class BudgetLedger:
         D, K = occupied.shape
         cost = occupied.astype(float) * self._place_cost
         spend = kernels.fsum_by_draw(np.zeros(D), np.repeat(np.arange(D), K), cost.ravel())
-        self._carried = np.where(self._carries, np.maximum(0.0, budgets - spend), 0.0)
+        self._carried[:] = np.where(self._carries, np.maximum(0.0, budgets - spend), 0.0)
         filled = occupied.astype(float).sum(axis=1)
         new = np.maximum(0.0, filled - self._most_places)
-        self._most_places = np.maximum(self._most_places, filled)
+        self._most_places[:] = np.maximum(self._most_places, filled)
         return self._carried, new * self._set_up
+
+    @property
+    def carried(self) -> np.ndarray:
+        """Each draw's budget carried into the next cycle."""
+        return self._carried
+
+    def arrays(self) -> tuple:
+        """What a cycle's budget reads and changes, for the compiled cycle (`kernels.waiting_lists`): the base
+        budgets, the totals released and moved, the last cycle folded into them, every release so far (cycles, draws,
+        amounts), each draw's lag and the lags there are, the balances carried and whether each draw carries them,
+        each model's share and place cost, the set-up cost per place and the most places filled so far."""
+        n = self._n_ev
+        return (self._base, self._released, self._moved, self._folded, self._ev_cycle[:n], self._ev_d[:n],
+                self._ev_amount[:n], self._lag, self._lags, self._carried, self._carries, self._share,
+                self._place_cost, self._set_up, self._most_places)
 
 
 class CentreClosures:

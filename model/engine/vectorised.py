@@ -196,6 +196,7 @@ class VectorisedEngine:
         # Every draw's waiting list in one pair of arrays: who (uid: d * n_ids + id) and the cycle they joined.
         self.q_uid = np.zeros(0, dtype=_INT)
         self.q_join = np.zeros(0, dtype=_INT)
+        self._q_sorted = 0  # its first entries in order (`kernels.waiting_lists`)
         # Who is on a waiting list, by uid: leaving clears the flag, and each list drops its cleared entries
         # when next read (a per-draw search on every exit and move cost more than the whole cycle's arithmetic).
         self.queued = np.zeros(D * spec.cohort.n_ids, dtype=bool)
@@ -475,6 +476,7 @@ class VectorisedEngine:
         """Every draw's waiting list (uids and the cycles they joined), without those who have left it."""
         here = self.queued[self.q_uid]
         if not here.all():
+            self._q_sorted = int(here[: self._q_sorted].sum())
             self.q_uid, self.q_join = self.q_uid[here], self.q_join[here]
         return self.q_uid, self.q_join
 
@@ -633,33 +635,19 @@ class VectorisedEngine:
 
     def _waiting_lists(self) -> None:
         """4-5. Each draw's budget and the places it buys; every draw's waiting list served at once, first come,
-        first served, ties in id order (`DayshiftModel.fill_places`)."""
-        pol, m, p = self.pol, self.cycle, self.p
-        c, n_ids, K = self.spec.calendar.cycle_months, self.spec.cohort.n_ids, self.place_cost.shape[1]
-        occupied = self.block_filled.astype(float)
-        budgets = self.budgets.budget(m)
-        places = self.budgets.places(budgets)
-        q_uid, q_join = self._queue()
-        q_d = q_uid // n_ids
-        # By draw, then the cycle joined, then id, as one key: the list is kept in this order from cycle to cycle,
-        # with this cycle's joiners after it, and a stable sort of a list nearly in order took a tenth of the time
-        # a lexsort of its three keys did (a long baseline list: 0.2 s of a 100-draw chunk's 3 s), and a twentieth
-        # of the time numba's mergesort did
-        order = np.argsort((q_d * (m + 1) + q_join) * n_ids + (q_uid - q_d * n_ids), kind="stable")
-        in_uid, in_d, in_model, admissions, waited, self.q_uid, self.q_join, waiting, waits = \
-            kernels.serve_waiting_lists(q_uid[order], q_join[order], places - occupied, m, n_ids, c)
-        if len(in_uid):
-            at = self.row_of[in_uid]
-            flows = self._move(at, np.full(len(at), pol.support))[0]  # off the list, into support
-            self.led.moved_many(flows)
-            p.model_k[at] = in_model
-            self.block_filled += self._by_draw(in_d, K, in_model)
-            occupied = self.block_filled.astype(float)
+        first served, ties in id order (`DayshiftModel.fill_places`), in one compiled call (`kernels.waiting_lists`)."""
+        m, led = self.cycle, self.led
+        at, flows, budgets, places, occupied, self.q_uid, self.q_join, waiting, mean_wait, set_up, admissions, waited = \
+            kernels.waiting_lists(self.layout, self.t, self._rows(), m, self.spec.cohort.n_ids,
+                                  self.spec.calendar.cycle_months, self._pb_cutoffs(), self.queued, self.row_of,
+                                  self.block_filled, self.q_uid, self.q_join, self._q_sorted, self.budgets.arrays())
+        # the list is left in order: by draw, then the cycle joined, then id; those who join later are merged in
+        self._q_sorted = len(self.q_uid)
+        if len(at):
+            led.moved_many(flows)
             self._fresh.append(at)
-        mean_wait = np.where(waiting > 0, waits / np.maximum(waiting, 1), 0.0)
-        led = self.led
-        carried, set_up = self.budgets.settle(budgets, occupied)
-        led.policy_cycle(self.budgets.split(m), budgets, places, occupied, waiting, mean_wait, carried, set_up)
+        led.policy_cycle(self.budgets.split(m), budgets, places, occupied, waiting, mean_wait, self.budgets.carried,
+                         set_up)
         led.admitted_many(admissions, waited)
 
     # --- a whole run -------------------------------------------------------------------------
