@@ -90,7 +90,7 @@ class Tables(NamedTuple):
 
 
 class Rows(NamedTuple):
-    """The rows' fields a compiled loop reads or writes (views of `_People`'s arrays)."""
+    """The rows' fields a compiled loop reads or writes (`_People`'s arrays, whole: the rows in use are the first n)."""
 
     d: np.ndarray
     ids: np.ndarray
@@ -421,14 +421,14 @@ def refresh(L: Layout, t: Tables, r: Rows, at: np.ndarray, counts: KeyCounts, m:
 
 
 @_jit
-def _ages_move_on(L, m, d_, band_, entry_age, entered, band_at, age_band, key_, leave_p, next_age_edge, death_p,
-                  move_p):
-    """`decide`'s passing of time for the rows whose next age band has come (compiled; given one range of rows, as
-    views of the fields starting at its first row). Every row's `band_at` is read here, not searched for first: a
-    pass that listed the rows due and a loop over them took longer (rows that have left have NEVER)."""
+def _ages_move_on(L, m, lo, hi, d_, band_, entry_age, entered, band_at, age_band, key_, leave_p, next_age_edge,
+                  death_p, move_p):
+    """`decide`'s passing of time for the rows whose next age band has come (compiled; the rows lo to hi). Every
+    row's `band_at` is read here, not searched for first: a pass that listed the rows due and a loop over them took
+    longer (rows that have left have NEVER)."""
     age_step = L.V * L.T
     c = L.cycle_months
-    for i in range(len(band_at)):
+    for i in range(np.uint64(lo), np.uint64(hi)):  # unsigned: numba then skips its check for a negative index
         if band_at[i] > m:
             continue
         d = _u32(d_[i])
@@ -484,16 +484,16 @@ _JUMP = 64
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _decide_rows(inline, m, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p, key_,
-                 exposure_base, cycle_months, tis_lut, total, cum):
-    """`decide`'s decisions on one range of rows (compiled; views of the fields starting at its first row). A row's row
+def _decide_rows(inline, m, lo, hi, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p,
+                 key_, exposure_base, cycle_months, tis_lut, total, cum):
+    """`decide`'s decisions on the rows lo to hi (compiled; their positions returned). A row's row
     of chances is its `key` and its step of time exposed to a decision (`exposure_base`), worked out here. With
     `inline` (`start` then has a row per draw: where its stream of the cycle's uniforms starts,
     `streams.cycle_starts`) each row's uniforms are made here, in the stream's order (columns of `streams`' layout:
     row id * N_DECIDE + column); without it they are read from `u`, the one array every draw shares. `inline` is
     a constant in each of the two compiled callers (`_decide_made`, `_decide_read`), so each loop has only its own
     branch: one loop for both ran a quarter slower reading `u` (1.99 against 1.43 ms a cycle, 56 draws)."""
-    n = len(d)
+    n = hi - lo
     leaving = np.empty(n, dtype=np.int64)
     u_exit = np.empty(n, dtype=np.float64)
     movers = np.empty(n, dtype=np.int64)
@@ -508,8 +508,8 @@ def _decide_rows(inline, m, u, start, exit_col, move_col, hours_col, gone, d, id
     for k in range(len(start)):
         pcg64.jumps(start[k, 2], start[k, 3], jumps[k])
     n_cols = np.int64(u.shape[2])
-    h = lo = np.uint64(0)
-    for i in range(n):
+    h = low = np.uint64(0)
+    for i in range(np.uint64(lo), np.uint64(hi)):  # unsigned: no check for a negative index
         if state[i] == gone:  # left: never decides, and needs no numbers
             continue
         if m >= retire_at[i]:  # reaches pension age: leaves whatever its numbers
@@ -524,10 +524,10 @@ def _decide_rows(inline, m, u, start, exit_col, move_col, hours_col, gone, d, id
             upto = np.int64(row) * n_cols + exit_col + 1  # the stream's place after the row's exit uniform
             gap = upto - at[k]
             if gap <= _JUMP:
-                h, lo = pcg64.jump(s_hi[k], s_lo[k], jumps[k, gap])
+                h, low = pcg64.jump(s_hi[k], s_lo[k], jumps[k, gap])
             else:
-                h, lo = pcg64.advance(s_hi[k], s_lo[k], start[k, 2], start[k, 3], gap)
-            x = pcg64.uniform(h, lo)
+                h, low = pcg64.advance(s_hi[k], s_lo[k], start[k, 2], start[k, 3], gap)
+            x = pcg64.uniform(h, low)
         else:
             x = u[0, row, exit_col]
         if x < leave_p[i]:
@@ -535,11 +535,11 @@ def _decide_rows(inline, m, u, start, exit_col, move_col, hours_col, gone, d, id
             u_exit[nl] = x
             nl += 1
             if inline:
-                at[k], s_hi[k], s_lo[k] = upto, h, lo
+                at[k], s_hi[k], s_lo[k] = upto, h, low
             continue
         key = _u32(key_[i] + _seg(tis_lut, _months(exposure_base[i], m, cycle_months)))
         if inline:
-            h, lo, x = pcg64.next_uniform(h, lo, start[k, 2], start[k, 3])
+            h, low, x = pcg64.next_uniform(h, low, start[k, 2], start[k, 3])
             upto += 1
         else:
             x = u[0, row, move_col]
@@ -548,34 +548,34 @@ def _decide_rows(inline, m, u, start, exit_col, move_col, hours_col, gone, d, id
             while not x < cum[key, j]:
                 j += 1
             if inline:
-                h, lo, y = pcg64.next_uniform(h, lo, start[k, 2], start[k, 3])
+                h, low, y = pcg64.next_uniform(h, low, start[k, 2], start[k, 3])
                 upto += 1
             else:
                 y = u[0, row, hours_col]
             movers[nm], dst[nm], u_hours[nm] = i, j, y
             nm += 1
         if inline:
-            at[k], s_hi[k], s_lo[k] = upto, h, lo
+            at[k], s_hi[k], s_lo[k] = upto, h, low
     return leaving[:nl], u_exit[:nl], movers[:nm], dst[:nm], u_hours[:nm]
 
 
 @_jit
-def _decide_made(m, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p, key_,
+def _decide_made(m, lo, hi, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p, key_,
                  exposure_base, cycle_months, tis_lut, total, cum):
     """`_decide_rows` making each row's uniforms from its draw's `start`."""
-    return _decide_rows(True, m, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p,
+    return _decide_rows(True, m, lo, hi, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p,
                         key_, exposure_base, cycle_months, tis_lut, total, cum)
 
 
 @_jit
-def _decide_read(m, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p, key_,
+def _decide_read(m, lo, hi, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p, key_,
                  exposure_base, cycle_months, tis_lut, total, cum):
     """`_decide_rows` reading each row's uniforms from `u`."""
-    return _decide_rows(False, m, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p,
+    return _decide_rows(False, m, lo, hi, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p,
                         key_, exposure_base, cycle_months, tis_lut, total, cum)
 
 
-def decide(L: Layout, t: Tables, r: Rows, m: int, u: np.ndarray, start: np.ndarray, columns: tuple[int, int, int],
+def decide(L: Layout, t: Tables, r: Rows, n: int, m: int, u: np.ndarray, start: np.ndarray, columns: tuple[int, int, int],
            counts_of: KeyCounts, rows: RowThreads, D: int) -> tuple:
     """The cycle's exit and move decisions, on the states at its start: the rows leaving and their exit uniforms;
     the rows moving, their destinations and the uniforms that will pick a new job's hours. Every row may move: the
@@ -586,20 +586,19 @@ def decide(L: Layout, t: Tables, r: Rows, m: int, u: np.ndarray, start: np.ndarr
     Time passes without visiting every row: a row's age and times in its state are worked out from the cycle
     (`_age`, `_months`). A row whose next age band has come (`band_at`) has its age band and exit chances brought
     up to the cycle here, before it decides; its step of time in the state sets its money through the counts
-    (`KeyCounts`, `steps_move_on`). The rows are shared among `rows`' threads by whole blocks of ids."""
+    (`KeyCounts`, `steps_move_on`). The first `n` rows are in use; they are shared among `rows`' threads by whole
+    blocks of ids."""
     def some(lo: int, hi: int) -> tuple:
-        v = r if lo == 0 and hi == len(r.d) else Rows(*(f[lo:hi] for f in r))  # one range: no views to make
-        _ages_move_on(L, m, v.d, v.band, v.entry_age, v.entered, v.band_at, v.age_band, v.key, v.leave_p,
+        _ages_move_on(L, m, lo, hi, r.d, r.band, r.entry_age, r.entered, r.band_at, r.age_band, r.key, r.leave_p,
                       t.next_age_edge, t.death_p, t.move_p)
-        out = (_decide_made if len(start) else _decide_read)(
-            m, u, start, exit_col, exit_col + 1, exit_col + 2, L.gone, v.d, v.ids, v.state, v.retire_at, v.leave_p,
-            v.key, v.exposure_base, L.cycle_months, t.tis_lut, t.total, t.cum)
-        return (out[0] + lo, out[1], out[2] + lo, out[3], out[4]) if lo else out
+        return (_decide_made if len(start) else _decide_read)(
+            m, lo, hi, u, start, exit_col, exit_col + 1, exit_col + 2, L.gone, r.d, r.ids, r.state, r.retire_at,
+            r.leave_p, r.key, r.exposure_base, L.cycle_months, t.tis_lut, t.total, t.cum)
 
     exit_col = columns[0]
     if tuple(columns) != (exit_col, exit_col + 1, exit_col + 2):  # `_decide_rows` makes them one after another
         raise ValueError(f"a row's exit, move and hours uniforms must be drawn one after another, not {columns}")
-    parts = rows.run(some, rows.ranges(r.d, r.ids, D))
+    parts = rows.run(some, rows.ranges(r.d[:n], r.ids[:n], D))
     if len(parts) == 1:
         return parts[0]
     return tuple(np.concatenate([p[k] for p in parts]) for k in range(5))
@@ -957,10 +956,10 @@ def _settle(L, m, d_, cost_key, count_base, cost_, cost_disc, outcomes, outcomes
         since[i] = m
 
 
-def settle(L: Layout, t: Tables, r: Rows, m: int) -> None:
-    """Every row's cost and outcome of the cycles before cycle `m` since its money last changed, added to its totals
-    (a person's totals are added when their money changes, not every cycle: `refresh`)."""
-    _settle(L, m, r.d, r.cost_key, r.count_base, r.cost, r.cost_disc, r.outcomes, r.outcomes_disc, r.cost_extra,
+def settle(L: Layout, t: Tables, r: Rows, n: int, m: int) -> None:
+    """Every row's (of the first `n`) cost and outcome of the cycles before cycle `m` since its money last changed,
+    added to its totals (a person's totals are added when their money changes, not every cycle: `refresh`)."""
+    _settle(L, m, r.d[:n], r.cost_key, r.count_base, r.cost, r.cost_disc, r.outcomes, r.outcomes_disc, r.cost_extra,
             r.since, t.cost_rate, t.outcome_rate, t.tis_lut, t.next_edge, t.tail_costs, t.tail_outcomes)
 
 
@@ -980,11 +979,11 @@ def _start_money(L, d_, band_, state, hours, cost_key, count_base, cost_extra, c
     return cost, weight, benefit, tax
 
 
-def start_money(L: Layout, t: Tables, r: Rows) -> tuple:
-    """Each row's cost (with its place and the part of a former service kept, `cost_extra`; without one-off
+def start_money(L: Layout, t: Tables, r: Rows, n: int) -> tuple:
+    """Each row's (of the first `n`) cost (with its place and the part of a former service kept, `cost_extra`; without one-off
     costs), outcome weight, benefits and tax for a cycle in its state at the start, as a cycle charges them: the
     start state counted at time 0."""
-    return _start_money(L, r.d, r.band, r.state, r.hours, r.cost_key, r.count_base, r.cost_extra, t.cost_rate,
+    return _start_money(L, r.d[:n], r.band, r.state, r.hours, r.cost_key, r.count_base, r.cost_extra, t.cost_rate,
                         t.outcome_rate, t.benefit_rate, t.hours_values, t.work_benefit, t.work_tax, t.tis_lut)
 
 

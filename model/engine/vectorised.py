@@ -79,19 +79,15 @@ def _staggered(n: int, dtype, k: int) -> np.ndarray:
 
 
 class _People:
-    """The rows in the model, as parallel arrays; `n` rows are in use, in id order within each draw."""
+    """The rows in the model, as parallel arrays; `n` rows are in use, in id order within each draw. Each field
+    (`_FIELDS`, and `cycles_in`) reads as a view of its rows in use; the compiled loops take the whole arrays
+    (`kernel_rows`, made once: the arrays are never replaced, rows are added and compacted in place)."""
 
     def __init__(self, capacity: int, n_states: int):
         self._full = {name: _staggered(capacity, dtype, k) for k, (name, dtype) in enumerate(_FIELDS.items())}
         self._full["cycles_in"] = np.zeros((capacity, n_states), dtype=_INT)
         self.n = 0
-        self._views()
-
-    def _views(self) -> None:
-        for name, arr in self._full.items():
-            setattr(self, name, arr[: self.n])
-        # the fields the compiled loops take, made once per change of size rather than at every call
-        self.kernel_rows = kernels.Rows(*(getattr(self, f) for f in kernels.Rows._fields))
+        self.kernel_rows = kernels.Rows(*(self._full[f] for f in kernels.Rows._fields))
 
     def append(self, rows: dict, fill: dict) -> None:
         """Add rows at the end (ids above every id of their draw): the fields in `rows`, the others all one value,
@@ -105,11 +101,10 @@ class _People:
                 self._full[name][self.n : end] = value
         # the other fields are 0 already: rows past `n` are kept zero (`compact`)
         self.n = end
-        self._views()
 
     def rows(self, at: np.ndarray, fields: Sequence[str]) -> dict:
         """Copies of the `fields` of the rows at positions `at`."""
-        return {name: getattr(self, name)[at] for name in fields}
+        return {name: self._full[name][at] for name in fields}
 
     def compact(self, keep: np.ndarray) -> None:
         """Keep only the rows where `keep` is true."""
@@ -118,7 +113,21 @@ class _People:
             kernels.keep_rows(arr, at)  # in place: no copy of every field
             arr[len(at) : self.n] = 0  # rows past `n` zero, as `append` takes them
         self.n = len(at)
-        self._views()
+
+
+def _in_use(name: str) -> property:
+    """A field of `_People` read as a view of its rows in use; set, its rows in use are written (so `+=` works)."""
+    def get(self: _People) -> np.ndarray:
+        return self._full[name][: self.n]
+
+    def put(self: _People, value) -> None:
+        self._full[name][: self.n] = value
+
+    return property(get, put)
+
+
+for _name in [*_FIELDS, "cycles_in"]:
+    setattr(_People, _name, _in_use(_name))
 
 
 def _layout(s: Spec) -> tuple:
@@ -223,7 +232,7 @@ class VectorisedEngine:
         if not w:
             return None
         p = self.p
-        cost, weight, benefit, tax = kernels.start_money(self.layout, self.t, self._rows())
+        cost, weight, benefit, tax = kernels.start_money(self.layout, self.t, self._rows(), self.p.n)
         p.cost_disc += w * cost
         p.outcomes_disc += w * weight
         costs, outcomes = self._sum_by_draw(cost), self._sum_by_draw(weight)
@@ -321,7 +330,7 @@ class VectorisedEngine:
         run-time objects take its parameters (keeping their state) and every row's cached quantities are refreshed."""
         m = self.cycle
         if self.person_totals:  # the cycles before, at the rates of the period ending
-            kernels.settle(self.layout, self.t, self._rows(), m)
+            kernels.settle(self.layout, self.t, self._rows(), self.p.n, m)
         self._tables([[s for k, s in base.periods if k <= m][-1] for base in self._base])
         if self.budgets is not None:
             self.budgets.params = self.pols
@@ -360,8 +369,7 @@ class VectorisedEngine:
             kernels.refresh(self.layout, self.t, self._rows(), at, self.counts, self.cycle)
 
     def _rows(self) -> kernels.Rows:
-        """The rows' fields the compiled loops read and write (views: made again when rows are added or
-        compacted)."""
+        """The rows' fields the compiled loops read and write (whole arrays: the first `p.n` rows are in use)."""
         return self.p.kernel_rows
 
     # --- people entering ---------------------------------------------------------------------
@@ -516,7 +524,7 @@ class VectorisedEngine:
 
         # 1. exits, and the moves of those who stay, decided on the states at the start of the cycle
         leaving, u_exit, movers, dst, u_hours = kernels.decide(
-            self.layout, self.t, self._rows(), m, u, start,
+            self.layout, self.t, self._rows(), self.p.n, m, u, start,
             (streams.DECIDE_EXIT, streams.DECIDE_MOVE, streams.DECIDE_HOURS), self.counts, self._threads, D)
         self._exits(leaving, u_exit)
 
@@ -705,7 +713,7 @@ class VectorisedEngine:
         if not self.person_totals:
             raise ValueError("this run kept no person rows (it was made with person_totals=False)")
         spec, p = self.spec, self.p
-        kernels.settle(self.layout, self.t, self._rows(), self.cycle)  # every cycle run in the totals
+        kernels.settle(self.layout, self.t, self._rows(), self.p.n, self.cycle)  # every cycle run in the totals
         here = np.flatnonzero((p.state < self.GONE) & (p.d == draw))
         cycles_in = p.cycles_in[here].copy()
         cycles_in[np.arange(len(here)), p.state[here]] += self.cycle - np.maximum(p.state_start[here], 0)
