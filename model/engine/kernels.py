@@ -3,9 +3,10 @@ decisions), what time changes for the rows it moves on (a new age band; a new st
 counts, not rows: `KeyCounts`), what happens to the rows that leave or move (exits, moves, referrals, job starts,
 admissions from a waiting list), the refresh of a row's cached quantities and of the counts of rows by key, a
 cycle's money from those counts, person totals (`settle`), compaction (`keep_rows`), exact sums by draw
-(`fsum_by_draw`) and the budget's totals (`fold_releases`), who gets a place off every draw's waiting list
-(`serve_waiting_lists`), job outcomes and jobs kept (`new_outcomes`, `jobs_still_held`), and day centres closing
-(`close_centres`, `centres_closing`).
+(`fsum_by_draw`), the budget and the places it buys (`fold_releases`, `places_bought`), who gets a place off every
+draw's waiting list (`_waiting_lists`), job outcomes (`new_outcomes`), and day centres closing (`close_centres`,
+`centres_closing`). The rest of a cycle after its decisions calls them in one compiled function
+(`model.engine.cycle`).
 
 Each loop visits rows (or keys) in order and adds in that order, so a sum over a draw's rows is the same whichever
 other draws run beside it, and the same from one machine to the next. `decide` shares the rows among threads by
@@ -223,7 +224,7 @@ def _hours_column(L, d, st, hours, hours_values):
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _pathway_key(L, n_hours, n_models, st, band, h, model, spot, kept_from):
-    """Where a row's money beyond its `cost_key` is counted (`end_of_cycle`): -1 off the employment pathway; on it,
+    """Where a row's money beyond its `cost_key` is counted (`cycle._end_of_cycle`): -1 off the employment pathway; on it,
     (role * S1) + kept_from + 1, where the role is, in order: in work, band * n_hours + the job's hours column; in
     support, B * n_hours + (2 * service model + 1 on a personal budget) * B + band; waiting, after those, + band;
     in work without hours, after those, + band."""
@@ -250,7 +251,7 @@ def pathway_keys(L: Layout, n_hours: int, n_models: int) -> int:
 
 class KeyCounts(NamedTuple):
     """Rows counted by block (draw * nb + id >> BLOCK_SHIFT) and key, kept up to date wherever a row's keys change
-    (`refresh`), so that a cycle's money is counts times rates (`end_of_cycle`). By cost key within the draw,
+    (`refresh`), so that a cycle's money is counts times rates (`cycle._end_of_cycle`). By cost key within the draw,
     twice: rows whose benefits follow a job's hours second; and by pathway key (`_pathway_key`). Rows of people who
     have left are not counted.
 
@@ -609,7 +610,16 @@ def _move(L, movers, dst, u_hours, m, pb_cut, queued, n_ids, D, charge, block_fi
           hours_, job_starts, cycles_in, state_start, one_off, kept_from, model_k, spot_, months_base, exposure_base,
           personal_budget_u, move_cost, hours_cum, hours_values, state_cost, kept_waiting, kept_search, kept_work,
           kept_work_hours):
-    """`move` on the fields it reads and writes (compiled)."""
+    """The rows at positions `movers` move to `dst`, in row order, as `Person.enter` (`DayshiftModel._moves`):
+    time in the state restarts and the move is charged (unless `charge` is false); a move to the waiting list is
+    a referral, which a usable personal budget (its uniform below the draw's cutoff `pb_cut`) turns into a place
+    at once; on the employment pathway a person keeps where they came from (and the part of its service they
+    keep), and leaving support frees their place (one fewer in `block_filled`, by draw and service model, when
+    the budget paid for it); a job's weekly hours come from its uniform in `u_hours`. Cached quantities are not
+    refreshed, and those joining a waiting list are not yet marked `queued` (the caller adds them to its list).
+    Returns the flows [draw, from, to], referrals by draw, job starts by draw and origin (each live state, then the
+    inflow), job exits by draw, the uids (draw * n_ids + id) who joined a waiting list, and the day-service
+    packages released (draw, id, amount per cycle) by people starting work from day services."""
     S = L.gone
     n = len(movers)
     flows = np.zeros((D, S, S), dtype=np.int64)
@@ -684,28 +694,14 @@ def _move(L, movers, dst, u_hours, m, pb_cut, queued, n_ids, D, charge, block_fi
     return flows, referrals, starts, job_exits, joined[:nj], rel_d[:nr], rel_id[:nr], rel_amount[:nr]
 
 
-def move(L: Layout, t: Tables, r: Rows, movers: np.ndarray, dst: np.ndarray, u_hours: np.ndarray, m: int,
-         pb_cut: np.ndarray, queued: np.ndarray, n_ids: int, D: int, charge: bool, block_filled: np.ndarray) -> tuple:
-    """The rows at positions `movers` move to `dst`, in row order, as `Person.enter` (`DayshiftModel._moves`):
-    time in the state restarts and the move is charged (unless `charge` is false); a move to the waiting list is
-    a referral, which a usable personal budget (its uniform below the draw's cutoff `pb_cut`) turns into a place
-    at once; on the employment pathway a person keeps where they came from (and the part of its service they
-    keep), and leaving support frees their place (one fewer in `block_filled`, by draw and service model, when
-    the budget paid for it); a job's weekly hours come from its uniform in `u_hours`. Cached quantities are not
-    refreshed, and those joining a waiting list are not yet marked `queued` (the engine adds them to its list).
-    Returns the flows [draw, from, to], referrals by draw, job starts by draw and origin (each live state, then the
-    inflow), job exits by draw, the uids (draw * n_ids + id) who joined a waiting list, and the day-service
-    packages released (draw, id, amount per cycle) by people starting work from day services."""
-    return _move(L, movers, dst, u_hours, m, pb_cut, queued, n_ids, D, charge, block_filled, r.d, r.ids, r.state,
-                 r.origin, r.band, r.hours, r.job_starts, r.cycles_in, r.state_start, r.one_off, r.kept_from, r.model_k,
-                 r.spot, r.months_base, r.exposure_base, r.personal_budget_u, t.move_cost, t.hours_cum, t.hours_values,
-                 t.state_cost, t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours)
-
-
 @_jit
 def _leave(L, leaving, u_exit, m, queued, n_ids, D, block_filled, d_, ids, state, band, age_band, retire_at,
            band_at, death_p, cycles_in, state_start, spot, model_k):
-    """`leave` on the fields it reads and writes (compiled)."""
+    """Step 1's exits: the rows at positions `leaving` leave the model (retirement at pension age, else death
+    when their exit uniform `u_exit` is below the chance of dying, else a move away) and are marked GONE. Returns each
+    row's exit (the order of EXIT_STATES), and the exits by draw and exit and by draw and the state left. A row's
+    time in its state is added up first; its totals and person fields are kept, its cached quantities are not
+    refreshed. A block place they held is freed in `block_filled`."""
     n = len(leaving)
     exit_k = np.empty(n, dtype=np.int64)
     by_exit = np.zeros((D, 3), dtype=np.int64)
@@ -731,17 +727,6 @@ def _leave(L, leaving, u_exit, m, queued, n_ids, D, block_filled, d_, ids, state
         retire_at[i] = NEVER
         band_at[i] = NEVER
     return exit_k, by_exit, from_state
-
-
-def leave(L: Layout, t: Tables, r: Rows, leaving: np.ndarray, u_exit: np.ndarray, m: int, queued: np.ndarray,
-          n_ids: int, D: int, block_filled: np.ndarray) -> tuple:
-    """Step 1's exits: the rows at positions `leaving` leave the model (retirement at pension age, else death
-    when their exit uniform `u_exit` is below the chance of dying, else a move away) and are marked GONE. Returns each
-    row's exit (the order of EXIT_STATES), and the exits by draw and exit and by draw and the state left. A row's
-    time in its state is added up first; its totals and person fields are kept, its cached quantities are not
-    refreshed. A block place they held is freed in `block_filled`."""
-    return _leave(L, leaving, u_exit, m, queued, n_ids, D, block_filled, r.d, r.ids, r.state,
-                  r.band, r.age_band, r.retire_at, r.band_at, t.death_p, r.cycles_in, r.state_start, r.spot, r.model_k)
 
 
 _AT = numba.int64[::1]
@@ -905,35 +890,6 @@ def _add_blocks(by_draw, by_block, nb):
         for blk in range(d * nb, (d + 1) * nb):
             for j in range(by_draw.shape[1]):
                 by_draw[d, j] += by_block[blk, j]
-
-
-def end_of_cycle(L: Layout, t: Tables, r: Rows, m: int, D: int, n_services: int, fresh: np.ndarray,
-                 counts_of: KeyCounts) -> tuple:
-    """Step 6 of cycle `m`: the cycle's sums by draw (people by state, costs by service, and the sums and tallies
-    of `_money_of_counts`), with the one-off costs of the rows at positions `fresh` (ascending, repeats allowed:
-    those that entered a state this cycle; with person totals kept, into their totals). Step 7, time passing,
-    visits only the rows it changes, as the next cycle decides (`decide`).
-
-    A row's money this cycle, but for a one-off cost, follows from two small keys: its `cost_key` (draw, state,
-    band, step of time in the state) and, on the employment pathway, its `pathway_key` (a job's hours, a place, the
-    service kept from). The rows are counted by key as their keys change (`KeyCounts`), and the money is each key's
-    count times its rate from the draws' small tables (`_money_of_counts`): no row is visited for it. The counts
-    and one-off costs are kept by block of ids, and a draw's are added over its blocks in order, so the sums do not
-    depend on the number of threads or on the draws beside it."""
-    nb = counts_of.nb
-    counts = np.zeros((D, L.S1), dtype=np.int64)
-    by_service = np.zeros((D, n_services + 1))
-    sums = np.zeros((D, 7))
-    tallies = np.zeros((D, 4), dtype=np.int64)
-    _money_of_counts(L, nb, L.B * t.hours_values.shape[1], counts_of.by_cost_key, counts_of.by_pathway_key, counts,
-                     by_service, sums, tallies, t.cost_rate, t.outcome_rate, t.benefit_rate, t.state_cost, t.service,
-                     t.hours_values, t.work_benefit, t.work_tax, t.work_earnings, t.place_cost, t.kept_waiting,
-                     t.kept_search, t.kept_work, t.kept_work_hours)
-    one_off = np.zeros((D * nb, n_services + 1))
-    _one_offs(L, m, BLOCK_SHIFT, nb, fresh, one_off, r.d, r.ids, r.state, r.one_off, t.service, r.cost, r.cost_disc,
-              t.df_costs)
-    _add_blocks(by_service, one_off, nb)
-    return counts, by_service, sums, tallies
 
 
 @_jit
@@ -1121,16 +1077,6 @@ def new_outcomes(at, state, outcome_year, d_, work, year, tallies):
 
 
 @_jit
-def jobs_still_held(row_of, uids, state, state_start, d_, work, start, tallies):
-    """Of the people `uids` (d * n_ids + id) who started a job at cycle `start`, those still in that job (in work,
-    in the spell that started then) counted in `tallies` by draw; people whose rows are gone (-1) are not."""
-    for j in range(len(uids)):
-        i = row_of[uids[j]]
-        if i >= 0 and state[i] == work and state_start[i] == start:
-            tallies[d_[i]] += 1
-
-
-@_jit
 def serve_waiting_lists(uid, join, free, m, n_ids, c):
     """Every draw's waiting list served at once (`VectorisedEngine._waiting_lists`): the entries (uids d * n_ids + id,
     and the cycles they joined), in order by draw, then first come, first served, ties in id order, take the places
@@ -1246,12 +1192,19 @@ def _list_in_order(q_uid, q_join, n_sorted, queued, m, n_ids):
 
 @_jit
 def _waiting_lists(L, m, n_ids, c, pb_cut, queued, row_of, block_filled, q_uid, q_join, n_sorted,
-                   base, released, moved, folded, ev_cycle, ev_d, ev_amount, lag_of, lags, carried, carries, share,
+                   ev_cycle, ev_d, ev_amount, base, released, moved, folded, lag_of, lags, carried, carries, share,
                    place_cost, set_up_rate, most_places,
                    d_, ids, state, origin_, band, hours_, job_starts, cycles_in, state_start, one_off, kept_from,
                    model_k, spot_, months_base, exposure_base, personal_budget_u, move_cost, hours_cum, hours_values,
                    state_cost, kept_waiting, kept_search, kept_work, kept_work_hours):
-    """`waiting_lists` on the arrays it reads and writes (compiled)."""
+    """Steps 4-5 for every draw (`DayshiftModel.fill_places`): each draw's employment budget this cycle and the places
+    it buys (`BudgetLedger.arrays`, brought up to the cycle in place from the releases `ev_...`), every draw's
+    waiting list (`q_uid`, `q_join`: its first `n_sorted` entries in order) served first come, first served, ties in
+    id order, those admitted moved into support in their service model's place (`_move`; `block_filled` counts them),
+    and the budget closed (`BudgetLedger.settle`). Returns the rows admitted, the flows [draw, from, to] of their
+    moves; by draw, the budget, the places bought, the places filled (by model); the list left, in order (uids and
+    the cycles joined); by draw, how many are left and the mean cycles they have waited (0 with nobody), the set-up
+    cost of places filled for the first time, and the admissions and months waited in all."""
     D, K = block_filled.shape
     if m > folded[0]:
         r, v = fold_releases(folded[0] + 1, m, released, moved, ev_cycle, ev_d, ev_amount, lag_of, lags)
@@ -1291,21 +1244,3 @@ def _waiting_lists(L, m, n_ids, c, pb_cut, queued, row_of, block_filled, q_uid, 
         most_places[d] = np.maximum(most_places[d], filled)
     return (at, flows, budgets, places, occupied, rest_uid, rest_join, waiting, mean_wait, set_up, admissions,
             waited)
-
-
-def waiting_lists(L: Layout, t: Tables, r: Rows, m: int, n_ids: int, c: int, pb_cut: np.ndarray, queued: np.ndarray,
-                  row_of: np.ndarray, block_filled: np.ndarray, q_uid: np.ndarray, q_join: np.ndarray, n_sorted: int,
-                  budget: tuple) -> tuple:
-    """Steps 4-5 for every draw (`DayshiftModel.fill_places`): each draw's employment budget this cycle and the places
-    it buys (`budget`: `BudgetLedger.arrays`, brought up to the cycle in place), every draw's waiting list (`q_uid`,
-    `q_join`: its first `n_sorted` entries in order) served first come, first served, ties in id order, those
-    admitted moved into support in their service model's place (`move`; `block_filled` counts them), and the budget
-    closed (`BudgetLedger.settle`). Returns the rows admitted, the flows [draw, from, to] of their moves; by draw, the
-    budget, the places bought, the places filled (by model); the list left, in order (uids and the cycles joined);
-    by draw, how many are left and the mean cycles they have waited (0 with nobody), the set-up cost of places
-    filled for the first time, and the admissions and months waited in all."""
-    return _waiting_lists(L, m, n_ids, c, pb_cut, queued, row_of, block_filled, q_uid, q_join, n_sorted, *budget,
-                          r.d, r.ids, r.state, r.origin, r.band, r.hours, r.job_starts, r.cycles_in, r.state_start,
-                          r.one_off, r.kept_from, r.model_k, r.spot, r.months_base, r.exposure_base,
-                          r.personal_budget_u, t.move_cost, t.hours_cum, t.hours_values, t.state_cost, t.kept_waiting,
-                          t.kept_search, t.kept_work, t.kept_work_hours)

@@ -56,14 +56,14 @@ class BudgetLedger:
         D = len(self._params)
         self._cycle = np.full((D, n_ids), -1, dtype=np.int32)  # the cycle of each person's release (-1: none)
         self._amount = np.zeros((D, n_ids))
-        # Every release in the order recorded, which is cycle by cycle (a person releases once): its cycle, draw and
-        # package, in arrays grown as needed. The totals are brought up to a cycle from these in one compiled loop
-        # (`kernels.fold_releases`).
-        self._ev_cycle = np.zeros(0, dtype=np.int64)
-        self._ev_d = np.zeros(0, dtype=np.int64)
-        self._ev_amount = np.zeros(0)
-        self._n_ev = 0
-        # Totals and balances by draw, changed in place (the compiled cycle, `kernels.waiting_lists`, writes them too)
+        # Every release in the order recorded, which is cycle by cycle: its cycle, draw and package, the first
+        # `_n_ev[0]` of arrays made for one release a person (a person releases once). The totals are brought up to a
+        # cycle from these in one compiled loop (`kernels.fold_releases`).
+        self._ev_cycle = np.zeros(D * n_ids, dtype=np.int64)
+        self._ev_d = np.zeros(D * n_ids, dtype=np.int64)
+        self._ev_amount = np.zeros(D * n_ids)
+        self._n_ev = np.zeros(1, dtype=np.int64)
+        # Totals and balances by draw, changed in place (the compiled cycle, `model.engine.cycle`, writes them too)
         self._released = np.zeros(D)
         self._moved = np.zeros(D)
         self._folded = np.full(1, -1, dtype=np.int64)  # the last cycle whose releases are in the totals
@@ -95,18 +95,13 @@ class BudgetLedger:
         first = self._cycle[draws, pids] < 0
         d, a = np.asarray(draws)[first], np.asarray(amounts, dtype=float)[first]
         if len(d):
-            if self._n_ev and cycle < self._ev_cycle[self._n_ev - 1]:
-                raise ValueError(f"releases are recorded cycle by cycle: cycle {cycle} after "
-                                 f"cycle {self._ev_cycle[self._n_ev - 1]}")
+            n, k = int(self._n_ev[0]), len(d)
+            if n and cycle < self._ev_cycle[n - 1]:
+                raise ValueError(f"releases are recorded cycle by cycle: cycle {cycle} after cycle {self._ev_cycle[n - 1]}")
             self._cycle[d, np.asarray(pids)[first]] = cycle
             self._amount[d, np.asarray(pids)[first]] = a
-            n, k = self._n_ev, len(d)
-            if n + k > len(self._ev_d):
-                size = max(2 * len(self._ev_d), n + k, 64)
-                self._ev_cycle, self._ev_d, self._ev_amount = (np.resize(x, size) for x in
-                                                               (self._ev_cycle, self._ev_d, self._ev_amount))
             self._ev_cycle[n : n + k], self._ev_d[n : n + k], self._ev_amount[n : n + k] = cycle, d, a
-            self._n_ev = n + k
+            self._n_ev[0] = n + k
 
     def releases(self, draw: int = 0) -> dict[int, tuple[int, float]]:
         """Draw `draw`'s releases: person id -> (cycle, package per cycle)."""
@@ -116,7 +111,7 @@ class BudgetLedger:
     def split(self, cycle: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(released, moved, saving) per cycle by draw, as of `cycle` (cycles are asked for in order)."""
         if cycle > self._folded[0]:
-            n = self._n_ev
+            n = int(self._n_ev[0])
             self._released[:], self._moved[:] = kernels.fold_releases(
                 int(self._folded[0]) + 1, cycle, self._released, self._moved, self._ev_cycle[:n], self._ev_d[:n],
                 self._ev_amount[:n], self._lag, self._lags)
@@ -152,14 +147,17 @@ class BudgetLedger:
         return self._carried
 
     def arrays(self) -> tuple:
-        """What a cycle's budget reads and changes, for the compiled cycle (`kernels.waiting_lists`): the base
-        budgets, the totals released and moved, the last cycle folded into them, every release so far (cycles, draws,
-        amounts), each draw's lag and the lags there are, the balances carried and whether each draw carries them,
-        each model's share and place cost, the set-up cost per place and the most places filled so far."""
-        n = self._n_ev
-        return (self._base, self._released, self._moved, self._folded, self._ev_cycle[:n], self._ev_d[:n],
-                self._ev_amount[:n], self._lag, self._lags, self._carried, self._carries, self._share,
-                self._place_cost, self._set_up, self._most_places)
+        """What a cycle's budget reads and changes, for the compiled cycle (`model.engine.cycle`): the base budgets,
+        the totals released and moved, the last cycle folded into them, each draw's lag and the lags there are, the
+        balances carried and whether each draw carries them, each model's share and place cost, the set-up cost per
+        place and the most places filled so far."""
+        return (self._base, self._released, self._moved, self._folded, self._lag, self._lags, self._carried,
+                self._carries, self._share, self._place_cost, self._set_up, self._most_places)
+
+    def release_arrays(self) -> tuple:
+        """Where releases are recorded, for the compiled cycle (`model.engine.cycle`): each person's cycle and package
+        (by draw and id), and every release in order (cycle, draw, package) with how many there are."""
+        return self._cycle, self._amount, self._ev_cycle, self._ev_d, self._ev_amount, self._n_ev
 
 
 class CentreClosures:

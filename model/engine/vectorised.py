@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from model.compile.spec import Spec
-from model.engine import kernels, people, streams
+from model.engine import cycle, kernels, people, streams
 from model.engine.ledger import CycleLedger, CycleStore, DrawTables, financial_year, month_info, record_columns
 from model.engine.policy import BudgetLedger, CentreClosures, fill_places
 from model.engine.threads import RowThreads
@@ -192,24 +192,32 @@ class VectorisedEngine:
         self.counts = kernels.key_counts(self.layout, self.t, D, spec.cohort.n_ids)  # rows by key, as they change
         self.row_of = np.full(D * spec.cohort.n_ids, -1, dtype=_INT)  # d * n_ids + id -> row
         self.gone = 0
-        self._fresh: list[np.ndarray] = []  # rows that entered a state this cycle
-        self._left_now: list[np.ndarray] = []  # rows that left this cycle
         self.finished: list[dict] = []
         self.exits_total = np.zeros((D, len(EXIT_STATES)), dtype=_INT)
         # Work tallied where it changes, not by visiting every row every cycle: job outcomes this financial year
         # (people counted when they enter work, and everyone in work when a financial year starts) and jobs
-        # reaching 6 and 12 months (each checked in the cycle it would reach them: {cycle: [(column, uids, start)]}).
+        # reaching 6 and 12 months (each checked in the cycle it would reach them: `cycle.Jobs`).
         self._work_tallies = np.zeros((D, 4), dtype=_INT)
         self._outcome_year: int | None = None
-        self._milestones: dict[int, list[tuple[int, np.ndarray, int]]] = {}
+        self._jobs = cycle.no_jobs()
+        # the rows' fields the compiled cycle writes beside `kernels.Rows`
+        self._extra = tuple(self.p._full[k] for k in ("wants_work", "personal_budget", "exit_k", "exit_cycle"))
         # Every draw's waiting list in one pair of arrays: who (uid: d * n_ids + id) and the cycle they joined.
         self.q_uid = np.zeros(0, dtype=_INT)
         self.q_join = np.zeros(0, dtype=_INT)
-        self._q_sorted = 0  # its first entries in order (`kernels.waiting_lists`)
+        self._q_sorted = 0  # its first entries in order (`kernels._waiting_lists`)
         # Who is on a waiting list, by uid: leaving clears the flag, and each list drops its cleared entries
         # when next read (a per-draw search on every exit and move cost more than the whole cycle's arithmetic).
         self.queued = np.zeros(D * spec.cohort.n_ids, dtype=bool)
         self.budgets = BudgetLedger(self.pols, spec.cohort.n_ids) if pol is not None else None
+        # without a policy, the compiled cycle is given arrays of the same types, never read
+        self._no_budget = None if pol is not None else (
+            np.zeros(D), np.zeros(D), np.zeros(D), np.zeros(1, dtype=_INT), np.zeros(D, dtype=_INT),
+            np.zeros(0, dtype=_INT), np.zeros(D), np.zeros(D, dtype=bool), np.zeros((D, 1)), np.zeros((D, 1)),
+            np.zeros(D), np.zeros(D))
+        self._no_releases = None if pol is not None else (
+            np.zeros((D, 1), dtype=np.int32), np.zeros((D, 1)), np.zeros(0, dtype=_INT), np.zeros(0, dtype=_INT),
+            np.zeros(0), np.zeros(1, dtype=_INT))
         self.block_filled = np.zeros((D, 1), dtype=_INT)  # without a policy, never read
         self.centres = CentreClosures([s.centres for s in specs]) if spec.centres else None
         self.led: CycleLedger | None = None  # the cycle's ledger, for every draw
@@ -219,8 +227,8 @@ class VectorisedEngine:
         self._frames: tuple[int, pd.DataFrame] | None = None  # every draw's monthly tables, and cycles run then
         self._finished_split: tuple | None = None  # (parts gathered, their rows by draw, each draw's edges)
         self._entering: tuple | None = None  # entrants made ahead: (first cycle, end, ids from each cycle, fields)
-        self._add(self._row_fields(people.concat([people.initial_people(s, self._creation(d))
-                                                  for d, s in enumerate(specs)]), initial=True), initial=True)
+        self._add_initial(self._row_fields(people.concat([people.initial_people(s, self._creation(d))
+                                                          for d, s in enumerate(specs)]), initial=True))
         self.initial_counts = np.bincount(self.p.d * S + self.p.state, minlength=D * S).reshape(D, S)
         self._start = self._start_point()
 
@@ -297,6 +305,7 @@ class VectorisedEngine:
             self.kept_work = stack(lambda s: s.costs.kept_work)
             self.kept_work_hours = stack(lambda s: s.costs.kept_work_hours)
             self._pb_cut = (-1, np.zeros(len(specs)))  # (cycle, each draw's personal-budget cutoff)
+        self._employment_first = self.employment_first if pol is not None else np.zeros(len(specs), dtype=bool)
         D = len(specs)
 
         def policy(name: str, shape: tuple, dtype=float) -> np.ndarray:  # without a policy, never read
@@ -373,10 +382,11 @@ class VectorisedEngine:
         return self.p.kernel_rows
 
     # --- people entering ---------------------------------------------------------------------
-    def _entrants(self, n: int) -> dict:
-        """The rows of this cycle's `n` entrants, every draw's (`people.entrants_of`, `_row_fields`), taken from those
-        of the cycles up to the next period of numbers (at most `_ENTRANTS_AT_ONCE` rows), made at once: a cycle's
-        few entrants made alone took a dozen small array steps."""
+    def _entrants(self, n: int) -> tuple:
+        """This cycle's `n` entrants a draw, for the compiled cycle (`cycle.after_decisions`): the fields of
+        `cycle.ENTRANT_FIELDS` (`people.entrants_of`, `_row_fields`), each (draw, id), of the entrants of the cycles
+        up to the next period of numbers (at most `_ENTRANTS_AT_ONCE` rows), made at once; the column of this cycle's
+        first; and `n`."""
         m = self.cycle
         if self._entering is None or not self._entering[0] <= m < self._entering[1]:
             end = self._switches[0] if self._switches else self.spec.calendar.n_cycles
@@ -384,10 +394,14 @@ class VectorisedEngine:
             fit = max(1, int(np.searchsorted(ids_from * self.D, _ENTRANTS_AT_ONCE, side="right")) - 1)
             end, ids_from = m + fit, ids_from[: fit + 1]  # as many cycles as fit, at least this one
             made = self._row_fields(people.entrants_of(self.cohorts, self.next_id, int(ids_from[-1]), self.create_u))
-            self._entering = (m, end, ids_from, {k: v.reshape(self.D, -1) for k, v in made.items()})
-        first, _, ids_from, made = self._entering
-        lo = ids_from[m - first]
-        return {k: v[:, lo : lo + n].ravel() for k, v in made.items()}
+            made.setdefault("refer_ok", np.zeros(len(made["ids"]), dtype=bool))  # without a policy, never read
+            fields = tuple(made[k].reshape(self.D, -1) for k in cycle.ENTRANT_FIELDS)
+            self._entering = (m, end, ids_from, fields)
+        first, _, ids_from, fields = self._entering
+        lo = int(ids_from[m - first])
+        if n:
+            self.next_id = int(fields[1][0, lo + n - 1]) + 1
+        return fields, lo, n
 
     def _row_fields(self, batch: people.People, initial: bool = False) -> dict:
         """The fields of the rows for `batch` (each draw's, ordered by draw, then id) that are not the same for every
@@ -409,43 +423,27 @@ class VectorisedEngine:
                                             pol.day, -1).astype(_I8)  # as the Mesa engine: a day service kept
         return new
 
-    def _add(self, new: dict, initial: bool = False) -> None:
-        """Rows for new people, their fields (`_row_fields`) each draw's, ordered by draw, then id."""
-        spec, pol, m = self.spec, self.pol, self.cycle
+    def _add_initial(self, new: dict) -> None:
+        """Rows for the people at the start, their fields (`_row_fields`) each draw's, ordered by draw, then id (a
+        cycle's entrants take their rows in the compiled cycle: `cycle.after_decisions`)."""
+        pol = self.pol
         if not len(new["ids"]):
             return
         self.next_id = int(new["ids"][-1]) + 1
         d = new["d"]
-        # the other fields start at 0, or at these
-        fill = dict(model_k=-1, kept_from=-1, outcome_year=-1, cost_key=-1,  # cost_key -1: not yet counted
-                    entered=m, state_start=-1 if initial else m)
-        if initial and pol is not None:  # the starting pathway waits for places (`_place_initial`)
+        if pol is not None:  # the starting pathway waits for places (`_place_initial`)
             pathway = np.flatnonzero(new["kept_from"] >= 0)
             self._queue_add(self._uid(d[pathway], new["ids"][pathway]), 0)
-        elif not initial:  # 0 months in the state in this cycle, and none exposed to a decision until the next
-            c = spec.calendar.cycle_months
-            fill.update(months_base=-m * c, exposure_base=-(m + 1) * c)
         start = self.p.n
-        self.p.append(new, fill)
+        # the other fields start at 0, or at these (cost_key -1: not yet counted)
+        self.p.append(new, dict(model_k=-1, kept_from=-1, outcome_year=-1, cost_key=-1, entered=0, state_start=-1))
         at = np.arange(start, self.p.n)
-        kernels.ages_reached(self.layout, self.t, self._rows(), at, m)
+        kernels.ages_reached(self.layout, self.t, self._rows(), at, 0)
         self.row_of[self._uid(d, new["ids"])] = at
-        first = at[new["refer_ok"] & self.employment_first[d]] if not initial and pol is not None else at[:0]
-        if len(first):  # employment first: entrants who want work are referred at once
-            joined = self._move(first, np.full(len(first), pol.waiting), charge=False)[4]  # the uids now waiting
-            self._queue_add(joined, m)
-            self.p.origin[first] = -1  # straight from education, never in day services
-        if initial and pol is not None:
+        if pol is not None:
             self._place_initial()
             self.block_filled = self._block_places_filled()  # counted once here, then kept as people come and go
-        if initial:
-            self._refresh(at)
-            return
-        self._fresh.append(at)  # entrants: no leaving decision in this cycle
-        if pol is not None:
-            self._into_work(at)
-        if self.led is not None:
-            self.led.entered_many(self._by_draw(d, spec.n_live, self.p.state[at]))
+        self._refresh(at)
 
     def _place_initial(self) -> None:
         """As the agent engine: the starting supported stock takes the starting places in id order."""
@@ -523,35 +521,42 @@ class VectorisedEngine:
             u, start = self._no_numbers, streams.cycle_starts(self._entropy, m)
 
         # 1. exits, and the moves of those who stay, decided on the states at the start of the cycle
-        leaving, u_exit, movers, dst, u_hours = kernels.decide(
-            self.layout, self.t, self._rows(), self.p.n, m, u, start,
-            (streams.DECIDE_EXIT, streams.DECIDE_MOVE, streams.DECIDE_HOURS), self.counts, self._threads, D)
-        self._exits(leaving, u_exit)
-
-        # 2. inflow (entrants wait for the next cycle to move)
-        self._add(self._entrants(n_inflow))
-        led.entrants(n_inflow)
-
-        # 3. moves
-        if len(movers):
-            self._moves(movers, dst, u_hours)
-
-        # 4-5. the budget, the places it buys, and the waiting list
-        if pol is not None:
-            self._waiting_lists()
-
-        # 6. costs and outcomes; day centres, from the cycle's attendance in whole-week equivalents
-        # (`DayshiftModel._attendance`). 7, time passing, changes a row only when it moves the row on (`decide`).
+        decided = kernels.decide(self.layout, self.t, self._rows(), self.p.n, m, u, start,
+                                 (streams.DECIDE_EXIT, streams.DECIDE_MOVE, streams.DECIDE_HOURS), self.counts,
+                                 self._threads, D)
+        # 1-6. the exits, the inflow (entrants wait for the next cycle to move), the moves, the budget, the places it
+        # buys and the waiting list, and the cycle's costs and outcomes, in one compiled call. 7, time passing,
+        # changes a row only when it moves the row on (`decide`).
         p = self.p
-        fresh = np.sort(np.concatenate(self._fresh)) if self._fresh else np.zeros(0, dtype=_INT)  # repeats kept
-        # The rows that left, entered or moved are refreshed together before the cycle's money: nothing between
-        # reads what a refresh writes, and a row refreshed twice ends as if once.
-        self._refresh(np.sort(np.concatenate([fresh, *self._left_now])) if self._left_now else fresh)
-        self._fresh, self._left_now = [], []
-        counts, by_service, sums, tallies = kernels.end_of_cycle(
-            self.layout, self.t, self._rows(), m, D, len(spec.costs.services), fresh, self.counts)
+        year = financial_year(spec, m)
+        new_year = pol is not None and year != self._outcome_year
+        self._outcome_year = year
+        n_left = len(decided[0])
+        (p.n, by_exit, from_state, inflow_to, flows, referrals, starts, job_exits, budgets, places, occupied, waiting,
+         mean_wait, set_up, admissions, waited, counts, by_service, sums, tallies, self.q_uid, self.q_join,
+         jobs) = cycle.after_decisions(
+            self.layout, self.t, self._rows(), self._extra, self.counts, p.n, m, D, spec.cohort.n_ids,
+            len(spec.costs.services), decided, self._entrants(n_inflow), self._pb_cutoffs(), self._employment_first,
+            self.queued, self.row_of, self.block_filled, (self.q_uid, self.q_join, self._q_sorted),
+            self.budgets.arrays() if pol is not None else self._no_budget,
+            self.budgets.release_arrays() if pol is not None else self._no_releases, year, new_year,
+            self._work_tallies, self._jobs)
+        self._jobs = cycle.Jobs(*jobs)
+        self.gone += n_left
+        self.exits_total += by_exit
+        led.exited_many(by_exit, from_state)
+        led.entrants(n_inflow)
+        led.entered_many(inflow_to)
+        led.moved_many(flows)
         if pol is not None:
-            tallies += self._work_tallied()
+            self._q_sorted = len(self.q_uid)  # left in order: by draw, then the cycle joined, then id
+            led.referred_many(referrals)
+            led.job_exits_many(job_exits)
+            led.job_starts_many(starts)
+            led.policy_cycle(self.budgets.split(m), budgets, places, occupied, waiting, mean_wait,
+                             self.budgets.carried, set_up)
+            led.admitted_many(admissions, waited)
+        # day centres, from the cycle's attendance in whole-week equivalents (`DayshiftModel._attendance`)
         if self.centres is not None:
             self.centres.update(sums[:, 6], m)
             led.centres(self.centres.costs(m), self.centres.open)
@@ -567,20 +572,6 @@ class VectorisedEngine:
             self.row_of[self._uid(p.d, p.ids)] = np.arange(p.n)
             self.gone = 0
 
-    def _exits(self, leaving: np.ndarray, u_exit: np.ndarray) -> None:
-        """1. The rows at positions `leaving` leave the model (`kernels.leave`); their person rows are kept."""
-        if not len(leaving):
-            return
-        exit_k, by_exit, from_state = kernels.leave(self.layout, self.t, self._rows(), leaving, u_exit, self.cycle,
-                                                    self.queued, self.spec.cohort.n_ids, self.D, self.block_filled)
-        self._left_now.append(leaving)
-        self.exits_total += by_exit
-        self.led.exited_many(by_exit, from_state)
-        if self.person_totals:  # copied out with the other rows that have left when rows are compacted
-            self.p.exit_k[leaving] = exit_k
-            self.p.exit_cycle[leaving] = self.cycle
-        self.gone += len(leaving)
-
     def _left_rows(self, at: np.ndarray) -> dict:
         """Copies of the rows at positions `at`, of people who have left, with the state they left to. Nothing a
         person row reads changes once a row has left (its money is then nothing a cycle), so they are copied only
@@ -589,74 +580,6 @@ class VectorisedEngine:
         rows = self.p.rows(at, _PERSON_FIELDS + ("d", "exit_k", "exit_cycle", "cycles_in"))
         rows["exit_state"] = self.GONE + rows["exit_k"].astype(_INT)
         return rows
-
-    def _move(self, at: np.ndarray, dst: np.ndarray, u_hours: np.ndarray | None = None, charge: bool = True) -> tuple:
-        """The rows at positions `at` enter the states `dst` (`kernels.move`; cached quantities not refreshed)."""
-        u_hours = np.zeros(len(at)) if u_hours is None else u_hours
-        return kernels.move(self.layout, self.t, self._rows(), at, dst, u_hours, self.cycle, self._pb_cutoffs(),
-                            self.queued, self.spec.cohort.n_ids, self.D, charge, self.block_filled)
-
-    def _moves(self, movers: np.ndarray, dst: np.ndarray, u_hours: np.ndarray) -> None:
-        """3. The cycle's moves, referrals and job starts (`kernels.move`), told to the ledgers."""
-        flows, referrals, starts, job_exits, joined, rel_d, rel_id, rel_amount = self._move(movers, dst, u_hours)
-        led = self.led
-        led.moved_many(flows)
-        if self.pol is not None:
-            self._queue_add(joined, self.cycle)
-            led.referred_many(referrals)
-            led.job_exits_many(job_exits)
-            led.job_starts_many(starts)
-            if len(rel_d):
-                self.budgets.release_many(rel_d, rel_id, self.cycle, rel_amount)
-        self._fresh.append(movers)
-        if self.pol is not None:
-            self._into_work(movers)
-
-    def _into_work(self, at: np.ndarray) -> None:
-        """Of the rows at positions `at`, those who entered work this cycle: a job outcome this financial year if
-        not one already, and a job started in the run checked again when it would reach 6 and 12 months."""
-        p, m = self.p, self.cycle
-        w = at[p.state[at] == self.pol.work]
-        if not len(w):
-            return
-        kernels.new_outcomes(w, p.state, p.outcome_year, p.d, self.pol.work, financial_year(self.spec, m),
-                             self._work_tallies[:, 3])
-        started = w[p.job_starts[w] > 0]
-        if len(started):
-            uids, c = self._uid(p.d[started], p.ids[started]), self.spec.calendar.cycle_months
-            for column, months in ((1, 6), (2, 12)):  # months in the job at the end of a cycle: 0, c, 2c, ...
-                self._milestones.setdefault(m + -(-months // c), []).append((column, uids, m))
-
-    def _work_tallied(self) -> np.ndarray:
-        """This cycle's job outcomes and jobs reaching 6 and 12 months, by draw (people in work at its end, as
-        `DayshiftModel` tallies them)."""
-        p, m, work = self.p, self.cycle, self.pol.work
-        year = financial_year(self.spec, m)
-        if year != self._outcome_year:  # a new financial year: everyone in work is a job outcome in it
-            self._outcome_year = year
-            kernels.new_outcomes(np.arange(p.n), p.state, p.outcome_year, p.d, work, year, self._work_tallies[:, 3])
-        for column, uids, start in self._milestones.pop(m, []):
-            kernels.jobs_still_held(self.row_of, uids, p.state, p.state_start, p.d, work, start,
-                                    self._work_tallies[:, column])
-        out, self._work_tallies = self._work_tallies, np.zeros_like(self._work_tallies)
-        return out
-
-    def _waiting_lists(self) -> None:
-        """4-5. Each draw's budget and the places it buys; every draw's waiting list served at once, first come,
-        first served, ties in id order (`DayshiftModel.fill_places`), in one compiled call (`kernels.waiting_lists`)."""
-        m, led = self.cycle, self.led
-        at, flows, budgets, places, occupied, self.q_uid, self.q_join, waiting, mean_wait, set_up, admissions, waited = \
-            kernels.waiting_lists(self.layout, self.t, self._rows(), m, self.spec.cohort.n_ids,
-                                  self.spec.calendar.cycle_months, self._pb_cutoffs(), self.queued, self.row_of,
-                                  self.block_filled, self.q_uid, self.q_join, self._q_sorted, self.budgets.arrays())
-        # the list is left in order: by draw, then the cycle joined, then id; those who join later are merged in
-        self._q_sorted = len(self.q_uid)
-        if len(at):
-            led.moved_many(flows)
-            self._fresh.append(at)
-        led.policy_cycle(self.budgets.split(m), budgets, places, occupied, waiting, mean_wait, self.budgets.carried,
-                         set_up)
-        led.admitted_many(admissions, waited)
 
     # --- a whole run -------------------------------------------------------------------------
     def run(self, progress: Callable[[int, int], None] | None = None) -> None:
