@@ -158,8 +158,9 @@ def _end_of_cycle(L, t, r, m, D, n_services, fresh, nb, block_shift, by_cost_key
 def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_keys, block_shift, n, m, D, n_ids,
                      n_services, leaving, u_exit, movers, dst, u_hours, ent, ent_lo, ent_k, pb_cut, employment_first,
                      queued, row_of, block_filled, q_uid, q_join, q_sorted, budget, releases, year, new_year,
-                     work_tallies, jobs):
-    """`after_decisions` (compiled)."""
+                     work_tallies, jobs, charged):
+    """`after_decisions` (compiled). `charged` is True: given, not written, so that `_move`, called with it and with
+    `not charged`, is compiled once (a constant True and False are two types to numba)."""
     S, c = L.gone, L.cycle_months
     wants_work, personal_budget, exit_k_, exit_cycle = extra
     # 1. exits
@@ -201,7 +202,7 @@ def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job
         first = first[:nf]
         if nf:
             joined = _move(L, first, np.full(nf, L.waiting, dtype=np.int64), np.zeros(nf), m, pb_cut, queued, n_ids, D,
-                           False, block_filled, r.d, r.ids, r.state, r.origin, r.band, r.hours, r.job_starts,
+                           not charged, block_filled, r.d, r.ids, r.state, r.origin, r.band, r.hours, r.job_starts,
                            r.cycles_in, r.state_start, r.one_off, r.kept_from, r.model_k, r.spot, r.months_base,
                            r.exposure_base, r.personal_budget_u, t.move_cost, t.hours_cum, t.hours_values, t.state_cost,
                            t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours)[4]
@@ -221,7 +222,7 @@ def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job
     job_exits = np.zeros(D, dtype=np.int64)
     if len(movers):
         flows, referrals, starts, job_exits, joined, rel_d, rel_id, rel_amount = _move(
-            L, movers, dst, u_hours, m, pb_cut, queued, n_ids, D, True, block_filled, r.d, r.ids, r.state, r.origin,
+            L, movers, dst, u_hours, m, pb_cut, queued, n_ids, D, charged, block_filled, r.d, r.ids, r.state, r.origin,
             r.band, r.hours, r.job_starts, r.cycles_in, r.state_start, r.one_off, r.kept_from, r.model_k, r.spot,
             r.months_base, r.exposure_base, r.personal_budget_u, t.move_cost, t.hours_cum, t.hours_values,
             t.state_cost, t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours)
@@ -241,7 +242,7 @@ def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job
         n_ev = releases[5][0]
         admitted, flows_in, budgets, places, occupied, q_uid, q_join, waiting, mean_wait, set_up, admissions, \
             waited = _waiting_lists(
-                L, m, n_ids, c, pb_cut, queued, row_of, block_filled, q_uid, q_join, q_sorted, releases[2][:n_ev],
+                L, m, n_ids, c, pb_cut, queued, row_of, block_filled, charged, q_uid, q_join, q_sorted, releases[2][:n_ev],
                 releases[3][:n_ev], releases[4][:n_ev], *budget, r.d, r.ids, r.state, r.origin, r.band, r.hours,
                 r.job_starts, r.cycles_in, r.state_start, r.one_off, r.kept_from, r.model_k, r.spot, r.months_base,
                 r.exposure_base, r.personal_budget_u, t.move_cost, t.hours_cum, t.hours_values, t.state_cost,
@@ -293,4 +294,4 @@ def after_decisions(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra
     return _after_decisions(L, t, r, extra, counts.by_cost_key, counts.by_pathway_key, counts.young, counts.nb,
                             counts.job_keys, kernels.BLOCK_SHIFT, n, m, D, n_ids, n_services, leaving, u_exit, movers,
                             dst, u_hours, ent, ent_lo, ent_k, pb_cut, employment_first, queued, row_of, block_filled,
-                            q_uid, q_join, q_sorted, budget, releases, year, new_year, work_tallies, tuple(jobs))
+                            q_uid, q_join, q_sorted, budget, releases, year, new_year, work_tallies, tuple(jobs), True)

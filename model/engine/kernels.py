@@ -1156,12 +1156,11 @@ def places_bought(budgets, share, cost):
 def _list_in_order(q_uid, q_join, n_sorted, queued, m, n_ids):
     """Every draw's waiting list in order (by draw, then the cycle joined, then id), without those who have left
     it: its first `n_sorted` entries are in that order already (what the last cycle left), those after them
-    (joined since) are sorted and merged in; entries of equal order keep theirs, as a stable sort keeps them."""
+    (joined since) are sorted and merged in. Each entry is sorted as one number, (draw * (m + 1) + cycle joined) *
+    n_ids + id, from which it is read back: entries of equal number are the same entry."""
     n = len(q_uid)
-    old_k = np.empty(n, dtype=np.int64)
-    new_k = np.empty(n, dtype=np.int64)
-    old_j = np.empty(n, dtype=np.int64)
-    new_j = np.empty(n, dtype=np.int64)
+    old = np.empty(n, dtype=np.int64)
+    new = np.empty(n, dtype=np.int64)
     a = b = 0
     for j in range(n):
         u = q_uid[j]
@@ -1170,28 +1169,30 @@ def _list_in_order(q_uid, q_join, n_sorted, queued, m, n_ids):
         d = u // n_ids
         key = (d * (m + 1) + q_join[j]) * n_ids + (u - d * n_ids)
         if j < n_sorted:
-            old_k[a], old_j[a] = key, j
+            old[a] = key
             a += 1
         else:
-            new_k[b], new_j[b] = key, j
+            new[b] = key
             b += 1
-    order = np.argsort(new_k[:b], kind="mergesort")
+    new = np.sort(new[:b])
     uid = np.empty(a + b, dtype=np.int64)
     join = np.empty(a + b, dtype=np.int64)
     i = k = 0
     for j in range(a + b):
-        if k >= b or (i < a and old_k[i] <= new_k[order[k]]):
-            src = old_j[i]
+        if k >= b or (i < a and old[i] <= new[k]):
+            key = old[i]
             i += 1
         else:
-            src = new_j[order[k]]
+            key = new[k]
             k += 1
-        uid[j], join[j] = q_uid[src], q_join[src]
+        q = key // n_ids
+        uid[j] = q // (m + 1) * n_ids + key % n_ids
+        join[j] = q % (m + 1)
     return uid, join
 
 
 @_jit
-def _waiting_lists(L, m, n_ids, c, pb_cut, queued, row_of, block_filled, q_uid, q_join, n_sorted,
+def _waiting_lists(L, m, n_ids, c, pb_cut, queued, row_of, block_filled, charged, q_uid, q_join, n_sorted,
                    ev_cycle, ev_d, ev_amount, base, released, moved, folded, lag_of, lags, carried, carries, share,
                    place_cost, set_up_rate, most_places,
                    d_, ids, state, origin_, band, hours_, job_starts, cycles_in, state_start, one_off, kept_from,
@@ -1201,7 +1202,7 @@ def _waiting_lists(L, m, n_ids, c, pb_cut, queued, row_of, block_filled, q_uid, 
     it buys (`BudgetLedger.arrays`, brought up to the cycle in place from the releases `ev_...`), every draw's
     waiting list (`q_uid`, `q_join`: its first `n_sorted` entries in order) served first come, first served, ties in
     id order, those admitted moved into support in their service model's place (`_move`; `block_filled` counts them),
-    and the budget closed (`BudgetLedger.settle`). Returns the rows admitted, the flows [draw, from, to] of their
+    and the budget closed (`BudgetLedger.settle`); `charged` (True) charges their moves. Returns the rows admitted, the flows [draw, from, to] of their
     moves; by draw, the budget, the places bought, the places filled (by model); the list left, in order (uids and
     the cycles joined); by draw, how many are left and the mean cycles they have waited (0 with nobody), the set-up
     cost of places filled for the first time, and the admissions and months waited in all."""
@@ -1221,7 +1222,7 @@ def _waiting_lists(L, m, n_ids, c, pb_cut, queued, row_of, block_filled, q_uid, 
     flows = np.zeros((D, L.gone, L.gone), dtype=np.int64)
     if len(at):  # off the list, into support, each in their service model's place
         flows = _move(L, at, np.full(len(at), L.support, dtype=np.int64), np.zeros(len(at)), m, pb_cut, queued, n_ids,
-                      D, True, block_filled, d_, ids, state, origin_, band, hours_, job_starts, cycles_in, state_start,
+                      D, charged, block_filled, d_, ids, state, origin_, band, hours_, job_starts, cycles_in, state_start,
                       one_off, kept_from, model_k, spot_, months_base, exposure_base, personal_budget_u, move_cost,
                       hours_cum, hours_values, state_cost, kept_waiting, kept_search, kept_work, kept_work_hours)[0]
         for j in range(len(at)):
