@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from model.engine import kernels
+from model.engine.ledger import record_cycle
 from model.engine.kernels import _jit, _leave, _move, _refresh, _waiting_lists
 
 # The fields of an entrant's row made ahead (`VectorisedEngine._entrants`), in this order, each (draw, id).
@@ -158,7 +159,7 @@ def _end_of_cycle(L, t, r, m, D, n_services, fresh, nb, block_shift, by_cost_key
 def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_keys, block_shift, n, m, D, n_ids,
                      n_services, leaving, u_exit, movers, dst, u_hours, ent, ent_lo, ent_k, pb_cut, employment_first,
                      queued, row_of, block_filled, q_uid, q_join, q_sorted, budget, releases, year, new_year,
-                     work_tallies, jobs, charged):
+                     work_tallies, jobs, charged, figures, pb_place_cost, n_inflow):
     """`after_decisions` (compiled). `charged` is True: given, not written, so that `_move`, called with it and with
     `not charged`, is compiled once (a constant True and False are two types to numba)."""
     S, c = L.gone, L.cycle_months
@@ -268,30 +269,31 @@ def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job
         jobs = _jobs_reached(L, m, c, row_of, r.state, r.state_start, r.d, work_tallies, jobs)
         tallies += work_tallies
         work_tallies[:] = 0
-    return (n, by_exit, from_state, inflow_to, flows, referrals, starts, job_exits, budgets, places, occupied,
-            waiting, mean_wait, set_up, admissions, waited, counts, by_service, sums, tallies, q_uid, q_join, jobs)
+    record_cycle(figures, m, L.has_policy, pb_place_cost, by_exit, from_state, n_inflow, inflow_to, flows, referrals,
+                 starts, job_exits, (budget[1], budget[2]), budgets, places, occupied, waiting, mean_wait, budget[6],
+                 set_up, admissions, waited, counts, by_service, sums, tallies)
+    return n, sums[:, 6], q_uid, q_join, jobs
 
 
 def after_decisions(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, counts: kernels.KeyCounts,
                     n: int, m: int, D: int, n_ids: int, n_services: int, decided: tuple, entrants: tuple,
                     pb_cut: np.ndarray, employment_first: np.ndarray, queued: np.ndarray, row_of: np.ndarray,
                     block_filled: np.ndarray, queue: tuple, budget: tuple, releases: tuple, year: int, new_year: bool,
-                    work_tallies: np.ndarray, jobs: Jobs) -> tuple:
+                    work_tallies: np.ndarray, jobs: Jobs, store: tuple, pb_place_cost: np.ndarray) -> tuple:
     """Cycle `m` after its decisions (`kernels.decide`'s `decided`), for every draw: the rows leaving leave (step 1),
     this cycle's entrants (`entrants`: the fields of `ENTRANT_FIELDS` made ahead, from which column, how many a draw)
     take rows after the first `n` in use (2), the movers move (3), each draw's budget buys places and its waiting
     list is served (4-5: `queue` is the list's uids, the cycles joined and how many at its start are in order), and
-    the cycle's people and money are summed (6). `extra` holds the fields of the rows the compiled loops do not
+    the cycle's people and money are summed (6) and recorded in its rows of the ledger's store (`store`:
+    `CycleStore.arrays`; `ledger.record_cycle`). `extra` holds the fields of the rows the compiled loops do not
     otherwise take (wants work, personal budget, how and when a row left); `year` is the financial year, `new_year`
-    whether it starts this cycle. Returns the rows now in use; by draw, the exits (by exit and by state left), the
-    entrants by state, the flows, referrals, job starts by origin and job exits; the policy's figures (budget,
-    places, places filled, people waiting and their mean wait, set-up costs, admissions and months waited); the
-    cycle's counts, costs by service, sums and tallies (`_end_of_cycle`); the waiting list left (uids, cycles
-    joined) and the jobs to check again."""
+    whether it starts this cycle. Returns the rows now in use, each draw's day-centre attendance in whole weeks, the
+    waiting list left (uids, cycles joined) and the jobs to check again."""
     leaving, u_exit, movers, dst, u_hours = decided
     ent, ent_lo, ent_k = entrants
     q_uid, q_join, q_sorted = queue
     return _after_decisions(L, t, r, extra, counts.by_cost_key, counts.by_pathway_key, counts.young, counts.nb,
                             counts.job_keys, kernels.BLOCK_SHIFT, n, m, D, n_ids, n_services, leaving, u_exit, movers,
                             dst, u_hours, ent, ent_lo, ent_k, pb_cut, employment_first, queued, row_of, block_filled,
-                            q_uid, q_join, q_sorted, budget, releases, year, new_year, work_tallies, tuple(jobs), True)
+                            q_uid, q_join, q_sorted, budget, releases, year, new_year, work_tallies, tuple(jobs), True,
+                            store, pb_place_cost, ent_k)

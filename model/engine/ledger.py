@@ -7,6 +7,7 @@ import functools
 import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from model.compile.spec import Spec
@@ -184,6 +185,29 @@ class CycleStore:
         self.figures = {name: np.zeros((n_cycles, *shape), dtype=dtype) for name, (shape, dtype) in
                         _figures(spec, D).items()}
 
+    def arrays(self) -> tuple:
+        """The figures' arrays, in the order `record_cycle` takes them (that of `_figures`)."""
+        return tuple(self.figures.values())
+
+    def due_from(self, cycle: int, tables: DrawTables) -> None:
+        """What the cycles from `cycle` on read from their draws' specs (`DrawTables`), as `CycleLedger` sets it: set at
+        the start, and again for the cycles of each new period of numbers that change over time."""
+        due = self.figures["_due"][cycle:]
+        end = cycle + len(due)
+        due[..., 0] = tables.investment[:, cycle:end].T
+        due[..., 1] = tables.returned
+        due[..., 2] = tables.df_costs[:, cycle:end].T
+        due[..., 3] = tables.df_outcomes[:, cycle:end].T
+
+    def start_point(self, starts: list[tuple[float, float, float]]) -> None:
+        """Each draw's start state counted at time 0 (`CycleLedger.start_point`), in the first cycle's figures."""
+        self.figures["_start"][0] = starts
+
+    def centres(self, cycle: int, costs: tuple[np.ndarray, np.ndarray], n_open: np.ndarray) -> None:
+        """A cycle's day centres (`CycleLedger.centres`)."""
+        self.figures["_centre_costs"][cycle] = np.column_stack(costs)
+        self.figures["_centres_open"][cycle] = n_open
+
     def exits_total(self, n: int) -> np.ndarray:
         """People gone by each exit by the end of each of the first `n` cycles, by (cycle, draw) row, cycle first: the
         cycles' exits added up."""
@@ -194,10 +218,9 @@ class CycleLedger:
     """What happened in one cycle, recorded by an engine through these methods and closed into a row per draw.
 
     One ledger holds every draw run together: its figures are arrays with the draw first. The Mesa engine runs
-    one draw and records one person or event at a time (`person`, `moved`, ...); the fast engine records sums
-    over all its draws at once (the `..._many` methods, each taking an array with the draw first), each cycle's
-    in its rows of a `CycleStore`. The ledger is the only writer of its figures: engines call its methods, never
-    set its fields.
+    one draw and records one person or event at a time (`person`, `moved`, ...); the fast engine records a whole
+    cycle of all its draws at once, as sums with the draw first, in the cycle's rows of a `CycleStore`
+    (`record_cycle`, compiled). Only this module writes the figures: engines call its methods, never set them.
     """
 
     def __init__(self, specs: Spec | list[Spec], cycle: int, tables: DrawTables | None = None,
@@ -238,44 +261,23 @@ class CycleLedger:
         """Entrants went into `state` (after the policy's entry route)."""
         self._inflow_to[0, state] += n
 
-    def entered_many(self, by_state: np.ndarray) -> None:
-        """Entrants by draw and the state they went into."""
-        self._inflow_to += by_state
-
     def exited(self, state: int, exit_name: str) -> None:
         """Someone left the model from `state`."""
         self._exits_from[0, state] += 1
         self._exits[0, EXIT_STATES.index(exit_name)] += 1
-
-    def exited_many(self, by_exit: np.ndarray, from_state: np.ndarray) -> None:
-        """People who left, by draw and exit (in the order of EXIT_STATES), and by draw and the state they left."""
-        self._exits += by_exit
-        self._exits_from += from_state
 
     # --- moves --------------------------------------------------------------------------------
     def moved(self, src: int, dst: int, n: int = 1) -> None:
         """`n` people moved from state `src` to state `dst`."""
         self._moves[0, src, dst] += n
 
-    def moved_many(self, flows: np.ndarray) -> None:
-        """Moves as a [draw, src, dst] array of counts."""
-        self._moves += flows
-
     def referred(self, n: int = 1) -> None:
         """People referred for employment support (whether they then wait or start at once)."""
         self._referrals[0] += n
 
-    def referred_many(self, n: np.ndarray) -> None:
-        """People referred, by draw."""
-        self._referrals += n
-
     def job_start(self, origin: int) -> None:
         """A job start, by the state the person came from (-1: straight from the inflow)."""
         self._job_starts_by[0, origin if origin >= 0 else self.spec.n_live] += 1
-
-    def job_starts_many(self, by_origin: np.ndarray) -> None:
-        """Job starts by draw and origin: each live state, then the inflow."""
-        self._job_starts_by += by_origin
 
     def job_outcomes(self, n: int) -> None:
         """People counted as a job outcome in the financial year, as NDTi counts them: in paid work at some
@@ -290,19 +292,10 @@ class CycleLedger:
         """People who left paid work."""
         self._job_exits[0] += n
 
-    def job_exits_many(self, n: np.ndarray) -> None:
-        """People who left paid work, by draw."""
-        self._job_exits += n
-
     def admitted(self, waited_cycles: int) -> None:
         """Someone admitted from the waiting list after waiting this many cycles."""
         self._admissions[0] += 1
         self._wait_admitted[0] += waited_cycles * self.spec.calendar.cycle_months
-
-    def admitted_many(self, n: np.ndarray, waited_months: np.ndarray) -> None:
-        """People admitted from the waiting list by draw, and the months they waited in all."""
-        self._admissions += n
-        self._wait_admitted += waited_months
 
     # --- the end-of-cycle state ---------------------------------------------------------------
     def person(self, state: int, band: int, cost: float, hours: float, spot: bool, place: float = 0.0,
@@ -327,24 +320,6 @@ class CycleLedger:
             self._pb_spend[0] += spec.policy.place_cost[0]
         if place:
             self._employment_spend[0] += place
-
-    def people_sums(self, counts: np.ndarray, by_service: np.ndarray, sums: np.ndarray, tallies: np.ndarray) -> None:
-        """Everyone's cycle at once, by draw, as sums (equal to `person` one by one, up to rounding): counts by
-        state; costs by service; `sums` benefits paid, tax and NI received, earnings, hours worked, outcomes and
-        the block places' cost; `tallies` people on personal budgets, jobs reaching 6 and 12 months and job
-        outcomes (as `job_outcomes`)."""
-        self._counts += counts
-        self._by_service += by_service
-        self._benefits += sums[:, 0]
-        self._tax += sums[:, 1]
-        self._earnings += sums[:, 2]
-        self._hours += sums[:, 3]
-        self._outcomes += sums[:, 4]
-        self._kept_jobs += tallies[:, 1:3]
-        self._job_outcomes += tallies[:, 3]
-        if self.spec.policy is not None:
-            self._pb_spend += tallies[:, 0] * self.tables.pb_place_cost
-            self._employment_spend += sums[:, 5]
 
     def policy_cycle(self, split: tuple[np.ndarray, np.ndarray, np.ndarray], budget: np.ndarray, places: np.ndarray,
                      occupied: np.ndarray, waiting: np.ndarray, mean_wait: np.ndarray, carried: np.ndarray,
@@ -469,3 +444,55 @@ def _row_sums(a: np.ndarray) -> np.ndarray:
     for k in range(a.shape[1]):
         out = out + a[:, k]
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def record_cycle(figures, m, has_policy, pb_place_cost, by_exit, from_state, n_inflow, inflow_to, flows, referrals,
+                 starts, job_exits, split, budget, places, occupied, waiting, mean_wait, carried, set_up, admissions,
+                 waited, counts, by_service, sums, tallies):
+    """A whole cycle of the fast engine, every draw's, recorded in its rows of a `CycleStore` (`figures`: its
+    `arrays()`), each figure the sum over people and events of what `CycleLedger`'s methods record one at a time
+    (`exited`, `entrants`, `entered`, `moved`, `referred`, `job_exit`, `job_start`, `admitted`, `person`,
+    `job_outcomes`, `jobs_kept`), and `policy_cycle`'s figures set, all by draw: exits by exit and by state left,
+    entrants by state, flows [draw, from, to], referrals, job starts by origin (each live state, then the inflow),
+    job exits; the policy's released and moved totals (`split`), budget, places, places filled, people waiting and
+    their mean wait, the budget carried, set-up costs, admissions and months waited; people by state, costs by
+    service, `sums` (benefits, tax and NI, earnings, hours, outcomes, block places' cost) and `tallies` (people on
+    personal budgets, jobs reaching 6 and 12 months, job outcomes). Compiled, to be called from the compiled cycle
+    (`model.engine.cycle`)."""
+    (exits, exits_from, inflow_to_, inflow, moves, referrals_, job_starts_by, job_exits_, kept_jobs, job_outcomes,
+     admissions_, wait_admitted, queue_length, queue_wait, counts_, by_service_, benefits, tax, earnings, hours,
+     outcomes, employment_spend, pb_spend, policy, places_, supported, _start, _centres_open, _centre_costs,
+     _due) = figures
+    S = counts_.shape[2]
+    exits[m] += by_exit
+    exits_from[m] += from_state
+    inflow[m] += n_inflow
+    inflow_to_[m] += inflow_to
+    moves[m] += flows
+    if has_policy:
+        referrals_[m] += referrals
+        job_exits_[m] += job_exits
+        job_starts_by[m] += starts
+        released, moved = split
+        for d in range(len(budget)):
+            policy[m, d, 0], policy[m, d, 1], policy[m, d, 2] = released[d], moved[d], released[d] - moved[d]
+            policy[m, d, 3], policy[m, d, 4], policy[m, d, 5] = budget[d], carried[d], set_up[d]
+        places_[m] = places
+        supported[m] = occupied
+        queue_length[m] = waiting
+        queue_wait[m] = mean_wait
+        admissions_[m] += admissions
+        wait_admitted[m] += waited
+    counts_[m] += counts[:, :S]
+    by_service_[m] += by_service[:, :-1]
+    benefits[m] += sums[:, 0]
+    tax[m] += sums[:, 1]
+    earnings[m] += sums[:, 2]
+    hours[m] += sums[:, 3]
+    outcomes[m] += sums[:, 4]
+    kept_jobs[m] += tallies[:, 1:3]
+    job_outcomes[m] += tallies[:, 3]
+    if has_policy:
+        pb_spend[m] += tallies[:, 0] * pb_place_cost
+        employment_spend[m] += sums[:, 5]

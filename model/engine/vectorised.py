@@ -38,7 +38,6 @@ from model.engine import cycle, kernels, people, streams
 from model.engine.ledger import CycleLedger, CycleStore, DrawTables, financial_year, month_info, record_columns
 from model.engine.policy import BudgetLedger, CentreClosures, fill_places
 from model.engine.threads import RowThreads
-from model.scenario.schema import EXIT_STATES
 
 _INT = np.int64
 # Small whole numbers are stored narrow: every cycle's loops read each row's fields, and the time they take is
@@ -193,7 +192,6 @@ class VectorisedEngine:
         self.row_of = np.full(D * spec.cohort.n_ids, -1, dtype=_INT)  # d * n_ids + id -> row
         self.gone = 0
         self.finished: list[dict] = []
-        self.exits_total = np.zeros((D, len(EXIT_STATES)), dtype=_INT)
         # Work tallied where it changes, not by visiting every row every cycle: job outcomes this financial year
         # (people counted when they enter work, and everyone in work when a financial year starts) and jobs
         # reaching 6 and 12 months (each checked in the cycle it would reach them: `cycle.Jobs`).
@@ -220,17 +218,20 @@ class VectorisedEngine:
             np.zeros(0), np.zeros(1, dtype=_INT))
         self.block_filled = np.zeros((D, 1), dtype=_INT)  # without a policy, never read
         self.centres = CentreClosures([s.centres for s in specs]) if spec.centres else None
-        self.led: CycleLedger | None = None  # the cycle's ledger, for every draw
         # Every cycle's ledger figures, each draw's, in preallocated arrays: the monthly columns are made from them
         # for every cycle at once when a table is read (calendar columns, the same for every draw, added then).
         self._store = CycleStore(spec, D, spec.calendar.n_cycles)
+        self._store.due_from(0, self._ledger_tables)
+        self._store_arrays = self._store.arrays()
         self._frames: tuple[int, pd.DataFrame] | None = None  # every draw's monthly tables, and cycles run then
         self._finished_split: tuple | None = None  # (parts gathered, their rows by draw, each draw's edges)
         self._entering: tuple | None = None  # entrants made ahead: (first cycle, end, ids from each cycle, fields)
         self._add_initial(self._row_fields(people.concat([people.initial_people(s, self._creation(d))
                                                           for d, s in enumerate(specs)]), initial=True))
         self.initial_counts = np.bincount(self.p.d * S + self.p.state, minlength=D * S).reshape(D, S)
-        self._start = self._start_point()
+        start = self._start_point()
+        if start is not None:
+            self._store.start_point(start)
 
     def _start_point(self) -> list[tuple[float, float, float]] | None:
         """The start state counted at time 0 (a within-cycle correction, or count_start): each person's cycle of
@@ -341,6 +342,7 @@ class VectorisedEngine:
         if self.person_totals:  # the cycles before, at the rates of the period ending
             kernels.settle(self.layout, self.t, self._rows(), self.p.n, m)
         self._tables([[s for k, s in base.periods if k <= m][-1] for base in self._base])
+        self._store.due_from(m, self._ledger_tables)
         if self.budgets is not None:
             self.budgets.params = self.pols
         if self.centres is not None:
@@ -510,10 +512,6 @@ class VectorisedEngine:
             self._switches.pop(0)
             self._new_period()
         spec, pol, m, D = self.spec, self.pol, self.cycle, self.D
-        self.led = led = CycleLedger(self.specs, m, self._ledger_tables, self._store)
-        if m == 0 and self._start is not None:
-            for dd, start in enumerate(self._start):
-                led.start_point(*start, draw=dd)
         n_inflow = int(spec.cohort.inflow[m])
         if self._one_array:
             u, start = streams.cycle_uniforms(self.seed, m, int(self._ids_by_cycle[m]))[None], self._no_start
@@ -532,36 +530,20 @@ class VectorisedEngine:
         new_year = pol is not None and year != self._outcome_year
         self._outcome_year = year
         n_left = len(decided[0])
-        (p.n, by_exit, from_state, inflow_to, flows, referrals, starts, job_exits, budgets, places, occupied, waiting,
-         mean_wait, set_up, admissions, waited, counts, by_service, sums, tallies, self.q_uid, self.q_join,
-         jobs) = cycle.after_decisions(
+        p.n, attendance, self.q_uid, self.q_join, jobs = cycle.after_decisions(
             self.layout, self.t, self._rows(), self._extra, self.counts, p.n, m, D, spec.cohort.n_ids,
             len(spec.costs.services), decided, self._entrants(n_inflow), self._pb_cutoffs(), self._employment_first,
             self.queued, self.row_of, self.block_filled, (self.q_uid, self.q_join, self._q_sorted),
             self.budgets.arrays() if pol is not None else self._no_budget,
             self.budgets.release_arrays() if pol is not None else self._no_releases, year, new_year,
-            self._work_tallies, self._jobs)
+            self._work_tallies, self._jobs, self._store_arrays, self._ledger_tables.pb_place_cost)
         self._jobs = cycle.Jobs(*jobs)
+        self._q_sorted = len(self.q_uid)  # left in order: by draw, then the cycle joined, then id
         self.gone += n_left
-        self.exits_total += by_exit
-        led.exited_many(by_exit, from_state)
-        led.entrants(n_inflow)
-        led.entered_many(inflow_to)
-        led.moved_many(flows)
-        if pol is not None:
-            self._q_sorted = len(self.q_uid)  # left in order: by draw, then the cycle joined, then id
-            led.referred_many(referrals)
-            led.job_exits_many(job_exits)
-            led.job_starts_many(starts)
-            led.policy_cycle(self.budgets.split(m), budgets, places, occupied, waiting, mean_wait,
-                             self.budgets.carried, set_up)
-            led.admitted_many(admissions, waited)
         # day centres, from the cycle's attendance in whole-week equivalents (`DayshiftModel._attendance`)
         if self.centres is not None:
-            self.centres.update(sums[:, 6], m)
-            led.centres(self.centres.costs(m), self.centres.open)
-        led.people_sums(counts[:, : self.GONE], by_service[:, :-1], sums, tallies)
-        self.led = None
+            self.centres.update(attendance, m)
+            self._store.centres(m, self.centres.costs(m), self.centres.open)
         self.cycle += 1
         if self.gone > _COMPACT_SHARE * p.n:
             left = p.state == self.GONE
