@@ -1066,6 +1066,26 @@ def centres_closing(at, closed, cycle, consult, double):
 
 
 @_jit
+def centres_cycle(attendance, open_, close_below, places_each, at, closed, n_closed, cycle, consult, double, fixed):
+    """`CentreClosures.update` then `costs` in one call: centres closed (`close_centres`; a cycle's closures recorded
+    as row `n_closed[0]` of `at` and `closed`, which have room), then by draw the fixed cost of open centres and of
+    those under consultation to close and the double-running cost of closed ones (`centres_closing`), as columns,
+    and the centres open."""
+    now = close_centres(attendance, open_, close_below, places_each)
+    if now.any():
+        k = n_closed[0]
+        at[k] = cycle
+        closed[k] = now
+        n_closed[0] = k + 1
+    n = n_closed[0]
+    consulting, running = centres_closing(at[:n], closed[:n], cycle, consult, double)
+    costs = np.empty((len(open_), 2))
+    costs[:, 0] = (open_ + consulting) * fixed
+    costs[:, 1] = running * fixed
+    return costs, open_.copy()
+
+
+@_jit
 def new_outcomes(at, state, outcome_year, d_, work, year, tallies):
     """Of the rows at positions `at`, those in work and not yet a job outcome in financial year `year` become one:
     their `outcome_year` set, and each counted in `tallies` by draw."""

@@ -203,9 +203,10 @@ class CycleStore:
         """Each draw's start state counted at time 0 (`CycleLedger.start_point`), in the first cycle's figures."""
         self.figures["_start"][0] = starts
 
-    def centres(self, cycle: int, costs: tuple[np.ndarray, np.ndarray], n_open: np.ndarray) -> None:
-        """A cycle's day centres (`CycleLedger.centres`)."""
-        self.figures["_centre_costs"][cycle] = np.column_stack(costs)
+    def centres(self, cycle: int, costs: np.ndarray, n_open: np.ndarray) -> None:
+        """A cycle's day centres (`CycleLedger.centres`): costs by draw as columns (fixed, double running), and the
+        centres open."""
+        self.figures["_centre_costs"][cycle] = costs
         self.figures["_centres_open"][cycle] = n_open
 
     def exits_total(self, n: int) -> np.ndarray:

@@ -168,9 +168,11 @@ class CentreClosures:
     def __init__(self, params: CentreParams | Sequence[CentreParams]):
         self.params = params
         self.open = np.array([p.count for p in self._params], dtype=np.int64)
-        # Cycles in which centres closed in some draw, and how many closed then by draw: arrays, read every cycle.
-        self._at = np.zeros(0, dtype=np.int64)
-        self._closed = np.zeros((0, len(self.open)), dtype=np.int64)
+        # Cycles in which centres closed in some draw, and how many closed then by draw: the first `_n[0]` rows of
+        # arrays grown as needed, read every cycle.
+        self._at = np.zeros(16, dtype=np.int64)
+        self._closed = np.zeros((16, len(self.open)), dtype=np.int64)
+        self._n = np.zeros(1, dtype=np.int64)
 
     @property
     def params(self) -> list[CentreParams]:
@@ -186,18 +188,38 @@ class CentreClosures:
         self._consult = np.array([x.consultation_cycles for x in p], dtype=np.int64)
         self._double = np.array([x.double_running_cycles for x in p], dtype=np.int64)
 
+    def _room(self) -> None:
+        """Room for one more cycle of closures."""
+        if self._n[0] == len(self._at):
+            self._at = np.concatenate([self._at, np.zeros_like(self._at)])
+            self._closed = np.concatenate([self._closed, np.zeros_like(self._closed)])
+
+    @staticmethod
+    def _rounded(attendance: float | np.ndarray) -> np.ndarray:
+        # Rounded so that engines summing part-weeks in different orders take the same decision.
+        return np.array([round(float(a), 9) for a in np.atleast_1d(attendance)])
+
     def update(self, attendance: float | np.ndarray, cycle: int) -> np.ndarray:
         """Close centres attendance (in whole-week equivalents, by draw) no longer needs; returns how many closed."""
-        # Rounded so that engines summing part-weeks in different orders take the same decision.
-        att = np.array([round(float(a), 9) for a in np.atleast_1d(attendance)])
-        closed = kernels.close_centres(att, self.open, self._close_below, self._places_each)
+        closed = kernels.close_centres(self._rounded(attendance), self.open, self._close_below, self._places_each)
         if closed.any():
-            self._at = np.append(self._at, cycle)
-            self._closed = np.vstack([self._closed, closed])
+            self._room()
+            n = self._n[0]
+            self._at[n], self._closed[n] = cycle, closed
+            self._n[0] = n + 1
         return closed
 
     def costs(self, cycle: int) -> tuple[np.ndarray, np.ndarray]:
         """(fixed cost of open centres and of those under consultation to close, double-running cost of
         recently closed ones) this cycle, by draw."""
-        consulting, running = kernels.centres_closing(self._at, self._closed, cycle, self._consult, self._double)
+        n = self._n[0]
+        consulting, running = kernels.centres_closing(self._at[:n], self._closed[:n], cycle, self._consult,
+                                                      self._double)
         return (self.open + consulting) * self._fixed, running * self._fixed
+
+    def update_and_costs(self, attendance: np.ndarray, cycle: int) -> tuple[np.ndarray, np.ndarray]:
+        """`update`, then `costs` as (fixed, double running) columns by draw and the centres open, in one compiled
+        call (`kernels.centres_cycle`)."""
+        self._room()
+        return kernels.centres_cycle(self._rounded(attendance), self.open, self._close_below, self._places_each,
+                                     self._at, self._closed, self._n, cycle, self._consult, self._double, self._fixed)

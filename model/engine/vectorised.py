@@ -542,8 +542,7 @@ class VectorisedEngine:
         self.gone += n_left
         # day centres, from the cycle's attendance in whole-week equivalents (`DayshiftModel._attendance`)
         if self.centres is not None:
-            self.centres.update(attendance, m)
-            self._store.centres(m, self.centres.costs(m), self.centres.open)
+            self._store.centres(m, *self.centres.update_and_costs(attendance, m))
         self.cycle += 1
         if self.gone > _COMPACT_SHARE * p.n:
             left = p.state == self.GONE
