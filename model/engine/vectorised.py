@@ -419,8 +419,10 @@ class VectorisedEngine:
         if initial:  # months in the state and exposed to a decision at cycle 0 (`kernels.Rows`)
             new["months_base"] = new["exposure_base"] = cat["months_in_state"]
             if pol is not None:
-                u = self.create_u[self._numbers_of(d), cat["ids"], streams.CREATE_ENTRY]
-                new["hours"] = np.where(cat["state"] == pol.work, self._hours(d, u), 0.0)
+                working = np.flatnonzero(cat["state"] == pol.work)  # the hours of the others' jobs: 0
+                u = self.create_u[self._numbers_of(d[working]), cat["ids"][working], streams.CREATE_ENTRY]
+                new["hours"] = np.zeros(len(d))
+                new["hours"][working] = self._hours(d[working], u)
                 new["kept_from"] = np.where((cat["state"] == pol.support) | (cat["state"] == pol.waiting),
                                             pol.day, -1).astype(_I8)  # as the Mesa engine: a day service kept
         return new
