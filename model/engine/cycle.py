@@ -110,8 +110,18 @@ def _queue_add(q_uid, q_join, queued, uids, m):
     """Those `uids` join the end of the waiting list at cycle `m` (and are marked queued)."""
     for j in range(len(uids)):
         queued[uids[j]] = True
-    join = np.full(len(uids), m, dtype=np.int64)
-    return np.concatenate((q_uid, uids)), np.concatenate((q_join, join))
+    return _joined(q_uid, uids), _joined(q_join, np.full(len(uids), m, dtype=np.int64))
+
+
+@_jit
+def _joined(a, b):
+    """`a` then `b`, in a new array (a loop: numba's concatenate of a tuple compiles for each length of tuple)."""
+    out = np.empty(len(a) + len(b), dtype=np.int64)
+    for j in range(len(a)):
+        out[j] = a[j]
+    for j in range(len(b)):
+        out[len(a) + j] = b[j]
+    return out
 
 
 @_jit
@@ -164,6 +174,8 @@ def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job
     `not charged`, is compiled once (a constant True and False are two types to numba)."""
     S, c = L.gone, L.cycle_months
     wants_work, personal_budget, exit_k_, exit_cycle = extra
+    rel_cycle, rel_amount_of, ev_cycle, ev_d, ev_amount, n_ev = releases
+    base, released, moved, folded, lag_of, lags, carried, carries, share, place_cost, set_up_rate, most = budget
     # 1. exits
     exit_k, by_exit, from_state = _leave(L, leaving, u_exit, m, queued, n_ids, D, block_filled, r.d, r.ids, r.state,
                                          r.band, r.age_band, r.retire_at, r.band_at, t.death_p, r.cycles_in,
@@ -230,7 +242,7 @@ def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job
         if L.has_policy:
             q_uid, q_join = _queue_add(q_uid, q_join, queued, joined, m)
             if len(rel_d):
-                _release(*releases, rel_d, rel_id, rel_amount, m)
+                _release(rel_cycle, rel_amount_of, ev_cycle, ev_d, ev_amount, n_ev, rel_d, rel_id, rel_amount, m)
             jobs = _into_work(L, movers, m, year, n_ids, r.state, r.outcome_year, r.d, r.ids, r.job_starts,
                               work_tallies, jobs)
 
@@ -240,20 +252,24 @@ def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job
     waiting, mean_wait, set_up = np.zeros(D, dtype=np.int64), np.zeros(D), np.zeros(D)
     admissions, waited = np.zeros(D, dtype=np.int64), np.zeros(D)
     if L.has_policy:
-        n_ev = releases[5][0]
+        k = n_ev[0]
         admitted, flows_in, budgets, places, occupied, q_uid, q_join, waiting, mean_wait, set_up, admissions, \
             waited = _waiting_lists(
-                L, m, n_ids, c, pb_cut, queued, row_of, block_filled, charged, q_uid, q_join, q_sorted, releases[2][:n_ev],
-                releases[3][:n_ev], releases[4][:n_ev], *budget, r.d, r.ids, r.state, r.origin, r.band, r.hours,
-                r.job_starts, r.cycles_in, r.state_start, r.one_off, r.kept_from, r.model_k, r.spot, r.months_base,
+                L, m, n_ids, c, pb_cut, queued, row_of, block_filled, charged, q_uid, q_join, q_sorted, ev_cycle[:k],
+                ev_d[:k], ev_amount[:k], base, released, moved, folded, lag_of, lags, carried, carries, share,
+                place_cost, set_up_rate, most, r.d, r.ids, r.state, r.origin, r.band, r.hours, r.job_starts,
+                r.cycles_in, r.state_start, r.one_off, r.kept_from, r.model_k, r.spot, r.months_base,
                 r.exposure_base, r.personal_budget_u, t.move_cost, t.hours_cum, t.hours_values, t.state_cost,
                 t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours)
-        flows += flows_in
+        for d in range(D):
+            for a in range(S):
+                for b in range(S):
+                    flows[d, a, b] += flows_in[d, a, b]
 
     # 6. the rows that left, entered or moved refreshed together before the cycle's money (nothing between reads
     # what a refresh writes, and a row refreshed twice ends as if once); then the money
-    fresh = np.sort(np.concatenate((entrants, movers, admitted)))  # repeats kept
-    again = np.sort(np.concatenate((fresh, leaving))) if len(leaving) else fresh
+    fresh = np.sort(_joined(_joined(entrants, movers), admitted))  # repeats kept
+    again = np.sort(_joined(fresh, leaving)) if len(leaving) else fresh
     if len(again):
         _refresh(L, again, m, block_shift, nb, job_keys, by_cost_key, by_pathway_key, young, r.d, r.ids, r.state,
                  r.band, r.age_band, r.months_base, r.count_base, r.refer_ok, r.model_k, r.kept_from, r.hours, r.spot,
@@ -267,10 +283,12 @@ def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job
         if new_year:  # a new financial year: everyone in work is a job outcome in it
             kernels.new_outcomes(np.arange(n), r.state, r.outcome_year, r.d, L.work, year, work_tallies[:, 3])
         jobs = _jobs_reached(L, m, c, row_of, r.state, r.state_start, r.d, work_tallies, jobs)
-        tallies += work_tallies
-        work_tallies[:] = 0
+        for d in range(D):
+            for k in range(4):
+                tallies[d, k] += work_tallies[d, k]
+                work_tallies[d, k] = 0
     record_cycle(figures, m, L.has_policy, pb_place_cost, by_exit, from_state, n_inflow, inflow_to, flows, referrals,
-                 starts, job_exits, (budget[1], budget[2]), budgets, places, occupied, waiting, mean_wait, budget[6],
+                 starts, job_exits, (released, moved), budgets, places, occupied, waiting, mean_wait, carried,
                  set_up, admissions, waited, counts, by_service, sums, tallies)
     return n, sums[:, 6], q_uid, q_join, jobs
 

@@ -1071,17 +1071,20 @@ def centres_cycle(attendance, open_, close_below, places_each, at, closed, n_clo
     as row `n_closed[0]` of `at` and `closed`, which have room), then by draw the fixed cost of open centres and of
     those under consultation to close and the double-running cost of closed ones (`centres_closing`), as columns,
     and the centres open."""
+    D = len(open_)
     now = close_centres(attendance, open_, close_below, places_each)
-    if now.any():
+    if np.sum(now) > 0:  # closures are never negative
         k = n_closed[0]
         at[k] = cycle
-        closed[k] = now
+        for d in range(D):
+            closed[k, d] = now[d]
         n_closed[0] = k + 1
     n = n_closed[0]
     consulting, running = centres_closing(at[:n], closed[:n], cycle, consult, double)
-    costs = np.empty((len(open_), 2))
-    costs[:, 0] = (open_ + consulting) * fixed
-    costs[:, 1] = running * fixed
+    costs = np.empty((D, 2))
+    for d in range(D):
+        costs[d, 0] = (open_[d] + consulting[d]) * fixed[d]
+        costs[d, 1] = running[d] * fixed[d]
     return costs, open_.copy()
 
 
@@ -1231,11 +1234,18 @@ def _waiting_lists(L, m, n_ids, c, pb_cut, queued, row_of, block_filled, charged
         r, v = fold_releases(folded[0] + 1, m, released, moved, ev_cycle, ev_d, ev_amount, lag_of, lags)
         released[:], moved[:] = r, v
         folded[0] = m
-    budgets = base + moved + carried
+    # element by element here: numba compiles an array expression's loop for each, slowly
+    budgets = np.empty(D)
+    for d in range(D):
+        budgets[d] = base[d] + moved[d] + carried[d]
     places = places_bought(budgets, share, place_cost)
+    free = np.empty((D, K))
+    for d in range(D):
+        for k in range(K):
+            free[d, k] = places[d, k] - np.float64(block_filled[d, k])
     uid, join = _list_in_order(q_uid, q_join, n_sorted, queued, m, n_ids)
     in_uid, in_d, in_model, admissions, waited, rest_uid, rest_join, waiting, waits = serve_waiting_lists(
-        uid, join, places - block_filled.astype(np.float64), m, n_ids, c)
+        uid, join, free, m, n_ids, c)
     at = np.empty(len(in_uid), dtype=np.int64)
     for j in range(len(in_uid)):
         at[j] = row_of[in_uid[j]]
@@ -1248,13 +1258,19 @@ def _waiting_lists(L, m, n_ids, c, pb_cut, queued, row_of, block_filled, charged
         for j in range(len(at)):
             model_k[at[j]] = in_model[j]
             block_filled[in_d[j], in_model[j]] += 1
-    occupied = block_filled.astype(np.float64)
+    occupied = np.empty((D, K))
+    cost = np.empty(D * K)  # each place's cost, by draw and model
+    draw_of = np.empty(D * K, dtype=np.int64)
     mean_wait = np.zeros(D)
     for d in range(D):
         if waiting[d] > 0:
             mean_wait[d] = waits[d] / waiting[d]
+        for k in range(K):
+            occupied[d, k] = np.float64(block_filled[d, k])
+            cost[d * K + k] = occupied[d, k] * place_cost[d, k]
+            draw_of[d * K + k] = d
     # the budget closed once its places are filled (`BudgetLedger.settle`)
-    spend = fsum_by_draw(np.zeros(D), np.repeat(np.arange(D), K), (occupied * place_cost).ravel())
+    spend = fsum_by_draw(np.zeros(D), draw_of, cost)
     set_up = np.empty(D)
     for d in range(D):
         carried[d] = np.maximum(0.0, budgets[d] - spend[d]) if carries[d] else 0.0

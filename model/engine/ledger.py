@@ -465,35 +465,43 @@ def record_cycle(figures, m, has_policy, pb_place_cost, by_exit, from_state, n_i
      admissions_, wait_admitted, queue_length, queue_wait, counts_, by_service_, benefits, tax, earnings, hours,
      outcomes, employment_spend, pb_spend, policy, places_, supported, _start, _centres_open, _centre_costs,
      _due) = figures
-    S = counts_.shape[2]
-    exits[m] += by_exit
-    exits_from[m] += from_state
-    inflow[m] += n_inflow
-    inflow_to_[m] += inflow_to
-    moves[m] += flows
-    if has_policy:
-        referrals_[m] += referrals
-        job_exits_[m] += job_exits
-        job_starts_by[m] += starts
-        released, moved = split
-        for d in range(len(budget)):
+    # element by element: numba compiles an array expression's loop for each, slowly (this took 2.9 s to compile)
+    S, K = counts_.shape[2], places.shape[1]
+    for d in range(len(budget)):
+        for e in range(by_exit.shape[1]):
+            exits[m, d, e] += by_exit[d, e]
+        inflow[m, d] += n_inflow
+        for s in range(S):
+            exits_from[m, d, s] += from_state[d, s]
+            inflow_to_[m, d, s] += inflow_to[d, s]
+            counts_[m, d, s] += counts[d, s]
+            for s2 in range(S):
+                moves[m, d, s, s2] += flows[d, s, s2]
+        if has_policy:
+            referrals_[m, d] += referrals[d]
+            job_exits_[m, d] += job_exits[d]
+            for o in range(S + 1):
+                job_starts_by[m, d, o] += starts[d, o]
+            released, moved = split
             policy[m, d, 0], policy[m, d, 1], policy[m, d, 2] = released[d], moved[d], released[d] - moved[d]
             policy[m, d, 3], policy[m, d, 4], policy[m, d, 5] = budget[d], carried[d], set_up[d]
-        places_[m] = places
-        supported[m] = occupied
-        queue_length[m] = waiting
-        queue_wait[m] = mean_wait
-        admissions_[m] += admissions
-        wait_admitted[m] += waited
-    counts_[m] += counts[:, :S]
-    by_service_[m] += by_service[:, :-1]
-    benefits[m] += sums[:, 0]
-    tax[m] += sums[:, 1]
-    earnings[m] += sums[:, 2]
-    hours[m] += sums[:, 3]
-    outcomes[m] += sums[:, 4]
-    kept_jobs[m] += tallies[:, 1:3]
-    job_outcomes[m] += tallies[:, 3]
-    if has_policy:
-        pb_spend[m] += tallies[:, 0] * pb_place_cost
-        employment_spend[m] += sums[:, 5]
+            for k in range(K):
+                places_[m, d, k] = places[d, k]
+                supported[m, d, k] = np.int64(occupied[d, k])
+            queue_length[m, d] = waiting[d]
+            queue_wait[m, d] = mean_wait[d]
+            admissions_[m, d] += admissions[d]
+            wait_admitted[m, d] += waited[d]
+        for k in range(by_service_.shape[2]):
+            by_service_[m, d, k] += by_service[d, k]
+        benefits[m, d] += sums[d, 0]
+        tax[m, d] += sums[d, 1]
+        earnings[m, d] += sums[d, 2]
+        hours[m, d] += sums[d, 3]
+        outcomes[m, d] += sums[d, 4]
+        kept_jobs[m, d, 0] += tallies[d, 1]
+        kept_jobs[m, d, 1] += tallies[d, 2]
+        job_outcomes[m, d] += tallies[d, 3]
+        if has_policy:
+            pb_spend[m, d] += tallies[d, 0] * pb_place_cost[d]
+            employment_spend[m, d] += sums[d, 5]
