@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import small
-from model import build_spec, simulate, simulate_draws, validate_scenario
+from helpers import SCENARIOS, small
+from model import build_spec, load_scenario, simulate, simulate_draws, validate_scenario
 from model.cli import main
 from model.engine import kernels, memory, threads, vectorised
 from model.engine.policy import BudgetLedger
@@ -280,3 +280,17 @@ def test_what_time_changes_is_changed_in_the_cycle_it_changes_as_a_recount_every
     crossed = (p.age_band != spec.cohort.age_band(p.entry_age))[here]
     retired = sum(run.monthly_frame(d)["exits_retired"].sum() for d in range(2))
     assert crossed.sum() > 0 and retired > 0  # people did change band, and retire
+
+
+def test_runs_with_and_without_a_policy_share_one_compiled_cycle():
+    # the compiled cycle takes up to half a minute to compile; a run without a policy is given arrays of the types
+    # a policy's budget has, so that it reuses what a run with one compiled (and `make` warms up), not compile again
+    from model.engine import cycle
+
+    no_policy = small()
+    no_policy.pop("policy")
+    no_policy["public_purse"].pop("in_work", None)  # earnings count in the policy's work state
+    no_policy["costs"].setdefault("no_cost", {})["supported_employment"] = "no policy: nobody is supported"
+    simulate(build_spec(load_scenario(SCENARIOS / "essex_live.yaml")), n_cycles=2)
+    simulate(build_spec(validate_scenario(no_policy)), n_cycles=2)
+    assert len(cycle._after_decisions.signatures) == 1

@@ -13,9 +13,10 @@ gives the same monthly counts, flows and queue figures exactly, and the same mon
 depends only on a person's state, band, age band and time in state (their row of the chance tables,
 exit chances, cost per cycle) is cached per row and refreshed only for rows that change, and for every row
 when numbers that change over time enter a new period (`Spec.periods`): the draws' tables are then stacked
-again from each draw's spec for that period. What every row does every cycle, and what happens to the rows
-that leave or move, runs in compiled loops (`model.engine.kernels`), as does who gets a place off a waiting list;
-who enters, the rest of the waiting lists and the ledgers are numpy, every draw's held in arrays.
+again from each draw's spec for that period. A cycle is three compiled calls: time moving on in the counts, the
+decisions every row makes (`kernels.decide`, shared among threads), and the rest of the cycle (`cycle.after_decisions`:
+exits, entrants, moves, the budget and waiting lists, the cycle's money, recorded in the ledger's store); the few
+things Python does between them (day centres, compacting rows, a new period of numbers) take microseconds.
 
 What does not change from one cycle to the next is not worked out again every cycle: a row's age and times in its
 state follow from the cycle (`kernels._age`, `kernels._months`), and what depends on them is changed only in the
@@ -100,6 +101,10 @@ class _People:
                 self._full[name][self.n : end] = value
         # the other fields are 0 already: rows past `n` are kept zero (`compact`)
         self.n = end
+
+    def whole(self, fields: Sequence[str]) -> tuple:
+        """The whole arrays of these fields, rows not in use included (for the compiled loops)."""
+        return tuple(self._full[name] for name in fields)
 
     def rows(self, at: np.ndarray, fields: Sequence[str]) -> dict:
         """Copies of the `fields` of the rows at positions `at`."""
@@ -199,7 +204,7 @@ class VectorisedEngine:
         self._outcome_year: int | None = None
         self._jobs = cycle.no_jobs()
         # the rows' fields the compiled cycle writes beside `kernels.Rows`
-        self._extra = tuple(self.p._full[k] for k in ("wants_work", "personal_budget", "exit_k", "exit_cycle"))
+        self._extra = self.p.whole(("wants_work", "personal_budget", "exit_k", "exit_cycle"))
         # Every draw's waiting list in one pair of arrays: who (uid: d * n_ids + id) and the cycle they joined.
         self.q_uid = np.zeros(0, dtype=_INT)
         self.q_join = np.zeros(0, dtype=_INT)
