@@ -224,8 +224,8 @@ def _hours_column(L, d, st, hours, hours_values):
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _pathway_key(L, n_hours, n_models, st, band, h, model, spot, kept_from):
-    """Where a row's money beyond its `cost_key` is counted (`cycle._end_of_cycle`): -1 off the employment pathway; on it,
-    (role * S1) + kept_from + 1, where the role is, in order: in work, band * n_hours + the job's hours column; in
+    """Where a row's money beyond its `cost_key` is counted (`cycle._end_of_cycle`): -1 off the employment pathway; on
+    it, (role * S1) + kept_from + 1, where the role is, in order: in work, band * n_hours + the job's hours column; in
     support, B * n_hours + (2 * service model + 1 on a personal budget) * B + band; waiting, after those, + band;
     in work without hours, after those, + band."""
     if not L.has_policy:
@@ -564,20 +564,20 @@ def _decide_rows(inline, m, lo, hi, u, start, exit_col, move_col, hours_col, gon
 def _decide_made(m, lo, hi, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p, key_,
                  exposure_base, cycle_months, tis_lut, total, cum):
     """`_decide_rows` making each row's uniforms from its draw's `start`."""
-    return _decide_rows(True, m, lo, hi, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p,
-                        key_, exposure_base, cycle_months, tis_lut, total, cum)
+    return _decide_rows(True, m, lo, hi, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at,
+                        leave_p, key_, exposure_base, cycle_months, tis_lut, total, cum)
 
 
 @_jit
 def _decide_read(m, lo, hi, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p, key_,
                  exposure_base, cycle_months, tis_lut, total, cum):
     """`_decide_rows` reading each row's uniforms from `u`."""
-    return _decide_rows(False, m, lo, hi, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p,
-                        key_, exposure_base, cycle_months, tis_lut, total, cum)
+    return _decide_rows(False, m, lo, hi, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at,
+                        leave_p, key_, exposure_base, cycle_months, tis_lut, total, cum)
 
 
-def decide(L: Layout, t: Tables, r: Rows, n: int, m: int, u: np.ndarray, start: np.ndarray, columns: tuple[int, int, int],
-           counts_of: KeyCounts, rows: RowThreads, D: int) -> tuple:
+def decide(L: Layout, t: Tables, r: Rows, n: int, m: int, u: np.ndarray, start: np.ndarray,
+           columns: tuple[int, int, int], counts_of: KeyCounts, rows: RowThreads, D: int) -> tuple:
     """The cycle's exit and move decisions, on the states at its start: the rows leaving and their exit uniforms;
     the rows moving, their destinations and the uniforms that will pick a new job's hours. Every row may move: the
     cycle's entrants are added after this, and so first decide in the next cycle. The uniforms are made row by row
@@ -936,9 +936,9 @@ def _start_money(L, d_, band_, state, hours, cost_key, count_base, cost_extra, c
 
 
 def start_money(L: Layout, t: Tables, r: Rows, n: int) -> tuple:
-    """Each row's (of the first `n`) cost (with its place and the part of a former service kept, `cost_extra`; without one-off
-    costs), outcome weight, benefits and tax for a cycle in its state at the start, as a cycle charges them: the
-    start state counted at time 0."""
+    """Each row's (of the first `n`) cost (with its place and the part of a former service kept, `cost_extra`;
+    without one-off costs), outcome weight, benefits and tax for a cycle in its state at the start, as a cycle
+    charges them: the start state counted at time 0."""
     return _start_money(L, r.d[:n], r.band, r.state, r.hours, r.cost_key, r.count_base, r.cost_extra, t.cost_rate,
                         t.outcome_rate, t.benefit_rate, t.hours_values, t.work_benefit, t.work_tax, t.tis_lut)
 
@@ -1225,10 +1225,11 @@ def _waiting_lists(L, m, n_ids, c, pb_cut, queued, row_of, block_filled, charged
     it buys (`BudgetLedger.arrays`, brought up to the cycle in place from the releases `ev_...`), every draw's
     waiting list (`q_uid`, `q_join`: its first `n_sorted` entries in order) served first come, first served, ties in
     id order, those admitted moved into support in their service model's place (`_move`; `block_filled` counts them),
-    and the budget closed (`BudgetLedger.settle`); `charged` (True) charges their moves. Returns the rows admitted, the flows [draw, from, to] of their
-    moves; by draw, the budget, the places bought, the places filled (by model); the list left, in order (uids and
-    the cycles joined); by draw, how many are left and the mean cycles they have waited (0 with nobody), the set-up
-    cost of places filled for the first time, and the admissions and months waited in all."""
+    and the budget closed (`BudgetLedger.settle`); `charged` (True) charges their moves. Returns the rows admitted,
+    the flows [draw, from, to] of their moves; by draw, the budget, the places bought, the places filled (by model);
+    the list left, in order (uids and the cycles joined); by draw, how many are left and the mean cycles they have
+    waited (0 with nobody), the set-up cost of places filled for the first time, and the admissions and months waited
+    in all."""
     D, K = block_filled.shape
     if m > folded[0]:
         r, v = fold_releases(folded[0] + 1, m, released, moved, ev_cycle, ev_d, ev_amount, lag_of, lags)
@@ -1252,9 +1253,10 @@ def _waiting_lists(L, m, n_ids, c, pb_cut, queued, row_of, block_filled, charged
     flows = np.zeros((D, L.gone, L.gone), dtype=np.int64)
     if len(at):  # off the list, into support, each in their service model's place
         flows = _move(L, at, np.full(len(at), L.support, dtype=np.int64), np.zeros(len(at)), m, pb_cut, queued, n_ids,
-                      D, charged, block_filled, d_, ids, state, origin_, band, hours_, job_starts, cycles_in, state_start,
-                      one_off, kept_from, model_k, spot_, months_base, exposure_base, personal_budget_u, move_cost,
-                      hours_cum, hours_values, state_cost, kept_waiting, kept_search, kept_work, kept_work_hours)[0]
+                      D, charged, block_filled, d_, ids, state, origin_, band, hours_, job_starts, cycles_in,
+                      state_start, one_off, kept_from, model_k, spot_, months_base, exposure_base, personal_budget_u,
+                      move_cost, hours_cum, hours_values, state_cost, kept_waiting, kept_search, kept_work,
+                      kept_work_hours)[0]
         for j in range(len(at)):
             model_k[at[j]] = in_model[j]
             block_filled[in_d[j], in_model[j]] += 1

@@ -97,7 +97,8 @@ class BudgetLedger:
         if len(d):
             n, k = int(self._n_ev[0]), len(d)
             if n and cycle < self._ev_cycle[n - 1]:
-                raise ValueError(f"releases are recorded cycle by cycle: cycle {cycle} after cycle {self._ev_cycle[n - 1]}")
+                raise ValueError(f"releases are recorded cycle by cycle: cycle {cycle} after "
+                                 f"cycle {self._ev_cycle[n - 1]}")
             self._cycle[d, np.asarray(pids)[first]] = cycle
             self._amount[d, np.asarray(pids)[first]] = a
             self._ev_cycle[n : n + k], self._ev_d[n : n + k], self._ev_amount[n : n + k] = cycle, d, a

@@ -14,9 +14,9 @@ depends only on a person's state, band, age band and time in state (their row of
 exit chances, cost per cycle) is cached per row and refreshed only for rows that change, and for every row
 when numbers that change over time enter a new period (`Spec.periods`): the draws' tables are then stacked
 again from each draw's spec for that period. A cycle is three compiled calls: time moving on in the counts, the
-decisions every row makes (`kernels.decide`, shared among threads), and the rest of the cycle (`cycle.after_decisions`:
-exits, entrants, moves, the budget and waiting lists, the cycle's money, recorded in the ledger's store); the few
-things Python does between them (day centres, compacting rows, a new period of numbers) take microseconds.
+decisions every row makes (`kernels.decide`, shared among threads), and the rest of the cycle
+(`cycle.after_decisions`: exits, entrants, moves, the budget and waiting lists, the cycle's money, recorded in the
+ledger's store); what Python does between them (day centres, compacting rows, a new period of numbers) is small.
 
 What does not change from one cycle to the next is not worked out again every cycle: a row's age and times in its
 state follow from the cycle (`kernels._age`, `kernels._months`), and what depends on them is changed only in the
