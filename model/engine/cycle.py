@@ -17,7 +17,7 @@ import numpy as np
 
 from model.engine import kernels
 from model.engine.ledger import record_cycle
-from model.engine.kernels import _jit, _leave, _move, _refresh, _waiting_lists
+from model.engine.kernels import _inner, _jit, _leave, _move, _refresh, _waiting_lists
 
 # The fields of an entrant's row made ahead (`VectorisedEngine._entrants`), in this order, each (draw, id).
 ENTRANT_FIELDS = ("d", "ids", "band", "entry_age", "age_band", "state", "wants_work", "personal_budget",
@@ -41,7 +41,7 @@ def no_jobs() -> Jobs:
     return Jobs(np.zeros(64, dtype=np.int64), np.zeros(64, dtype=np.int64), 0, 0, 0)
 
 
-@_jit
+@_inner
 def _push_jobs(uid_buf, start_buf, head, at6, tail, uids, m):
     """Add the jobs `uids` started at cycle `m` to the end, making room first (the checked ones dropped, or the
     arrays doubled)."""
@@ -62,7 +62,7 @@ def _push_jobs(uid_buf, start_buf, head, at6, tail, uids, m):
     return uid_buf, start_buf, head, at6, tail + k
 
 
-@_jit
+@_inner
 def _into_work(L, at, m, year, n_ids, state, outcome_year, d_, ids, job_starts, tallies, jobs):
     """Of the rows at positions `at`, those who entered work this cycle: a job outcome this financial year if not one
     already (`tallies` column 3), and a job started in the run (not an entrant's) checked again at 6 and 12 months."""
@@ -86,7 +86,7 @@ def _into_work(L, at, m, year, n_ids, state, outcome_year, d_, ids, job_starts, 
     return _push_jobs(jobs[0], jobs[1], jobs[2], jobs[3], jobs[4], started[:ns], m)
 
 
-@_jit
+@_inner
 def _jobs_reached(L, m, c, row_of, state, state_start, d_, tallies, jobs):
     """The jobs reaching 6 months (`tallies` column 1) and 12 months (column 2) this cycle that are still held."""
     uid, start, head, at6, tail = jobs
@@ -105,7 +105,7 @@ def _jobs_reached(L, m, c, row_of, state, state_start, d_, tallies, jobs):
     return uid, start, head, at6, tail
 
 
-@_jit
+@_inner
 def _queue_add(q_uid, q_join, queued, uids, m):
     """Those `uids` join the end of the waiting list at cycle `m` (and are marked queued)."""
     for j in range(len(uids)):
@@ -113,7 +113,7 @@ def _queue_add(q_uid, q_join, queued, uids, m):
     return _joined(q_uid, uids), _joined(q_join, np.full(len(uids), m, dtype=np.int64))
 
 
-@_jit
+@_inner
 def _joined(a, b):
     """`a` then `b`, in a new array (a loop: numba's concatenate of a tuple compiles for each length of tuple)."""
     out = np.empty(len(a) + len(b), dtype=np.int64)
@@ -124,7 +124,7 @@ def _joined(a, b):
     return out
 
 
-@_jit
+@_inner
 def _release(rel_cycle, rel_amount, ev_cycle, ev_d, ev_amount, n_ev, rel_d, rel_id, amounts, m):
     """`BudgetLedger.release_many` at cycle `m`: each person's package recorded once, and every release in order."""
     for j in range(len(rel_d)):
@@ -137,7 +137,7 @@ def _release(rel_cycle, rel_amount, ev_cycle, ev_d, ev_amount, n_ev, rel_d, rel_
             n_ev[0] = k + 1
 
 
-@_jit
+@_inner
 def _end_of_cycle(L, t, r, m, D, n_services, fresh, nb, block_shift, by_cost_key, by_pathway_key):
     """Step 6 of cycle `m`: the cycle's sums by draw (people by state, costs by service, and the sums and tallies
     of `kernels._money_of_counts`), with the one-off costs of the rows at positions `fresh` (ascending, repeats

@@ -34,6 +34,9 @@ from model.engine import pcg64
 from model.engine.threads import BLOCK_SHIFT, RowThreads, blocks_per_draw
 
 _jit = numba.njit(cache=True, nogil=True)
+# For loops only ever called from other compiled code: no wrapper to call them from Python is made (for a loop of
+# forty arrays, code to check and unpack each from Python, compiled for nothing).
+_inner = numba.njit(cache=True, nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 _u32 = np.uint32
 NEVER = np.iinfo(np.int32).max // 2  # a time in months never reached (stored in int32 fields)
 
@@ -605,7 +608,7 @@ def decide(L: Layout, t: Tables, r: Rows, n: int, m: int, u: np.ndarray, start: 
     return tuple(np.concatenate([p[k] for p in parts]) for k in range(5))
 
 
-@_jit
+@_inner
 def _move(L, movers, dst, u_hours, m, pb_cut, queued, n_ids, D, charge, block_filled, d_, ids, state, origin_, band,
           hours_, job_starts, cycles_in, state_start, one_off, kept_from, model_k, spot_, months_base, exposure_base,
           personal_budget_u, move_cost, hours_cum, hours_values, state_cost, kept_waiting, kept_search, kept_work,
@@ -694,7 +697,7 @@ def _move(L, movers, dst, u_hours, m, pb_cut, queued, n_ids, D, charge, block_fi
     return flows, referrals, starts, job_exits, joined[:nj], rel_d[:nr], rel_id[:nr], rel_amount[:nr]
 
 
-@_jit
+@_inner
 def _leave(L, leaving, u_exit, m, queued, n_ids, D, block_filled, d_, ids, state, band, age_band, retire_at,
            band_at, death_p, cycles_in, state_start, spot, model_k):
     """Step 1's exits: the rows at positions `leaving` leave the model (retirement at pension age, else death
@@ -793,7 +796,7 @@ def sum_by_draw(d, values, D):
     return out
 
 
-@_jit
+@_inner
 def _one_offs(L, m, block_shift, nb, at, one_offs, d_, ids, state, one_off, service, cost_, cost_disc, df_costs):
     """The one-off costs of the rows at positions `at` (ascending; a position repeated counts once), by block
     (draw * nb + id >> block_shift) and the service of the state they are in at the end of the cycle; with person
@@ -812,7 +815,7 @@ def _one_offs(L, m, block_shift, nb, at, one_offs, d_, ids, state, one_off, serv
             one_off[i] = 0.0
 
 
-@_jit
+@_inner
 def _money_of_counts(L, nb, n_jobs, key_counts, pathway_counts, counts, by_service, sums, tallies, cost_rate,
                      outcome_rate, benefit_rate, state_cost, service, hours_values, work_benefit, work_tax,
                      work_earnings, place_cost, kept_waiting, kept_search, kept_work, kept_work_hours):
@@ -883,7 +886,7 @@ def _money_of_counts(L, nb, n_jobs, key_counts, pathway_counts, counts, by_servi
                     sums[d, 6] += n * share
 
 
-@_jit
+@_inner
 def _add_blocks(by_draw, by_block, nb):
     """Add each draw's blocks' sums (`_one_offs`) to its own, block by block in order."""
     for d in range(by_draw.shape[0]):
@@ -1099,7 +1102,7 @@ def new_outcomes(at, state, outcome_year, d_, work, year, tallies):
             tallies[d_[i]] += 1
 
 
-@_jit
+@_inner
 def serve_waiting_lists(uid, join, free, m, n_ids, c):
     """Every draw's waiting list served at once (`VectorisedEngine._waiting_lists`): the entries (uids d * n_ids + id,
     and the cycles they joined), in order by draw, then first come, first served, ties in id order, take the places
@@ -1214,7 +1217,7 @@ def _list_in_order(q_uid, q_join, n_sorted, queued, m, n_ids):
     return uid, join
 
 
-@_jit
+@_inner
 def _waiting_lists(L, m, n_ids, c, pb_cut, queued, row_of, block_filled, charged, q_uid, q_join, n_sorted,
                    ev_cycle, ev_d, ev_amount, base, released, moved, folded, lag_of, lags, carried, carries, share,
                    place_cost, set_up_rate, most_places,
