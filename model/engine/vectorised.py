@@ -625,30 +625,38 @@ class VectorisedEngine:
             raise ValueError("this run kept no person rows (it was made with person_totals=False)")
         spec, p = self.spec, self.p
         kernels.settle(self.layout, self.t, self._rows(), self.p.n, self.cycle)  # every cycle run in the totals
-        here = np.flatnonzero((p.state < self.GONE) & (p.d == draw))
-        cycles_in = p.cycles_in[here].copy()
-        cycles_in[np.arange(len(here)), p.state[here]] += self.cycle - np.maximum(p.state_start[here], 0)
+        # the draw's rows still in the arrays, in id order: those who left since rows were last compacted, and those here
+        mine = np.arange(p.n) if self.D == 1 else np.flatnonzero(p.d == draw)
+        state = p.state[mine]
+        gone = state == self.GONE
+        cycles_in = p.cycles_in[mine]
+        here = np.flatnonzero(~gone)
+        cycles_in[here, state[here]] += self.cycle - np.maximum(p.state_start[mine[here]], 0)  # the spell going on
+        now = dict(p.rows(mine, _PERSON_FIELDS), cycles_in=cycles_in,
+                   exit_state=np.where(gone, self.GONE + p.exit_k[mine].astype(_INT), state),
+                   exit_cycle=np.where(gone, p.exit_cycle[mine], -1).astype(_INT))
         parts = list(self.finished) if self.D == 1 or not self.finished else [self._finished_of(draw)]
-        parts.append(self._left_rows(np.flatnonzero((p.state == self.GONE) & (p.d == draw))))  # left since compacting
-        parts.append(dict(p.rows(here, _PERSON_FIELDS), cycles_in=cycles_in, exit_state=p.state[here],
-                          exit_cycle=np.full(len(here), -1)))
-        cat = {k: np.concatenate([part[k] for part in parts]) for k in parts[-1]}  # the fields a person row reads
-        order = np.argsort(cat["ids"], kind="stable")
+        if parts:  # rows copied out when compacting come first: all in id order again
+            cat = {k: np.concatenate([part[k] for part in parts] + [now[k]]) for k in now}
+            order = np.argsort(cat["ids"], kind="stable")
+            cat = {k: v[order] for k, v in cat.items()}
+        else:
+            cat = now
         rows = dict(
-            id=cat["ids"][order],
-            band=_labels(spec.cohort.bands, cat["band"][order]),
-            wants_work=cat["wants_work"][order],
-            personal_budget=cat["personal_budget"][order],
-            entered_cycle=cat["entered"][order],
-            exit_cycle=cat["exit_cycle"][order],
-            final_state=_labels(spec.states, cat["exit_state"][order]),
-            cost=cat["cost"][order],
-            cost_disc=cat["cost_disc"][order],
-            outcomes=cat["outcomes"][order],
-            outcomes_disc=cat["outcomes_disc"][order],
-            job_starts=cat["job_starts"][order],
+            id=cat["ids"],
+            band=_labels(spec.cohort.bands, cat["band"]),
+            wants_work=cat["wants_work"],
+            personal_budget=cat["personal_budget"],
+            entered_cycle=cat["entered"],
+            exit_cycle=cat["exit_cycle"],
+            final_state=_labels(spec.states, cat["exit_state"]),
+            cost=cat["cost"],
+            cost_disc=cat["cost_disc"],
+            outcomes=cat["outcomes"],
+            outcomes_disc=cat["outcomes_disc"],
+            job_starts=cat["job_starts"],
         )
-        months = cat["cycles_in"][order] * spec.calendar.cycle_months  # one gather of every state's, not one a state
+        months = cat["cycles_in"] * spec.calendar.cycle_months
         for i, s in enumerate(spec.states[: spec.n_live]):
             rows[f"months_{s}"] = months[:, i]
         return rows
