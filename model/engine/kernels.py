@@ -33,10 +33,12 @@ import numpy as np
 from model.engine import pcg64
 from model.engine.threads import BLOCK_SHIFT, RowThreads, blocks_per_draw
 
-_jit = numba.njit(cache=True, nogil=True)
+# numpy's error model: a division by zero gives inf or nan, as numpy's would, with no check for it compiled into
+# every division (every divisor here is a count of cycles, ids, bands or steps, or checked first)
+_jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 # For loops only ever called from other compiled code: no wrapper to call them from Python is made (for a loop of
 # forty arrays, code to check and unpack each from Python, compiled for nothing).
-_inner = numba.njit(cache=True, nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+_inner = numba.njit(cache=True, nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, error_model="numpy")
 _u32 = np.uint32
 NEVER = np.iinfo(np.int32).max // 2  # a time in months never reached (stored in int32 fields)
 
