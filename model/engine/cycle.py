@@ -1,8 +1,8 @@
 """The rest of a cycle after its decisions, compiled as one call: the exits (step 1), the entrants (2), the moves (3),
-the budget and the waiting lists (4-5), and the cycle's people and money (6), for every draw at once, as the
-vectorised engine's steps did them one compiled loop at a time (`model.engine.kernels`). A cycle's few dozen steps
-between loops each cost microseconds in Python; here they cost nothing, and a cycle is three calls: time moving on,
-the decisions (shared among threads) and this.
+the budget and the waiting lists (4-5), and the cycle's people and money (6), for every draw at once, calling the
+engine's compiled loops (`model.engine.kernels`) one after another and recording the cycle in the ledger's store.
+Steps taken in Python between the loops cost microseconds each, a few dozen a cycle; here they cost nothing, and a
+cycle is three calls: time moving on, the decisions (shared among threads) and this.
 
 What the loops keep from one cycle to the next is in arrays the engine holds and passes in: the rows, the counts by
 key, the waiting list, the budget's totals and releases, and the jobs to check again at 6 and 12 months. An array
@@ -16,8 +16,8 @@ from typing import NamedTuple
 import numpy as np
 
 from model.engine import kernels
-from model.engine.ledger import record_cycle
 from model.engine.kernels import _inner, _jit, _leave, _move, _refresh, _waiting_lists
+from model.engine.ledger import record_cycle
 
 # The fields of an entrant's row made ahead (`VectorisedEngine._entrants`), in this order, each (draw, id).
 ENTRANT_FIELDS = ("d", "ids", "band", "entry_age", "age_band", "state", "wants_work", "personal_budget",
