@@ -294,3 +294,19 @@ def test_runs_with_and_without_a_policy_share_one_compiled_cycle():
     simulate(build_spec(load_scenario(SCENARIOS / "essex_live.yaml")), n_cycles=2)
     simulate(build_spec(validate_scenario(no_policy)), n_cycles=2)
     assert len(cycle._after_decisions.signatures) == 1
+
+
+def test_compiled_code_is_cached_under_every_engine_file_that_holds_compiled_code():
+    # numba checks a cached function against its own file only: the compiled cycle (cycle.py) would go on running
+    # the old code of the loops it calls (kernels.py) after they changed. Every engine file with compiled code is in
+    # the stamp, every compiled function goes through `compiled.jit`, and the cycle's cache reads that stamp.
+    from pathlib import Path
+
+    from model.engine import compiled, cycle
+
+    engine = Path(compiled.__file__).parent
+    texts = {p.name: p.read_text() for p in engine.glob("*.py") if p.name != "compiled.py"}
+    holding = {name for name, text in texts.items() if any(k in text for k in ("compiled.jit", "@_jit", "@_inner"))}
+    assert holding and holding <= set(compiled.SOURCES)
+    assert not [name for name, text in texts.items() if "numba.njit" in text or "cache=True" in text]
+    assert cycle._after_decisions._cache._impl.locator.get_source_stamp() == compiled.stamp()

@@ -12,8 +12,9 @@ Each loop visits rows (or keys) in order and adds in that order, so a sum over a
 other draws run beside it, and the same from one machine to the next. `decide` shares the rows among threads by
 whole blocks of ids (`model.engine.threads`), and what is kept by block (the counts of rows by key, one-off costs)
 is added block by block in order: the same with any number of threads. The functions hold no state and do no I/O;
-compiled code is cached on disk beside this file (or in numba's user cache when that is read-only), so only the
-first run after an install pays for compiling.
+compiled code is cached on disk beside this file (or in numba's user cache when that is read-only), fresh while no
+engine file with compiled code has changed (`model.engine.compiled`), so only the first run after an install pays
+for compiling.
 
 Each loop is a compiled function (`_refresh`, `_decide_rows`, ...) taking the arrays it reads and writes one by
 one, called by a plain function of the same name without the underscore that takes them out of the run's
@@ -30,15 +31,16 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from model.engine import pcg64
+from model.engine import compiled, pcg64
 from model.engine.threads import BLOCK_SHIFT, RowThreads, blocks_per_draw
 
 # numpy's error model: a division by zero gives inf or nan, as numpy's would, with no check for it compiled into
 # every division (every divisor here is a count of cycles, ids, bands or steps, or checked first)
-_jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+_jit = compiled.jit(nogil=True, error_model="numpy")
 # For loops only ever called from other compiled code: no wrapper to call them from Python is made (for a loop of
 # forty arrays, code to check and unpack each from Python, compiled for nothing).
-_inner = numba.njit(cache=True, nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, error_model="numpy")
+_inner = compiled.jit(nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, error_model="numpy")
+_inline = compiled.jit(nogil=True, inline="always")  # small helpers, compiled into the loops that call them
 _u32 = np.uint32
 NEVER = np.iinfo(np.int32).max // 2  # a time in months never reached (stored in int32 fields)
 
@@ -137,20 +139,20 @@ class Rows(NamedTuple):
     since: np.ndarray  # the cycle from which a row's cost and outcome are not yet in its totals
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@_inline
 def _age(entry_age, entered, m, cycle_months):
     """Age in years at the start of cycle `m` of someone who entered the model in cycle `entered`: their age on
     entering and the whole months lived since, as `Person.age` works it out."""
     return entry_age + ((m - entered) * cycle_months) / 12.0
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@_inline
 def _months(base, m, cycle_months):
     """Months counted from `base` (`Rows.months_base`, `Rows.exposure_base`) at the start of cycle `m`."""
     return max(0, base + m * cycle_months)
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@_inline
 def _age_reaches(entry_age, entered, age, m, cycle_months):
     """The first cycle from `m` at whose start `_age` reaches `age`; NEVER if it never does."""
     if not age < np.inf:
@@ -186,7 +188,7 @@ def _seg(tis_lut, months):
     return tis_lut[min(months, len(tis_lut) - 1)]
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@_inline
 def _step_ends(base, k, step, next_edge, cycle_months):
     """The first cycle after `k` at whose start the step of time in its state of a row with `months_base` `base`
     moves on from `step` (its step at cycle `k`); NEVER if it never does."""
@@ -196,7 +198,7 @@ def _step_ends(base, k, step, next_edge, cycle_months):
     return max(k + 1, -((base - edge) // cycle_months))  # the first k' with base + k' * cycle_months >= edge
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@_inline
 def _kept_share(L, d, st, band, hours, kept_waiting, kept_search, kept_work, kept_work_hours):
     """`Spec.kept_share`: the part of a former service kept in a state of the employment pathway."""
     if st == L.waiting:
@@ -208,14 +210,14 @@ def _kept_share(L, d, st, band, hours, kept_waiting, kept_search, kept_work, kep
     return 0.0
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@_inline
 def _death_p(death_p, d, age_band, band):
     """A row's chance of dying this cycle, worked out where it is read (a row's `leave_p`, and `_leave` for the few
     who leave) rather than kept in a field every refresh writes: one cached field fewer to keep in step."""
     return death_p[d, min(age_band, death_p.shape[1] - 1), band]
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@_inline
 def _hours_column(L, d, st, hours, hours_values):
     """In work, the column of the job's weekly hours in the draw's hours (benefits and tax follow it,
     `Spec.benefit_tax_earnings`); -1 otherwise."""
@@ -227,7 +229,7 @@ def _hours_column(L, d, st, hours, hours_values):
     return 0
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@_inline
 def _pathway_key(L, n_hours, n_models, st, band, h, model, spot, kept_from):
     """Where a row's money beyond its `cost_key` is counted (`cycle._end_of_cycle`): -1 off the employment pathway; on
     it, (role * S1) + kept_from + 1, where the role is, in order: in work, band * n_hours + the job's hours column; in
@@ -289,7 +291,7 @@ def key_counts(L: Layout, t: Tables, D: int, n_ids: int) -> KeyCounts:
                      np.zeros((D * nb, len(t.tis_lut) - 1, 2 * L.S1 * L.B), dtype=_COUNT))
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@_inline
 def _counted_at(L, n_keys, n_job_keys, d, cost_key, pathway_key, base, m, tis_lut):
     """Where a row with `months_base` `base` is counted at cycle `m` within its block: its column of
     `KeyCounts.by_cost_key` at its step of time in the state then, and in its first R months its slot and column of
@@ -311,7 +313,7 @@ def _counted_at(L, n_keys, n_job_keys, d, cost_key, pathway_key, base, m, tis_lu
     return where, -1, -1
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@_inline
 def _stretch(each, upto, since, tail, d):
     """A cost or outcome of `each` a cycle from cycle `since` to `upto` (not included): undiscounted, and discounted
     by the cycles' factors, from their sums to the horizon `tail` (`tail_sums`). The agent engine adds a cycle at a
@@ -326,7 +328,7 @@ def _stretch(each, upto, since, tail, d):
     return each * (upto - since), each * (tail[d, since] - tail[d, upto])
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@_inline
 def _piece(key, extra, base, k0, m, d, c, tis_lut, next_edge, cost_rate, outcome_rate, tail_costs, tail_outcomes):
     """The cycles from `k0` of a row's money since it last changed that share one step of time in its state (to
     the step's end, or to `m`): their cost and outcome, undiscounted and discounted (`_stretch`), and the cycle the
@@ -489,7 +491,7 @@ def steps_move_on(L: Layout, t: Tables, counts: KeyCounts, m: int) -> None:
 _JUMP = 64
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@_inline
 def _decide_rows(inline, m, lo, hi, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p,
                  key_, exposure_base, cycle_months, tis_lut, total, cum):
     """`decide`'s decisions on the rows lo to hi (compiled; their positions returned). A row's row
@@ -739,8 +741,8 @@ _AT = numba.int64[::1]
 
 # Compiled for these types only, when this module is first imported after an install (`make` does it): a field
 # of any other type is viewed as the whole number of its size, so its bits are moved as they are.
-@numba.njit([(numba.int8[::1], _AT), (numba.int32[::1], _AT), (numba.int64[::1], _AT), (numba.int64[:, ::1], _AT)],
-            cache=True, nogil=True)
+@compiled.jit([(numba.int8[::1], _AT), (numba.int32[::1], _AT), (numba.int64[::1], _AT), (numba.int64[:, ::1], _AT)],
+              nogil=True)
 def _keep_rows(arr, at):
     if arr.ndim == 1:
         for j in range(len(at)):

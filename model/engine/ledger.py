@@ -7,10 +7,10 @@ import functools
 import math
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 from model.compile.spec import Spec
+from model.engine import compiled
 from model.scenario.schema import EXIT_STATES
 
 
@@ -447,7 +447,7 @@ def _row_sums(a: np.ndarray) -> np.ndarray:
     return out
 
 
-@numba.njit(cache=True, nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@compiled.jit(nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def record_cycle(figures, m, has_policy, pb_place_cost, by_exit, from_state, n_inflow, inflow_to, flows, referrals,
                  starts, job_exits, split, budget, places, occupied, waiting, mean_wait, carried, set_up, admissions,
                  waited, counts, by_service, sums, tallies):

@@ -13,14 +13,15 @@ numpy's `random()`.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-_jit = numba.njit(cache=True, nogil=True)
-_inline = numba.njit(cache=True, nogil=True, inline="always")
+from model.engine import compiled
+
+_jit = compiled.jit(nogil=True)
+_inline = compiled.jit(nogil=True, inline="always")
 
 # PCG's default 128-bit multiplier, as numpy's pcg64.h: 2549297995355413924 * 2**64 + 4865540595714422341
 _MUL_HI, _MUL_LO = np.uint64(2549297995355413924), np.uint64(4865540595714422341)

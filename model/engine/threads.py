@@ -16,8 +16,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import numba
 import numpy as np
+
+from model.engine import compiled
 
 BLOCK_SHIFT = 12  # a block holds 2**12 ids: few enough to share a cycle's rows evenly, enough to cost nothing to cut
 # Rows below which another thread is not asked to help: waking it took 20 to 100 microseconds here, about what
@@ -25,7 +26,7 @@ BLOCK_SHIFT = 12  # a block holds 2**12 ids: few enough to share a cycle's rows 
 _MIN_ROWS = 20_000
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled.jit(nogil=True)
 def _next_cut(d, ids, r, shift):
     """The first row at or after row r that starts a block."""
     n = len(d)
