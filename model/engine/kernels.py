@@ -1166,10 +1166,45 @@ def fold_releases(first, last, released, moved, ev_cycle, ev_d, ev_amount, lag_o
 
 
 @_jit
+def fold_up_to(m, released, moved, folded, ev_cycle, ev_d, ev_amount, lag_of, lags):
+    """`BudgetLedger`'s totals released and moved brought up to cycle `m` in place (`fold_releases`), from the cycle
+    after `folded[0]`, the last already in them; nothing if they are up to date."""
+    if m > folded[0]:
+        rel, mov = fold_releases(folded[0] + 1, m, released, moved, ev_cycle, ev_d, ev_amount, lag_of, lags)
+        released[:], moved[:] = rel, mov
+        folded[0] = m
+
+
+@_jit
+def settle_budgets(budgets, occupied, place_cost, carries, set_up_rate, carried, most_places):
+    """`BudgetLedger.settle` for every draw: each draw's budget closed once its block places are filled (`occupied`,
+    by draw and service model): the balance it carries (`carried`, in place: what the places leave unspent where the
+    draw carries it, else 0), and the most places filled so far (`most_places`, in place). Returns the set-up cost of
+    places filled for the first time. The places' cost is an exactly rounded sum (`fsum_by_draw`)."""
+    D, K = occupied.shape
+    cost = np.empty(D * K)  # each place's cost, by draw and model
+    draw_of = np.empty(D * K, dtype=np.int64)
+    for d in range(D):
+        for k in range(K):
+            cost[d * K + k] = np.float64(occupied[d, k]) * place_cost[d, k]
+            draw_of[d * K + k] = d
+    spend = fsum_by_draw(np.zeros(D), draw_of, cost)
+    set_up = np.empty(D)
+    for d in range(D):
+        carried[d] = np.maximum(0.0, budgets[d] - spend[d]) if carries[d] else 0.0
+        filled = 0.0
+        for k in range(K):
+            filled = filled + np.float64(occupied[d, k])
+        set_up[d] = np.maximum(0.0, filled - most_places[d]) * set_up_rate[d]
+        most_places[d] = np.maximum(most_places[d], filled)
+    return set_up
+
+
+@_jit
 def places_bought(budgets, share, cost):
-    """`policy_params.places_bought` compiled: whole places each service model's share of each draw's budget buys
-    (`budgets` (D,), `share` and `cost` (D, K)); no limit (inf) where a place costs nothing or the number
-    overflows."""
+    """`policy_params.places_bought` compiled, for both engines (`BudgetLedger.places`, `_waiting_lists`): whole
+    places each service model's share of each draw's budget buys (`budgets` (D,), `share` and `cost` (D, K)); no
+    limit (inf) where a place costs nothing or the number overflows."""
     D, K = share.shape
     out = np.empty((D, K))
     for d in range(D):
@@ -1238,10 +1273,7 @@ def _waiting_lists(L, m, n_ids, c, pb_cut, queued, row_of, block_filled, charged
     waited (0 with nobody), the set-up cost of places filled for the first time, and the admissions and months waited
     in all."""
     D, K = block_filled.shape
-    if m > folded[0]:
-        r, v = fold_releases(folded[0] + 1, m, released, moved, ev_cycle, ev_d, ev_amount, lag_of, lags)
-        released[:], moved[:] = r, v
-        folded[0] = m
+    fold_up_to(m, released, moved, folded, ev_cycle, ev_d, ev_amount, lag_of, lags)
     # element by element here: numba compiles an array expression's loop for each, slowly
     budgets = np.empty(D)
     for d in range(D):
@@ -1268,25 +1300,12 @@ def _waiting_lists(L, m, n_ids, c, pb_cut, queued, row_of, block_filled, charged
             model_k[at[j]] = in_model[j]
             block_filled[in_d[j], in_model[j]] += 1
     occupied = np.empty((D, K))
-    cost = np.empty(D * K)  # each place's cost, by draw and model
-    draw_of = np.empty(D * K, dtype=np.int64)
     mean_wait = np.zeros(D)
     for d in range(D):
         if waiting[d] > 0:
             mean_wait[d] = waits[d] / waiting[d]
         for k in range(K):
             occupied[d, k] = np.float64(block_filled[d, k])
-            cost[d * K + k] = occupied[d, k] * place_cost[d, k]
-            draw_of[d * K + k] = d
-    # the budget closed once its places are filled (`BudgetLedger.settle`)
-    spend = fsum_by_draw(np.zeros(D), draw_of, cost)
-    set_up = np.empty(D)
-    for d in range(D):
-        carried[d] = np.maximum(0.0, budgets[d] - spend[d]) if carries[d] else 0.0
-        filled = 0.0
-        for k in range(K):
-            filled = filled + occupied[d, k]
-        set_up[d] = np.maximum(0.0, filled - most_places[d]) * set_up_rate[d]
-        most_places[d] = np.maximum(most_places[d], filled)
+    set_up = settle_budgets(budgets, occupied, place_cost, carries, set_up_rate, carried, most_places)
     return (at, flows, budgets, places, occupied, rest_uid, rest_join, waiting, mean_wait, set_up, admissions,
             waited)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from model.compile.policy_params import PolicyParams, places_bought
+from model.compile.policy_params import PolicyParams
 from model.compile.spec import CentreParams
 from model.engine import kernels
 
@@ -111,12 +111,9 @@ class BudgetLedger:
 
     def split(self, cycle: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(released, moved, saving) per cycle by draw, as of `cycle` (cycles are asked for in order)."""
-        if cycle > self._folded[0]:
-            n = int(self._n_ev[0])
-            self._released[:], self._moved[:] = kernels.fold_releases(
-                int(self._folded[0]) + 1, cycle, self._released, self._moved, self._ev_cycle[:n], self._ev_d[:n],
-                self._ev_amount[:n], self._lag, self._lags)
-            self._folded[0] = cycle
+        n = int(self._n_ev[0])
+        kernels.fold_up_to(cycle, self._released, self._moved, self._folded, self._ev_cycle[:n], self._ev_d[:n],
+                           self._ev_amount[:n], self._lag, self._lags)
         return self._released, self._moved, self._released - self._moved
 
     def budget(self, cycle: int) -> np.ndarray:
@@ -126,26 +123,16 @@ class BudgetLedger:
 
     def places(self, budgets: np.ndarray) -> np.ndarray:
         """Places each service model's share of each draw's budget buys (`PolicyParams.places`): shape (D, K)."""
-        return places_bought(budgets, self._share, self._place_cost)
+        return kernels.places_bought(np.asarray(budgets, dtype=float), self._share, self._place_cost)
 
     def settle(self, budgets: np.ndarray, occupied: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Close each draw's budget once its block places are filled (`occupied` by draw and service model): under
         unspent: carried_forward, what the places leave unspent is added to the next cycle's. Returns the
         balances carried and the set-up cost of places filled for the first time (a place the budget could buy
         but nobody fills is never staffed)."""
-        D, K = occupied.shape
-        cost = occupied.astype(float) * self._place_cost
-        spend = kernels.fsum_by_draw(np.zeros(D), np.repeat(np.arange(D), K), cost.ravel())
-        self._carried[:] = np.where(self._carries, np.maximum(0.0, budgets - spend), 0.0)
-        filled = occupied.astype(float).sum(axis=1)
-        new = np.maximum(0.0, filled - self._most_places)
-        self._most_places[:] = np.maximum(self._most_places, filled)
-        return self._carried, new * self._set_up
-
-    @property
-    def carried(self) -> np.ndarray:
-        """Each draw's budget carried into the next cycle."""
-        return self._carried
+        set_up = kernels.settle_budgets(budgets, np.asarray(occupied, dtype=float), self._place_cost, self._carries,
+                                        self._set_up, self._carried, self._most_places)
+        return self._carried, set_up
 
     def arrays(self) -> tuple:
         """What a cycle's budget reads and changes, for the compiled cycle (`model.engine.cycle`): the base budgets,
