@@ -104,7 +104,8 @@ def test_a_centre_under_consultation_costs_its_fixed_costs_before_double_running
 
     closures = CentreClosures(CentreParams(count=3, places_each=10, fixed_per_cycle=100.0, close_below=0.8,
                                            double_running_cycles=2, consultation_cycles=3))
-    assert closures.update(attendance=15, cycle=5).tolist() == [1]  # 15 < 0.8 x 30 and fits in two centres
-    costs = [(float(fixed[0]), float(double[0])) for fixed, double in map(closures.costs, range(4, 12))]
+    closures.update_and_costs(attendance=15, cycle=5)
+    assert closures.open.tolist() == [2]  # one of three closed: 15 < 0.8 x 30 and fits in two centres
+    costs = [(float(c[0, 0]), float(c[0, 1])) for c in map(closures.costs, range(4, 12))]
     # cycle 4: three open; 5-7: two open and one under consultation; 8-9: double running; from 10: released.
     assert costs == [(300, 0), (300, 0), (300, 0), (300, 0), (200, 100), (200, 100), (200, 0), (200, 0)]

@@ -223,7 +223,7 @@ class DayshiftModel(mesa.Model):
             costs.append(cost)
             outcomes.append(weight)
             purse.append(benefit - tax)
-        centres = float(self.centres.costs(0)[0][0]) if self.centres is not None else 0.0  # every centre open
+        centres = float(self.centres.costs(0)[0, 0]) if self.centres is not None else 0.0  # every centre open
         cost = math.fsum(costs) + centres
         return w * cost, w * math.fsum(outcomes), w * (cost + math.fsum(purse))
 
@@ -402,8 +402,7 @@ class DayshiftModel(mesa.Model):
         if self.centres is None:
             return
         attendance = self._attendance()
-        self.centres.update(attendance, self.cycle)
-        self.ledger.centres(self.centres.costs(self.cycle), self.centres.open)
+        self.ledger.centres(*self.centres.update_and_costs(attendance, self.cycle))
 
     def charge_costs(self) -> None:
         """7. Costs and outcomes of the cycle land in the ledgers; then everyone ages and time in state grows."""

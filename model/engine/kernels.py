@@ -1041,7 +1041,7 @@ def tail_sums(df):
 
 @_jit
 def close_centres(attendance, open_, close_below, places_each):
-    """`CentreClosures.update`'s closing, by draw: centres close one at a time while the attendance left is below
+    """`CentreClosures.update_and_costs`' closing, by draw: centres close one at a time while the attendance left is below
     `close_below` of the open centres' places and fits in one centre fewer; `open_` is changed in place, and the
     centres closed returned."""
     closed = np.zeros(len(open_), dtype=np.int64)
@@ -1057,7 +1057,7 @@ def close_centres(attendance, open_, close_below, places_each):
 
 @_jit
 def centres_closing(at, closed, cycle, consult, double):
-    """`CentreClosures.costs`' centres by draw still under consultation to close, and closed but still running
+    """`centre_costs`' centres by draw still under consultation to close, and closed but still running
     (double running), at `cycle`, from the cycles `at` in which `closed` centres closed."""
     K, D = closed.shape
     consulting = np.zeros(D, dtype=np.int64)
@@ -1073,26 +1073,30 @@ def centres_closing(at, closed, cycle, consult, double):
 
 
 @_jit
+def centre_costs(open_, at, closed, cycle, consult, double, fixed):
+    """By draw, as columns: the fixed cost of open centres and of those under consultation to close, and the
+    double-running cost of closed ones (`centres_closing`), at `cycle`."""
+    consulting, running = centres_closing(at, closed, cycle, consult, double)
+    costs = np.empty((len(open_), 2))
+    for d in range(len(open_)):
+        costs[d, 0] = (open_[d] + consulting[d]) * fixed[d]
+        costs[d, 1] = running[d] * fixed[d]
+    return costs
+
+
+@_jit
 def centres_cycle(attendance, open_, close_below, places_each, at, closed, n_closed, cycle, consult, double, fixed):
-    """`CentreClosures.update` then `costs` in one call: centres closed (`close_centres`; a cycle's closures recorded
-    as row `n_closed[0]` of `at` and `closed`, which have room), then by draw the fixed cost of open centres and of
-    those under consultation to close and the double-running cost of closed ones (`centres_closing`), as columns,
-    and the centres open."""
-    D = len(open_)
+    """`CentreClosures.update_and_costs`: centres closed (`close_centres`; a cycle's closures recorded as row
+    `n_closed[0]` of `at` and `closed`, which have room), then their costs (`centre_costs`) and the centres open."""
     now = close_centres(attendance, open_, close_below, places_each)
     if np.sum(now) > 0:  # closures are never negative
         k = n_closed[0]
         at[k] = cycle
-        for d in range(D):
+        for d in range(len(open_)):
             closed[k, d] = now[d]
         n_closed[0] = k + 1
     n = n_closed[0]
-    consulting, running = centres_closing(at[:n], closed[:n], cycle, consult, double)
-    costs = np.empty((D, 2))
-    for d in range(D):
-        costs[d, 0] = (open_[d] + consulting[d]) * fixed[d]
-        costs[d, 1] = running[d] * fixed[d]
-    return costs, open_.copy()
+    return centre_costs(open_, at[:n], closed[:n], cycle, consult, double, fixed), open_.copy()
 
 
 @_jit

@@ -204,8 +204,7 @@ class CycleStore:
         self.figures["_start"][0] = starts
 
     def centres(self, cycle: int, costs: np.ndarray, n_open: np.ndarray) -> None:
-        """A cycle's day centres (`CycleLedger.centres`): costs by draw as columns (fixed, double running), and the
-        centres open."""
+        """A cycle's day centres, as `CycleLedger.centres` records them."""
         self.figures["_centre_costs"][cycle] = costs
         self.figures["_centres_open"][cycle] = n_open
 
@@ -339,10 +338,10 @@ class CycleLedger:
         discounted figures only."""
         self._start[draw] = (cost, outcomes, purse)
 
-    def centres(self, costs: tuple[np.ndarray, np.ndarray], n_open: np.ndarray) -> None:
-        """Fixed costs of open centres and double running of closed ones, and the centres open, by draw
-        (`CentreClosures`')."""
-        self._centre_costs[:] = np.column_stack(costs)
+    def centres(self, costs: np.ndarray, n_open: np.ndarray) -> None:
+        """Fixed costs of open centres and double running of closed ones, by draw as columns, and the centres open
+        (`CentreClosures.update_and_costs`)."""
+        self._centre_costs[:] = costs
         self._centres_open[:] = n_open
 
     @property

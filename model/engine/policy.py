@@ -187,27 +187,16 @@ class CentreClosures:
         # Rounded so that engines summing part-weeks in different orders take the same decision.
         return np.array([round(float(a), 9) for a in np.atleast_1d(attendance)])
 
-    def update(self, attendance: float | np.ndarray, cycle: int) -> np.ndarray:
-        """Close centres attendance (in whole-week equivalents, by draw) no longer needs; returns how many closed."""
-        closed = kernels.close_centres(self._rounded(attendance), self.open, self._close_below, self._places_each)
-        if closed.any():
-            self._room()
-            n = self._n[0]
-            self._at[n], self._closed[n] = cycle, closed
-            self._n[0] = n + 1
-        return closed
-
-    def costs(self, cycle: int) -> tuple[np.ndarray, np.ndarray]:
-        """(fixed cost of open centres and of those under consultation to close, double-running cost of
-        recently closed ones) this cycle, by draw."""
+    def costs(self, cycle: int) -> np.ndarray:
+        """The fixed cost of open centres and of those under consultation to close, and the double-running cost of
+        recently closed ones, this cycle, by draw as columns (`kernels.centre_costs`)."""
         n = self._n[0]
-        consulting, running = kernels.centres_closing(self._at[:n], self._closed[:n], cycle, self._consult,
-                                                      self._double)
-        return (self.open + consulting) * self._fixed, running * self._fixed
+        return kernels.centre_costs(self.open, self._at[:n], self._closed[:n], cycle, self._consult, self._double,
+                                    self._fixed)
 
-    def update_and_costs(self, attendance: np.ndarray, cycle: int) -> tuple[np.ndarray, np.ndarray]:
-        """`update`, then `costs` as (fixed, double running) columns by draw and the centres open, in one compiled
-        call (`kernels.centres_cycle`)."""
+    def update_and_costs(self, attendance: float | np.ndarray, cycle: int) -> tuple[np.ndarray, np.ndarray]:
+        """Close the centres attendance (in whole-week equivalents, by draw) no longer needs, then `costs` and the
+        centres open, in one compiled call (`kernels.centres_cycle`)."""
         self._room()
         return kernels.centres_cycle(self._rounded(attendance), self.open, self._close_below, self._places_each,
                                      self._at, self._closed, self._n, cycle, self._consult, self._double, self._fixed)

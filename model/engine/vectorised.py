@@ -251,7 +251,7 @@ class VectorisedEngine:
         p.outcomes_disc += w * weight
         costs, outcomes = self._sum_by_draw(cost), self._sum_by_draw(weight)
         purse = self._sum_by_draw(benefit) - self._sum_by_draw(tax)
-        centres = self.centres.costs(0)[0].tolist() if self.centres is not None else [0.0] * self.D  # all open
+        centres = self.centres.costs(0)[:, 0].tolist() if self.centres is not None else [0.0] * self.D  # all open
         return [(w * (costs[dd] + centres[dd]), w * outcomes[dd], w * (costs[dd] + centres[dd] + purse[dd]))
                 for dd in range(self.D)]
 
