@@ -146,6 +146,16 @@ class DrawTables:
                    df_costs=np.array([s.discount.costs for s in specs], dtype=float),
                    df_outcomes=np.array([s.discount.outcomes for s in specs], dtype=float))
 
+    def due(self, first: int, end: int) -> np.ndarray:
+        """What cycles `first` to `end` (not included) read from these tables, (cycle, draw, 4): investment falling
+        due, whether money moved but not spent goes back, and the discount factors of costs and outcomes."""
+        out = np.empty((end - first, len(self.returned), 4))
+        out[..., 0] = self.investment[:, first:end].T
+        out[..., 1] = self.returned
+        out[..., 2] = self.df_costs[:, first:end].T
+        out[..., 3] = self.df_outcomes[:, first:end].T
+        return out
+
 
 def _figures(spec: Spec, D: int) -> dict[str, tuple[tuple, type]]:
     """A cycle's ledger figures for `D` draws: each one's shape and type."""
@@ -190,14 +200,10 @@ class CycleStore:
         return tuple(self.figures.values())
 
     def due_from(self, cycle: int, tables: DrawTables) -> None:
-        """What the cycles from `cycle` on read from their draws' specs (`DrawTables`), as `CycleLedger` sets it: set at
-        the start, and again for the cycles of each new period of numbers that change over time."""
+        """What the cycles from `cycle` on read from their draws' specs (`DrawTables.due`): set at the start, and again
+        for the cycles of each new period of numbers that change over time."""
         due = self.figures["_due"][cycle:]
-        end = cycle + len(due)
-        due[..., 0] = tables.investment[:, cycle:end].T
-        due[..., 1] = tables.returned
-        due[..., 2] = tables.df_costs[:, cycle:end].T
-        due[..., 3] = tables.df_outcomes[:, cycle:end].T
+        due[:] = tables.due(cycle, cycle + len(due))
 
     def start_point(self, starts: list[tuple[float, float, float]]) -> None:
         """Each draw's start state counted at time 0 (`CycleLedger.start_point`), in the first cycle's figures."""
@@ -223,24 +229,15 @@ class CycleLedger:
     (`record_cycle`, compiled). Only this module writes the figures: engines call its methods, never set them.
     """
 
-    def __init__(self, specs: Spec | list[Spec], cycle: int, tables: DrawTables | None = None,
-                 store: CycleStore | None = None):
-        """`tables`: the draws' `DrawTables`, when the engine keeps them (made here otherwise); `store`: where the
-        figures are kept (zeroed, the cycle's rows of it), else new arrays."""
+    def __init__(self, specs: Spec | list[Spec], cycle: int):
         specs = [specs] if isinstance(specs, Spec) else list(specs)
         self.spec = spec = specs[0]  # the layout (states, services, models) is the same in every draw
         self.specs = specs
         self.cycle = cycle
-        self._tables = tables
+        self._tables: DrawTables | None = None
         self.D = D = len(specs)
-        if store is None:
-            figures = {name: np.zeros(shape, dtype=dtype) for name, (shape, dtype) in _figures(spec, D).items()}
-        else:
-            figures = {name: held[cycle] for name, held in store.figures.items()}
-        vars(self).update(figures)
-        t = self.tables
-        self._due[:] = np.column_stack([t.investment[:, cycle], t.returned, t.df_costs[:, cycle],
-                                        t.df_outcomes[:, cycle]])
+        vars(self).update((name, np.zeros(shape, dtype=dtype)) for name, (shape, dtype) in _figures(spec, D).items())
+        self._due[:] = self.tables.due(cycle, cycle + 1)[0]
 
     @classmethod
     def of_cycles(cls, specs: list[Spec], store: CycleStore, n: int, tables: DrawTables) -> "CycleLedger":
