@@ -169,7 +169,7 @@ def _end_of_cycle(L, t, r, m, D, n_services, fresh, nb, block_shift, by_cost_key
 def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_keys, block_shift, n, m, D, n_ids,
                      n_services, leaving, u_exit, movers, dst, u_hours, ent, ent_lo, ent_k, pb_cut, employment_first,
                      queued, row_of, block_filled, q_uid, q_join, q_sorted, budget, releases, year, new_year,
-                     work_tallies, jobs, charged, figures, pb_place_cost, n_inflow):
+                     work_tallies, jobs, charged, figures, pb_place_cost):
     """`after_decisions` (compiled). `charged` is True: given, not written, so that `_move`, called with it and with
     `not charged`, is compiled once (a constant True and False are two types to numba)."""
     S, c = L.gone, L.cycle_months
@@ -287,7 +287,7 @@ def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job
             for k in range(4):
                 tallies[d, k] += work_tallies[d, k]
                 work_tallies[d, k] = 0
-    record_cycle(figures, m, L.has_policy, pb_place_cost, by_exit, from_state, n_inflow, inflow_to, flows, referrals,
+    record_cycle(figures, m, L.has_policy, pb_place_cost, by_exit, from_state, ent_k, inflow_to, flows, referrals,
                  starts, job_exits, (released, moved), budgets, places, occupied, waiting, mean_wait, carried,
                  set_up, admissions, waited, counts, by_service, sums, tallies)
     return n, sums[:, 6], q_uid, q_join, jobs
@@ -314,4 +314,4 @@ def after_decisions(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra
                             counts.job_keys, kernels.BLOCK_SHIFT, n, m, D, n_ids, n_services, leaving, u_exit, movers,
                             dst, u_hours, ent, ent_lo, ent_k, pb_cut, employment_first, queued, row_of, block_filled,
                             q_uid, q_join, q_sorted, budget, releases, year, new_year, work_tallies, tuple(jobs), True,
-                            store, pb_place_cost, ent_k)
+                            store, pb_place_cost)

@@ -442,7 +442,9 @@ class VectorisedEngine:
         d = new["d"]
         if pol is not None:  # the starting pathway waits for places (`_place_initial`)
             pathway = np.flatnonzero(new["kept_from"] >= 0)
-            self._queue_add(self._uid(d[pathway], new["ids"][pathway]), 0)
+            self.q_uid = self._uid(d[pathway], new["ids"][pathway])  # the list is empty until now; all join at 0
+            self.q_join = np.zeros(len(self.q_uid), dtype=_INT)
+            self.queued[self.q_uid] = True
         start = self.p.n
         # the other fields start at 0, or at these (cost_key -1: not yet counted)
         self.p.append(new, dict(model_k=-1, kept_from=-1, outcome_year=-1, cost_key=-1, entered=0, state_start=-1))
@@ -457,7 +459,7 @@ class VectorisedEngine:
     def _place_initial(self) -> None:
         """As the agent engine: the starting supported stock takes the starting places in id order."""
         pol, p = self.pol, self.p
-        q_uid = self._queue()[0]
+        q_uid = self.q_uid  # nobody has left it yet
         q_d = q_uid // self.spec.cohort.n_ids
         for dd, params in enumerate(self.pols):
             mine = q_uid[q_d == dd]  # all joined at 0, in id order
@@ -477,7 +479,8 @@ class VectorisedEngine:
         not on a personal budget."""
         p = self.p
         held = (p.state == self.pol.support) & ~p.spot
-        return self._by_draw(p.d[held], self.place_cost.shape[1], p.model_k[held])
+        K = self.place_cost.shape[1]
+        return np.bincount(p.d[held] * K + p.model_k[held], minlength=self.D * K).reshape(self.D, K)
 
     def _pb_cutoffs(self) -> np.ndarray:
         """Each draw's personal-budget cutoff this cycle: a referral whose uniform is below it buys a place at once."""
@@ -486,25 +489,6 @@ class VectorisedEngine:
         if self._pb_cut[0] != self.cycle:
             self._pb_cut = (self.cycle, np.array([s.policy.pb_cutoff(self.cycle) for s in self.specs]))
         return self._pb_cut[1]
-
-    def _queue(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every draw's waiting list (uids and the cycles they joined), without those who have left it."""
-        here = self.queued[self.q_uid]
-        if not here.all():
-            self._q_sorted = int(here[: self._q_sorted].sum())
-            self.q_uid, self.q_join = self.q_uid[here], self.q_join[here]
-        return self.q_uid, self.q_join
-
-    def _queue_add(self, uids: np.ndarray, join: int) -> None:
-        self.queued[uids] = True
-        self.q_uid = np.concatenate([self.q_uid, uids])
-        self.q_join = np.concatenate([self.q_join, np.full(len(uids), join, dtype=_INT)])
-
-    def _by_draw(self, d: np.ndarray, width: int, index: np.ndarray, weights=None) -> np.ndarray:
-        """Counts (or sums of weights) by draw and index: shape (D, width)."""
-        if self.D == 1:
-            return np.bincount(index, weights=weights, minlength=width)[None, :]
-        return np.bincount(d * width + index, weights=weights, minlength=self.D * width).reshape(self.D, width)
 
     def _sum_by_draw(self, values: np.ndarray) -> np.ndarray:
         """Sums of a row quantity by draw: shape (D,), added row by row in order, so a draw's sums do not depend
