@@ -18,10 +18,10 @@ for compiling.
 
 Each loop is a compiled function (`_refresh`, `_decide_rows`, ...) taking the arrays it reads and writes one by
 one, called by a plain function of the same name without the underscore that takes them out of the run's
-tuples (`Layout`, `Tables`, `Rows`), or only from the compiled cycle (`_move`, `_leave`, `_waiting_lists`). A compiled function given a whole tuple compiles for every array in it,
-used or not (a loop given the 60-array `Rows` took 1.3 s to compile against 0.3 s given its four arrays), and
-reading a field through a tuple inside a loop counts a reference to its array each time, which costs more
-than the work on it.
+tuples (`Layout`, `Tables`, `Rows`), or only from the compiled cycle (`_move`, `_leave`, `_waiting_lists`). A
+compiled function given a whole tuple compiles for every array in it, used or not (a loop given the 60-array
+`Rows` took 1.3 s to compile against 0.3 s given its four arrays), and reading a field through a tuple inside a
+loop counts a reference to its array each time, which costs more than the work on it.
 """
 
 from __future__ import annotations
@@ -1041,9 +1041,9 @@ def tail_sums(df):
 
 @_jit
 def close_centres(attendance, open_, close_below, places_each):
-    """`CentreClosures.update_and_costs`' closing, by draw: centres close one at a time while the attendance left is below
-    `close_below` of the open centres' places and fits in one centre fewer; `open_` is changed in place, and the
-    centres closed returned."""
+    """`CentreClosures.update_and_costs`' closing, by draw: centres close one at a time while the attendance left is
+    below `close_below` of the open centres' places and fits in one centre fewer; `open_` is changed in place, and
+    the centres closed returned."""
     closed = np.zeros(len(open_), dtype=np.int64)
     for d in range(len(open_)):
         n = open_[d]

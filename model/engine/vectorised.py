@@ -609,7 +609,7 @@ class VectorisedEngine:
             raise ValueError("this run kept no person rows (it was made with person_totals=False)")
         spec, p = self.spec, self.p
         kernels.settle(self.layout, self.t, self._rows(), self.p.n, self.cycle)  # every cycle run in the totals
-        # the draw's rows still in the arrays, in id order: those who left since rows were last compacted, and those here
+        # the draw's rows still in the arrays, in id order: those who left since the last compaction, and those here
         mine = np.arange(p.n) if self.D == 1 else np.flatnonzero(p.d == draw)
         state = p.state[mine]
         gone = state == self.GONE
