@@ -310,3 +310,16 @@ def test_compiled_code_is_cached_under_every_engine_file_that_holds_compiled_cod
     assert holding and holding <= set(compiled.SOURCES)
     assert not [name for name, text in texts.items() if "numba.njit" in text or "cache=True" in text]
     assert cycle._after_decisions._cache._impl.locator.get_source_stamp() == compiled.stamp()
+
+
+def test_every_field_is_kept_once_and_a_rows_record_is_whole_cache_lines():
+    # a field in neither place has no array, one in both two (the loops would write one and read the other)
+    own, record = set(vectorised._ON_THEIR_OWN), set(vectorised._IN_RECORD)
+    assert not own & record and own | record == set(vectorised._FIELDS)
+    p = vectorised._People(10, 7)
+    assert p._words.ctypes.data % 64 == 0 and p._words.shape[1] * 8 % 64 == 0
+    p.cost[:] = 1.0  # no rows in use: writes nothing
+    p.append(dict(ids=np.arange(3), cost=np.array([1.0, 2.0, 3.0])), dict(cost_key=-1))
+    p.compact(np.array([True, False, True]))
+    assert p.cost.tolist() == [1.0, 3.0] and p.cost_key.tolist() == [-1, -1] and p.ids.tolist() == [0, 2]
+    assert p.kernel_rows.cost[2:].tolist() == [0.0] * 8  # rows past those in use are zero again

@@ -58,6 +58,18 @@ _FIELDS = dict(
     # How and when a person left (the order of EXIT_STATES; the cycle), for their person row:
     exit_k=_I8, exit_cycle=_I32,
 )
+# Where the fields are kept. The fields every cycle's decisions read row after row (`kernels.decide`) have an array
+# each; the others sit side by side in one record a row (`_People`), in this order: the loops after the decisions
+# read and write them a few scattered rows at a time (the rows that move, are refreshed or settled), and a row read
+# from a record reads 2 or 3 cache lines, not one a field. Measured: a 20,000-person, 5-year run 24.0 -> 21.2 ms in
+# its cycles, England's compiled rest of the cycle 0.47 -> 0.41 s; with every field in the record, the decisions,
+# which then read every row's record, were three times slower.
+_ON_THEIR_OWN = ("d", "ids", "state", "band", "age_band", "entry_age", "entered", "exposure_base", "retire_at",
+                 "band_at", "key", "leave_p")
+_IN_RECORD = ("refer_ok", "model_k", "kept_from", "spot", "months_base", "count_base", "cost_key", "pathway_key",
+              "since", "cost_extra", "hours", "cost", "cost_disc", "outcomes", "outcomes_disc", "one_off",
+              "state_start", "origin", "wants_work", "personal_budget", "personal_budget_u", "outcome_year",
+              "job_starts", "exit_k", "exit_cycle")  # then `cycles_in`, one column a state
 # The fields a person row reads (`person_rows`), beside its cycles in each state and how and when it left.
 _PERSON_FIELDS = ("ids", "band", "wants_work", "personal_budget", "entered", "cost", "cost_disc", "outcomes",
                   "outcomes_disc", "job_starts")
@@ -79,13 +91,20 @@ def _staggered(n: int, dtype, k: int) -> np.ndarray:
 
 
 class _People:
-    """The rows in the model, as parallel arrays; `n` rows are in use, in id order within each draw. Each field
-    (`_FIELDS`, and `cycles_in`) reads as a view of its rows in use; the compiled loops take the whole arrays
-    (`kernel_rows`, made once: the arrays are never replaced, rows are added and compacted in place)."""
+    """The rows in the model; `n` rows are in use, in id order within each draw. Each field (`_FIELDS`, and
+    `cycles_in`) reads as a view of its rows in use; the compiled loops take the whole arrays (`kernel_rows`, made
+    once: the arrays are never replaced, rows are added and compacted in place). Fields are kept in arrays of their
+    own or side by side in a record a row (`_ON_THEIR_OWN`, `_IN_RECORD`); either way a field is an array."""
 
     def __init__(self, capacity: int, n_states: int):
-        self._full = {name: _staggered(capacity, dtype, k) for k, (name, dtype) in enumerate(_FIELDS.items())}
-        self._full["cycles_in"] = np.zeros((capacity, n_states), dtype=_INT)
+        self._own = {name: _staggered(capacity, _FIELDS[name], k) for k, name in enumerate(_ON_THEIR_OWN)}
+        record = _record_type(n_states)
+        # whole 8-byte words a row, from a cache line's start: compacted as rows of words (`kernels.keep_rows`)
+        words = np.zeros((capacity + 8) * record.itemsize // 8, dtype=_INT)
+        skip = (-words.ctypes.data % 64) // 8
+        self._words = words[skip : skip + capacity * record.itemsize // 8].reshape(capacity, record.itemsize // 8)
+        records = self._words.view(record).reshape(capacity)
+        self._full = dict(self._own, **{name: records[name] for name in record.names})
         self.n = 0
         self.kernel_rows = kernels.Rows(*(self._full[f] for f in kernels.Rows._fields))
 
@@ -113,10 +132,20 @@ class _People:
     def compact(self, keep: np.ndarray) -> None:
         """Keep only the rows where `keep` is true."""
         at = np.flatnonzero(keep)
-        for arr in self._full.values():
+        for arr in [*self._own.values(), self._words]:
             kernels.keep_rows(arr, at)  # in place: no copy of every field
             arr[len(at) : self.n] = 0  # rows past `n` zero, as `append` takes them
         self.n = len(at)
+
+
+def _record_type(n_states: int) -> np.dtype:
+    """A row's record: the fields of `_IN_RECORD` in order, each where its alignment puts it, then `cycles_in`;
+    whole cache lines long."""
+    names = [*_IN_RECORD, "cycles_in"]
+    formats = [np.dtype(_FIELDS[name]) for name in _IN_RECORD] + [np.dtype((_INT, (n_states,)))]
+    packed = np.dtype(dict(names=names, formats=formats), align=True)
+    return np.dtype(dict(names=names, formats=formats, offsets=[packed.fields[name][1] for name in names],
+                         itemsize=-(-packed.itemsize // 64) * 64))
 
 
 def _in_use(name: str) -> property:
