@@ -232,6 +232,35 @@ def test_rows_shared_among_threads_give_the_same_numbers(monkeypatch):
     assert max(split) == 3
 
 
+def test_exits_and_moves_made_by_several_threads_come_together_in_row_order(monkeypatch):
+    # each thread makes the exits and moves of the rows it decided; put together, those joining the waiting list
+    # and the day-service money released must be in the order one thread makes them (the budget adds the money in
+    # that order), and so must everything else the cycle is given
+    from model.engine import cycle
+
+    spec = build_spec(load_scenario(SCENARIOS / "essex_live.yaml")).with_cycles(36)
+    monkeypatch.setattr(threads, "_MIN_ROWS", 1)
+    monkeypatch.setattr(threads, "BLOCK_SHIFT", 3)
+    monkeypatch.setattr(kernels, "BLOCK_SHIFT", 3)
+    given = {1: [], 3: []}
+    after = cycle.after_decisions
+
+    def keep(*args):
+        movers_a, movers_b, a, b = args[10]
+        both = cycle._merged(a, b)
+        given[keep.threads].append([np.concatenate([movers_a, movers_b]), *both])
+        return after(*args)
+
+    monkeypatch.setattr(cycle, "after_decisions", keep)
+    for keep.threads in (1, 3):
+        simulate(spec, seed=5, threads=keep.threads)
+    assert len(given[1]) == len(given[3]) == 36
+    assert sum(len(c[9]) for c in given[1]) > 10  # money released in some cycles
+    for one, three in zip(given[1], given[3]):
+        for x, y in zip(one, three):
+            assert x.dtype == y.dtype and np.array_equal(x, y)
+
+
 def test_the_memory_budget_sets_the_draws_run_together_not_the_numbers(monkeypatch):
     specs = [build_spec(validate_scenario(_draw(i))) for i in range(4)]
     n_ids = specs[0].cohort.n_ids

@@ -1,8 +1,14 @@
-"""The rest of a cycle after its decisions, compiled as one call: the exits (step 1), the entrants (2), the moves (3),
-the budget and the waiting lists (4-5), and the cycle's people and money (6), for every draw at once, calling the
-engine's compiled loops (`model.engine.kernels`) one after another and recording the cycle in the ledger's store.
-Steps taken in Python between the loops cost microseconds each, a few dozen a cycle; here they cost nothing, and a
-cycle is three calls: time moving on, the decisions (shared among threads) and this.
+"""A cycle for every draw at once, in three compiled steps: time moving on in the counts (`kernels.steps_move_on`);
+the decisions, shared among threads, each thread also making the exits and moves its rows decided and refreshing
+those rows (`decide`: steps 1 and 3 of `DayshiftModel.step`); and the rest (`after_decisions`): the entrants (2),
+what the moves add up to, the budget and the waiting lists (4-5), and the cycle's people and money (6), recorded in
+the ledger's store. Each calls the engine's compiled loops (`model.engine.kernels`) one after another; steps taken
+in Python between the loops cost microseconds each, a few dozen a cycle, and here cost nothing.
+
+A row's exit or move changes only that row and the counts of its block of ids, so each thread makes those of its own
+rows (whole blocks: `model.engine.threads`) while the row is still in its core's cache, and what they add up to
+(exits and moves by draw, places freed, releases of day-service money, those joining a waiting list) is put
+together afterwards in the order of the rows: the same numbers with any number of threads.
 
 What the loops keep from one cycle to the next is in arrays the engine holds and passes in: the rows, the counts by
 key, the waiting list, the budget's totals and releases, and the jobs to check again at 6 and 12 months. An array
@@ -18,6 +24,7 @@ import numpy as np
 from model.engine import kernels
 from model.engine.kernels import _inner, _jit, _leave, _move, _refresh, _waiting_lists
 from model.engine.ledger import record_cycle
+from model.engine.threads import RowThreads
 
 # The fields of an entrant's row made ahead (`VectorisedEngine._entrants`), in this order, each (draw, id).
 ENTRANT_FIELDS = ("d", "ids", "band", "entry_age", "age_band", "state", "wants_work", "personal_budget",
@@ -142,7 +149,7 @@ def _end_of_cycle(L, t, r, m, D, n_services, fresh, nb, block_shift, by_cost_key
     """Step 6 of cycle `m`: the cycle's sums by draw (people by state, costs by service, and the sums and tallies
     of `kernels._money_of_counts`), with the one-off costs of the rows at positions `fresh` (ascending, repeats
     allowed: those that entered a state this cycle; with person totals kept, into their totals). Step 7, time
-    passing, visits only the rows it changes, as the next cycle decides (`kernels.decide`).
+    passing, visits only the rows it changes, as the next cycle decides (`decide`).
 
     A row's money this cycle, but for a one-off cost, follows from two small keys: its `cost_key` (draw, state,
     band, step of time in the state) and, on the employment pathway, its `pathway_key` (a job's hours, a place, the
@@ -166,8 +173,61 @@ def _end_of_cycle(L, t, r, m, D, n_services, fresh, nb, block_shift, by_cost_key
 
 
 @_jit
+def _leave_and_move(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_keys, block_shift, m, D, n_ids,
+                    n_models, leaving, u_exit, movers, dst, u_hours, pb_cut, queued, charged):
+    """Steps 1 and 3 for the rows one thread decided (`decide`): the rows `leaving` leave (`kernels._leave`), the
+    `movers` move (`kernels._move`), and both are refreshed. Returns what they add up to, for `after_decisions`:
+    exits by draw and exit and by draw and the state left; the block places freed, by draw and service model (taken
+    from `block_filled` there, not here: another thread's rows may free places of the same draw); moves by draw, from
+    and to; referrals, job starts by origin and job exits by draw; those joining a waiting list (uids), and the
+    day-service money released (draw, id, amount a cycle), in row order."""
+    exit_k_, exit_cycle = extra[2], extra[3]
+    filled = np.zeros((D, n_models), dtype=np.int64)  # places freed: taken from `block_filled` after
+    exit_k, by_exit, from_state = _leave(L, leaving, u_exit, m, queued, n_ids, D, filled, r.d, r.ids, r.state,
+                                         r.band, r.age_band, r.retire_at, r.band_at, t.death_p, r.cycles_in,
+                                         r.state_start, r.spot, r.model_k)
+    if L.person_totals:
+        for j in range(len(leaving)):
+            exit_k_[leaving[j]] = exit_k[j]
+            exit_cycle[leaving[j]] = m
+    flows, referrals, starts, job_exits, joined, rel_d, rel_id, rel_amount = _move(
+        L, movers, dst, u_hours, m, pb_cut, queued, n_ids, D, charged, filled, r.d, r.ids, r.state, r.origin,
+        r.band, r.hours, r.job_starts, r.cycles_in, r.state_start, r.one_off, r.kept_from, r.model_k, r.spot,
+        r.months_base, r.exposure_base, r.personal_budget_u, t.move_cost, t.hours_cum, t.hours_values,
+        t.state_cost, t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours)
+    again = np.sort(_joined(movers, leaving))  # a row refreshed again later (admitted from the list) ends as if once
+    if len(again):
+        _refresh(L, again, m, block_shift, nb, job_keys, by_cost_key, by_pathway_key, young, r.d, r.ids, r.state,
+                 r.band, r.age_band, r.months_base, r.count_base, r.refer_ok, r.model_k, r.kept_from, r.hours, r.spot,
+                 t.tis_lut, t.next_edge, t.death_p, t.move_p, t.referral_from, t.hours_values, r.key, r.leave_p,
+                 r.cost_key, r.pathway_key, t.place_cost, t.kept_waiting, t.kept_search, t.kept_work,
+                 t.kept_work_hours, r.cost, r.cost_disc, r.outcomes, r.outcomes_disc, r.cost_extra, r.since,
+                 t.cost_rate, t.outcome_rate, t.state_cost, t.tail_costs, t.tail_outcomes)
+    return by_exit, from_state, filled, flows, referrals, starts, job_exits, joined, rel_d, rel_id, rel_amount
+
+
+@_inner
+def _added(a, b):
+    """Two arrays of counts of the same shape added (a loop: numba compiles an array expression as a loop of its
+    own, a second or so each)."""
+    out = a.copy()
+    flat, other = out.reshape(out.size), b.reshape(b.size)
+    for k in range(out.size):
+        flat[k] += other[k]
+    return out
+
+
+@_jit
+def _merged(a, b):
+    """What two ranges' exits and moves add up to (`_leave_and_move`), the first range's rows first."""
+    return (_added(a[0], b[0]), _added(a[1], b[1]), _added(a[2], b[2]), _added(a[3], b[3]), _added(a[4], b[4]),
+            _added(a[5], b[5]), _added(a[6], b[6]), _joined(a[7], b[7]), _joined(a[8], b[8]), _joined(a[9], b[9]),
+            np.concatenate((a[10], b[10])))
+
+
+@_jit
 def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_keys, block_shift, n, m, D, n_ids,
-                     n_services, leaving, u_exit, movers, dst, u_hours, ent, ent_lo, ent_k, pb_cut, employment_first,
+                     n_services, movers_a, movers_b, changed_a, changed_b, ent, ent_lo, ent_k, pb_cut, employment_first,
                      queued, row_of, block_filled, q_uid, q_join, q_sorted, budget, releases, year, new_year,
                      work_tallies, jobs, charged, figures, pb_place_cost):
     """`after_decisions` (compiled). `charged` is True: given, not written, so that `_move`, called with it and with
@@ -176,14 +236,13 @@ def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job
     wants_work, personal_budget, exit_k_, exit_cycle = extra
     rel_cycle, rel_amount_of, ev_cycle, ev_d, ev_amount, n_ev = releases
     base, released, moved, folded, lag_of, lags, carried, carries, share, place_cost, set_up_rate, most = budget
-    # 1. exits
-    exit_k, by_exit, from_state = _leave(L, leaving, u_exit, m, queued, n_ids, D, block_filled, r.d, r.ids, r.state,
-                                         r.band, r.age_band, r.retire_at, r.band_at, t.death_p, r.cycles_in,
-                                         r.state_start, r.spot, r.model_k)
-    if L.person_totals:  # copied out with the other rows that have left when rows are compacted
-        for j in range(len(leaving)):
-            exit_k_[leaving[j]] = exit_k[j]
-            exit_cycle[leaving[j]] = m
+    # 1. exits and 3. moves, made with the decisions by each thread on its rows (`_leave_and_move`): their sums
+    by_exit, from_state, filled, flows_m, referrals_m, starts_m, job_exits_m, joined_m, rel_d, rel_id, rel_amount = \
+        _merged(changed_a, changed_b)
+    movers = _joined(movers_a, movers_b)
+    for d in range(D):
+        for k in range(block_filled.shape[1]):
+            block_filled[d, k] += filled[d, k]
 
     # 2. entrants, every draw's, ordered by draw then id (they first decide in the next cycle)
     e_d, e_ids, e_band, e_age, e_age_band, e_state, e_wants, e_pb, e_pb_u, e_origin, e_refer = ent
@@ -234,13 +293,9 @@ def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job
     starts = np.zeros((D, S + 1), dtype=np.int64)
     job_exits = np.zeros(D, dtype=np.int64)
     if len(movers):
-        flows, referrals, starts, job_exits, joined, rel_d, rel_id, rel_amount = _move(
-            L, movers, dst, u_hours, m, pb_cut, queued, n_ids, D, charged, block_filled, r.d, r.ids, r.state, r.origin,
-            r.band, r.hours, r.job_starts, r.cycles_in, r.state_start, r.one_off, r.kept_from, r.model_k, r.spot,
-            r.months_base, r.exposure_base, r.personal_budget_u, t.move_cost, t.hours_cum, t.hours_values,
-            t.state_cost, t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours)
+        flows, referrals, starts, job_exits = flows_m, referrals_m, starts_m, job_exits_m
         if L.has_policy:
-            q_uid, q_join = _queue_add(q_uid, q_join, queued, joined, m)
+            q_uid, q_join = _queue_add(q_uid, q_join, queued, joined_m, m)
             if len(rel_d):
                 _release(rel_cycle, rel_amount_of, ev_cycle, ev_d, ev_amount, n_ev, rel_d, rel_id, rel_amount, m)
             jobs = _into_work(L, movers, m, year, n_ids, r.state, r.outcome_year, r.d, r.ids, r.job_starts,
@@ -269,7 +324,7 @@ def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job
     # 6. the rows that left, entered or moved refreshed together before the cycle's money (nothing between reads
     # what a refresh writes, and a row refreshed twice ends as if once); then the money
     fresh = np.sort(_joined(_joined(entrants, movers), admitted))  # repeats kept
-    again = np.sort(_joined(fresh, leaving)) if len(leaving) else fresh
+    again = np.sort(_joined(entrants, admitted))
     if len(again):
         _refresh(L, again, m, block_shift, nb, job_keys, by_cost_key, by_pathway_key, young, r.d, r.ids, r.state,
                  r.band, r.age_band, r.months_base, r.count_base, r.refer_ok, r.model_k, r.kept_from, r.hours, r.spot,
@@ -298,20 +353,74 @@ def after_decisions(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra
                     pb_cut: np.ndarray, employment_first: np.ndarray, queued: np.ndarray, row_of: np.ndarray,
                     block_filled: np.ndarray, queue: tuple, budget: tuple, releases: tuple, year: int, new_year: bool,
                     work_tallies: np.ndarray, jobs: Jobs, store: tuple, pb_place_cost: np.ndarray) -> tuple:
-    """Cycle `m` after its decisions (`kernels.decide`'s `decided`), for every draw: the rows leaving leave (step 1),
-    this cycle's entrants (`entrants`: the fields of `ENTRANT_FIELDS` made ahead, from which column, how many a draw)
-    take rows after the first `n` in use (2), the movers move (3), each draw's budget buys places and its waiting
-    list is served (4-5: `queue` is the list's uids, the cycles joined and how many at its start are in order), and
-    the cycle's people and money are summed (6) and recorded in its rows of the ledger's store (`store`:
-    `CycleStore.arrays`; `ledger.record_cycle`). `extra` holds the fields of the rows the compiled loops do not
-    otherwise take (wants work, personal budget, how and when a row left); `year` is the financial year, `new_year`
-    whether it starts this cycle. Returns the rows now in use, each draw's day-centre attendance in whole weeks, the
-    waiting list left (uids, cycles joined) and the jobs to check again."""
-    leaving, u_exit, movers, dst, u_hours = decided
+    """Cycle `m` after its decisions, exits and moves (`decide`, whose `decided` gives the rows that moved and what
+    the exits and moves add up to), for every draw: this cycle's entrants (`entrants`: the fields of
+    `ENTRANT_FIELDS` made ahead, from which column, how many a draw) take rows after the first `n` in use (step 2),
+    the places the exits and moves freed and the money the moves released are counted (1, 3), each draw's budget
+    buys places and its waiting list is served (4-5: `queue` is the list's uids, the cycles joined and how many at
+    its start are in order), and the cycle's people and money are summed (6) and recorded in its rows of the
+    ledger's store (`store`: `CycleStore.arrays`; `ledger.record_cycle`). `extra` holds the fields of the rows the
+    compiled loops do not otherwise take (wants work, personal budget, how and when a row left); `year` is the
+    financial year, `new_year` whether it starts this cycle. Returns the rows now in use, each draw's day-centre
+    attendance in whole weeks, the waiting list left (uids, cycles joined) and the jobs to check again."""
+    movers_a, movers_b, changed_a, changed_b = decided
     ent, ent_lo, ent_k = entrants
     q_uid, q_join, q_sorted = queue
     return _after_decisions(L, t, r, extra, counts.by_cost_key, counts.by_pathway_key, counts.young, counts.nb,
-                            counts.job_keys, kernels.BLOCK_SHIFT, n, m, D, n_ids, n_services, leaving, u_exit, movers,
-                            dst, u_hours, ent, ent_lo, ent_k, pb_cut, employment_first, queued, row_of, block_filled,
+                            counts.job_keys, kernels.BLOCK_SHIFT, n, m, D, n_ids, n_services, movers_a, movers_b,
+                            changed_a, changed_b, ent, ent_lo, ent_k, pb_cut, employment_first, queued, row_of, block_filled,
                             q_uid, q_join, q_sorted, budget, releases, year, new_year, work_tallies, tuple(jobs), True,
                             store, pb_place_cost)
+
+
+def decide(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, n: int, m: int, u: np.ndarray,
+           start: np.ndarray, columns: tuple[int, int, int], counts: kernels.KeyCounts, rows: RowThreads, D: int,
+           n_ids: int, pb_cut: np.ndarray, queued: np.ndarray, none: tuple) -> tuple[int, tuple]:
+    """The cycle's exit and move decisions, on the states at its start, and the exits and moves they decide
+    (`_leave_and_move`). Every row may move: the cycle's entrants are added after this, and so first decide in the
+    next cycle. The uniforms are made row by row from each draw's `start` (`kernels._decide_rows`), or read from `u`
+    when `start` has no rows; `columns` are the exit, move and hours columns of a row's uniforms, in the order they
+    are drawn.
+
+    Time passes without visiting every row: a row's age and times in its state are worked out from the cycle
+    (`kernels._age`, `kernels._months`). A row whose next age band has come (`band_at`) has its age band and exit
+    chances brought up to the cycle here, before it decides; its step of time in the state sets its money through
+    the counts (`KeyCounts`, `kernels.steps_move_on`). The first `n` rows are in use; they are shared among `rows`'
+    threads by whole blocks of ids. Returns how many rows left, and for `after_decisions` the rows that moved and
+    what the exits and moves add up to, of the first range and of the second (`none`, `no_changes`, when one thread
+    took every row)."""
+    exit_col = columns[0]
+    if tuple(columns) != (exit_col, exit_col + 1, exit_col + 2):  # `_decide_rows` makes them one after another
+        raise ValueError(f"a row's exit, move and hours uniforms must be drawn one after another, not {columns}")
+    n_models = none[2].shape[1]
+
+    def some(lo: int, hi: int) -> tuple:
+        kernels._ages_move_on(L, m, lo, hi, r.d, r.band, r.entry_age, r.entered, r.band_at, r.age_band, r.key,
+                              r.leave_p, t.next_age_edge, t.death_p, t.move_p)
+        leaving, u_exit, movers, dst, u_hours = (kernels._decide_made if len(start) else kernels._decide_read)(
+            m, lo, hi, u, start, exit_col, exit_col + 1, exit_col + 2, L.gone, r.d, r.ids, r.state, r.retire_at,
+            r.leave_p, r.key, r.exposure_base, L.cycle_months, t.tis_lut, t.total, t.cum)
+        changed = _leave_and_move(L, t, r, extra, counts.by_cost_key, counts.by_pathway_key, counts.young, counts.nb,
+                                  counts.job_keys, kernels.BLOCK_SHIFT, m, D, n_ids, n_models, leaving, u_exit,
+                                  movers, dst, u_hours, pb_cut, queued, True)
+        return len(leaving), movers, changed
+
+    parts = rows.run(some, rows.ranges(r.d[:n], r.ids[:n], D))
+    # the compiled cycle takes two ranges' changes, always (one type, compiled once): a third range's and after are
+    # added to the second's, in order
+    if len(parts) == 1:
+        parts.append((0, parts[0][1][:0], none))
+    left = sum(p[0] for p in parts)
+    later = parts[1][2]
+    for p in parts[2:]:
+        later = _merged(later, p[2])
+    return left, (parts[0][1], np.concatenate([p[1] for p in parts[1:]]), parts[0][2], later)
+
+
+def no_changes(D: int, S: int, n_models: int) -> tuple:
+    """What `_leave_and_move` returns for no rows (`D` draws, `S` live states, `n_models` service models); never
+    written to."""
+    z = np.zeros
+    i8 = np.int64
+    return (z((D, 3), i8), z((D, S), i8), z((D, n_models), i8), z((D, S, S), i8), z(D, i8), z((D, S + 1), i8),
+            z(D, i8), z(0, i8), z(0, i8), z(0, i8), z(0))

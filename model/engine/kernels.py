@@ -5,12 +5,11 @@ admissions from a waiting list), the refresh of a row's cached quantities and of
 cycle's money from those counts, person totals (`settle`), compaction (`keep_rows`), exact sums by draw
 (`fsum_by_draw`), the budget and the places it buys (`fold_releases`, `places_bought`), who gets a place off every
 draw's waiting list (`_waiting_lists`), job outcomes (`new_outcomes`), and day centres closing (`close_centres`,
-`centres_closing`). The rest of a cycle after its decisions calls them in one compiled function
-(`model.engine.cycle`).
+`centres_closing`). A cycle calls them from a few compiled functions (`model.engine.cycle`).
 
 Each loop visits rows (or keys) in order and adds in that order, so a sum over a draw's rows is the same whichever
-other draws run beside it, and the same from one machine to the next. `decide` shares the rows among threads by
-whole blocks of ids (`model.engine.threads`), and what is kept by block (the counts of rows by key, one-off costs)
+other draws run beside it, and the same from one machine to the next. `cycle.decide` shares the rows among threads
+by whole blocks of ids (`model.engine.threads`), and what is kept by block (the counts of rows by key, one-off costs)
 is added block by block in order: the same with any number of threads. The functions hold no state and do no I/O;
 compiled code is cached on disk beside this file (or in numba's user cache when that is read-only), fresh while no
 engine file with compiled code has changed (`model.engine.compiled`), so only the first run after an install pays
@@ -32,7 +31,7 @@ import numba
 import numpy as np
 
 from model.engine import compiled, pcg64
-from model.engine.threads import BLOCK_SHIFT, RowThreads, blocks_per_draw
+from model.engine.threads import BLOCK_SHIFT, blocks_per_draw
 
 # numpy's error model: a division by zero gives inf or nan, as numpy's would, with no check for it compiled into
 # every division (every divisor here is a count of cycles, ids, bands or steps, or checked first)
@@ -431,7 +430,7 @@ def refresh(L: Layout, t: Tables, r: Rows, at: np.ndarray, counts: KeyCounts, m:
 @_jit
 def _ages_move_on(L, m, lo, hi, d_, band_, entry_age, entered, band_at, age_band, key_, leave_p, next_age_edge,
                   death_p, move_p):
-    """`decide`'s passing of time for the rows whose next age band has come (compiled; the rows lo to hi). Every
+    """`cycle.decide`'s passing of time for the rows whose next age band has come (compiled; the rows lo to hi). Every
     row's `band_at` is read here, not searched for first: a pass that listed the rows due and a loop over them took
     longer (rows that have left have NEVER)."""
     age_step = L.V * L.T
@@ -494,7 +493,7 @@ _JUMP = 64
 @_inline
 def _decide_rows(inline, m, lo, hi, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p,
                  key_, exposure_base, cycle_months, tis_lut, total, cum):
-    """`decide`'s decisions on the rows lo to hi (compiled; their positions returned). A row's row
+    """`cycle.decide`'s decisions on the rows lo to hi (compiled; their positions returned). A row's row
     of chances is its `key` and its step of time exposed to a decision (`exposure_base`), worked out here. With
     `inline` (`start` then has a row per draw: where its stream of the cycle's uniforms starts,
     `streams.cycle_starts`) each row's uniforms are made here, in the stream's order (columns of `streams`' layout:
@@ -581,35 +580,6 @@ def _decide_read(m, lo, hi, u, start, exit_col, move_col, hours_col, gone, d, id
     """`_decide_rows` reading each row's uniforms from `u`."""
     return _decide_rows(False, m, lo, hi, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at,
                         leave_p, key_, exposure_base, cycle_months, tis_lut, total, cum)
-
-
-def decide(L: Layout, t: Tables, r: Rows, n: int, m: int, u: np.ndarray, start: np.ndarray,
-           columns: tuple[int, int, int], counts_of: KeyCounts, rows: RowThreads, D: int) -> tuple:
-    """The cycle's exit and move decisions, on the states at its start: the rows leaving and their exit uniforms;
-    the rows moving, their destinations and the uniforms that will pick a new job's hours. Every row may move: the
-    cycle's entrants are added after this, and so first decide in the next cycle. The uniforms are made row by row
-    from each draw's `start` (`_decide_rows`), or read from `u` when `start` has no rows; `columns` are the exit, move
-    and hours columns of a row's uniforms, in the order they are drawn.
-
-    Time passes without visiting every row: a row's age and times in its state are worked out from the cycle
-    (`_age`, `_months`). A row whose next age band has come (`band_at`) has its age band and exit chances brought
-    up to the cycle here, before it decides; its step of time in the state sets its money through the counts
-    (`KeyCounts`, `steps_move_on`). The first `n` rows are in use; they are shared among `rows`' threads by whole
-    blocks of ids."""
-    def some(lo: int, hi: int) -> tuple:
-        _ages_move_on(L, m, lo, hi, r.d, r.band, r.entry_age, r.entered, r.band_at, r.age_band, r.key, r.leave_p,
-                      t.next_age_edge, t.death_p, t.move_p)
-        return (_decide_made if len(start) else _decide_read)(
-            m, lo, hi, u, start, exit_col, exit_col + 1, exit_col + 2, L.gone, r.d, r.ids, r.state, r.retire_at,
-            r.leave_p, r.key, r.exposure_base, L.cycle_months, t.tis_lut, t.total, t.cum)
-
-    exit_col = columns[0]
-    if tuple(columns) != (exit_col, exit_col + 1, exit_col + 2):  # `_decide_rows` makes them one after another
-        raise ValueError(f"a row's exit, move and hours uniforms must be drawn one after another, not {columns}")
-    parts = rows.run(some, rows.ranges(r.d[:n], r.ids[:n], D))
-    if len(parts) == 1:
-        return parts[0]
-    return tuple(np.concatenate([p[k] for p in parts]) for k in range(5))
 
 
 @_inner
