@@ -321,8 +321,9 @@ def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job
                 for b in range(S):
                     flows[d, a, b] += flows_in[d, a, b]
 
-    # 6. the rows that left, entered or moved refreshed together before the cycle's money (nothing between reads
-    # what a refresh writes, and a row refreshed twice ends as if once); then the money
+    # 6. the rows that entered or were admitted refreshed together before the cycle's money (those that left or
+    # moved were, by their threads; nothing between reads what a refresh writes, and a row refreshed twice ends as
+    # if once); then the money, with the one-off costs of every row that entered, moved or was admitted
     fresh = np.sort(_joined(_joined(entrants, movers), admitted))  # repeats kept
     again = np.sort(_joined(entrants, admitted))
     if len(again):
