@@ -227,9 +227,9 @@ def _merged(a, b):
 
 @_jit
 def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_keys, block_shift, n, m, D, n_ids,
-                     n_services, movers_a, movers_b, changed_a, changed_b, ent, ent_lo, ent_k, pb_cut, employment_first,
-                     queued, row_of, block_filled, q_uid, q_join, q_sorted, budget, releases, year, new_year,
-                     work_tallies, jobs, charged, figures, pb_place_cost):
+                     n_services, movers_a, movers_b, changed_a, changed_b, ent, ent_lo, ent_k, pb_cut,
+                     employment_first, queued, row_of, block_filled, q_uid, q_join, q_sorted, budget, releases, year,
+                     new_year, work_tallies, jobs, charged, figures, pb_place_cost):
     """`after_decisions` (compiled). `charged` is True: given, not written, so that `_move`, called with it and with
     `not charged`, is compiled once (a constant True and False are two types to numba)."""
     S, c = L.gone, L.cycle_months
@@ -369,9 +369,9 @@ def after_decisions(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra
     q_uid, q_join, q_sorted = queue
     return _after_decisions(L, t, r, extra, counts.by_cost_key, counts.by_pathway_key, counts.young, counts.nb,
                             counts.job_keys, kernels.BLOCK_SHIFT, n, m, D, n_ids, n_services, movers_a, movers_b,
-                            changed_a, changed_b, ent, ent_lo, ent_k, pb_cut, employment_first, queued, row_of, block_filled,
-                            q_uid, q_join, q_sorted, budget, releases, year, new_year, work_tallies, tuple(jobs), True,
-                            store, pb_place_cost)
+                            changed_a, changed_b, ent, ent_lo, ent_k, pb_cut, employment_first, queued, row_of,
+                            block_filled, q_uid, q_join, q_sorted, budget, releases, year, new_year, work_tallies,
+                            tuple(jobs), True, store, pb_place_cost)
 
 
 def decide(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, n: int, m: int, u: np.ndarray,
