@@ -172,6 +172,17 @@ def _end_of_cycle(L, t, r, m, D, n_services, fresh, nb, block_shift, by_cost_key
     return counts, by_service, sums, tallies
 
 
+@kernels._inline
+def _refreshed(L, t, r, at, m, block_shift, nb, job_keys, by_cost_key, by_pathway_key, young):
+    """`kernels._refresh` of the rows at positions `at`, its arrays taken from the run's tuples."""
+    _refresh(L, at, m, block_shift, nb, job_keys, by_cost_key, by_pathway_key, young, r.d, r.ids, r.state, r.band,
+             r.age_band, r.months_base, r.count_base, r.refer_ok, r.model_k, r.kept_from, r.hours, r.spot, t.tis_lut,
+             t.next_edge, t.death_p, t.move_p, t.referral_from, t.hours_values, r.key, r.leave_p, r.cost_key,
+             r.pathway_key, t.place_cost, t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours, r.cost,
+             r.cost_disc, r.outcomes, r.outcomes_disc, r.cost_extra, r.since, t.cost_rate, t.outcome_rate,
+             t.state_cost, t.tail_costs, t.tail_outcomes)
+
+
 @_jit
 def _leave_and_move(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_keys, block_shift, m, D, n_ids,
                     n_models, leaving, u_exit, movers, dst, u_hours, pb_cut, queued, charged):
@@ -197,12 +208,7 @@ def _leave_and_move(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_
         t.state_cost, t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours)
     again = np.sort(_joined(movers, leaving))  # a row refreshed again later (admitted from the list) ends as if once
     if len(again):
-        _refresh(L, again, m, block_shift, nb, job_keys, by_cost_key, by_pathway_key, young, r.d, r.ids, r.state,
-                 r.band, r.age_band, r.months_base, r.count_base, r.refer_ok, r.model_k, r.kept_from, r.hours, r.spot,
-                 t.tis_lut, t.next_edge, t.death_p, t.move_p, t.referral_from, t.hours_values, r.key, r.leave_p,
-                 r.cost_key, r.pathway_key, t.place_cost, t.kept_waiting, t.kept_search, t.kept_work,
-                 t.kept_work_hours, r.cost, r.cost_disc, r.outcomes, r.outcomes_disc, r.cost_extra, r.since,
-                 t.cost_rate, t.outcome_rate, t.state_cost, t.tail_costs, t.tail_outcomes)
+        _refreshed(L, t, r, again, m, block_shift, nb, job_keys, by_cost_key, by_pathway_key, young)
     return by_exit, from_state, filled, flows, referrals, starts, job_exits, joined, rel_d, rel_id, rel_amount
 
 
@@ -327,12 +333,7 @@ def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job
     fresh = np.sort(_joined(_joined(entrants, movers), admitted))  # repeats kept
     again = np.sort(_joined(entrants, admitted))
     if len(again):
-        _refresh(L, again, m, block_shift, nb, job_keys, by_cost_key, by_pathway_key, young, r.d, r.ids, r.state,
-                 r.band, r.age_band, r.months_base, r.count_base, r.refer_ok, r.model_k, r.kept_from, r.hours, r.spot,
-                 t.tis_lut, t.next_edge, t.death_p, t.move_p, t.referral_from, t.hours_values, r.key, r.leave_p,
-                 r.cost_key, r.pathway_key, t.place_cost, t.kept_waiting, t.kept_search, t.kept_work,
-                 t.kept_work_hours, r.cost, r.cost_disc, r.outcomes, r.outcomes_disc, r.cost_extra, r.since,
-                 t.cost_rate, t.outcome_rate, t.state_cost, t.tail_costs, t.tail_outcomes)
+        _refreshed(L, t, r, again, m, block_shift, nb, job_keys, by_cost_key, by_pathway_key, young)
     counts, by_service, sums, tallies = _end_of_cycle(L, t, r, m, D, n_services, fresh, nb, block_shift, by_cost_key,
                                                       by_pathway_key)
     if L.has_policy:  # job outcomes and jobs reaching 6 and 12 months, of people in work at the end of the cycle
