@@ -352,3 +352,7 @@ def test_every_field_is_kept_once_and_a_rows_record_is_whole_cache_lines():
     p.compact(np.array([True, False, True]))
     assert p.cost.tolist() == [1.0, 3.0] and p.cost_key.tolist() == [-1, -1] and p.ids.tolist() == [0, 2]
     assert p.kernel_rows.cost[2:].tolist() == [0.0] * 8  # rows past those in use are zero again
+    # a run of one person has fields of the types any other run has: the compiled loops serve it as they are
+    import numba
+
+    assert [numba.typeof(a) for a in vectorised._People(1, 7).kernel_rows] == [numba.typeof(a) for a in p.kernel_rows]

@@ -100,11 +100,14 @@ class _People:
     def __init__(self, capacity: int, n_states: int):
         self._own = {name: _staggered(capacity, _FIELDS[name], k) for k, name in enumerate(_ON_THEIR_OWN)}
         record = _record_type(n_states)
+        # at least two rows: numpy counts a field of one row as contiguous, and numba would compile every loop again
+        # for that type
+        rows = max(capacity, 2)
         # whole 8-byte words a row, from a cache line's start: compacted as rows of words (`kernels.keep_rows`)
-        words = np.zeros((capacity + 8) * record.itemsize // 8, dtype=_INT)
+        words = np.zeros((rows + 8) * record.itemsize // 8, dtype=_INT)
         skip = (-words.ctypes.data % 64) // 8
-        self._words = words[skip : skip + capacity * record.itemsize // 8].reshape(capacity, record.itemsize // 8)
-        records = self._words.view(record).reshape(capacity)
+        self._words = words[skip : skip + rows * record.itemsize // 8].reshape(rows, record.itemsize // 8)
+        records = self._words.view(record).reshape(rows)
         self._full = dict(self._own, **{name: records[name] for name in record.names})
         self.n = 0
         self.kernel_rows = kernels.Rows(*(self._full[f] for f in kernels.Rows._fields))
