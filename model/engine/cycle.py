@@ -233,7 +233,7 @@ def _merged(a, b):
 
 @_jit
 def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_keys, block_shift, n, m, D, n_ids,
-                     n_services, movers_a, movers_b, changed_a, changed_b, ent, ent_lo, ent_k, pb_cut,
+                     n_services, decided, movers_a, movers_b, changed_a, changed_b, ent, ent_lo, ent_k, pb_cut,
                      employment_first, queued, row_of, block_filled, q_uid, q_join, q_sorted, budget, releases, year,
                      new_year, work_tallies, jobs, charged, figures, pb_place_cost):
     """`after_decisions` (compiled). `charged` is True: given, not written, so that `_move`, called with it and with
@@ -242,10 +242,15 @@ def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job
     wants_work, personal_budget, exit_k_, exit_cycle = extra
     rel_cycle, rel_amount_of, ev_cycle, ev_d, ev_amount, n_ev = releases
     base, released, moved, folded, lag_of, lags, carried, carries, share, place_cost, set_up_rate, most = budget
-    # 1. exits and 3. moves, made with the decisions by each thread on its rows (`_leave_and_move`): their sums
+    # 1. exits and 3. moves (`_leave_and_move`): made by the threads that decided them when several shared the rows
+    # (`decide`), else here; then what they add up to, in row order
+    leaving, u_exit, movers_c, dst, u_hours = decided
+    changed_c = _leave_and_move(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_keys, block_shift, m, D,
+                                n_ids, block_filled.shape[1], leaving, u_exit, movers_c, dst, u_hours, pb_cut, queued,
+                                charged)
     by_exit, from_state, filled, flows_m, referrals_m, starts_m, job_exits_m, joined_m, rel_d, rel_id, rel_amount = \
-        _merged(changed_a, changed_b)
-    movers = _joined(movers_a, movers_b)
+        _merged(_merged(changed_a, changed_b), changed_c)
+    movers = _joined(_joined(movers_a, movers_b), movers_c)
     for d in range(D):
         for k in range(block_filled.shape[1]):
             block_filled[d, k] += filled[d, k]
@@ -355,68 +360,75 @@ def after_decisions(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra
                     pb_cut: np.ndarray, employment_first: np.ndarray, queued: np.ndarray, row_of: np.ndarray,
                     block_filled: np.ndarray, queue: tuple, budget: tuple, releases: tuple, year: int, new_year: bool,
                     work_tallies: np.ndarray, jobs: Jobs, store: tuple, pb_place_cost: np.ndarray) -> tuple:
-    """Cycle `m` after its decisions, exits and moves (`decide`, whose `decided` gives the rows that moved and what
-    the exits and moves add up to), for every draw: this cycle's entrants (`entrants`: the fields of
-    `ENTRANT_FIELDS` made ahead, from which column, how many a draw) take rows after the first `n` in use (step 2),
-    the places the exits and moves freed and the money the moves released are counted (1, 3), each draw's budget
+    """Cycle `m` after its decisions (`decide`, whose `decided` gives the decisions to make here, or the exits and
+    moves its threads made), for every draw: the exits and moves decided are made and what they add up to counted:
+    places freed, money released (steps 1, 3); this cycle's entrants (`entrants`: the fields of `ENTRANT_FIELDS`
+    made ahead, from which column, how many a draw) take rows after the first `n` in use (2), each draw's budget
     buys places and its waiting list is served (4-5: `queue` is the list's uids, the cycles joined and how many at
     its start are in order), and the cycle's people and money are summed (6) and recorded in its rows of the
     ledger's store (`store`: `CycleStore.arrays`; `ledger.record_cycle`). `extra` holds the fields of the rows the
     compiled loops do not otherwise take (wants work, personal budget, how and when a row left); `year` is the
     financial year, `new_year` whether it starts this cycle. Returns the rows now in use, each draw's day-centre
     attendance in whole weeks, the waiting list left (uids, cycles joined) and the jobs to check again."""
-    movers_a, movers_b, changed_a, changed_b = decided
+    decisions, movers_a, movers_b, changed_a, changed_b = decided
     ent, ent_lo, ent_k = entrants
     q_uid, q_join, q_sorted = queue
     return _after_decisions(L, t, r, extra, counts.by_cost_key, counts.by_pathway_key, counts.young, counts.nb,
-                            counts.job_keys, kernels.BLOCK_SHIFT, n, m, D, n_ids, n_services, movers_a, movers_b,
-                            changed_a, changed_b, ent, ent_lo, ent_k, pb_cut, employment_first, queued, row_of,
-                            block_filled, q_uid, q_join, q_sorted, budget, releases, year, new_year, work_tallies,
-                            tuple(jobs), True, store, pb_place_cost)
+                            counts.job_keys, kernels.BLOCK_SHIFT, n, m, D, n_ids, n_services, decisions,
+                            movers_a, movers_b, changed_a, changed_b, ent, ent_lo, ent_k, pb_cut, employment_first,
+                            queued, row_of, block_filled, q_uid, q_join, q_sorted, budget, releases, year, new_year,
+                            work_tallies, tuple(jobs), True, store, pb_place_cost)
 
 
 def decide(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, n: int, m: int, u: np.ndarray,
            start: np.ndarray, columns: tuple[int, int, int], counts: kernels.KeyCounts, rows: RowThreads, D: int,
            n_ids: int, pb_cut: np.ndarray, queued: np.ndarray, none: tuple) -> tuple[int, tuple]:
     """The cycle's exit and move decisions, on the states at its start, and the exits and moves they decide
-    (`_leave_and_move`). Every row may move: the cycle's entrants are added after this, and so first decide in the
-    next cycle. The uniforms are made row by row from each draw's `start` (`kernels._decide_rows`), or read from `u`
-    when `start` has no rows; `columns` are the exit, move and hours columns of a row's uniforms, in the order they
-    are drawn.
+    (`_leave_and_move`, here or in `after_decisions`). Every row may move: the cycle's entrants are added after this,
+    and so first decide in the next cycle. The uniforms are made row by row from each draw's `start`
+    (`kernels._decide_rows`), or read from `u` when `start` has no rows; `columns` are the exit, move and hours
+    columns of a row's uniforms, in the order they are drawn.
 
     Time passes without visiting every row: a row's age and times in its state are worked out from the cycle
     (`kernels._age`, `kernels._months`). A row whose next age band has come (`band_at`) has its age band and exit
     chances brought up to the cycle here, before it decides; its step of time in the state sets its money through
     the counts (`KeyCounts`, `kernels.steps_move_on`). The first `n` rows are in use; they are shared among `rows`'
-    threads by whole blocks of ids. Returns how many rows left, and for `after_decisions` the rows that moved and
-    what the exits and moves add up to, of the first range and of the second (`none`, `no_changes`, when one thread
-    took every row)."""
+    threads by whole blocks of ids; with several, each thread also makes its rows' exits and moves. Returns how many
+    rows left, and for `after_decisions` the decisions for it to make (those of the one range, when one thread took
+    every row, else none), and the rows that moved and what their exits and moves add up to, of the first range and
+    of the second (else nothing, and `none`: `no_changes`)."""
     exit_col = columns[0]
     if tuple(columns) != (exit_col, exit_col + 1, exit_col + 2):  # `_decide_rows` makes them one after another
         raise ValueError(f"a row's exit, move and hours uniforms must be drawn one after another, not {columns}")
     n_models = none[2].shape[1]
 
+    ranges = rows.ranges(r.d[:n], r.ids[:n], D)
+    apart = len(ranges) > 1
+
     def some(lo: int, hi: int) -> tuple:
         kernels._ages_move_on(L, m, lo, hi, r.d, r.band, r.entry_age, r.entered, r.band_at, r.age_band, r.key,
                               r.leave_p, t.next_age_edge, t.death_p, t.move_p)
-        leaving, u_exit, movers, dst, u_hours = (kernels._decide_made if len(start) else kernels._decide_read)(
+        decided = (kernels._decide_made if len(start) else kernels._decide_read)(
             m, lo, hi, u, start, exit_col, exit_col + 1, exit_col + 2, L.gone, r.d, r.ids, r.state, r.retire_at,
             r.leave_p, r.key, r.exposure_base, L.cycle_months, t.tis_lut, t.total, t.cum)
-        changed = _leave_and_move(L, t, r, extra, counts.by_cost_key, counts.by_pathway_key, counts.young, counts.nb,
-                                  counts.job_keys, kernels.BLOCK_SHIFT, m, D, n_ids, n_models, leaving, u_exit,
-                                  movers, dst, u_hours, pb_cut, queued, True)
-        return len(leaving), movers, changed
+        if not apart:
+            return decided, None
+        return decided, _leave_and_move(L, t, r, extra, counts.by_cost_key, counts.by_pathway_key, counts.young,
+                                        counts.nb, counts.job_keys, kernels.BLOCK_SHIFT, m, D, n_ids, n_models,
+                                        *decided, pb_cut, queued, True)
 
-    parts = rows.run(some, rows.ranges(r.d[:n], r.ids[:n], D))
-    # the compiled cycle takes two ranges' changes, always (one type, compiled once): a third range's and after are
-    # added to the second's, in order
-    if len(parts) == 1:
-        parts.append((0, parts[0][1][:0], none))
-    left = sum(p[0] for p in parts)
-    later = parts[1][2]
-    for p in parts[2:]:
-        later = _merged(later, p[2])
-    return left, (parts[0][1], np.concatenate([p[1] for p in parts[1:]]), parts[0][2], later)
+    parts = rows.run(some, ranges)
+    decided = parts[0][0]
+    nothing = decided[2][:0]
+    if not apart:  # the compiled cycle makes them: a call from Python costs more than one thread's exits and moves
+        return len(decided[0]), (decided, nothing, nothing, none, none)
+    # the compiled cycle takes two ranges' changes (one type, compiled once): a third range's and after are added to
+    # the second's, in order
+    later = parts[1][1]
+    for _, changed in parts[2:]:
+        later = _merged(later, changed)
+    return (sum(len(p[0][0]) for p in parts), (tuple(a[:0] for a in decided), decided[2],
+                                               np.concatenate([p[0][2] for p in parts[1:]]), parts[0][1], later))
 
 
 def no_changes(D: int, S: int, n_models: int) -> tuple:
