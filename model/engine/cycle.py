@@ -1,14 +1,16 @@
 """A cycle for every draw at once, in three compiled steps: time moving on in the counts (`kernels.steps_move_on`);
-the decisions, shared among threads, each thread also making the exits and moves its rows decided and refreshing
-those rows (`decide`: steps 1 and 3 of `DayshiftModel.step`); and the rest (`after_decisions`): the entrants (2),
-what the moves add up to, the budget and the waiting lists (4-5), and the cycle's people and money (6), recorded in
-the ledger's store. Each calls the engine's compiled loops (`model.engine.kernels`) one after another; steps taken
-in Python between the loops cost microseconds each, a few dozen a cycle, and here cost nothing.
+the decisions, shared among threads (`decide`); and the rest (`after_decisions`): the exits and moves decided
+(steps 1 and 3 of `DayshiftModel.step`), the entrants (2), the budget and the waiting lists (4-5), and the cycle's
+people and money (6), recorded in the ledger's store. Each calls the engine's compiled loops
+(`model.engine.kernels`) one after another; steps taken in Python between the loops cost microseconds each, a few
+dozen a cycle, and here cost nothing.
 
-A row's exit or move changes only that row and the counts of its block of ids, so each thread makes those of its own
-rows (whole blocks: `model.engine.threads`) while the row is still in its core's cache, and what they add up to
-(exits and moves by draw, places freed, releases of day-service money, those joining a waiting list) is put
-together afterwards in the order of the rows: the same numbers with any number of threads.
+A row's exit or move changes only that row and the counts of its block of ids, so when several threads share the
+rows each makes the exits and moves of its own (whole blocks: `model.engine.threads`) as it decides, while the rows
+are still in its core's cache, and what they add up to (exits and moves by draw, places freed, releases of
+day-service money, those joining a waiting list) is put together afterwards in the order of the rows: the same
+numbers with any number of threads. With one thread the compiled rest of the cycle makes them, as a call from
+Python costs more than they do at a few thousand rows.
 
 What the loops keep from one cycle to the next is in arrays the engine holds and passes in: the rows, the counts by
 key, the waiting list, the budget's totals and releases, and the jobs to check again at 6 and 12 months. An array
@@ -186,8 +188,9 @@ def _refreshed(L, t, r, at, m, block_shift, nb, job_keys, by_cost_key, by_pathwa
 @_jit
 def _leave_and_move(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_keys, block_shift, m, D, n_ids,
                     n_models, leaving, u_exit, movers, dst, u_hours, pb_cut, queued, charged):
-    """Steps 1 and 3 for the rows one thread decided (`decide`): the rows `leaving` leave (`kernels._leave`), the
-    `movers` move (`kernels._move`), and both are refreshed. Returns what they add up to, for `after_decisions`:
+    """Steps 1 and 3 for the rows of one thread's range (`decide`), or of all when one thread decided them all
+    (`after_decisions`): the rows `leaving` leave (`kernels._leave`), the `movers` move (`kernels._move`), and both
+    are refreshed. Returns what they add up to, for `after_decisions`:
     exits by draw and exit and by draw and the state left; the block places freed, by draw and service model (taken
     from `block_filled` there, not here: another thread's rows may free places of the same draw); moves by draw, from
     and to; referrals, job starts by origin and job exits by draw; those joining a waiting list (uids), and the

@@ -14,10 +14,10 @@ depends only on a person's state, band, age band and time in state (their row of
 exit chances, cost per cycle) is cached per row and refreshed only for rows that change, and for every row
 when numbers that change over time enter a new period (`Spec.periods`): the draws' tables are then stacked
 again from each draw's spec for that period. A cycle is three compiled steps: time moving on in the counts, the
-decisions every row makes and the exits and moves they decide (`cycle.decide`, shared among threads), and the rest
-of the cycle (`cycle.after_decisions`: entrants, what the exits and moves add up to, the budget and waiting lists,
-the cycle's money, recorded in the ledger's store); what Python does between them (day centres, compacting rows, a
-new period of numbers) is small.
+decisions every row makes (`cycle.decide`, shared among threads, which with several also make the exits and moves
+they decide), and the rest of the cycle (`cycle.after_decisions`: exits and moves, entrants, the budget and waiting
+lists, the cycle's money, recorded in the ledger's store); what Python does between them (day centres, compacting
+rows, a new period of numbers) is small.
 
 What does not change from one cycle to the next is not worked out again every cycle: a row's age and times in its
 state follow from the cycle (`kernels._age`, `kernels._months`), and what depends on them is changed only in the
@@ -543,15 +543,15 @@ class VectorisedEngine:
         else:
             u, start = self._no_numbers, streams.cycle_starts(self._entropy, m)
 
-        # 1, 3. exits, and the moves of those who stay, decided on the states at the start of the cycle, and made by
-        # the thread that decided them
+        # 1, 3. exits, and the moves of those who stay, decided on the states at the start of the cycle (and made by
+        # the threads that decided them, when several share the rows)
         pb_cut = self._pb_cutoffs()
         n_left, decided = cycle.decide(self.layout, self.t, self._rows(), self._extra, self.p.n, m, u, start,
                                        (streams.DECIDE_EXIT, streams.DECIDE_MOVE, streams.DECIDE_HOURS), self.counts,
                                        self._threads, D, spec.cohort.n_ids, pb_cut, self.queued, self._no_changes)
-        # 2-6. the inflow (entrants wait for the next cycle to move), what the exits and moves add up to, the budget,
-        # the places it buys and the waiting list, and the cycle's costs and outcomes, in one compiled call. 7, time
-        # passing, changes a row only when it moves the row on (`decide`).
+        # 1-6. the exits and moves (or what the threads' add up to), the inflow (entrants wait for the next cycle to
+        # move), the budget, the places it buys and the waiting list, and the cycle's costs and outcomes, in one
+        # compiled call. 7, time passing, changes a row only when it moves the row on (`decide`).
         p = self.p
         year = financial_year(spec, m)
         new_year = pol is not None and year != self._outcome_year
