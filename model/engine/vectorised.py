@@ -62,9 +62,10 @@ _FIELDS = dict(
 # Where the fields are kept. The fields every cycle's decisions read row after row (`cycle.decide`) have an array
 # each; the others sit side by side in one record a row (`_People`), in this order: the loops after the decisions
 # read and write them a few scattered rows at a time (the rows that move, are refreshed or settled), and a row read
-# from a record reads 2 or 3 cache lines, not one a field. Measured: a 20,000-person, 5-year run 24.0 -> 21.2 ms in
-# its cycles, England's compiled rest of the cycle 0.47 -> 0.41 s; with every field in the record, the decisions,
-# which then read every row's record, were three times slower.
+# from a record reads 2 or 3 cache lines, not one a field. Measured: England's compiled rest of the cycle 0.47 ->
+# 0.41 s; a 20,000-person, 5-year run 24.0 -> 21.2 ms in its cycles, but as much slower in its set-up and person
+# rows (fields written and read a record apart); with every field in the record, the decisions, which then read
+# every row's record, were three times slower.
 _ON_THEIR_OWN = ("d", "ids", "state", "band", "age_band", "entry_age", "entered", "exposure_base", "retire_at",
                  "band_at", "key", "leave_p")
 _IN_RECORD = ("refer_ok", "model_k", "kept_from", "spot", "months_base", "count_base", "cost_key", "pathway_key",
