@@ -236,9 +236,9 @@ def _merged(a, b):
 
 @_jit
 def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_keys, block_shift, n, m, D, n_ids,
-                     n_services, decided, movers_a, movers_b, changed_a, changed_b, ent, ent_lo, ent_k, pb_cut,
-                     employment_first, queued, row_of, block_filled, q_uid, q_join, q_sorted, budget, releases, year,
-                     new_year, work_tallies, jobs, charged, figures, pb_place_cost):
+                     n_services, decided, movers_t, changed_t, ent, ent_lo, ent_k, pb_cut, employment_first, queued,
+                     row_of, block_filled, q_uid, q_join, q_sorted, budget, releases, year, new_year, work_tallies,
+                     jobs, charged, figures, pb_place_cost):
     """`after_decisions` (compiled). `charged` is True: given, not written, so that `_move`, called with it and with
     `not charged`, is compiled once (a constant True and False are two types to numba)."""
     S, c = L.gone, L.cycle_months
@@ -252,8 +252,8 @@ def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job
                                 n_ids, block_filled.shape[1], leaving, u_exit, movers_c, dst, u_hours, pb_cut, queued,
                                 charged)
     by_exit, from_state, filled, flows_m, referrals_m, starts_m, job_exits_m, joined_m, rel_d, rel_id, rel_amount = \
-        _merged(_merged(changed_a, changed_b), changed_c)
-    movers = _joined(_joined(movers_a, movers_b), movers_c)
+        _merged(changed_t, changed_c)
+    movers = _joined(movers_t, movers_c)
     for d in range(D):
         for k in range(block_filled.shape[1]):
             block_filled[d, k] += filled[d, k]
@@ -373,12 +373,12 @@ def after_decisions(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra
     compiled loops do not otherwise take (wants work, personal budget, how and when a row left); `year` is the
     financial year, `new_year` whether it starts this cycle. Returns the rows now in use, each draw's day-centre
     attendance in whole weeks, the waiting list left (uids, cycles joined) and the jobs to check again."""
-    decisions, movers_a, movers_b, changed_a, changed_b = decided
+    decisions, movers_t, changed_t = decided
     ent, ent_lo, ent_k = entrants
     q_uid, q_join, q_sorted = queue
     return _after_decisions(L, t, r, extra, counts.by_cost_key, counts.by_pathway_key, counts.young, counts.nb,
                             counts.job_keys, kernels.BLOCK_SHIFT, n, m, D, n_ids, n_services, decisions,
-                            movers_a, movers_b, changed_a, changed_b, ent, ent_lo, ent_k, pb_cut, employment_first,
+                            movers_t, changed_t, ent, ent_lo, ent_k, pb_cut, employment_first,
                             queued, row_of, block_filled, q_uid, q_join, q_sorted, budget, releases, year, new_year,
                             work_tallies, tuple(jobs), True, store, pb_place_cost)
 
@@ -398,8 +398,8 @@ def decide(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, 
     the counts (`KeyCounts`, `kernels.steps_move_on`). The first `n` rows are in use; they are shared among `rows`'
     threads by whole blocks of ids; with several, each thread also makes its rows' exits and moves. Returns how many
     rows left, and for `after_decisions` the decisions for it to make (those of the one range, when one thread took
-    every row, else none), and the rows that moved and what their exits and moves add up to, of the first range and
-    of the second (else nothing, and `none`: `no_changes`)."""
+    every row, else none), the rows the threads moved and what their exits and moves add up to, in row order (else
+    nothing, and `none`: `no_changes`)."""
     exit_col = columns[0]
     if tuple(columns) != (exit_col, exit_col + 1, exit_col + 2):  # `_decide_rows` makes them one after another
         raise ValueError(f"a row's exit, move and hours uniforms must be drawn one after another, not {columns}")
@@ -422,16 +422,13 @@ def decide(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, 
 
     parts = rows.run(some, ranges)
     decided = parts[0][0]
-    nothing = decided[2][:0]
     if not apart:  # the compiled cycle makes them: a call from Python costs more than one thread's exits and moves
-        return len(decided[0]), (decided, nothing, nothing, none, none)
-    # the compiled cycle takes two ranges' changes (one type, compiled once): a third range's and after are added to
-    # the second's, in order
-    later = parts[1][1]
-    for _, changed in parts[2:]:
-        later = _merged(later, changed)
-    return (sum(len(p[0][0]) for p in parts), (tuple(a[:0] for a in decided), decided[2],
-                                               np.concatenate([p[0][2] for p in parts[1:]]), parts[0][1], later))
+        return len(decided[0]), (decided, decided[2][:0], none)
+    changed = parts[0][1]
+    for _, later in parts[1:]:
+        changed = _merged(changed, later)
+    return (sum(len(p[0][0]) for p in parts),
+            (tuple(a[:0] for a in decided), np.concatenate([p[0][2] for p in parts]), changed))
 
 
 def no_changes(D: int, S: int, n_models: int) -> tuple:
