@@ -238,7 +238,7 @@ def _merged(a, b):
 def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_keys, block_shift, n, m, D, n_ids,
                      n_services, decided, movers_t, changed_t, ent, ent_lo, ent_k, pb_cut, employment_first, queued,
                      row_of, block_filled, q_uid, q_join, q_sorted, budget, releases, year, new_year, work_tallies,
-                     jobs, charged, figures, pb_place_cost):
+                     jobs, charged, figures, pb_place_cost, centres):
     """`after_decisions` (compiled). `charged` is True: given, not written, so that `_move`, called with it and with
     `not charged`, is compiled once (a constant True and False are two types to numba)."""
     S, c = L.gone, L.cycle_months
@@ -352,17 +352,27 @@ def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job
             for k in range(4):
                 tallies[d, k] += work_tallies[d, k]
                 work_tallies[d, k] = 0
+    # day centres close as the attendance, in whole-week equivalents, falls (`CentreClosures`; none: no arrays)
+    open_, close_below, places_each, at, closed, n_closed, consult, double, fixed = centres
+    centre_costs, n_open = np.zeros((0, 2)), open_
+    if len(open_):
+        attendance = np.empty(D)
+        for d in range(D):
+            attendance[d] = sums[d, 6]
+        centre_costs, n_open = kernels.centres_cycle(attendance, open_, close_below, places_each, at, closed, n_closed,
+                                                     consult, double, fixed, m)
     record_cycle(figures, m, L.has_policy, pb_place_cost, by_exit, from_state, ent_k, inflow_to, flows, referrals,
                  starts, job_exits, (released, moved), budgets, places, occupied, waiting, mean_wait, carried,
-                 set_up, admissions, waited, counts, by_service, sums, tallies)
-    return n, sums[:, 6], q_uid, q_join, jobs
+                 set_up, admissions, waited, counts, by_service, sums, tallies, centre_costs, n_open)
+    return n, q_uid, q_join, jobs
 
 
 def after_decisions(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, counts: kernels.KeyCounts,
                     n: int, m: int, D: int, n_ids: int, n_services: int, decided: tuple, entrants: tuple,
                     pb_cut: np.ndarray, employment_first: np.ndarray, queued: np.ndarray, row_of: np.ndarray,
                     block_filled: np.ndarray, queue: tuple, budget: tuple, releases: tuple, year: int, new_year: bool,
-                    work_tallies: np.ndarray, jobs: Jobs, store: tuple, pb_place_cost: np.ndarray) -> tuple:
+                    work_tallies: np.ndarray, jobs: Jobs, store: tuple, pb_place_cost: np.ndarray,
+                    centres: tuple) -> tuple:
     """Cycle `m` after its decisions (`decide`, whose `decided` gives the decisions to make here, or the exits and
     moves its threads made), for every draw: the exits and moves decided are made and what they add up to counted:
     places freed, money released (steps 1, 3); this cycle's entrants (`entrants`: the fields of `ENTRANT_FIELDS`
@@ -371,8 +381,9 @@ def after_decisions(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra
     its start are in order), and the cycle's people and money are summed (6) and recorded in its rows of the
     ledger's store (`store`: `CycleStore.arrays`; `ledger.record_cycle`). `extra` holds the fields of the rows the
     compiled loops do not otherwise take (wants work, personal budget, how and when a row left); `year` is the
-    financial year, `new_year` whether it starts this cycle. Returns the rows now in use, each draw's day-centre
-    attendance in whole weeks, the waiting list left (uids, cycles joined) and the jobs to check again."""
+    financial year, `new_year` whether it starts this cycle; `centres` the day centres' arrays
+    (`CentreClosures.arrays`, with room for every cycle's closures; empty arrays where there are none). Returns the
+    rows now in use, the waiting list left (uids, cycles joined) and the jobs to check again."""
     decisions, movers_t, changed_t = decided
     ent, ent_lo, ent_k = entrants
     q_uid, q_join, q_sorted = queue
@@ -380,7 +391,7 @@ def after_decisions(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra
                             counts.job_keys, kernels.BLOCK_SHIFT, n, m, D, n_ids, n_services, decisions,
                             movers_t, changed_t, ent, ent_lo, ent_k, pb_cut, employment_first,
                             queued, row_of, block_filled, q_uid, q_join, q_sorted, budget, releases, year, new_year,
-                            work_tallies, tuple(jobs), True, store, pb_place_cost)
+                            work_tallies, tuple(jobs), True, store, pb_place_cost, centres)
 
 
 def decide(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, n: int, m: int, u: np.ndarray,

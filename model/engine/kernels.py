@@ -1017,7 +1017,8 @@ def close_centres(attendance, open_, close_below, places_each):
     closed = np.zeros(len(open_), dtype=np.int64)
     for d in range(len(open_)):
         n = open_[d]
-        a = attendance[d]
+        # rounded, so that engines summing part-weeks in different orders take the same decision (both round here)
+        a = round(attendance[d], 9)
         while n > 0 and a < close_below[d] * n * places_each[d] and a <= (n - 1) * places_each[d]:
             n -= 1
         closed[d] = open_[d] - n
@@ -1055,7 +1056,7 @@ def centre_costs(open_, at, closed, cycle, consult, double, fixed):
 
 
 @_jit
-def centres_cycle(attendance, open_, close_below, places_each, at, closed, n_closed, cycle, consult, double, fixed):
+def centres_cycle(attendance, open_, close_below, places_each, at, closed, n_closed, consult, double, fixed, cycle):
     """`CentreClosures.update_and_costs`: centres closed (`close_centres`; a cycle's closures recorded as row
     `n_closed[0]` of `at` and `closed`, which have room), then their costs (`centre_costs`) and the centres open."""
     now = close_centres(attendance, open_, close_below, places_each)

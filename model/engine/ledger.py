@@ -209,11 +209,6 @@ class CycleStore:
         """Each draw's start state counted at time 0 (`CycleLedger.start_point`), in the first cycle's figures."""
         self.figures["_start"][0] = starts
 
-    def centres(self, cycle: int, costs: np.ndarray, n_open: np.ndarray) -> None:
-        """A cycle's day centres, as `CycleLedger.centres` records them."""
-        self.figures["_centre_costs"][cycle] = costs
-        self.figures["_centres_open"][cycle] = n_open
-
     def exits_total(self, n: int) -> np.ndarray:
         """People gone by each exit by the end of each of the first `n` cycles, by (cycle, draw) row, cycle first: the
         cycles' exits added up."""
@@ -446,7 +441,7 @@ def _row_sums(a: np.ndarray) -> np.ndarray:
 @compiled.jit(nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def record_cycle(figures, m, has_policy, pb_place_cost, by_exit, from_state, n_inflow, inflow_to, flows, referrals,
                  starts, job_exits, split, budget, places, occupied, waiting, mean_wait, carried, set_up, admissions,
-                 waited, counts, by_service, sums, tallies):
+                 waited, counts, by_service, sums, tallies, centre_costs, n_open):
     """A whole cycle of the fast engine, every draw's, recorded in its rows of a `CycleStore` (`figures`: its
     `arrays()`), each figure the sum over people and events of what `CycleLedger`'s methods record one at a time
     (`exited`, `entrants`, `entered`, `moved`, `referred`, `job_exit`, `job_start`, `admitted`, `person`,
@@ -455,8 +450,9 @@ def record_cycle(figures, m, has_policy, pb_place_cost, by_exit, from_state, n_i
     job exits; the policy's released and moved totals (`split`), budget, places, places filled, people waiting and
     their mean wait, the budget carried, set-up costs, admissions and months waited; people by state, costs by
     service, `sums` (benefits, tax and NI, earnings, hours, outcomes, block places' cost) and `tallies` (people on
-    personal budgets, jobs reaching 6 and 12 months, job outcomes). Compiled, to be called from the compiled cycle
-    (`model.engine.cycle`)."""
+    personal budgets, jobs reaching 6 and 12 months, job outcomes); the day centres' costs (fixed, double running)
+    and the centres open (`CycleLedger.centres`; none where `n_open` is empty). Compiled, to be called from the
+    compiled cycle (`model.engine.cycle`)."""
     (exits, exits_from, inflow_to_, inflow, moves, referrals_, job_starts_by, job_exits_, kept_jobs, job_outcomes,
      admissions_, wait_admitted, queue_length, queue_wait, counts_, by_service_, benefits, tax, earnings, hours,
      outcomes, employment_spend, pb_spend, policy, places_, supported, _start, _centres_open, _centre_costs,
@@ -501,3 +497,6 @@ def record_cycle(figures, m, has_policy, pb_place_cost, by_exit, from_state, n_i
         if has_policy:
             pb_spend[m, d] += tallies[d, 0] * pb_place_cost[d]
             employment_spend[m, d] += sums[d, 5]
+        if len(n_open):
+            _centres_open[m, d] = n_open[d]
+            _centre_costs[m, d, 0], _centre_costs[m, d, 1] = centre_costs[d, 0], centre_costs[d, 1]

@@ -153,13 +153,13 @@ class CentreClosures:
     fixed costs run on for a double-running period. For each of one or more draws: figures are arrays over
     draws."""
 
-    def __init__(self, params: CentreParams | Sequence[CentreParams]):
+    def __init__(self, params: CentreParams | Sequence[CentreParams], cycles: int = 16):
         self.params = params
         self.open = np.array([p.count for p in self._params], dtype=np.int64)
         # Cycles in which centres closed in some draw, and how many closed then by draw: the first `_n[0]` rows of
-        # arrays grown as needed, read every cycle.
-        self._at = np.zeros(16, dtype=np.int64)
-        self._closed = np.zeros((16, len(self.open)), dtype=np.int64)
+        # arrays read every cycle, with room for `cycles` cycles of closures, grown as needed (`_room`).
+        self._at = np.zeros(max(cycles, 1), dtype=np.int64)
+        self._closed = np.zeros((max(cycles, 1), len(self.open)), dtype=np.int64)
         self._n = np.zeros(1, dtype=np.int64)
 
     @property
@@ -182,11 +182,6 @@ class CentreClosures:
             self._at = np.concatenate([self._at, np.zeros_like(self._at)])
             self._closed = np.concatenate([self._closed, np.zeros_like(self._closed)])
 
-    @staticmethod
-    def _rounded(attendance: float | np.ndarray) -> np.ndarray:
-        # Rounded so that engines summing part-weeks in different orders take the same decision.
-        return np.array([round(float(a), 9) for a in np.atleast_1d(attendance)])
-
     def costs(self, cycle: int) -> np.ndarray:
         """The fixed cost of open centres and of those under consultation to close, and the double-running cost of
         recently closed ones, this cycle, by draw as columns (`kernels.centre_costs`)."""
@@ -198,5 +193,11 @@ class CentreClosures:
         """Close the centres attendance (in whole-week equivalents, by draw) no longer needs, then `costs` and the
         centres open, in one compiled call (`kernels.centres_cycle`)."""
         self._room()
-        return kernels.centres_cycle(self._rounded(attendance), self.open, self._close_below, self._places_each,
-                                     self._at, self._closed, self._n, cycle, self._consult, self._double, self._fixed)
+        return kernels.centres_cycle(np.atleast_1d(np.asarray(attendance, dtype=float)), *self.arrays(), cycle)
+
+    def arrays(self) -> tuple:
+        """What `kernels.centres_cycle` reads and writes, after the attendance and before the cycle: the centres open,
+        the rules for closing, the closures so far and the costs, by draw. The compiled cycle of a run made with room
+        for all its cycles' closures (`cycles`) takes them once a period, not one call a cycle."""
+        return (self.open, self._close_below, self._places_each, self._at, self._closed, self._n, self._consult,
+                self._double, self._fixed)

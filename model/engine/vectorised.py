@@ -16,8 +16,8 @@ when numbers that change over time enter a new period (`Spec.periods`): the draw
 again from each draw's spec for that period. A cycle is three compiled steps: time moving on in the counts, the
 decisions every row makes (`cycle.decide`, shared among threads, which with several also make the exits and moves
 they decide), and the rest of the cycle (`cycle.after_decisions`: exits and moves, entrants, the budget and waiting
-lists, the cycle's money, recorded in the ledger's store); what Python does between them (day centres, compacting
-rows, a new period of numbers) is small.
+lists, the cycle's money and day centres, recorded in the ledger's store); what Python does between them
+(compacting rows, a new period of numbers) is small.
 
 What does not change from one cycle to the next is not worked out again every cycle: a row's age and times in its
 state follow from the cycle (`kernels._age`, `kernels._months`), and what depends on them is changed only in the
@@ -76,6 +76,10 @@ _IN_RECORD = ("refer_ok", "model_k", "kept_from", "spot", "months_base", "count_
 _PERSON_FIELDS = ("ids", "band", "wants_work", "personal_budget", "entered", "cost", "cost_disc", "outcomes",
                   "outcomes_disc", "job_starts")
 _NEVER = kernels.NEVER
+# `CentreClosures.arrays` of a run without day centres: no draw's centres, so the compiled cycle closes none
+_NO_CENTRES = (np.zeros(0, dtype=_INT), np.zeros(0), np.zeros(0, dtype=_INT), np.zeros(1, dtype=_INT),
+               np.zeros((1, 0), dtype=_INT), np.zeros(1, dtype=_INT), np.zeros(0, dtype=_INT), np.zeros(0, dtype=_INT),
+               np.zeros(0))
 # Compact the arrays once this share of rows belongs to people who have left. A row that has left costs the
 # cycle's passes a byte or two to skip, and a compaction moves every field of every row: at 0.2 a PSA chunk (56
 # draws x 5,000 people x 240 cycles) compacts 3 times in 0.03 s, at 0.05 14 times in 0.15 s, of about 2 s.
@@ -256,7 +260,9 @@ class VectorisedEngine:
             np.zeros((D, 1), dtype=np.int32), np.zeros((D, 1)), np.zeros(0, dtype=_INT), np.zeros(0, dtype=_INT),
             np.zeros(0), np.zeros(1, dtype=_INT))
         self.block_filled = np.zeros((D, 1), dtype=_INT)  # without a policy, never read
-        self.centres = CentreClosures([s.centres for s in specs]) if spec.centres else None
+        # with room for a closure every cycle: the compiled cycle closes centres in arrays it takes once a period
+        self.centres = CentreClosures([s.centres for s in specs], spec.calendar.n_cycles) if spec.centres else None
+        self._centre_arrays = self.centres.arrays() if self.centres is not None else _NO_CENTRES
         # Every cycle's ledger figures, each draw's, in preallocated arrays: the monthly columns are made from them
         # for every cycle at once when a table is read (calendar columns, the same for every draw, added then).
         self._store = CycleStore(spec, D, spec.calendar.n_cycles)
@@ -387,6 +393,7 @@ class VectorisedEngine:
             self.budgets.params = self.pols
         if self.centres is not None:
             self.centres.params = [sd.centres for sd in self.specs]
+            self._centre_arrays = self.centres.arrays()
         every = np.arange(self.p.n)
         kernels.ages_reached(self.layout, self.t, self._rows(), every, m)  # pension age may change
         self._refresh(every)
@@ -557,19 +564,17 @@ class VectorisedEngine:
         year = financial_year(spec, m)
         new_year = pol is not None and year != self._outcome_year
         self._outcome_year = year
-        p.n, attendance, self.q_uid, self.q_join, jobs = cycle.after_decisions(
+        p.n, self.q_uid, self.q_join, jobs = cycle.after_decisions(
             self.layout, self.t, self._rows(), self._extra, self.counts, p.n, m, D, spec.cohort.n_ids,
             len(spec.costs.services), decided, self._entrants(n_inflow), pb_cut, self._employment_first,
             self.queued, self.row_of, self.block_filled, (self.q_uid, self.q_join, self._q_sorted),
             self.budgets.arrays() if pol is not None else self._no_budget,
             self.budgets.release_arrays() if pol is not None else self._no_releases, year, new_year,
-            self._work_tallies, self._jobs, self._store_arrays, self._ledger_tables.pb_place_cost)
+            self._work_tallies, self._jobs, self._store_arrays, self._ledger_tables.pb_place_cost,
+            self._centre_arrays)
         self._jobs = cycle.Jobs(*jobs)
         self._q_sorted = len(self.q_uid)  # left in order: by draw, then the cycle joined, then id
         self.gone += n_left
-        # day centres, from the cycle's attendance in whole-week equivalents (`DayshiftModel._attendance`)
-        if self.centres is not None:
-            self._store.centres(m, *self.centres.update_and_costs(attendance, m))
         self.cycle += 1
         if self.gone > _COMPACT_SHARE * p.n:
             left = p.state == self.GONE
