@@ -246,7 +246,6 @@ def test_exits_and_moves_made_in_two_ranges_come_together_as_made_in_one(monkeyp
     released = 0
     for _ in range(48):
         m, n, r = e.cycle, e.p.n, e._rows()
-        kernels.steps_move_on(L, t, c, m)
         kernels._ages_move_on(L, m, 0, n, r.d, r.band, r.entry_age, r.entered, r.band_at, r.age_band, r.key,
                               r.leave_p, t.next_age_edge, t.death_p, t.move_p)
         decided = kernels._decide_made(m, 0, n, e._no_numbers, streams.cycle_starts(e._entropy, m), 0, 1, 2, L.gone,

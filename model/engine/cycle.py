@@ -1,7 +1,7 @@
-"""A cycle for every draw at once, in three compiled steps: time moving on in the counts (`kernels.steps_move_on`);
-the decisions, shared among threads (`decide`); and the rest (`after_decisions`): the exits and moves decided
-(steps 1 and 3 of `DayshiftModel.step`), the entrants (2), the budget and the waiting lists (4-5), and the cycle's
-people and money (6), recorded in the ledger's store. Each calls the engine's compiled loops
+"""A cycle for every draw at once, in two compiled steps: the decisions, shared among threads (`decide`); and the
+rest (`after_decisions`): the exits and moves decided (steps 1 and 3 of `DayshiftModel.step`), the entrants (2), the
+budget and the waiting lists (4-5), the cycle's people and money (6), recorded in the ledger's store, and time
+moving on in the counts for the next cycle (`kernels._steps_move_on`). Each calls the engine's compiled loops
 (`model.engine.kernels`) one after another; steps taken in Python between the loops cost microseconds each, a few
 dozen a cycle, and here cost nothing.
 
@@ -364,6 +364,8 @@ def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job
     record_cycle(figures, m, L.has_policy, pb_place_cost, by_exit, from_state, ent_k, inflow_to, flows, referrals,
                  starts, job_exits, (released, moved), budgets, places, occupied, waiting, mean_wait, carried,
                  set_up, admissions, waited, counts, by_service, sums, tallies, centre_costs, n_open)
+    # 7. time moving on in the counts, for the next cycle: before any of its rows is refreshed (a new period's too)
+    kernels._steps_move_on(L, m + 1, young, by_cost_key, t.tis_lut, t.next_edge)
     return n, q_uid, q_join, jobs
 
 
@@ -379,7 +381,8 @@ def after_decisions(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra
     made ahead, from which column, how many a draw) take rows after the first `n` in use (2), each draw's budget
     buys places and its waiting list is served (4-5: `queue` is the list's uids, the cycles joined and how many at
     its start are in order), and the cycle's people and money are summed (6) and recorded in its rows of the
-    ledger's store (`store`: `CycleStore.arrays`; `ledger.record_cycle`). `extra` holds the fields of the rows the
+    ledger's store (`store`: `CycleStore.arrays`; `ledger.record_cycle`); then time moves on in the counts for the
+    next cycle (`kernels._steps_move_on`). `extra` holds the fields of the rows the
     compiled loops do not otherwise take (wants work, personal budget, how and when a row left); `year` is the
     financial year, `new_year` whether it starts this cycle; `centres` the day centres' arrays
     (`CentreClosures.arrays`, with room for every cycle's closures; empty arrays where there are none). Returns the
@@ -406,7 +409,7 @@ def decide(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, 
     Time passes without visiting every row: a row's age and times in its state are worked out from the cycle
     (`kernels._age`, `kernels._months`). A row whose next age band has come (`band_at`) has its age band and exit
     chances brought up to the cycle here, before it decides; its step of time in the state sets its money through
-    the counts (`KeyCounts`, `kernels.steps_move_on`). The first `n` rows are in use; they are shared among `rows`'
+    the counts (`KeyCounts`, `kernels._steps_move_on`). The first `n` rows are in use; they are shared among `rows`'
     threads by whole blocks of ids; with several, each thread also makes its rows' exits and moves. Returns how many
     rows left, and for `after_decisions` the decisions for it to make (those of the one range, when one thread took
     every row, else none), the rows the threads moved and what their exits and moves add up to, in row order (else

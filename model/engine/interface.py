@@ -25,7 +25,8 @@ class Engine(Protocol):
         """The monthly table of draw `draw`, a row per cycle (columns: `model.engine.ledger.column_kinds`)."""
 
     def person_rows(self, draw: int = 0) -> dict[str, np.ndarray]:
-        """The per-person table of draw `draw`, as columns in id order (`model.engine.results.person_columns`)."""
+        """The per-person table of draw `draw`, as columns in id order (`model.engine.results.person_columns`), each a
+        new array (`results.people_frame` keeps them without copying)."""
 
 
 EngineFactory = Callable[[list[Spec], int, int, bool], Engine]  # (specs, seed, threads, people)

@@ -264,7 +264,7 @@ class KeyCounts(NamedTuple):
     Time in a state moves a row's cost key on without the row being visited: a row in the first R months of its
     state (R the last edge of the steps of time in a state) is also counted in `young`, by the slot `months_base`
     mod R and its state and band, and as each cycle starts the slots whose months reach an edge move their counts
-    to the next step in `by_cost_key` (`steps_move_on`): a few slots a cycle, however far the last edge. The rows
+    to the next step in `by_cost_key` (`_steps_move_on`): a few slots a cycle, however far the last edge. The rows
     under R months at a cycle have at most R different `months_base`, so mod R gives each its own slot."""
 
     nb: int
@@ -448,9 +448,10 @@ def _ages_move_on(L, m, lo, hi, d_, band_, entry_age, entered, band_at, age_band
         band_at[i] = _age_reaches(entry_age[i], entered[i], next_age_edge[ab], m, c)
 
 
-@_jit
+@_inner
 def _steps_move_on(L, m, young, key_counts, tis_lut, next_edge):
-    """At the start of cycle `m`, the rows of `KeyCounts.young` whose months in their state reach the next step of
+    """Time passing in the counts, before any row of cycle `m` is refreshed (`cycle.after_decisions`, at the end of
+    the cycle before): the rows of `KeyCounts.young` whose months in their state reach the next step of
     time in it move there in `KeyCounts.by_cost_key`, slot by slot (a slot holds the rows of one `months_base`);
     those reaching R months leave `young`, counted at the last step."""
     R, c = young.shape[1], L.cycle_months
@@ -477,12 +478,6 @@ def _steps_move_on(L, m, young, key_counts, tis_lut, next_edge):
                             key_counts[blk, 2 * (sb * L.T + new) + job] += n
                             if base + m * c >= R:
                                 young[blk, s, 2 * sb + job] = 0
-
-
-def steps_move_on(L: Layout, t: Tables, counts: KeyCounts, m: int) -> None:
-    """Time passing in the counts, first thing in cycle `m`, before any row is refreshed: the rows counted in
-    `KeyCounts.young` reaching a new step of time in their state move to it (`_steps_move_on`)."""
-    _steps_move_on(L, m, counts.young, counts.by_cost_key, t.tis_lut, t.next_edge)
 
 
 # A gap in a stream of at most this many draws is crossed with a table (`pcg64.jumps`), a longer one by

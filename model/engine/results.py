@@ -163,8 +163,9 @@ def person_columns(spec: Spec) -> list[str]:
 
 
 def people_frame(spec: Spec, columns: dict[str, np.ndarray]) -> pd.DataFrame:
-    """The per-person lifetime table from an engine's person rows (a dict of columns)."""
-    df = pd.DataFrame(columns, columns=person_columns(spec))
+    """The per-person lifetime table from an engine's person rows (a dict of columns, arrays made for it and held by
+    nothing else: the table takes them as they are, not copies; copying them took 0.4 of 0.6 ms for 20,000 people)."""
+    df = pd.DataFrame(columns, columns=person_columns(spec), copy=False)
     if df["id"].is_monotonic_increasing:  # the fast engine's rows come in id order: no sort, no copy
         return df
     return df.sort_values("id").reset_index(drop=True)

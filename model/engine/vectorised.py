@@ -13,11 +13,11 @@ gives the same monthly counts, flows and queue figures exactly, and the same mon
 depends only on a person's state, band, age band and time in state (their row of the chance tables,
 exit chances, cost per cycle) is cached per row and refreshed only for rows that change, and for every row
 when numbers that change over time enter a new period (`Spec.periods`): the draws' tables are then stacked
-again from each draw's spec for that period. A cycle is three compiled steps: time moving on in the counts, the
-decisions every row makes (`cycle.decide`, shared among threads, which with several also make the exits and moves
-they decide), and the rest of the cycle (`cycle.after_decisions`: exits and moves, entrants, the budget and waiting
-lists, the cycle's money and day centres, recorded in the ledger's store); what Python does between them
-(compacting rows, a new period of numbers) is small.
+again from each draw's spec for that period. A cycle is two compiled steps: the decisions every row makes
+(`cycle.decide`, shared among threads, which with several also make the exits and moves they decide), and the rest
+of the cycle (`cycle.after_decisions`: exits and moves, entrants, the budget and waiting lists, the cycle's money
+and day centres, recorded in the ledger's store, and time moving on in the counts for the next cycle); what Python
+does between them (compacting rows, a new period of numbers) is small.
 
 What does not change from one cycle to the next is not worked out again every cycle: a row's age and times in its
 state follow from the cycle (`kernels._age`, `kernels._months`), and what depends on them is changed only in the
@@ -540,7 +540,6 @@ class VectorisedEngine:
     # --- one cycle ---------------------------------------------------------------------------
     def step(self) -> None:
         """One cycle, as `DayshiftModel.step`, for every draw."""
-        kernels.steps_move_on(self.layout, self.t, self.counts, self.cycle)  # before any row of the cycle is refreshed
         if self._switches and self._switches[0] == self.cycle:
             self._switches.pop(0)
             self._new_period()
