@@ -167,7 +167,7 @@ def test_rows_counted_by_key_as_they_change_equal_a_recount_every_cycle(cycle):
     assert R == 18 and T == 4
     while run.cycle < run.spec.calendar.n_cycles:
         run.step()
-        m, p = run.cycle - 1, run.p
+        m, p = run.cycle, run.p  # a cycle ends with the counts moved on to the next (`kernels._steps_move_on`)
         here = p.state < run.GONE
         d, pk = p.d[here].astype(np.int64), p.pathway_key[here].astype(np.int64)
         blk = d * counts.nb + (p.ids[here] >> kernels.BLOCK_SHIFT)
