@@ -263,7 +263,7 @@ def test_exits_and_moves_made_in_two_ranges_come_together_as_made_in_one(monkeyp
                 part = [a[mine[0] if k < 2 else mine[1]] for k, a in enumerate(decided)]
                 parts.append(cycle._leave_and_move(L, t, rows, extra, *counts, c.nb, c.job_keys, 3, m, 1,
                                                    spec.cohort.n_ids, e.block_filled.shape[1], *part,
-                                                   e._pb_cutoffs(), queued, True))
+                                                   e._pb_cutoffs(m), queued, True))
             return [*(cycle._merged(*parts) if len(parts) == 2 else parts[0]), *rows, *extra, queued, *counts]
 
         one, two = made([(0, n)]), made([(0, cut), (cut, n)])
@@ -336,7 +336,7 @@ def test_runs_with_and_without_a_policy_share_one_compiled_cycle():
     no_policy["costs"].setdefault("no_cost", {})["supported_employment"] = "no policy: nobody is supported"
     simulate(build_spec(load_scenario(SCENARIOS / "essex_live.yaml")), n_cycles=2)
     simulate(build_spec(validate_scenario(no_policy)), n_cycles=2)
-    assert len(cycle._after_decisions.signatures) == 1
+    assert len(cycle._cycles.signatures) == 1
 
 
 def test_compiled_code_is_cached_under_every_engine_file_that_holds_compiled_code():
@@ -352,7 +352,7 @@ def test_compiled_code_is_cached_under_every_engine_file_that_holds_compiled_cod
     holding = {name for name, text in texts.items() if any(k in text for k in ("compiled.jit", "@_jit", "@_inner"))}
     assert holding and holding <= set(compiled.SOURCES)
     assert not [name for name, text in texts.items() if "numba.njit" in text or "cache=True" in text]
-    assert cycle._after_decisions._cache._impl.locator.get_source_stamp() == compiled.stamp()
+    assert cycle._cycles._cache._impl.locator.get_source_stamp() == compiled.stamp()
 
 
 def test_every_field_is_kept_once_and_a_rows_record_is_whole_cache_lines():
@@ -370,3 +370,46 @@ def test_every_field_is_kept_once_and_a_rows_record_is_whole_cache_lines():
     import numba
 
     assert [numba.typeof(a) for a in vectorised._People(1, 7).kernel_rows] == [numba.typeof(a) for a in p.kernel_rows]
+
+
+@pytest.mark.parametrize("case", ["essex_live", "lifetime", "nobody"])
+def test_cycles_run_in_one_compiled_call_equal_cycles_run_one_at_a_time(case):
+    # a run makes its cycles many to a compiled call (`cycle.cycles`), a dozen at a time when it tells its progress,
+    # and stops a call for a new period of numbers, the entrants made ahead, a compaction and a lifetime run's end
+    # (with nobody in it at all, too: no row leaves to stop it); `step` makes one: all must give the same numbers,
+    # and a lifetime run must end in the same cycle
+    if case != "essex_live":
+        d = small(horizon="lifetime")
+        d["population"]["inflow"]["until_year"] = 2
+        d["population"]["initial"] = [{"state": "day_service", "count": 140 if case == "lifetime" else 0}]
+        if case == "nobody":
+            d["population"]["inflow"]["per_year"] = 0
+        spec = build_spec(validate_scenario(d))
+    else:
+        from model.compile.spec import compiled
+
+        spec = compiled(load_scenario(SCENARIOS / "essex_live.yaml")).with_cycles(150)
+        assert 0 < max(k for k, _ in spec.periods) < 150  # a new period of numbers during the run
+    runs, compactions, calls = [], [], []
+    for how in ("whole", "told", "steps"):
+        e = vectorised.VectorisedEngine(spec, 5)
+        compact = e.p.compact
+        e.p.compact = lambda keep, compact=compact: compactions.append(how) or compact(keep)
+        cycles = e._cycles
+        e._cycles = lambda most, *a, cycles=cycles: calls.append((how, most)) or cycles(most, *a)
+        if how == "steps":  # as `run`, a cycle at a time
+            while e.cycle < spec.calendar.n_cycles:
+                e.step()
+                if spec.run_over(e.cycle, lambda: bool(np.any(e.p.state < e.GONE))):
+                    break
+        else:
+            e.run(progress=(lambda done, total: None) if how == "told" else None)
+        runs.append((e.monthly_frame(0), pd.DataFrame(e.person_rows(0))))
+    for monthly, people in runs[1:]:
+        pd.testing.assert_frame_equal(monthly, runs[0][0])
+        pd.testing.assert_frame_equal(people, runs[0][1])
+    assert len(runs[0][0]) < spec.calendar.n_cycles if case != "essex_live" else len(runs[0][0]) == 150
+    if case != "nobody":
+        assert {"whole", "steps"} <= set(compactions)
+        assert {most for how, most in calls if how == "told"} == {vectorised._CYCLES_TOLD}
+        assert len([c for c in calls if c[0] == "whole"]) < len([c for c in calls if c[0] == "told"]) < len(runs[0][0])

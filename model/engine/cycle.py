@@ -1,16 +1,16 @@
-"""A cycle for every draw at once, in two compiled steps: the decisions, shared among threads (`decide`); and the
-rest (`after_decisions`): the exits and moves decided (steps 1 and 3 of `DayshiftModel.step`), the entrants (2), the
-budget and the waiting lists (4-5), the cycle's people and money (6), recorded in the ledger's store, and time
-moving on in the counts for the next cycle (`kernels._steps_move_on`). Each calls the engine's compiled loops
-(`model.engine.kernels`) one after another; steps taken in Python between the loops cost microseconds each, a few
-dozen a cycle, and here cost nothing.
+"""Cycles for every draw at once. A cycle is its decisions, shared among threads (`decide`), and the rest: the exits
+and moves decided (steps 1 and 3 of `DayshiftModel.step`), the entrants (2), the budget and the waiting lists
+(4-5), the cycle's people, money and day centres (6), recorded in the ledger's store, and time moving on in the
+counts for the next cycle (`kernels._steps_move_on`). `cycles` runs the rest of a cycle in one compiled call, and
+when one thread takes every row, the decisions too, for as many cycles as it can (up to the next period of
+numbers, the end of the entrants made ahead, or a compaction): a call from Python between the loops costs
+microseconds, and a few dozen a cycle were a tenth of a cycle of 20,000 people.
 
 A row's exit or move changes only that row and the counts of its block of ids, so when several threads share the
 rows each makes the exits and moves of its own (whole blocks: `model.engine.threads`) as it decides, while the rows
 are still in its core's cache, and what they add up to (exits and moves by draw, places freed, releases of
 day-service money, those joining a waiting list) is put together afterwards in the order of the rows: the same
-numbers with any number of threads. With one thread the compiled rest of the cycle makes them, as a call from
-Python costs more than they do at a few thousand rows.
+numbers with any number of threads. With one thread the compiled cycles make them.
 
 What the loops keep from one cycle to the next is in arrays the engine holds and passes in: the rows, the counts by
 key, the waiting list, the budget's totals and releases, and the jobs to check again at 6 and 12 months. An array
@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from model.engine import kernels
+from model.engine import kernels, pcg64
 from model.engine.kernels import _inner, _jit, _leave, _move, _refresh, _waiting_lists
 from model.engine.ledger import record_cycle
 from model.engine.threads import RowThreads
@@ -31,6 +31,11 @@ from model.engine.threads import RowThreads
 # The fields of an entrant's row made ahead (`VectorisedEngine._entrants`), in this order, each (draw, id).
 ENTRANT_FIELDS = ("d", "ids", "band", "entry_age", "age_band", "state", "wants_work", "personal_budget",
                   "personal_budget_u", "origin", "refer_ok")
+
+
+# `decide`'s decisions when there are none (the exits: rows and uniforms; the moves: rows, to, uniforms)
+_NO_DECISIONS = (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
+                 np.zeros(0))
 
 
 class Jobs(NamedTuple):
@@ -189,8 +194,8 @@ def _refreshed(L, t, r, at, m, block_shift, nb, job_keys, by_cost_key, by_pathwa
 def _leave_and_move(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_keys, block_shift, m, D, n_ids,
                     n_models, leaving, u_exit, movers, dst, u_hours, pb_cut, queued, charged):
     """Steps 1 and 3 for the rows of one thread's range (`decide`), or of all when one thread decided them all
-    (`after_decisions`): the rows `leaving` leave (`kernels._leave`), the `movers` move (`kernels._move`), and both
-    are refreshed. Returns what they add up to, for `after_decisions`:
+    (`cycles`): the rows `leaving` leave (`kernels._leave`), the `movers` move (`kernels._move`), and both
+    are refreshed. Returns what they add up to, for the rest of the cycle (`_after_decisions`):
     exits by draw and exit and by draw and the state left; the block places freed, by draw and service model (taken
     from `block_filled` there, not here: another thread's rows may free places of the same draw); moves by draw, from
     and to; referrals, job starts by origin and job exits by draw; those joining a waiting list (uids), and the
@@ -234,13 +239,13 @@ def _merged(a, b):
             np.concatenate((a[10], b[10])))
 
 
-@_jit
+@_inner
 def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_keys, block_shift, n, m, D, n_ids,
                      n_services, decided, movers_t, changed_t, ent, ent_lo, ent_k, pb_cut, employment_first, queued,
                      row_of, block_filled, q_uid, q_join, q_sorted, budget, releases, year, new_year, work_tallies,
                      jobs, charged, figures, pb_place_cost, centres):
-    """`after_decisions` (compiled). `charged` is True: given, not written, so that `_move`, called with it and with
-    `not charged`, is compiled once (a constant True and False are two types to numba)."""
+    """The rest of cycle `m` after its decisions (`cycles`). `charged` is True: given, not written, so that `_move`,
+    called with it and with `not charged`, is compiled once (a constant True and False are two types to numba)."""
     S, c = L.gone, L.cycle_months
     wants_work, personal_budget, exit_k_, exit_cycle = extra
     rel_cycle, rel_amount_of, ev_cycle, ev_d, ev_amount, n_ev = releases
@@ -369,39 +374,92 @@ def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job
     return n, q_uid, q_join, jobs
 
 
-def after_decisions(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, counts: kernels.KeyCounts,
-                    n: int, m: int, D: int, n_ids: int, n_services: int, decided: tuple, entrants: tuple,
-                    pb_cut: np.ndarray, employment_first: np.ndarray, queued: np.ndarray, row_of: np.ndarray,
-                    block_filled: np.ndarray, queue: tuple, budget: tuple, releases: tuple, year: int, new_year: bool,
-                    work_tallies: np.ndarray, jobs: Jobs, store: tuple, pb_place_cost: np.ndarray,
-                    centres: tuple) -> tuple:
-    """Cycle `m` after its decisions (`decide`, whose `decided` gives the decisions to make here, or the exits and
-    moves its threads made), for every draw: the exits and moves decided are made and what they add up to counted:
-    places freed, money released (steps 1, 3); this cycle's entrants (`entrants`: the fields of `ENTRANT_FIELDS`
-    made ahead, from which column, how many a draw) take rows after the first `n` in use (2), each draw's budget
-    buys places and its waiting list is served (4-5: `queue` is the list's uids, the cycles joined and how many at
-    its start are in order), and the cycle's people and money are summed (6) and recorded in its rows of the
-    ledger's store (`store`: `CycleStore.arrays`; `ledger.record_cycle`); then time moves on in the counts for the
-    next cycle (`kernels._steps_move_on`). `extra` holds the fields of the rows the
-    compiled loops do not otherwise take (wants work, personal budget, how and when a row left); `year` is the
-    financial year, `new_year` whether it starts this cycle; `centres` the day centres' arrays
-    (`CentreClosures.arrays`, with room for every cycle's closures; empty arrays where there are none). Returns the
-    rows now in use, the waiting list left (uids, cycles joined) and the jobs to check again."""
-    decisions, movers_t, changed_t = decided
-    ent, ent_lo, ent_k = entrants
+@_jit
+def _cycles(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_keys, block_shift, n, m0, m1, D, n_ids,
+            n_services, decided, left_decided, entropy, lengths, no_numbers, exit_col, ent, ent_los, ent_ks, pb_cuts,
+            years, last_year, employment_first, queued, row_of, block_filled, q_uid, q_join, q_sorted, budget,
+            releases, work_tallies, jobs, charged, figures, pb_place_cost, centres, none, gone, compact_share,
+            lifetime, inflow_after):
+    """`cycles` (compiled)."""
+    given, decisions, movers_t, changed_t = decided
+    m = m0
+    while m < m1:
+        if given and m == m0:
+            left = left_decided
+        else:
+            kernels._ages_move_on(L, m, 0, n, r.d, r.band, r.entry_age, r.entered, r.band_at, r.age_band, r.key,
+                                  r.leave_p, t.next_age_edge, t.death_p, t.move_p)
+            decisions = kernels._decide_made(m, 0, n, no_numbers, pcg64.starts(entropy, lengths, m), exit_col,
+                                             exit_col + 1, exit_col + 2, L.gone, r.d, r.ids, r.state, r.retire_at,
+                                             r.leave_p, r.key, r.exposure_base, L.cycle_months, t.tis_lut, t.total,
+                                             t.cum)
+            movers_t, changed_t, left = none[7], none, len(decisions[0])
+        year = years[m - m0]
+        new_year = L.has_policy and year != last_year
+        last_year = year
+        n, q_uid, q_join, jobs = _after_decisions(
+            L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_keys, block_shift, n, m, D, n_ids, n_services,
+            decisions, movers_t, changed_t, ent, ent_los[m - m0], ent_ks[m - m0], pb_cuts[m - m0], employment_first,
+            queued, row_of, block_filled, q_uid, q_join, q_sorted, budget, releases, year, new_year, work_tallies,
+            jobs, charged, figures, pb_place_cost, centres)
+        q_sorted = len(q_uid)
+        gone += left
+        m += 1
+        if gone > compact_share * n or (lifetime and inflow_after[m] == 0 and n == gone):
+            break  # rows to compact, or a lifetime run with nobody left and nobody to come
+    return m, n, q_uid, q_join, jobs, gone
+
+
+def cycles(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, counts: kernels.KeyCounts, n: int,
+           m0: int, m1: int, D: int, n_ids: int, n_services: int, decided: tuple | None, entropy: tuple,
+           columns: tuple[int, int, int], entrants: tuple, pb_cuts: np.ndarray, years: np.ndarray, last_year: int,
+           employment_first: np.ndarray, queued: np.ndarray, row_of: np.ndarray, block_filled: np.ndarray,
+           queue: tuple, budget: tuple, releases: tuple, work_tallies: np.ndarray, jobs: Jobs, store: tuple,
+           pb_place_cost: np.ndarray, centres: tuple, none: tuple, gone: int, compact_share: float, lifetime: bool,
+           inflow_after: np.ndarray) -> tuple:
+    """Cycles `m0` to `m1` (at most) for every draw, one after another in one compiled call: a call from Python
+    between two cycles cost tens of microseconds, a tenth of a cycle of 20,000 people.
+
+    Each cycle makes its exit and move decisions (`decide`) on one thread, every row's uniforms made as it decides
+    from its draw's stream (`entropy`: `streams.decision_entropy`, and the empty `u` array that gives the uniforms'
+    layout), unless `decided` gives the first cycle's: (the rows that left by them, and `decide`'s second result,
+    whose decisions are made here or whose exits and moves its threads made). Then the rest of the cycle: the exits
+    and moves decided are made and what they add up to counted: places freed, money released (steps 1, 3 of
+    `DayshiftModel.step`); the cycle's entrants take rows after the first `n` in use (2); each draw's budget buys
+    places and its waiting list is served (4-5: `queue` is the list's uids, the cycles joined and how many at its
+    start are in order); the cycle's people and money are summed (6), its day centres close as attendance falls
+    (`centres`: `CentreClosures.arrays`, with room for a closure every cycle; empty arrays where there are none),
+    and all is recorded in its rows of the ledger's store (`store`: `CycleStore.arrays`; `ledger.record_cycle`);
+    last, time moves on in the counts for the next cycle (`kernels._steps_move_on`). `extra` holds the fields of
+    the rows the compiled loops do not otherwise take (wants work, personal budget, how and when a row left).
+
+    By cycle from `m0`: `entrants` (the fields of `ENTRANT_FIELDS` made ahead, each (draw, id); the column of each
+    cycle's first; how many a draw), `pb_cuts` (each draw's personal-budget cutoff) and `years` (the financial
+    year, after `last_year`, the year of the cycle before, -1 at the start). The cycles stop early once the rows
+    that have left (`gone` before the first) are more than `compact_share` of the rows, or, in a lifetime run, once
+    nobody is left and nobody is still to enter (`inflow_after`: the entrants from each cycle on; every row may
+    have left, and been compacted away, cycles before the last entrants are due). Returns the
+    cycles run to, the rows in use, the waiting list left, the jobs to check again and the rows that have left."""
+    exit_col = columns[0]
+    if tuple(columns) != (exit_col, exit_col + 1, exit_col + 2):  # `_decide_rows` makes them one after another
+        raise ValueError(f"a row's exit, move and hours uniforms must be drawn one after another, not {columns}")
+    given, (left, decided) = decided is not None, decided or (0, (_NO_DECISIONS, none[7], none))
+    ent, ent_los, ent_ks = entrants
     q_uid, q_join, q_sorted = queue
-    return _after_decisions(L, t, r, extra, counts.by_cost_key, counts.by_pathway_key, counts.young, counts.nb,
-                            counts.job_keys, kernels.BLOCK_SHIFT, n, m, D, n_ids, n_services, decisions,
-                            movers_t, changed_t, ent, ent_lo, ent_k, pb_cut, employment_first,
-                            queued, row_of, block_filled, q_uid, q_join, q_sorted, budget, releases, year, new_year,
-                            work_tallies, tuple(jobs), True, store, pb_place_cost, centres)
+    done, n, q_uid, q_join, jobs, gone = _cycles(
+        L, t, r, extra, counts.by_cost_key, counts.by_pathway_key, counts.young, counts.nb, counts.job_keys,
+        kernels.BLOCK_SHIFT, n, m0, m1, D, n_ids, n_services, (given, *decided),
+        left, entropy[0], entropy[1], entropy[2], exit_col, ent, ent_los, ent_ks, pb_cuts, years, last_year,
+        employment_first, queued, row_of, block_filled, q_uid, q_join, q_sorted, budget, releases, work_tallies,
+        tuple(jobs), True, store, pb_place_cost, centres, none, gone, compact_share, lifetime, inflow_after)
+    return done, n, q_uid, q_join, Jobs(*jobs), gone
 
 
 def decide(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, n: int, m: int, u: np.ndarray,
            start: np.ndarray, columns: tuple[int, int, int], counts: kernels.KeyCounts, rows: RowThreads, D: int,
            n_ids: int, pb_cut: np.ndarray, queued: np.ndarray, none: tuple) -> tuple[int, tuple]:
     """The cycle's exit and move decisions, on the states at its start, and the exits and moves they decide
-    (`_leave_and_move`, here or in `after_decisions`). Every row may move: the cycle's entrants are added after this,
+    (`_leave_and_move`, here or in `cycles`). Every row may move: the cycle's entrants are added after this,
     and so first decide in the next cycle. The uniforms are made row by row from each draw's `start`
     (`kernels._decide_rows`), or read from `u` when `start` has no rows; `columns` are the exit, move and hours
     columns of a row's uniforms, in the order they are drawn.
@@ -411,7 +469,7 @@ def decide(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, 
     chances brought up to the cycle here, before it decides; its step of time in the state sets its money through
     the counts (`KeyCounts`, `kernels._steps_move_on`). The first `n` rows are in use; they are shared among `rows`'
     threads by whole blocks of ids; with several, each thread also makes its rows' exits and moves. Returns how many
-    rows left, and for `after_decisions` the decisions for it to make (those of the one range, when one thread took
+    rows left, and for `cycles` the decisions for it to make (those of the one range, when one thread took
     every row, else none), the rows the threads moved and what their exits and moves add up to, in row order (else
     nothing, and `none`: `no_changes`)."""
     exit_col = columns[0]

@@ -450,7 +450,7 @@ def _ages_move_on(L, m, lo, hi, d_, band_, entry_age, entered, band_at, age_band
 
 @_inner
 def _steps_move_on(L, m, young, key_counts, tis_lut, next_edge):
-    """Time passing in the counts, before any row of cycle `m` is refreshed (`cycle.after_decisions`, at the end of
+    """Time passing in the counts, before any row of cycle `m` is refreshed (`cycle.cycles`, at the end of
     the cycle before): the rows of `KeyCounts.young` whose months in their state reach the next step of
     time in it move there in `KeyCounts.by_cost_key`, slot by slot (a slot holds the rows of one `months_base`);
     those reaching R months leave `young`, counted at the last step."""

@@ -13,11 +13,12 @@ gives the same monthly counts, flows and queue figures exactly, and the same mon
 depends only on a person's state, band, age band and time in state (their row of the chance tables,
 exit chances, cost per cycle) is cached per row and refreshed only for rows that change, and for every row
 when numbers that change over time enter a new period (`Spec.periods`): the draws' tables are then stacked
-again from each draw's spec for that period. A cycle is two compiled steps: the decisions every row makes
-(`cycle.decide`, shared among threads, which with several also make the exits and moves they decide), and the rest
-of the cycle (`cycle.after_decisions`: exits and moves, entrants, the budget and waiting lists, the cycle's money
-and day centres, recorded in the ledger's store, and time moving on in the counts for the next cycle); what Python
-does between them (compacting rows, a new period of numbers) is small.
+again from each draw's spec for that period. A cycle is the decisions every row makes (`cycle.decide`, shared
+among threads, which with several also make the exits and moves they decide) and the rest of the cycle (exits and
+moves, entrants, the budget and waiting lists, the cycle's money and day centres, recorded in the ledger's store,
+and time moving on in the counts for the next cycle), in one compiled call (`cycle.cycles`); when one thread takes
+every row, that call makes the decisions too, and as many cycles as it can: Python only makes the entrants ahead,
+compacts rows and starts a new period of numbers.
 
 What does not change from one cycle to the next is not worked out again every cycle: a row's age and times in its
 state follow from the cycle (`kernels._age`, `kernels._months`), and what depends on them is changed only in the
@@ -86,6 +87,8 @@ _NO_CENTRES = (np.zeros(0, dtype=_INT), np.zeros(0), np.zeros(0, dtype=_INT), np
 _COMPACT_SHARE = 0.2
 # Entrants' rows made ahead at once, at most (`_entrants`): about 5 MB, a PSA chunk's entrants of some 50 cycles.
 _ENTRANTS_AT_ONCE = 64_000
+# Cycles run in one compiled call, at most, when a run tells its progress (`_cycles`)
+_CYCLES_TOLD = 12
 
 
 def _staggered(n: int, dtype, k: int) -> np.ndarray:
@@ -223,10 +226,12 @@ class VectorisedEngine:
         # A cycle's decision uniforms are made row by row in the compiled decisions (`kernels._decide_rows`), from where
         # each draw's stream starts; draws that all read the same numbers read them from one array, made once.
         self._ids_by_cycle = sum(g.count for g in spec.cohort.initial_groups) + np.cumsum(spec.cohort.inflow)
+        self._inflow_after = np.append(np.cumsum(spec.cohort.inflow[::-1])[::-1], 0).astype(_INT)  # from each cycle on
         self._one_array = D > 1 and not self._own_numbers
         self._no_numbers = np.zeros((1, 0, streams.N_DECIDE))
         self._no_start = np.zeros((0, 4), dtype=np.uint64)
         self._entropy = streams.decision_entropy(self.seeds if self._own_numbers else [self.seed])
+        self._columns = (streams.DECIDE_EXIT, streams.DECIDE_MOVE, streams.DECIDE_HOURS)
         self._threads = RowThreads(threads)  # the rows' loops shared among threads, by whole blocks of ids
         self.next_id = 0
         self.cycle = 0
@@ -431,26 +436,22 @@ class VectorisedEngine:
         return self.p.kernel_rows
 
     # --- people entering ---------------------------------------------------------------------
-    def _entrants(self, n: int) -> tuple:
-        """This cycle's `n` entrants a draw, for the compiled cycle (`cycle.after_decisions`): the fields of
-        `cycle.ENTRANT_FIELDS` (`people.entrants_of`, `_row_fields`), each (draw, id), of the entrants of the cycles
-        up to the next period of numbers (at most `_ENTRANTS_AT_ONCE` rows), made at once; the column of this cycle's
-        first; and `n`."""
+    def _entrants(self) -> tuple:
+        """The entrants of this cycle and of the cycles after it up to the next period of numbers (at most
+        `_ENTRANTS_AT_ONCE` rows), made at once and kept until a cycle needs more, for the compiled cycles
+        (`cycle.cycles`): the first and the end of those cycles, the column of each one's first entrant (and the
+        end), and the fields of `cycle.ENTRANT_FIELDS` (`people.entrants_of`, `_row_fields`), each (draw, id)."""
         m = self.cycle
         if self._entering is None or not self._entering[0] <= m < self._entering[1]:
             end = self._switches[0] if self._switches else self.spec.calendar.n_cycles
-            ids_from = np.concatenate([[0], np.cumsum(self.spec.cohort.inflow[m:end])])
+            ids_from = np.concatenate([[0], np.cumsum(self.spec.cohort.inflow[m:end])]).astype(_INT)
             fit = max(1, int(np.searchsorted(ids_from * self.D, _ENTRANTS_AT_ONCE, side="right")) - 1)
             end, ids_from = m + fit, ids_from[: fit + 1]  # as many cycles as fit, at least this one
             made = self._row_fields(people.entrants_of(self.cohorts, self.next_id, int(ids_from[-1]), self.create_u))
             made.setdefault("refer_ok", np.zeros(len(made["ids"]), dtype=bool))  # without a policy, never read
             fields = tuple(made[k].reshape(self.D, -1) for k in cycle.ENTRANT_FIELDS)
             self._entering = (m, end, ids_from, fields)
-        first, _, ids_from, fields = self._entering
-        lo = int(ids_from[m - first])
-        if n:
-            self.next_id = int(fields[1][0, lo + n - 1]) + 1
-        return fields, lo, n
+        return self._entering
 
     def _row_fields(self, batch: people.People, initial: bool = False) -> dict:
         """The fields of the rows for `batch` (each draw's, ordered by draw, then id) that are not the same for every
@@ -476,7 +477,7 @@ class VectorisedEngine:
 
     def _add_initial(self, new: dict) -> None:
         """Rows for the people at the start, their fields (`_row_fields`) each draw's, ordered by draw, then id (a
-        cycle's entrants take their rows in the compiled cycle: `cycle.after_decisions`)."""
+        cycle's entrants take their rows in the compiled cycle: `cycle.cycles`)."""
         pol = self.pol
         if not len(new["ids"]):
             return
@@ -524,12 +525,12 @@ class VectorisedEngine:
         K = self.place_cost.shape[1]
         return np.bincount(p.d[held] * K + p.model_k[held], minlength=self.D * K).reshape(self.D, K)
 
-    def _pb_cutoffs(self) -> np.ndarray:
-        """Each draw's personal-budget cutoff this cycle: a referral whose uniform is below it buys a place at once."""
+    def _pb_cutoffs(self, m: int) -> np.ndarray:
+        """Each draw's personal-budget cutoff in cycle `m`: a referral whose uniform is below it buys a place at once."""
         if self.pol is None:
             return np.zeros(self.D)
-        if self._pb_cut[0] != self.cycle:
-            self._pb_cut = (self.cycle, np.array([s.policy.pb_cutoff(self.cycle) for s in self.specs]))
+        if self._pb_cut[0] != m:
+            self._pb_cut = (m, np.array([s.policy.pb_cutoff(m) for s in self.specs]))
         return self._pb_cut[1]
 
     def _sum_by_draw(self, values: np.ndarray) -> np.ndarray:
@@ -540,41 +541,65 @@ class VectorisedEngine:
     # --- one cycle ---------------------------------------------------------------------------
     def step(self) -> None:
         """One cycle, as `DayshiftModel.step`, for every draw."""
-        if self._switches and self._switches[0] == self.cycle:
-            self._switches.pop(0)
-            self._new_period()
-        spec, pol, m, D = self.spec, self.pol, self.cycle, self.D
-        n_inflow = int(spec.cohort.inflow[m])
+        if self._in_one_call():
+            self._cycles(1)
+            return
+        self._period_starts()
+        spec, m = self.spec, self.cycle
         if self._one_array:
             u, start = streams.cycle_uniforms(self.seed, m, int(self._ids_by_cycle[m]))[None], self._no_start
         else:
             u, start = self._no_numbers, streams.cycle_starts(self._entropy, m)
-
         # 1, 3. exits, and the moves of those who stay, decided on the states at the start of the cycle (and made by
-        # the threads that decided them, when several share the rows)
-        pb_cut = self._pb_cutoffs()
-        n_left, decided = cycle.decide(self.layout, self.t, self._rows(), self._extra, self.p.n, m, u, start,
-                                       (streams.DECIDE_EXIT, streams.DECIDE_MOVE, streams.DECIDE_HOURS), self.counts,
-                                       self._threads, D, spec.cohort.n_ids, pb_cut, self.queued, self._no_changes)
-        # 1-6. the exits and moves (or what the threads' add up to), the inflow (entrants wait for the next cycle to
-        # move), the budget, the places it buys and the waiting list, and the cycle's costs and outcomes, in one
-        # compiled call. 7, time passing, changes a row only when it moves the row on (`decide`).
-        p = self.p
-        year = financial_year(spec, m)
-        new_year = pol is not None and year != self._outcome_year
-        self._outcome_year = year
-        p.n, self.q_uid, self.q_join, jobs = cycle.after_decisions(
-            self.layout, self.t, self._rows(), self._extra, self.counts, p.n, m, D, spec.cohort.n_ids,
-            len(spec.costs.services), decided, self._entrants(n_inflow), pb_cut, self._employment_first,
+        # the threads that decided them, when several share the rows); then the rest of the cycle
+        self._cycles(1, cycle.decide(self.layout, self.t, self._rows(), self._extra, self.p.n, m, u, start,
+                                     self._columns, self.counts, self._threads, self.D, spec.cohort.n_ids,
+                                     self._pb_cutoffs(m), self.queued, self._no_changes))
+
+    def _cycles(self, most: int, decided: tuple | None = None) -> None:
+        """Up to `most` cycles, each as `DayshiftModel.step`, in one compiled call (`cycle.cycles`): as many as run on
+        the entrants made ahead and the period's numbers, fewer where rows are to be compacted or a lifetime run has
+        ended. With `decided` (`cycle.decide`'s, for this cycle), one cycle on those decisions; without, rows one
+        thread takes, each draw's uniforms made as they are used (`_in_one_call`)."""
+        self._period_starts()
+        spec, pol, m0, D, p = self.spec, self.pol, self.cycle, self.D, self.p
+        first, end, ids_from, fields = self._entrants()
+        m1 = min(end, self._switches[0] if self._switches else spec.calendar.n_cycles, m0 + most)
+        pb_cuts = np.array([self._pb_cutoffs(m) for m in range(m0, m1)])
+        years = np.array([financial_year(spec, m) for m in range(m0, m1)], dtype=_INT)
+        done, p.n, self.q_uid, self.q_join, self._jobs, self.gone = cycle.cycles(
+            self.layout, self.t, self._rows(), self._extra, self.counts, p.n, m0, m1, D, spec.cohort.n_ids,
+            len(spec.costs.services), decided, (*self._entropy, self._no_numbers), self._columns,
+            (fields, ids_from[m0 - first : m1 - first], spec.cohort.inflow[m0:m1].astype(_INT)),
+            pb_cuts, years, -1 if self._outcome_year is None else self._outcome_year, self._employment_first,
             self.queued, self.row_of, self.block_filled, (self.q_uid, self.q_join, self._q_sorted),
             self.budgets.arrays() if pol is not None else self._no_budget,
-            self.budgets.release_arrays() if pol is not None else self._no_releases, year, new_year,
-            self._work_tallies, self._jobs, self._store_arrays, self._ledger_tables.pb_place_cost,
-            self._centre_arrays)
-        self._jobs = cycle.Jobs(*jobs)
+            self.budgets.release_arrays() if pol is not None else self._no_releases, self._work_tallies, self._jobs,
+            self._store_arrays, self._ledger_tables.pb_place_cost, self._centre_arrays, self._no_changes, self.gone,
+            _COMPACT_SHARE, spec.calendar.lifetime, self._inflow_after)
+        taken = int(ids_from[done - first])  # the entrants' columns the cycles run have taken
+        if taken:
+            self.next_id = int(fields[1][0, taken - 1]) + 1
         self._q_sorted = len(self.q_uid)  # left in order: by draw, then the cycle joined, then id
-        self.gone += n_left
-        self.cycle += 1
+        self._outcome_year = int(years[done - m0 - 1])
+        self.cycle = done
+        self._compact_if_due()
+
+    def _in_one_call(self) -> bool:
+        """Whether the next cycles can run in one compiled call (`_cycles`): each draw's uniforms are made as
+        they are used, and one thread takes every row."""
+        n = self.p.n
+        return not self._one_array and len(self._threads.ranges(self.p.d[:n], self.p.ids[:n], self.D)) == 1
+
+    def _period_starts(self) -> None:
+        """A new period of numbers that change over time, if one starts with this cycle."""
+        if self._switches and self._switches[0] == self.cycle:
+            self._switches.pop(0)
+            self._new_period()
+
+    def _compact_if_due(self) -> None:
+        """The rows of people who have left let go of, once they are `_COMPACT_SHARE` of the rows."""
+        p = self.p
         if self.gone > _COMPACT_SHARE * p.n:
             left = p.state == self.GONE
             if self.person_totals:
@@ -599,7 +624,10 @@ class VectorisedEngine:
         spec = self.spec
         try:
             while self.cycle < spec.calendar.n_cycles:
-                self.step()
+                if self._in_one_call():
+                    self._cycles(spec.calendar.n_cycles if progress is None else _CYCLES_TOLD)
+                else:
+                    self.step()
                 if progress is not None:
                     progress(self.cycle, spec.calendar.n_cycles)
                 if spec.run_over(self.cycle, lambda: bool(np.any(self.p.state < self.GONE))):
