@@ -264,7 +264,9 @@ class VectorisedEngine:
         self._no_releases = None if pol is not None else (
             np.zeros((D, 1), dtype=np.int32), np.zeros((D, 1)), np.zeros(0, dtype=_INT), np.zeros(0, dtype=_INT),
             np.zeros(0), np.zeros(1, dtype=_INT))
-        self.block_filled = np.zeros((D, 1), dtype=_INT)  # without a policy, never read
+        # block places filled, by draw and service model (counted from the people at the start, if any: `_add_initial`;
+        # without a policy, never read)
+        self.block_filled = np.zeros((D, self.place_cost.shape[1] if pol is not None else 1), dtype=_INT)
         # with room for a closure every cycle: the compiled cycle closes centres in arrays it takes once a period
         self.centres = CentreClosures([s.centres for s in specs], spec.calendar.n_cycles) if spec.centres else None
         self._centre_arrays = self.centres.arrays() if self.centres is not None else _NO_CENTRES
