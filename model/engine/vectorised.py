@@ -691,16 +691,21 @@ class VectorisedEngine:
                    exit_cycle=np.where(gone, p.exit_cycle[mine], -1).astype(_INT))
         parts = list(self.finished) if self.D == 1 or not self.finished else [self._finished_of(draw)]
         if parts:  # rows copied out when compacting, and those here: each put at its id, as a draw's ids are 0 to n - 1
-            every = [*parts, now]
+            every = [*parts, now]  # (one pass: a sort by id and a gather of every field took twice as long)
             total = sum(len(part["ids"]) for part in every)
             if max(int(part["ids"].max(initial=-1)) for part in every) != total - 1:
                 raise RuntimeError(f"draw {draw}'s person ids are not 0 to {total - 1}")
-            cat = {k: np.empty((total, *v.shape[1:]), dtype=v.dtype) for k, v in now.items()}
-            for part in every:  # one pass: a sort by id and a gather of every field took twice as long
+            cat = {k: np.empty(total, dtype=v.dtype) for k, v in now.items() if k != "cycles_in"}
+            months = np.empty((spec.n_live, total), dtype=_INT)  # a row a state: each a column of the table
+            for part in every:
+                at = part["ids"]
                 for k, v in cat.items():
-                    v[part["ids"]] = part[k]
+                    v[at] = part[k]
+                for i in range(spec.n_live):
+                    months[i, at] = part["cycles_in"][:, i]
         else:
-            cat = now
+            cat, months = now, np.ascontiguousarray(now["cycles_in"].T)
+        months *= spec.calendar.cycle_months
         rows = dict(
             id=cat["ids"],
             band=_labels(spec.cohort.bands, cat["band"]),
@@ -715,9 +720,8 @@ class VectorisedEngine:
             outcomes_disc=cat["outcomes_disc"],
             job_starts=cat["job_starts"],
         )
-        months = cat["cycles_in"] * spec.calendar.cycle_months
         for i, s in enumerate(spec.states[: spec.n_live]):
-            rows[f"months_{s}"] = months[:, i]
+            rows[f"months_{s}"] = months[i]
         return rows
 
 
