@@ -6,8 +6,9 @@
 In one process, on one scenario (essex_live scaled up): the Mesa agent engine, the vectorised engine,
 and a bare numpy generation of the same random numbers the vectorised engine draws. Then an
 England-scale run (135,000 adults at the start, about 2,900 entrants a year, monthly, 45 years) in a
-child process, so that its peak memory is its own: with the default threads (one per core), with one
-thread, and with another process keeping one core busy. Last, what compiling costs a fresh install: a small
+child process, so that its peak memory is its own: with the default threads (one per core; the best of three
+processes, each measuring its own random numbers), with one thread, and with another process keeping one core
+busy. Last, what compiling costs a fresh install: a small
 run in a child process with an empty compiled-code cache, then in another that finds the cache. The last
 line printed is one JSON object.
 """
@@ -33,6 +34,9 @@ from england import england, scaled  # noqa: E402
 from model import simulate  # noqa: E402
 from model.compile.spec import build_spec  # noqa: E402
 from model.engine.streams import creation_uniforms, cycle_uniforms  # noqa: E402
+
+
+ENGLAND_RUNS = 3  # fresh processes running the England-scale run; the best is reported
 
 
 def person_months(result) -> int:
@@ -121,9 +125,14 @@ def main(argv: list[str] | None = None) -> dict:
     child = [sys.executable, str(Path(__file__).resolve()), "--england-child"]
     if args.quick:
         child += ["--years", "2", "--people", "13500"]
-    eng = _child(child)
+    # the best of three fresh processes, as the runs above are the best of theirs: the first straight after them
+    # ran 10 to 15% slower on the 2-core machine the targets are for, one a few seconds later did not
+    each = [_child(child) for _ in range(ENGLAND_RUNS)]
+    eng = min(each, key=lambda r: r["seconds"])
+    times = ", ".join(f"{r['seconds']:.2f}" for r in each)
     print(f"england scale: {eng['people_at_start']:,} people at the start, {eng['years']} years, "
-          f"{eng['person_months']:,} person-months: {eng['seconds']:.2f} s, peak RSS {eng['peak_rss_mib']:.0f} MiB, "
+          f"{eng['person_months']:,} person-months: {eng['seconds']:.2f} s (best of {times}), "
+          f"peak RSS {eng['peak_rss_mib']:.0f} MiB, "
           f"random numbers {100 * eng['rng_fraction']:.0f}% of the time")
     one = _child(child + ["--threads", "1"])
     print(f"  with one thread: {one['seconds']:.2f} s")
@@ -146,6 +155,7 @@ def main(argv: list[str] | None = None) -> dict:
         speedup=round(t_mesa / t_vec, 1),
         rng_fraction=round(t_rng / t_vec, 3),
         england_seconds=round(eng["seconds"], 3),
+        england_seconds_each=[round(r["seconds"], 3) for r in each],
         england_peak_rss_mib=round(eng["peak_rss_mib"], 1),
         england_rng_fraction=round(eng["rng_fraction"], 3),
         england_seconds_1_thread=round(one["seconds"], 3),
