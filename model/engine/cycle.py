@@ -437,13 +437,12 @@ def cycles(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, 
     cycle's first; how many a draw), `pb_cuts` (each draw's personal-budget cutoff) and `years` (the financial
     year, after `last_year`, the year of the cycle before, -1 at the start). The cycles stop early once the rows
     that have left (`gone` before the first) are more than `compact_share` of the rows, or, in a lifetime run, once
-    nobody is left and nobody is still to enter (`inflow_after`: the entrants from each cycle on; every row may
-    have left, and been compacted away, cycles before the last entrants are due). Returns the
-    cycles run to, the rows in use, the waiting list left, the jobs to check again and the rows that have left."""
-    exit_col = columns[0]
-    if tuple(columns) != (exit_col, exit_col + 1, exit_col + 2):  # `_decide_rows` makes them one after another
-        raise ValueError(f"a row's exit, move and hours uniforms must be drawn one after another, not {columns}")
-    given, (left, decided) = decided is not None, decided or (0, (_NO_DECISIONS, none[7], none))
+    nobody is left and nobody is still to enter (`inflow_after`: the entrants from each cycle on; every row may have
+    left, and been compacted away, cycles before the last entrants are due). Returns the cycles run to, the rows in
+    use, the waiting list left, the jobs to check again and the rows that have left."""
+    exit_col = _exit_column(columns)
+    given = decided is not None
+    left, decided = decided if given else (0, (_NO_DECISIONS, none[7], none))
     ent, ent_los, ent_ks = entrants
     q_uid, q_join, q_sorted = queue
     done, n, q_uid, q_join, jobs, gone = _cycles(
@@ -472,9 +471,7 @@ def decide(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, 
     rows left, and for `cycles` the decisions for it to make (those of the one range, when one thread took
     every row, else none), the rows the threads moved and what their exits and moves add up to, in row order (else
     nothing, and `none`: `no_changes`)."""
-    exit_col = columns[0]
-    if tuple(columns) != (exit_col, exit_col + 1, exit_col + 2):  # `_decide_rows` makes them one after another
-        raise ValueError(f"a row's exit, move and hours uniforms must be drawn one after another, not {columns}")
+    exit_col = _exit_column(columns)
     n_models = none[2].shape[1]
 
     ranges = rows.ranges(r.d[:n], r.ids[:n], D)
@@ -501,6 +498,15 @@ def decide(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, 
         changed = _merged(changed, later)
     return (sum(len(p[0][0]) for p in parts),
             (tuple(a[:0] for a in decided), np.concatenate([p[0][2] for p in parts]), changed))
+
+
+def _exit_column(columns: tuple[int, int, int]) -> int:
+    """The column of a row's exit uniform, its move and hours uniforms the next two (`kernels._decide_rows` makes
+    them one after another)."""
+    exit_col = columns[0]
+    if tuple(columns) != (exit_col, exit_col + 1, exit_col + 2):
+        raise ValueError(f"a row's exit, move and hours uniforms must be drawn one after another, not {columns}")
+    return exit_col
 
 
 def no_changes(D: int, S: int, n_models: int) -> tuple:
