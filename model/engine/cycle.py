@@ -214,10 +214,36 @@ def _leave_and_move(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_
         r.band, r.hours, r.job_starts, r.cycles_in, r.state_start, r.one_off, r.kept_from, r.model_k, r.spot,
         r.months_base, r.exposure_base, r.personal_budget_u, t.move_cost, t.hours_cum, t.hours_values,
         t.state_cost, t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours)
-    again = np.sort(_joined(movers, leaving))  # a row refreshed again later (admitted from the list) ends as if once
+    # refreshed now, but for rows that joined a waiting list: they are refreshed once in the rest of the cycle, with
+    # those the lists admit (most who join are admitted in the cycle they join)
+    again = np.sort(_joined(_not_in(movers, r.state, L.waiting), leaving))
     if len(again):
         _refreshed(L, t, r, again, m, block_shift, nb, job_keys, by_cost_key, by_pathway_key, young)
     return by_exit, from_state, filled, flows, referrals, starts, job_exits, joined, rel_d, rel_id, rel_amount
+
+
+@_inner
+def _in(rows, state, s):
+    """The rows (positions) in state `s`."""
+    out = np.empty(len(rows), dtype=np.int64)
+    k = 0
+    for i in rows:
+        if state[i] == s:
+            out[k] = i
+            k += 1
+    return out[:k]
+
+
+@_inner
+def _not_in(rows, state, s):
+    """The rows (positions) not in state `s`."""
+    out = np.empty(len(rows), dtype=np.int64)
+    k = 0
+    for i in rows:
+        if state[i] != s:
+            out[k] = i
+            k += 1
+    return out[:k]
 
 
 @_inner
@@ -340,11 +366,11 @@ def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job
                 for b in range(S):
                     flows[d, a, b] += flows_in[d, a, b]
 
-    # 6. the rows that entered or were admitted refreshed together before the cycle's money (those that left or
-    # moved were, by their threads; nothing between reads what a refresh writes, and a row refreshed twice ends as
-    # if once); then the money, with the one-off costs of every row that entered, moved or was admitted
+    # 6. the rows that entered, joined a waiting list and stayed on it, or were admitted refreshed together before
+    # the cycle's money (those that left or moved otherwise were, by their threads; nothing between reads what a
+    # refresh writes); then the money, with the one-off costs of every row that entered, moved or was admitted
     fresh = np.sort(_joined(_joined(entrants, movers), admitted))  # repeats kept
-    again = np.sort(_joined(entrants, admitted))
+    again = np.sort(_joined(_joined(entrants, admitted), _in(movers, r.state, L.waiting)))
     if len(again):
         _refreshed(L, t, r, again, m, block_shift, nb, job_keys, by_cost_key, by_pathway_key, young)
     counts, by_service, sums, tallies = _end_of_cycle(L, t, r, m, D, n_services, fresh, nb, block_shift, by_cost_key,
