@@ -216,31 +216,19 @@ def _leave_and_move(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_
         t.state_cost, t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours)
     # refreshed now, but for rows that joined a waiting list: they are refreshed once in the rest of the cycle, with
     # those the lists admit (most who join are admitted in the cycle they join)
-    again = np.sort(_joined(_not_in(movers, r.state, L.waiting), leaving))
+    again = np.sort(_joined(_in_state(movers, r.state, L.waiting, False), leaving))
     if len(again):
         _refreshed(L, t, r, again, m, block_shift, nb, job_keys, by_cost_key, by_pathway_key, young)
     return by_exit, from_state, filled, flows, referrals, starts, job_exits, joined, rel_d, rel_id, rel_amount
 
 
 @_inner
-def _in(rows, state, s):
-    """The rows (positions) in state `s`."""
+def _in_state(rows, state, s, inside):
+    """The rows (positions) in state `s` (`inside`), or those not in it."""
     out = np.empty(len(rows), dtype=np.int64)
     k = 0
     for i in rows:
-        if state[i] == s:
-            out[k] = i
-            k += 1
-    return out[:k]
-
-
-@_inner
-def _not_in(rows, state, s):
-    """The rows (positions) not in state `s`."""
-    out = np.empty(len(rows), dtype=np.int64)
-    k = 0
-    for i in rows:
-        if state[i] != s:
+        if (state[i] == s) == inside:
             out[k] = i
             k += 1
     return out[:k]
@@ -370,7 +358,7 @@ def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job
     # the cycle's money (those that left or moved otherwise were, by their threads; nothing between reads what a
     # refresh writes); then the money, with the one-off costs of every row that entered, moved or was admitted
     fresh = np.sort(_joined(_joined(entrants, movers), admitted))  # repeats kept
-    again = np.sort(_joined(_joined(entrants, admitted), _in(movers, r.state, L.waiting)))
+    again = np.sort(_joined(_joined(entrants, admitted), _in_state(movers, r.state, L.waiting, True)))
     if len(again):
         _refreshed(L, t, r, again, m, block_shift, nb, job_keys, by_cost_key, by_pathway_key, young)
     counts, by_service, sums, tallies = _end_of_cycle(L, t, r, m, D, n_services, fresh, nb, block_shift, by_cost_key,

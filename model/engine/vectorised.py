@@ -543,8 +543,13 @@ class VectorisedEngine:
     # --- one cycle ---------------------------------------------------------------------------
     def step(self) -> None:
         """One cycle, as `DayshiftModel.step`, for every draw."""
+        self._advance(1)
+
+    def _advance(self, most: int) -> None:
+        """Up to `most` cycles in one compiled call where one thread takes every row and each draw's uniforms are
+        made as they are used (`_in_one_call`), else one cycle, its decisions made first (`cycle.decide`)."""
         if self._in_one_call():
-            self._cycles(1)
+            self._cycles(most)
             return
         self._period_starts()
         spec, m = self.spec, self.cycle
@@ -626,10 +631,7 @@ class VectorisedEngine:
         spec = self.spec
         try:
             while self.cycle < spec.calendar.n_cycles:
-                if self._in_one_call():
-                    self._cycles(spec.calendar.n_cycles if progress is None else _CYCLES_TOLD)
-                else:
-                    self.step()
+                self._advance(spec.calendar.n_cycles if progress is None else _CYCLES_TOLD)
                 if progress is not None:
                     progress(self.cycle, spec.calendar.n_cycles)
                 if spec.run_over(self.cycle, lambda: bool(np.any(self.p.state < self.GONE))):
