@@ -211,7 +211,7 @@ def test_a_psa_draw_that_breaks_a_rule_is_named_with_its_values(monkeypatch):
     # the bounds of each distribution, and all of them at their lowest and highest together, are checked when the
     # scenario is read; a mixture of high and low values can still break a rule, and the PSA then says which draw
     from model.analysis import compare as compare_module
-    from model.analysis.parameter_space import ParameterSpace
+    from model.analysis import psa_draws
     from model.analysis.psa_draws import draw_specs
     from model.scenario.problems import Problem
 
@@ -219,15 +219,15 @@ def test_a_psa_draw_that_breaks_a_rule_is_named_with_its_values(monkeypatch):
     d["policy"]["referral"]["annual"] = {"dist": "uniform", "low": 0.1, "high": 0.3}
     sc = validate_scenario(d, "council.yaml")
     calls = []
-    spec_at = ParameterSpace.spec_at
+    compiled_between = psa_draws.compiled_between
 
-    def third_breaks(self, x):
-        calls.append(x)
+    def third_breaks(scenario, data, values, *args):
+        calls.append(list(values.values()))
         if len(calls) == 3:
             raise ScenarioError("council.yaml", [Problem("policy", "the chances out of a state add up to more than 1")])
-        return spec_at(self, x)
+        return compiled_between(scenario, data, values, *args)
 
-    monkeypatch.setattr(ParameterSpace, "spec_at", third_breaks)
+    monkeypatch.setattr(psa_draws, "compiled_between", third_breaks)
     specs, _ = draw_specs(sc, 5, seed=1)
     assert calls == []  # each parameter set is made when first asked for
     with pytest.raises(ScenarioError) as err:

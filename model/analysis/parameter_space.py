@@ -59,10 +59,15 @@ class ParameterSpace:
         """The validated scenario at a point (ScenarioError if the point breaks a rule)."""
         return self.scenario_with(self.values(x))
 
-    def scenario_with(self, values: dict[tuple, float | int]) -> Scenario:
-        """The validated scenario with these values at their paths."""
+    def data_with(self, values: dict[tuple, float | int]) -> dict:
+        """The base data with these values at their paths (sharing what they do not change)."""
         data = substitute(self.base, values)
         data.pop("correlation", None)  # how values are drawn together; a point has its values already
+        return data
+
+    def scenario_with(self, values: dict[tuple, float | int]) -> Scenario:
+        """The validated scenario with these values at their paths."""
+        data = self.data_with(values)
         plain = self._plain
         if plain is not None and plain[0] <= values.keys():
             return validate_numbers_changed(data, plain[1], self.source)
@@ -77,6 +82,12 @@ class ParameterSpace:
             return None
         return (frozenset(p for p, _ in find_distributions(self.base)),
                 tuple(p for p, _ in find_time_series(self.base)))
+
+    @property
+    def series(self) -> tuple[tuple, ...] | None:
+        """Where the base has time series; None if it has `extends` (its data must be searched at each point)."""
+        plain = self._plain
+        return None if plain is None else plain[1]
 
     def spec_at(self, x: Sequence[float]) -> Spec:
         """The compiled scenario at a point."""

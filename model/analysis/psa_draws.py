@@ -1,6 +1,12 @@
 """A probabilistic sensitivity analysis's parameter sets: each uncertain value's draws, made at once as arrays,
 and each draw's scenario compiled when it is first asked for, so that a PSA run in worker processes starts on
-its first draws while the later ones are still being made."""
+its first draws while the later ones are still being made.
+
+A draw whose every value lies between the extremes its distribution was checked at when the scenario was loaded
+(every draw of the scenario's own distributions, which are kept within those extremes) is not validated again
+as a scenario: its numbers are put into the loaded scenario and only the rules relating fields are run
+(`model.compile.validate.compiled_between`). A draw from elsewhere (a calibration's joint sample) that falls
+outside is validated in full."""
 
 from __future__ import annotations
 
@@ -16,8 +22,10 @@ import pandas as pd
 from model.analysis.parameter_space import ParameterSpace
 from model.analysis.posterior import JointSample
 from model.compile.spec import Spec, compiled
+from model.compile.validate import compiled_between
 from model.scenario.distributions import correlated_draws
 from model.scenario.problems import Problem, ScenarioError
+from model.scenario.put import NotPlain
 from model.scenario.schema import Scenario
 
 
@@ -36,6 +44,12 @@ class DrawnSpecs(Sequence[Spec]):
     def __init__(self, scenario: Scenario, values: dict[tuple, np.ndarray], n: int):
         self._scenario, self._values, self._n = scenario, values, n
         self._space = uncertain_space(scenario) if scenario.uncertain else None
+        # which draws lie between the extremes checked at loading, every value of them (checked for all at once)
+        inside = np.ones(n, dtype=bool)
+        for u in scenario.uncertain:
+            v = values[u.path]
+            inside &= (v >= float(u.quantile(0.0))) & (v <= float(u.quantile(1.0)))
+        self._between = inside
         self._made: list[Spec | None] = [None] * n
         self.seconds = 0.0  # spent making them so far
 
@@ -75,8 +89,20 @@ class DrawnSpecs(Sequence[Spec]):
     def _one(self, k: int) -> Spec:
         if self._space is None:
             return compiled(self._scenario)
+        x = [v[k] for v in self._values.values()]
         try:
-            return self._space.spec_at([v[k] for v in self._values.values()])
+            series = self._space.series
+            if self._between[k] and series is not None:
+                values = self._space.values(x)
+                data = self._space.data_with(values)
+                try:
+                    spec = compiled_between(self._scenario, data, values, series, self._space.source)
+                except NotPlain:  # a number the scenario holds in a form only validation makes: validate each draw
+                    self._between[:] = False
+                else:
+                    spec.scenario._data = data
+                    return spec
+            return self._space.spec_at(x)
         except ScenarioError as exc:
             drawn = ", ".join(f"{'.'.join(map(str, p))} = {v[k]:.6g}" for p, v in self._values.items())
             problem = Problem("", f"PSA draw {k} ({drawn}) makes the scenario invalid: {exc.problems[0]}. "

@@ -64,7 +64,7 @@ def compile_periods(data: dict, found: list[tuple[tuple, dict]], source: str,
     first = check({p: s.values[0] for p, s in series})
     cal = first._compiled.calendar
     y, m, c = cal.start_year, cal.start_month, cal.cycle_months
-    periods = _periods(series, y, m, c)
+    periods = period_values(series, y, m, c)
     base = periods[0][1]
     for path, s in series:  # each point alone
         for i, v in enumerate(s.values):
@@ -90,7 +90,7 @@ def compile_periods(data: dict, found: list[tuple[tuple, dict]], source: str,
     return scenario
 
 
-def _periods(series: list[tuple[tuple, TimeSeries]], y: int, m: int, c: int) -> list[tuple[int, dict]]:
+def period_values(series: list[tuple[tuple, TimeSeries]], y: int, m: int, c: int) -> list[tuple[int, dict]]:
     """(first cycle, every series' value) of each period: a new period wherever any value changes."""
     starts = {0} | {math.ceil(t / c) for _, s in series for t in s.change_months(y, m) if t > 0}
     out: list[tuple[int, dict]] = []

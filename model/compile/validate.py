@@ -12,16 +12,17 @@ from pathlib import Path
 import numpy as np
 from pydantic import ValidationError
 
-from model.compile.periods import compile_periods
-from model.compile.spec import Spec, build_spec
+from model.compile.periods import compile_periods, period_values
+from model.compile.spec import Spec, build_spec, with_periods
 from model.scenario.checks import check_cross_fields
 from model.scenario.distributions import TAIL, Uncertain, find_distributions, parse_distribution
 from model.scenario.extends import key_origin, resolve_extends
 from model.scenario.messages import pydantic_problems
 from model.scenario.paths import substitute, value_at
 from model.scenario.problems import Problem, ScenarioError, dotted
+from model.scenario.put import NotPlain, RuleBroken, put_numbers
 from model.scenario.schema import Scenario
-from model.scenario.time_series import find_time_series
+from model.scenario.time_series import find_time_series, parse_time_series
 from model.scenario.yaml_reader import parse_yaml, read_text
 
 
@@ -166,6 +167,47 @@ def validate_numbers_changed(data: dict, series: tuple[tuple, ...], source: str 
     scenario._data = data
     scenario._notes = scenario_notes(scenario)
     return scenario
+
+
+def compiled_between(scenario: Scenario, data: dict, values: dict[tuple, float], series: tuple[tuple, ...],
+                     source: str = "<scenario>") -> Spec:
+    """The compiled spec of a loaded scenario with numbers put at paths (`data`: its data with them), each between
+    the extremes its field was checked at when the scenario was loaded (a PSA's draws; `series`: where the scenario
+    has time series, whose points may be among them). The schema is not run again (`model.scenario.put`), but every
+    rule relating fields is, in every period: the schema's after-validators, the cross-field checks, the compiled
+    leaving chances and money. ScenarioError if a rule is broken; `put.NotPlain` if the numbers cannot be put this
+    way (the caller validates the scenario instead)."""
+    spec = scenario._compiled
+    ours = spec._periods or ((0, spec),)
+    plain = {p: v for p, v in values.items() if not any(p[: len(s)] == s for s in series)}
+    periods = [(0, plain)]
+    if series:  # each period's values of the series, from the draw's points
+        cal = spec.calendar
+        found = [(p, parse_time_series(value_at(data, p))) for p in series]
+        periods = [(k, {**plain, **v}) for k, v in period_values(found, cal.start_year, cal.start_month,
+                                                                 cal.cycle_months)]
+    if [k for k, _ in periods] != [k for k, _ in ours]:  # the draw's values change at other times than the means'
+        raise NotPlain
+    made = []
+    for (k, put), (_, period) in zip(periods, ours):
+        try:
+            sc = put_numbers(period.scenario, put)
+            if sc.correlation is not None:  # how values are drawn together; a draw has its values already
+                sc = sc.model_copy(update={"correlation": None})
+            problems = check_cross_fields(sc)
+            if not problems:
+                sc._compiled = build_spec(sc, source=source)
+                check_money(sc._compiled, source)
+        except RuleBroken as exc:
+            problems = [Problem(dotted(list(exc.path)), str(exc))]
+        except ScenarioError as exc:
+            problems = exc.problems
+        if problems:
+            if k:
+                problems = [dataclasses.replace(p, message=f"{p.message} (from cycle {k})") for p in problems]
+            raise ScenarioError(source, problems)
+        made.append((k, sc._compiled))
+    return with_periods(made[0][1], made) if series else made[0][1]
 
 
 def _validate_plain(data: dict, source: str, series: list[tuple[tuple, dict]] | None = None) -> Scenario:
