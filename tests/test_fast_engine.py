@@ -250,7 +250,7 @@ def test_exits_and_moves_made_in_two_ranges_come_together_as_made_in_one(monkeyp
                               r.leave_p, t.next_age_edge, t.death_p, t.move_p)
         decided = kernels._decide_made(m, 0, n, e._no_numbers, streams.cycle_starts(e._entropy, m), 0, 1, 2, L.gone,
                                        r.d, r.ids, r.state, r.retire_at, r.leave_p, r.key, r.exposure_base,
-                                       L.cycle_months, t.tis_lut, t.total, t.cum)
+                                       L.cycle_months, t.tis_lut, t.total, t.cum, kernels.decide_space(n))
         cut = threads._next_cut(r.d[:n], r.ids[:n], n // 2, 3)
 
         def made(ranges):

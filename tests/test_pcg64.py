@@ -65,7 +65,7 @@ def test_decisions_make_each_rows_numbers_as_numpy_lays_them_out():
     cols = np.uint32(streams.DECIDE_EXIT), np.uint32(streams.DECIDE_MOVE), np.uint32(streams.DECIDE_HOURS)
     start = streams.cycle_starts(streams.decision_entropy(seeds), m)
     got = kernels._decide_made(m, 0, n, np.zeros((1, 0, streams.N_DECIDE)), start, *cols, gone, d, ids, state,
-                               retire_at, leave_p, key, exposure_base, 1, tis_lut, total, cum)
+                               retire_at, leave_p, key, exposure_base, 1, tis_lut, total, cum, kernels.decide_space(n))
 
     u = [streams.cycle_uniforms(s, m, n_ids) for s in seeds]
     want = [[], [], [], [], []]

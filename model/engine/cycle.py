@@ -396,6 +396,8 @@ def _cycles(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_keys, bl
             lifetime, inflow_after):
     """`cycles` (compiled)."""
     given, decisions, movers_t, changed_t = decided
+    # room for the decisions of every row the cycles will have (entrants are all the rows they add)
+    space = kernels.decide_space(0 if given and m1 == m0 + 1 else n + D * ent_ks[: m1 - m0].sum())
     m = m0
     while m < m1:
         if given and m == m0:
@@ -406,7 +408,7 @@ def _cycles(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_keys, bl
             decisions = kernels._decide_made(m, 0, n, no_numbers, pcg64.starts(entropy, lengths, m), exit_col,
                                              exit_col + 1, exit_col + 2, L.gone, r.d, r.ids, r.state, r.retire_at,
                                              r.leave_p, r.key, r.exposure_base, L.cycle_months, t.tis_lut, t.total,
-                                             t.cum)
+                                             t.cum, space)
             movers_t, changed_t, left = none[7], none, len(decisions[0])
         year = years[m - m0]
         new_year = L.has_policy and year != last_year
@@ -496,7 +498,7 @@ def decide(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, 
                               r.leave_p, t.next_age_edge, t.death_p, t.move_p)
         decided = (kernels._decide_made if len(start) else kernels._decide_read)(
             m, lo, hi, u, start, exit_col, exit_col + 1, exit_col + 2, L.gone, r.d, r.ids, r.state, r.retire_at,
-            r.leave_p, r.key, r.exposure_base, L.cycle_months, t.tis_lut, t.total, t.cum)
+            r.leave_p, r.key, r.exposure_base, L.cycle_months, t.tis_lut, t.total, t.cum, kernels.decide_space(hi - lo))
         if not apart:
             return decided, None
         return decided, _leave_and_move(L, t, r, extra, counts.by_cost_key, counts.by_pathway_key, counts.young,

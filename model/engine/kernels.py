@@ -487,20 +487,16 @@ _JUMP = 64
 
 @_inline
 def _decide_rows(inline, m, lo, hi, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p,
-                 key_, exposure_base, cycle_months, tis_lut, total, cum):
+                 key_, exposure_base, cycle_months, tis_lut, total, cum, space):
     """`cycle.decide`'s decisions on the rows lo to hi (compiled; their positions returned). A row's row
     of chances is its `key` and its step of time exposed to a decision (`exposure_base`), worked out here. With
     `inline` (`start` then has a row per draw: where its stream of the cycle's uniforms starts,
     `streams.cycle_starts`) each row's uniforms are made here, in the stream's order (columns of `streams`' layout:
     row id * N_DECIDE + column); without it they are read from `u`, the one array every draw shares. `inline` is
     a constant in each of the two compiled callers (`_decide_made`, `_decide_read`), so each loop has only its own
-    branch: one loop for both ran a quarter slower reading `u` (1.99 against 1.43 ms a cycle, 56 draws)."""
-    n = hi - lo
-    leaving = np.empty(n, dtype=np.int64)
-    u_exit = np.empty(n, dtype=np.float64)
-    movers = np.empty(n, dtype=np.int64)
-    dst = np.empty(n, dtype=np.int64)
-    u_hours = np.empty(n, dtype=np.float64)
+    branch: one loop for both ran a quarter slower reading `u` (1.99 against 1.43 ms a cycle, 56 draws). The
+    decisions are written in `space` (`decide_space`, at least hi - lo long) and returned as the parts of it used."""
+    leaving, u_exit, movers, dst, u_hours = space
     nl = nm = 0
     # each draw's place in its stream (draws made so far) and the state there; rows of a draw come in id order
     s_hi, s_lo = start[:, 0].copy(), start[:, 1].copy()
@@ -562,19 +558,29 @@ def _decide_rows(inline, m, lo, hi, u, start, exit_col, move_col, hours_col, gon
 
 
 @_jit
+def decide_space(n):
+    """Room for the decisions of n rows (`_decide_rows`): the rows leaving and their exit uniforms, the rows moving,
+    where to and their hours uniforms. Compiled cycles make it once, not every cycle: five arrays the size of every
+    row, allocated and let go of each cycle, went back to the system and came back page by page (England: 15,000
+    page faults and 2-3% of the run)."""
+    return (np.empty(n, dtype=np.int64), np.empty(n, dtype=np.float64), np.empty(n, dtype=np.int64),
+            np.empty(n, dtype=np.int64), np.empty(n, dtype=np.float64))
+
+
+@_jit
 def _decide_made(m, lo, hi, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p, key_,
-                 exposure_base, cycle_months, tis_lut, total, cum):
+                 exposure_base, cycle_months, tis_lut, total, cum, space):
     """`_decide_rows` making each row's uniforms from its draw's `start`."""
     return _decide_rows(True, m, lo, hi, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at,
-                        leave_p, key_, exposure_base, cycle_months, tis_lut, total, cum)
+                        leave_p, key_, exposure_base, cycle_months, tis_lut, total, cum, space)
 
 
 @_jit
 def _decide_read(m, lo, hi, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p, key_,
-                 exposure_base, cycle_months, tis_lut, total, cum):
+                 exposure_base, cycle_months, tis_lut, total, cum, space):
     """`_decide_rows` reading each row's uniforms from `u`."""
     return _decide_rows(False, m, lo, hi, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at,
-                        leave_p, key_, exposure_base, cycle_months, tis_lut, total, cum)
+                        leave_p, key_, exposure_base, cycle_months, tis_lut, total, cum, space)
 
 
 @_inner
