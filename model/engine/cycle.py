@@ -194,8 +194,8 @@ def _refreshed(L, t, r, at, m, block_shift, nb, job_keys, by_cost_key, by_pathwa
 def _leave_and_move(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_keys, block_shift, m, D, n_ids,
                     n_models, leaving, u_exit, movers, dst, u_hours, pb_cut, queued, charged):
     """Steps 1 and 3 for the rows of one thread's range (`decide`), or of all when one thread decided them all
-    (`cycles`): the rows `leaving` leave (`kernels._leave`), the `movers` move (`kernels._move`), and both
-    are refreshed. Returns what they add up to, for the rest of the cycle (`_after_decisions`):
+    (`cycles`): the rows `leaving` leave (`kernels._leave`), the `movers` move (`kernels._move`), both in row order as
+    decided, and both are refreshed. Returns what they add up to, for the rest of the cycle (`_after_decisions`):
     exits by draw and exit and by draw and the state left; the block places freed, by draw and service model (taken
     from `block_filled` there, not here: another thread's rows may free places of the same draw); moves by draw, from
     and to; referrals, job starts by origin and job exits by draw; those joining a waiting list (uids), and the
@@ -216,7 +216,7 @@ def _leave_and_move(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_
         t.state_cost, t.kept_waiting, t.kept_search, t.kept_work, t.kept_work_hours)
     # refreshed now, but for rows that joined a waiting list: they are refreshed once in the rest of the cycle, with
     # those the lists admit (most who join are admitted in the cycle they join)
-    again = np.sort(_joined(_in_state(movers, r.state, L.waiting, False), leaving))
+    again = _merge(_in_state(movers, r.state, L.waiting, False), leaving)
     if len(again):
         _refreshed(L, t, r, again, m, block_shift, nb, job_keys, by_cost_key, by_pathway_key, young)
     return by_exit, from_state, filled, flows, referrals, starts, job_exits, joined, rel_d, rel_id, rel_amount
@@ -232,6 +232,22 @@ def _in_state(rows, state, s, inside):
             out[k] = i
             k += 1
     return out[:k]
+
+
+@_inner
+def _merge(a, b):
+    """Two arrays of rows in ascending order as one, repeats kept: the two joined and sorted, in one pass (sorting
+    them took 4% of an England run)."""
+    out = np.empty(len(a) + len(b), dtype=np.int64)
+    i = j = 0
+    for k in range(len(out)):
+        if j == len(b) or (i < len(a) and a[i] <= b[j]):
+            out[k] = a[i]
+            i += 1
+        else:
+            out[k] = b[j]
+            j += 1
+    return out
 
 
 @_inner
@@ -357,8 +373,10 @@ def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job
     # 6. the rows that entered, joined a waiting list and stayed on it, or were admitted refreshed together before
     # the cycle's money (those that left or moved otherwise were, by their threads; nothing between reads what a
     # refresh writes); then the money, with the one-off costs of every row that entered, moved or was admitted
-    fresh = np.sort(_joined(_joined(entrants, movers), admitted))  # repeats kept
-    again = np.sort(_joined(_joined(entrants, admitted), _in_state(movers, r.state, L.waiting, True)))
+    # (rows in order, repeats kept: the movers' and entrants' are, and come before and after the entrants' first row)
+    admitted = np.sort(admitted)
+    fresh = _merge(_joined(movers, entrants), admitted)
+    again = _merge(_joined(_in_state(movers, r.state, L.waiting, True), entrants), admitted)
     if len(again):
         _refreshed(L, t, r, again, m, block_shift, nb, job_keys, by_cost_key, by_pathway_key, young)
     counts, by_service, sums, tallies = _end_of_cycle(L, t, r, m, D, n_services, fresh, nb, block_shift, by_cost_key,

@@ -488,7 +488,7 @@ _JUMP = 64
 @_inline
 def _decide_rows(inline, m, lo, hi, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p,
                  key_, exposure_base, cycle_months, tis_lut, total, cum, space):
-    """`cycle.decide`'s decisions on the rows lo to hi (compiled; their positions returned). A row's row
+    """`cycle.decide`'s decisions on the rows lo to hi (compiled; their positions returned, in order). A row's row
     of chances is its `key` and its step of time exposed to a decision (`exposure_base`), worked out here. With
     `inline` (`start` then has a row per draw: where its stream of the cycle's uniforms starts,
     `streams.cycle_starts`) each row's uniforms are made here, in the stream's order (columns of `streams`' layout:
