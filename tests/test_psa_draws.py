@@ -42,6 +42,7 @@ def test_a_draw_between_the_checked_extremes_equals_the_draw_validated_in_full(n
         full = _in_full(space, values)
         assert pickle.dumps(tables_only(spec)) == pickle.dumps(tables_only(full._compiled))
         assert spec.scenario.model_dump() == full.model_dump() and spec.scenario.data == full.data
+        assert spec.scenario.notes == full.notes
         assert [k for k, _ in spec.periods] == [k for k, _ in full._compiled.periods]
 
 

@@ -207,7 +207,9 @@ def compiled_between(scenario: Scenario, data: dict, values: dict[tuple, float],
                 problems = [dataclasses.replace(p, message=f"{p.message} (from cycle {k})") for p in problems]
             raise ScenarioError(source, problems)
         made.append((k, sc._compiled))
-    return with_periods(made[0][1], made) if series else made[0][1]
+    first = made[0][1]
+    first.scenario._notes = scenario_notes(first.scenario)
+    return with_periods(first, made) if series else first
 
 
 def _validate_plain(data: dict, source: str, series: list[tuple[tuple, dict]] | None = None) -> Scenario:

@@ -1,6 +1,6 @@
 """Numbers put into a validated scenario without validating it again: for a PSA's draws, whose every value lies
 between the extremes its distribution was checked at when the scenario was loaded. A field's bounds are an
-interval (`tests/test_scenario_put.py` checks the schema has no other kind), so a number between two allowed
+interval (`tests/test_psa_draws.py` checks the schema has no other kind), so a number between two allowed
 ones is allowed too; the rules that relate fields to each other are not, and are run again on the copy: the
 schema's own (its models' after-validators) here, the cross-field checks and the compiled checks by the caller.
 """
