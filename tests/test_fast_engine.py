@@ -413,3 +413,24 @@ def test_cycles_run_in_one_compiled_call_equal_cycles_run_one_at_a_time(case):
         assert {"whole", "steps"} <= set(compactions)
         assert {most for how, most in calls if how == "told"} == {vectorised._CYCLES_TOLD}
         assert len([c for c in calls if c[0] == "whole"]) < len([c for c in calls if c[0] == "told"]) < len(runs[0][0])
+
+
+def test_draws_on_one_seed_run_many_cycles_to_a_call_reading_the_uniforms_numpy_makes():
+    # draws run together on one seed read one array of a cycle's uniforms: the compiled cycles fill it from the
+    # seed's stream, cycle after cycle in one call; a cycle at a time from Python reads numpy's (`cycle_uniforms`)
+    from model.analysis.psa_draws import draw_specs
+
+    specs = [s.with_cycles(80) for s in draw_specs(load_scenario(SCENARIOS / "essex_live.yaml"), 3, seed=2)[0]]
+    runs, calls = [], []
+    for how in ("compiled", "numpy"):
+        e = vectorised.VectorisedEngine(specs, 5)
+        assert e._one_array
+        if how == "numpy":
+            e._in_one_call = lambda: False
+        cycles = e._cycles
+        e._cycles = lambda most, *a, cycles=cycles: calls.append(how) or cycles(most, *a)
+        e.run()
+        runs.append([e.monthly_frame(d) for d in range(3)] + [pd.DataFrame(e.person_rows(d)) for d in range(3)])
+    for a, b in zip(*runs):
+        pd.testing.assert_frame_equal(a, b)
+    assert calls.count("compiled") < 10 < calls.count("numpy") == 80

@@ -408,7 +408,7 @@ def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job
 
 @_jit
 def _cycles(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_keys, block_shift, n, m0, m1, D, n_ids,
-            n_services, decided, left_decided, entropy, lengths, no_numbers, exit_col, ent, ent_los, ent_ks, pb_cuts,
+            n_services, decided, left_decided, entropy, lengths, u, ids_by_cycle, exit_col, ent, ent_los, ent_ks, pb_cuts,
             years, last_year, employment_first, queued, row_of, block_filled, q_uid, q_join, q_sorted, budget,
             releases, work_tallies, jobs, charged, figures, pb_place_cost, centres, none, gone, compact_share,
             lifetime, inflow_after):
@@ -423,10 +423,16 @@ def _cycles(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_keys, bl
         else:
             kernels._ages_move_on(L, m, 0, n, r.d, r.band, r.entry_age, r.entered, r.band_at, r.age_band, r.key,
                                   r.leave_p, t.next_age_edge, t.death_p, t.move_p)
-            decisions = kernels._decide_made(m, 0, n, no_numbers, pcg64.starts(entropy, lengths, m), exit_col,
-                                             exit_col + 1, exit_col + 2, L.gone, r.d, r.ids, r.state, r.retire_at,
-                                             r.leave_p, r.key, r.exposure_base, L.cycle_months, t.tis_lut, t.total,
-                                             t.cum, space)
+            start = pcg64.starts(entropy, lengths, m)
+            if u.shape[1]:  # every draw reads one array of the cycle's uniforms, made here
+                pcg64.fill_from(start[0], u.reshape(u.size), ids_by_cycle[m] * u.shape[2])
+                decisions = kernels._decide_read(m, 0, n, u, start[:0], exit_col, exit_col + 1, exit_col + 2, L.gone,
+                                                 r.d, r.ids, r.state, r.retire_at, r.leave_p, r.key, r.exposure_base,
+                                                 L.cycle_months, t.tis_lut, t.total, t.cum, space)
+            else:  # each row's made as it decides, from its draw's stream
+                decisions = kernels._decide_made(m, 0, n, u, start, exit_col, exit_col + 1, exit_col + 2, L.gone,
+                                                 r.d, r.ids, r.state, r.retire_at, r.leave_p, r.key, r.exposure_base,
+                                                 L.cycle_months, t.tis_lut, t.total, t.cum, space)
             movers_t, changed_t, left = none[7], none, len(decisions[0])
         year = years[m - m0]
         new_year = L.has_policy and year != last_year
@@ -455,8 +461,10 @@ def cycles(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, 
     between two cycles cost tens of microseconds, a tenth of a cycle of 20,000 people.
 
     Each cycle makes its exit and move decisions (`decide`) on one thread, every row's uniforms made as it decides
-    from its draw's stream (`entropy`: `streams.decision_entropy`, and the empty `u` array that gives the uniforms'
-    layout), unless `decided` gives the first cycle's: (the rows that left by them, and `decide`'s second result,
+    from its draw's stream (`entropy`: `streams.decision_entropy`'s two arrays, an empty `u` array that gives the
+    uniforms' layout, and the ids made by each cycle), or, where every draw reads the same numbers (one seed), read
+    from `u` (1, ids, columns), filled here each cycle from the seed's stream as `streams.cycle_uniforms` makes it
+    (a row an id made by the cycle); unless `decided` gives the first cycle's: (the rows that left by them, and `decide`'s second result,
     whose decisions are made here or whose exits and moves its threads made). Then the rest of the cycle: the exits
     and moves decided are made and what they add up to counted: places freed, money released (steps 1, 3 of
     `DayshiftModel.step`); the cycle's entrants take rows after the first `n` in use (2); each draw's budget buys
@@ -482,7 +490,7 @@ def cycles(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, 
     done, n, q_uid, q_join, jobs, gone = _cycles(
         L, t, r, extra, counts.by_cost_key, counts.by_pathway_key, counts.young, counts.nb, counts.job_keys,
         kernels.BLOCK_SHIFT, n, m0, m1, D, n_ids, n_services, (given, *decided),
-        left, entropy[0], entropy[1], entropy[2], exit_col, ent, ent_los, ent_ks, pb_cuts, years, last_year,
+        left, entropy[0], entropy[1], entropy[2], entropy[3], exit_col, ent, ent_los, ent_ks, pb_cuts, years, last_year,
         employment_first, queued, row_of, block_filled, q_uid, q_join, q_sorted, budget, releases, work_tallies,
         tuple(jobs), True, store, pb_place_cost, centres, none, gone, compact_share, lifetime, inflow_after)
     return done, n, q_uid, q_join, Jobs(*jobs), gone

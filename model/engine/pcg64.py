@@ -123,6 +123,15 @@ def fill(s_hi, s_lo, inc_hi, inc_lo, out):
     return s_hi, s_lo
 
 
+@_inline
+def fill_from(start, out, count):
+    """The first `count` uniforms of the stream that starts at `start` (a row of `starts`) into `out` (one
+    dimension), as `fill` from compiled code."""
+    s_hi, s_lo = start[0], start[1]
+    for k in range(count):
+        s_hi, s_lo, out[k] = next_uniform(s_hi, s_lo, start[2], start[3])
+
+
 @_jit
 def advance(s_hi, s_lo, inc_hi, inc_lo, delta):
     """The state `delta` draws later, in about log2(delta) steps (numpy's `PCG64.advance`)."""

@@ -225,10 +225,13 @@ class VectorisedEngine:
         self.create_u = self._per_draw(lambda s: streams.creation_uniforms(s, spec.cohort.n_ids))
         # A cycle's decision uniforms are made row by row in the compiled decisions (`kernels._decide_rows`), from where
         # each draw's stream starts; draws that all read the same numbers read them from one array, made once.
-        self._ids_by_cycle = sum(g.count for g in spec.cohort.initial_groups) + np.cumsum(spec.cohort.inflow)
+        self._ids_by_cycle = (sum(g.count for g in spec.cohort.initial_groups)
+                              + np.cumsum(spec.cohort.inflow)).astype(np.int64)
         self._inflow_after = np.append(np.cumsum(spec.cohort.inflow[::-1])[::-1], 0).astype(_INT)  # from each cycle on
         self._one_array = D > 1 and not self._own_numbers
         self._no_numbers = np.zeros((1, 0, streams.N_DECIDE))
+        # draws on one seed read its uniforms from one array, filled each cycle in the compiled cycles (`cycle.cycles`)
+        self._u_one = np.zeros((1, spec.cohort.n_ids, streams.N_DECIDE)) if self._one_array else self._no_numbers
         self._no_start = np.zeros((0, 4), dtype=np.uint64)
         self._entropy = streams.decision_entropy(self.seeds if self._own_numbers else [self.seed])
         self._columns = (streams.DECIDE_EXIT, streams.DECIDE_MOVE, streams.DECIDE_HOURS)
@@ -546,8 +549,8 @@ class VectorisedEngine:
         self._advance(1)
 
     def _advance(self, most: int) -> None:
-        """Up to `most` cycles in one compiled call where one thread takes every row and each draw's uniforms are
-        made as they are used (`_in_one_call`), else one cycle, its decisions made first (`cycle.decide`)."""
+        """Up to `most` cycles in one compiled call where one thread takes every row (`_in_one_call`), else one
+        cycle, its decisions made first by the threads (`cycle.decide`)."""
         if self._in_one_call():
             self._cycles(most)
             return
@@ -576,7 +579,7 @@ class VectorisedEngine:
         years = np.array([financial_year(spec, m) for m in range(m0, m1)], dtype=_INT)
         done, p.n, self.q_uid, self.q_join, self._jobs, self.gone = cycle.cycles(
             self.layout, self.t, self._rows(), self._extra, self.counts, p.n, m0, m1, D, spec.cohort.n_ids,
-            len(spec.costs.services), decided, (*self._entropy, self._no_numbers), self._columns,
+            len(spec.costs.services), decided, (*self._entropy, self._u_one, self._ids_by_cycle), self._columns,
             (fields, ids_from[m0 - first : m1 - first], spec.cohort.inflow[m0:m1].astype(_INT)),
             pb_cuts, years, -1 if self._outcome_year is None else self._outcome_year, self._employment_first,
             self.queued, self.row_of, self.block_filled, (self.q_uid, self.q_join, self._q_sorted),
@@ -593,10 +596,9 @@ class VectorisedEngine:
         self._compact_if_due()
 
     def _in_one_call(self) -> bool:
-        """Whether the next cycles can run in one compiled call (`_cycles`): each draw's uniforms are made as
-        they are used, and one thread takes every row."""
+        """Whether the next cycles can run in one compiled call (`_cycles`): one thread takes every row."""
         n = self.p.n
-        return not self._one_array and len(self._threads.ranges(self.p.d[:n], self.p.ids[:n], self.D)) == 1
+        return len(self._threads.ranges(self.p.d[:n], self.p.ids[:n], self.D)) == 1
 
     def _period_starts(self) -> None:
         """A new period of numbers that change over time, if one starts with this cycle."""
