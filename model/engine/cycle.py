@@ -425,7 +425,8 @@ def _cycles(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_keys, bl
                                   r.leave_p, t.next_age_edge, t.death_p, t.move_p)
             start = pcg64.starts(entropy, lengths, m)
             if u.shape[1]:  # every draw reads one array of the cycle's uniforms, made here
-                pcg64.fill_from(start[0], u.reshape(u.size), ids_by_cycle[m] * u.shape[2])
+                pcg64.fill_from(start[0, 0], start[0, 1], start[0, 2], start[0, 3], u.reshape(u.size),
+                                ids_by_cycle[m] * u.shape[2])
                 decisions = kernels._decide_read(m, 0, n, u, start[:0], exit_col, exit_col + 1, exit_col + 2, L.gone,
                                                  r.d, r.ids, r.state, r.retire_at, r.leave_p, r.key, r.exposure_base,
                                                  L.cycle_months, t.tis_lut, t.total, t.cum, space)

@@ -116,20 +116,15 @@ def jump(s_hi, s_lo, j):
 def fill(s_hi, s_lo, inc_hi, inc_lo, out):
     """Fill `out` (C order) with the next uniforms from the state; returns the state after them."""
     # Halves given from Python arrive as int64 when below 2**63: the arithmetic must be unsigned.
-    s_hi, s_lo, inc_hi, inc_lo = np.uint64(s_hi), np.uint64(s_lo), np.uint64(inc_hi), np.uint64(inc_lo)
-    flat = out.reshape(-1)
-    for k in range(flat.size):
-        s_hi, s_lo, flat[k] = next_uniform(s_hi, s_lo, inc_hi, inc_lo)
-    return s_hi, s_lo
+    return fill_from(np.uint64(s_hi), np.uint64(s_lo), np.uint64(inc_hi), np.uint64(inc_lo), out.reshape(-1), out.size)
 
 
 @_inline
-def fill_from(start, out, count):
-    """The first `count` uniforms of the stream that starts at `start` (a row of `starts`) into `out` (one
-    dimension), as `fill` from compiled code."""
-    s_hi, s_lo = start[0], start[1]
+def fill_from(s_hi, s_lo, inc_hi, inc_lo, out, count):
+    """The next `count` uniforms from the state (unsigned halves) into `out` (one dimension); the state after them."""
     for k in range(count):
-        s_hi, s_lo, out[k] = next_uniform(s_hi, s_lo, start[2], start[3])
+        s_hi, s_lo, out[k] = next_uniform(s_hi, s_lo, inc_hi, inc_lo)
+    return s_hi, s_lo
 
 
 @_jit
