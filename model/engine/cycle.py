@@ -408,8 +408,8 @@ def _after_decisions(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job
 
 @_jit
 def _cycles(L, t, r, extra, by_cost_key, by_pathway_key, young, nb, job_keys, block_shift, n, m0, m1, D, n_ids,
-            n_services, decided, left_decided, entropy, lengths, u, ids_by_cycle, exit_col, ent, ent_los, ent_ks, pb_cuts,
-            years, last_year, employment_first, queued, row_of, block_filled, q_uid, q_join, q_sorted, budget,
+            n_services, decided, left_decided, entropy, lengths, u, ids_by_cycle, exit_col, ent, ent_los, ent_ks,
+            pb_cuts, years, last_year, employment_first, queued, row_of, block_filled, q_uid, q_join, q_sorted, budget,
             releases, work_tallies, jobs, charged, figures, pb_place_cost, centres, none, gone, compact_share,
             lifetime, inflow_after):
     """`cycles` (compiled)."""
@@ -465,16 +465,17 @@ def cycles(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, 
     from its draw's stream (`entropy`: `streams.decision_entropy`'s two arrays, an empty `u` array that gives the
     uniforms' layout, and the ids made by each cycle), or, where every draw reads the same numbers (one seed), read
     from `u` (1, ids, columns), filled here each cycle from the seed's stream as `streams.cycle_uniforms` makes it
-    (a row an id made by the cycle); unless `decided` gives the first cycle's: (the rows that left by them, and `decide`'s second result,
-    whose decisions are made here or whose exits and moves its threads made). Then the rest of the cycle: the exits
-    and moves decided are made and what they add up to counted: places freed, money released (steps 1, 3 of
-    `DayshiftModel.step`); the cycle's entrants take rows after the first `n` in use (2); each draw's budget buys
-    places and its waiting list is served (4-5: `queue` is the list's uids, the cycles joined and how many at its
-    start are in order); the cycle's people and money are summed (6), its day centres close as attendance falls
-    (`centres`: `CentreClosures.arrays`, with room for a closure every cycle; empty arrays where there are none),
-    and all is recorded in its rows of the ledger's store (`store`: `CycleStore.arrays`; `ledger.record_cycle`);
-    last, time moves on in the counts for the next cycle (`kernels._steps_move_on`). `extra` holds the fields of
-    the rows the compiled loops do not otherwise take (wants work, personal budget, how and when a row left).
+    (a row an id made by the cycle); unless `decided` gives the first cycle's: (the rows that left by them, and
+    `decide`'s second result, whose decisions are made here or whose exits and moves its threads made). Then the
+    rest of the cycle: the exits and moves decided are made and what they add up to counted: places freed, money
+    released (steps 1, 3 of `DayshiftModel.step`); the cycle's entrants take rows after the first `n` in use (2);
+    each draw's budget buys places and its waiting list is served (4-5: `queue` is the list's uids, the cycles
+    joined and how many at its start are in order); the cycle's people and money are summed (6), its day centres
+    close as attendance falls (`centres`: `CentreClosures.arrays`, with room for a closure every cycle; empty arrays
+    where there are none), and all is recorded in its rows of the ledger's store (`store`: `CycleStore.arrays`;
+    `ledger.record_cycle`); last, time moves on in the counts for the next cycle (`kernels._steps_move_on`). `extra`
+    holds the fields of the rows the compiled loops do not otherwise take (wants work, personal budget, how and when
+    a row left).
 
     By cycle from `m0`: `entrants` (the fields of `ENTRANT_FIELDS` made ahead, each (draw, id); the column of each
     cycle's first; how many a draw), `pb_cuts` (each draw's personal-budget cutoff) and `years` (the financial

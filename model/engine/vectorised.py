@@ -224,13 +224,13 @@ class VectorisedEngine:
         self._switches = sorted({k for s in specs for k, _ in s.periods if 0 < k < spec.calendar.n_cycles})
         self.create_u = self._per_draw(lambda s: streams.creation_uniforms(s, spec.cohort.n_ids))
         # A cycle's decision uniforms are made row by row in the compiled decisions (`kernels._decide_rows`), from where
-        # each draw's stream starts; draws that all read the same numbers read them from one array, made once.
+        # each draw's stream starts; draws that all read the same numbers read them from one array, made once a cycle
+        # (`_u_one`: by numpy for the threads, else in the compiled cycles).
         self._ids_by_cycle = (sum(g.count for g in spec.cohort.initial_groups)
                               + np.cumsum(spec.cohort.inflow)).astype(np.int64)
         self._inflow_after = np.append(np.cumsum(spec.cohort.inflow[::-1])[::-1], 0).astype(_INT)  # from each cycle on
         self._one_array = D > 1 and not self._own_numbers
         self._no_numbers = np.zeros((1, 0, streams.N_DECIDE))
-        # draws on one seed read its uniforms from one array, filled each cycle in the compiled cycles (`cycle.cycles`)
         self._u_one = np.zeros((1, spec.cohort.n_ids, streams.N_DECIDE)) if self._one_array else self._no_numbers
         self._no_start = np.zeros((0, 4), dtype=np.uint64)
         self._entropy = streams.decision_entropy(self.seeds if self._own_numbers else [self.seed])
