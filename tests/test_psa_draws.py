@@ -3,6 +3,7 @@ scenario again, with every rule relating fields still run, and gives what valida
 
 from __future__ import annotations
 
+import copy
 import pickle
 import typing
 
@@ -44,6 +45,63 @@ def test_a_draw_between_the_checked_extremes_equals_the_draw_validated_in_full(n
         assert spec.scenario.model_dump() == full.model_dump() and spec.scenario.data == full.data
         assert spec.scenario.notes == full.notes
         assert [k for k, _ in spec.periods] == [k for k, _ in full._compiled.periods]
+
+
+def _series_cases() -> dict[str, dict]:
+    """Small scenarios whose distributions meet time series in the ways a draw's periods can differ from its means'."""
+    back = small()  # a step series back at its first value: the full path's later period is its first period's spec
+    back["transitions"]["day_service"]["community_day"]["annual"] = {
+        "years": [0, 1, 2], "values": [0.05, {"dist": "beta", "a": 3, "b": 97}, 0.05]}
+    even = small()  # a linear series whose points have equal means: one period at the means, several in a draw
+    even["policy"]["referral"]["annual"] = {"years": [0, 2], "between": "linear", "values": [
+        {"dist": "beta", "a": 30, "b": 70}, {"dist": "beta", "a": 30, "b": 70}]}
+    whole = small()  # a whole number given over time beside a distribution
+    whole["costs"]["day_centres"]["consultation_months"] = {"years": [0, 1], "values": [2, 3]}
+    whole["policy"]["referral"]["annual"] = {"dist": "beta", "a": 30, "b": 70}
+    return {"back": back, "even": even, "whole": whole}
+
+
+@pytest.mark.parametrize("case", ["back", "even", "whole"])
+def test_draws_whose_periods_differ_from_the_means_are_compiled_as_validated_in_full(case, monkeypatch):
+    sc = validate_scenario(_series_cases()[case], "council.yaml")
+    space = uncertain_space(sc)
+    specs, table = draw_specs(sc, 6, seed=5)
+    monkeypatch.setattr(parameter_space, "validate_numbers_changed", lambda *a: pytest.fail("validated a draw"))
+    quick = specs[:]
+    monkeypatch.undo()
+    assert specs._between.all()
+    for k, spec in enumerate(quick):
+        full = space.spec_at(table.iloc[k].to_numpy(float))
+        assert _period_tables(spec) == _period_tables(full)
+        assert len(spec.periods) > (1 if case == "even" else 0)
+    # what a worker is sent holds no scenario, even where a later period is the first period's own spec
+    sent = tables_only(space.spec_at(table.iloc[0].to_numpy(float)))
+    assert all(s.scenario is None for _, s in sent.periods) and all(s._periods is None for _, s in sent.periods[1:])
+
+
+def _period_tables(spec) -> list:
+    """Each period's first cycle and compiled tables, pickled alone (a later period may share the first's arrays)."""
+    out = []
+    for k, s in spec.periods:
+        alone = copy.copy(s)
+        object.__setattr__(alone, "scenario", None)
+        object.__setattr__(alone, "_periods", None)
+        out.append((k, pickle.dumps(alone)))
+    return out
+
+
+def test_a_draw_is_checked_in_the_periods_a_run_meets():
+    # two series whose points are drawn: a point with the other series at its first value is a mixture no run meets
+    # (loading the scenario checks it; a draw is checked period by period); every period of this draw is valid
+    d = small()
+    d["costs"]["day_week"] = {"kept_in_work": {"days": [3, 2, 1], "hours": [
+        0, {"years": [0, 2], "values": [2, {"dist": "uniform", "low": 5, "high": 10}]},
+        {"years": [0, 2], "values": [{"dist": "uniform", "low": 8, "high": 14}, 20]}]}}
+    sc = validate_scenario(d, "council.yaml")
+    specs = psa_draws.DrawnSpecs(sc, {u.path: np.array([v]) for u, v in zip(sc.uncertain, [9.5, 8.5])}, 1)
+    assert [k for k, _ in specs[0].periods] == [0, 24]  # years 0-1: hours 0, 2, 8.5; from year 2: 0, 9.5, 20
+    with pytest.raises(ScenarioError, match="strictly increasing"):  # year 2's 9.5 beside year 0's 8.5
+        uncertain_space(sc).spec_at([9.5, 8.5])
 
 
 def _kept_hours(low: float, high: float, second: tuple[float, float]) -> dict:

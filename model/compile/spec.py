@@ -244,6 +244,8 @@ def tables_only(spec: Spec) -> Spec:
     def bare(s: Spec) -> Spec:
         out = copy.copy(s)
         object.__setattr__(out, "scenario", None)
+        # a later period may be the first period's own spec (a series back at its first value), which holds them all
+        object.__setattr__(out, "_periods", None)
         return out
 
     first = bare(spec)

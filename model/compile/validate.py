@@ -20,7 +20,7 @@ from model.scenario.extends import key_origin, resolve_extends
 from model.scenario.messages import pydantic_problems
 from model.scenario.paths import substitute, value_at
 from model.scenario.problems import Problem, ScenarioError, dotted
-from model.scenario.put import NotPlain, RuleBroken, put_numbers
+from model.scenario.put import RuleBroken, put_numbers
 from model.scenario.schema import Scenario
 from model.scenario.time_series import find_time_series, parse_time_series
 from model.scenario.yaml_reader import parse_yaml, read_text
@@ -175,23 +175,22 @@ def compiled_between(scenario: Scenario, data: dict, values: dict[tuple, float],
     the extremes its field was checked at when the scenario was loaded (a PSA's draws; `series`: where the scenario
     has time series, whose points may be among them). The schema is not run again (`model.scenario.put`), but every
     rule relating fields is, in every period: the schema's after-validators, the cross-field checks, the compiled
-    leaving chances and money. ScenarioError if a rule is broken; `put.NotPlain` if the numbers cannot be put this
-    way (the caller validates the scenario instead)."""
+    leaving chances and money. (Each period's values together, as the run meets them; not also each series' point
+    alone with the others at their first values, as loading a scenario checks.) ScenarioError if a rule is broken;
+    `put.NotPlain` if the numbers cannot be put this way (the caller validates the scenario instead)."""
     spec = scenario._compiled
-    ours = spec._periods or ((0, spec),)
     plain = {p: v for p, v in values.items() if not any(p[: len(s)] == s for s in series)}
     periods = [(0, plain)]
-    if series:  # each period's values of the series, from the draw's points
+    if series:  # each period's values of every series, from the draw's points: a period's scenario differs from
+        # the loaded one's first period only there and in the plain numbers drawn, so that is where they are put
         cal = spec.calendar
         found = [(p, parse_time_series(value_at(data, p))) for p in series]
         periods = [(k, {**plain, **v}) for k, v in period_values(found, cal.start_year, cal.start_month,
                                                                  cal.cycle_months)]
-    if [k for k, _ in periods] != [k for k, _ in ours]:  # the draw's values change at other times than the means'
-        raise NotPlain
     made = []
-    for (k, put), (_, period) in zip(periods, ours):
+    for k, put in periods:
         try:
-            sc = put_numbers(period.scenario, put)
+            sc = put_numbers(spec.scenario, put)
             if sc.correlation is not None:  # how values are drawn together; a draw has its values already
                 sc = sc.model_copy(update={"correlation": None})
             problems = check_cross_fields(sc)

@@ -45,9 +45,11 @@ def put_numbers(scenario: Scenario, values: dict[tuple, float]) -> Scenario:
 
 def _put(node: Any, tree: Any, where: tuple) -> Any:
     if not isinstance(tree, dict):  # a number's place
-        if type(node) is not float:  # a whole number, a mapping by band: validation would change or refuse it
-            raise NotPlain
-        return tree
+        if type(node) is float:
+            return tree
+        if type(node) is int and tree.is_integer():  # a whole number stays one, as validation makes it
+            return int(tree)
+        raise NotPlain  # a mapping by band, a fraction for a whole number: validation would change or refuse it
     if isinstance(node, BaseModel):
         after = _after_validators(type(node))
         try:
