@@ -13,7 +13,7 @@ import pytest
 from helpers import SCENARIOS, small
 from model import build_spec, load_scenario, simulate, simulate_draws, validate_scenario
 from model.cli import main
-from model.engine import kernels, memory, threads, vectorised
+from model.engine import kernels, memory, streams, threads, vectorised
 from model.engine.policy import BudgetLedger
 from test_engines_agree import _draw
 
@@ -415,22 +415,24 @@ def test_cycles_run_in_one_compiled_call_equal_cycles_run_one_at_a_time(case):
         assert len([c for c in calls if c[0] == "whole"]) < len([c for c in calls if c[0] == "told"]) < len(runs[0][0])
 
 
-def test_draws_on_one_seed_run_many_cycles_to_a_call_reading_the_uniforms_numpy_makes():
-    # draws run together on one seed read one array of a cycle's uniforms: the compiled cycles fill it from the
-    # seed's stream, cycle after cycle in one call; a cycle at a time from Python reads numpy's (`cycle_uniforms`)
+def test_draws_on_one_seed_run_many_cycles_to_a_call_each_as_it_runs_alone():
+    # draws run together on one seed read one array of a cycle's uniforms, which the compiled cycles fill from the
+    # seed's stream, cycle after cycle in one call: each draw as it runs alone (its uniforms made as its rows decide)
     from model.analysis.psa_draws import draw_specs
 
     specs = [s.with_cycles(80) for s in draw_specs(load_scenario(SCENARIOS / "essex_live.yaml"), 3, seed=2)[0]]
-    runs, calls = [], []
-    for how in ("compiled", "numpy"):
-        e = vectorised.VectorisedEngine(specs, 5)
-        assert e._one_array
-        if how == "numpy":
-            e._in_one_call = lambda: False
-        cycles = e._cycles
-        e._cycles = lambda most, *a, cycles=cycles: calls.append(how) or cycles(most, *a)
-        e.run()
-        runs.append([e.monthly_frame(d) for d in range(3)] + [pd.DataFrame(e.person_rows(d)) for d in range(3)])
-    for a, b in zip(*runs):
-        pd.testing.assert_frame_equal(a, b)
-    assert calls.count("compiled") < 10 < calls.count("numpy") == 80
+    e = vectorised.VectorisedEngine(specs, 5)
+    assert e._one_array
+    calls = []
+    cycles = e._cycles
+    e._cycles = lambda most, *a: calls.append(most) or cycles(most, *a)
+    e.run()
+    assert len(calls) < 10
+    for d, spec in enumerate(specs):
+        alone = vectorised.VectorisedEngine(spec, 5)
+        alone.run()
+        pd.testing.assert_frame_equal(e.monthly_frame(d), alone.monthly_frame(0))
+        pd.testing.assert_frame_equal(pd.DataFrame(e.person_rows(d)), pd.DataFrame(alone.person_rows(0)))
+    # and as numpy makes them (`streams.cycle_uniforms`), a row an id made by the cycle
+    u = e._u_one[0]
+    assert np.array_equal(u[: e._ids_by_cycle[79]], streams.cycle_uniforms(5, 79, int(e._ids_by_cycle[79])))

@@ -504,8 +504,8 @@ def decide(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, 
     """The cycle's exit and move decisions, on the states at its start, and the exits and moves they decide
     (`_leave_and_move`, here or in `cycles`). Every row may move: the cycle's entrants are added after this,
     and so first decide in the next cycle. The uniforms are made row by row from each draw's `start`
-    (`kernels._decide_rows`), or read from `u` when `start` has no rows; `columns` are the exit, move and hours
-    columns of a row's uniforms, in the order they are drawn.
+    (`kernels._decide_rows`; `u`, empty, gives their layout); `columns` are the exit, move and hours columns of a
+    row's uniforms, in the order they are drawn.
 
     Time passes without visiting every row: a row's age and times in its state are worked out from the cycle
     (`kernels._age`, `kernels._months`). A row whose next age band has come (`band_at`) has its age band and exit
@@ -524,7 +524,7 @@ def decide(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, 
     def some(lo: int, hi: int) -> tuple:
         kernels._ages_move_on(L, m, lo, hi, r.d, r.band, r.entry_age, r.entered, r.band_at, r.age_band, r.key,
                               r.leave_p, t.next_age_edge, t.death_p, t.move_p)
-        decided = (kernels._decide_made if len(start) else kernels._decide_read)(
+        decided = kernels._decide_made(
             m, lo, hi, u, start, exit_col, exit_col + 1, exit_col + 2, L.gone, r.d, r.ids, r.state, r.retire_at,
             r.leave_p, r.key, r.exposure_base, L.cycle_months, t.tis_lut, t.total, t.cum, kernels.decide_space(hi - lo))
         if not apart:

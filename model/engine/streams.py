@@ -10,8 +10,8 @@ Rows are filled in id order, so person i's numbers do not depend on how many peo
 two scenarios that create the same people read the same numbers for the same decision
 (common random numbers), whatever either does to its people. The agent engine reads a cycle's decisions from
 `cycle_uniforms`; the fast engine makes each row's from where the stream starts (`cycle_starts`, `model.engine.pcg64`),
-except that draws run together on one seed read one array of `cycle_uniforms`' numbers (made by numpy, or filled
-from where the stream starts in the compiled cycles).
+except that draws run together on one seed read one array of `cycle_uniforms`' numbers, filled from where the
+stream starts in the compiled cycles.
 """
 
 from __future__ import annotations

@@ -225,14 +225,13 @@ class VectorisedEngine:
         self.create_u = self._per_draw(lambda s: streams.creation_uniforms(s, spec.cohort.n_ids))
         # A cycle's decision uniforms are made row by row in the compiled decisions (`kernels._decide_rows`), from where
         # each draw's stream starts; draws that all read the same numbers read them from one array, made once a cycle
-        # (`_u_one`: by numpy for the threads, else in the compiled cycles).
+        # in the compiled cycles (`_u_one`; draws run together always take one thread: `RowThreads.ranges`).
         self._ids_by_cycle = (sum(g.count for g in spec.cohort.initial_groups)
                               + np.cumsum(spec.cohort.inflow)).astype(np.int64)
         self._inflow_after = np.append(np.cumsum(spec.cohort.inflow[::-1])[::-1], 0).astype(_INT)  # from each cycle on
         self._one_array = D > 1 and not self._own_numbers
         self._no_numbers = np.zeros((1, 0, streams.N_DECIDE))
         self._u_one = np.zeros((1, spec.cohort.n_ids, streams.N_DECIDE)) if self._one_array else self._no_numbers
-        self._no_start = np.zeros((0, 4), dtype=np.uint64)
         self._entropy = streams.decision_entropy(self.seeds if self._own_numbers else [self.seed])
         self._columns = (streams.DECIDE_EXIT, streams.DECIDE_MOVE, streams.DECIDE_HOURS)
         self._threads = RowThreads(threads)  # the rows' loops shared among threads, by whole blocks of ids
@@ -556,10 +555,7 @@ class VectorisedEngine:
             return
         self._period_starts()
         spec, m = self.spec, self.cycle
-        if self._one_array:
-            u, start = streams.cycle_uniforms(self.seed, m, int(self._ids_by_cycle[m]))[None], self._no_start
-        else:
-            u, start = self._no_numbers, streams.cycle_starts(self._entropy, m)
+        u, start = self._no_numbers, streams.cycle_starts(self._entropy, m)  # one draw: threads share only its rows
         # 1, 3. exits, and the moves of those who stay, decided on the states at the start of the cycle (and made by
         # the threads that decided them, when several share the rows); then the rest of the cycle
         self._cycles(1, cycle.decide(self.layout, self.t, self._rows(), self._extra, self.p.n, m, u, start,
