@@ -498,28 +498,24 @@ def cycles(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, 
     return done, n, q_uid, q_join, Jobs(*jobs), gone
 
 
-def decide(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, n: int, m: int, u: np.ndarray,
-           start: np.ndarray, columns: tuple[int, int, int], counts: kernels.KeyCounts, rows: RowThreads, D: int,
-           n_ids: int, pb_cut: np.ndarray, queued: np.ndarray, none: tuple) -> tuple[int, tuple]:
-    """The cycle's exit and move decisions, on the states at its start, and the exits and moves they decide
-    (`_leave_and_move`, here or in `cycles`). Every row may move: the cycle's entrants are added after this,
-    and so first decide in the next cycle. The uniforms are made row by row from each draw's `start`
-    (`kernels._decide_rows`; `u`, empty, gives their layout); `columns` are the exit, move and hours columns of a
-    row's uniforms, in the order they are drawn.
+def decide(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, m: int, u: np.ndarray,
+           start: np.ndarray, columns: tuple[int, int, int], counts: kernels.KeyCounts, rows: RowThreads,
+           ranges: list[tuple[int, int]], D: int, n_ids: int, pb_cut: np.ndarray, queued: np.ndarray,
+           n_models: int) -> tuple[int, tuple]:
+    """The cycle's exit and move decisions, on the states at its start, made by `rows`' threads, each on its range
+    of rows (`ranges`: `RowThreads.ranges`, whole blocks of ids), and the exits and moves they decide
+    (`_leave_and_move`), made by the thread that decided them while the rows are in its core's cache. Every row may
+    move: the cycle's entrants are added after this, and so first decide in the next cycle. The uniforms are made row
+    by row from each draw's `start` (`kernels._decide_rows`; `u`, empty, gives their layout); `columns` are the exit,
+    move and hours columns of a row's uniforms, in the order they are drawn. (One thread taking every row makes its
+    decisions in the compiled cycles instead: `cycles`.)
 
     Time passes without visiting every row: a row's age and times in its state are worked out from the cycle
     (`kernels._age`, `kernels._months`). A row whose next age band has come (`band_at`) has its age band and exit
     chances brought up to the cycle here, before it decides; its step of time in the state sets its money through
-    the counts (`KeyCounts`, `kernels._steps_move_on`). The first `n` rows are in use; they are shared among `rows`'
-    threads by whole blocks of ids; with several, each thread also makes its rows' exits and moves. Returns how many
-    rows left, and for `cycles` the decisions for it to make (those of the one range, when one thread took
-    every row, else none), the rows the threads moved and what their exits and moves add up to, in row order (else
-    nothing, and `none`: `no_changes`)."""
+    the counts (`KeyCounts`, `kernels._steps_move_on`). Returns how many rows left, and for `cycles` no decisions left
+    to make, the rows the threads moved and what their exits and moves add up to, in row order."""
     exit_col = _exit_column(columns)
-    n_models = none[2].shape[1]
-
-    ranges = rows.ranges(r.d[:n], r.ids[:n], D)
-    apart = len(ranges) > 1
 
     def some(lo: int, hi: int) -> tuple:
         kernels._ages_move_on(L, m, lo, hi, r.d, r.band, r.entry_age, r.entered, r.band_at, r.age_band, r.key,
@@ -527,21 +523,16 @@ def decide(L: kernels.Layout, t: kernels.Tables, r: kernels.Rows, extra: tuple, 
         decided = kernels._decide_made(
             m, lo, hi, u, start, exit_col, exit_col + 1, exit_col + 2, L.gone, r.d, r.ids, r.state, r.retire_at,
             r.leave_p, r.key, r.exposure_base, L.cycle_months, t.tis_lut, t.total, t.cum, kernels.decide_space(hi - lo))
-        if not apart:
-            return decided, None
         return decided, _leave_and_move(L, t, r, extra, counts.by_cost_key, counts.by_pathway_key, counts.young,
                                         counts.nb, counts.job_keys, kernels.BLOCK_SHIFT, m, D, n_ids, n_models,
                                         *decided, pb_cut, queued, True)
 
     parts = rows.run(some, ranges)
-    decided = parts[0][0]
-    if not apart:  # the compiled cycle makes them: a call from Python costs more than one thread's exits and moves
-        return len(decided[0]), (decided, decided[2][:0], none)
     changed = parts[0][1]
     for _, later in parts[1:]:
         changed = _merged(changed, later)
     return (sum(len(p[0][0]) for p in parts),
-            (tuple(a[:0] for a in decided), np.concatenate([p[0][2] for p in parts]), changed))
+            (_NO_DECISIONS, np.concatenate([p[0][2] for p in parts]), changed))
 
 
 def _exit_column(columns: tuple[int, int, int]) -> int:
@@ -554,8 +545,8 @@ def _exit_column(columns: tuple[int, int, int]) -> int:
 
 
 def no_changes(D: int, S: int, n_models: int) -> tuple:
-    """What `_leave_and_move` returns for no rows (`D` draws, `S` live states, `n_models` service models); never
-    written to."""
+    """What `_leave_and_move` returns for no rows (`D` draws, `S` live states, `n_models` service models): what the
+    threads' exits and moves add up to in `cycles` when no thread made them; never written to."""
     z = np.zeros
     i8 = np.int64
     return (z((D, 3), i8), z((D, S), i8), z((D, n_models), i8), z((D, S, S), i8), z(D, i8), z((D, S + 1), i8),

@@ -283,7 +283,7 @@ class VectorisedEngine:
         self._add_initial(self._row_fields(people.concat([people.initial_people(s, self._creation(d))
                                                           for d, s in enumerate(specs)]), initial=True))
         self.initial_counts = np.bincount(self.p.d * S + self.p.state, minlength=D * S).reshape(D, S)
-        self._no_changes = cycle.no_changes(D, S, self.block_filled.shape[1])  # `cycle.decide` on one thread
+        self._no_changes = cycle.no_changes(D, S, self.block_filled.shape[1])  # no threads' exits and moves
         start = self._start_point()
         if start is not None:
             self._store.start_point(start)
@@ -530,7 +530,8 @@ class VectorisedEngine:
         return np.bincount(p.d[held] * K + p.model_k[held], minlength=self.D * K).reshape(self.D, K)
 
     def _pb_cutoffs(self, m: int) -> np.ndarray:
-        """Each draw's personal-budget cutoff in cycle `m`: a referral whose uniform is below it buys a place at once."""
+        """Each draw's personal-budget cutoff in cycle `m`: a referral whose uniform is below it buys a place at
+        once."""
         if self.pol is None:
             return np.zeros(self.D)
         if self._pb_cut[0] != m:
@@ -548,25 +549,27 @@ class VectorisedEngine:
         self._advance(1)
 
     def _advance(self, most: int) -> None:
-        """Up to `most` cycles in one compiled call where one thread takes every row (`_in_one_call`), else one
-        cycle, its decisions made first by the threads (`cycle.decide`)."""
-        if self._in_one_call():
+        """Up to `most` cycles in one compiled call where one thread takes every row, else one cycle, its decisions,
+        and the exits and moves they decide, made first by the threads on their ranges of rows (`cycle.decide`)."""
+        n = self.p.n
+        ranges = self._threads.ranges(self.p.d[:n], self.p.ids[:n], self.D)
+        if len(ranges) == 1:
             self._cycles(most)
             return
         self._period_starts()
         spec, m = self.spec, self.cycle
-        u, start = self._no_numbers, streams.cycle_starts(self._entropy, m)  # one draw: threads share only its rows
-        # 1, 3. exits, and the moves of those who stay, decided on the states at the start of the cycle (and made by
-        # the threads that decided them, when several share the rows); then the rest of the cycle
-        self._cycles(1, cycle.decide(self.layout, self.t, self._rows(), self._extra, self.p.n, m, u, start,
-                                     self._columns, self.counts, self._threads, self.D, spec.cohort.n_ids,
-                                     self._pb_cutoffs(m), self.queued, self._no_changes))
+        start = streams.cycle_starts(self._entropy, m)  # one draw: threads share only one draw's rows
+        # 1, 3. exits, and the moves of those who stay, decided on the states at the start of the cycle and made by
+        # the threads that decided them; then the rest of the cycle
+        self._cycles(1, cycle.decide(self.layout, self.t, self._rows(), self._extra, m, self._no_numbers, start,
+                                     self._columns, self.counts, self._threads, ranges, self.D, spec.cohort.n_ids,
+                                     self._pb_cutoffs(m), self.queued, self.block_filled.shape[1]))
 
     def _cycles(self, most: int, decided: tuple | None = None) -> None:
         """Up to `most` cycles, each as `DayshiftModel.step`, in one compiled call (`cycle.cycles`): as many as run on
         the entrants made ahead and the period's numbers, fewer where rows are to be compacted or a lifetime run has
-        ended. With `decided` (`cycle.decide`'s, for this cycle), one cycle on those decisions; without, rows one
-        thread takes, each draw's uniforms made as they are used (`_in_one_call`)."""
+        ended. With `decided` (`cycle.decide`'s, for this cycle), one cycle on the exits and moves the threads made;
+        without, one thread takes every row and makes each cycle's decisions too."""
         self._period_starts()
         spec, pol, m0, D, p = self.spec, self.pol, self.cycle, self.D, self.p
         first, end, ids_from, fields = self._entrants()
@@ -590,11 +593,6 @@ class VectorisedEngine:
         self._outcome_year = int(years[done - m0 - 1])
         self.cycle = done
         self._compact_if_due()
-
-    def _in_one_call(self) -> bool:
-        """Whether the next cycles can run in one compiled call (`_cycles`): one thread takes every row."""
-        n = self.p.n
-        return len(self._threads.ranges(self.p.d[:n], self.p.ids[:n], self.D)) == 1
 
     def _period_starts(self) -> None:
         """A new period of numbers that change over time, if one starts with this cycle."""
