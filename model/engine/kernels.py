@@ -488,12 +488,12 @@ _JUMP = 64
 @_inline
 def _decide_rows(inline, m, lo, hi, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p,
                  key_, exposure_base, cycle_months, tis_lut, total, cum, space):
-    """`cycle.decide`'s decisions on the rows lo to hi (compiled; their positions returned, in order). A row's row
-    of chances is its `key` and its step of time exposed to a decision (`exposure_base`), worked out here. With
-    `inline` (`start` then has a row per draw: where its stream of the cycle's uniforms starts,
+    """A cycle's decisions on the rows lo to hi (`cycle.cycles`, `cycle.decide`'s threads; their positions returned, in
+    order). A row's row of chances is its `key` and its step of time exposed to a decision (`exposure_base`), worked
+    out here. With `inline` (`start` then has a row per draw: where its stream of the cycle's uniforms starts,
     `streams.cycle_starts`) each row's uniforms are made here, in the stream's order (columns of `streams`' layout:
-    row id * N_DECIDE + column); without it they are read from `u`, the one array every draw shares. `inline` is
-    a constant in each of the two compiled callers (`_decide_made`, `_decide_read`), so each loop has only its own
+    row id * N_DECIDE + column); without it they are read from `u`, the one array every draw shares. `inline` is a
+    constant in each of the two compiled callers (`_decide_made`, `_decide_read`), so each loop has only its own
     branch: one loop for both ran a quarter slower reading `u` (1.99 against 1.43 ms a cycle, 56 draws). The
     decisions are written in `space` (`decide_space`, at least hi - lo long) and returned as the parts of it used."""
     leaving, u_exit, movers, dst, u_hours = space
@@ -575,7 +575,7 @@ def _decide_made(m, lo, hi, u, start, exit_col, move_col, hours_col, gone, d, id
                         leave_p, key_, exposure_base, cycle_months, tis_lut, total, cum, space)
 
 
-@_jit
+@_inner  # called only from the compiled cycles
 def _decide_read(m, lo, hi, u, start, exit_col, move_col, hours_col, gone, d, ids, state, retire_at, leave_p, key_,
                  exposure_base, cycle_months, tis_lut, total, cum, space):
     """`_decide_rows` reading each row's uniforms from `u`."""
