@@ -250,16 +250,13 @@ def test_a_draw_is_checked_against_every_rule_a_number_can_break_without_searchi
     from model.analysis import parameter_space
     from model.analysis.compare import uncertain_space
     from model.compile.spec import compiled, tables_only
-    from model.scenario.paths import substitute
 
     sc = load_scenario(SCENARIOS / "essex_live.yaml")
     space = uncertain_space(sc)
     assert space._plain is not None and space._plain[1]  # the quick way, and a time series among the values
 
     def in_full(values):
-        data = substitute(space.base, values)
-        data.pop("correlation", None)
-        return validate_scenario(data, space.source)
+        return validate_scenario(space.data_with(values), space.source)
 
     monkeypatch.setattr(parameter_space, "validate_scenario", lambda *a, **k: pytest.fail("searched the draw's data"))
 
